@@ -1,0 +1,43 @@
+import path from 'node:path';
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+const alias = {
+  '@authpipe/crypto': path.resolve(import.meta.dirname, 'libs/crypto/src/index.ts'),
+  '@authpipe/microsoft': path.resolve(import.meta.dirname, 'libs/microsoft/src/index.ts'),
+  '@authpipe/prisma': path.resolve(import.meta.dirname, 'generated/prisma/client.ts'),
+};
+
+// Nest needs decorator metadata, which esbuild does not emit: swc compiles every test file.
+const plugins = [swc.vite({ module: { type: 'es6' }, swcrc: false, configFile: false })];
+
+export default defineConfig({
+  plugins,
+  resolve: { alias },
+  test: {
+    globalSetup: [],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        plugins,
+        resolve: { alias },
+        test: {
+          name: 'unit',
+          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts'],
+          exclude: ['**/*.db.spec.ts'],
+        },
+      },
+      {
+        plugins,
+        resolve: { alias },
+        test: {
+          // Everything that touches a database: PGlite by default, PostgreSQL when DATABASE_URL is set.
+          name: 'db',
+          include: ['apps/**/*.db.spec.ts', 'libs/**/*.db.spec.ts', 'test/**/*.e2e.spec.ts'],
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
