@@ -15,7 +15,6 @@ export default defineConfig({
   plugins,
   resolve: { alias },
   test: {
-    globalSetup: [],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
@@ -34,6 +33,7 @@ export default defineConfig({
         test: {
           // Everything that touches a database: PGlite by default, PostgreSQL when DATABASE_URL is set.
           name: 'db',
+          globalSetup: ['test/support/global-setup.ts'],
           include: ['apps/**/*.db.spec.ts', 'libs/**/*.db.spec.ts', 'test/**/*.e2e.spec.ts'],
           testTimeout: 60_000,
         },

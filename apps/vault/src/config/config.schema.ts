@@ -1,0 +1,96 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * Every environment variable the vault reads, validated once at boot. Anything not listed
+ * here is ignored; anything listed and malformed stops the boot with one error naming
+ * every bad variable (never its value: some of them are secrets).
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Public base URL of the vault, used in links and OAuth redirect URIs. */
+  AUTHPIPE_PUBLIC_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** PostgreSQL connection string; when unset the embedded PGlite under AUTHPIPE_DATA_DIR/pg is used. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  AUTHPIPE_DATA_DIR: z.string().min(1).default('./data'),
+  /** Versioned master keys, newest first: `2:<base64 32 bytes>,1:<base64 32 bytes>`. */
+  AUTHPIPE_MASTER_KEYS: z.string().min(1).optional(),
+  /** Key file used when AUTHPIPE_MASTER_KEYS is unset; created on first start outside production. */
+  AUTHPIPE_MASTER_KEY_FILE: z.string().min(1).optional(),
+  /** A data key is rotated after this many encryptions (AES-GCM random nonces: stay far below 2^32). */
+  AUTHPIPE_DEK_ROTATE_AFTER: positiveInt.default(2 ** 31),
+  AUTHPIPE_DEK_CACHE_MAX: positiveInt.default(10_000),
+  AUTHPIPE_DEK_CACHE_TTL_MS: positiveInt.default(5 * 60_000),
+  /** Run the Microsoft emulator and seed a demo project (default: on outside production). */
+  AUTHPIPE_SANDBOX: bool.optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** The typed configuration the rest of the vault receives. */
+export interface VaultConfig {
+  env: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  publicUrl: string;
+  logLevel: Env['LOG_LEVEL'];
+  database: { url: string | null; pgliteDir: string };
+  dataDir: string;
+  masterKeys: { fromEnv: string | null; file: string; createFileIfMissing: boolean };
+  dataKeys: { rotateAfterUses: number; cacheMax: number; cacheTtlMs: number };
+  sandbox: boolean;
+}
+
+/** Thrown when the environment is invalid; lists every bad variable at once. */
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Parses and validates the environment into {@link VaultConfig}. */
+export function loadConfig(source: Record<string, string | undefined>): VaultConfig {
+  // Empty strings mean "unset", as in most deployment tools.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    // Issue messages describe the rule broken; zod does not echo the input value in them.
+    throw new ConfigValidationError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(env.AUTHPIPE_DATA_DIR);
+  const production = env.NODE_ENV === 'production';
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    publicUrl: (env.AUTHPIPE_PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/$/, ''),
+    logLevel: env.LOG_LEVEL,
+    database: { url: env.DATABASE_URL ?? null, pgliteDir: path.join(dataDir, 'pg') },
+    dataDir,
+    masterKeys: {
+      fromEnv: env.AUTHPIPE_MASTER_KEYS ?? null,
+      file: path.resolve(env.AUTHPIPE_MASTER_KEY_FILE ?? path.join(dataDir, 'master.key')),
+      createFileIfMissing: !production,
+    },
+    dataKeys: {
+      rotateAfterUses: env.AUTHPIPE_DEK_ROTATE_AFTER,
+      cacheMax: env.AUTHPIPE_DEK_CACHE_MAX,
+      cacheTtlMs: env.AUTHPIPE_DEK_CACHE_TTL_MS,
+    },
+    sandbox: env.AUTHPIPE_SANDBOX ?? !production,
+  };
+}

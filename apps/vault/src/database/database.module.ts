@@ -1,0 +1,39 @@
+import { Global, Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
+import { PrismaClient } from '@authpipe/prisma';
+import type { Database } from './database';
+
+/** Injection token of the opened {@link Database}. Repositories inject `PrismaClient` instead. */
+export const DATABASE = Symbol('DATABASE');
+
+class DatabaseLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    private readonly owned: boolean,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.owned) await this.db.close();
+  }
+}
+
+/**
+ * Provides an already opened and migrated database to the application. Opening, checking
+ * the master keys against it, and migrating happen before Nest starts (see bootstrap), so a
+ * boot that must fail does so before any module touches data.
+ */
+@Global()
+@Module({})
+export class DatabaseModule {
+  /** `owned`: close the database when the application shuts down. */
+  static forRoot(db: Database, options: { owned: boolean } = { owned: true }): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        { provide: DATABASE, useValue: db },
+        { provide: PrismaClient, useValue: db.prisma },
+        { provide: DatabaseLifecycle, useFactory: () => new DatabaseLifecycle(db, options.owned) },
+      ],
+      exports: [DATABASE, PrismaClient],
+    };
+  }
+}

@@ -1,0 +1,101 @@
+import fs from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import pg from 'pg';
+import { PrismaClient } from '@authpipe/prisma';
+
+/**
+ * The vault's database: a Prisma client plus the raw driver underneath it, which the
+ * migrator (multi-statement SQL, advisory locks) and health checks need. Only repositories
+ * use `prisma`; only database infrastructure uses the raw methods.
+ */
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly prisma: PrismaClient;
+  /** Runs one or more statements without parameters. */
+  exec(sql: string): Promise<void>;
+  query<T extends object>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs `fn` on one dedicated connection (PGlite has only one). */
+  withConnection<T>(fn: (conn: RawConnection) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface RawConnection {
+  exec(sql: string): Promise<void>;
+  query<T extends object>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export type DatabaseTarget = { url: string } | { pgliteDir: string } | { pglite: PGlite };
+
+/** Opens PostgreSQL (`url`) or PGlite (a data directory, or an instance a test made). */
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  if ('url' in target) return openPostgres(target.url);
+  if ('pglite' in target) return fromPGlite(target.pglite, false);
+  await fs.mkdir(target.pgliteDir, { recursive: true });
+  return fromPGlite(await PGlite.create(target.pgliteDir), true);
+}
+
+function fromPGlite(pglite: PGlite, ownsInstance: boolean): Database {
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const conn: RawConnection = {
+    exec: async (sql) => {
+      await pglite.exec(sql);
+    },
+    query: async <T extends object>(sql: string, params: unknown[] = []) =>
+      (await pglite.query<T>(sql, params)).rows,
+  };
+  // PGlite is one session: callers that need a connection of their own (BEGIN ... COMMIT,
+  // session locks) take turns, as they would queue for a one-connection pool.
+  let turn: Promise<unknown> = Promise.resolve();
+  return {
+    kind: 'pglite',
+    prisma,
+    ...conn,
+    withConnection: <T>(fn: (c: RawConnection) => Promise<T>) => {
+      const run = turn.then(() => fn(conn));
+      turn = run.catch(() => undefined);
+      return run;
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      if (ownsInstance) await pglite.close();
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // Fail fast with a clear error rather than on the first query.
+  const probe = await pool.connect();
+  probe.release();
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const onClient = (client: pg.ClientBase): RawConnection => ({
+    exec: async (sql) => {
+      await client.query(sql);
+    },
+    query: async <T extends object>(sql: string, params: unknown[] = []) =>
+      (await client.query<T & pg.QueryResultRow>(sql, params)).rows,
+  });
+  return {
+    kind: 'postgres',
+    prisma,
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    query: async <T extends object>(sql: string, params: unknown[] = []) =>
+      (await pool.query<T & pg.QueryResultRow>(sql, params)).rows,
+    withConnection: async (fn) => {
+      const client = await pool.connect();
+      try {
+        return await fn(onClient(client));
+      } finally {
+        client.release();
+      }
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { openDatabase, type Database } from '../../apps/vault/src/database/database';
+import { TEMPLATE_DB, withDatabase } from './database-template';
+
+export interface TestDatabase extends Database {
+  /** For PostgreSQL: the URL of this test's own database (another process may open it). */
+  readonly url: string | null;
+}
+
+/**
+ * A fresh, migrated database of its own for one test file: a clone of the run's template,
+ * on PGlite by default or on PostgreSQL when DATABASE_URL is set. `close()` drops it.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const url = process.env.DATABASE_URL;
+  if (url) return createPostgresDatabase(url);
+  const template = inject('pgliteTemplate');
+  if (!template) throw new Error('The db test project has no PGlite template: is test/support/global-setup.ts configured?');
+  const blob = new Blob([await fs.readFile(template)]);
+  const pglite = await PGlite.create({ loadDataDir: blob });
+  const db = await openDatabase({ pglite });
+  return {
+    ...db,
+    url: null,
+    close: async () => {
+      await db.close();
+      await pglite.close();
+    },
+  };
+}
+
+async function createPostgresDatabase(url: string): Promise<TestDatabase> {
+  const name = `authpipe_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  } finally {
+    await admin.end();
+  }
+  const ownUrl = withDatabase(url, name);
+  const db = await openDatabase({ url: ownUrl });
+  return {
+    ...db,
+    url: ownUrl,
+    close: async () => {
+      await db.close();
+      const cleanup = new pg.Client({ connectionString: url });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => cleanup.end());
+    },
+  };
+}
