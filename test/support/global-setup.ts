@@ -14,7 +14,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (url) {
     await buildPostgresTemplate(url);
     project.provide('pgliteTemplate', null);
-    return async () => undefined;
+    return () => Promise.resolve();
   }
   const file = pgliteTemplatePath();
   await buildPgliteTemplate(file);

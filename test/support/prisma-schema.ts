@@ -35,7 +35,12 @@ const SCALARS: Record<string, string> = {
   Float: 'float8',
 };
 
-const NATIVE: Record<string, string> = { Timestamptz: 'timestamptz', Timestamp: 'timestamp', Text: 'text', Uuid: 'uuid' };
+const NATIVE: Record<string, string> = {
+  Timestamptz: 'timestamptz',
+  Timestamp: 'timestamp',
+  Text: 'text',
+  Uuid: 'uuid',
+};
 
 export function readPrismaSchema(file = path.resolve(__dirname, '..', '..', 'prisma', 'schema.prisma')): SchemaTable[] {
   const source = fs.readFileSync(file, 'utf8').replace(/\/\/.*$/gm, '');
@@ -46,7 +51,10 @@ export function readPrismaSchema(file = path.resolve(__dirname, '..', '..', 'pri
     const indexes: SchemaIndex[] = [];
     const fieldToColumn = new Map<string, string>();
     let table = model;
-    const lines = body.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = body
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     for (const line of lines) {
       if (line.startsWith('@@map(')) table = /@@map\("([^"]+)"\)/.exec(line)![1];
     }

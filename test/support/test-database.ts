@@ -19,7 +19,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL;
   if (url) return createPostgresDatabase(url);
   const template = inject('pgliteTemplate');
-  if (!template) throw new Error('The db test project has no PGlite template: is test/support/global-setup.ts configured?');
+  if (!template)
+    throw new Error('The db test project has no PGlite template: is test/support/global-setup.ts configured?');
   const blob = new Blob([await fs.readFile(template)]);
   const pglite = await PGlite.create({ loadDataDir: blob });
   const db = await openDatabase({ pglite });

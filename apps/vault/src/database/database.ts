@@ -42,8 +42,7 @@ function fromPGlite(pglite: PGlite, ownsInstance: boolean): Database {
     exec: async (sql) => {
       await pglite.exec(sql);
     },
-    query: async <T extends object>(sql: string, params: unknown[] = []) =>
-      (await pglite.query<T>(sql, params)).rows,
+    query: async <T extends object>(sql: string, params: unknown[] = []) => (await pglite.query<T>(sql, params)).rows,
   };
   // PGlite is one session: callers that need a connection of their own (BEGIN ... COMMIT,
   // session locks) take turns, as they would queue for a one-connection pool.

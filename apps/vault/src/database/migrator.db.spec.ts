@@ -47,7 +47,11 @@ describe('applyMigrations', () => {
   });
 
   it('rolls back a failing migration and records nothing', async () => {
-    const broken: Migration = { name: '29990102000000_broken', sql: 'CREATE TABLE "half" ("id" INT); SELECT nope;', checksum: 'x' };
+    const broken: Migration = {
+      name: '29990102000000_broken',
+      sql: 'CREATE TABLE "half" ("id" INT); SELECT nope;',
+      checksum: 'x',
+    };
     await expect(applyMigrations(db, [...migrations, broken])).rejects.toThrow(/29990102000000_broken failed/);
     expect(await db.query(`SELECT to_regclass('public.half') AS t`)).toEqual([{ t: null }]);
     expect(await pendingMigrations(db, [broken])).toEqual([broken.name]);

@@ -38,7 +38,10 @@ export class MigrationError extends Error {
 /** Reads `<dir>/<timestamp>_<name>/migration.sql` folders in name order (Prisma's layout). */
 export async function readMigrations(dir = defaultMigrationsDir()): Promise<Migration[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await fs.readFile(path.join(dir, name, 'migration.sql'), 'utf8');
