@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { dataKeyAad, fieldAad, type FieldContext } from './aad';
+import { CryptoContextError } from './errors';
+
+const field: FieldContext = {
+  projectId: 'prj_1',
+  tenantId: 'org_acme',
+  recordType: 'connection',
+  recordId: 'con_1',
+  field: 'refreshToken',
+};
+
+describe(fieldAad.name, () => {
+  it('is deterministic for one context', () => {
+    expect(fieldAad(field).equals(fieldAad({ ...field }))).toBe(true);
+  });
+
+  it.each([
+    ['projectId', { projectId: 'prj_2' }],
+    ['tenantId', { tenantId: 'org_other' }],
+    ['tenantId null', { tenantId: null }],
+    ['recordType', { recordType: 'installation' }],
+    ['recordId', { recordId: 'con_2' }],
+    ['field', { field: 'accessToken' }],
+  ] as const)('changes when %s changes', (_name, change) => {
+    expect(fieldAad({ ...field, ...change }).equals(fieldAad(field))).toBe(false);
+  });
+
+  it('does not let characters move between adjacent values', () => {
+    const a = fieldAad({ ...field, recordType: 'ab', recordId: 'c' });
+    const b = fieldAad({ ...field, recordType: 'a', recordId: 'bc' });
+    expect(a.equals(b)).toBe(false);
+  });
+
+  it('tells a project-level context (tenantId null) from a tenant named "null"', () => {
+    const project = fieldAad({ ...field, tenantId: null });
+    const tenant = fieldAad({ ...field, tenantId: 'null' });
+    expect(project.equals(tenant)).toBe(false);
+  });
+
+  it('encodes multi-byte UTF-8 ids with their byte length', () => {
+    const aad = fieldAad({ ...field, recordId: 'ü€😀' });
+    expect(aad.includes(Buffer.from('ü€😀', 'utf8'))).toBe(true);
+    expect(aad.equals(fieldAad({ ...field, recordId: 'ü€😁' }))).toBe(false);
+  });
+
+  it('rejects empty ids with a context error', () => {
+    expect(() => fieldAad({ ...field, recordId: '' })).toThrow(CryptoContextError);
+    expect(() => fieldAad({ ...field, tenantId: '' })).toThrow('tenantId must be a non-empty string');
+  });
+});
+
+describe(dataKeyAad.name, () => {
+  it('changes with the DEK version and the owner', () => {
+    const base = dataKeyAad({ projectId: 'prj_1', tenantId: 'org_acme', dekVersion: 1 });
+    expect(base.equals(dataKeyAad({ projectId: 'prj_1', tenantId: 'org_acme', dekVersion: 2 }))).toBe(false);
+    expect(base.equals(dataKeyAad({ projectId: 'prj_1', tenantId: null, dekVersion: 1 }))).toBe(false);
+    expect(base.equals(dataKeyAad({ projectId: 'prj_2', tenantId: 'org_acme', dekVersion: 1 }))).toBe(false);
+  });
+
+  it('can never equal a field AAD because the domain tags differ', () => {
+    const dek = dataKeyAad({ projectId: 'p', tenantId: null, dekVersion: 1 });
+    const fld = fieldAad({ projectId: 'p', tenantId: null, recordType: 'r', recordId: 'i', field: 'f' });
+    expect(dek.subarray(0, 21).toString('latin1')).toBe('\u0014authpipe/data-key/v1');
+    expect(fld.subarray(0, 18).toString('latin1')).toBe('\u0011authpipe/field/v1');
+  });
+
+  it('rejects versions outside 1..2^32-1', () => {
+    expect(() => dataKeyAad({ projectId: 'p', tenantId: null, dekVersion: 0 })).toThrow(CryptoContextError);
+    expect(() => dataKeyAad({ projectId: 'p', tenantId: null, dekVersion: 2 ** 32 })).toThrow(CryptoContextError);
+  });
+});
