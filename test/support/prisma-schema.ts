@@ -63,14 +63,18 @@ export function readPrismaSchema(file = path.resolve(__dirname, '..', '..', 'pri
       if (!m) throw new Error(`Unreadable line in model ${model}: ${line}`);
       const [, field, type, list, optional, attrs] = m;
       if (modelNames.has(type)) continue; // relation field, no column
-      if (list) throw new Error(`Scalar lists are not handled: ${model}.${field}`);
+      if (list && optional) throw new Error(`Optional scalar lists are not valid Prisma: ${model}.${field}`);
       const base = SCALARS[type];
       if (!base) throw new Error(`Unknown type ${type} in ${model}.${field}`);
       const native = /@db\.(\w+)/.exec(attrs)?.[1];
       if (native && !NATIVE[native]) throw new Error(`Unknown native type @db.${native} in ${model}.${field}`);
+      if (list && native) throw new Error(`Native types on scalar lists are not handled: ${model}.${field}`);
       const column = /@map\("([^"]+)"\)/.exec(attrs)?.[1] ?? field;
       fieldToColumn.set(field, column);
-      columns.push({ column, udt: native ? NATIVE[native] : base, nullable: Boolean(optional) });
+      const udt = native ? NATIVE[native] : base;
+      // A scalar list is a PostgreSQL array (udt_name `_<element>`); Prisma migrate creates it
+      // without NOT NULL, so the column is nullable although the Prisma field is not optional.
+      columns.push(list ? { column, udt: `_${udt}`, nullable: true } : { column, udt, nullable: Boolean(optional) });
       if (/@id\b/.test(attrs)) indexes.push({ columns: [column], unique: true });
       if (/@unique\b/.test(attrs)) indexes.push({ columns: [column], unique: true });
     }
