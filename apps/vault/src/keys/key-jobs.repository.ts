@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { PrismaClient, type KeyJob } from '@authpipe/prisma';
+import { z } from 'zod';
+
+/** What a key job does. */
+export type KeyJobKind = 'master_key_rotation' | 'tenant_key_rotation' | 'tenant_shred';
+/** `running` also covers a job whose process died: the next start of the same job resumes it. */
+export type KeyJobStatus = 'running' | 'failed' | 'completed';
+
+/** Job-specific state and result, kept as JSON in `key_jobs.params`. */
+export type KeyJobParams = Record<string, string | number | boolean | null | number[]>;
+
+/** A key job as stored; tenant jobs name the tenant by the project's external id. */
+export interface KeyJobRecord {
+  id: string;
+  kind: KeyJobKind;
+  projectId: string | null;
+  tenantId: string | null;
+  status: KeyJobStatus;
+  /** Id of the last row processed; the job resumes after it. */
+  cursor: string | null;
+  processed: number;
+  total: number;
+  /** Stable error code and id-only message of the last failure. */
+  error: string | null;
+  params: KeyJobParams;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+const paramValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.number())]);
+const rowSchema = z.object({
+  kind: z.enum(['master_key_rotation', 'tenant_key_rotation', 'tenant_shred']),
+  status: z.enum(['running', 'failed', 'completed']),
+  params: z.record(z.string(), paramValue).nullable(),
+});
+
+function toRecord(row: KeyJob): KeyJobRecord {
+  // The row is ours, but params is free-form JSON: parse it before anything relies on it.
+  const checked = rowSchema.parse({ kind: row.kind, status: row.status, params: row.params });
+  return { ...row, kind: checked.kind, status: checked.status, params: checked.params ?? {} };
+}
+
+/** Persistence of key jobs and their progress (`key_jobs`). */
+@Injectable()
+export class KeyJobsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async create(
+    kind: KeyJobKind,
+    scope: { projectId: string | null; tenantId: string | null },
+    total: number,
+    params: KeyJobParams,
+  ): Promise<KeyJobRecord> {
+    const row = await this.prisma.keyJob.create({
+      data: { id: `job_${randomUUID()}`, kind, ...scope, status: 'running', total, params },
+    });
+    return toRecord(row);
+  }
+
+  /** The newest job of this kind and scope that has not completed (to resume), or null. */
+  async findUnfinished(
+    kind: KeyJobKind,
+    scope: { projectId: string | null; tenantId: string | null },
+  ): Promise<KeyJobRecord | null> {
+    const row = await this.prisma.keyJob.findFirst({
+      where: { kind, projectId: scope.projectId, tenantId: scope.tenantId, status: { in: ['running', 'failed'] } },
+      orderBy: { createdAt: 'desc' },
+    });
+    return row ? toRecord(row) : null;
+  }
+
+  async markRunning(id: string): Promise<KeyJobRecord> {
+    return toRecord(await this.prisma.keyJob.update({ where: { id }, data: { status: 'running', error: null } }));
+  }
+
+  /** Persists progress after a batch; this is what a resumed job starts from. */
+  async saveProgress(
+    id: string,
+    progress: { cursor: string | null; processed: number; total: number; params: KeyJobParams },
+  ): Promise<KeyJobRecord> {
+    return toRecord(await this.prisma.keyJob.update({ where: { id }, data: progress }));
+  }
+
+  async complete(id: string, params: KeyJobParams): Promise<KeyJobRecord> {
+    return toRecord(
+      await this.prisma.keyJob.update({ where: { id }, data: { status: 'completed', params, finishedAt: new Date() } }),
+    );
+  }
+
+  async fail(id: string, error: string): Promise<KeyJobRecord> {
+    return toRecord(await this.prisma.keyJob.update({ where: { id }, data: { status: 'failed', error } }));
+  }
+
+  async get(id: string): Promise<KeyJobRecord | null> {
+    const row = await this.prisma.keyJob.findUnique({ where: { id } });
+    return row ? toRecord(row) : null;
+  }
+
+  /** Newest first. */
+  async list(limit = 100): Promise<KeyJobRecord[]> {
+    const rows = await this.prisma.keyJob.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit });
+    return rows.map(toRecord);
+  }
+}

@@ -1,0 +1,135 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CryptoError } from '@authpipe/crypto';
+import { z } from 'zod';
+import { KeyJobLock } from './key-job-lock';
+import type { KeyJobContext, KeyJobRunOptions, KeyJobRunner, KeyJobsOptions } from './key-job.types';
+import { KeyJobsRepository, type KeyJobKind, type KeyJobParams, type KeyJobRecord } from './key-jobs.repository';
+import { KeysError, TenantNotFoundError } from './keys.errors';
+import { KEY_JOBS_OPTIONS } from './keys.tokens';
+import { MasterKeyRotationJob } from './master-key-rotation.job';
+import { TenantKeysRepository } from './tenant-keys.repository';
+import { TenantKeyRotationJob } from './tenant-key-rotation.job';
+import { TenantShredJob } from './tenant-shred.job';
+
+const id = z.string().min(1).max(255);
+
+/**
+ * Starts, resumes and reports the key jobs: master key rotation, tenant key rotation and tenant
+ * shred. Starting a job whose previous run died or failed resumes that run from its cursor. A job
+ * runs at most once at a time across replicas (see {@link KeyJobLock}).
+ */
+@Injectable()
+export class KeyJobsService {
+  private readonly logger = new Logger(KeyJobsService.name);
+
+  constructor(
+    private readonly jobs: KeyJobsRepository,
+    private readonly lock: KeyJobLock,
+    private readonly tenants: TenantKeysRepository,
+    private readonly masterRotation: MasterKeyRotationJob,
+    private readonly tenantRotation: TenantKeyRotationJob,
+    private readonly shred: TenantShredJob,
+    @Inject(KEY_JOBS_OPTIONS) private readonly options: KeyJobsOptions,
+  ) {}
+
+  /**
+   * Rewraps every data key under the current master key version. The result names the old
+   * master versions no data key uses any more (safe to remove from the configuration).
+   */
+  rotateMasterKey(options: KeyJobRunOptions = {}): Promise<KeyJobRecord> {
+    const scope = { projectId: null, tenantId: null };
+    return this.lock.withLock('master_key_rotation', () =>
+      this.runJob('master_key_rotation', scope, this.masterRotation, options, async () => ({
+        total: await this.masterRotation.countPending(),
+        params: {},
+      })),
+    );
+  }
+
+  /**
+   * Gives a tenant a new data key version and re-encrypts its secrets under it.
+   *
+   * @throws TenantNotFoundError when the tenant does not exist.
+   */
+  rotateTenantKey(projectId: string, tenantExternalId: string, options: KeyJobRunOptions = {}): Promise<KeyJobRecord> {
+    const scope = { projectId: id.parse(projectId), tenantId: id.parse(tenantExternalId) };
+    return this.lock.withLock(tenantLockKey(scope), () =>
+      this.runJob('tenant_key_rotation', scope, this.tenantRotation, options, async () => {
+        const tenant = await this.tenants.findTenant(scope.projectId, scope.tenantId);
+        if (!tenant) throw new TenantNotFoundError(scope.projectId, scope.tenantId);
+        return { total: 0, params: { tenantRowId: tenant.id } };
+      }),
+    );
+  }
+
+  /**
+   * Crypto-shreds a tenant: data keys first, then its secrets, then the tenant row. Idempotent:
+   * shredding a tenant that is already gone completes at once with nothing deleted.
+   */
+  shredTenant(projectId: string, tenantExternalId: string, options: KeyJobRunOptions = {}): Promise<KeyJobRecord> {
+    const scope = { projectId: id.parse(projectId), tenantId: id.parse(tenantExternalId) };
+    return this.lock.withLock(tenantLockKey(scope), () =>
+      this.runJob('tenant_shred', scope, this.shred, options, async () => {
+        const tenant = await this.tenants.findTenant(scope.projectId, scope.tenantId);
+        return { total: 0, params: { tenantRowId: tenant?.id ?? null } };
+      }),
+    );
+  }
+
+  getJob(jobId: string): Promise<KeyJobRecord | null> {
+    return this.jobs.get(id.parse(jobId));
+  }
+
+  /** Newest first. */
+  listJobs(limit = 100): Promise<KeyJobRecord[]> {
+    return this.jobs.list(z.number().int().min(1).max(1000).parse(limit));
+  }
+
+  /** Resumes the unfinished job of this kind and scope, or creates one; runs it to the end. */
+  private async runJob(
+    kind: KeyJobKind,
+    scope: { projectId: string | null; tenantId: string | null },
+    runner: KeyJobRunner,
+    options: KeyJobRunOptions,
+    init: () => Promise<{ total: number; params: KeyJobParams }>,
+  ): Promise<KeyJobRecord> {
+    const unfinished = await this.jobs.findUnfinished(kind, scope);
+    let job: KeyJobRecord;
+    if (unfinished) {
+      job = await this.jobs.markRunning(unfinished.id);
+      this.logger.log(`Resuming ${kind} job ${job.id} after ${job.processed}/${job.total}`);
+    } else {
+      const { total, params } = await init();
+      job = await this.jobs.create(kind, scope, total, params);
+      // A tenant that is already gone has nothing to shred: done, idempotently.
+      if (kind === 'tenant_shred' && params.tenantRowId === null) return this.jobs.complete(job.id, { ...params, tenantDeleted: false });
+    }
+    const ctx: KeyJobContext = {
+      batchSize: this.options.batchSize,
+      save: async (update) => {
+        const saved = await this.jobs.saveProgress(job.id, update);
+        await options.onProgress?.({ jobId: saved.id, kind, processed: saved.processed, total: saved.total });
+        return saved;
+      },
+    };
+    try {
+      const result = await runner.run(job, ctx);
+      const done = await this.jobs.complete(job.id, result);
+      this.logger.log(`${kind} job ${job.id} completed: ${done.processed}/${done.total}`);
+      return done;
+    } catch (error) {
+      await this.jobs.fail(job.id, describeFailure(error));
+      throw error;
+    }
+  }
+}
+
+function tenantLockKey(scope: { projectId: string; tenantId: string }): string {
+  return `tenant:${JSON.stringify([scope.projectId, scope.tenantId])}`;
+}
+
+// Only our own errors have messages known to be free of data; anything else is named by class.
+function describeFailure(error: unknown): string {
+  if (error instanceof KeysError || error instanceof CryptoError) return `${error.code}: ${error.message}`;
+  return `internal_error: ${error instanceof Error ? error.name : 'unknown'}`;
+}

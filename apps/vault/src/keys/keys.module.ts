@@ -1,0 +1,72 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Envelope, type KeyProvider } from '@authpipe/crypto';
+import type { VaultConfig } from '../config/config.schema';
+import { VAULT_CONFIG } from '../config/config.module';
+import { SecretsRepository } from '../secrets/secrets.repository';
+import { SecretsService } from '../secrets/secrets.service';
+import { DataKeyRepository } from './data-key.repository';
+import { KeyJobLock } from './key-job-lock';
+import type { KeyJobsOptions } from './key-job.types';
+import { KeyJobsRepository } from './key-jobs.repository';
+import { KeyJobsService } from './key-jobs.service';
+import { KEY_JOBS_OPTIONS, KEY_PROVIDER } from './keys.tokens';
+import { MasterKeyRotationJob } from './master-key-rotation.job';
+import { TenantKeyRotationJob } from './tenant-key-rotation.job';
+import { TenantKeysRepository } from './tenant-keys.repository';
+import { TenantShredJob } from './tenant-shred.job';
+
+/** Optional tuning of {@link KeysModule.forRoot}; tests shrink batches and the grace period. */
+export interface KeysModuleOptions {
+  /** Rows per key-job batch; default 500. */
+  jobBatchSize?: number;
+  /** Minimum age of a retired DEK before a tenant rotation deletes it; default twice the DEK cache TTL. */
+  retiredKeyGraceMs?: number;
+}
+
+/**
+ * Key management of the vault: the master key provider, the {@link Envelope} over the Prisma
+ * data-key store, encrypted secrets and the key jobs. Global, so every feature can inject
+ * {@link SecretsService}. Needs the ConfigModule (VAULT_CONFIG) and the DatabaseModule.
+ */
+@Global()
+@Module({})
+export class KeysModule {
+  static forRoot(provider: KeyProvider, options: KeysModuleOptions = {}): DynamicModule {
+    return {
+      module: KeysModule,
+      providers: [
+        { provide: KEY_PROVIDER, useValue: provider },
+        {
+          provide: KEY_JOBS_OPTIONS,
+          inject: [VAULT_CONFIG],
+          useFactory: (config: VaultConfig): KeyJobsOptions => ({
+            batchSize: options.jobBatchSize ?? 500,
+            retiredKeyGraceMs: options.retiredKeyGraceMs ?? 2 * config.dataKeys.cacheTtlMs,
+          }),
+        },
+        {
+          provide: Envelope,
+          inject: [VAULT_CONFIG, DataKeyRepository],
+          useFactory: (config: VaultConfig, store: DataKeyRepository) =>
+            new Envelope({
+              keyProvider: provider,
+              store,
+              cache: { maxEntries: config.dataKeys.cacheMax, ttlMs: config.dataKeys.cacheTtlMs },
+              rotateAfterUses: config.dataKeys.rotateAfterUses,
+            }),
+        },
+        DataKeyRepository,
+        TenantKeysRepository,
+        SecretsRepository,
+        SecretsService,
+        KeyJobsRepository,
+        KeyJobLock,
+        MasterKeyRotationJob,
+        TenantKeyRotationJob,
+        TenantShredJob,
+        KeyJobsService,
+      ],
+      exports: [KEY_PROVIDER, Envelope, DataKeyRepository, TenantKeysRepository, SecretsService, KeyJobsService],
+    };
+  }
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { KeyOwner } from '@authpipe/crypto';
+import { PrismaClient } from '@authpipe/prisma';
+
+/** Where a secret lives inside its record. */
+export interface SecretRef {
+  recordType: string;
+  recordId: string;
+  field: string;
+}
+
+/** A stored secret as the re-encryption job pages through it. */
+export interface StoredSecret extends SecretRef {
+  id: string;
+  ciphertext: Buffer;
+  dekVersion: number;
+}
+
+const ownerWhere = (owner: KeyOwner) => ({ projectId: owner.projectId, tenantId: owner.tenantId });
+const refWhere = (ref: SecretRef) => ({ recordType: ref.recordType, recordId: ref.recordId, field: ref.field });
+
+/**
+ * Rows of `secrets`. Every method takes the owner (project, and tenant row id or null for project
+ * secrets) first and filters by it, so no query can reach another tenant's rows.
+ */
+@Injectable()
+export class SecretsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Inserts or replaces one secret. The (record type, record id, field) key is global, so the
+   * update only applies when the existing row has the same owner; returns false when it does not.
+   */
+  async upsert(owner: KeyOwner, ref: SecretRef, ciphertext: Buffer, dekVersion: number): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      INSERT INTO secrets (id, project_id, tenant_id, record_type, record_id, field, ciphertext, dek_version, updated_at)
+      VALUES (${`sec_${randomUUID()}`}, ${owner.projectId}, ${owner.tenantId}::text, ${ref.recordType}, ${ref.recordId},
+              ${ref.field}, ${new Uint8Array(ciphertext)}, ${dekVersion}, now())
+      ON CONFLICT (record_type, record_id, field) DO UPDATE
+         SET ciphertext = EXCLUDED.ciphertext, dek_version = EXCLUDED.dek_version, updated_at = now()
+       WHERE secrets.project_id = EXCLUDED.project_id
+         AND secrets.tenant_id IS NOT DISTINCT FROM EXCLUDED.tenant_id
+      RETURNING id`;
+    return rows.length === 1;
+  }
+
+  /** One secret of a project secret scope (tenantId null) or of a tenant named by its external id. */
+  async findByTenantExternalId(
+    projectId: string,
+    tenantExternalId: string | null,
+    ref: SecretRef,
+  ): Promise<{ tenantId: string | null; ciphertext: Buffer } | null> {
+    const row = await this.prisma.secret.findFirst({
+      where: {
+        projectId,
+        ...(tenantExternalId === null ? { tenantId: null } : { tenant: { is: { projectId, externalId: tenantExternalId } } }),
+        ...refWhere(ref),
+      },
+      select: { tenantId: true, ciphertext: true },
+    });
+    return row ? { tenantId: row.tenantId, ciphertext: Buffer.from(row.ciphertext) } : null;
+  }
+
+  async delete(owner: KeyOwner, ref: SecretRef): Promise<number> {
+    const { count } = await this.prisma.secret.deleteMany({ where: { ...ownerWhere(owner), ...refWhere(ref) } });
+    return count;
+  }
+
+  async deleteRecord(owner: KeyOwner, recordType: string, recordId: string): Promise<number> {
+    const { count } = await this.prisma.secret.deleteMany({ where: { ...ownerWhere(owner), recordType, recordId } });
+    return count;
+  }
+
+  /** How many of the owner's secrets are under a DEK version older than `version`. */
+  countBelowVersion(owner: KeyOwner, version: number): Promise<number> {
+    return this.prisma.secret.count({ where: { ...ownerWhere(owner), dekVersion: { lt: version } } });
+  }
+
+  /** Keyset page (by id, after `afterId`) of the owner's secrets under a DEK version older than `version`. */
+  async pageBelowVersion(owner: KeyOwner, version: number, afterId: string | null, limit: number): Promise<StoredSecret[]> {
+    const rows = await this.prisma.secret.findMany({
+      where: { ...ownerWhere(owner), dekVersion: { lt: version }, ...(afterId === null ? {} : { id: { gt: afterId } }) },
+      orderBy: { id: 'asc' },
+      take: limit,
+      select: { id: true, recordType: true, recordId: true, field: true, ciphertext: true, dekVersion: true },
+    });
+    return rows.map((r) => ({ ...r, ciphertext: Buffer.from(r.ciphertext) }));
+  }
+
+  /**
+   * Replaces a ciphertext only if it is still `expected`: a concurrent put of a new value wins
+   * over the re-encryption of the old one. Returns whether the row changed.
+   */
+  async replaceIfUnchanged(owner: KeyOwner, id: string, expected: Buffer, next: Buffer, dekVersion: number): Promise<boolean> {
+    const { count } = await this.prisma.secret.updateMany({
+      where: { ...ownerWhere(owner), id, ciphertext: { equals: new Uint8Array(expected) } },
+      data: { ciphertext: new Uint8Array(next), dekVersion },
+    });
+    return count === 1;
+  }
+
+  countForOwner(owner: KeyOwner): Promise<number> {
+    return this.prisma.secret.count({ where: ownerWhere(owner) });
+  }
+
+  /** Deletes up to `limit` of the owner's secrets, lowest ids first; returns the ids deleted. */
+  async deleteBatch(owner: KeyOwner, limit: number): Promise<string[]> {
+    const rows = await this.prisma.secret.findMany({
+      where: ownerWhere(owner),
+      orderBy: { id: 'asc' },
+      take: limit,
+      select: { id: true },
+    });
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    await this.prisma.secret.deleteMany({ where: { ...ownerWhere(owner), id: { in: ids } } });
+    return ids;
+  }
+}

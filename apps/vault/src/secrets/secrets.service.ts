@@ -1,0 +1,98 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CryptoIntegrityError, Envelope, readKeyVersion } from '@authpipe/crypto';
+import { z } from 'zod';
+import { SecretScopeConflictError } from '../keys/keys.errors';
+import { TenantKeysRepository } from '../keys/tenant-keys.repository';
+import { SecretsRepository, type SecretRef } from './secrets.repository';
+
+export type { SecretRef } from './secrets.repository';
+
+/**
+ * Whose secret it is: a project (`tenantId: null`, project secrets such as an app's client
+ * secret) or one of its tenants, named by the project's own id for it (`org_acme`).
+ */
+export interface SecretScope {
+  projectId: string;
+  tenantId: string | null;
+}
+
+const id = z.string().min(1).max(255);
+const scopeSchema = z.object({ projectId: id, tenantId: id.nullable() });
+const refSchema = z.object({ recordType: id, recordId: id, field: id });
+
+/**
+ * Encrypted secrets of every feature: one row per (record type, record id, field), encrypted
+ * with the owner's data key and bound to its place by AAD, so a ciphertext copied to another
+ * row, field or tenant does not open.
+ */
+@Injectable()
+export class SecretsService {
+  private readonly logger = new Logger(SecretsService.name);
+
+  constructor(
+    private readonly envelope: Envelope,
+    private readonly secrets: SecretsRepository,
+    private readonly tenants: TenantKeysRepository,
+  ) {}
+
+  /**
+   * Stores (or replaces) a secret; creates the tenant row on first use.
+   *
+   * @throws SecretScopeConflictError when the record id already holds a secret of another scope.
+   */
+  async put(scope: SecretScope, ref: SecretRef, plaintext: Buffer | string): Promise<void> {
+    const s = scopeSchema.parse(scope);
+    const r = refSchema.parse(ref);
+    const tenantId = s.tenantId === null ? null : (await this.tenants.ensureTenant(s.projectId, s.tenantId)).id;
+    const owner = { projectId: s.projectId, tenantId };
+    const ciphertext = await this.envelope.encrypt({ ...owner, ...r }, plaintext);
+    const stored = await this.secrets.upsert(owner, r, ciphertext, readKeyVersion(ciphertext));
+    if (!stored) throw new SecretScopeConflictError(r.recordType, r.recordId, r.field);
+  }
+
+  /**
+   * The plaintext of a secret, or null when there is none in this scope.
+   *
+   * @throws CryptoIntegrityError when the stored bytes do not open in this place (moved, tampered,
+   *   key shredded); the error and the log line name ids only.
+   */
+  async get(scope: SecretScope, ref: SecretRef): Promise<Buffer | null> {
+    const s = scopeSchema.parse(scope);
+    const r = refSchema.parse(ref);
+    const row = await this.secrets.findByTenantExternalId(s.projectId, s.tenantId, r);
+    if (!row) return null;
+    try {
+      return await this.envelope.decrypt({ projectId: s.projectId, tenantId: row.tenantId, ...r }, row.ciphertext);
+    } catch (error) {
+      if (error instanceof CryptoIntegrityError) {
+        // An integrity failure is a security signal (tampering or a moved row): worth a warning.
+        this.logger.warn(
+          `Secret ${r.recordType}/${r.recordId}/${r.field} of project ${s.projectId} ` +
+            `tenant ${s.tenantId ?? '-'} failed to open (${error.reason})`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Deletes one secret; returns whether it existed. */
+  async delete(scope: SecretScope, ref: SecretRef): Promise<boolean> {
+    const s = scopeSchema.parse(scope);
+    const r = refSchema.parse(ref);
+    const owner = await this.resolve(s);
+    return owner !== null && (await this.secrets.delete(owner, r)) > 0;
+  }
+
+  /** Deletes every secret of one record; returns how many. */
+  async deleteRecord(scope: SecretScope, recordType: string, recordId: string): Promise<number> {
+    const s = scopeSchema.parse(scope);
+    const owner = await this.resolve(s);
+    return owner === null ? 0 : this.secrets.deleteRecord(owner, id.parse(recordType), id.parse(recordId));
+  }
+
+  private async resolve(scope: SecretScope): Promise<{ projectId: string; tenantId: string | null } | null> {
+    if (scope.tenantId === null) return { projectId: scope.projectId, tenantId: null };
+    const tenant = await this.tenants.findTenant(scope.projectId, scope.tenantId);
+    return tenant ? { projectId: scope.projectId, tenantId: tenant.id } : null;
+  }
+}
