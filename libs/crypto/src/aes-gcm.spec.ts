@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { openAesGcm, sealAesGcm } from './aes-gcm';
 import { CryptoContextError, CryptoIntegrityError } from './errors';
 
-const FIXTURE = resolve(import.meta.dirname, '../../../test/fixtures/wycheproof/aes_gcm_test.json');
+const FIXTURE = resolve(__dirname, '../../../test/fixtures/wycheproof/aes_gcm_test.json');
 
 const hex = z.string().regex(/^(?:[0-9a-f]{2})*$/).transform((s) => Buffer.from(s, 'hex'));
 const fixtureSchema = z.object({
