@@ -4,6 +4,13 @@ import { seedDirectory } from './directory/seed';
 import { SigningKeys } from './keys/signing-keys';
 import { type ClientCertificate, loadOrCreateDemoAppCertificate } from './tls/certificates';
 import { EmulatorAccessTokenVerifier } from './tokens/access-token.verifier';
+import { AssertionReplayCache, AuthorizationCodeStore, RefreshTokenStore } from './tokens/grant-stores';
+import { TokenIssuer } from './tokens/token-issuer';
+import { AuthorizeService } from './identity/authorize.service';
+import { ClientAuthenticator } from './identity/client-authentication';
+import { Grants } from './identity/grants';
+import { PendingRequests } from './identity/pending-requests';
+import { TokenService } from './identity/token.service';
 
 /** Everything stateful in one emulator instance. */
 export interface EmulatorContext {
@@ -15,6 +22,13 @@ export interface EmulatorContext {
   /** Injectable services, each provided under its own class. */
   services: {
     keys: SigningKeys;
+    issuer: TokenIssuer;
+    codes: AuthorizationCodeStore;
+    refreshTokens: RefreshTokenStore;
+    replays: AssertionReplayCache;
+    pending: PendingRequests;
+    tokens: TokenService;
+    authorize: AuthorizeService;
   };
 }
 
@@ -35,5 +49,20 @@ export async function createEmulatorContext(options: ContextOptions): Promise<Em
   const store = new InMemoryDirectoryStore(clock);
   if (options.seed) seedDirectory(store, clock.now(), { demoAppCertificatePem: demoAppCertificate.certificatePem });
   const verifier = new EmulatorAccessTokenVerifier(keys, store, clock);
-  return { store, clock, verifier, controlApi: options.controlApi, demoAppCertificate, services: { keys } };
+  const issuer = new TokenIssuer(keys, clock);
+  const codes = new AuthorizationCodeStore();
+  const refreshTokens = new RefreshTokenStore();
+  const replays = new AssertionReplayCache();
+  const pending = new PendingRequests();
+  const grants = new Grants(store, clock, codes, refreshTokens, issuer);
+  const tokens = new TokenService(store, new ClientAuthenticator(clock, replays), grants);
+  const authorize = new AuthorizeService(store, clock, codes, pending);
+  return {
+    store,
+    clock,
+    verifier,
+    controlApi: options.controlApi,
+    demoAppCertificate,
+    services: { keys, issuer, codes, refreshTokens, replays, pending, tokens, authorize },
+  };
 }

@@ -1,7 +1,10 @@
 import type { Type } from '@nestjs/common';
+import { AuthorizeController } from './identity/authorize.controller';
+import { DiscoveryController } from './identity/discovery.controller';
+import { TokenController } from './identity/token.controller';
 
 /** Controllers of the identity platform side. */
-export const identityControllers: Type<unknown>[] = [];
+export const identityControllers: Type<unknown>[] = [DiscoveryController, AuthorizeController, TokenController];
 
 /** Controllers of the control API, mounted only when it is enabled. */
 export const controlControllers: Type<unknown>[] = [];
