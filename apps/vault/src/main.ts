@@ -1,2 +1,20 @@
-// Placeholder entry point; the vault's real bootstrap lands with the HTTP skeleton.
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createVaultApp } from './bootstrap';
+import { describeBootError } from './common/boot-errors';
+import { VAULT_CONFIG } from './config/config.module';
+import type { VaultConfig } from './config/config.schema';
+
+/** Starts the vault: `npm start` (embedded defaults) or `node dist/apps/vault/src/main.js`. */
+async function main(): Promise<void> {
+  const app = await createVaultApp();
+  const config = app.get<VaultConfig>(VAULT_CONFIG);
+  await app.listen({ host: config.host, port: config.port });
+  new Logger('Vault').log(`Authpipe vault listening on ${await app.getUrl()}`);
+}
+
+main().catch((error: unknown) => {
+  // The logger may not exist yet (bad config, missing keys): stderr, then a failing exit code.
+  process.stderr.write(`${describeBootError(error)}\n`);
+  process.exit(1);
+});

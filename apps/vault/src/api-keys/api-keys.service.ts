@@ -1,0 +1,129 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
+import { ApiError } from '../common/api-error';
+import { CLOCK, type Clock } from '../common/clock';
+import { newId } from '../common/ids';
+import { parseInput } from '../common/zod-validation.pipe';
+import { ProjectsService } from '../projects/projects.service';
+import { apiKeyMatches, generateApiKey, hashApiKeySecret, lastFourOf, parseApiKey } from './api-key-format';
+import { toApiKeyDto, type ApiKeyDto, type CreatedApiKeyDto } from './api-key.dto';
+import { ApiKeysRepository } from './api-keys.repository';
+
+/** Who is calling, once a key is verified. */
+export interface AuthenticatedProject {
+  projectId: string;
+  apiKeyId: string;
+}
+
+export const createApiKeySchema = z.object({ name: z.string().trim().min(1).max(200).default('default') });
+
+interface CachedKey {
+  id: string;
+  projectId: string;
+  revoked: boolean;
+  secretHash: Uint8Array;
+}
+
+/**
+ * How long a verified key row is reused without reading the database. Revocation through
+ * this process evicts at once; a revocation by another process (CLI, another replica) takes
+ * effect within this delay.
+ */
+const KEY_CACHE_TTL_MS = 10_000;
+/** `lastUsedAt` is written at most this often per key, off the request's path. */
+const LAST_USED_EVERY_MS = 60_000;
+
+// One message for every invalid key, so a caller cannot tell an unknown public id from a
+// wrong secret or a bad checksum.
+const INVALID_KEY = new ApiError(401, 'invalid_api_key', 'The API key is not valid.', {
+  remediation: 'Send a secret key of your project as `Authorization: Bearer ap_sk_...`; create one with `npx authpipe key create`.',
+});
+
+/** API keys: creation (shown once), listing, revocation, and verification for the guard. */
+@Injectable()
+export class ApiKeysService {
+  private readonly logger = new Logger(ApiKeysService.name);
+  private readonly keys = new LRUCache<string, CachedKey>({ max: 10_000, ttl: KEY_CACHE_TTL_MS });
+  private readonly touched = new LRUCache<string, number>({ max: 10_000 });
+
+  constructor(
+    private readonly repository: ApiKeysRepository,
+    private readonly projects: ProjectsService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Creates a key; the returned `secretKey` is never stored nor shown again. */
+  async create(projectId: string, input: z.input<typeof createApiKeySchema> = {}): Promise<CreatedApiKeyDto> {
+    const { name } = parseInput(createApiKeySchema, input);
+    await this.projects.get(projectId);
+    const key = generateApiKey();
+    const record = await this.repository.create(projectId, {
+      id: newId('key'),
+      publicId: key.publicId,
+      secretHash: hashApiKeySecret(key),
+      name,
+      lastFour: lastFourOf(key.text),
+    });
+    return { ...toApiKeyDto(record), secretKey: key.text };
+  }
+
+  async list(projectId: string): Promise<ApiKeyDto[]> {
+    await this.projects.get(projectId);
+    return (await this.repository.list(projectId)).map(toApiKeyDto);
+  }
+
+  /** Revokes a key of the project (by id or public id); idempotent. */
+  async revoke(projectId: string, keyId: string): Promise<ApiKeyDto> {
+    const found = await this.repository.find(projectId, keyId);
+    if (!found) throw ApiError.notFound('api_key_not_found', `No API key ${keyId} in project ${projectId}.`);
+    await this.repository.revoke(projectId, found.id, new Date(this.clock()));
+    this.keys.delete(found.publicId);
+    return toApiKeyDto((await this.repository.find(projectId, found.id)) ?? found);
+  }
+
+  /** Verifies an `Authorization` header value; throws a 401 {@link ApiError} otherwise. */
+  async authenticate(authorization: string | undefined): Promise<AuthenticatedProject> {
+    if (!authorization) {
+      throw new ApiError(401, 'missing_api_key', 'An API key is required.', {
+        remediation: 'Send `Authorization: Bearer <your project secret key>`.',
+      });
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const parsed = match ? parseApiKey(match[1] as string) : null;
+    if (!parsed) throw INVALID_KEY;
+    const row = await this.lookup(parsed.publicId);
+    // Unknown ids still pay for a hash and a comparison, so timing does not tell them apart.
+    if (!apiKeyMatches(parsed, row?.secretHash ?? UNKNOWN_HASH) || !row) throw INVALID_KEY;
+    if (row.revoked) {
+      throw new ApiError(401, 'revoked_api_key', 'The API key was revoked.', {
+        remediation: 'Use another key of the project, or create one with `npx authpipe key create`.',
+      });
+    }
+    this.noteUse(row);
+    return { projectId: row.projectId, apiKeyId: row.id };
+  }
+
+  private async lookup(publicId: string): Promise<CachedKey | null> {
+    const cached = this.keys.get(publicId);
+    if (cached) return cached;
+    const row = await this.repository.findForAuthentication(publicId);
+    if (!row) return null;
+    const entry = { id: row.id, projectId: row.projectId, revoked: row.revokedAt !== null, secretHash: row.secretHash };
+    this.keys.set(publicId, entry);
+    return entry;
+  }
+
+  private noteUse(key: CachedKey): void {
+    const now = this.clock();
+    const last = this.touched.get(key.id);
+    if (last !== undefined && now - last < LAST_USED_EVERY_MS) return;
+    this.touched.set(key.id, now);
+    // Not awaited: bookkeeping must not slow down or fail the request.
+    this.repository.touchLastUsed(key.projectId, key.id, new Date(now)).catch((err: unknown) => {
+      this.logger.warn({ err, apiKeyId: key.id }, 'Could not record API key use');
+    });
+  }
+}
+
+const UNKNOWN_HASH = new Uint8Array(32);

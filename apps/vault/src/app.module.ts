@@ -1,0 +1,73 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { KeyProvider } from '@authpipe/crypto';
+import type { DestinationStream } from 'pino';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { CommonModule } from './common/common.module';
+import { ErrorFilter } from './common/error.filter';
+import type { VaultConfig } from './config/config.schema';
+import { VAULT_CONFIG } from './config/config.module';
+import type { Database } from './database/database';
+import { DatabaseModule } from './database/database.module';
+import type { Migration } from './database/migrator';
+import { HealthModule } from './health/health.module';
+import { MIGRATIONS } from './health/health.tokens';
+import { KeysModule } from './keys/keys.module';
+import { createLoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { ProjectsModule } from './projects/projects.module';
+import { TenantsModule } from './tenants/tenants.module';
+
+/** What bootstrap hands the application once config, keys and database have been checked. */
+export interface AppModuleOptions {
+  config: VaultConfig;
+  database: Database;
+  /** Close the database when the application shuts down (false when a test owns it). */
+  ownsDatabase: boolean;
+  keyProvider: KeyProvider;
+  migrations: Migration[];
+  logDestination?: DestinationStream;
+}
+
+/**
+ * Provides the already validated config. Bootstrap validates the environment before Nest
+ * starts (so a bad variable never reaches a module), hence a value provider rather than
+ * @nestjs/config re-reading process.env, which would also defeat tests' isolated env.
+ */
+@Global()
+@Module({})
+class VaultConfigModule {
+  static forRoot(config: VaultConfig, migrations: Migration[]): DynamicModule {
+    return {
+      module: VaultConfigModule,
+      providers: [
+        { provide: VAULT_CONFIG, useValue: config },
+        { provide: MIGRATIONS, useValue: migrations },
+      ],
+      exports: [VAULT_CONFIG, MIGRATIONS],
+    };
+  }
+}
+
+/** The vault's root module; build it through `createVaultApp` (bootstrap.ts). */
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        VaultConfigModule.forRoot(options.config, options.migrations),
+        createLoggingModule({ level: options.config.logLevel, destination: options.logDestination }),
+        CommonModule,
+        DatabaseModule.forRoot(options.database, { owned: options.ownsDatabase }),
+        KeysModule.forRoot(options.keyProvider),
+        MetricsModule,
+        HealthModule,
+        ProjectsModule,
+        ApiKeysModule,
+        TenantsModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
+    };
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Stable error codes of the public API. Clients switch on these, so a code is never renamed
+ * or reused for another meaning; the message may change.
+ */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'missing_api_key'
+  | 'invalid_api_key'
+  | 'revoked_api_key'
+  | 'forbidden'
+  | 'not_found'
+  | 'tenant_not_found'
+  | 'project_not_found'
+  | 'api_key_not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'not_ready'
+  | 'internal_error';
+
+/** Body of every error response: `{ error: ApiErrorBody }`. */
+export interface ApiErrorBody {
+  code: ErrorCode;
+  message: string;
+  remediation?: string;
+  details?: unknown;
+  errorId?: string;
+}
+
+/**
+ * An expected failure with a stable code, mapped to HTTP by the global exception filter.
+ * Messages are written for the API's user and must never hold a token, key or secret.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { remediation?: string; details?: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** The JSON body sent to the client. */
+  toBody(): ApiErrorBody {
+    const body: ApiErrorBody = { code: this.code, message: this.message };
+    if (this.extra.remediation !== undefined) body.remediation = this.extra.remediation;
+    if (this.extra.details !== undefined) body.details = this.extra.details;
+    return body;
+  }
+
+  static invalidRequest(message: string, details?: unknown): ApiError {
+    return new ApiError(400, 'invalid_request', message, { details });
+  }
+
+  static notFound(code: Extract<ErrorCode, `${string}not_found`>, message: string): ApiError {
+    return new ApiError(404, code, message);
+  }
+
+  static conflict(message: string): ApiError {
+    return new ApiError(409, 'conflict', message);
+  }
+}
+
+/** Generic messages for HTTP statuses raised by the framework (unknown route, bad JSON ...). */
+export const STATUS_CODES: Record<number, { code: ErrorCode; message: string }> = {
+  400: { code: 'invalid_request', message: 'The request is malformed.' },
+  401: { code: 'unauthorized', message: 'Authentication is required.' },
+  403: { code: 'forbidden', message: 'This action is not allowed.' },
+  404: { code: 'not_found', message: 'No such resource.' },
+  405: { code: 'method_not_allowed', message: 'This method is not allowed here.' },
+  409: { code: 'conflict', message: 'The request conflicts with the current state.' },
+  413: { code: 'payload_too_large', message: 'The request body is too large.' },
+  415: { code: 'unsupported_media_type', message: 'The request body has an unsupported content type.' },
+  429: { code: 'rate_limited', message: 'Too many requests; retry later.' },
+};

@@ -1,0 +1,48 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Label of requests that matched no route: their raw path could hold anything. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * The vault's Prometheus registry (one per application, so several apps in one process,
+ * as in tests, do not collide) with Node's default metrics and an HTTP duration histogram.
+ * Its `route` label is the route template (`/v1/tenants/:tenantId`), never the raw path,
+ * so ids and tokens never become label values and cardinality stays bounded.
+ */
+@Injectable()
+export class MetricsService implements OnModuleInit {
+  readonly registry = new Registry();
+  private readonly httpDuration = new Histogram({
+    name: 'authpipe_http_request_duration_seconds',
+    help: 'Duration of HTTP requests by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  constructor(private readonly adapterHost: HttpAdapterHost) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'authpipe_' });
+  }
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onResponse', async (request, reply) => {
+      this.httpDuration.observe(
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? UNMATCHED_ROUTE,
+          status_code: String(reply.statusCode),
+        },
+        reply.elapsedTime / 1000,
+      );
+    });
+  }
+
+  /** The exposition text for GET /metrics. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

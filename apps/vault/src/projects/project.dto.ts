@@ -1,0 +1,13 @@
+import type { ProjectRecord } from './projects.repository';
+
+/** Public shape of a project. */
+export interface ProjectDto {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+/** Allow-list mapper: only these fields ever leave the vault. */
+export function toProjectDto(p: ProjectRecord): ProjectDto {
+  return { id: p.id, name: p.name, createdAt: p.createdAt.toISOString() };
+}

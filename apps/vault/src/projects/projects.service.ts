@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { ApiError } from '../common/api-error';
+import { newId } from '../common/ids';
+import { parseInput } from '../common/zod-validation.pipe';
+import { ProjectsRepository, type ProjectRecord } from './projects.repository';
+
+/** Input of {@link ProjectsService.create}. */
+export const createProjectSchema = z.object({ name: z.string().trim().min(1).max(200) });
+
+/** Creates and lists projects (used by the CLI; projects have no public HTTP API yet). */
+@Injectable()
+export class ProjectsService {
+  constructor(private readonly projects: ProjectsRepository) {}
+
+  async create(input: z.input<typeof createProjectSchema>): Promise<ProjectRecord> {
+    const { name } = parseInput(createProjectSchema, input);
+    return this.projects.create({ id: newId('prj'), name });
+  }
+
+  async list(limit = 1000): Promise<ProjectRecord[]> {
+    return this.projects.list({ limit });
+  }
+
+  /** The project, or `project_not_found`. */
+  async get(id: string): Promise<ProjectRecord> {
+    const project = await this.projects.findById(id);
+    if (!project) throw ApiError.notFound('project_not_found', `No project with id ${id}.`);
+    return project;
+  }
+}
