@@ -1,0 +1,152 @@
+// Classification of every failure the library meets (msal-node, HTTP, Graph) into one shape the
+// vault stores as credential health. Decided by AADSTS number and OAuth `error`, read from the
+// error's fields by schema, never by its class: msal-node changes classes between majors and
+// replays throttled errors with a different shape.
+import { z } from 'zod';
+import { AADSTS_RULES, ERROR_RULES, TRANSPORT_RULES, type FailureAction, type FailureKind, type FailureRule } from './aadsts';
+import { parseRetryAfter, type HttpFailureCode } from './http';
+import type { NetworkOutcome } from './msal-network';
+
+export type { FailureAction, FailureKind } from './aadsts';
+
+/** A classified failure; safe to store, log and show (no token, secret or Microsoft description in it). */
+export interface MicrosoftFailure {
+  kind: FailureKind;
+  /** The AADSTS number (first of `error_codes`), or null. */
+  aadsts: number | null;
+  /** OAuth `error`, Graph error code, or the transport failure (`timeout`, `connection_reset`, `http_503`...). */
+  error: string;
+  suberror?: string;
+  httpStatus?: number;
+  retryAfterSeconds?: number;
+  /** A plain sentence: cause, then what to do. */
+  remediation: string;
+  action: FailureAction;
+}
+
+/** The library's one error type toward callers: a message built from the classification only. */
+export class MicrosoftError extends Error {
+  readonly code = 'microsoft_error';
+
+  constructor(readonly failure: MicrosoftFailure) {
+    super(`Microsoft ${failure.aadsts !== null ? `AADSTS${failure.aadsts}` : failure.error}: ${failure.remediation}`);
+    this.name = 'MicrosoftError';
+  }
+}
+
+/** The fields of an OAuth error response (token endpoint body or redirect query). */
+export interface OAuthErrorFields {
+  error: string;
+  error_codes?: readonly number[];
+  suberror?: string;
+  /** Read only for its AADSTS number when `error_codes` is absent (redirects carry just the description). */
+  error_description?: string;
+  httpStatus?: number;
+  retryAfterSeconds?: number;
+}
+
+/** Extra facts about the failed call: what the network returned, and the clock for Retry-After dates. */
+export interface ClassifyContext {
+  outcome?: NetworkOutcome;
+  now?: Date;
+}
+
+const digits = z.union([z.string().regex(/^\d+$/).transform(Number), z.number().int()]);
+
+// The fields read off any thrown value; every one optional, unknown ones ignored.
+const errorFields = z.object({
+  code: z.string().optional(),
+  errorCode: z.string().optional(),
+  errorNo: digits.optional().catch(undefined),
+  subError: z.string().optional(),
+  status: z.number().int().optional(),
+  httpStatus: z.number().int().optional(),
+  errorMessage: z.string().optional(),
+  message: z.string().optional(),
+  failure: z.unknown().optional(),
+  graphCode: z.string().optional(),
+  retryAfterSeconds: z.number().nonnegative().optional(),
+});
+
+const failureSchema = z.object({
+  kind: z.enum(['transient', 'needs_reauth', 'revoked', 'misconfigured', 'consent_required', 'unknown']),
+  aadsts: z.number().int().nullable(),
+  error: z.string(),
+  remediation: z.string(),
+  action: z.enum(['reauthorize', 'admin_reconsent', 'fix_app_credentials', 'retry']).nullable(),
+}).loose();
+
+const transportFailure = z.enum(['timeout', 'connection_reset', 'connection_refused', 'dns', 'tls', 'response_too_large', 'invalid_url', 'network']);
+
+function aadstsIn(text: string | undefined): number | null {
+  const match = text?.match(/AADSTS(\d{4,7})\b/);
+  return match ? Number(match[1]) : null;
+}
+
+function pick(aadsts: number | null, error: string, suberror: string | undefined, status: number | undefined, transport: HttpFailureCode | undefined): FailureRule {
+  if (aadsts !== null && AADSTS_RULES[aadsts]) return AADSTS_RULES[aadsts];
+  if (status === 429) return TRANSPORT_RULES.throttled;
+  if (status !== undefined && status >= 500 && status < 600) return TRANSPORT_RULES.server;
+  if (Object.hasOwn(ERROR_RULES, error)) return ERROR_RULES[error];
+  if (suberror !== undefined && Object.hasOwn(ERROR_RULES, suberror)) return ERROR_RULES[suberror];
+  if (transport === 'tls') return TRANSPORT_RULES.tls;
+  if (transport !== undefined && transport !== 'invalid_url') return TRANSPORT_RULES.network;
+  return TRANSPORT_RULES.unknown;
+}
+
+function build(rule: FailureRule, fields: Omit<MicrosoftFailure, 'kind' | 'action' | 'remediation'>): MicrosoftFailure {
+  const failure: MicrosoftFailure = { kind: rule.kind, aadsts: fields.aadsts, error: fields.error, remediation: rule.remediation, action: rule.action };
+  if (fields.suberror) failure.suberror = fields.suberror;
+  if (fields.httpStatus !== undefined) failure.httpStatus = fields.httpStatus;
+  if (fields.retryAfterSeconds !== undefined) failure.retryAfterSeconds = fields.retryAfterSeconds;
+  return failure;
+}
+
+/** Classifies an OAuth error response (token endpoint body, or `error`/`error_description` of a redirect). */
+export function classifyOAuthError(fields: OAuthErrorFields): MicrosoftFailure {
+  const aadsts = fields.error_codes?.[0] ?? aadstsIn(fields.error_description);
+  const rule = pick(aadsts, fields.error, fields.suberror, fields.httpStatus, undefined);
+  return build(rule, {
+    aadsts,
+    error: fields.error,
+    suberror: fields.suberror,
+    httpStatus: fields.httpStatus,
+    retryAfterSeconds: fields.retryAfterSeconds,
+  });
+}
+
+/**
+ * Classifies anything thrown by msal-node, the HTTP layer or the Graph client. `context.outcome`
+ * (from `withNetworkOutcome`) supplies the HTTP status, Retry-After and transport failure that
+ * msal-node does not keep on its errors.
+ */
+export function classifyFailure(thrown: unknown, context: ClassifyContext = {}): MicrosoftFailure {
+  const asFailure = z.object({ code: z.literal('microsoft_error'), failure: failureSchema }).safeParse(thrown);
+  if (asFailure.success) return asFailure.data.failure as MicrosoftFailure;
+
+  const parsed = typeof thrown === 'object' && thrown !== null ? errorFields.safeParse(thrown) : null;
+  const f = parsed?.success ? parsed.data : {};
+  const outcome = context.outcome ?? {};
+  const throttleReplay = f.errorCode !== undefined && /^\d+( \d+)*$/.test(f.errorCode);
+  const aadsts = f.errorNo ?? (throttleReplay ? Number(f.errorCode?.split(' ')[0]) : null) ?? aadstsIn(f.errorMessage) ?? aadstsIn(f.message);
+  const ownTransport = transportFailure.safeParse(f.failure);
+  const transport = ownTransport.success ? ownTransport.data : outcome.failure;
+  const httpStatus = f.status ?? f.httpStatus ?? outcome.status;
+  const retryAfterSeconds = f.retryAfterSeconds ?? parseRetryAfter(outcome.retryAfter, context.now ?? new Date());
+
+  let error = f.graphCode ?? (throttleReplay ? undefined : f.errorCode);
+  if (error === undefined || error === '' || error === 'network_error') {
+    if (transport !== undefined) error = transport;
+    else if (httpStatus !== undefined && httpStatus >= 400) error = `http_${httpStatus}`;
+    else error = error || 'unknown_error';
+  }
+  const suberror = f.subError || undefined;
+  const rule = pick(aadsts, error, suberror, httpStatus && httpStatus >= 400 ? httpStatus : undefined, transport);
+  return build(rule, { aadsts, error, suberror, httpStatus: httpStatus && httpStatus >= 400 ? httpStatus : undefined, retryAfterSeconds });
+}
+
+/** Wraps anything thrown into a `MicrosoftError` carrying its classification. */
+export function toMicrosoftError(thrown: unknown, context: ClassifyContext = {}): MicrosoftError {
+  if (thrown instanceof MicrosoftError) return thrown;
+  return new MicrosoftError(classifyFailure(thrown, context));
+}
