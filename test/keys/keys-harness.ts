@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { Envelope, LocalKeyProvider, MasterKeyring, type KeyProvider } from '@authpipe/crypto';
+import { ConfigModule } from '../../apps/vault/src/config/config.module';
+import type { Database } from '../../apps/vault/src/database/database';
+import { DatabaseModule } from '../../apps/vault/src/database/database.module';
+import { DataKeyRepository } from '../../apps/vault/src/keys/data-key.repository';
+import { KeyJobsService } from '../../apps/vault/src/keys/key-jobs.service';
+import { KeysModule, type KeysModuleOptions } from '../../apps/vault/src/keys/keys.module';
+import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
+
+/** A master key list in the AUTHPIPE_MASTER_KEYS format with fresh random keys, newest first. */
+export function masterKeyList(...versions: number[]): string {
+  return versions.map((v) => `${v}:${randomBytes(32).toString('base64')}`).join(',');
+}
+
+export function providerOf(list: string): KeyProvider {
+  return new LocalKeyProvider(MasterKeyring.parse(list));
+}
+
+/** One "replica" of the vault's key management over a test database: the real Nest module. */
+export interface KeysHarness {
+  module: TestingModule;
+  secrets: SecretsService;
+  jobs: KeyJobsService;
+  envelope: Envelope;
+  dataKeys: DataKeyRepository;
+  close(): Promise<void>;
+}
+
+export async function createKeysHarness(
+  db: Database,
+  provider: KeyProvider,
+  options: KeysModuleOptions & { env?: Record<string, string> } = {},
+): Promise<KeysHarness> {
+  const module = await Test.createTestingModule({
+    imports: [
+      ConfigModule.forRoot({ NODE_ENV: 'test', ...options.env }),
+      DatabaseModule.forRoot(db, { owned: false }),
+      KeysModule.forRoot(provider, options),
+    ],
+  }).compile();
+  await module.init();
+  return {
+    module,
+    secrets: module.get(SecretsService),
+    jobs: module.get(KeyJobsService),
+    envelope: module.get(Envelope),
+    dataKeys: module.get(DataKeyRepository),
+    close: () => module.close(),
+  };
+}
+
+/** Inserts a project row (the projects feature owns creating them for real). */
+export async function createProject(db: Database, id: string): Promise<void> {
+  await db.prisma.project.create({ data: { id, name: `Project ${id}` } });
+}
