@@ -15,7 +15,7 @@ export class GraphController {
     private readonly downloads: DownloadHandler,
   ) {}
 
-  @All('v1.0/*path')
+  @All('v1.0/*')
   async graph(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.dispatcher.handle(request, reply);
   }
