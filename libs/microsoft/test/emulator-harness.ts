@@ -1,0 +1,59 @@
+// Starts the real Microsoft emulator for the library's integration tests and completes its
+// sign-in form the way a script would: GET the authorize URL, POST the form, read the redirect.
+import { startEmulator, type RunningEmulator } from '../../../apps/microsoft-emulator/src/emulator';
+import { SEED } from '../../../apps/microsoft-emulator/src/directory/seed';
+import { HttpClient, type HttpClientOptions } from '../src/http';
+import { MsalClientFactory } from '../src/msal-client';
+import type { CloudConfig } from '../src/clouds';
+import type { MicrosoftApp } from '../src/msal-client';
+
+export { SEED };
+export type { RunningEmulator };
+
+/** An emulator on a random port with the seeded directory, nothing written to disk. */
+export function startTestEmulator(): Promise<RunningEmulator> {
+  return startEmulator({ dataDir: null, controlApi: false, seed: true });
+}
+
+/** The emulator reached as a custom cloud (its own address). */
+export function customCloud(emulator: RunningEmulator): CloudConfig {
+  return { name: 'custom', loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl };
+}
+
+/** An HttpClient trusting the emulator's CA, with optional routes. */
+export function emulatorHttp(emulator: RunningEmulator, options: HttpClientOptions = {}): HttpClient {
+  return new HttpClient({ ...options, caCertificates: [emulator.caCertPem] });
+}
+
+/** A fresh factory per test, so msal's throttling state never leaks between tests. */
+export function factoryFor(http: HttpClient, now?: () => Date): MsalClientFactory {
+  return new MsalClientFactory({ http, now });
+}
+
+export function demoAppWithSecret(cloud: CloudConfig, secret: string = SEED.demoApp.secretValue): MicrosoftApp {
+  return { clientId: SEED.demoApp.clientId, cloud, credential: { clientSecret: secret } };
+}
+
+export const REDIRECT_URI = SEED.demoApp.redirectUris[0];
+
+/**
+ * Completes the emulator's sign-in page for `upn` and returns the redirect's query parameters
+ * (code and state, or error). `http` must be able to reach the authorize URL's host.
+ */
+export async function completeSignIn(http: HttpClient, authorizeUrl: string, upn: string, action: 'approve' | 'deny' = 'approve'): Promise<URLSearchParams> {
+  const page = await http.request({ method: 'GET', url: authorizeUrl });
+  if (page.status !== 200) throw new Error(`sign-in page answered HTTP ${page.status}`);
+  const html = page.body.toString('utf8');
+  const formAction = html.match(/<form method="post" action="([^"]+)"/)?.[1];
+  const requestId = html.match(/name="request" value="([^"]+)"/)?.[1];
+  if (!formAction || !requestId) throw new Error('no sign-in form on the page');
+  const post = await http.request({
+    method: 'POST',
+    url: new URL(formAction.replace(/&amp;/g, '&'), authorizeUrl).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ request: requestId, login: upn, action }).toString(),
+  });
+  const location = post.headers.location;
+  if (post.status !== 302 || !location) throw new Error(`sign-in form answered HTTP ${post.status} without a redirect`);
+  return new URL(location).searchParams;
+}
