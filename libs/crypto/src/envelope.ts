@@ -1,12 +1,19 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { dataKeyAad, fieldAad, type FieldContext } from './aad';
+import { dataKeyAad, fieldAadWithRoom, type FieldContext } from './aad';
 import { KEY_LENGTH, NONCE_LENGTH } from './aes-gcm';
 import { type CachedDataKey, DataKeyCache } from './data-key-cache';
 import { ownerKey, type DataKeyStore, type KeyOwner, type StoredDataKey } from './data-key-store';
 import { CryptoError, CryptoIntegrityError, type IntegrityFailureReason, UnknownMasterKeyVersionError } from './errors';
-import { type NonceSource, openVersioned, parseCiphertext, randomNonce, readKeyVersion, sealVersioned } from './format';
+import {
+  HEADER_LENGTH,
+  type NonceSource,
+  openWithHeaderRoom,
+  randomNonce,
+  readKeyVersion,
+  sealWithHeaderRoom,
+} from './format';
 import type { KeyProvider } from './master-keys';
 
 /**
@@ -96,7 +103,7 @@ export class Envelope {
    * @throws CryptoContextError for an invalid context; store and key-provider errors propagate.
    */
   async encrypt(ctx: FieldContext, plaintext: Buffer | string): Promise<Buffer> {
-    const aad = fieldAad(ctx);
+    const aad = fieldAadWithRoom(ctx, HEADER_LENGTH);
     const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
     try {
       const oKey = ownerKey(ctx);
@@ -104,7 +111,7 @@ export class Envelope {
         const version = this.#takeUse(oKey) ?? (await this.#acquireUse(ctx, oKey));
         const entry = this.#cache.get(oKey, version) ?? (await this.#load(ctx, oKey, version));
         // The entry may have been evicted and zeroed while we awaited; never encrypt with it then.
-        if (entry.live) return sealVersioned(entry.key, version, data, aad, this.#nonce);
+        if (entry.live) return sealWithHeaderRoom(entry.key, version, data, aad, this.#nonce);
       }
       throw new Error('Data key cache is too small for the concurrent load; raise cache.maxEntries');
     } finally {
@@ -121,19 +128,19 @@ export class Envelope {
    * @throws CryptoContextError for an invalid context; store errors propagate unchanged.
    */
   async decrypt(ctx: FieldContext, ciphertext: Buffer): Promise<Buffer> {
-    const aad = fieldAad(ctx);
-    let parsed;
+    const aad = fieldAadWithRoom(ctx, HEADER_LENGTH);
+    let version: number;
     try {
-      parsed = parseCiphertext(ciphertext);
+      version = readKeyVersion(ciphertext);
     } catch (error) {
       throw integrityError(ctx, 'malformed', error);
     }
     const oKey = ownerKey(ctx);
     for (let attempt = 0; attempt < MAX_CACHE_RACES; attempt++) {
-      const entry = this.#cache.get(oKey, parsed.keyVersion) ?? (await this.#loadForDecrypt(ctx, oKey, parsed.keyVersion));
+      const entry = this.#cache.get(oKey, version) ?? (await this.#loadForDecrypt(ctx, oKey, version));
       if (!entry.live) continue;
       try {
-        return openVersioned(entry.key, parsed, aad);
+        return openWithHeaderRoom(entry.key, ciphertext, aad);
       } catch (error) {
         throw integrityError(ctx, 'authentication_failed', error);
       }
