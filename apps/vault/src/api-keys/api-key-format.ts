@@ -56,8 +56,13 @@ function checksum(body: string): string {
 export function generateApiKey(random: (n: number) => Buffer = randomBytes): ParsedApiKey & { text: string } {
   const publicId = randomBase62(PUBLIC_ID_LENGTH, random);
   const secret = randomBase62(SECRET_LENGTH, random);
-  const body = `${API_KEY_PREFIX}${publicId}_${secret}`;
-  return { publicId, secret, text: `${body}_${checksum(body)}` };
+  return { publicId, secret, text: formatApiKey({ publicId, secret }) };
+}
+
+/** The text of a key from its parts, checksum included. */
+export function formatApiKey(key: ParsedApiKey): string {
+  const body = `${API_KEY_PREFIX}${key.publicId}_${key.secret}`;
+  return `${body}_${checksum(body)}`;
 }
 
 /** Parses a key's text; null when it is not a well-formed key with a valid checksum. */
