@@ -42,6 +42,7 @@ export const AADSTS_RULES: Readonly<Record<number, FailureRule>> = {
   90072: rule('needs_reauth', 'reauthorize', 'The account belongs to another directory and is not a guest in this one: sign in with an account of this directory, or have an admin invite the user.'),
   // Consent.
   65001: rule('consent_required', 'admin_reconsent', 'The app has no consent for these permissions in this directory (never granted, or removed): an admin must grant consent again.'),
+  90094: rule('consent_required', 'admin_reconsent', 'Granting these permissions needs an administrator of the directory: ask an admin to install the app.'),
   65004: rule('consent_required', 'reauthorize', 'The user declined to consent to the app: ask the user to connect again and accept.'),
   500011: rule('consent_required', 'admin_reconsent', `The resource is not provisioned in this directory (the app was never installed here, or the scopes name another cloud's Graph): an admin must install the app, and the app's cloud must match the directory.`),
   // The app registration or its credentials.

@@ -85,10 +85,9 @@ describe(`${MicrosoftAuth.name} acquireAppToken`, () => {
     expect((failure as MicrosoftError).failure.remediation).toContain('expired');
   });
 
-  it('classifies a directory without admin consent as consent_required', async () => {
+  it('classifies a directory the app is not installed in as AADSTS700016', async () => {
     const app = demoAppWithSecret(customCloud(emulator));
     const failure = await auth.acquireAppToken({ app, tenantId: SEED.fabrikam.tenantId, scopes: GRAPH_DEFAULT }).catch((e: unknown) => e);
-    expect((failure as MicrosoftError).failure.kind).toMatch(/consent_required|misconfigured/);
-    expect((failure as MicrosoftError).failure.aadsts).not.toBeNull();
+    expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'misconfigured', aadsts: 700016 });
   });
 });
