@@ -145,9 +145,12 @@ export function driveItemJson(item: DriveItem, facts: ItemFacts): GraphJson {
   return json;
 }
 
-/** Keeps only the properties `$select` names (annotations such as `@odata.*` always stay). */
+/**
+ * Keeps only the properties `$select` names. `@odata.*` control information always stays; other
+ * annotations such as `@microsoft.graph.downloadUrl` only when selected by name, as Graph does.
+ */
 export function applySelect(json: GraphJson, select: readonly string[] | null): GraphJson {
   if (select === null) return json;
   const wanted = new Set(select.map((s) => s.toLowerCase()));
-  return Object.fromEntries(Object.entries(json).filter(([key]) => key.startsWith('@') || wanted.has(key.toLowerCase())));
+  return Object.fromEntries(Object.entries(json).filter(([key]) => key.startsWith('@odata.') || wanted.has(key.toLowerCase())));
 }

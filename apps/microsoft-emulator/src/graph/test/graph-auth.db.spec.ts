@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../../directory/seed';
 import { GraphController } from '../graph.controller';
-import { DEMO_APP, GraphHarness, type TestApp } from '../testing/graph-harness';
+import { DEMO_APP, GraphHarness, graphErrorOf, type RawResponse, type TestApp } from '../testing/graph-harness';
 
 const contoso = SEED.contoso;
 const marketing = contoso.marketingSite;
 const fabrikam = SEED.fabrikam;
 
-function expectGraphError(res: { status: number; json: any }, status: number, code: string): void {
-  expect({ status: res.status, code: res.json?.error?.code }).toEqual({ status, code });
+function expectGraphError(res: RawResponse, status: number, code: string): void {
+  expect(graphErrorOf(res)).toEqual({ status, code });
 }
 
 describe(GraphController.name, () => {

@@ -2,8 +2,11 @@
 // header can be sent), tokens minted through its real token endpoint, and raw HTTP requests.
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { z } from 'zod';
 import { SEED } from '../../directory/seed';
 import { startEmulator, type RunningEmulator } from '../../emulator';
+
+const tokenReply = z.object({ access_token: z.string() });
 
 /** A raw HTTP response: status, lower-cased headers, body bytes and the body parsed as JSON when it is JSON. */
 export interface RawResponse {
@@ -11,6 +14,12 @@ export interface RawResponse {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read arbitrary Graph JSON
+}
+
+/** Status and Graph error code of a response, for one-line assertions. */
+export function graphErrorOf(res: RawResponse): { status: number; code: unknown } {
+  const body = res.json as { error?: { code?: unknown } } | null;
+  return { status: res.status, code: body?.error?.code };
 }
 
 export interface RequestOptions {
@@ -29,7 +38,7 @@ export function send(url: string, options: RequestOptions = {}): Promise<RawResp
       res.on('end', () => {
         const body = Buffer.concat(chunks);
         const isJson = String(res.headers['content-type'] ?? '').includes('json') && body.length > 0;
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: isJson ? JSON.parse(body.toString('utf8')) : null });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: isJson ? (JSON.parse(body.toString('utf8')) as unknown) : null });
       });
     });
     req.on('error', reject);
@@ -164,7 +173,7 @@ export class GraphHarness {
       body: form.toString(),
     });
     if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${res.body.toString('utf8')}`);
-    return String(res.json.access_token);
+    return tokenReply.parse(res.json).access_token;
   }
 
   async close(): Promise<void> {
