@@ -11,6 +11,9 @@ import { ClientAuthenticator } from './identity/client-authentication';
 import { Grants } from './identity/grants';
 import { PendingRequests } from './identity/pending-requests';
 import { TokenService } from './identity/token.service';
+import { ControlService } from './control/control.service';
+import { FaultInjector } from './control/faults';
+import { RequestLog } from './control/request-log';
 
 /** Everything stateful in one emulator instance. */
 export interface EmulatorContext {
@@ -29,6 +32,9 @@ export interface EmulatorContext {
     pending: PendingRequests;
     tokens: TokenService;
     authorize: AuthorizeService;
+    faults: FaultInjector;
+    requestLog: RequestLog;
+    control: ControlService;
   };
 }
 
@@ -57,12 +63,21 @@ export async function createEmulatorContext(options: ContextOptions): Promise<Em
   const grants = new Grants(store, clock, codes, refreshTokens, issuer);
   const tokens = new TokenService(store, new ClientAuthenticator(clock, replays), grants);
   const authorize = new AuthorizeService(store, clock, codes, pending);
+  const faults = new FaultInjector();
+  const requestLog = new RequestLog();
+  const reset = (): void => {
+    clock.reset();
+    store.clear();
+    if (options.seed) seedDirectory(store, clock.now(), { demoAppCertificatePem: demoAppCertificate.certificatePem });
+    for (const part of [codes, refreshTokens, replays, pending, faults, requestLog]) part.clear();
+  };
+  const control = new ControlService(store, clock, faults, requestLog, reset);
   return {
     store,
     clock,
     verifier,
     controlApi: options.controlApi,
     demoAppCertificate,
-    services: { keys, issuer, codes, refreshTokens, replays, pending, tokens, authorize },
+    services: { keys, issuer, codes, refreshTokens, replays, pending, tokens, authorize, faults, requestLog, control },
   };
 }

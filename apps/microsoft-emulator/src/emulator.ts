@@ -8,6 +8,7 @@ import type { ControllableClock } from './clock/controllable-clock';
 import type { InMemoryDirectoryStore } from './directory/in-memory-directory.store';
 import { createEmulatorContext, type EmulatorContext } from './emulator.context';
 import { EmulatorModule } from './emulator.module';
+import { installEmulatorHooks } from './control/emulator-hooks';
 import type { ClientCertificate } from './tls/certificates';
 import { loadOrCreateTls } from './tls/certificates';
 
@@ -76,6 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const app = await NestFactory.create<NestFastifyApplication>(EmulatorModule.forRoot(context), adapter, {
     logger: ['error', 'warn'],
   });
+  installEmulatorHooks(app.getHttpAdapter().getInstance(), context.services.faults, context.services.requestLog, context.clock);
   await app.listen(options.port ?? 0, host);
   const httpsPort = (app.getHttpServer().address() as AddressInfo).port;
 

@@ -71,4 +71,9 @@ export class DriveTree {
       for (const child of tree.values()) if (child.parentId === id) doomed.push(child.id);
     }
   }
+
+  clear(): void {
+    this.drives.clear();
+    this.items.clear();
+  }
 }

@@ -291,6 +291,12 @@ export class InMemoryDirectoryStore implements DirectoryStore {
     return this.driveTree.addDrive(drive, this.clock.now(), rootId);
   }
 
+  /** Empties the directory (the control API's reset seeds it again). */
+  clear(): void {
+    for (const map of [this.tenantsById, this.users, this.apps, this.adminConsents, this.userConsents, this.sites]) map.clear();
+    this.driveTree.clear();
+  }
+
   private requireApp(clientId: string): AppRegistration {
     const app = this.findApp(clientId);
     if (!app) throw new DirectoryObjectNotFoundError(`application ${clientId}`);

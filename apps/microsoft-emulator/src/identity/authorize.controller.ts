@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizeService, type AuthorizeOutcome } from './authorize.service';
 import { loginOriginOf } from './login-origin';
@@ -18,7 +18,7 @@ function send(reply: FastifyReply, outcome: AuthorizeOutcome): FastifyReply {
  */
 @Controller()
 export class AuthorizeController {
-  constructor(private readonly authorize: AuthorizeService) {}
+  constructor(@Inject(AuthorizeService) private readonly authorize: AuthorizeService) {}
 
   @Get(':tenant/oauth2/v2.0/authorize')
   start(@Param('tenant') tenant: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): FastifyReply {

@@ -25,7 +25,7 @@ export class DiscoveryController {
   constructor(
     @Inject(DIRECTORY_STORE) private readonly store: DirectoryStore,
     @Inject(EMULATOR_CLOCK) private readonly clock: EmulatorClock,
-    private readonly keys: SigningKeys,
+    @Inject(SigningKeys) private readonly keys: SigningKeys,
   ) {}
 
   @Get(':tenant/v2.0/.well-known/openid-configuration')

@@ -9,7 +9,7 @@ import { TokenService } from './token.service';
 @Controller()
 export class TokenController {
   constructor(
-    private readonly tokens: TokenService,
+    @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(EMULATOR_CLOCK) private readonly clock: EmulatorClock,
   ) {}
 
