@@ -90,6 +90,7 @@ function pick(aadsts: number | null, error: string, suberror: string | undefined
   if (Object.hasOwn(ERROR_RULES, error)) return ERROR_RULES[error];
   if (suberror !== undefined && Object.hasOwn(ERROR_RULES, suberror)) return ERROR_RULES[suberror];
   if (transport === 'tls') return TRANSPORT_RULES.tls;
+  if (error === 'network_error') return TRANSPORT_RULES.network;
   if (transport !== undefined && transport !== 'invalid_url') return TRANSPORT_RULES.network;
   return TRANSPORT_RULES.unknown;
 }
