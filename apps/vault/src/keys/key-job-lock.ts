@@ -3,6 +3,10 @@ import { DATABASE } from '../database/database.module';
 import type { Database } from '../database/database';
 import { KeyJobBusyError } from './keys.errors';
 
+// PGlite: one process, one database object; every KeyJobLock over it (several modules in one
+// process, as in tests) must see the same held keys.
+const heldByDatabase = new WeakMap<Database, Set<string>>();
+
 // First half of the two-int advisory lock key; keeps key jobs apart from other advisory locks.
 const KEY_JOB_LOCK_NAMESPACE = 72_616_102;
 
@@ -10,13 +14,18 @@ const KEY_JOB_LOCK_NAMESPACE = 72_616_102;
  * Makes sure one key job (per lock key) runs at a time across replicas. On PostgreSQL it holds a
  * session advisory lock on a connection of its own for the job's duration, so a crashed replica
  * releases it with its connection. PGlite serves one process only, whose single session would
- * re-grant the lock to itself: there an in-process set is the whole truth.
+ * re-grant the lock to itself: there an in-process set is the whole truth. The in-process set also
+ * answers a second start in the same process without a database round trip.
  */
 @Injectable()
 export class KeyJobLock {
-  readonly #held = new Set<string>();
+  readonly #held: Set<string>;
 
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(@Inject(DATABASE) private readonly db: Database) {
+    let held = heldByDatabase.get(db);
+    if (!held) heldByDatabase.set(db, (held = new Set()));
+    this.#held = held;
+  }
 
   /**
    * Runs `fn` while holding the lock.
