@@ -24,7 +24,10 @@ export class GraphAuthenticator {
       throw GraphError.unauthenticated('Access token is empty.');
     }
     const bearer = BEARER.exec(authorization);
-    if (!bearer) throw GraphError.unauthenticated('Access token validation failure: the Authorization header is not a Bearer token.');
+    if (!bearer)
+      throw GraphError.unauthenticated(
+        'Access token validation failure: the Authorization header is not a Bearer token.',
+      );
     try {
       return callerFromToken(await this.verifier.verify(bearer[1], cloud));
     } catch (error) {

@@ -49,7 +49,13 @@ const FILES = {
   },
 } as const;
 
-const DIRECTORY_READ_ANY = ['User.ReadBasic.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const DIRECTORY_READ_ANY = [
+  'User.ReadBasic.All',
+  'User.Read.All',
+  'User.ReadWrite.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+];
 const USERS = {
   delegated: { self: ['User.Read', 'User.ReadWrite', ...DIRECTORY_READ_ANY], other: DIRECTORY_READ_ANY },
   application: {

@@ -6,7 +6,10 @@ const grant = { tenantId: 't1', driveId: 'b!d1', itemId: '01ITEM' };
 
 function paramsOf(url: string): { uniqueId: string | undefined; tempauth: string | undefined } {
   const parsed = new URL(url);
-  return { uniqueId: parsed.searchParams.get('UniqueId') ?? undefined, tempauth: parsed.searchParams.get('tempauth') ?? undefined };
+  return {
+    uniqueId: parsed.searchParams.get('UniqueId') ?? undefined,
+    tempauth: parsed.searchParams.get('tempauth') ?? undefined,
+  };
 }
 
 describe(DownloadLinks.name, () => {
@@ -37,7 +40,9 @@ describe(DownloadLinks.name, () => {
     const links = new DownloadLinks(clock);
     const own = paramsOf(links.issue('http://x', grant));
     const [, signature] = (own.tempauth ?? '').split('.');
-    const forged = Buffer.from(JSON.stringify({ tid: 't2', did: 'b!d1', iid: '01ITEM', exp: 9e15 })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ tid: 't2', did: 'b!d1', iid: '01ITEM', exp: 9e15 })).toString(
+      'base64url',
+    );
     expect(links.verify(own.uniqueId, `${forged}.${signature}`)).toBe('malformed');
   });
 

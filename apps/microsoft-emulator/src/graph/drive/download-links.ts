@@ -35,9 +35,9 @@ export class DownloadLinks {
   /** A download URL on `origin` (scheme and host the client reached the emulator on). */
   issue(origin: string, grant: DownloadGrant): string {
     const exp = this.clock.now().getTime() + DOWNLOAD_URL_LIFETIME_MS;
-    const payload = Buffer.from(JSON.stringify({ tid: grant.tenantId, did: grant.driveId, iid: grant.itemId, exp })).toString(
-      'base64url',
-    );
+    const payload = Buffer.from(
+      JSON.stringify({ tid: grant.tenantId, did: grant.driveId, iid: grant.itemId, exp }),
+    ).toString('base64url');
     const tempauth = `${payload}.${this.sign(payload)}`;
     const query = new URLSearchParams({ UniqueId: grant.itemId, tempauth, ApiVersion: '2.0' });
     return `${origin}${DOWNLOAD_PATH}?${query.toString()}`;

@@ -127,7 +127,10 @@ export class DriveItemsService {
     if (item.parentId === null) throw GraphError.invalidRequest('The root folder cannot be moved or renamed.');
     const name = changes.name ?? item.name;
     assertValidItemName(name);
-    const parent = changes.parentId === undefined ? this.parentOf(tenantId, item) : this.findOr404(tenantId, drive, changes.parentId);
+    const parent =
+      changes.parentId === undefined
+        ? this.parentOf(tenantId, item)
+        : this.findOr404(tenantId, drive, changes.parentId);
     this.assertFolder(parent);
     if (this.isSelfOrDescendant(tenantId, parent, item)) {
       throw GraphError.invalidRequest('An item cannot be moved into itself or one of its descendants.');
@@ -167,7 +170,9 @@ export class DriveItemsService {
     const visit = (folder: DriveItem): void => {
       for (const child of this.children(tenantId, folder)) {
         const textHit =
-          child.kind === 'file' && isSearchableText(child.mimeType) && child.content?.toString('utf8').toLowerCase().includes(needle);
+          child.kind === 'file' &&
+          isSearchableText(child.mimeType) &&
+          child.content?.toString('utf8').toLowerCase().includes(needle);
         if (child.name.toLowerCase().includes(needle) || textHit) found.push(child);
         if (child.kind === 'folder') visit(child);
       }
@@ -208,7 +213,7 @@ export class DriveItemsService {
   }
 
   private isSelfOrDescendant(tenantId: string, candidate: DriveItem, ancestor: DriveItem): boolean {
-    for (let at: DriveItem | undefined = candidate; at; ) {
+    for (let at: DriveItem | undefined = candidate; at;) {
       if (at.id === ancestor.id) return true;
       at = at.parentId === null ? undefined : this.store.findItem(tenantId, at.driveId, at.parentId);
     }
@@ -232,6 +237,11 @@ export class DriveItemsService {
   }
 
   private replaceContent(tenantId: string, item: DriveItem, content: Buffer): DriveItem {
-    return this.store.putItem(tenantId, { ...item, content, lastModifiedAt: this.clock.now(), version: item.version + 1 });
+    return this.store.putItem(tenantId, {
+      ...item,
+      content,
+      lastModifiedAt: this.clock.now(),
+      version: item.version + 1,
+    });
   }
 }

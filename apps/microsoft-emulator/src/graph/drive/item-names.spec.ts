@@ -6,7 +6,9 @@ describe('item names', () => {
     it.each(['a:b.txt', 'what?', ' lead', 'trail ', '', 'CON', '.lock', '~$draft.docx', 'x'.repeat(256)])(
       'refuses %j with 400 invalidRequest',
       (name) => {
-        expect(() => assertValidItemName(name)).toThrow(expect.objectContaining({ status: 400, code: 'invalidRequest' }));
+        expect(() => assertValidItemName(name)).toThrow(
+          expect.objectContaining({ status: 400, code: 'invalidRequest' }),
+        );
       },
     );
 
@@ -31,7 +33,9 @@ describe('item names', () => {
 
   describe(mimeTypeFor.name, () => {
     it('derives the type from the extension and falls back to octet-stream', () => {
-      expect(mimeTypeFor('Report.DOCX')).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+      expect(mimeTypeFor('Report.DOCX')).toBe(
+        'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      );
       expect(mimeTypeFor('notes.txt')).toBe('text/plain');
       expect(mimeTypeFor('blob')).toBe('application/octet-stream');
     });

@@ -10,7 +10,15 @@ export type ConflictBehavior = 'fail' | 'replace' | 'rename';
 export const CONFLICT_BEHAVIORS: readonly ConflictBehavior[] = ['fail', 'replace', 'rename'];
 
 const INVALID_CHARACTERS = /["*:<>?/\\|]/;
-const RESERVED_NAMES = new Set(['.lock', 'con', 'prn', 'aux', 'nul', 'desktop.ini', ...[...'123456789'].flatMap((d) => [`com${d}`, `lpt${d}`])]);
+const RESERVED_NAMES = new Set([
+  '.lock',
+  'con',
+  'prn',
+  'aux',
+  'nul',
+  'desktop.ini',
+  ...[...'123456789'].flatMap((d) => [`com${d}`, `lpt${d}`]),
+]);
 const MAX_NAME_LENGTH = 255;
 
 /** Refuses names OneDrive refuses, with Graph's 400 invalidRequest. */
@@ -67,5 +75,8 @@ export function mimeTypeFor(name: string): string {
 
 /** Whether a file's bytes are text that search should look into. */
 export function isSearchableText(mimeType: string | null): boolean {
-  return mimeType !== null && (mimeType.startsWith('text/') || mimeType === 'application/json' || mimeType === 'application/xml');
+  return (
+    mimeType !== null &&
+    (mimeType.startsWith('text/') || mimeType === 'application/json' || mimeType === 'application/xml')
+  );
 }

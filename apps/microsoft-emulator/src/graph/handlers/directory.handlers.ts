@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { assertMayReadSites, assertMayReadUser, assertMayUseDrive, assertMayUseFiles, signedInUserOf } from '../auth/graph-permissions';
+import {
+  assertMayReadSites,
+  assertMayReadUser,
+  assertMayUseDrive,
+  assertMayUseFiles,
+  signedInUserOf,
+} from '../auth/graph-permissions';
 import { collectionReply, type GraphReply, type GraphRequest, selectOf } from '../http/graph-request';
 import { applySelect, odataContext, siteJson, userJson } from '../mapping/graph-json';
 import type { SiteRef } from '../routing/graph-route';

@@ -4,7 +4,13 @@ import type { Drive, DriveItem } from '../../directory/directory.types';
 import { assertMayUseDrive, assertMayUseFiles, type FileAccess, signedInUserOf } from '../auth/graph-permissions';
 import { DriveItemsService } from '../drive/drive-items.service';
 import { GraphError } from '../graph-error';
-import { collectionReply, conflictBehaviorOf, type GraphReply, type GraphRequest, selectOf } from '../http/graph-request';
+import {
+  collectionReply,
+  conflictBehaviorOf,
+  type GraphReply,
+  type GraphRequest,
+  selectOf,
+} from '../http/graph-request';
 import { applySelect, cTagOf, eTagOf, odataContext } from '../mapping/graph-json';
 import type { DriveRef, ItemRef } from '../routing/graph-route';
 import { DriveViews } from './drive-views';
@@ -64,7 +70,10 @@ export class DriveHandlers {
 
   getDrive(request: GraphRequest, ref: DriveRef): GraphReply {
     const { drive } = this.open(request, ref, 'read');
-    const json = { '@odata.context': odataContext(request.caller.cloud, 'drives/$entity'), ...this.views.drive(request.caller, drive) };
+    const json = {
+      '@odata.context': odataContext(request.caller.cloud, 'drives/$entity'),
+      ...this.views.drive(request.caller, drive),
+    };
     return { status: 200, json: applySelect(json, selectOf(request.query)) };
   }
 
@@ -133,7 +142,8 @@ export class DriveHandlers {
     const item = this.items.resolve(request.caller.tenantId, scope.drive, itemRef);
     if (item.kind !== 'file') throw GraphError.invalidRequest('Only files can be downloaded.');
     const ifNoneMatch = request.header('if-none-match');
-    if (ifNoneMatch !== undefined && (ifNoneMatch === eTagOf(item) || ifNoneMatch === cTagOf(item))) return { status: 304 };
+    if (ifNoneMatch !== undefined && (ifNoneMatch === eTagOf(item) || ifNoneMatch === cTagOf(item)))
+      return { status: 304 };
     return { status: 302, location: this.views.downloadUrl(request.caller, item, request.origin) };
   }
 
@@ -144,7 +154,8 @@ export class DriveHandlers {
       throw GraphError.invalidRequest('The upload body could not be read.');
     }
     const content = request.body ?? Buffer.alloc(0);
-    if (itemRef.path.length === 0) this.checkIfMatch(request, this.items.resolve(request.caller.tenantId, scope.drive, itemRef));
+    if (itemRef.path.length === 0)
+      this.checkIfMatch(request, this.items.resolve(request.caller.tenantId, scope.drive, itemRef));
     const behavior = conflictBehaviorOf(request.query, undefined, 'replace');
     const { item, created } = this.items.upload(request.caller.tenantId, scope.drive, itemRef, content, behavior);
     return { status: created ? 201 : 200, json: this.entity(scope, item) };

@@ -19,10 +19,7 @@ export interface GraphRequest {
 
 /** What a handler answers. */
 export type GraphReply =
-  | { status: 200 | 201; json: GraphJson }
-  | { status: 204 }
-  | { status: 304 }
-  | { status: 302; location: string };
+  { status: 200 | 201; json: GraphJson } | { status: 204 } | { status: 304 } | { status: 302; location: string };
 
 const CLIENT_REQUEST_ID = /^[\w.-]{1,128}$/;
 

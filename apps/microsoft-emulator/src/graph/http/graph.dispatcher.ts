@@ -48,7 +48,11 @@ export class GraphDispatcher {
       const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
       const parsed = parseGraphPath(path.slice(VERSION_PREFIX.length));
       if (!parsed.ok) {
-        throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${parsed.segment.slice(0, 100)}'.`);
+        throw new GraphError(
+          400,
+          'BadRequest',
+          `Resource not found for the segment '${parsed.segment.slice(0, 100)}'.`,
+        );
       }
       const graphRequest: GraphRequest = {
         caller,
@@ -63,7 +67,10 @@ export class GraphDispatcher {
     } catch (error) {
       const graphError = error instanceof GraphError ? error : this.unexpected(error, ids.requestId);
       if (graphError.status === 401) void reply.header('www-authenticate', graphChallenge(cloud));
-      void reply.status(graphError.status).type(GRAPH_JSON).send(graphErrorBody(graphError, ids, this.clock.now()));
+      void reply
+        .status(graphError.status)
+        .type(GRAPH_JSON)
+        .send(graphErrorBody(graphError, ids, this.clock.now()));
     }
   }
 
@@ -108,7 +115,11 @@ export class GraphDispatcher {
     switch (result.status) {
       case 200:
       case 201:
-        void reply.status(result.status).header('odata-version', '4.0').type(GRAPH_JSON).send(JSON.stringify(result.json));
+        void reply
+          .status(result.status)
+          .header('odata-version', '4.0')
+          .type(GRAPH_JSON)
+          .send(JSON.stringify(result.json));
         return;
       case 302:
         void reply.status(302).header('location', result.location).send();
@@ -123,6 +134,10 @@ export class GraphDispatcher {
   /** Anything not a GraphError is a bug: logged under the request id, answered without details. */
   private unexpected(error: unknown, requestId: string): GraphError {
     this.logger.error(`Graph request ${requestId} failed`, error instanceof Error ? error.stack : String(error));
-    return new GraphError(500, 'generalException', `An unexpected error occurred; see request-id ${requestId} in the emulator log.`);
+    return new GraphError(
+      500,
+      'generalException',
+      `An unexpected error occurred; see request-id ${requestId} in the emulator log.`,
+    );
   }
 }

@@ -48,7 +48,13 @@ export interface DriveFacts {
 export function driveJson(drive: Drive, facts: DriveFacts): GraphJson {
   // A document library belongs to its site; Graph names the SharePoint system account there.
   const owner = facts.owner
-    ? { user: { email: facts.owner.mail ?? facts.owner.userPrincipalName, id: facts.owner.id, displayName: facts.owner.displayName } }
+    ? {
+        user: {
+          email: facts.owner.mail ?? facts.owner.userPrincipalName,
+          id: facts.owner.id,
+          displayName: facts.owner.displayName,
+        },
+      }
     : { user: { displayName: 'System Account' } };
   return {
     createdDateTime: facts.root.createdAt.toISOString(),
@@ -152,5 +158,7 @@ export function driveItemJson(item: DriveItem, facts: ItemFacts): GraphJson {
 export function applySelect(json: GraphJson, select: readonly string[] | null): GraphJson {
   if (select === null) return json;
   const wanted = new Set(select.map((s) => s.toLowerCase()));
-  return Object.fromEntries(Object.entries(json).filter(([key]) => key.startsWith('@odata.') || wanted.has(key.toLowerCase())));
+  return Object.fromEntries(
+    Object.entries(json).filter(([key]) => key.startsWith('@odata.') || wanted.has(key.toLowerCase())),
+  );
 }

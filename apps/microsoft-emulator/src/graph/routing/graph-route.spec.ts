@@ -18,15 +18,25 @@ describe(parseGraphPath.name, () => {
   });
 
   it('parses drive, root, children and item routes for every way of naming a drive', () => {
-    expect(parseGraphPath('drives/b!abc')).toEqual({ ok: true, target: { kind: 'drive', drive: { by: 'id', driveId: 'b!abc' } } });
-    expect(parseGraphPath('users/u1/drive')).toEqual({ ok: true, target: { kind: 'drive', drive: { by: 'user', user: 'u1' } } });
+    expect(parseGraphPath('drives/b!abc')).toEqual({
+      ok: true,
+      target: { kind: 'drive', drive: { by: 'id', driveId: 'b!abc' } },
+    });
+    expect(parseGraphPath('users/u1/drive')).toEqual({
+      ok: true,
+      target: { kind: 'drive', drive: { by: 'user', user: 'u1' } },
+    });
     expect(parseGraphPath('drives/d1/root/children')).toEqual({
       ok: true,
       target: { kind: 'children', drive: { by: 'id', driveId: 'd1' }, item: { base: { by: 'root' }, path: [] } },
     });
     expect(parseGraphPath('drives/d1/items/01ABC/content')).toEqual({
       ok: true,
-      target: { kind: 'content', drive: { by: 'id', driveId: 'd1' }, item: { base: { by: 'id', id: '01ABC' }, path: [] } },
+      target: {
+        kind: 'content',
+        drive: { by: 'id', driveId: 'd1' },
+        item: { base: { by: 'id', id: '01ABC' }, path: [] },
+      },
     });
   });
 
@@ -94,7 +104,10 @@ describe(parseGraphPath.name, () => {
         item: { base: { by: 'root' }, path: [] },
       },
     });
-    expect(parseGraphPath('sites/s1/drives')).toEqual({ ok: true, target: { kind: 'siteDrives', site: { by: 'id', id: 's1' } } });
+    expect(parseGraphPath('sites/s1/drives')).toEqual({
+      ok: true,
+      target: { kind: 'siteDrives', site: { by: 'id', id: 's1' } },
+    });
   });
 
   it('names the first unknown segment', () => {

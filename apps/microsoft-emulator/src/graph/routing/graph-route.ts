@@ -11,10 +11,7 @@ export type SiteRef = { by: 'id'; id: string } | { by: 'path'; hostname: string;
 
 /** How a request names a drive. */
 export type DriveRef =
-  | { by: 'me' }
-  | { by: 'user'; user: string }
-  | { by: 'id'; driveId: string }
-  | { by: 'site'; site: SiteRef };
+  { by: 'me' } | { by: 'user'; user: string } | { by: 'id'; driveId: string } | { by: 'site'; site: SiteRef };
 
 /** An item: the drive root or an item id, optionally followed by a path below it. */
 export interface ItemRef {

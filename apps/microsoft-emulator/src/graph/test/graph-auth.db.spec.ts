@@ -36,11 +36,17 @@ describe(GraphController.name, () => {
         'request-id': res.headers['request-id'],
         'client-request-id': 'spec-correlation-1',
       });
-      expect(res.headers['www-authenticate']).toContain('authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"');
+      expect(res.headers['www-authenticate']).toContain(
+        'authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"',
+      );
     });
 
     it('refuses a non-Bearer scheme and a tampered token without repeating the token', async () => {
-      expectGraphError(await h.graph(null, '/v1.0/me', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }), 401, 'InvalidAuthenticationToken');
+      expectGraphError(
+        await h.graph(null, '/v1.0/me', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+        401,
+        'InvalidAuthenticationToken',
+      );
       const tampered = `${contosoApp.slice(0, -4)}AAAA`;
       const res = await h.graph(tampered, `/v1.0/drives/${marketing.driveId}`);
       expectGraphError(res, 401, 'InvalidAuthenticationToken');
@@ -48,14 +54,21 @@ describe(GraphController.name, () => {
     });
 
     it('refuses a global Graph token presented at the US Government Graph host', async () => {
-      const res = await h.graph(contosoApp, `/v1.0/drives/${marketing.driveId}`, { headers: { host: 'graph.microsoft.us' } });
+      const res = await h.graph(contosoApp, `/v1.0/drives/${marketing.driveId}`, {
+        headers: { host: 'graph.microsoft.us' },
+      });
       expectGraphError(res, 401, 'InvalidAuthenticationToken');
       expect(res.headers['www-authenticate']).toContain('https://login.microsoftonline.us/');
     });
 
     it("answers as the Host header's national cloud, naming that cloud's Graph in @odata.context", async () => {
-      const token = await h.appToken(contoso.tenantId, DEMO_APP, { login: 'login.microsoftonline.us', graph: 'dod-graph.microsoft.us' });
-      const res = await h.graph(token, `/v1.0/drives/${marketing.driveId}`, { headers: { host: 'dod-graph.microsoft.us' } });
+      const token = await h.appToken(contoso.tenantId, DEMO_APP, {
+        login: 'login.microsoftonline.us',
+        graph: 'dod-graph.microsoft.us',
+      });
+      const res = await h.graph(token, `/v1.0/drives/${marketing.driveId}`, {
+        headers: { host: 'dod-graph.microsoft.us' },
+      });
       expect(res.status).toBe(200);
       expect(res.json['@odata.context']).toBe('https://dod-graph.microsoft.us/v1.0/$metadata#drives/$entity');
     });
@@ -71,7 +84,10 @@ describe(GraphController.name, () => {
     it('lets an app with Files.Read.All read files but not write them, read sites or read users', async () => {
       const reader = await h.appToken(contoso.tenantId, contosoReader);
       expect((await h.graph(reader, `/v1.0/drives/${marketing.driveId}/root/children`)).status).toBe(200);
-      const write = await h.graph(reader, `/v1.0/drives/${marketing.driveId}/root:/x.txt:/content`, { method: 'PUT', body: 'x' });
+      const write = await h.graph(reader, `/v1.0/drives/${marketing.driveId}/root:/x.txt:/content`, {
+        method: 'PUT',
+        body: 'x',
+      });
       expectGraphError(write, 403, 'accessDenied');
       expectGraphError(await h.graph(reader, `/v1.0/sites/${marketing.id}`), 403, 'accessDenied');
       expectGraphError(await h.graph(reader, `/v1.0/users/${contoso.adele.upn}`), 403, 'Authorization_RequestDenied');
@@ -87,7 +103,10 @@ describe(GraphController.name, () => {
     it('refuses writes to a delegated token with only Files.Read', async () => {
       const adele = await h.userToken(DEMO_APP, contoso.adele.upn, ['Files.Read']);
       expect((await h.graph(adele, '/v1.0/me/drive/root/children')).status).toBe(200);
-      const res = await h.graph(adele, '/v1.0/me/drive/root/children', { method: 'POST', jsonBody: { name: 'New', folder: {} } });
+      const res = await h.graph(adele, '/v1.0/me/drive/root/children', {
+        method: 'POST',
+        jsonBody: { name: 'New', folder: {} },
+      });
       expectGraphError(res, 403, 'accessDenied');
     });
 
@@ -110,9 +129,17 @@ describe(GraphController.name, () => {
       const fabrikamApp = h.registerApp(fabrikam.tenantId, ['Files.ReadWrite.All', 'Sites.Read.All', 'User.Read.All']);
       const token = await h.appToken(fabrikam.tenantId, fabrikamApp);
       expectGraphError(await h.graph(token, `/v1.0/drives/${marketing.driveId}`), 404, 'itemNotFound');
-      expectGraphError(await h.graph(token, `/v1.0/drives/${marketing.driveId}/items/${marketing.brandFileId}/content`), 404, 'itemNotFound');
+      expectGraphError(
+        await h.graph(token, `/v1.0/drives/${marketing.driveId}/items/${marketing.brandFileId}/content`),
+        404,
+        'itemNotFound',
+      );
       expectGraphError(await h.graph(token, `/v1.0/sites/${marketing.id}`), 404, 'itemNotFound');
-      expectGraphError(await h.graph(token, `/v1.0/sites/${marketing.hostname}:${marketing.serverRelativePath}`), 404, 'itemNotFound');
+      expectGraphError(
+        await h.graph(token, `/v1.0/sites/${marketing.hostname}:${marketing.serverRelativePath}`),
+        404,
+        'itemNotFound',
+      );
       expectGraphError(await h.graph(token, `/v1.0/users/${contoso.adele.id}/drive`), 404, 'itemNotFound');
       expectGraphError(await h.graph(token, `/v1.0/users/${contoso.adele.upn}`), 404, 'Request_ResourceNotFound');
       expect((await h.graph(token, `/v1.0/users/${fabrikam.diego.upn}`)).status).toBe(200);

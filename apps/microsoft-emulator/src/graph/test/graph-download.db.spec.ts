@@ -35,14 +35,18 @@ describe(DownloadHandler.name, () => {
 
   it('serves the same bytes through the path-addressed content route and the item annotation', async () => {
     const byPath = await h.graph(app, `/v1.0/drives/${marketing.driveId}/root:/Campaigns/Spring%20launch.txt:/content`);
-    expect((await send(String(byPath.headers.location))).body.toString('utf8')).toBe('Launch on 1 April. Budget: 40k.\n');
+    expect((await send(String(byPath.headers.location))).body.toString('utf8')).toBe(
+      'Launch on 1 April. Budget: 40k.\n',
+    );
     const item = await h.graph(app, `/v1.0/drives/${marketing.driveId}/items/${marketing.launchFileId}`);
     expect((await send(String(item.json['@microsoft.graph.downloadUrl']))).status).toBe(200);
   });
 
   it('answers 304 when If-None-Match carries the current eTag, and 400 for a folder', async () => {
     const item = await h.graph(app, brandPath);
-    const notModified = await h.graph(app, `${brandPath}/content`, { headers: { 'if-none-match': String(item.json.eTag) } });
+    const notModified = await h.graph(app, `${brandPath}/content`, {
+      headers: { 'if-none-match': String(item.json.eTag) },
+    });
     expect(notModified.status).toBe(304);
     const folder = await h.graph(app, `/v1.0/drives/${marketing.driveId}/items/${marketing.campaignsFolderId}/content`);
     expect(graphErrorOf(folder)).toEqual({ status: 400, code: 'invalidRequest' });
@@ -69,7 +73,10 @@ describe(DownloadHandler.name, () => {
     });
     const url = String(upload.json['@microsoft.graph.downloadUrl']);
     expect((await send(url)).status).toBe(200);
-    expect((await h.graph(app, `/v1.0/drives/${marketing.driveId}/items/${String(upload.json.id)}`, { method: 'DELETE' })).status).toBe(204);
+    expect(
+      (await h.graph(app, `/v1.0/drives/${marketing.driveId}/items/${String(upload.json.id)}`, { method: 'DELETE' }))
+        .status,
+    ).toBe(204);
     expect((await send(url)).status).toBe(404);
   });
 

@@ -23,7 +23,7 @@ describe(GraphDispatcher.name, () => {
   });
 
   describe('users', () => {
-    it('answers /me with the signed-in user in Graph\'s shape', async () => {
+    it("answers /me with the signed-in user in Graph's shape", async () => {
       const res = await h.graph(adele, '/v1.0/me');
       expect(res.status).toBe(200);
       expect(res.json).toMatchObject({
@@ -38,7 +38,10 @@ describe(GraphDispatcher.name, () => {
     it('finds a user by id and by UPN for an app with User.Read.All, and 404s an unknown one', async () => {
       expect((await h.graph(app, `/v1.0/users/${contoso.alex.id}`)).json.userPrincipalName).toBe(contoso.alex.upn);
       expect((await h.graph(app, `/v1.0/users/${encodeURIComponent(contoso.alex.upn)}`)).json.id).toBe(contoso.alex.id);
-      expect(graphErrorOf(await h.graph(app, '/v1.0/users/nobody@contoso.com'))).toEqual({ status: 404, code: 'Request_ResourceNotFound' });
+      expect(graphErrorOf(await h.graph(app, '/v1.0/users/nobody@contoso.com'))).toEqual({
+        status: 404,
+        code: 'Request_ResourceNotFound',
+      });
     });
   });
 
@@ -46,14 +49,23 @@ describe(GraphDispatcher.name, () => {
     it('looks a site up by host name and server-relative path, with and without the closing colon', async () => {
       const bare = await h.graph(app, `/v1.0/sites/${marketing.hostname}:${marketing.serverRelativePath}`);
       expect(bare.status).toBe(200);
-      expect(bare.json).toMatchObject({ id: marketing.id, displayName: 'Marketing', siteCollection: { hostname: marketing.hostname } });
+      expect(bare.json).toMatchObject({
+        id: marketing.id,
+        displayName: 'Marketing',
+        siteCollection: { hostname: marketing.hostname },
+      });
       const closed = await h.graph(app, `/v1.0/sites/${marketing.hostname}:${marketing.serverRelativePath}:/drive`);
       expect(closed.json).toMatchObject({ id: marketing.driveId, driveType: 'documentLibrary', name: 'Documents' });
-      expect(graphErrorOf(await h.graph(app, `/v1.0/sites/${marketing.hostname}:/sites/Nope`))).toEqual({ status: 404, code: 'itemNotFound' });
+      expect(graphErrorOf(await h.graph(app, `/v1.0/sites/${marketing.hostname}:/sites/Nope`))).toEqual({
+        status: 404,
+        code: 'itemNotFound',
+      });
     });
 
     it('answers /sites/{id}, its default drive and its drives collection', async () => {
-      expect((await h.graph(app, `/v1.0/sites/${marketing.id}`)).json.webUrl).toBe(`https://${marketing.hostname}${marketing.serverRelativePath}`);
+      expect((await h.graph(app, `/v1.0/sites/${marketing.id}`)).json.webUrl).toBe(
+        `https://${marketing.hostname}${marketing.serverRelativePath}`,
+      );
       expect((await h.graph(app, `/v1.0/sites/${marketing.id}/drive`)).json.id).toBe(marketing.driveId);
       const drives = await h.graph(app, `/v1.0/sites/${marketing.id}/drives`);
       expect(drives.json['@odata.context']).toBe('https://graph.microsoft.com/v1.0/$metadata#drives');
@@ -64,7 +76,11 @@ describe(GraphDispatcher.name, () => {
   describe('drives', () => {
     it("gives the signed-in user's OneDrive the same id through /me/drive and /users/{id}/drive", async () => {
       const mine = await h.graph(adele, '/v1.0/me/drive');
-      expect(mine.json).toMatchObject({ driveType: 'business', owner: { user: { id: contoso.adele.id } }, quota: { state: 'normal' } });
+      expect(mine.json).toMatchObject({
+        driveType: 'business',
+        owner: { user: { id: contoso.adele.id } },
+        quota: { state: 'normal' },
+      });
       const byUser = await h.graph(app, `/v1.0/users/${contoso.adele.id}/drive`);
       expect(byUser.json.id).toBe(mine.json.id);
       expect((await h.graph(app, `/v1.0/drives/${String(mine.json.id)}`)).json.id).toBe(mine.json.id);
@@ -90,7 +106,11 @@ describe(GraphDispatcher.name, () => {
         eTag: `"{${marketing.brandFileId}},1"`,
         cTag: `"c:{${marketing.brandFileId}},1"`,
         file: { mimeType: 'text/plain', hashes: { quickXorHash: expect.any(String) } },
-        parentReference: { driveId: marketing.driveId, id: marketing.rootId, path: `/drives/${marketing.driveId}/root:` },
+        parentReference: {
+          driveId: marketing.driveId,
+          id: marketing.rootId,
+          path: `/drives/${marketing.driveId}/root:`,
+        },
       });
       expect(brand['@microsoft.graph.downloadUrl']).toMatch(/\/_layouts\/15\/download\.aspx\?UniqueId=/);
       expect(campaigns).toMatchObject({ name: 'Campaigns', folder: { childCount: 1 } });
@@ -107,8 +127,14 @@ describe(GraphDispatcher.name, () => {
       expect(below.json.id).toBe(marketing.launchFileId);
       const children = await h.graph(app, `${drivePath}/items/${marketing.campaignsFolderId}/children`);
       expect(children.json.value.map((i: { id: string }) => i.id)).toEqual([marketing.launchFileId]);
-      expect(graphErrorOf(await h.graph(app, `${drivePath}/root:/Campaigns/missing.txt`))).toEqual({ status: 404, code: 'itemNotFound' });
-      expect(graphErrorOf(await h.graph(app, `${drivePath}/items/01NOSUCHITEM`))).toEqual({ status: 404, code: 'itemNotFound' });
+      expect(graphErrorOf(await h.graph(app, `${drivePath}/root:/Campaigns/missing.txt`))).toEqual({
+        status: 404,
+        code: 'itemNotFound',
+      });
+      expect(graphErrorOf(await h.graph(app, `${drivePath}/items/01NOSUCHITEM`))).toEqual({
+        status: 404,
+        code: 'itemNotFound',
+      });
     });
 
     it('pages a collection with $top and an absolute @odata.nextLink, and trims with $select', async () => {
@@ -119,7 +145,10 @@ describe(GraphDispatcher.name, () => {
       const second = await h.graph(app, `${next.pathname}${next.search}`);
       expect(second.json.value).toEqual([{ id: marketing.campaignsFolderId, name: 'Campaigns' }]);
       expect(second.json['@odata.nextLink']).toBeUndefined();
-      expect(graphErrorOf(await h.graph(app, `${drivePath}/root/children?$top=0`))).toEqual({ status: 400, code: 'invalidRequest' });
+      expect(graphErrorOf(await h.graph(app, `${drivePath}/root/children?$top=0`))).toEqual({
+        status: 400,
+        code: 'invalidRequest',
+      });
     });
   });
 

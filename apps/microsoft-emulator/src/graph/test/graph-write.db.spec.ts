@@ -111,7 +111,10 @@ describe(DriveHandlers.name, () => {
       await mkdir('/root', 'Parent');
       expect((await mkdir('/root:/Parent:', 'Child')).json.parentReference.path).toMatch(/root:\/Parent$/);
       expect(graphErrorOf(await mkdir('/root', 'bad:name'))).toEqual({ status: 400, code: 'invalidRequest' });
-      const fileBody = await h.graph(adele, '/v1.0/me/drive/root/children', { method: 'POST', jsonBody: { name: 'f.txt', file: {} } });
+      const fileBody = await h.graph(adele, '/v1.0/me/drive/root/children', {
+        method: 'POST',
+        jsonBody: { name: 'f.txt', file: {} },
+      });
       expect(graphErrorOf(fileBody)).toEqual({ status: 400, code: 'invalidRequest' });
     });
   });
@@ -121,13 +124,19 @@ describe(DriveHandlers.name, () => {
       const file = await put('/root:/draft.txt:/content', 'draft');
       const target = await mkdir('/root', 'Archive');
       const id = String(file.json.id);
-      const renamed = await h.graph(adele, `/v1.0/me/drive/items/${id}`, { method: 'PATCH', jsonBody: { name: 'final.txt' } });
+      const renamed = await h.graph(adele, `/v1.0/me/drive/items/${id}`, {
+        method: 'PATCH',
+        jsonBody: { name: 'final.txt' },
+      });
       expect(renamed.json).toMatchObject({ id, name: 'final.txt' });
       const moved = await h.graph(adele, `/v1.0/me/drive/items/${id}`, {
         method: 'PATCH',
         jsonBody: { parentReference: { id: target.json.id } },
       });
-      expect(moved.json.parentReference).toMatchObject({ id: target.json.id, path: expect.stringMatching(/root:\/Archive$/) });
+      expect(moved.json.parentReference).toMatchObject({
+        id: target.json.id,
+        path: expect.stringMatching(/root:\/Archive$/),
+      });
       const back = await h.graph(adele, `/v1.0/me/drive/items/${id}`, {
         method: 'PATCH',
         jsonBody: { parentReference: { path: '/drive/root:' } },
@@ -173,8 +182,14 @@ describe(DriveHandlers.name, () => {
       const res = await h.graph(adele, `/v1.0/me/drive/items/${String(folder.json.id)}`, { method: 'DELETE' });
       expect(res.status).toBe(204);
       expect(res.body.length).toBe(0);
-      expect(graphErrorOf(await h.graph(adele, `/v1.0/me/drive/items/${String(folder.json.id)}`))).toEqual({ status: 404, code: 'itemNotFound' });
-      expect(graphErrorOf(await h.graph(adele, `/v1.0/me/drive/items/${String(child.json.id)}`))).toEqual({ status: 404, code: 'itemNotFound' });
+      expect(graphErrorOf(await h.graph(adele, `/v1.0/me/drive/items/${String(folder.json.id)}`))).toEqual({
+        status: 404,
+        code: 'itemNotFound',
+      });
+      expect(graphErrorOf(await h.graph(adele, `/v1.0/me/drive/items/${String(child.json.id)}`))).toEqual({
+        status: 404,
+        code: 'itemNotFound',
+      });
     });
   });
 });

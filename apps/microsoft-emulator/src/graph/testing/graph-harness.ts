@@ -38,7 +38,12 @@ export function send(url: string, options: RequestOptions = {}): Promise<RawResp
       res.on('end', () => {
         const body = Buffer.concat(chunks);
         const isJson = String(res.headers['content-type'] ?? '').includes('json') && body.length > 0;
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: isJson ? (JSON.parse(body.toString('utf8')) as unknown) : null });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body,
+          json: isJson ? (JSON.parse(body.toString('utf8')) as unknown) : null,
+        });
       });
     });
     req.on('error', reject);
@@ -95,7 +100,11 @@ export class GraphHarness {
   }
 
   /** A Graph call: `path` starts at /v1.0. JSON bodies are serialised and labelled. */
-  graph(token: string | null, path: string, options: RequestOptions & { jsonBody?: unknown } = {}): Promise<RawResponse> {
+  graph(
+    token: string | null,
+    path: string,
+    options: RequestOptions & { jsonBody?: unknown } = {},
+  ): Promise<RawResponse> {
     const headers: Record<string, string> = { ...options.headers };
     if (token !== null) headers.authorization = `Bearer ${token}`;
     let body = options.body;
