@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SEED } from '../src/directory/seed';
+import { completeSignIn, customAuthorityApp, startTestEmulator, verifyWithJwks, type TestEmulator } from './support/emulator-fixture';
+
+const F = SEED.fabrikam;
+const CALLBACK = 'http://localhost:3000/oauth/admin-consent/callback';
+
+describe('admin consent (/{tenant}/v2.0/adminconsent)', () => {
+  let t: TestEmulator;
+  beforeAll(async () => {
+    t = await startTestEmulator();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  beforeEach(async () => {
+    await t.http.send(`${t.emulator.baseUrl}/_emulator/reset`, { method: 'POST' });
+  });
+
+  const consentUrl = (tenant: string) =>
+    `${t.emulator.baseUrl}/${tenant}/v2.0/adminconsent?client_id=${SEED.demoApp.clientId}&redirect_uri=${encodeURIComponent(CALLBACK)}&state=xyz&scope=${encodeURIComponent('https://graph.microsoft.com/.default')}`;
+
+  it('redirects with admin_consent=True, the tenant GUID, scope and state, after which client credentials work there', async () => {
+    const result = await completeSignIn(t.http, consentUrl('fabrikam.onmicrosoft.com'), F.admin.upn);
+    expect(result.status).toBe(302);
+    const location = new URL(result.location as string);
+    expect(`${location.origin}${location.pathname}`).toBe(CALLBACK);
+    expect(Object.fromEntries(location.searchParams)).toEqual({ admin_consent: 'True', tenant: F.tenantId, scope: 'https://graph.microsoft.com/.default', state: 'xyz' });
+    const token = await customAuthorityApp(t, {}, F.tenantId).acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
+    const claims = await verifyWithJwks(t, token?.accessToken as string, F.tenantId, { issuer: `https://sts.windows.net/${F.tenantId}/`, audience: 'https://graph.microsoft.com' });
+    expect(claims.roles).toEqual(expect.arrayContaining(['Files.ReadWrite.All']));
+  });
+
+  it('refuses a user who is not an administrator and records no consent', async () => {
+    const result = await completeSignIn(t.http, consentUrl(F.tenantId), F.diego.upn);
+    expect(result.status).toBe(403);
+    expect(result.location).toBeNull();
+    expect(result.page).toContain('needs admin approval');
+    expect(t.emulator.store.findAdminConsent(F.tenantId, SEED.demoApp.clientId)).toBeUndefined();
+  });
+
+  it('redirects a cancelled consent with access_denied and the state', async () => {
+    const result = await completeSignIn(t.http, consentUrl(F.tenantId), F.admin.upn, 'deny');
+    const location = new URL(result.location as string);
+    expect(location.searchParams.get('error')).toBe('access_denied');
+    expect(location.searchParams.get('state')).toBe('xyz');
+  });
+
+  it('offers only the tenant’s own users', async () => {
+    const page = (await t.http.send(consentUrl(F.tenantId))).body;
+    expect(page).toContain(F.admin.upn);
+    expect(page).not.toContain(SEED.contoso.admin.upn);
+  });
+
+  it('refuses /common: admin consent needs the tenant, reported to the (validated) redirect URI', async () => {
+    const res = await t.http.send(consentUrl('common'));
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.location as string);
+    expect(location.searchParams.get('error')).toBe('invalid_request');
+    expect(location.searchParams.get('state')).toBe('xyz');
+  });
+});
