@@ -91,6 +91,7 @@ function pick(aadsts: number | null, error: string, suberror: string | undefined
   if (suberror !== undefined && Object.hasOwn(ERROR_RULES, suberror)) return ERROR_RULES[suberror];
   if (transport === 'tls') return TRANSPORT_RULES.tls;
   if (error === 'network_error') return TRANSPORT_RULES.network;
+  if (error === 'throttled') return TRANSPORT_RULES.throttled;
   if (transport !== undefined && transport !== 'invalid_url') return TRANSPORT_RULES.network;
   return TRANSPORT_RULES.unknown;
 }
@@ -135,8 +136,14 @@ export function classifyFailure(thrown: unknown, context: ClassifyContext = {}):
   const httpStatus = f.status ?? f.httpStatus ?? outcome.status;
   const retryAfterSeconds = f.retryAfterSeconds ?? parseRetryAfter(outcome.retryAfter, context.now ?? new Date());
 
+  // msal replays a request it throttled after a 429/5xx/Retry-After without sending it; the replay
+  // carries the old AADSTS numbers (if any) as its errorCode and no status.
+  const locallyThrottled = outcome.requests === 0 && f.errorCode !== undefined && (f.errorCode === '' || throttleReplay);
   let error = f.graphCode ?? (throttleReplay ? undefined : f.errorCode);
-  if (error === undefined || error === '' || error === 'network_error') {
+  if (locallyThrottled) error = 'throttled';
+  // Without a Microsoft error, the recorded transport failure names the cause better than msal's
+  // generic client error (network_error, endpoints_resolution_error).
+  if (error === undefined || error === '' || error === 'network_error' || (transport !== undefined && aadsts === null && f.graphCode === undefined)) {
     if (transport !== undefined) error = transport;
     else if (httpStatus !== undefined && httpStatus >= 400) error = `http_${httpStatus}`;
     else error = error || 'unknown_error';

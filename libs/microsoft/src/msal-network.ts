@@ -15,13 +15,15 @@ export interface NetworkOutcome {
   systemCode?: string;
   /** The response body was not a JSON object. */
   unparseable?: boolean;
+  /** Requests sent during the call; 0 when msal answered from its own throttling state. */
+  requests?: number;
 }
 
 const outcomes = new AsyncLocalStorage<NetworkOutcome>();
 
 /** Runs `fn` (one msal call) with a fresh network record, returned beside its result or error. */
 export async function withNetworkOutcome<T>(fn: () => Promise<T>): Promise<{ outcome: NetworkOutcome; result?: T; error?: unknown }> {
-  const outcome: NetworkOutcome = {};
+  const outcome: NetworkOutcome = { requests: 0 };
   try {
     const result = await outcomes.run(outcome, fn);
     return { outcome, result };
@@ -33,8 +35,9 @@ export async function withNetworkOutcome<T>(fn: () => Promise<T>): Promise<{ out
 function record(update: NetworkOutcome): void {
   const current = outcomes.getStore();
   if (!current) return;
+  const requests = (current.requests ?? 0) + 1;
   for (const key of Object.keys(current) as (keyof NetworkOutcome)[]) delete current[key];
-  Object.assign(current, update);
+  Object.assign(current, update, { requests });
 }
 
 // msal reads fields by name and validates token responses itself; here the body must be a JSON object.
