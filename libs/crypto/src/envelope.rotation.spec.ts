@@ -164,6 +164,26 @@ describe(Envelope.name, () => {
     });
   });
 
+  describe('cache pressure', () => {
+    it('never uses a DEK zeroed by eviction while a caller awaited it', async () => {
+      const store = new InMemoryDataKeyStore();
+      const writer = new Envelope({ keyProvider: provider(), store });
+      const owners = ['t1', 't2', 't3'].map((tenantId) => ({ ...ctx, tenantId }));
+      const sealed = await Promise.all(owners.map((o) => writer.encrypt(o, `secret-${o.tenantId}`)));
+      // Room for one key while three owners load at once: each put evicts (and zeroes) a key that
+      // other callers are still waiting for.
+      const tiny = new Envelope({ keyProvider: provider(), store, cache: { maxEntries: 1, ttlMs: 60_000 } });
+      const find = vi.spyOn(store, 'find');
+      const reads = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => tiny.decrypt(owners[i % 3]!, sealed[i % 3]!).then((b) => b.toString())),
+      );
+      expect(reads).toEqual(Array.from({ length: 30 }, (_, i) => `secret-${owners[i % 3]!.tenantId}`));
+      expect(find.mock.calls.length).toBeGreaterThan(3);
+      const writes = await Promise.all(Array.from({ length: 30 }, (_, i) => tiny.encrypt(owners[i % 3]!, `w${i}`)));
+      for (let i = 0; i < writes.length; i++) expect((await writer.decrypt(owners[i % 3]!, writes[i]!)).toString()).toBe(`w${i}`);
+    });
+  });
+
   describe('master key rotation', () => {
     it('keeps reads and writes working while every DEK is rewrapped, then opens everything with only the new key', async () => {
       const store = new InMemoryDataKeyStore();

@@ -1,11 +1,17 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
 import { dataKeyAad, fieldAadWithRoom, type FieldContext } from './aad';
 import { KEY_LENGTH, NONCE_LENGTH } from './aes-gcm';
 import { type CachedDataKey, DataKeyCache } from './data-key-cache';
+import {
+  DEFAULT_DATA_KEY_CACHE,
+  DEFAULT_RESERVE_BLOCK,
+  DEFAULT_ROTATE_AFTER_USES,
+  type EnvelopeOptions,
+  envelopeOptionsSchema,
+} from './envelope-options';
 import { ownerKey, type DataKeyStore, type KeyOwner, type StoredDataKey } from './data-key-store';
-import { CryptoError, CryptoIntegrityError, type IntegrityFailureReason, UnknownMasterKeyVersionError } from './errors';
+import { CryptoError, CryptoIntegrityError, decryptFailure, UnknownMasterKeyVersionError } from './errors';
 import {
   HEADER_LENGTH,
   type NonceSource,
@@ -16,51 +22,12 @@ import {
 } from './format';
 import type { KeyProvider } from './master-keys';
 
-/**
- * Default rotation threshold: below NIST SP 800-38D's 2^32 limit for random 96-bit GCM nonces, with
- * a 2^24 margin so a counter restored from a slightly stale backup still stays under the bound.
- */
-export const DEFAULT_ROTATE_AFTER_USES = 2 ** 32 - 2 ** 24;
-/** Default number of uses a replica reserves from the store at once. */
-export const DEFAULT_RESERVE_BLOCK = 1024;
-/** Default unwrapped-DEK cache bounds. */
-export const DEFAULT_DATA_KEY_CACHE = { maxEntries: 10_000, ttlMs: 5 * 60_000 } as const;
-
-/** Options of {@link Envelope}. */
-export interface EnvelopeOptions {
-  keyProvider: KeyProvider;
-  store: DataKeyStore;
-  /** Unwrapped-DEK cache bounds; defaults to {@link DEFAULT_DATA_KEY_CACHE}. */
-  cache?: { maxEntries?: number; ttlMs?: number };
-  /** Encryptions per DEK version before a new version is created (1 .. 2^32). */
-  rotateAfterUses?: number;
-  /** Uses reserved from the store per round trip; larger = fewer writes, more uses lost on restart. */
-  reserveBlock?: number;
-  /** Owners whose reserved use block is tracked in memory (LRU); a dropped one just reserves anew. */
-  maxTrackedOwners?: number;
-  /** Milliseconds clock for cache TTLs; injected by tests. */
-  clock?: () => number;
-  /** Randomness for DEKs and nonces; injected by tests. Defaults to Node's CSPRNG. */
-  randomBytes?: (size: number) => Buffer;
-}
-
-const optionsSchema = z.object({
-  cache: z
-    .object({ maxEntries: z.number().int().min(1).optional(), ttlMs: z.number().int().min(1).optional() })
-    .optional(),
-  rotateAfterUses: z.number().int().min(1).max(2 ** 32).optional(),
-  reserveBlock: z.number().int().min(1).max(2 ** 24).optional(),
-  maxTrackedOwners: z.number().int().min(1).optional(),
-});
-
 /** Uses reserved by this process for one owner's active DEK version: [next, end). */
 interface UseBlock {
   version: number;
   next: number;
   end: number;
 }
-
-const MAX_CACHE_RACES = 8;
 
 /**
  * Envelope encryption of fields: one DEK per owner (tenant, or project when `tenantId` is null),
@@ -84,7 +51,7 @@ export class Envelope {
   #generation = 0;
 
   constructor(options: EnvelopeOptions) {
-    const checked = optionsSchema.parse(options);
+    const checked = envelopeOptionsSchema.parse(options);
     this.#keyProvider = options.keyProvider;
     this.#store = options.store;
     this.#cache = new DataKeyCache({ ...DEFAULT_DATA_KEY_CACHE, ...checked.cache }, options.clock);
@@ -107,13 +74,16 @@ export class Envelope {
     const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
     try {
       const oKey = ownerKey(ctx);
-      for (let attempt = 0; attempt < MAX_CACHE_RACES; attempt++) {
-        const version = this.#takeUse(oKey) ?? (await this.#acquireUse(ctx, oKey));
-        const entry = this.#cache.get(oKey, version) ?? (await this.#load(ctx, oKey, version));
-        // The entry may have been evicted and zeroed while we awaited; never encrypt with it then.
-        if (entry.live) return sealWithHeaderRoom(entry.key, version, data, aad, this.#nonce);
+      const version = this.#takeUse(oKey) ?? (await this.#acquireUse(ctx, oKey));
+      const entry = this.#cache.get(oKey, version) ?? (await this.#load(ctx, oKey, version));
+      if (entry.live) return sealWithHeaderRoom(entry.key, version, data, aad, this.#nonce);
+      // Evicted and zeroed while we awaited (a tiny or thrashing cache): use a private copy once.
+      const key = await this.#unwrapStored(ctx, version);
+      try {
+        return sealWithHeaderRoom(key, version, data, aad, this.#nonce);
+      } finally {
+        key.fill(0);
       }
-      throw new Error('Data key cache is too small for the concurrent load; raise cache.maxEntries');
     } finally {
       if (data !== plaintext) data.fill(0);
     }
@@ -133,19 +103,26 @@ export class Envelope {
     try {
       version = readKeyVersion(ciphertext);
     } catch (error) {
-      throw integrityError(ctx, 'malformed', error);
+      throw decryptFailure(ctx, 'malformed', error);
     }
     const oKey = ownerKey(ctx);
-    for (let attempt = 0; attempt < MAX_CACHE_RACES; attempt++) {
-      const entry = this.#cache.get(oKey, version) ?? (await this.#loadForDecrypt(ctx, oKey, version));
-      if (!entry.live) continue;
-      try {
-        return openWithHeaderRoom(entry.key, ciphertext, aad);
-      } catch (error) {
-        throw integrityError(ctx, 'authentication_failed', error);
-      }
+    const entry = this.#cache.get(oKey, version) ?? (await this.#forDecrypt(ctx, () => this.#load(ctx, oKey, version)));
+    if (entry.live) return this.#open(ctx, entry.key, ciphertext, aad);
+    // Evicted and zeroed while we awaited (a tiny or thrashing cache): use a private copy once.
+    const key = await this.#forDecrypt(ctx, () => this.#unwrapStored(ctx, version));
+    try {
+      return this.#open(ctx, key, ciphertext, aad);
+    } finally {
+      key.fill(0);
     }
-    throw new Error('Data key cache is too small for the concurrent load; raise cache.maxEntries');
+  }
+
+  #open(ctx: FieldContext, key: Buffer, ciphertext: Buffer, aad: Buffer): Buffer {
+    try {
+      return openWithHeaderRoom(key, ciphertext, aad);
+    } catch (error) {
+      throw decryptFailure(ctx, 'authentication_failed', error);
+    }
   }
 
   /**
@@ -257,14 +234,20 @@ export class Envelope {
     const cacheKey = DataKeyCache.keyOf(oKey, version);
     let load = this.#loads.get(cacheKey);
     if (!load) {
-      load = this.#unwrapStored(owner, oKey, version).finally(() => this.#loads.delete(cacheKey));
+      const generation = this.#generation;
+      load = this.#unwrapStored(owner, version)
+        .then((key) =>
+          // A forget() raced this load: hand the key to these callers only, never to the cache.
+          generation === this.#generation ? this.#cache.put(oKey, version, key) : { ownerKey: oKey, version, key, live: true },
+        )
+        .finally(() => this.#loads.delete(cacheKey));
       this.#loads.set(cacheKey, load);
     }
     return load;
   }
 
-  async #unwrapStored(owner: KeyOwner, oKey: string, version: number): Promise<CachedDataKey> {
-    const generation = this.#generation;
+  /** Reads and unwraps one DEK version; the caller owns (and zeroes) the returned key. */
+  async #unwrapStored(owner: KeyOwner, version: number): Promise<Buffer> {
     const clean = { projectId: owner.projectId, tenantId: owner.tenantId };
     const stored = await this.#store.find(clean, version);
     if (!stored) throw new DataKeyMissing(version);
@@ -273,18 +256,17 @@ export class Envelope {
       key.fill(0);
       throw new CryptoIntegrityError('Unwrapped data key has the wrong length', 'malformed');
     }
-    // A forget() raced this load: hand the key to this one caller only, never to the cache.
-    if (generation !== this.#generation) return { ownerKey: oKey, version, key, live: true };
-    return this.#cache.put(oKey, version, key);
+    return key;
   }
 
-  async #loadForDecrypt(ctx: FieldContext, oKey: string, version: number): Promise<CachedDataKey> {
+  /** Maps failures to find or unwrap a DEK onto decrypt's integrity error; I/O errors pass through. */
+  async #forDecrypt<T>(ctx: FieldContext, load: () => Promise<T>): Promise<T> {
     try {
-      return await this.#load(ctx, oKey, version);
+      return await load();
     } catch (error) {
-      if (error instanceof DataKeyMissing) throw integrityError(ctx, 'data_key_missing');
-      if (error instanceof UnknownMasterKeyVersionError) throw integrityError(ctx, 'unknown_master_key_version', error);
-      if (error instanceof CryptoError) throw integrityError(ctx, 'authentication_failed', error);
+      if (error instanceof DataKeyMissing) throw decryptFailure(ctx, 'data_key_missing');
+      if (error instanceof UnknownMasterKeyVersionError) throw decryptFailure(ctx, 'unknown_master_key_version', error);
+      if (error instanceof CryptoError) throw decryptFailure(ctx, 'authentication_failed', error);
       throw error;
     }
   }
@@ -295,16 +277,4 @@ class DataKeyMissing extends Error {
   constructor(readonly version: number) {
     super(`Data key version ${version} not found`);
   }
-}
-
-const REASON_TEXT: Record<IntegrityFailureReason, string> = {
-  authentication_failed: 'authentication failed (wrong key, context or tampered bytes)',
-  malformed: 'the ciphertext is malformed',
-  data_key_missing: 'its data key version does not exist (never created or shredded)',
-  unknown_master_key_version: 'its data key is wrapped by a master key version that is not configured',
-};
-
-function integrityError(ctx: FieldContext, reason: IntegrityFailureReason, cause?: unknown): CryptoIntegrityError {
-  const where = `${ctx.recordType} ${ctx.recordId} field ${ctx.field} (project ${ctx.projectId}, tenant ${ctx.tenantId ?? '-'})`;
-  return new CryptoIntegrityError(`Cannot decrypt ${where}: ${REASON_TEXT[reason]}`, reason, cause === undefined ? undefined : { cause });
 }

@@ -1,3 +1,5 @@
+import type { FieldContext } from './aad';
+
 /**
  * Errors raised by `@authpipe/crypto`. Every class carries a stable `code` so callers can map it to
  * an HTTP error or a metric without parsing messages. Messages name ids, versions and positions only:
@@ -81,4 +83,20 @@ export class UnknownMasterKeyVersionError extends CryptoError {
       `Master key version ${version} is not configured (known versions: ${knownVersions.join(', ') || 'none'})`,
     );
   }
+}
+
+const REASON_TEXT: Record<IntegrityFailureReason, string> = {
+  authentication_failed: 'authentication failed (wrong key, context or tampered bytes)',
+  malformed: 'the ciphertext is malformed',
+  data_key_missing: 'its data key version does not exist (never created or shredded)',
+  unknown_master_key_version: 'its data key is wrapped by a master key version that is not configured',
+};
+
+/**
+ * The error `Envelope.decrypt` throws: names the record by its ids and the reason, nothing else.
+ * Ids are not secret; they are what an operator needs to find the broken row.
+ */
+export function decryptFailure(ctx: FieldContext, reason: IntegrityFailureReason, cause?: unknown): CryptoIntegrityError {
+  const where = `${ctx.recordType} ${ctx.recordId} field ${ctx.field} (project ${ctx.projectId}, tenant ${ctx.tenantId ?? '-'})`;
+  return new CryptoIntegrityError(`Cannot decrypt ${where}: ${REASON_TEXT[reason]}`, reason, cause === undefined ? undefined : { cause });
 }

@@ -10,3 +10,4 @@ export * from './master-key-file';
 export * from './data-key-store';
 export * from './data-key-cache';
 export * from './envelope';
+export * from './envelope-options';
