@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaClient } from '@authpipe/prisma';
+
+/** A provider app row (no secret in it: the credential lives in `secrets`). */
+export interface ProviderAppRecord {
+  id: string;
+  projectId: string;
+  provider: string;
+  name: string;
+  clientId: string;
+  credentialType: 'secret' | 'certificate';
+  credentialExpiresAt: Date | null;
+  certThumbprint: string | null;
+  cloud: string;
+  loginUrl: string | null;
+  graphUrl: string | null;
+  graphResource: string | null;
+  userAuthority: string;
+  homeTenantId: string | null;
+  userScopes: string[];
+  installationScopes: string[];
+  redirectUris: string[];
+  allowedOrigins: string[];
+  status: AppStatus;
+  statusAadsts: number | null;
+  statusError: string | null;
+  statusRemediation: string | null;
+  lastCheckedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** unchecked: never checked since its credential was set; active: the last check got a token. */
+export type AppStatus = 'unchecked' | 'active' | 'misconfigured';
+
+/** The writable columns of an app. */
+export type ProviderAppData = Omit<
+  ProviderAppRecord,
+  'id' | 'projectId' | 'createdAt' | 'updatedAt' | 'status' | 'statusAadsts' | 'statusError' | 'statusRemediation' | 'lastCheckedAt'
+>;
+
+/** What a check recorded. */
+export interface AppCheckResult {
+  status: AppStatus;
+  aadsts: number | null;
+  error: string | null;
+  remediation: string | null;
+  checkedAt: Date;
+}
+
+function toRecord<T extends { credentialType: string; status: string }>(row: T): T & Pick<ProviderAppRecord, 'credentialType' | 'status'> {
+  return { ...row, credentialType: row.credentialType as ProviderAppRecord['credentialType'], status: row.status as AppStatus };
+}
+
+/** `provider_apps`. Every method takes the project first; another project's app is simply absent. */
+@Injectable()
+export class AppsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async create(projectId: string, id: string, data: ProviderAppData): Promise<ProviderAppRecord> {
+    return toRecord(await this.prisma.providerApp.create({ data: { id, projectId, ...data, status: 'unchecked' } }));
+  }
+
+  async find(projectId: string, id: string): Promise<ProviderAppRecord | null> {
+    const row = await this.prisma.providerApp.findFirst({ where: { projectId, id } });
+    return row ? toRecord(row) : null;
+  }
+
+  /** A page of the project's apps in id (= creation) order, strictly after `after`. */
+  async list(projectId: string, filter: { provider?: string }, page: { limit: number; after?: string }): Promise<ProviderAppRecord[]> {
+    const rows = await this.prisma.providerApp.findMany({
+      where: {
+        projectId,
+        ...(filter.provider !== undefined ? { provider: filter.provider } : {}),
+        ...(page.after !== undefined ? { id: { gt: page.after } } : {}),
+      },
+      orderBy: { id: 'asc' },
+      take: page.limit,
+    });
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Updates the given columns; a changed credential (`resetStatus`) puts the app back to
+   * `unchecked`, since the last check proved the old one. Returns null for a missing app.
+   */
+  async update(
+    projectId: string,
+    id: string,
+    data: Partial<ProviderAppData>,
+    options: { resetStatus: boolean },
+  ): Promise<ProviderAppRecord | null> {
+    const reset = options.resetStatus
+      ? { status: 'unchecked', statusAadsts: null, statusError: null, statusRemediation: null, lastCheckedAt: null }
+      : {};
+    const { count } = await this.prisma.providerApp.updateMany({ where: { projectId, id }, data: { ...data, ...reset } });
+    return count === 1 ? this.find(projectId, id) : null;
+  }
+
+  async recordCheck(projectId: string, id: string, result: AppCheckResult): Promise<ProviderAppRecord | null> {
+    const { count } = await this.prisma.providerApp.updateMany({
+      where: { projectId, id },
+      data: {
+        status: result.status,
+        statusAadsts: result.aadsts,
+        statusError: result.error,
+        statusRemediation: result.remediation,
+        lastCheckedAt: result.checkedAt,
+      },
+    });
+    return count === 1 ? this.find(projectId, id) : null;
+  }
+
+  /** How many installations and connections use the app (they keep it from being deleted). */
+  async usage(projectId: string, id: string): Promise<{ installations: number; connections: number }> {
+    const [installations, connections] = await Promise.all([
+      this.prisma.installation.count({ where: { projectId, appId: id } }),
+      this.prisma.connection.count({ where: { projectId, appId: id } }),
+    ]);
+    return { installations, connections };
+  }
+
+  /** Deletes the app (its connect sessions go by cascade); returns whether it existed. */
+  async delete(projectId: string, id: string): Promise<boolean> {
+    const { count } = await this.prisma.providerApp.deleteMany({ where: { projectId, id } });
+    return count === 1;
+  }
+}

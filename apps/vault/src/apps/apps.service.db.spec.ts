@@ -1,0 +1,235 @@
+import forge from 'node-forge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../../microsoft-emulator/src/emulator';
+import { SEED } from '../../../microsoft-emulator/src/directory/seed';
+import { createFlowsHarness, emulatorMicrosoftAuth, insertProject, type FlowsHarness } from '../../../../test/flows/flows-harness';
+import { dumpDatabase } from '../../../../test/keys/db-dump';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
+import { FlowError } from '../providers/flow-errors';
+import { AppsService } from './apps.service';
+
+const P1 = 'prj_apps_one';
+const P2 = 'prj_apps_two';
+const CONTOSO = SEED.contoso.tenantId;
+
+async function rejection(promise: Promise<unknown>): Promise<FlowError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof FlowError) && !(error instanceof Error && 'toBody' in error)) throw new Error(`expected an API error, got ${String(error)}`);
+  return error as FlowError;
+}
+
+function pfxOf(certificatePem: string, privateKeyPem: string, password: string): string {
+  const p12 = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(privateKeyPem), [forge.pki.certificateFromPem(certificatePem)], password, {
+    algorithm: '3des',
+  });
+  return forge.util.encode64(forge.asn1.toDer(p12).getBytes());
+}
+
+describe(AppsService.name, () => {
+  let db: TestDatabase;
+  let emulator: RunningEmulator;
+  let harness: FlowsHarness;
+  let apps: AppsService;
+  let cloud: { cloud: 'custom'; endpoints: { loginUrl: string; graphUrl: string } };
+
+  const secretApp = (overrides: Record<string, unknown> = {}) => ({
+    name: 'Demo (secret)',
+    clientId: SEED.demoApp.clientId,
+    credential: { type: 'secret', secret: SEED.demoApp.secretValue, expiresAt: '2027-11-22T00:00:00Z' },
+    ...cloud,
+    userAuthority: 'organizations',
+    homeTenantId: CONTOSO,
+    allowedOrigins: ['https://app.example.com'],
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    emulator = await startEmulator({ dataDir: null });
+    cloud = { cloud: 'custom', endpoints: { loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl } };
+    harness = await createFlowsHarness(db, { microsoftAuth: emulatorMicrosoftAuth(emulator.caCertPem) });
+    apps = harness.module.get(AppsService);
+    await insertProject(db, P1);
+    await insertProject(db, P2);
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+    await emulator?.close();
+    await db?.close();
+  });
+
+  describe('create', () => {
+    it('stores the secret encrypted, returns no secret, and applies default scopes and redirect URIs', async () => {
+      const app = await apps.create(P1, secretApp());
+      expect(JSON.stringify(app)).not.toContain(SEED.demoApp.secretValue);
+      expect(app).toMatchObject({
+        provider: 'microsoft-onedrive',
+        status: 'unchecked',
+        credential: { type: 'secret', expiresAt: '2027-11-22T00:00:00.000Z', thumbprintSha256: null },
+        userScopes: ['offline_access', 'openid', 'profile', 'User.Read', 'Files.ReadWrite.All'],
+        redirectUris: ['https://vault.example.test/oauth/callback', 'https://vault.example.test/oauth/admin-consent/callback'],
+      });
+      const dump = JSON.stringify(await dumpDatabase(db));
+      expect(dump).not.toContain(SEED.demoApp.secretValue);
+      const stored = await db.query<{ record_id: string }>(`SELECT record_id FROM secrets WHERE record_type = 'provider_app' AND tenant_id IS NULL`);
+      expect(stored.map((r) => r.record_id)).toContain(app.id);
+    });
+
+    it('allows several apps for the same project and provider', async () => {
+      await apps.create(P2, secretApp({ name: 'one' }));
+      await apps.create(P2, secretApp({ name: 'two', cloud: 'usgov-l4', endpoints: undefined }));
+      const list = await apps.list(P2, { limit: 50, provider: 'microsoft-onedrive' });
+      expect(list.data.map((a) => a.name)).toEqual(['one', 'two']);
+    });
+
+    it('computes the thumbprint and expiry of a PEM certificate and never returns the key', async () => {
+      const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
+      const app = await apps.create(P1, secretApp({ credential: { type: 'certificate', certificatePem, privateKeyPem } }));
+      expect(app.credential.type).toBe('certificate');
+      expect(app.credential.thumbprintSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(Date.parse(app.credential.expiresAt!)).toBeGreaterThan(Date.now());
+      expect(JSON.stringify(await dumpDatabase(db))).not.toContain(privateKeyPem.split('\n')[1]);
+    });
+
+    it('unpacks a base64 PFX with its password to the same thumbprint as the PEM', async () => {
+      const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
+      const pem = await apps.create(P1, secretApp({ credential: { type: 'certificate', certificatePem, privateKeyPem } }));
+      const pfx = await apps.create(
+        P1,
+        secretApp({ credential: { type: 'certificate', pfxBase64: pfxOf(certificatePem, privateKeyPem, 'pfx-pass'), password: 'pfx-pass' } }),
+      );
+      expect(pfx.credential.thumbprintSha256).toBe(pem.credential.thumbprintSha256);
+    });
+
+    it('refuses a PFX with the wrong password with invalid_certificate and stores nothing', async () => {
+      const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
+      const before = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM provider_apps`);
+      const error = await rejection(
+        apps.create(P1, secretApp({ credential: { type: 'certificate', pfxBase64: pfxOf(certificatePem, privateKeyPem, 'right'), password: 'canary-pfx-password' } })),
+      );
+      expect(error.toBody()).toMatchObject({ code: 'invalid_certificate', details: { reason: 'wrong_password' } });
+      expect(JSON.stringify(error.toBody())).not.toContain('canary-pfx-password');
+      expect(await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM provider_apps`)).toEqual(before);
+    });
+
+    it('refuses a certificate with another key with invalid_certificate key_mismatch', async () => {
+      const other = forge.pki.rsa.generateKeyPair({ bits: 2048 });
+      const error = await rejection(
+        apps.create(
+          P1,
+          secretApp({
+            credential: {
+              type: 'certificate',
+              certificatePem: emulator.demoAppCertificate.certificatePem,
+              privateKeyPem: forge.pki.privateKeyToPem(other.privateKey),
+            },
+          }),
+        ),
+      );
+      expect(error.toBody()).toMatchObject({ code: 'invalid_certificate', details: { reason: 'key_mismatch' } });
+    });
+
+    it.each([
+      [['User.Read', 'Files.Read'], 'scopes_missing_offline_access'],
+      [['offline_access', 'Files.Read'], 'scopes_missing_user_read'],
+      [['offline_access', 'User.Read', 'Mail.Send'], 'invalid_scope'],
+    ])('refuses user scopes %j with %s', async (userScopes, code) => {
+      expect((await rejection(apps.create(P1, secretApp({ userScopes })))).toBody().code).toBe(code);
+    });
+
+    it('refuses a plain-http redirect URI outside loopback', async () => {
+      const error = await rejection(apps.create(P1, secretApp({ redirectUris: ['http://vault.example.com/oauth/callback'] })));
+      expect(error.toBody()).toMatchObject({ code: 'invalid_request', details: [{ path: 'redirectUris.0' }] });
+    });
+  });
+
+  describe('check', () => {
+    it('marks an app active when its secret gets a token from its home directory', async () => {
+      const app = await apps.create(P1, secretApp());
+      const result = await apps.check(P1, app.id);
+      expect(result).toMatchObject({ ok: true, status: 'active', directory: CONTOSO, error: null });
+      expect(JSON.stringify(result)).not.toMatch(/eyJ/);
+      expect((await apps.get(P1, app.id)).status).toBe('active');
+    });
+
+    it('marks an app active when its certificate gets a token', async () => {
+      const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
+      const app = await apps.create(P1, secretApp({ credential: { type: 'certificate', certificatePem, privateKeyPem } }));
+      expect(await apps.check(P1, app.id)).toMatchObject({ ok: true, status: 'active' });
+    });
+
+    it('marks an app misconfigured with AADSTS7000215 and a remediation when the secret is wrong', async () => {
+      const app = await apps.create(P1, secretApp({ credential: { type: 'secret', secret: 'not-the-secret-of-this-app' } }));
+      const result = await apps.check(P1, app.id);
+      expect(result).toMatchObject({ ok: false, status: 'misconfigured', error: { aadsts: 7000215, kind: 'misconfigured' } });
+      expect(result.error!.remediation.length).toBeGreaterThan(20);
+      const stored = await apps.get(P1, app.id);
+      expect(stored.statusDetail).toMatchObject({ aadsts: 7000215 });
+      expect(JSON.stringify(stored)).not.toContain('not-the-secret-of-this-app');
+    });
+
+    it('marks an app misconfigured with AADSTS7000222 when its secret has expired', async () => {
+      const app = await apps.create(P1, secretApp());
+      const { secretId, clientId } = SEED.demoApp;
+      emulator.store.setSecretExpiry(clientId, secretId, new Date(emulator.clock.now().getTime() - 60_000));
+      try {
+        expect(await apps.check(P1, app.id)).toMatchObject({ ok: false, status: 'misconfigured', error: { aadsts: 7000222 } });
+      } finally {
+        emulator.store.setSecretExpiry(clientId, secretId, new Date(emulator.clock.now().getTime() + 86_400_000));
+      }
+    });
+
+    it('puts the app back to unchecked when its credential is replaced', async () => {
+      const app = await apps.create(P1, secretApp({ credential: { type: 'secret', secret: 'not-the-secret-of-this-app' } }));
+      await apps.check(P1, app.id);
+      const updated = await apps.update(P1, app.id, { credential: { type: 'secret', secret: SEED.demoApp.secretValue } });
+      expect(updated.status).toBe('unchecked');
+      expect((await apps.check(P1, app.id)).status).toBe('active');
+    });
+
+    it('refuses with app_home_tenant_required when no directory is known', async () => {
+      const app = await apps.create(P1, secretApp({ homeTenantId: null, userAuthority: 'common' }));
+      expect((await rejection(apps.check(P1, app.id))).toBody().code).toBe('app_home_tenant_required');
+    });
+  });
+
+  describe('getWithCredentials', () => {
+    it('returns the decrypted secret for the flows', async () => {
+      const app = await apps.create(P1, secretApp());
+      const { microsoft } = await apps.getWithCredentials(P1, app.id);
+      expect(microsoft.credential).toEqual({ clientSecret: SEED.demoApp.secretValue });
+      expect(microsoft.cloud).toEqual({ name: 'custom', loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl, graphResource: undefined });
+    });
+  });
+
+  describe('isolation', () => {
+    it("answers another project's app exactly like a missing one on every method", async () => {
+      const app = await apps.create(P1, secretApp());
+      const calls = (id: string) => [
+        apps.get(P2, id),
+        apps.update(P2, id, { name: 'x' }),
+        apps.delete(P2, id),
+        apps.check(P2, id),
+        apps.getWithCredentials(P2, id),
+      ];
+      const foreign = await Promise.all(calls(app.id).map(rejection));
+      const missing = await Promise.all(calls('app_missing').map(rejection));
+      expect(foreign.map((e) => [e.status, e.toBody()])).toEqual(missing.map((e) => [e.status, e.toBody()]));
+      expect(foreign[0]!.toBody().code).toBe('app_not_found');
+      expect((await apps.get(P1, app.id)).name).toBe('Demo (secret)');
+    });
+  });
+
+  describe('delete', () => {
+    it('deletes the app and its stored credential', async () => {
+      const app = await apps.create(P1, secretApp());
+      await apps.delete(P1, app.id);
+      expect((await rejection(apps.get(P1, app.id))).toBody().code).toBe('app_not_found');
+      expect(await db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [app.id])).toEqual([]);
+    });
+  });
+});

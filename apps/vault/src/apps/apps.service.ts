@@ -1,0 +1,244 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { MicrosoftAuth, MicrosoftError, resolveCloud, type MicrosoftApp, type MicrosoftFailure } from '@authpipe/microsoft';
+import { ApiError } from '../common/api-error';
+import { CLOCK, type Clock } from '../common/clock';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import { parseInput } from '../common/zod-validation.pipe';
+import type { VaultConfig } from '../config/config.schema';
+import { VAULT_CONFIG } from '../config/config.module';
+import { EventsService } from '../events/events.service';
+import { newSortableId } from '../events/sortable-id';
+import { FlowError } from '../providers/flow-errors';
+import { ProvidersRegistry } from '../providers/providers.registry';
+import { SecretsService } from '../secrets/secrets.service';
+import {
+  createAppSchema,
+  toAppDto,
+  updateAppSchema,
+  type AppCheckDto,
+  type AppDto,
+  type CreateAppInput,
+  type ListAppsQuery,
+  type UpdateAppInput,
+} from './app.dto';
+import { APP_SECRET_REF, prepareCredential, storedCredentialSchema, toMicrosoftApp, type StoredCredential } from './app-credentials';
+import { AppsRepository, type AppStatus, type ProviderAppData, type ProviderAppRecord } from './apps.repository';
+import { MICROSOFT_AUTH } from './microsoft-auth.provider';
+
+/** An app with its decrypted credential, for the OAuth flows. Holds a secret: never log or return it. */
+export interface AppWithCredentials {
+  app: ProviderAppRecord;
+  microsoft: MicrosoftApp;
+}
+
+const MULTI_TENANT_AUTHORITIES = new Set(['common', 'organizations', 'consumers']);
+
+/** Provider apps: the project's own Entra app registrations, their encrypted credentials and checks. */
+@Injectable()
+export class AppsService {
+  constructor(
+    private readonly apps: AppsRepository,
+    private readonly providers: ProvidersRegistry,
+    private readonly secrets: SecretsService,
+    private readonly events: EventsService,
+    @Inject(MICROSOFT_AUTH) private readonly microsoft: MicrosoftAuth,
+    @Inject(VAULT_CONFIG) private readonly config: VaultConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async create(projectId: string, body: unknown): Promise<AppDto> {
+    const input: CreateAppInput = parseInput(createAppSchema, body);
+    const provider = this.providers.get(input.provider);
+    const userScopes = this.providers.normaliseScopes(provider, 'user', input.userScopes ?? provider.defaultUserScopes);
+    this.providers.requireUserScopes(provider, userScopes);
+    const installationScopes = this.providers.normaliseScopes(
+      provider,
+      'installation',
+      input.installationScopes ?? provider.defaultInstallationScopes,
+    );
+    const credential = prepareCredential(input.credential, new Date(this.clock()));
+    const id = newSortableId('app', this.clock());
+    const data: ProviderAppData = {
+      provider: provider.id,
+      name: input.name,
+      clientId: input.clientId,
+      ...credential.columns,
+      cloud: input.cloud,
+      loginUrl: input.endpoints?.loginUrl ?? null,
+      graphUrl: input.endpoints?.graphUrl ?? null,
+      graphResource: input.endpoints?.graphResource ?? null,
+      userAuthority: input.userAuthority,
+      homeTenantId: input.homeTenantId ?? null,
+      userScopes,
+      installationScopes,
+      redirectUris: input.redirectUris ?? this.defaultRedirectUris(),
+      allowedOrigins: input.allowedOrigins ?? [],
+    };
+    // The secret first: a row without its credential would be a half-written app.
+    await this.putCredential(projectId, id, credential.stored);
+    let record: ProviderAppRecord;
+    try {
+      record = await this.apps.create(projectId, id, data);
+    } catch (error) {
+      await this.secrets.deleteRecord({ projectId, tenantId: null }, APP_SECRET_REF(id).recordType, id);
+      throw error;
+    }
+    await this.events.append(projectId, null, 'app.created', { appId: id, provider: provider.id, credentialType: data.credentialType });
+    return toAppDto(record);
+  }
+
+  async list(projectId: string, query: ListAppsQuery): Promise<{ data: AppDto[]; nextCursor: string | null }> {
+    const after = query.cursor !== undefined ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.apps.list(projectId, { provider: query.provider }, { limit: query.limit + 1, after });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return { data: page.map(toAppDto), nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
+  }
+
+  async get(projectId: string, id: string): Promise<AppDto> {
+    return toAppDto(await this.find(projectId, id));
+  }
+
+  /** The app row, or app_not_found (also for another project's app). */
+  async find(projectId: string, id: string): Promise<ProviderAppRecord> {
+    const app = await this.apps.find(projectId, id);
+    if (!app) throw FlowError.missing('app_not_found', 'app in this project');
+    return app;
+  }
+
+  async update(projectId: string, id: string, body: unknown): Promise<AppDto> {
+    const input: UpdateAppInput = parseInput(updateAppSchema, body);
+    const current = await this.find(projectId, id);
+    const provider = this.providers.get(current.provider);
+    const data: Partial<ProviderAppData> = {};
+    if (input.name !== undefined) data.name = input.name;
+    if (input.clientId !== undefined) data.clientId = input.clientId;
+    if (input.userAuthority !== undefined) data.userAuthority = input.userAuthority;
+    if (input.homeTenantId !== undefined) data.homeTenantId = input.homeTenantId;
+    if (input.redirectUris !== undefined) data.redirectUris = input.redirectUris;
+    if (input.allowedOrigins !== undefined) data.allowedOrigins = input.allowedOrigins;
+    if (input.userScopes !== undefined) {
+      data.userScopes = this.providers.normaliseScopes(provider, 'user', input.userScopes);
+      this.providers.requireUserScopes(provider, data.userScopes);
+    }
+    if (input.installationScopes !== undefined) {
+      data.installationScopes = this.providers.normaliseScopes(provider, 'installation', input.installationScopes);
+    }
+    if (input.cloud !== undefined) {
+      data.cloud = input.cloud;
+      data.loginUrl = input.endpoints?.loginUrl ?? null;
+      data.graphUrl = input.endpoints?.graphUrl ?? null;
+      data.graphResource = input.endpoints?.graphResource ?? null;
+    } else if (input.endpoints !== undefined) {
+      if (current.cloud !== 'custom') {
+        throw ApiError.invalidRequest('The request is invalid; see details.', [{ path: 'endpoints', message: 'only for cloud custom' }]);
+      }
+      Object.assign(data, { loginUrl: input.endpoints.loginUrl, graphUrl: input.endpoints.graphUrl, graphResource: input.endpoints.graphResource ?? null });
+    }
+    if (input.credential !== undefined) {
+      const credential = prepareCredential(input.credential, new Date(this.clock()));
+      Object.assign(data, credential.columns);
+      await this.putCredential(projectId, id, credential.stored);
+    }
+    // Whatever the last check proved no longer holds once the credential, client or endpoints change.
+    const resetStatus = [input.credential, input.clientId, input.cloud, input.endpoints, input.homeTenantId].some((v) => v !== undefined);
+    const updated = await this.apps.update(projectId, id, data, { resetStatus });
+    if (!updated) throw FlowError.missing('app_not_found', 'app in this project');
+    await this.events.append(projectId, null, 'app.updated', { appId: id, fields: Object.keys(input).sort() });
+    return toAppDto(updated);
+  }
+
+  /** Deletes an app no installation or connection uses, with its credential. */
+  async delete(projectId: string, id: string): Promise<void> {
+    await this.find(projectId, id);
+    const usage = await this.apps.usage(projectId, id);
+    if (usage.installations > 0 || usage.connections > 0) {
+      throw new FlowError(409, 'app_in_use', 'The app still has installations or connections; delete them first.', {
+        details: usage,
+      });
+    }
+    if (!(await this.apps.delete(projectId, id))) throw FlowError.missing('app_not_found', 'app in this project');
+    await this.secrets.deleteRecord({ projectId, tenantId: null }, APP_SECRET_REF(id).recordType, id);
+    await this.events.append(projectId, null, 'app.deleted', { appId: id });
+  }
+
+  /**
+   * The app with its decrypted credential, for the OAuth flows (client credentials, code redemption).
+   *
+   * @throws FlowError app_not_found for a missing or another project's app.
+   */
+  async getWithCredentials(projectId: string, appId: string): Promise<AppWithCredentials> {
+    const app = await this.find(projectId, appId);
+    const raw = await this.secrets.get({ projectId, tenantId: null }, APP_SECRET_REF(app.id));
+    if (!raw) throw new Error(`App ${app.id} has no stored credential`);
+    const credential = storedCredentialSchema.parse(JSON.parse(raw.toString('utf8')));
+    raw.fill(0);
+    return { app, microsoft: toMicrosoftApp(app, credential) };
+  }
+
+  /**
+   * "Does this secret or certificate get a token right now?": client credentials against the
+   * app's home directory, bypassing msal's token cache. The outcome is stored as the app's status;
+   * a transient failure (5xx, 429, timeout) leaves the status as it was.
+   */
+  async check(projectId: string, id: string): Promise<AppCheckDto> {
+    const { app, microsoft } = await this.getWithCredentials(projectId, id);
+    const directory = app.homeTenantId ?? (MULTI_TENANT_AUTHORITIES.has(app.userAuthority) ? null : app.userAuthority);
+    if (directory === null) {
+      throw FlowError.invalid(
+        'app_home_tenant_required',
+        'The app has a multi-tenant authority and no homeTenantId: the check needs the directory the app is registered in.',
+        undefined,
+        'Set homeTenantId to the directory (tenant) id shown on the app registration overview in Entra ID.',
+      );
+    }
+    let failure: MicrosoftFailure | null = null;
+    let expiresAt: Date | null = null;
+    try {
+      const token = await this.microsoft.acquireAppToken({
+        app: microsoft,
+        tenantId: directory,
+        scopes: [resolveCloud(microsoft.cloud).graphDefaultScope],
+        skipCache: true,
+      });
+      expiresAt = token.expiresOn;
+    } catch (error) {
+      if (!(error instanceof MicrosoftError)) throw error;
+      failure = error.failure;
+    }
+    const checkedAt = new Date(this.clock());
+    const status: AppStatus = failure === null ? 'active' : failure.kind === 'transient' ? app.status : 'misconfigured';
+    await this.apps.recordCheck(projectId, id, {
+      status,
+      aadsts: failure?.aadsts ?? null,
+      error: failure?.error ?? null,
+      remediation: failure?.remediation ?? null,
+      checkedAt,
+    });
+    await this.events.append(projectId, null, 'app.checked', {
+      appId: id,
+      ok: failure === null,
+      status,
+      aadsts: failure?.aadsts ?? null,
+      error: failure?.error ?? null,
+    });
+    return {
+      ok: failure === null,
+      status,
+      checkedAt: checkedAt.toISOString(),
+      directory,
+      token: expiresAt ? { expiresAt: expiresAt.toISOString() } : null,
+      error: failure
+        ? { kind: failure.kind, aadsts: failure.aadsts, error: failure.error, remediation: failure.remediation, action: failure.action }
+        : null,
+    };
+  }
+
+  private defaultRedirectUris(): string[] {
+    return [`${this.config.publicUrl}/oauth/callback`, `${this.config.publicUrl}/oauth/admin-consent/callback`];
+  }
+
+  private putCredential(projectId: string, appId: string, credential: StoredCredential): Promise<void> {
+    return this.secrets.put({ projectId, tenantId: null }, APP_SECRET_REF(appId), JSON.stringify(credential));
+  }
+}

@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaClient, type Prisma } from '@authpipe/prisma';
+import type { ResourceSpec } from './connect-session.dto';
+
+export interface ConnectSessionRecord {
+  id: string;
+  projectId: string;
+  tenantId: string;
+  tenantExternalId: string;
+  appId: string;
+  provider: string;
+  credentialFor: 'installation' | 'user';
+  userId: string | null;
+  returnTo: string | null;
+  mode: 'popup' | 'redirect';
+  resource: ResourceSpec | null;
+  targetInstallationId: string | null;
+  targetConnectionId: string | null;
+  expiresAt: Date;
+  consumedAt: Date | null;
+  createdAt: Date;
+}
+
+export type ConnectSessionWrite = Omit<ConnectSessionRecord, 'projectId' | 'tenantId' | 'tenantExternalId' | 'consumedAt' | 'createdAt'>;
+
+const columns = {
+  id: true,
+  projectId: true,
+  tenantId: true,
+  appId: true,
+  provider: true,
+  credentialFor: true,
+  userId: true,
+  returnTo: true,
+  mode: true,
+  resource: true,
+  targetInstallationId: true,
+  targetConnectionId: true,
+  expiresAt: true,
+  consumedAt: true,
+  createdAt: true,
+  tenant: { select: { externalId: true } },
+} as const;
+
+type Row = Prisma.ConnectSessionGetPayload<{ select: typeof columns }>;
+
+function toRecord({ tenant, ...row }: Row): ConnectSessionRecord {
+  return {
+    ...row,
+    tenantExternalId: tenant.externalId,
+    credentialFor: row.credentialFor as ConnectSessionRecord['credentialFor'],
+    mode: row.mode as ConnectSessionRecord['mode'],
+    resource: (row.resource ?? null) as ResourceSpec | null,
+  };
+}
+
+/** `connect_sessions`. Looked up by token hash (the browser has no API key), else by project first. */
+@Injectable()
+export class ConnectSessionsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async create(projectId: string, tenantRowId: string, tokenHash: Buffer, data: ConnectSessionWrite, at: Date): Promise<ConnectSessionRecord> {
+    const row = await this.prisma.connectSession.create({
+      data: {
+        ...data,
+        resource: data.resource === null ? undefined : (data.resource as Prisma.InputJsonObject),
+        projectId,
+        tenantId: tenantRowId,
+        tokenHash: new Uint8Array(tokenHash),
+        createdAt: at,
+      },
+      select: columns,
+    });
+    return toRecord(row);
+  }
+
+  /** The session whose token hashes to `tokenHash`, whatever its project: the token is the authority. */
+  async findByTokenHash(tokenHash: Buffer): Promise<ConnectSessionRecord | null> {
+    const row = await this.prisma.connectSession.findUnique({ where: { tokenHash: new Uint8Array(tokenHash) }, select: columns });
+    return row ? toRecord(row) : null;
+  }
+
+  async find(projectId: string, id: string): Promise<ConnectSessionRecord | null> {
+    const row = await this.prisma.connectSession.findFirst({ where: { projectId, id }, select: columns });
+    return row ? toRecord(row) : null;
+  }
+
+  /**
+   * Marks the session consumed if it is neither consumed nor expired at `now`: one conditional
+   * UPDATE, so of two flows racing to complete the same session exactly one wins.
+   */
+  async consume(projectId: string, id: string, now: Date): Promise<boolean> {
+    const { count } = await this.prisma.connectSession.updateMany({
+      where: { projectId, id, consumedAt: null, expiresAt: { gt: now } },
+      data: { consumedAt: now },
+    });
+    return count === 1;
+  }
+
+  /** Deletes sessions expired before `before` (their OAuth states go by cascade); returns how many. */
+  async deleteExpired(before: Date, limit: number): Promise<number> {
+    const rows = await this.prisma.connectSession.findMany({ where: { expiresAt: { lt: before } }, select: { id: true }, take: limit });
+    if (rows.length === 0) return 0;
+    const { count } = await this.prisma.connectSession.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
+    return count;
+  }
+}

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaClient, type Prisma } from '@authpipe/prisma';
+import { newSortableId } from '../events/sortable-id';
+
+/** What happened to an installation or connection. */
+export type CredentialHistoryAction = 'created' | 'reauthorized' | 'revoked' | 'deleted';
+
+/** One history entry: which credential, what happened, and its non-secret state before. */
+export interface CredentialHistoryEntry {
+  installationId?: string;
+  connectionId?: string;
+  action: CredentialHistoryAction;
+  sessionId?: string | null;
+  /** Account, directory, scopes, status before the change; never tokens. */
+  previous?: Record<string, string | number | boolean | null | string[]> | null;
+}
+
+export interface CredentialHistoryRecord {
+  id: string;
+  installationId: string | null;
+  connectionId: string | null;
+  action: string;
+  sessionId: string | null;
+  previous: Prisma.JsonValue;
+  createdAt: Date;
+}
+
+/** `credential_history`: append-only, kept after the credential is deleted. Project and tenant first. */
+@Injectable()
+export class CredentialHistoryRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async append(projectId: string, tenantRowId: string, entry: CredentialHistoryEntry, at: Date): Promise<void> {
+    await this.prisma.credentialHistory.create({
+      data: {
+        id: newSortableId('chi', at.getTime()),
+        projectId,
+        tenantId: tenantRowId,
+        installationId: entry.installationId ?? null,
+        connectionId: entry.connectionId ?? null,
+        action: entry.action,
+        sessionId: entry.sessionId ?? null,
+        previous: (entry.previous ?? undefined) as Prisma.InputJsonObject | undefined,
+        createdAt: at,
+      },
+    });
+  }
+
+  /** History of one installation or connection, oldest first. */
+  list(projectId: string, of: { installationId: string } | { connectionId: string }): Promise<CredentialHistoryRecord[]> {
+    return this.prisma.credentialHistory.findMany({
+      where: { projectId, ...of },
+      orderBy: { id: 'asc' },
+      select: { id: true, installationId: true, connectionId: true, action: true, sessionId: true, previous: true, createdAt: true },
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { HttpClient, MicrosoftAuth, MsalClientFactory } from '@authpipe/microsoft';
+import { AppsModule } from '../../apps/vault/src/apps/apps.module';
+import { MICROSOFT_AUTH } from '../../apps/vault/src/apps/microsoft-auth.provider';
+import { CLOCK } from '../../apps/vault/src/common/clock';
+import { CommonModule } from '../../apps/vault/src/common/common.module';
+import { ConfigModule } from '../../apps/vault/src/config/config.module';
+import { ConnectSessionsModule } from '../../apps/vault/src/connect-sessions/connect-sessions.module';
+import { ConnectionsModule } from '../../apps/vault/src/connections/connections.module';
+import type { Database } from '../../apps/vault/src/database/database';
+import { DatabaseModule } from '../../apps/vault/src/database/database.module';
+import { EventsModule } from '../../apps/vault/src/events/events.module';
+import { InstallationsModule } from '../../apps/vault/src/installations/installations.module';
+import { KeysModule } from '../../apps/vault/src/keys/keys.module';
+import { ProvidersModule } from '../../apps/vault/src/providers/providers.module';
+import { LocalKeyProvider, MasterKeyring } from '@authpipe/crypto';
+
+/** Every Nest module of the flows foundation (what AppModule must import). */
+export const FLOW_MODULES = [ProvidersModule, EventsModule, AppsModule, ConnectSessionsModule, InstallationsModule, ConnectionsModule];
+
+/** A clock tests move by hand. */
+export class TestClock {
+  constructor(public nowMs = Date.parse('2026-11-22T12:00:00.000Z')) {}
+  readonly read = (): number => this.nowMs;
+  advance(ms: number): void {
+    this.nowMs += ms;
+  }
+}
+
+/** MicrosoftAuth whose HTTP layer trusts the emulator's CA: the same code path as production. */
+export function emulatorMicrosoftAuth(caCertPem: string, clock?: TestClock): MicrosoftAuth {
+  return new MicrosoftAuth(
+    new MsalClientFactory({
+      http: new HttpClient({ caCertificates: [caCertPem], timeoutMs: 10_000 }),
+      now: clock ? () => new Date(clock.read()) : undefined,
+    }),
+  );
+}
+
+export interface FlowsHarness {
+  module: TestingModule;
+  clock: TestClock;
+  close(): Promise<void>;
+}
+
+/**
+ * The flow services over a real test database and the real key management, without HTTP:
+ * for db specs of services and repositories. `microsoftAuth` defaults to one with Node's roots.
+ */
+export async function createFlowsHarness(
+  db: Database,
+  options: { microsoftAuth?: MicrosoftAuth; env?: Record<string, string> } = {},
+): Promise<FlowsHarness> {
+  const clock = new TestClock();
+  const provider = new LocalKeyProvider(MasterKeyring.parse(`1:${randomBytes(32).toString('base64')}`));
+  let builder = Test.createTestingModule({
+    imports: [
+      ConfigModule.forRoot({ NODE_ENV: 'test', AUTHPIPE_PUBLIC_URL: 'https://vault.example.test', ...options.env }),
+      CommonModule,
+      DatabaseModule.forRoot(db, { owned: false }),
+      KeysModule.forRoot(provider),
+      ...FLOW_MODULES,
+    ],
+  })
+    .overrideProvider(CLOCK)
+    .useValue(clock.read);
+  if (options.microsoftAuth) builder = builder.overrideProvider(MICROSOFT_AUTH).useValue(options.microsoftAuth);
+  const module = await builder.compile();
+  await module.init();
+  return { module, clock, close: () => module.close() };
+}
+
+/** Inserts a project row directly (the projects feature owns creating them for real). */
+export async function insertProject(db: Database, id: string): Promise<void> {
+  await db.prisma.project.create({ data: { id, name: `Project ${id}` } });
+}
