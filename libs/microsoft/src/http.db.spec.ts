@@ -1,3 +1,5 @@
+// @peculiar/x509 (the emulator's certificate maker) needs the reflect polyfill that Nest loads elsewhere.
+import 'reflect-metadata';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
