@@ -156,19 +156,30 @@ export class DataKeyRepository implements DataKeyStore {
   /**
    * Deletes retired versions that no secret of the owner references any more and that were
    * retired before `retiredBefore` (so replicas whose caches still hold them as active have moved on).
-   * One statement, so a secret written under a version in between keeps that version alive.
+   *
+   * The candidates are locked first (FOR UPDATE waits for writers holding a key-share lock on
+   * them, see SecretsRepository.upsert); the reference check then runs as a new statement that
+   * sees those writers' rows. A version a late write still uses therefore stays.
    */
   async deleteUnreferencedRetired(owner: KeyOwner, retiredBefore: Date): Promise<number[]> {
-    const rows = await this.prisma.$queryRaw<{ version: number }[]>`
-      DELETE FROM data_keys d
-       WHERE d.owner_id = ${ownerId(owner)} AND d.project_id = ${owner.projectId}
-         AND d.tenant_id IS NOT DISTINCT FROM ${owner.tenantId}::text
-         AND d.status = 'retired' AND d.retired_at < ${retiredBefore}::timestamptz
-         AND NOT EXISTS (
-           SELECT 1 FROM secrets s
-            WHERE s.project_id = d.project_id AND s.tenant_id IS NOT DISTINCT FROM d.tenant_id
-              AND s.dek_version = d.version)
-       RETURNING d.version`;
-    return rows.map((r) => r.version).sort((a, b) => a - b);
+    return this.prisma.$transaction(async (tx) => {
+      const candidates = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM data_keys
+         WHERE owner_id = ${ownerId(owner)} AND project_id = ${owner.projectId}
+           AND tenant_id IS NOT DISTINCT FROM ${owner.tenantId}::text
+           AND status = 'retired' AND retired_at < ${retiredBefore}::timestamptz
+         ORDER BY id
+           FOR UPDATE`;
+      if (candidates.length === 0) return [];
+      const rows = await tx.$queryRaw<{ version: number }[]>`
+        DELETE FROM data_keys d
+         WHERE d.id = ANY(${candidates.map((c) => c.id)}::text[])
+           AND NOT EXISTS (
+             SELECT 1 FROM secrets s
+              WHERE s.project_id = d.project_id AND s.tenant_id IS NOT DISTINCT FROM d.tenant_id
+                AND s.dek_version = d.version)
+         RETURNING d.version`;
+      return rows.map((r) => r.version).sort((a, b) => a - b);
+    });
   }
 }

@@ -81,3 +81,12 @@ export class TenantNotFoundError extends KeysError {
     super(`Tenant ${externalId} not found in project ${projectId}`);
   }
 }
+
+/** A secret could not be stored because its owner's data key kept disappearing (shred racing a write). */
+export class DataKeyUnavailableError extends KeysError {
+  readonly code = 'data_key_unavailable';
+
+  constructor(projectId: string, tenantId: string | null) {
+    super(`No usable data key for project ${projectId} tenant ${tenantId ?? '-'}; the write was not stored`);
+  }
+}

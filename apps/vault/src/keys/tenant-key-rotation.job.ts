@@ -66,6 +66,8 @@ export class TenantKeyRotationJob implements KeyJobRunner {
       owner,
       new Date(Date.now() - this.options.retiredKeyGraceMs),
     );
+    // Deleted versions must not linger in this process's cache either.
+    if (deletedVersions.length > 0) this.envelope.forget(owner);
     const remaining = await this.dataKeys.listVersions(owner);
     return {
       ...params,

@@ -17,6 +17,9 @@ export interface StoredSecret extends SecretRef {
   dekVersion: number;
 }
 
+/** Outcome of {@link SecretsRepository.upsert}. */
+export type UpsertResult = 'stored' | 'scope_conflict' | 'data_key_missing';
+
 const ownerWhere = (owner: KeyOwner) => ({ projectId: owner.projectId, tenantId: owner.tenantId });
 const refWhere = (ref: SecretRef) => ({ recordType: ref.recordType, recordId: ref.recordId, field: ref.field });
 
@@ -30,19 +33,35 @@ export class SecretsRepository {
 
   /**
    * Inserts or replaces one secret. The (record type, record id, field) key is global, so the
-   * update only applies when the existing row has the same owner; returns false when it does not.
+   * update only applies when the existing row has the same owner (else `scope_conflict`).
+   *
+   * The write also requires its DEK version to exist, and holds a key-share lock on that
+   * data_keys row until commit, so it cannot race the deletion of a retired DEK
+   * ({@link DataKeyRepository.deleteUnreferencedRetired}): a replica still encrypting with a
+   * deleted version gets `data_key_missing` instead of storing a ciphertext nothing can open.
    */
-  async upsert(owner: KeyOwner, ref: SecretRef, ciphertext: Buffer, dekVersion: number): Promise<boolean> {
+  async upsert(owner: KeyOwner, ref: SecretRef, ciphertext: Buffer, dekVersion: number): Promise<UpsertResult> {
+    const ownerId = owner.tenantId ?? owner.projectId;
     const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      WITH dek AS (
+        SELECT 1 FROM data_keys
+         WHERE owner_id = ${ownerId} AND project_id = ${owner.projectId}
+           AND tenant_id IS NOT DISTINCT FROM ${owner.tenantId}::text AND version = ${dekVersion}
+           FOR KEY SHARE)
       INSERT INTO secrets (id, project_id, tenant_id, record_type, record_id, field, ciphertext, dek_version, updated_at)
-      VALUES (${`sec_${randomUUID()}`}, ${owner.projectId}, ${owner.tenantId}::text, ${ref.recordType}, ${ref.recordId},
-              ${ref.field}, ${new Uint8Array(ciphertext)}, ${dekVersion}, now())
+      SELECT ${`sec_${randomUUID()}`}, ${owner.projectId}, ${owner.tenantId}::text, ${ref.recordType}, ${ref.recordId},
+             ${ref.field}, ${new Uint8Array(ciphertext)}, ${dekVersion}, now()
+        FROM dek
       ON CONFLICT (record_type, record_id, field) DO UPDATE
          SET ciphertext = EXCLUDED.ciphertext, dek_version = EXCLUDED.dek_version, updated_at = now()
        WHERE secrets.project_id = EXCLUDED.project_id
          AND secrets.tenant_id IS NOT DISTINCT FROM EXCLUDED.tenant_id
       RETURNING id`;
-    return rows.length === 1;
+    if (rows.length === 1) return 'stored';
+    const dek = await this.prisma.dataKey.count({
+      where: { ownerId, projectId: owner.projectId, tenantId: owner.tenantId, version: dekVersion },
+    });
+    return dek === 0 ? 'data_key_missing' : 'scope_conflict';
   }
 
   /** One secret of a project secret scope (tenantId null) or of a tenant named by its external id. */

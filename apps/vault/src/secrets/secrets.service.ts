@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CryptoIntegrityError, Envelope, readKeyVersion } from '@authpipe/crypto';
 import { z } from 'zod';
-import { SecretScopeConflictError } from '../keys/keys.errors';
+import { DataKeyUnavailableError, SecretScopeConflictError } from '../keys/keys.errors';
 import { TenantKeysRepository } from '../keys/tenant-keys.repository';
 import { SecretsRepository, type SecretRef } from './secrets.repository';
 
@@ -45,9 +45,16 @@ export class SecretsService {
     const r = refSchema.parse(ref);
     const tenantId = s.tenantId === null ? null : (await this.tenants.ensureTenant(s.projectId, s.tenantId)).id;
     const owner = { projectId: s.projectId, tenantId };
-    const ciphertext = await this.envelope.encrypt({ ...owner, ...r }, plaintext);
-    const stored = await this.secrets.upsert(owner, r, ciphertext, readKeyVersion(ciphertext));
-    if (!stored) throw new SecretScopeConflictError(r.recordType, r.recordId, r.field);
+    for (let attempt = 0; ; attempt++) {
+      const ciphertext = await this.envelope.encrypt({ ...owner, ...r }, plaintext);
+      const result = await this.secrets.upsert(owner, r, ciphertext, readKeyVersion(ciphertext));
+      if (result === 'stored') return;
+      if (result === 'scope_conflict') throw new SecretScopeConflictError(r.recordType, r.recordId, r.field);
+      // This process still held a DEK version that a rotation elsewhere retired and deleted:
+      // drop what it cached for the owner and encrypt again under the active version.
+      this.envelope.forget(owner);
+      if (attempt >= 1) throw new DataKeyUnavailableError(s.projectId, s.tenantId);
+    }
   }
 
   /**
