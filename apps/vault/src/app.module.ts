@@ -1,17 +1,17 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { KeyProvider } from '@authpipe/crypto';
 import type { DestinationStream } from 'pino';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { CommonModule } from './common/common.module';
+import { ConnectModule } from './connect/connect.module';
 import { ErrorFilter } from './common/error.filter';
+import { VaultConfigModule } from './common/vault-config.module';
 import type { VaultConfig } from './config/config.schema';
-import { VAULT_CONFIG } from './config/config.module';
 import type { Database } from './database/database';
 import { DatabaseModule } from './database/database.module';
 import type { Migration } from './database/migrator';
 import { HealthModule } from './health/health.module';
-import { MIGRATIONS } from './health/health.tokens';
 import { KeysModule } from './keys/keys.module';
 import { createLoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -27,26 +27,6 @@ export interface AppModuleOptions {
   keyProvider: KeyProvider;
   migrations: Migration[];
   logDestination?: DestinationStream;
-}
-
-/**
- * Provides the already validated config. Bootstrap validates the environment before Nest
- * starts (so a bad variable never reaches a module), hence a value provider rather than
- * @nestjs/config re-reading process.env, which would also defeat tests' isolated env.
- */
-@Global()
-@Module({})
-class VaultConfigModule {
-  static forRoot(config: VaultConfig, migrations: Migration[]): DynamicModule {
-    return {
-      module: VaultConfigModule,
-      providers: [
-        { provide: VAULT_CONFIG, useValue: config },
-        { provide: MIGRATIONS, useValue: migrations },
-      ],
-      exports: [VAULT_CONFIG, MIGRATIONS],
-    };
-  }
 }
 
 /** The vault's root module; build it through `createVaultApp` (bootstrap.ts). */
@@ -66,6 +46,7 @@ export class AppModule {
         ProjectsModule,
         ApiKeysModule,
         TenantsModule,
+        ConnectModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -1,0 +1,51 @@
+import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { openVault, type OpenedVault } from '../bootstrap';
+import { CommonModule } from '../common/common.module';
+import { VaultConfigModule } from '../common/vault-config.module';
+import { DatabaseModule } from '../database/database.module';
+import { KeysModule } from '../keys/keys.module';
+import { ProjectsModule } from '../projects/projects.module';
+
+/** The services the CLI drives, without HTTP: the same modules, boot checks and database as the server. */
+@Module({})
+class CliModule {
+  static forRoot(vault: OpenedVault): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        VaultConfigModule.forRoot(vault.config, vault.migrations),
+        CommonModule,
+        DatabaseModule.forRoot(vault.database, { owned: vault.ownsDatabase }),
+        KeysModule.forRoot(vault.keyProvider),
+        ProjectsModule,
+        ApiKeysModule,
+      ],
+    };
+  }
+}
+
+/** An open vault for one CLI command; `close()` releases the database (and the embedded lock). */
+export interface CliContext {
+  app: INestApplicationContext;
+  createdKeyFile: string | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the vault the way the server does (config, master keys, database, key check,
+ * migrations). With the embedded database this fails with a clear message while a server
+ * holds it, since PGlite serves one process per data directory.
+ */
+export async function openCliContext(env: Record<string, string | undefined>): Promise<CliContext> {
+  const vault = await openVault({ env });
+  let app: INestApplicationContext;
+  try {
+    app = await NestFactory.createApplicationContext(CliModule.forRoot(vault), { logger: false, abortOnError: false });
+  } catch (error) {
+    await vault.database.close().catch(() => undefined);
+    throw error;
+  }
+  return { app, createdKeyFile: vault.createdKeyFile, close: () => app.close() };
+}

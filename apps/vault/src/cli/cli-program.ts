@@ -1,0 +1,177 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import type { KeyJobProgress } from '../keys/key-job.types';
+import { KeyJobsService } from '../keys/key-jobs.service';
+import type { KeyJobRecord } from '../keys/key-jobs.repository';
+import { toProjectDto } from '../projects/project.dto';
+import { ProjectsService } from '../projects/projects.service';
+import { openCliContext, type CliContext } from './cli-context';
+import { EXIT, UsageError, printFailure, printResult, table, toFailure, type CliIo } from './cli-output';
+
+interface JsonOption {
+  json?: boolean;
+}
+
+/** Runs the `authpipe` CLI with `argv` (without node and script); resolves to the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // Help and version end through here too, with exit code 0; commander already printed.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  return exitCode;
+}
+
+function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('authpipe')
+    .description('Authpipe vault administration: projects, API keys, master and tenant keys.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  /** Declares a leaf command with --json and runs its action against an opened vault. */
+  const leaf = (parent: Command, name: string, description: string) =>
+    parent.command(name).description(description).option('--json', 'print machine-readable JSON on stdout').exitOverride();
+
+  const act =
+    <A extends unknown[]>(fn: (ctx: CliContext, json: boolean, ...args: A) => Promise<void>) =>
+    async (...args: A) => {
+      const command = args.at(-1) as Command;
+      const json = Boolean(command.opts<JsonOption>().json);
+      let ctx: CliContext | undefined;
+      try {
+        ctx = await openCliContext(io.env);
+        if (ctx.createdKeyFile) {
+          io.stderr.write(`authpipe: WARNING generated a new master key in ${ctx.createdKeyFile}; back it up.\n`);
+        }
+        await fn(ctx, json, ...args);
+      } catch (error) {
+        const failure = toFailure(error);
+        printFailure(io, failure, json);
+        setExit(failure.exitCode);
+      } finally {
+        await ctx?.close().catch(() => undefined);
+      }
+    };
+
+  const project = program.command('project').description('Create and list projects');
+  leaf(project, 'create', 'Create a project')
+    .argument('<name>', 'display name of the project')
+    .action(
+      act(async (ctx, json, name: string) => {
+        const created = toProjectDto(await ctx.app.get(ProjectsService).create({ name }));
+        printResult(io, json, created, () => `Created project ${created.id} (${created.name})`);
+      }),
+    );
+  leaf(project, 'list', 'List projects').action(
+    act(async (ctx, json) => {
+      const projects = (await ctx.app.get(ProjectsService).list()).map(toProjectDto);
+      printResult(io, json, projects, () =>
+        projects.length === 0 ? 'No projects.' : table([['ID', 'NAME', 'CREATED'], ...projects.map((p) => [p.id, p.name, p.createdAt])]),
+      );
+    }),
+  );
+
+  const projectOption = new Option('-p, --project <projectId>', 'the project').makeOptionMandatory();
+  const key = program.command('key').description('Create, list and revoke project secret keys');
+  leaf(key, 'create', 'Create a secret key (shown once)')
+    .addOption(projectOption)
+    .option('-n, --name <name>', 'a label for the key', 'default')
+    .action(
+      act(async (ctx, json, opts: { project: string; name: string }) => {
+        const created = await ctx.app.get(ApiKeysService).create(opts.project, { name: opts.name });
+        printResult(io, json, created, () =>
+          [
+            `Created key ${created.id} (${created.name}) for project ${created.projectId}.`,
+            `Secret key (shown once, store it now): ${created.secretKey}`,
+          ].join('\n'),
+        );
+      }),
+    );
+  leaf(key, 'list', "List a project's keys (never their secrets)")
+    .addOption(projectOption)
+    .action(
+      act(async (ctx, json, opts: { project: string }) => {
+        const keys = await ctx.app.get(ApiKeysService).list(opts.project);
+        printResult(io, json, keys, () =>
+          keys.length === 0
+            ? 'No keys.'
+            : table([
+                ['ID', 'NAME', 'KEY', 'CREATED', 'LAST USED', 'STATUS'],
+                ...keys.map((k) => [k.id, k.name, `ap_sk_${k.publicId}_…${k.lastFour}`, k.createdAt, k.lastUsedAt ?? '-', k.revokedAt ? 'revoked' : 'active']),
+              ]),
+        );
+      }),
+    );
+  leaf(key, 'revoke', 'Revoke a key; requests with it get 401 revoked_api_key')
+    .addOption(projectOption)
+    .argument('<keyId>', 'key id (key_...) or public id')
+    .action(
+      act(async (ctx, json, keyId: string, opts: { project: string }) => {
+        const revoked = await ctx.app.get(ApiKeysService).revoke(opts.project, keyId);
+        printResult(io, json, revoked, () => `Revoked key ${revoked.id} at ${revoked.revokedAt ?? ''}`);
+      }),
+    );
+
+  const masterKey = program.command('master-key').description('Master key rotation');
+  leaf(masterKey, 'rotate', 'Rewrap every data key under the newest master key in AUTHPIPE_MASTER_KEYS').action(
+    act(async (ctx, json) => {
+      const job = await ctx.app.get(KeyJobsService).rotateMasterKey({ onProgress: progress(io) });
+      printJob(io, json, job);
+    }),
+  );
+
+  const tenant = program.command('tenant').description("Rotate or shred a tenant's keys");
+  leaf(tenant, 'rotate-key', "Give a tenant a new data key and re-encrypt its secrets")
+    .addOption(projectOption)
+    .argument('<tenantId>', "the project's id for the tenant (e.g. org_acme)")
+    .action(
+      act(async (ctx, json, tenantId: string, opts: { project: string }) => {
+        const job = await ctx.app.get(KeyJobsService).rotateTenantKey(opts.project, tenantId, { onProgress: progress(io) });
+        printJob(io, json, job);
+      }),
+    );
+  leaf(tenant, 'shred', "Destroy a tenant's data keys and secrets (irreversible)")
+    .addOption(projectOption)
+    .option('--yes', 'confirm: the tenant\'s secrets become unreadable forever')
+    .argument('<tenantId>', "the project's id for the tenant (e.g. org_acme)")
+    .action(
+      act(async (ctx, json, tenantId: string, opts: { project: string; yes?: boolean }) => {
+        if (!opts.yes) throw new UsageError(`Shredding ${tenantId} cannot be undone: pass --yes to confirm.`);
+        const job = await ctx.app.get(KeyJobsService).shredTenant(opts.project, tenantId, { onProgress: progress(io) });
+        printJob(io, json, job);
+      }),
+    );
+  return program;
+}
+
+/** Progress of long jobs goes to stderr, so `--json` output on stdout stays parseable. */
+function progress(io: CliIo): (p: KeyJobProgress) => void {
+  return (p) => {
+    const pct = p.total > 0 ? ` (${Math.floor((100 * p.processed) / p.total)}%)` : '';
+    io.stderr.write(`${p.kind}: ${p.processed}/${p.total}${pct}\n`);
+  };
+}
+
+function printJob(io: CliIo, json: boolean, job: KeyJobRecord): void {
+  const shown = {
+    id: job.id,
+    kind: job.kind,
+    status: job.status,
+    projectId: job.projectId,
+    tenantId: job.tenantId,
+    processed: job.processed,
+    total: job.total,
+    result: job.params,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+  };
+  printResult(io, json, shown, () =>
+    [`${job.kind} ${job.id}: ${job.status}, ${job.processed}/${job.total} processed`, ...Object.entries(job.params).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)].join('\n'),
+  );
+}
