@@ -10,7 +10,7 @@ import { DriveViews } from './handlers/drive-views';
 import { GraphLocator } from './handlers/graph-locator';
 import { DownloadHandler } from './http/download.handler';
 import { GraphDispatcher } from './http/graph.dispatcher';
-import { GraphUploadBody } from './http/upload-body';
+import { GraphBodyParsing } from './http/graph-body';
 
 /**
  * The emulator's Microsoft Graph v1.0 subset: users, sites, drives and drive items under /v1.0,
@@ -28,7 +28,7 @@ import { GraphUploadBody } from './http/upload-body';
     DriveHandlers,
     GraphDispatcher,
     DownloadHandler,
-    GraphUploadBody,
+    GraphBodyParsing,
     {
       provide: DownloadLinks,
       inject: [EMULATOR_CLOCK],

@@ -4,6 +4,7 @@ import type { Drive, DriveItem } from '../../directory/directory.types';
 import { assertMayUseDrive, assertMayUseFiles, type FileAccess, signedInUserOf } from '../auth/graph-permissions';
 import { DriveItemsService } from '../drive/drive-items.service';
 import { GraphError } from '../graph-error';
+import { parseJsonBody } from '../http/graph-body';
 import {
   collectionReply,
   conflictBehaviorOf,
@@ -38,8 +39,8 @@ function pathSegmentsOf(path: string): string[] | null {
   return match ? match[1].split('/').filter((s) => s !== '') : null;
 }
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body ?? {});
+function parseBody<T>(schema: z.ZodType<T>, body: Buffer): T {
+  const parsed = schema.safeParse(parseJsonBody(body));
   if (!parsed.success) throw GraphError.invalidRequest('The request body is not a valid driveItem.');
   return parsed.data;
 }
@@ -150,10 +151,7 @@ export class DriveHandlers {
   /** PUT .../content: simple upload. https://learn.microsoft.com/graph/api/driveitem-put-content */
   upload(request: GraphRequest, ref: DriveRef, itemRef: ItemRef): GraphReply {
     const scope = this.open(request, ref, 'write');
-    if (!Buffer.isBuffer(request.body) && request.body !== undefined) {
-      throw GraphError.invalidRequest('The upload body could not be read.');
-    }
-    const content = request.body ?? Buffer.alloc(0);
+    const content = request.body;
     if (itemRef.path.length === 0)
       this.checkIfMatch(request, this.items.resolve(request.caller.tenantId, scope.drive, itemRef));
     const behavior = conflictBehaviorOf(request.query, undefined, 'replace');

@@ -13,7 +13,8 @@ export interface GraphRequest {
   /** The raw path, `/v1.0/...`, for building `@odata.nextLink`. */
   path: string;
   query: URLSearchParams;
-  body: unknown;
+  /** The raw request body; empty when there is none. */
+  body: Buffer;
   header(name: string): string | undefined;
 }
 

@@ -60,7 +60,7 @@ export class GraphDispatcher {
         origin: `${request.protocol}://${request.headers.host ?? request.hostname}`,
         path,
         query: new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)),
-        body: request.body,
+        body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
         header: (name) => headerOf(request, name),
       };
       this.send(reply, this.route(graphRequest, parsed.target));

@@ -117,6 +117,18 @@ describe(DriveHandlers.name, () => {
       });
       expect(graphErrorOf(fileBody)).toEqual({ status: 400, code: 'invalidRequest' });
     });
+    it("answers a malformed or empty JSON body with Graph's 400 BadRequest body", async () => {
+      const post = (body: string) =>
+        h.graph(adele, '/v1.0/me/drive/root/children', {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json' },
+        });
+      const malformed = await post('{"name": "x", folder: {}');
+      expect(graphErrorOf(malformed)).toEqual({ status: 400, code: 'BadRequest' });
+      expect(malformed.json.error.innerError['request-id']).toBe(malformed.headers['request-id']);
+      expect(graphErrorOf(await post(''))).toEqual({ status: 400, code: 'BadRequest' });
+    });
   });
 
   describe('move and rename', () => {
