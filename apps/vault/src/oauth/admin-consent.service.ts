@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { MicrosoftError, resolveCloud, toMicrosoftError } from '@authpipe/microsoft';
+import { decodeJwt } from 'jose';
+import { z } from 'zod';
+import { InstallationsService } from '../installations/installations.service';
+import { cloudOf } from '../apps/app-credentials';
+import { microsoftRedirectError, type CallbackQuery } from './callback-query';
+import { completeSuccess, type FlowResponse } from './completion';
+import { FlowAppsService, isAppCredentialFailure } from './flow-apps';
+import { FlowFailure } from './flow-failure';
+import { FlowRuns } from './flow-run';
+import { FlowStatesService } from './flow-states.service';
+import { MicrosoftGateway } from './microsoft-gateway';
+import { resolveResource } from './resource-resolver';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Claims read from the app-only token the token endpoint just returned to us over TLS.
+const appTokenClaimsSchema = z.looseObject({ tid: z.string(), roles: z.array(z.string()).optional() });
+
+/** Minutes before expiry at which an app-only token is re-minted. */
+const REFRESH_LEAD_MS = 5 * 60_000;
+
+/**
+ * /oauth/admin-consent/callback: Microsoft says an admin consented for a directory. That claim is
+ * proven, not trusted: an app-only token is acquired for that directory with the app's own
+ * credential and its `tid` must be the directory named. Then the resource is resolved with Graph
+ * and, only after every check passed, the installation is written.
+ */
+@Injectable()
+export class AdminConsentService {
+  constructor(
+    private readonly states: FlowStatesService,
+    private readonly apps: FlowAppsService,
+    private readonly runs: FlowRuns,
+    private readonly installations: InstallationsService,
+    private readonly microsoft: MicrosoftGateway,
+  ) {}
+
+  async handle(query: CallbackQuery, binding: string | null): Promise<FlowResponse> {
+    const run = this.runs.start();
+    return run.execute(async () => {
+      const { session } = await this.states.take(query.state, 'admin_consent', binding);
+      run.attach(session);
+      const { app, microsoft } = await this.apps.load(session.projectId, session.appId);
+      run.target = { mode: session.mode, returnTo: session.returnTo, allowedOrigins: app.allowedOrigins };
+      if (query.error !== undefined) throw microsoftRedirectError(query, 'admin_consent_denied');
+      if (query.admin_consent?.toLowerCase() !== 'true') {
+        throw FlowFailure.of(403, 'admin_consent_denied', 'The administrator did not grant consent to the app.');
+      }
+      const directory = query.tenant ?? '';
+      if (!GUID.test(directory)) throw FlowFailure.of(400, 'tenant_mismatch', 'Microsoft did not name the directory that granted consent.');
+
+      const cloud = cloudOf(app);
+      let token;
+      try {
+        token = await this.microsoft.auth.acquireAppToken({ app: microsoft, tenantId: directory, scopes: [resolveCloud(cloud).graphDefaultScope], skipCache: true });
+      } catch (error) {
+        const failure = (error instanceof MicrosoftError ? error : toMicrosoftError(error)).failure;
+        if (isAppCredentialFailure(failure)) await this.apps.markMisconfigured(app, failure);
+        throw FlowFailure.fromMicrosoft(failure);
+      }
+      const claims = appTokenClaimsSchema.safeParse(decodeJwt(token.accessToken));
+      if (!claims.success || claims.data.tid.toLowerCase() !== directory.toLowerCase()) {
+        throw FlowFailure.of(403, 'tenant_mismatch', 'The consent could not be proven for the directory Microsoft named.');
+      }
+      const target = await this.installations.findForTenant(session.projectId, session.tenantExternalId, session.provider);
+      if (target !== null && target.directoryId.toLowerCase() !== directory.toLowerCase()) {
+        throw FlowFailure.of(
+          409,
+          'directory_mismatch',
+          'This organisation is already installed from another Microsoft directory; consent must come from that same directory.',
+          "Sign in with an administrator of the directory the app was first installed in, or delete the installation first to move it.",
+        );
+      }
+      const resource = await resolveResource(this.microsoft.graph, cloud, token.accessToken, session.resource);
+      await run.consumeSession();
+      const { installation } = await this.installations.upsertFromConsent({
+        projectId: session.projectId,
+        tenantId: session.tenantExternalId,
+        sessionId: session.id,
+        accessToken: token.accessToken,
+        appId: app.id,
+        provider: session.provider,
+        directoryId: claims.data.tid.toLowerCase(),
+        cloud: app.cloud,
+        resourceKind: resource.kind,
+        resourceDriveId: resource.driveId,
+        resourceSiteId: resource.siteId,
+        resourceUser: resource.user,
+        resourceWebUrl: resource.webUrl,
+        scopes: claims.data.roles ?? [],
+        consentedAt: new Date(run.now()),
+        // Microsoft's admin-consent reply does not say who consented.
+        consentedBy: null,
+        expiresAt: token.expiresOn,
+        refreshAt: new Date(token.expiresOn.getTime() - REFRESH_LEAD_MS),
+      });
+      return completeSuccess(run.target, { status: 'success', provider: session.provider, tenantId: session.tenantExternalId, installationId: installation.id }, 'The installation');
+    });
+  }
+}

@@ -1,0 +1,72 @@
+import type { MicrosoftFailure } from '@authpipe/microsoft';
+
+/**
+ * Stable codes of what can go wrong in the browser-facing flows. They reach the opener window or
+ * the returnTo URL, so applications switch on them: never renamed or reused.
+ */
+export type FlowFailureCode =
+  | 'connect_session_not_found'
+  | 'connect_session_expired'
+  | 'connect_session_consumed'
+  | 'provider_mismatch'
+  | 'app_misconfigured'
+  | 'redirect_uri_not_registered'
+  | 'scopes_missing_offline_access'
+  | 'state_missing'
+  | 'state_not_found'
+  | 'state_replayed'
+  | 'state_expired'
+  | 'state_browser_mismatch'
+  | 'code_missing'
+  | 'access_denied'
+  | 'admin_consent_denied'
+  | 'microsoft_error'
+  | 'tenant_mismatch'
+  | 'resource_not_found'
+  | 'resource_unavailable'
+  | 'directory_mismatch'
+  | 'personal_account_not_allowed'
+  | 'refresh_token_missing'
+  | 'id_token_invalid'
+  | 'internal_error';
+
+/** What a failed flow reports: safe to show and to post (no token, code, verifier or Microsoft description). */
+export interface FlowFailureInfo {
+  code: FlowFailureCode;
+  /** A plain sentence for the person in front of the browser. */
+  message: string;
+  /** What to do about it. */
+  remediation: string;
+  aadsts?: number;
+  /** Who can fix it: the user retrying, an admin, or the application's developers. */
+  action?: MicrosoftFailure['action'];
+}
+
+const RETRY = 'Close this window and start again from the application: every attempt needs a new connect session.';
+
+/** A flow ended without a credential; thrown inside the flows and rendered as a failure page. */
+export class FlowFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly info: FlowFailureInfo,
+  ) {
+    super(info.message);
+    this.name = 'FlowFailure';
+  }
+
+  static of(status: number, code: FlowFailureCode, message: string, remediation = RETRY): FlowFailure {
+    return new FlowFailure(status, { code, message, remediation });
+  }
+
+  /** A Microsoft failure explained by its classification (AADSTS code → cause → what to do). */
+  static fromMicrosoft(failure: MicrosoftFailure, code: FlowFailureCode = 'microsoft_error'): FlowFailure {
+    const prefix = failure.aadsts !== null ? `Microsoft refused the request (AADSTS${failure.aadsts}).` : `Microsoft refused the request (${failure.error}).`;
+    return new FlowFailure(502, {
+      code,
+      message: prefix,
+      remediation: failure.remediation,
+      ...(failure.aadsts !== null ? { aadsts: failure.aadsts } : {}),
+      action: failure.action,
+    });
+  }
+}

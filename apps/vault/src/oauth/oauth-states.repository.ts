@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaClient } from '@authpipe/prisma';
+
+/** Which callback an OAuth state belongs to. */
+export type OAuthStateKind = 'admin_consent' | 'authorize';
+
+/** An `oauth_states` row (hashes only; the PKCE verifier and nonce live encrypted in `secrets`). */
+export interface OAuthStateRecord {
+  id: string;
+  projectId: string;
+  tenantId: string;
+  sessionId: string;
+  kind: OAuthStateKind;
+  nonceHash: Buffer | null;
+  browserBindingHash: Buffer;
+  redirectUri: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface OAuthStateWrite {
+  id: string;
+  sessionId: string;
+  stateHash: Buffer;
+  kind: OAuthStateKind;
+  nonceHash: Buffer | null;
+  browserBindingHash: Buffer;
+  redirectUri: string;
+  expiresAt: Date;
+}
+
+const columns = {
+  id: true,
+  projectId: true,
+  tenantId: true,
+  sessionId: true,
+  kind: true,
+  nonceHash: true,
+  browserBindingHash: true,
+  redirectUri: true,
+  expiresAt: true,
+  usedAt: true,
+  createdAt: true,
+} as const;
+
+type Row = {
+  [K in keyof typeof columns]: K extends 'nonceHash' ? Uint8Array | null : K extends 'browserBindingHash' ? Uint8Array : K extends 'kind' ? string : OAuthStateRecord[K];
+};
+
+function toRecord(row: Row): OAuthStateRecord {
+  return {
+    ...row,
+    kind: row.kind as OAuthStateKind,
+    nonceHash: row.nonceHash ? Buffer.from(row.nonceHash) : null,
+    browserBindingHash: Buffer.from(row.browserBindingHash),
+  };
+}
+
+/**
+ * `oauth_states`. The browser presents only the state, so lookups go by its hash; writes take
+ * the project and tenant row first like every tenant table.
+ */
+@Injectable()
+export class OAuthStatesRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async create(projectId: string, tenantRowId: string, data: OAuthStateWrite, at: Date): Promise<OAuthStateRecord> {
+    const row = await this.prisma.oAuthState.create({
+      data: {
+        ...data,
+        stateHash: new Uint8Array(data.stateHash),
+        nonceHash: data.nonceHash ? new Uint8Array(data.nonceHash) : null,
+        browserBindingHash: new Uint8Array(data.browserBindingHash),
+        projectId,
+        tenantId: tenantRowId,
+        createdAt: at,
+      },
+      select: columns,
+    });
+    return toRecord(row);
+  }
+
+  /** The state whose value hashes to `stateHash`, whatever its project: the state is the authority. */
+  async findByHash(stateHash: Buffer): Promise<OAuthStateRecord | null> {
+    const row = await this.prisma.oAuthState.findUnique({ where: { stateHash: new Uint8Array(stateHash) }, select: columns });
+    return row ? toRecord(row) : null;
+  }
+
+  /**
+   * Marks the state used if it is unused and unexpired at `now`: one conditional UPDATE, so of two
+   * callbacks racing with the same state exactly one wins.
+   */
+  async markUsed(projectId: string, id: string, now: Date): Promise<boolean> {
+    const { count } = await this.prisma.oAuthState.updateMany({
+      where: { projectId, id, usedAt: null, expiresAt: { gt: now } },
+      data: { usedAt: now },
+    });
+    return count === 1;
+  }
+}

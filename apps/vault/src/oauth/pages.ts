@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+
+/** A server-rendered page: status, headers (CSP included) and HTML. */
+export interface RenderedPage {
+  status: number;
+  headers: Record<string, string>;
+  html: string;
+}
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * JSON for a `<script type="application/json">` element: `<`, `>`, `&` and the line separators
+ * are escaped so no value can close the element or start markup, whatever it holds.
+ */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export interface PageContent {
+  status: number;
+  title: string;
+  /** Paragraphs of plain text (escaped here). */
+  paragraphs: string[];
+  /** Links shown under the text (URLs escaped here). */
+  links?: { href: string; label: string }[];
+  /** Data handed to `script` through a JSON element, never through string concatenation. */
+  data?: unknown;
+  /** A fixed inline script (no interpolation), allowed by the page's CSP nonce. */
+  script?: string;
+}
+
+const STYLE = `body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1f2328}
+h1{font-size:1.3rem}p{line-height:1.5}a{color:#0969da}.code{font-family:monospace;color:#57606a}`;
+
+/**
+ * Renders a page under a strict Content-Security-Policy: nothing loads from anywhere, only the
+ * page's own nonce-tagged style and script run, no framing, no form posts, no referrer leaks the
+ * callback URL (it carries the authorization code).
+ */
+export function renderPage(content: PageContent): RenderedPage {
+  const nonce = randomBytes(16).toString('base64');
+  const body = [
+    `<h1>${escapeHtml(content.title)}</h1>`,
+    ...content.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
+    ...(content.links ?? []).map((l) => `<p><a href="${escapeHtml(l.href)}">${escapeHtml(l.label)}</a></p>`),
+  ];
+  if (content.data !== undefined) body.push(`<script type="application/json" id="authpipe-data">${jsonForScript(content.data)}</script>`);
+  if (content.script !== undefined) body.push(`<script nonce="${nonce}">${content.script}</script>`);
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>${escapeHtml(content.title)}</title><style nonce="${nonce}">${STYLE}</style></head><body>${body.join('')}</body></html>`;
+  return {
+    status: content.status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+    },
+    html,
+  };
+}
