@@ -54,7 +54,7 @@ describe(AppsService.name, () => {
     apps = harness.module.get(AppsService);
     await insertProject(db, P1);
     await insertProject(db, P2);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await harness?.close();

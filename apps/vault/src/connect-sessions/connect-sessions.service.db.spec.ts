@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFlowsHarness, insertProject, type FlowsHarness } from '../../../../test/flows/flows-harness';
+import { dumpDatabase } from '../../../../test/keys/db-dump';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
+import { AppsService } from '../apps/apps.service';
+import { ConnectionsService } from '../connections/connections.service';
+import type { ApiError } from '../common/api-error';
+import { ConnectSessionsService } from './connect-sessions.service';
+
+const P1 = 'prj_cs_one';
+const P2 = 'prj_cs_two';
+const P3 = 'prj_cs_three';
+const CLIENT_ID = '11111111-2222-4333-8444-555555555555';
+
+async function rejection(promise: Promise<unknown>): Promise<ApiError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof Error && 'toBody' in error)) throw new Error(`expected an API error, got ${String(error)}`);
+  return error as ApiError;
+}
+
+describe(ConnectSessionsService.name, () => {
+  let db: TestDatabase;
+  let harness: FlowsHarness;
+  let sessions: ConnectSessionsService;
+  let appId: string;
+
+  const body = (overrides: Record<string, unknown> = {}) => ({
+    tenantId: 'org_acme',
+    userId: 'user_123',
+    credentialFor: 'user',
+    provider: 'microsoft-onedrive',
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    harness = await createFlowsHarness(db);
+    sessions = harness.module.get(ConnectSessionsService);
+    for (const p of [P1, P2, P3]) await insertProject(db, p);
+    const apps = harness.module.get(AppsService);
+    const appBody = {
+      name: 'app',
+      clientId: CLIENT_ID,
+      credential: { type: 'secret', secret: 'sandbox-secret-value-123' },
+      allowedOrigins: ['https://app.example.com'],
+    };
+    appId = (await apps.create(P1, appBody)).id;
+    await apps.create(P3, appBody);
+    await apps.create(P3, appBody);
+  }, 120_000);
+
+  afterAll(async () => {
+    await harness?.close();
+    await db?.close();
+  });
+
+  describe('create', () => {
+    it('returns an ap_cs_ token, the connect URL and a 15-minute expiry, storing only the hash', async () => {
+      const created = await sessions.create(P1, body());
+      expect(created.token).toMatch(/^ap_cs_[0-9A-Za-z]{32}$/);
+      expect(created.url).toBe(`https://vault.example.test/connect/microsoft-onedrive?session=${created.token}`);
+      expect(Date.parse(created.expiresAt) - harness.clock.nowMs).toBe(15 * 60_000);
+      expect(JSON.stringify(await dumpDatabase(db))).not.toContain(created.token.slice(6));
+      const [row] = await db.query<{ app_id: string; user_id: string }>(`SELECT app_id, user_id FROM connect_sessions WHERE id = $1`, [created.id]);
+      expect(row).toEqual({ app_id: appId, user_id: 'user_123' });
+    });
+
+    it('creates the tenant on first use', async () => {
+      await sessions.create(P1, body({ tenantId: 'org_brand_new' }));
+      const rows = await db.query(`SELECT 1 FROM tenants WHERE project_id = $1 AND external_id = 'org_brand_new'`, [P1]);
+      expect(rows).toHaveLength(1);
+    });
+
+    it.each([
+      [{ expiresInSeconds: 31 * 60 }, 'expiresInSeconds'],
+      [{ userId: undefined }, 'userId'],
+      [{ mode: 'redirect' }, 'returnTo'],
+      [{ credentialFor: 'admin' }, 'credentialFor'],
+    ])('refuses %j with invalid_request naming %s', async (overrides, path) => {
+      const error = await rejection(sessions.create(P1, body(overrides)));
+      expect(error.toBody()).toMatchObject({ code: 'invalid_request', details: [{ path }] });
+    });
+
+    it('accepts a returnTo under an allowed origin and refuses any other with return_to_not_allowed', async () => {
+      await expect(sessions.create(P1, body({ mode: 'redirect', returnTo: 'https://app.example.com/done' }))).resolves.toBeDefined();
+      const error = await rejection(sessions.create(P1, body({ returnTo: 'https://evil.example.net/done' })));
+      expect(error.toBody()).toMatchObject({ code: 'return_to_not_allowed', details: { allowedOrigins: ['https://app.example.com'] } });
+    });
+
+    it('refuses with app_not_found when the project has no app, or names another project\'s app', async () => {
+      expect((await rejection(sessions.create(P2, body()))).toBody().code).toBe('app_not_found');
+      expect((await rejection(sessions.create(P2, body({ appId })))).toBody().code).toBe('app_not_found');
+    });
+
+    it('asks for appId when the project has several apps for the provider', async () => {
+      const error = await rejection(sessions.create(P3, body()));
+      expect(error.toBody()).toMatchObject({ code: 'invalid_request', details: [{ path: 'appId' }] });
+    });
+
+    it('refuses with app_misconfigured and the remediation when the app failed its check', async () => {
+      await db.query(`UPDATE provider_apps SET status = 'misconfigured', status_remediation = 'Create a new secret.' WHERE id = $1`, [appId]);
+      try {
+        const error = await rejection(sessions.create(P1, body()));
+        expect(error.status).toBe(409);
+        expect(error.toBody()).toMatchObject({ code: 'app_misconfigured', remediation: 'Create a new secret.' });
+      } finally {
+        await db.query(`UPDATE provider_apps SET status = 'unchecked', status_remediation = NULL WHERE id = $1`, [appId]);
+      }
+    });
+
+    it('targets the existing connection so the flow re-authorizes it in place', async () => {
+      const connections = harness.module.get(ConnectionsService);
+      const { connection } = await connections.upsertFromCode({
+        projectId: P1,
+        tenantId: 'org_acme',
+        userId: 'user_reauth',
+        appId,
+        provider: 'microsoft-onedrive',
+        installationId: null,
+        oid: 'oid-1',
+        tid: 'tid-1',
+        upn: 'u@example.com',
+        scopes: ['User.Read'],
+        expiresAt: new Date(harness.clock.nowMs + 3_600_000),
+        refreshAt: new Date(harness.clock.nowMs + 3_000_000),
+        keepAliveAt: new Date(harness.clock.nowMs + 80 * 86_400_000),
+        accessToken: 'at-canary',
+        refreshToken: 'rt-canary',
+        sessionId: null,
+      });
+      const created = await sessions.create(P1, body({ userId: 'user_reauth' }));
+      expect((await sessions.verify(created.token)).targetConnectionId).toBe(connection.id);
+    });
+  });
+
+  describe('verify', () => {
+    it('returns the live session for its token', async () => {
+      const created = await sessions.create(P1, body({ resource: undefined }));
+      const session = await sessions.verify(created.token);
+      expect(session).toMatchObject({ id: created.id, projectId: P1, tenantExternalId: 'org_acme', userId: 'user_123', mode: 'popup' });
+    });
+
+    it('answers tampered, malformed and unknown tokens with connect_session_not_found', async () => {
+      const created = await sessions.create(P1, body());
+      const tampered = created.token.slice(0, -1) + (created.token.endsWith('A') ? 'B' : 'A');
+      for (const token of [tampered, 'ap_cs_short', 'not-a-token', `ap_cs_${'x'.repeat(32)}`]) {
+        const error = await rejection(sessions.verify(token));
+        expect([error.status, error.toBody().code]).toEqual([404, 'connect_session_not_found']);
+      }
+    });
+
+    it('answers connect_session_expired once the session outlived its expiry', async () => {
+      const created = await sessions.create(P1, body({ expiresInSeconds: 60 }));
+      harness.clock.advance(61_000);
+      expect((await rejection(sessions.verify(created.token))).toBody().code).toBe('connect_session_expired');
+    });
+  });
+
+  describe('consume', () => {
+    it('succeeds once; the session is then useless', async () => {
+      const created = await sessions.create(P1, body());
+      const results = await Promise.all([sessions.consume(P1, created.id), sessions.consume(P1, created.id)]);
+      expect(results.sort()).toEqual([false, true]);
+      expect((await rejection(sessions.verify(created.token))).toBody().code).toBe('connect_session_consumed');
+    });
+
+    it("does not consume another project's session", async () => {
+      const created = await sessions.create(P1, body());
+      expect(await sessions.consume(P2, created.id)).toBe(false);
+      await expect(sessions.verify(created.token)).resolves.toMatchObject({ consumedAt: null });
+    });
+  });
+});

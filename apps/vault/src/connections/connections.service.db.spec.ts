@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFlowsHarness, insertProject, type FlowsHarness } from '../../../../test/flows/flows-harness';
+import { dumpDatabase } from '../../../../test/keys/db-dump';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
+import { AppsService } from '../apps/apps.service';
+import type { ApiError } from '../common/api-error';
+import { CredentialHistoryRepository } from '../installations/credential-history.repository';
+import { SecretsService } from '../secrets/secrets.service';
+import { CONNECTION_TOKEN_REFS, ConnectionsService, type AuthorizationResult } from './connections.service';
+
+const P1 = 'prj_con_one';
+const P2 = 'prj_con_two';
+
+async function rejection(promise: Promise<unknown>): Promise<ApiError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof Error && 'toBody' in error)) throw new Error(`expected an API error, got ${String(error)}`);
+  return error as ApiError;
+}
+
+describe(ConnectionsService.name, () => {
+  let db: TestDatabase;
+  let harness: FlowsHarness;
+  let connections: ConnectionsService;
+  let appId: string;
+
+  const authorization = (userId: string, overrides: Partial<AuthorizationResult> = {}): AuthorizationResult => ({
+    projectId: P1,
+    tenantId: 'org_acme',
+    userId,
+    appId,
+    provider: 'microsoft-onedrive',
+    installationId: null,
+    oid: `oid-${userId}`,
+    tid: 'c0a70000-0000-4000-8000-000000000001',
+    upn: `${userId}@contoso.com`,
+    scopes: ['User.Read', 'Files.ReadWrite.All', 'offline_access'],
+    expiresAt: new Date(harness.clock.nowMs + 3_600_000),
+    refreshAt: new Date(harness.clock.nowMs + 3_000_000),
+    keepAliveAt: new Date(harness.clock.nowMs + 80 * 86_400_000),
+    accessToken: `access-canary-${userId}`,
+    refreshToken: `refresh-canary-${userId}`,
+    sessionId: null,
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    harness = await createFlowsHarness(db);
+    connections = harness.module.get(ConnectionsService);
+    await insertProject(db, P1);
+    await insertProject(db, P2);
+    appId = (
+      await harness.module.get(AppsService).create(P1, {
+        name: 'app',
+        clientId: '11111111-2222-4333-8444-555555555555',
+        credential: { type: 'secret', secret: 'sandbox-secret-value-123' },
+      })
+    ).id;
+  }, 120_000);
+
+  afterAll(async () => {
+    await harness?.close();
+    await db?.close();
+  });
+
+  describe('upsertFromCode', () => {
+    it('creates the connection with both tokens encrypted and none in any table in clear', async () => {
+      const { connection, created } = await connections.upsertFromCode(authorization('user_1'));
+      expect(created).toBe(true);
+      const secrets = harness.module.get(SecretsService);
+      const refs = CONNECTION_TOKEN_REFS(connection.id);
+      const scope = { projectId: P1, tenantId: 'org_acme' };
+      expect((await secrets.get(scope, refs.refreshToken))?.toString()).toBe('refresh-canary-user_1');
+      expect((await secrets.get(scope, refs.accessToken))?.toString()).toBe('access-canary-user_1');
+      expect(JSON.stringify(await dumpDatabase(db))).not.toContain('canary-user_1');
+    });
+
+    it('re-authorizes the same user in place and keeps the previous account in history', async () => {
+      const first = (await connections.upsertFromCode(authorization('user_2'))).connection;
+      const { connection, created } = await connections.upsertFromCode(
+        authorization('user_2', { upn: 'renamed@contoso.com', refreshToken: 'rotated-refresh' }),
+      );
+      expect(created).toBe(false);
+      expect(connection).toMatchObject({ id: first.id, version: 1, upn: 'renamed@contoso.com' });
+      const history = await harness.module.get(CredentialHistoryRepository).list(P1, { connectionId: first.id });
+      expect(history.map((h) => [h.action, (h.previous as { upn?: string } | null)?.upn ?? null])).toEqual([
+        ['created', null],
+        ['reauthorized', 'user_2@contoso.com'],
+      ]);
+    });
+  });
+
+  describe('list and get', () => {
+    it('filters by tenant and provider, pages by cursor and never shows a token', async () => {
+      await connections.upsertFromCode(authorization('user_3', { tenantId: 'org_other' }));
+      const acme = await connections.list(P1, { limit: 1, tenantId: 'org_acme' });
+      const next = await connections.list(P1, { limit: 1, tenantId: 'org_acme', cursor: acme.nextCursor! });
+      expect([...acme.data, ...next.data].every((c) => c.tenantId === 'org_acme')).toBe(true);
+      expect(acme.data[0]?.id).not.toBe(next.data[0]?.id);
+      expect((await connections.list(P1, { limit: 10, tenantId: 'org_other' })).data.map((c) => c.userId)).toEqual(['user_3']);
+      expect((await connections.list(P1, { limit: 10, provider: 'other' })).data).toEqual([]);
+      expect(JSON.stringify(await connections.list(P1, { limit: 100 }))).not.toMatch(/canary|rotated-refresh/);
+    });
+
+    it("answers another project's connection exactly like a missing one", async () => {
+      const { connection } = await connections.upsertFromCode(authorization('user_iso'));
+      const foreign = await Promise.all([connections.get(P2, connection.id), connections.delete(P2, connection.id)].map(rejection));
+      const missing = await Promise.all([connections.get(P2, 'con_missing'), connections.delete(P2, 'con_missing')].map(rejection));
+      expect(foreign.map((e) => [e.status, e.toBody()])).toEqual(missing.map((e) => [e.status, e.toBody()]));
+      expect(foreign[0]?.toBody().code).toBe('connection_not_found');
+    });
+  });
+
+  describe('delete', () => {
+    it('removes the connection and its tokens', async () => {
+      const { connection } = await connections.upsertFromCode(authorization('user_del'));
+      await connections.delete(P1, connection.id);
+      expect(await db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [connection.id])).toEqual([]);
+      expect((await rejection(connections.get(P1, connection.id))).toBody().code).toBe('connection_not_found');
+    });
+  });
+});

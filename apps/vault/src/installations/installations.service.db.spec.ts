@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFlowsHarness, insertProject, type FlowsHarness } from '../../../../test/flows/flows-harness';
+import { dumpDatabase } from '../../../../test/keys/db-dump';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
+import { AppsService } from '../apps/apps.service';
+import type { ApiError } from '../common/api-error';
+import { EventsService } from '../events/events.service';
+import { SecretsService } from '../secrets/secrets.service';
+import { CredentialHistoryRepository } from './credential-history.repository';
+import { INSTALLATION_TOKEN_REF, InstallationsService, type ConsentResult } from './installations.service';
+
+const P1 = 'prj_ins_one';
+const P2 = 'prj_ins_two';
+const DIRECTORY = 'c0a70000-0000-4000-8000-000000000001';
+
+async function rejection(promise: Promise<unknown>): Promise<ApiError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof Error && 'toBody' in error)) throw new Error(`expected an API error, got ${String(error)}`);
+  return error as ApiError;
+}
+
+describe(InstallationsService.name, () => {
+  let db: TestDatabase;
+  let harness: FlowsHarness;
+  let installations: InstallationsService;
+  let appId: string;
+
+  const consent = (tenantId: string, overrides: Partial<ConsentResult> = {}): ConsentResult => ({
+    projectId: P1,
+    tenantId,
+    appId,
+    provider: 'microsoft-onedrive',
+    directoryId: DIRECTORY,
+    cloud: 'global',
+    resourceKind: 'site',
+    resourceDriveId: 'b!drive',
+    resourceSiteId: 'contoso.sharepoint.com,1,2',
+    resourceUser: null,
+    resourceWebUrl: 'https://contoso.sharepoint.com/sites/Marketing',
+    scopes: ['Files.ReadWrite.All'],
+    consentedAt: new Date(harness.clock.nowMs),
+    consentedBy: 'admin@contoso.com',
+    expiresAt: new Date(harness.clock.nowMs + 3_600_000),
+    refreshAt: new Date(harness.clock.nowMs + 3_000_000),
+    accessToken: `app-only-token-canary-${tenantId}`,
+    sessionId: null,
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    harness = await createFlowsHarness(db);
+    installations = harness.module.get(InstallationsService);
+    await insertProject(db, P1);
+    await insertProject(db, P2);
+    const app = await harness.module.get(AppsService).create(P1, {
+      name: 'app',
+      clientId: '11111111-2222-4333-8444-555555555555',
+      credential: { type: 'secret', secret: 'sandbox-secret-value-123' },
+    });
+    appId = app.id;
+  }, 120_000);
+
+  afterAll(async () => {
+    await harness?.close();
+    await db?.close();
+  });
+
+  describe('upsertFromConsent', () => {
+    it('creates the installation, keeps its token encrypted, records history and installation.created', async () => {
+      const { installation, created } = await installations.upsertFromConsent(consent('org_one'));
+      expect(created).toBe(true);
+      expect(installation).toMatchObject({ tenantExternalId: 'org_one', status: 'active', version: 0, directoryId: DIRECTORY });
+      const token = await harness.module.get(SecretsService).get({ projectId: P1, tenantId: 'org_one' }, INSTALLATION_TOKEN_REF(installation.id));
+      expect(token?.toString()).toBe('app-only-token-canary-org_one');
+      expect(JSON.stringify(await dumpDatabase(db))).not.toContain('app-only-token-canary');
+      const history = await harness.module.get(CredentialHistoryRepository).list(P1, { installationId: installation.id });
+      expect(history.map((h) => h.action)).toEqual(['created']);
+      const events = await harness.module.get(EventsService).list(P1, { limit: 50, tenantId: 'org_one', type: 'installation.created' });
+      expect(events.data[0]?.payload).toMatchObject({ installationId: installation.id, directoryId: DIRECTORY });
+    });
+
+    it('re-authorizes in place: same id, version bumped, errors cleared, previous state in history', async () => {
+      const first = (await installations.upsertFromConsent(consent('org_two'))).installation;
+      await db.query(`UPDATE installations SET status = 'needs_reauth', status_aadsts = 65001 WHERE id = $1`, [first.id]);
+      harness.clock.advance(1000);
+      const { installation, created } = await installations.upsertFromConsent(
+        consent('org_two', { scopes: ['Files.Read.All'], accessToken: 'second-token', consentedBy: 'other-admin@contoso.com' }),
+      );
+      expect(created).toBe(false);
+      expect(installation).toMatchObject({ id: first.id, version: 1, status: 'active', statusAadsts: null, scopes: ['Files.Read.All'] });
+      const history = await harness.module.get(CredentialHistoryRepository).list(P1, { installationId: first.id });
+      expect(history.map((h) => h.action)).toEqual(['created', 'reauthorized']);
+      expect(history[1]?.previous).toMatchObject({ status: 'needs_reauth', consentedBy: 'admin@contoso.com', scopes: ['Files.ReadWrite.All'] });
+      const token = await harness.module.get(SecretsService).get({ projectId: P1, tenantId: 'org_two' }, INSTALLATION_TOKEN_REF(first.id));
+      expect(token?.toString()).toBe('second-token');
+    });
+  });
+
+  describe('list', () => {
+    it('filters by tenant and status and pages with a cursor', async () => {
+      for (const t of ['org_p1', 'org_p2', 'org_p3']) await installations.upsertFromConsent(consent(t));
+      const page1 = await installations.list(P1, { limit: 2 });
+      const page2 = await installations.list(P1, { limit: 2, cursor: page1.nextCursor! });
+      const all = await installations.list(P1, { limit: 100 });
+      expect([...page1.data, ...page2.data].map((i) => i.id)).toEqual(all.data.slice(0, 4).map((i) => i.id));
+      expect((await installations.list(P1, { limit: 10, tenantId: 'org_p2' })).data.map((i) => i.tenantId)).toEqual(['org_p2']);
+      expect((await installations.list(P1, { limit: 10, status: 'revoked' })).data).toEqual([]);
+      expect((await installations.list(P2, { limit: 10 })).data).toEqual([]);
+    });
+
+    it('never shows a token', async () => {
+      const all = await installations.list(P1, { limit: 100 });
+      expect(JSON.stringify(all)).not.toMatch(/canary|second-token/);
+    });
+  });
+
+  describe('isolation', () => {
+    it("answers another project's installation exactly like a missing one on get and delete", async () => {
+      const { installation } = await installations.upsertFromConsent(consent('org_iso'));
+      const foreign = await Promise.all([installations.get(P2, installation.id), installations.delete(P2, installation.id)].map(rejection));
+      const missing = await Promise.all([installations.get(P2, 'ins_missing'), installations.delete(P2, 'ins_missing')].map(rejection));
+      expect(foreign.map((e) => [e.status, e.toBody()])).toEqual(missing.map((e) => [e.status, e.toBody()]));
+      expect(foreign[0]?.toBody().code).toBe('installation_not_found');
+      expect((await installations.get(P1, installation.id)).id).toBe(installation.id);
+    });
+  });
+
+  describe('delete', () => {
+    it('removes the installation and its token, keeping a history entry', async () => {
+      const { installation } = await installations.upsertFromConsent(consent('org_del'));
+      await installations.delete(P1, installation.id);
+      expect((await rejection(installations.get(P1, installation.id))).toBody().code).toBe('installation_not_found');
+      expect(await db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [installation.id])).toEqual([]);
+      const history = await harness.module.get(CredentialHistoryRepository).list(P1, { installationId: installation.id });
+      expect(history.map((h) => h.action)).toEqual(['created', 'deleted']);
+    });
+  });
+});
