@@ -5,7 +5,6 @@ import type { DestinationStream } from 'pino';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { CommonModule } from './common/common.module';
 import { ConnectModule } from './connect/connect.module';
-import { ConnectModule } from './connect/connect.module';
 import { ErrorFilter } from './common/error.filter';
 import { VaultConfigModule } from './common/vault-config.module';
 import type { VaultConfig } from './config/config.schema';
@@ -47,7 +46,6 @@ export class AppModule {
         ProjectsModule,
         ApiKeysModule,
         TenantsModule,
-        ConnectModule,
         ConnectModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
