@@ -82,16 +82,26 @@ async function main(): Promise<void> {
 
   const variants: Variant[] = [
     { name: 'raw encrypt', run: (n) => void loopSync(n, rawEncrypt) },
-    { name: 'envelope encrypt', run: async (n) => { for (let i = 0; i < n; i++) await envelope.encrypt(ctx, plaintext); } },
+    {
+      name: 'envelope encrypt',
+      run: async (n) => {
+        for (let i = 0; i < n; i++) await envelope.encrypt(ctx, plaintext);
+      },
+    },
     { name: 'raw decrypt', run: (n) => void loopSync(n, rawDecrypt) },
-    { name: 'envelope decrypt', run: async (n) => { for (let i = 0; i < n; i++) await envelope.decrypt(ctx, sealed); } },
+    {
+      name: 'envelope decrypt',
+      run: async (n) => {
+        for (let i = 0; i < n; i++) await envelope.decrypt(ctx, sealed);
+      },
+    },
   ];
 
   for (const v of variants) await v.run(Math.min(OPS, 10_000)); // warm-up: JIT, cache, allocator
   const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < variants.length; k++) {
-      const v = variants[(round + k) % variants.length]!;
+      const v = variants[(round + k) % variants.length];
       const start = process.hrtime.bigint();
       await v.run(OPS);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -101,14 +111,20 @@ async function main(): Promise<void> {
 
   const rows = variants.map((v) => {
     const s = [...samples.get(v.name)!].sort((a, b) => a - b);
-    const median = s[Math.floor(s.length / 2)]!;
-    return { variant: v.name, medianOpsPerSec: Math.round(median), usPerOp: 1e6 / median, min: Math.round(s[0]!), max: Math.round(s.at(-1)!) };
+    const median = s[Math.floor(s.length / 2)];
+    return {
+      variant: v.name,
+      medianOpsPerSec: Math.round(median),
+      usPerOp: 1e6 / median,
+      min: Math.round(s[0]),
+      max: Math.round(s.at(-1)!),
+    };
   });
   const ratioMedian = (envelopeName: string, rawName: string): number => {
     const envelopeRuns = samples.get(envelopeName)!;
     const rawRuns = samples.get(rawName)!;
-    const perRound = envelopeRuns.map((ops, round) => ops / rawRuns[round]!).sort((a, b) => a - b);
-    return perRound[Math.floor(perRound.length / 2)]!;
+    const perRound = envelopeRuns.map((ops, round) => ops / rawRuns[round]).sort((a, b) => a - b);
+    return perRound[Math.floor(perRound.length / 2)];
   };
   const ratios = {
     encrypt: ratioMedian('envelope encrypt', 'raw encrypt'),
@@ -116,7 +132,9 @@ async function main(): Promise<void> {
   };
 
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ node: process.version, ops: OPS, rounds: ROUNDS, rows, ratios }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ node: process.version, ops: OPS, rounds: ROUNDS, rows, ratios }, null, 2)}\n`,
+    );
     return;
   }
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -124,7 +142,15 @@ async function main(): Promise<void> {
     `AES-256-GCM, 256-byte plaintext, ${OPS} ops x ${ROUNDS} rounds, median round (Node ${process.version})`,
     line(['variant', 'ops/s (median)', 'µs/op', 'min ops/s', 'max ops/s']),
     line(['---', '---:', '---:', '---:', '---:']),
-    ...rows.map((r) => line([r.variant, r.medianOpsPerSec.toLocaleString('en-US'), r.usPerOp.toFixed(2), r.min.toLocaleString('en-US'), r.max.toLocaleString('en-US')])),
+    ...rows.map((r) =>
+      line([
+        r.variant,
+        r.medianOpsPerSec.toLocaleString('en-US'),
+        r.usPerOp.toFixed(2),
+        r.min.toLocaleString('en-US'),
+        r.max.toLocaleString('en-US'),
+      ]),
+    ),
     '',
     'median of per-round ratios:',
     `envelope/raw encrypt: ${(ratios.encrypt * 100).toFixed(1)}%`,

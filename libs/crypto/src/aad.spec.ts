@@ -13,15 +13,24 @@ const field: FieldContext = {
 describe(fieldAad.name, () => {
   it('keeps its byte encoding stable (stored ciphertexts depend on it)', () => {
     const expected = [
-      '11', Buffer.from('authpipe/field/v1').toString('hex'),
-      '00000005', Buffer.from('prj_1').toString('hex'),
-      '01', '00000008', Buffer.from('org_acme').toString('hex'),
-      '0000000a', Buffer.from('connection').toString('hex'),
-      '00000005', Buffer.from('con_1').toString('hex'),
-      '0000000c', Buffer.from('refreshToken').toString('hex'),
+      '11',
+      Buffer.from('authpipe/field/v1').toString('hex'),
+      '00000005',
+      Buffer.from('prj_1').toString('hex'),
+      '01',
+      '00000008',
+      Buffer.from('org_acme').toString('hex'),
+      '0000000a',
+      Buffer.from('connection').toString('hex'),
+      '00000005',
+      Buffer.from('con_1').toString('hex'),
+      '0000000c',
+      Buffer.from('refreshToken').toString('hex'),
     ].join('');
     expect(fieldAad(field).toString('hex')).toBe(expected);
-    expect(fieldAad({ ...field, tenantId: null }).toString('hex')).toBe(expected.replace(`01000000086f72675f61636d65`, '00'));
+    expect(fieldAad({ ...field, tenantId: null }).toString('hex')).toBe(
+      expected.replace(`01000000086f72675f61636d65`, '00'),
+    );
   });
 
   it('is deterministic for one context', () => {
@@ -54,7 +63,9 @@ describe(fieldAad.name, () => {
   it('encodes multi-byte UTF-8 ids with their byte length', () => {
     const aad = fieldAad({ ...field, recordId: 'ü€😀' });
     expect(aad.includes(Buffer.concat([Buffer.from([0, 0, 0, 9]), Buffer.from('ü€😀', 'utf8')]))).toBe(true);
-    expect(aad.subarray(-16).equals(Buffer.concat([Buffer.from([0, 0, 0, 12]), Buffer.from('refreshToken')]))).toBe(true);
+    expect(aad.subarray(-16).equals(Buffer.concat([Buffer.from([0, 0, 0, 12]), Buffer.from('refreshToken')]))).toBe(
+      true,
+    );
     expect(aad.equals(fieldAad({ ...field, recordId: 'ü€😁' }))).toBe(false);
   });
 
@@ -67,8 +78,10 @@ describe(fieldAad.name, () => {
 describe(dataKeyAad.name, () => {
   it('keeps its byte encoding stable (wrapped keys depend on it)', () => {
     const expected = [
-      '14', Buffer.from('authpipe/data-key/v1').toString('hex'),
-      '00000005', Buffer.from('prj_1').toString('hex'),
+      '14',
+      Buffer.from('authpipe/data-key/v1').toString('hex'),
+      '00000005',
+      Buffer.from('prj_1').toString('hex'),
       '00',
       '00000007',
     ].join('');

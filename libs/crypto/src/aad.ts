@@ -52,7 +52,13 @@ function requireTenant(value: unknown): string | null {
  * first sized and filled assuming one byte per code unit in plain JS (no native call per value);
  * a non-ASCII value sends the whole encoding down the exact UTF-8 path instead.
  */
-function encode(room: number, tag: Buffer, tenantAt: number, values: readonly (string | null)[], tail?: number): Buffer {
+function encode(
+  room: number,
+  tag: Buffer,
+  tenantAt: number,
+  values: readonly (string | null)[],
+  tail?: number,
+): Buffer {
   return encodeAscii(room, tag, tenantAt, values, tail) ?? encodeUtf8(room, tag, tenantAt, values, tail);
 }
 
@@ -115,14 +121,14 @@ function encodeUtf8(
   const lengths = values.map((value) => (value === null ? 0 : Buffer.byteLength(value, 'utf8')));
   let size = headerSize(room, tag, tail);
   values.forEach((value, v) => {
-    size += (v === tenantAt ? 1 : 0) + (value === null ? 0 : 4 + lengths[v]!);
+    size += (v === tenantAt ? 1 : 0) + (value === null ? 0 : 4 + lengths[v]);
   });
   const buf = Buffer.allocUnsafe(size);
   let offset = writeTag(buf, room, tag);
   values.forEach((value, v) => {
     if (v === tenantAt) buf[offset++] = value === null ? TENANT_ABSENT : TENANT_PRESENT;
     if (value === null) return;
-    offset = writeU32(buf, offset, lengths[v]!);
+    offset = writeU32(buf, offset, lengths[v]);
     offset += buf.write(value, offset, 'utf8');
   });
   if (tail !== undefined) writeU32(buf, offset, tail);

@@ -7,7 +7,10 @@ import { CryptoContextError, CryptoIntegrityError } from './errors';
 
 const FIXTURE = resolve(__dirname, '../../../test/fixtures/wycheproof/aes_gcm_test.json');
 
-const hex = z.string().regex(/^(?:[0-9a-f]{2})*$/).transform((s) => Buffer.from(s, 'hex'));
+const hex = z
+  .string()
+  .regex(/^(?:[0-9a-f]{2})*$/)
+  .transform((s) => Buffer.from(s, 'hex'));
 const fixtureSchema = z.object({
   algorithm: z.literal('AES-GCM'),
   testGroups: z.array(
@@ -70,7 +73,9 @@ describe(sealAesGcm.name, () => {
     const parts = sealAesGcm(key, nonce, plaintext, [Buffer.from('head'), Buffer.from('er|ctx')]);
     const whole = sealAesGcm(key, nonce, plaintext, Buffer.from('header|ctx'));
     expect(parts.tag.equals(whole.tag)).toBe(true);
-    expect(openAesGcm(key, nonce, parts.ciphertext, parts.tag, Buffer.from('header|ctx')).toString()).toBe('multi-part');
+    expect(openAesGcm(key, nonce, parts.ciphertext, parts.tag, Buffer.from('header|ctx')).toString()).toBe(
+      'multi-part',
+    );
   });
 
   it('rejects a key or nonce of the wrong size with a context error', () => {

@@ -1,4 +1,5 @@
 import { CryptoContextError } from './errors';
+import { settle } from './settle';
 
 /** Who a data key belongs to. `tenantId: null` is the project's own key (project secrets). */
 export interface KeyOwner {
@@ -62,63 +63,75 @@ function copyKey(key: StoredDataKey): StoredDataKey {
 export class InMemoryDataKeyStore implements DataKeyStore {
   readonly #keys = new Map<string, StoredDataKey[]>();
 
-  async findActive(owner: KeyOwner): Promise<StoredDataKey | null> {
-    const active = this.#versions(owner).find((k) => k.status === 'active');
-    return active ? copyKey(active) : null;
+  findActive(owner: KeyOwner): Promise<StoredDataKey | null> {
+    return settle(() => {
+      const active = this.#versions(owner).find((k) => k.status === 'active');
+      return active ? copyKey(active) : null;
+    });
   }
 
-  async find(owner: KeyOwner, version: number): Promise<StoredDataKey | null> {
-    const key = this.#versions(owner).find((k) => k.version === version);
-    return key ? copyKey(key) : null;
+  find(owner: KeyOwner, version: number): Promise<StoredDataKey | null> {
+    return settle(() => {
+      const key = this.#versions(owner).find((k) => k.version === version);
+      return key ? copyKey(key) : null;
+    });
   }
 
-  async createNext(
+  createNext(
     owner: KeyOwner,
     expectedVersion: number,
     masterKeyVersion: number,
     wrappedKey: Buffer,
   ): Promise<StoredDataKey | null> {
-    const versions = this.#versions(owner);
-    const latest = versions.reduce((max, k) => Math.max(max, k.version), 0);
-    if (expectedVersion <= latest) return null;
-    if (expectedVersion !== latest + 1) {
-      throw new CryptoContextError(`Data key version ${expectedVersion} would skip version ${latest + 1}`);
-    }
-    for (const k of versions) k.status = 'retired';
-    const created: StoredDataKey = {
-      owner: { projectId: owner.projectId, tenantId: owner.tenantId },
-      version: expectedVersion,
-      masterKeyVersion,
-      wrappedKey: Buffer.from(wrappedKey),
-      status: 'active',
-      useCount: 0n,
-    };
-    versions.push(created);
-    this.#keys.set(ownerKey(owner), versions);
-    return copyKey(created);
+    return settle(() => {
+      const versions = this.#versions(owner);
+      const latest = versions.reduce((max, k) => Math.max(max, k.version), 0);
+      if (expectedVersion <= latest) return null;
+      if (expectedVersion !== latest + 1) {
+        throw new CryptoContextError(`Data key version ${expectedVersion} would skip version ${latest + 1}`);
+      }
+      for (const k of versions) k.status = 'retired';
+      const created: StoredDataKey = {
+        owner: { projectId: owner.projectId, tenantId: owner.tenantId },
+        version: expectedVersion,
+        masterKeyVersion,
+        wrappedKey: Buffer.from(wrappedKey),
+        status: 'active',
+        useCount: 0n,
+      };
+      versions.push(created);
+      this.#keys.set(ownerKey(owner), versions);
+      return copyKey(created);
+    });
   }
 
-  async reserveUses(owner: KeyOwner, version: number, n: number): Promise<bigint> {
-    const key = this.#versions(owner).find((k) => k.version === version);
-    if (!key) throw new CryptoContextError(`No data key version ${version} for this owner`);
-    key.useCount += BigInt(n);
-    return key.useCount;
+  reserveUses(owner: KeyOwner, version: number, n: number): Promise<bigint> {
+    return settle(() => {
+      const key = this.#versions(owner).find((k) => k.version === version);
+      if (!key) throw new CryptoContextError(`No data key version ${version} for this owner`);
+      key.useCount += BigInt(n);
+      return key.useCount;
+    });
   }
 
   /** Replaces the wrapped form of a version (what the master-key rotation job persists). */
-  async updateWrapped(owner: KeyOwner, version: number, masterKeyVersion: number, wrappedKey: Buffer): Promise<boolean> {
-    const key = this.#versions(owner).find((k) => k.version === version);
-    if (!key) return false;
-    key.masterKeyVersion = masterKeyVersion;
-    key.wrappedKey = Buffer.from(wrappedKey);
-    return true;
+  updateWrapped(owner: KeyOwner, version: number, masterKeyVersion: number, wrappedKey: Buffer): Promise<boolean> {
+    return settle(() => {
+      const key = this.#versions(owner).find((k) => k.version === version);
+      if (!key) return false;
+      key.masterKeyVersion = masterKeyVersion;
+      key.wrappedKey = Buffer.from(wrappedKey);
+      return true;
+    });
   }
 
   /** Deletes every version of the owner's key: crypto-shredding. Returns how many were removed. */
-  async destroy(owner: KeyOwner): Promise<number> {
-    const removed = this.#versions(owner).length;
-    this.#keys.delete(ownerKey(owner));
-    return removed;
+  destroy(owner: KeyOwner): Promise<number> {
+    return settle(() => {
+      const removed = this.#versions(owner).length;
+      this.#keys.delete(ownerKey(owner));
+      return removed;
+    });
   }
 
   /** Every stored key (copies), for rotation jobs and assertions. */

@@ -35,7 +35,17 @@ export const envelopeOptionsSchema = z.object({
   cache: z
     .object({ maxEntries: z.number().int().min(1).optional(), ttlMs: z.number().int().min(1).optional() })
     .optional(),
-  rotateAfterUses: z.number().int().min(1).max(2 ** 32).optional(),
-  reserveBlock: z.number().int().min(1).max(2 ** 24).optional(),
+  rotateAfterUses: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 32)
+    .optional(),
+  reserveBlock: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 24)
+    .optional(),
   maxTrackedOwners: z.number().int().min(1).optional(),
 });

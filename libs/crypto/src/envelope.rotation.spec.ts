@@ -41,7 +41,7 @@ describe(Envelope.name, () => {
       expect(store.list().map((k) => `${k.version}:${k.status}`)).toEqual(['1:retired', '2:retired', '3:active']);
       const fresh = new Envelope({ keyProvider: provider(), store });
       for (let i = 0; i < sealed.length; i += 1) {
-        expect((await fresh.decrypt(ctx, sealed[i]!)).toString()).toBe(`token-${i}`);
+        expect((await fresh.decrypt(ctx, sealed[i])).toString()).toBe(`token-${i}`);
       }
     });
 
@@ -51,9 +51,7 @@ describe(Envelope.name, () => {
         { length: 3 },
         () => new Envelope({ keyProvider: provider(), store, rotateAfterUses: 1000, reserveBlock: 64 }),
       );
-      const sealed = await Promise.all(
-        Array.from({ length: 3000 }, (_, i) => replicas[i % 3]!.encrypt(ctx, `t${i}`)),
-      );
+      const sealed = await Promise.all(Array.from({ length: 3000 }, (_, i) => replicas[i % 3].encrypt(ctx, `t${i}`)));
       const perVersion = countBy(sealed.map(readKeyVersion));
       for (const count of perVersion.values()) expect(count).toBeLessThanOrEqual(1000);
       expect(perVersion.size).toBeGreaterThanOrEqual(3);
@@ -85,16 +83,15 @@ describe(Envelope.name, () => {
       const store = new InMemoryDataKeyStore();
       const createNext = vi.spyOn(store, 'createNext');
       const replicas = Array.from({ length: 3 }, () => new Envelope({ keyProvider: provider(), store }));
-      const sealed = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => replicas[i % 3]!.encrypt(ctx, `t${i}`)),
-      );
+      const sealed = await Promise.all(Array.from({ length: 30 }, (_, i) => replicas[i % 3].encrypt(ctx, `t${i}`)));
       expect(store.list()).toHaveLength(1);
       // The losers' inserts were refused and they adopted the winner's version.
       const results = await Promise.all(createNext.mock.results.map((r) => r.value as Promise<unknown>));
       expect(results).toHaveLength(3);
       expect(results.filter((r) => r === null)).toHaveLength(2);
       for (const replica of replicas) {
-        for (let i = 0; i < sealed.length; i++) expect((await replica.decrypt(ctx, sealed[i]!)).toString()).toBe(`t${i}`);
+        for (let i = 0; i < sealed.length; i++)
+          expect((await replica.decrypt(ctx, sealed[i])).toString()).toBe(`t${i}`);
       }
     });
   });
@@ -146,7 +143,7 @@ describe(Envelope.name, () => {
       now += 2;
       expect((await envelope.decrypt(ctx, sealed)).toString()).toBe('ttl');
       expect(find).toHaveBeenCalledTimes(1);
-      expect(deks[0]!.equals(Buffer.alloc(32))).toBe(true);
+      expect(deks[0].equals(Buffer.alloc(32))).toBe(true);
     });
 
     it('evicts the least recently used DEK beyond maxEntries and still decrypts it on demand', async () => {
@@ -157,7 +154,7 @@ describe(Envelope.name, () => {
       for (const tenantId of tenants) sealed.push(await envelope.encrypt({ ...ctx, tenantId }, tenantId));
       const find = vi.spyOn(store, 'find');
       for (let i = 0; i < tenants.length; i++) {
-        expect((await envelope.decrypt({ ...ctx, tenantId: tenants[i]! }, sealed[i]!)).toString()).toBe(tenants[i]);
+        expect((await envelope.decrypt({ ...ctx, tenantId: tenants[i] }, sealed[i])).toString()).toBe(tenants[i]);
       }
       // LRU order t1, t2, t3 with room for two: each read evicts the next one it will need.
       expect(find).toHaveBeenCalledTimes(3);
@@ -175,12 +172,13 @@ describe(Envelope.name, () => {
       const tiny = new Envelope({ keyProvider: provider(), store, cache: { maxEntries: 1, ttlMs: 60_000 } });
       const find = vi.spyOn(store, 'find');
       const reads = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => tiny.decrypt(owners[i % 3]!, sealed[i % 3]!).then((b) => b.toString())),
+        Array.from({ length: 30 }, (_, i) => tiny.decrypt(owners[i % 3], sealed[i % 3]).then((b) => b.toString())),
       );
-      expect(reads).toEqual(Array.from({ length: 30 }, (_, i) => `secret-${owners[i % 3]!.tenantId}`));
+      expect(reads).toEqual(Array.from({ length: 30 }, (_, i) => `secret-${owners[i % 3].tenantId}`));
       expect(find.mock.calls.length).toBeGreaterThan(3);
-      const writes = await Promise.all(Array.from({ length: 30 }, (_, i) => tiny.encrypt(owners[i % 3]!, `w${i}`)));
-      for (let i = 0; i < writes.length; i++) expect((await writer.decrypt(owners[i % 3]!, writes[i]!)).toString()).toBe(`w${i}`);
+      const writes = await Promise.all(Array.from({ length: 30 }, (_, i) => tiny.encrypt(owners[i % 3], `w${i}`)));
+      for (let i = 0; i < writes.length; i++)
+        expect((await writer.decrypt(owners[i % 3], writes[i])).toString()).toBe(`w${i}`);
     });
   });
 
@@ -191,7 +189,11 @@ describe(Envelope.name, () => {
       const tenants = Array.from({ length: 20 }, (_, i) => `org_${i}`);
       const old = await Promise.all(tenants.map((tenantId) => before.encrypt({ ...ctx, tenantId }, `old-${tenantId}`)));
 
-      const during = new Envelope({ keyProvider: provider(`${K2},${K1}`), store, cache: { maxEntries: 4, ttlMs: 60_000 } });
+      const during = new Envelope({
+        keyProvider: provider(`${K2},${K1}`),
+        store,
+        cache: { maxEntries: 4, ttlMs: 60_000 },
+      });
       const rewrap = (async () => {
         for (const key of store.list()) {
           const wrapped = await during.rewrapDataKey(key);
@@ -200,7 +202,7 @@ describe(Envelope.name, () => {
       })();
       const traffic = Promise.all(
         tenants.flatMap((tenantId, i) => [
-          during.decrypt({ ...ctx, tenantId }, old[i]!).then((b) => b.toString()),
+          during.decrypt({ ...ctx, tenantId }, old[i]).then((b) => b.toString()),
           during.encrypt({ ...ctx, tenantId, recordId: 'con_new' }, `new-${tenantId}`),
         ]),
       );
@@ -210,10 +212,12 @@ describe(Envelope.name, () => {
       expect(store.list().every((k) => k.masterKeyVersion === 2)).toBe(true);
       const after = new Envelope({ keyProvider: provider(K2), store });
       for (let i = 0; i < tenants.length; i++) {
-        const tenantId = tenants[i]!;
-        expect((await after.decrypt({ ...ctx, tenantId }, old[i]!)).toString()).toBe(`old-${tenantId}`);
+        const tenantId = tenants[i];
+        expect((await after.decrypt({ ...ctx, tenantId }, old[i])).toString()).toBe(`old-${tenantId}`);
         const fresh = results[i * 2 + 1] as Buffer;
-        expect((await after.decrypt({ ...ctx, tenantId, recordId: 'con_new' }, fresh)).toString()).toBe(`new-${tenantId}`);
+        expect((await after.decrypt({ ...ctx, tenantId, recordId: 'con_new' }, fresh)).toString()).toBe(
+          `new-${tenantId}`,
+        );
       }
     });
   });

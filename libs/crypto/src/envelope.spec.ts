@@ -54,7 +54,12 @@ describe(Envelope.name, () => {
       await envelope.encrypt(ctx, 'a');
       await envelope.encrypt({ ...ctx, tenantId: 'org_other' }, 'b');
       await envelope.encrypt({ ...ctx, tenantId: null, recordType: 'app', field: 'clientSecret' }, 'c');
-      expect(store.list().map((k) => k.owner.tenantId).sort()).toEqual(['org_acme', 'org_other', null].sort());
+      expect(
+        store
+          .list()
+          .map((k) => k.owner.tenantId)
+          .sort(),
+      ).toEqual(['org_acme', 'org_other', null].sort());
     });
 
     it('rejects an invalid context before touching the store', async () => {
@@ -90,7 +95,7 @@ describe(Envelope.name, () => {
       const sealed = await envelope.encrypt(ctx, 'secret value');
       for (let bit = 0; bit < 8; bit++) {
         const tampered = Buffer.from(sealed);
-        tampered[byte]! ^= 1 << bit;
+        tampered[byte] ^= 1 << bit;
         await integrityFailure(envelope.decrypt(ctx, tampered));
       }
       expect((await envelope.decrypt(ctx, sealed)).toString()).toBe('secret value');
@@ -209,7 +214,13 @@ describe(Envelope.name, () => {
       for (const failure of failures) {
         expect(failure).toBeInstanceOf(CryptoIntegrityError);
         const error = failure as Error;
-        const text = [error.message, String(error), JSON.stringify(error), String(error.stack), String(error.cause)].join('\n');
+        const text = [
+          error.message,
+          String(error),
+          JSON.stringify(error),
+          String(error.stack),
+          String(error.cause),
+        ].join('\n');
         for (const secret of secrets) expect(text).not.toContain(secret);
         expect(error.message).toContain('con_');
       }

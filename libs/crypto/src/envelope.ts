@@ -199,7 +199,8 @@ export class Envelope {
       const first = total - BigInt(this.#reserveBlock) + 1n;
       if (first <= this.#rotateAfterUses) {
         const last = total < this.#rotateAfterUses ? total : this.#rotateAfterUses;
-        if (generation === this.#generation) this.#blocks.set(oKey, { version, next: Number(first), end: Number(last) + 1 });
+        if (generation === this.#generation)
+          this.#blocks.set(oKey, { version, next: Number(first), end: Number(last) + 1 });
         return;
       }
       // This version has used up its nonce budget (here or in another replica): move on.
@@ -238,7 +239,9 @@ export class Envelope {
       load = this.#unwrapStored(owner, version)
         .then((key) =>
           // A forget() raced this load: hand the key to these callers only, never to the cache.
-          generation === this.#generation ? this.#cache.put(oKey, version, key) : { ownerKey: oKey, version, key, live: true },
+          generation === this.#generation
+            ? this.#cache.put(oKey, version, key)
+            : { ownerKey: oKey, version, key, live: true },
         )
         .finally(() => this.#loads.delete(cacheKey));
       this.#loads.set(cacheKey, load);

@@ -17,10 +17,7 @@ export abstract class CryptoError extends Error {
 
 /** Why a ciphertext could not be opened; stable values, safe to log and to use as a metric label. */
 export type IntegrityFailureReason =
-  | 'authentication_failed'
-  | 'malformed'
-  | 'data_key_missing'
-  | 'unknown_master_key_version';
+  'authentication_failed' | 'malformed' | 'data_key_missing' | 'unknown_master_key_version';
 
 /**
  * A ciphertext (or wrapped key) failed to open: wrong key, wrong associated data (moved to another
@@ -79,9 +76,7 @@ export class UnknownMasterKeyVersionError extends CryptoError {
     readonly version: number,
     readonly knownVersions: readonly number[],
   ) {
-    super(
-      `Master key version ${version} is not configured (known versions: ${knownVersions.join(', ') || 'none'})`,
-    );
+    super(`Master key version ${version} is not configured (known versions: ${knownVersions.join(', ') || 'none'})`);
   }
 }
 
@@ -96,7 +91,15 @@ const REASON_TEXT: Record<IntegrityFailureReason, string> = {
  * The error `Envelope.decrypt` throws: names the record by its ids and the reason, nothing else.
  * Ids are not secret; they are what an operator needs to find the broken row.
  */
-export function decryptFailure(ctx: FieldContext, reason: IntegrityFailureReason, cause?: unknown): CryptoIntegrityError {
+export function decryptFailure(
+  ctx: FieldContext,
+  reason: IntegrityFailureReason,
+  cause?: unknown,
+): CryptoIntegrityError {
   const where = `${ctx.recordType} ${ctx.recordId} field ${ctx.field} (project ${ctx.projectId}, tenant ${ctx.tenantId ?? '-'})`;
-  return new CryptoIntegrityError(`Cannot decrypt ${where}: ${REASON_TEXT[reason]}`, reason, cause === undefined ? undefined : { cause });
+  return new CryptoIntegrityError(
+    `Cannot decrypt ${where}: ${REASON_TEXT[reason]}`,
+    reason,
+    cause === undefined ? undefined : { cause },
+  );
 }

@@ -18,7 +18,7 @@ const plaintext = Buffer.from('a refresh token of thirty-two b!');
 
 function flipped(bytes: Buffer, bit: number): Buffer {
   const copy = Buffer.from(bytes);
-  copy[bit >> 3]! ^= 1 << (bit & 7);
+  copy[bit >> 3] ^= 1 << (bit & 7);
   return copy;
 }
 
@@ -120,6 +120,8 @@ describe(sealWithHeaderRoom.name, () => {
     const plain = sealVersioned(key, 9, plaintext, aad, fixedNonce);
     expect(fast.equals(plain)).toBe(true);
     expect(openVersioned(key, fast, aad).equals(plaintext)).toBe(true);
-    expect(openWithHeaderRoom(key, plain, Buffer.concat([Buffer.alloc(HEADER_LENGTH), aad])).equals(plaintext)).toBe(true);
+    expect(openWithHeaderRoom(key, plain, Buffer.concat([Buffer.alloc(HEADER_LENGTH), aad])).equals(plaintext)).toBe(
+      true,
+    );
   });
 });

@@ -57,7 +57,9 @@ export function isKeyVersion(value: number): boolean {
  */
 export function readKeyVersion(bytes: Buffer): number {
   if (bytes.length < CIPHERTEXT_OVERHEAD) {
-    throw new CryptoFormatError(`Ciphertext is ${bytes.length} bytes, shorter than the ${CIPHERTEXT_OVERHEAD}-byte minimum`);
+    throw new CryptoFormatError(
+      `Ciphertext is ${bytes.length} bytes, shorter than the ${CIPHERTEXT_OVERHEAD}-byte minimum`,
+    );
   }
   if (bytes[0] !== FORMAT_VERSION) {
     throw new CryptoFormatError(`Unknown ciphertext format version ${bytes[0]}`);
@@ -98,7 +100,8 @@ export function sealVersioned(
   aad: Buffer,
   nonceSource: NonceSource = randomNonce,
 ): Buffer {
-  if (!isKeyVersion(keyVersion)) throw new CryptoContextError(`Key version ${keyVersion} is outside 1..${MAX_KEY_VERSION}`);
+  if (!isKeyVersion(keyVersion))
+    throw new CryptoContextError(`Key version ${keyVersion} is outside 1..${MAX_KEY_VERSION}`);
   const out = Buffer.allocUnsafe(CIPHERTEXT_OVERHEAD + plaintext.length);
   out[0] = FORMAT_VERSION;
   out.writeUInt32BE(keyVersion, 1);
@@ -139,7 +142,8 @@ export function sealWithHeaderRoom(
   aadWithRoom: Buffer,
   nonceSource: NonceSource = randomNonce,
 ): Buffer {
-  if (!isKeyVersion(keyVersion)) throw new CryptoContextError(`Key version ${keyVersion} is outside 1..${MAX_KEY_VERSION}`);
+  if (!isKeyVersion(keyVersion))
+    throw new CryptoContextError(`Key version ${keyVersion} is outside 1..${MAX_KEY_VERSION}`);
   const out = Buffer.allocUnsafe(CIPHERTEXT_OVERHEAD + plaintext.length);
   out[0] = FORMAT_VERSION;
   out.writeUInt32BE(keyVersion, 1);

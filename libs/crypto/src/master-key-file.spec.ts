@@ -38,7 +38,7 @@ describe(loadOrCreateMasterKeyFile.name, () => {
     const path = join(dir, 'master.key');
     const results = await Promise.all(Array.from({ length: 8 }, () => loadOrCreateMasterKeyFile(path)));
     expect(results.filter((r) => r.created)).toHaveLength(1);
-    const key = results[0]!.keyring.key(1);
+    const key = results[0].keyring.key(1);
     for (const r of results) expect(r.keyring.key(1).equals(key)).toBe(true);
   });
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { KEY_LENGTH } from './aes-gcm';
 import { CryptoContextError, MasterKeyConfigError, UnknownMasterKeyVersionError } from './errors';
+import { settle } from './settle';
 import { MAX_KEY_VERSION, isKeyVersion, openVersioned, readKeyVersion, sealVersioned } from './format';
 
 /** Default name of the environment variable holding the master key list. */
@@ -32,7 +33,9 @@ export class MasterKeyring {
    * @throws MasterKeyConfigError listing every fault.
    */
   constructor(entries: readonly MasterKeyEntry[], source = 'master key list') {
-    const problems = validateEntries(entries.map((e, i) => ({ position: i + 1, version: e.version, keyLength: e.key.length })));
+    const problems = validateEntries(
+      entries.map((e, i) => ({ position: i + 1, version: e.version, keyLength: e.key.length })),
+    );
     if (problems.length > 0) throw new MasterKeyConfigError(source, problems);
     this.#keys = new Map(entries.map((e) => [e.version, Buffer.from(e.key)]));
     this.#versions = Object.freeze(entries.map((e) => e.version));
@@ -70,7 +73,9 @@ export class MasterKeyring {
       if (isKeyVersion(version)) entries.push({ position, version, key });
     });
     if (entries.length > 0) {
-      problems.push(...validateEntries(entries.map((e) => ({ position: e.position, version: e.version, keyLength: KEY_LENGTH }))));
+      problems.push(
+        ...validateEntries(entries.map((e) => ({ position: e.position, version: e.version, keyLength: KEY_LENGTH }))),
+      );
     }
     if (problems.length > 0) {
       for (const e of entries) e.key.fill(0);
@@ -93,7 +98,7 @@ export class MasterKeyring {
 
   /** The version that wraps new data keys (the first listed). */
   get currentVersion(): number {
-    return this.#versions[0]!;
+    return this.#versions[0];
   }
 
   /** All versions, newest first. */
@@ -192,15 +197,19 @@ export class LocalKeyProvider implements KeyProvider {
     return this.keyring.versions();
   }
 
-  async wrap(dek: Buffer, aad: Buffer): Promise<Buffer> {
-    if (dek.length !== KEY_LENGTH) throw new CryptoContextError(`Data key must be ${KEY_LENGTH} bytes`);
-    const version = this.keyring.currentVersion;
-    return sealVersioned(this.keyring.key(version), version, dek, aad);
+  wrap(dek: Buffer, aad: Buffer): Promise<Buffer> {
+    return settle(() => {
+      if (dek.length !== KEY_LENGTH) throw new CryptoContextError(`Data key must be ${KEY_LENGTH} bytes`);
+      const version = this.keyring.currentVersion;
+      return sealVersioned(this.keyring.key(version), version, dek, aad);
+    });
   }
 
-  async unwrap(wrapped: Buffer, aad: Buffer): Promise<Buffer> {
-    const version = readKeyVersion(wrapped);
-    return openVersioned(this.keyring.key(version), wrapped, aad);
+  unwrap(wrapped: Buffer, aad: Buffer): Promise<Buffer> {
+    return settle(() => {
+      const version = readKeyVersion(wrapped);
+      return openVersioned(this.keyring.key(version), wrapped, aad);
+    });
   }
 
   [inspect.custom](): string {
