@@ -1,4 +1,4 @@
-import { All, Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { All, Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DownloadHandler } from './http/download.handler';
 import { GraphDispatcher } from './http/graph.dispatcher';
@@ -25,8 +25,9 @@ export class GraphController {
   download(
     @Query('UniqueId') uniqueId: string | undefined,
     @Query('tempauth') tempauth: string | undefined,
+    @Headers('range') range: string | undefined,
     @Res() reply: FastifyReply,
   ): void {
-    this.downloads.handle(uniqueId, tempauth, reply);
+    this.downloads.handle(uniqueId, tempauth, range, reply);
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DIRECTORY_STORE, type DirectoryStore } from '../../directory/contracts';
 import { DownloadLinks } from '../drive/download-links';
+import { byteRangeOf } from './byte-range';
 
 function errorBody(code: string, message: string): Record<string, unknown> {
   return { error: { code, message } };
@@ -15,7 +16,12 @@ export class DownloadHandler {
     @Inject(DIRECTORY_STORE) private readonly store: DirectoryStore,
   ) {}
 
-  handle(uniqueId: string | undefined, tempauth: string | undefined, reply: FastifyReply): void {
+  handle(
+    uniqueId: string | undefined,
+    tempauth: string | undefined,
+    rangeHeader: string | undefined,
+    reply: FastifyReply,
+  ): void {
     const grant = this.links.verify(uniqueId, tempauth);
     if (typeof grant === 'string') {
       // One answer for expired, forged and mismatched links: the client's remedy is the same,
@@ -30,9 +36,19 @@ export class DownloadHandler {
     }
     const content = item.content ?? Buffer.alloc(0);
     void reply
-      .status(200)
+      .header('accept-ranges', 'bytes')
       .header('content-type', item.mimeType ?? 'application/octet-stream')
-      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(item.name)}`)
-      .send(content);
+      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(item.name)}`);
+    const range = byteRangeOf(rangeHeader, content.length);
+    if (range === 'whole') {
+      void reply.status(200).send(content);
+    } else if (range === 'unsatisfiable') {
+      void reply.status(416).header('content-range', `bytes */${content.length}`).send();
+    } else {
+      void reply
+        .status(206)
+        .header('content-range', `bytes ${range.start}-${range.end}/${content.length}`)
+        .send(content.subarray(range.start, range.end + 1));
+    }
   }
 }

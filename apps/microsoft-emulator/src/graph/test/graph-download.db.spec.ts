@@ -42,6 +42,17 @@ describe(DownloadHandler.name, () => {
     expect((await send(String(item.json['@microsoft.graph.downloadUrl']))).status).toBe(200);
   });
 
+  it('serves a byte range of the download URL with 206 and Content-Range, and 416 past the end', async () => {
+    const url = String((await h.graph(app, `${brandPath}/content`)).headers.location);
+    const partial = await send(url, { headers: { range: 'bytes=4-11' } });
+    expect(partial.status).toBe(206);
+    expect(partial.headers['content-range']).toBe('bytes 4-11/46');
+    expect(partial.body.toString('utf8')).toBe('the Cont');
+    const beyond = await send(url, { headers: { range: 'bytes=46-' } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers['content-range']).toBe('bytes */46');
+  });
+
   it('answers 304 when If-None-Match carries the current eTag, and 400 for a folder', async () => {
     const item = await h.graph(app, brandPath);
     const notModified = await h.graph(app, `${brandPath}/content`, {

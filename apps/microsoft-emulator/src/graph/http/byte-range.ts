@@ -1,0 +1,29 @@
+// Partial downloads: the Range header goes on the pre-authenticated download URL, not on
+// .../content. https://learn.microsoft.com/graph/api/driveitem-get-content#partial-range-downloads
+// Only single ranges are served; a multi-range request gets the whole file, which RFC 9110
+// §14.2 allows a server to do.
+
+/** An inclusive byte range within a file. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * What to serve for a Range header on a file of `size` bytes: the whole file (no header, or one
+ * the server may ignore), one range, or 'unsatisfiable' for 416.
+ */
+export function byteRangeOf(header: string | undefined, size: number): ByteRange | 'whole' | 'unsatisfiable' {
+  if (header === undefined) return 'whole';
+  const match = /^bytes=(\d*)-(\d*)$/i.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return 'whole';
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
+}
