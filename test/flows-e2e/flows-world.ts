@@ -142,13 +142,13 @@ export async function storedSecret(world: FlowsWorld, scope: { projectId: string
   return value?.toString('utf8') ?? null;
 }
 
-/** How many rows a table holds (for "nothing stored" assertions). */
+/** How many credentials, credential secrets and credential events exist (for "nothing stored" assertions). */
 export async function countRows(world: FlowsWorld): Promise<{ installations: number; connections: number; secrets: number; events: number }> {
   const p = world.vault.db.prisma;
   return {
     installations: await p.installation.count(),
     connections: await p.connection.count(),
-    secrets: await p.secret.count(),
+    secrets: await p.secret.count({ where: { recordType: { in: ['installation', 'connection'] } } }),
     events: await p.event.count({ where: { type: { in: ['installation.created', 'connection.created', 'installation.reauthorized', 'connection.reauthorized'] } } }),
   };
 }

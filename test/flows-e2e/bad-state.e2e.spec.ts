@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FlowStatesService } from '../../apps/vault/src/oauth/flow-states.service';
+import { UserAuthorizationService } from '../../apps/vault/src/oauth/user-authorization.service';
+import { ConnectService } from '../../apps/vault/src/connect/connect.service';
+import { createPkcePair } from '@authpipe/microsoft';
+import { FlowBrowser, popupData } from './flow-browser';
+import { SEED, countRows, createProject, createSession, createVaultApp, registerApp, startFlowsWorld, type FlowsWorld, type ProjectContext } from './flows-world';
+
+// Bad browser-side input: states, codes, sessions. Each must end on a failure page, store
+// nothing, and leak nothing (no code, verifier or token in the page).
+describe('flows under bad state, code and session input', () => {
+  let world: FlowsWorld;
+  let project: ProjectContext;
+  let before: Awaited<ReturnType<typeof countRows>>;
+
+  beforeAll(async () => {
+    world = await startFlowsWorld();
+    const registered = await registerApp(world);
+    project = await createProject(world);
+    await createVaultApp(world, project, registered);
+  }, 120_000);
+  afterAll(async () => {
+    await world?.close();
+  });
+  beforeEach(async () => {
+    before = await countRows(world);
+  });
+
+  const userSession = (tenantId = 'org_bad') => createSession(world, project, { tenantId, credentialFor: 'user', userId: 'u1' });
+  async function expectFailure(reply: { status: number; text: string }, code: string) {
+    expect(reply.status).toBeGreaterThanOrEqual(400);
+    expect(reply.text).toContain(`Authpipe error code: ${code}.`);
+    expect(await countRows(world)).toEqual(before);
+  }
+
+  describe(FlowStatesService.name, () => {
+    it('refuses a replayed state and stores nothing the second time', async () => {
+      const browser = new FlowBrowser(world);
+      const reply = await browser.signIn(await browser.start(await userSession('org_replay')), SEED.contoso.adele.upn);
+      expect((await browser.callback('/oauth/callback', reply)).status).toBe(200);
+      before = await countRows(world);
+      const replay = await browser.callback('/oauth/callback', reply);
+      await expectFailure(replay, 'state_replayed');
+      expect(replay.text).not.toContain(reply.get('code')!);
+    });
+
+    it('refuses an expired state', async () => {
+      const browser = new FlowBrowser(world);
+      const login = await browser.start(await userSession());
+      await world.vault.db.prisma.oAuthState.updateMany({ where: { usedAt: null }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      await expectFailure(await browser.callback('/oauth/callback', await browser.signIn(login, SEED.contoso.adele.upn)), 'state_expired');
+    });
+
+    it("refuses another session's state arriving in this browser", async () => {
+      const mine = new FlowBrowser(world);
+      await mine.start(await userSession());
+      const theirs = new FlowBrowser(world);
+      const reply = await theirs.signIn(await theirs.start(await userSession('org_other')), SEED.contoso.alex.upn);
+      await expectFailure(await mine.callback('/oauth/callback', reply), 'state_browser_mismatch');
+      await expectFailure(await mine.callback('/oauth/callback', reply, null), 'state_browser_mismatch');
+    });
+
+    it('refuses an unknown or missing state', async () => {
+      const browser = new FlowBrowser(world);
+      await browser.start(await userSession());
+      await expectFailure(await browser.callback('/oauth/callback', new URLSearchParams({ code: 'x', state: 'A'.repeat(43) })), 'state_not_found');
+      await expectFailure(await browser.callback('/oauth/callback', new URLSearchParams({ code: 'x' })), 'state_missing');
+    });
+  });
+
+  describe(UserAuthorizationService.name, () => {
+    it('fails without a code and with a wrong code', async () => {
+      const browser = new FlowBrowser(world);
+      const reply = await browser.signIn(await browser.start(await userSession()), SEED.contoso.adele.upn);
+      reply.delete('code');
+      await expectFailure(await browser.callback('/oauth/callback', reply), 'code_missing');
+
+      const second = new FlowBrowser(world);
+      const other = await second.signIn(await second.start(await userSession()), SEED.contoso.adele.upn);
+      other.set('code', 'not-a-code-Microsoft-issued');
+      const wrong = await second.callback('/oauth/callback', other);
+      await expectFailure(wrong, 'microsoft_error');
+      expect(wrong.text).toMatch(/AADSTS\d+/);
+    });
+
+    it('explains error=access_denied and posts it to the opener', async () => {
+      const browser = new FlowBrowser(world);
+      const reply = await browser.signIn(await browser.start(await userSession()), SEED.contoso.adele.upn, 'deny');
+      expect(reply.get('error')).toBe('access_denied');
+      const page = await browser.callback('/oauth/callback', reply);
+      await expectFailure(page, 'access_denied');
+      expect(popupData(page.text).result).toMatchObject({ status: 'error', tenantId: 'org_bad', userId: 'u1', error: { code: 'access_denied' } });
+    });
+
+    it('fails when the PKCE verifier does not match the challenge Microsoft saw', async () => {
+      const browser = new FlowBrowser(world);
+      const login = await browser.start(await userSession('org_pkce'));
+      const state = await world.vault.db.prisma.oAuthState.findFirstOrThrow({ where: { usedAt: null, kind: 'authorize' }, orderBy: { id: 'desc' } });
+      // Swap the stored verifier (through the real envelope) for another valid one.
+      const { SecretsService } = await import('../../apps/vault/src/secrets/secrets.service');
+      await world.vault.app.get(SecretsService).put({ projectId: project.projectId, tenantId: 'org_pkce' }, { recordType: 'oauth_state', recordId: state.id, field: 'codeVerifier' }, createPkcePair().codeVerifier);
+      const page = await browser.callback('/oauth/callback', await browser.signIn(login, SEED.contoso.adele.upn));
+      await expectFailure(page, 'microsoft_error');
+      expect(page.text).toContain('AADSTS501481');
+    });
+  });
+
+  describe(ConnectService.name, () => {
+    it('refuses a tampered, an unknown-shaped and an expired session token before any redirect', async () => {
+      const token = await userSession();
+      const tampered = `${token.slice(0, -1)}${token.endsWith('a') ? 'b' : 'a'}`;
+      const browser = new FlowBrowser(world);
+      const res = await browser.open(`/connect/microsoft-onedrive?session=${tampered}`);
+      expect(res.status).toBe(404);
+      expect(res.text).toContain('connect_session_not_found');
+      expect((await browser.open('/connect/microsoft-onedrive?session=%3Cscript%3E')).text).not.toContain('<script>alert');
+      await world.vault.db.prisma.connectSession.updateMany({ where: { projectId: project.projectId, consumedAt: null }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      const expired = await browser.open(`/connect/microsoft-onedrive?session=${token}`);
+      expect(expired.status).toBe(410);
+      expect(expired.text).toContain('connect_session_expired');
+      expect(browser.cookie).toBeNull();
+    });
+
+    it("runs another project's session into that project only", async () => {
+      const registered = await registerApp(world);
+      const other = await createProject(world, 'Other');
+      await createVaultApp(world, other, registered);
+      const mine = await world.vault.db.prisma.connection.count({ where: { projectId: project.projectId } });
+      const token = await createSession(world, other, { tenantId: 'org_bad', credentialFor: 'user', userId: 'u1' });
+      const reply = await new FlowBrowser(world).run(token, SEED.contoso.adele.upn, '/oauth/callback');
+      expect(popupData(reply.text).result.status).toBe('success');
+      expect(await world.vault.db.prisma.connection.count({ where: { projectId: project.projectId } })).toBe(mine);
+      expect(await world.vault.db.prisma.connection.count({ where: { projectId: other.projectId } })).toBe(1);
+    });
+  });
+});
