@@ -65,7 +65,7 @@ export async function createFlowsHarness(
   })
     .overrideProvider(CLOCK)
     .useValue(clock.read);
-  if (options.microsoftAuth) builder = builder.overrideProvider(MICROSOFT_AUTH).useValue(options.microsoftAuth);
+  if (options.microsoftAuth) builder = builder.overrideProvider(MICROSOFT_AUTH).useValue({ auth: options.microsoftAuth });
   const module = await builder.compile();
   await module.init();
   return { module, clock, close: () => module.close() };

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MicrosoftAuth, MicrosoftError, resolveCloud, type MicrosoftApp, type MicrosoftFailure } from '@authpipe/microsoft';
+import { MicrosoftError, resolveCloud, type MicrosoftApp, type MicrosoftFailure } from '@authpipe/microsoft';
 import { ApiError } from '../common/api-error';
 import { CLOCK, type Clock } from '../common/clock';
 import { decodeCursor, encodeCursor } from '../common/cursor';
@@ -23,7 +23,7 @@ import {
 } from './app.dto';
 import { APP_SECRET_REF, prepareCredential, storedCredentialSchema, toMicrosoftApp, type StoredCredential } from './app-credentials';
 import { AppsRepository, type AppStatus, type ProviderAppData, type ProviderAppRecord } from './apps.repository';
-import { MICROSOFT_AUTH } from './microsoft-auth.provider';
+import { MICROSOFT_AUTH, type MicrosoftAuthSource } from './microsoft-auth.provider';
 
 /** An app with its decrypted credential, for the OAuth flows. Holds a secret: never log or return it. */
 export interface AppWithCredentials {
@@ -41,7 +41,7 @@ export class AppsService {
     private readonly providers: ProvidersRegistry,
     private readonly secrets: SecretsService,
     private readonly events: EventsService,
-    @Inject(MICROSOFT_AUTH) private readonly microsoft: MicrosoftAuth,
+    @Inject(MICROSOFT_AUTH) private readonly microsoft: MicrosoftAuthSource,
     @Inject(VAULT_CONFIG) private readonly config: VaultConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -195,7 +195,7 @@ export class AppsService {
     let failure: MicrosoftFailure | null = null;
     let expiresAt: Date | null = null;
     try {
-      const token = await this.microsoft.acquireAppToken({
+      const token = await this.microsoft.auth.acquireAppToken({
         app: microsoft,
         tenantId: directory,
         scopes: [resolveCloud(microsoft.cloud).graphDefaultScope],
