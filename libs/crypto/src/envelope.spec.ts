@@ -101,6 +101,15 @@ describe(Envelope.name, () => {
       expect((await envelope.decrypt(ctx, sealed)).toString()).toBe('secret value');
     });
 
+    it('accepts a plain Uint8Array, as Prisma returns Bytes columns, including a view at an offset', async () => {
+      const { envelope } = setup();
+      const sealed = await envelope.encrypt(ctx, 'from the database');
+      const padded = new Uint8Array(sealed.length + 7);
+      padded.set(sealed, 7);
+      expect((await envelope.decrypt(ctx, new Uint8Array(sealed))).toString()).toBe('from the database');
+      expect((await envelope.decrypt(ctx, padded.subarray(7))).toString()).toBe('from the database');
+    });
+
     it('refuses truncated input as malformed', async () => {
       const { envelope } = setup();
       const sealed = await envelope.encrypt(ctx, 'x');

@@ -13,6 +13,7 @@ import {
 import { ownerKey, type DataKeyStore, type KeyOwner, type StoredDataKey } from './data-key-store';
 import { CryptoError, CryptoIntegrityError, decryptFailure, UnknownMasterKeyVersionError } from './errors';
 import {
+  asBuffer,
   HEADER_LENGTH,
   type NonceSource,
   openWithHeaderRoom,
@@ -91,13 +92,14 @@ export class Envelope {
 
   /**
    * Decrypts a field encrypted by {@link Envelope.encrypt} for the same context. With the DEK cached
-   * this does no I/O.
+   * this does no I/O. Accepts a Buffer or a plain Uint8Array (viewed, not copied).
    *
    * @throws CryptoIntegrityError when the bytes are malformed or tampered, were made for another
    *   context, or their DEK or master key is gone. Its message names only the context ids.
    * @throws CryptoContextError for an invalid context; store errors propagate unchanged.
    */
-  async decrypt(ctx: FieldContext, ciphertext: Buffer): Promise<Buffer> {
+  async decrypt(ctx: FieldContext, input: Uint8Array): Promise<Buffer> {
+    const ciphertext = asBuffer(input);
     const aad = fieldAadWithRoom(ctx, HEADER_LENGTH);
     let version: number;
     try {

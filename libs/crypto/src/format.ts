@@ -45,6 +45,13 @@ export const randomNonce: NonceSource = (target, offset) => {
   randomFillSync(target, offset, NONCE_LENGTH);
 };
 
+/**
+ * A Buffer view of `bytes` without copying (Prisma returns `Bytes` columns as plain Uint8Array).
+ */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** True for an integer usable as a key version (1 .. 2^32-1). */
 export function isKeyVersion(value: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= MAX_KEY_VERSION;
@@ -55,7 +62,7 @@ export function isKeyVersion(value: number): boolean {
  *
  * @throws CryptoFormatError on short input, unknown format version, or key version 0.
  */
-export function readKeyVersion(bytes: Buffer): number {
+export function readKeyVersion(bytes: Uint8Array): number {
   if (bytes.length < CIPHERTEXT_OVERHEAD) {
     throw new CryptoFormatError(
       `Ciphertext is ${bytes.length} bytes, shorter than the ${CIPHERTEXT_OVERHEAD}-byte minimum`,
@@ -64,7 +71,7 @@ export function readKeyVersion(bytes: Buffer): number {
   if (bytes[0] !== FORMAT_VERSION) {
     throw new CryptoFormatError(`Unknown ciphertext format version ${bytes[0]}`);
   }
-  const keyVersion = bytes.readUInt32BE(1);
+  const keyVersion = bytes[1] * 0x1000000 + ((bytes[2] << 16) | (bytes[3] << 8) | bytes[4]);
   if (keyVersion === 0) throw new CryptoFormatError('Ciphertext names key version 0, which is never issued');
   return keyVersion;
 }
@@ -74,8 +81,9 @@ export function readKeyVersion(bytes: Buffer): number {
  *
  * @throws CryptoFormatError when the bytes do not follow the layout.
  */
-export function parseCiphertext(bytes: Buffer): ParsedCiphertext {
-  const keyVersion = readKeyVersion(bytes);
+export function parseCiphertext(input: Uint8Array): ParsedCiphertext {
+  const keyVersion = readKeyVersion(input);
+  const bytes = asBuffer(input);
   return {
     formatVersion: FORMAT_VERSION,
     keyVersion,
