@@ -86,6 +86,12 @@ describe(GraphDispatcher.name, () => {
       expect((await h.graph(app, `/v1.0/drives/${String(mine.json.id)}`)).json.id).toBe(mine.json.id);
     });
 
+    it('gives a personal Microsoft account a personal drive', async () => {
+      const megan = await h.userToken(DEMO_APP, SEED.consumers.megan.upn, ['Files.ReadWrite']);
+      const res = await h.graph(megan, '/v1.0/me/drive');
+      expect(res.json).toMatchObject({ driveType: 'personal', owner: { user: { id: SEED.consumers.megan.id } } });
+    });
+
     it('answers /drives/{id}/root with the root facet and child count, and /me/drive/root too', async () => {
       const root = await h.graph(app, `${drivePath}/root`);
       expect(root.json).toMatchObject({ id: marketing.rootId, name: 'root', root: {}, folder: { childCount: 2 } });
