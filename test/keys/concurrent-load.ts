@@ -45,7 +45,10 @@ export class ConcurrentLoad {
     for (const [key, value] of this.#expected) {
       const [tenantId, recordId] = key.split('|') as [string, string];
       for (const replica of this.replicas) {
-        const got = await replica.get({ projectId: this.projectId, tenantId }, { recordType: 'load', recordId, field: 'token' });
+        const got = await replica.get(
+          { projectId: this.projectId, tenantId },
+          { recordType: 'load', recordId, field: 'token' },
+        );
         if (got?.toString() !== value) this.failures.push(`final read of ${key} returned a different value`);
         checked++;
       }
@@ -57,10 +60,10 @@ export class ConcurrentLoad {
     let step = 0;
     while (this.#running) {
       const k = step % 6;
-      const tenantId = this.tenants[(worker + k) % this.tenants.length]!;
+      const tenantId = this.tenants[(worker + k) % this.tenants.length];
       const recordId = `w${worker}_r${k}`;
       const key = `${tenantId}|${recordId}`;
-      const replica = this.replicas[step % this.replicas.length]!;
+      const replica = this.replicas[step % this.replicas.length];
       const scope = { projectId: this.projectId, tenantId };
       const ref = { recordType: 'load', recordId, field: 'token' };
       try {
@@ -79,7 +82,7 @@ export class ConcurrentLoad {
       step++;
       this.ops++;
       for (let i = this.#waiters.length - 1; i >= 0; i--) {
-        if (this.ops >= this.#waiters[i]!.target) this.#waiters.splice(i, 1)[0]!.resolve();
+        if (this.ops >= this.#waiters[i].target) this.#waiters.splice(i, 1)[0].resolve();
       }
     }
   }

@@ -51,27 +51,49 @@ describe(`${SecretsService.name} at rest`, () => {
     const [access, refresh, clientSecret] = CANARIES as [string, string, string];
     // Every write path: insert, overwrite, project secret, several tenants.
     for (const tenantId of ['org_a', 'org_b', 'org_c']) {
-      await keys.secrets.put({ projectId: PROJECT, tenantId }, { recordType: 'connection', recordId: `con_${tenantId}`, field: 'accessToken' }, 'old');
-      await keys.secrets.put({ projectId: PROJECT, tenantId }, { recordType: 'connection', recordId: `con_${tenantId}`, field: 'accessToken' }, access);
-      await keys.secrets.put({ projectId: PROJECT, tenantId }, { recordType: 'connection', recordId: `con_${tenantId}`, field: 'refreshToken' }, Buffer.from(refresh));
+      await keys.secrets.put(
+        { projectId: PROJECT, tenantId },
+        { recordType: 'connection', recordId: `con_${tenantId}`, field: 'accessToken' },
+        'old',
+      );
+      await keys.secrets.put(
+        { projectId: PROJECT, tenantId },
+        { recordType: 'connection', recordId: `con_${tenantId}`, field: 'accessToken' },
+        access,
+      );
+      await keys.secrets.put(
+        { projectId: PROJECT, tenantId },
+        { recordType: 'connection', recordId: `con_${tenantId}`, field: 'refreshToken' },
+        Buffer.from(refresh),
+      );
     }
-    await keys.secrets.put({ projectId: PROJECT, tenantId: null }, { recordType: 'app', recordId: 'app_1', field: 'clientSecret' }, clientSecret);
+    await keys.secrets.put(
+      { projectId: PROJECT, tenantId: null },
+      { recordType: 'app', recordId: 'app_1', field: 'clientSecret' },
+      clientSecret,
+    );
     // Every job path: tenant rotation (re-encryption), master rotation (rewrap), shred.
     await keys.jobs.rotateTenantKey(PROJECT, 'org_a');
     await keys.jobs.rotateMasterKey();
     await keys.jobs.shredTenant(PROJECT, 'org_c');
     // And a failed read (a moved ciphertext), which logs a warning.
     const moved = await db.prisma.secret.findFirstOrThrow({ where: { recordId: 'con_org_a', field: 'refreshToken' } });
-    await db.prisma.secret.updateMany({ where: { recordId: 'con_org_b', field: 'refreshToken' }, data: { ciphertext: moved.ciphertext } });
+    await db.prisma.secret.updateMany({
+      where: { recordId: 'con_org_b', field: 'refreshToken' },
+      data: { ciphertext: moved.ciphertext },
+    });
     await expect(
-      keys.secrets.get({ projectId: PROJECT, tenantId: 'org_b' }, { recordType: 'connection', recordId: 'con_org_b', field: 'refreshToken' }),
+      keys.secrets.get(
+        { projectId: PROJECT, tenantId: 'org_b' },
+        { recordType: 'connection', recordId: 'con_org_b', field: 'refreshToken' },
+      ),
     ).rejects.toMatchObject({ code: 'crypto_integrity' });
 
     const dump = await dumpDatabase(db);
     const text = JSON.stringify(dump);
     // The dump really holds the encrypted rows (so the scan below is meaningful).
     expect(dump.secrets).toHaveLength(5);
-    expect(dump.data_keys!.length).toBeGreaterThanOrEqual(3);
+    expect(dump.data_keys.length).toBeGreaterThanOrEqual(3);
     expect(text).toContain('\\\\x01');
     const logs = logger.lines.join('\n');
     expect(logs).toMatch(/failed to open/);
@@ -82,7 +104,12 @@ describe(`${SecretsService.name} at rest`, () => {
     }
     // Sanity: the canaries are still there for their owners (the scan did not pass by losing them).
     expect(
-      (await keys.secrets.get({ projectId: PROJECT, tenantId: 'org_a' }, { recordType: 'connection', recordId: 'con_org_a', field: 'accessToken' }))?.toString(),
+      (
+        await keys.secrets.get(
+          { projectId: PROJECT, tenantId: 'org_a' },
+          { recordType: 'connection', recordId: 'con_org_a', field: 'accessToken' },
+        )
+      )?.toString(),
     ).toBe(access);
   });
 });

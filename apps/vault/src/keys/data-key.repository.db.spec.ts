@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeysHarness, createProject, masterKeyList, providerOf, type KeysHarness } from '../../../../test/keys/keys-harness';
+import {
+  createKeysHarness,
+  createProject,
+  masterKeyList,
+  providerOf,
+  type KeysHarness,
+} from '../../../../test/keys/keys-harness';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { DataKeyRepository } from './data-key.repository';
 import { TenantKeysRepository } from './tenant-keys.repository';
@@ -20,8 +26,8 @@ describe(DataKeyRepository.name, () => {
     lowThreshold = await Promise.all(
       [1, 2].map(() => createKeysHarness(db, provider, { env: { AUTHPIPE_DEK_ROTATE_AFTER: '1000' } })),
     );
-    repo = replicas[0]!.dataKeys;
-    tenants = replicas[0]!.module.get(TenantKeysRepository);
+    repo = replicas[0].dataKeys;
+    tenants = replicas[0].module.get(TenantKeysRepository);
   });
   afterAll(async () => {
     await Promise.all([...replicas, ...lowThreshold].map((r) => r.close()));
@@ -51,12 +57,16 @@ describe(DataKeyRepository.name, () => {
       const scope = { projectId: 'prj_dk', tenantId: 'org_first_use' };
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          replicas[i % 2]!.secrets.put(scope, { recordType: 'c', recordId: `fu_${i}`, field: 'f' }, `v${i}`),
+          replicas[i % 2].secrets.put(scope, { recordType: 'c', recordId: `fu_${i}`, field: 'f' }, `v${i}`),
         ),
       );
       expect((await repo.listVersions(await ownerFor('org_first_use'))).map((v) => v.version)).toEqual([1]);
       for (let i = 0; i < 20; i++) {
-        expect((await replicas[(i + 1) % 2]!.secrets.get(scope, { recordType: 'c', recordId: `fu_${i}`, field: 'f' }))?.toString()).toBe(`v${i}`);
+        expect(
+          (
+            await replicas[(i + 1) % 2].secrets.get(scope, { recordType: 'c', recordId: `fu_${i}`, field: 'f' })
+          )?.toString(),
+        ).toBe(`v${i}`);
       }
     });
   });
@@ -78,18 +88,24 @@ describe(DataKeyRepository.name, () => {
       const ref = (i: number) => ({ recordType: 'c', recordId: `busy_${i}`, field: 'f' });
       const writes = 2_500;
       for (let i = 0; i < writes; i += 50) {
-        await Promise.all(Array.from({ length: 50 }, (_, j) => lowThreshold[0]!.secrets.put(scope, ref(i + j), `value-${i + j}`)));
+        await Promise.all(
+          Array.from({ length: 50 }, (_, j) => lowThreshold[0].secrets.put(scope, ref(i + j), `value-${i + j}`)),
+        );
       }
       const versions = await repo.listVersions(await ownerFor('org_busy'));
       expect(versions.length).toBeGreaterThanOrEqual(3);
       expect(versions.filter((v) => v.status === 'active').map((v) => v.version)).toEqual([versions.length]);
       // Each retired version was retired because its budget was reserved, not earlier.
       for (const v of versions.slice(0, -1)) expect(v.useCount).toBeGreaterThanOrEqual(1000n);
-      const rows = await db.prisma.secret.groupBy({ by: ['dekVersion'], where: { recordId: { startsWith: 'busy_' } }, _count: true });
+      const rows = await db.prisma.secret.groupBy({
+        by: ['dekVersion'],
+        where: { recordId: { startsWith: 'busy_' } },
+        _count: true,
+      });
       expect(rows.length).toBeGreaterThanOrEqual(3);
       // The other replica has nothing cached: every version is loaded from the store and opens.
       for (let i = 0; i < writes; i += 97) {
-        expect((await lowThreshold[1]!.secrets.get(scope, ref(i)))?.toString()).toBe(`value-${i}`);
+        expect((await lowThreshold[1].secrets.get(scope, ref(i)))?.toString()).toBe(`value-${i}`);
       }
     });
   });

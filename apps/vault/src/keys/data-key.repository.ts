@@ -12,7 +12,11 @@ export interface DataKeyRow {
 // A project DEK is owned by the project, a tenant DEK by the tenant row: (owner_id, version) is
 // unique for both, which is what makes concurrent createNext calls safe.
 const ownerId = (owner: KeyOwner): string => owner.tenantId ?? owner.projectId;
-const ownerWhere = (owner: KeyOwner) => ({ ownerId: ownerId(owner), projectId: owner.projectId, tenantId: owner.tenantId });
+const ownerWhere = (owner: KeyOwner) => ({
+  ownerId: ownerId(owner),
+  projectId: owner.projectId,
+  tenantId: owner.tenantId,
+});
 
 function toStored(row: DataKey): StoredDataKey {
   if (row.status !== 'active' && row.status !== 'retired') {

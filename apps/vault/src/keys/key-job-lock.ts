@@ -38,10 +38,10 @@ export class KeyJobLock {
     try {
       if (this.db.kind === 'pglite') return await fn();
       return await this.db.withConnection(async (conn) => {
-        const [row] = await conn.query<{ locked: boolean }>(
-          'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
-          [KEY_JOB_LOCK_NAMESPACE, key],
-        );
+        const [row] = await conn.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
+          KEY_JOB_LOCK_NAMESPACE,
+          key,
+        ]);
         if (!row?.locked) throw new KeyJobBusyError(key);
         try {
           return await fn();

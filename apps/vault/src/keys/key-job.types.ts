@@ -30,7 +30,12 @@ export interface KeyJobRunOptions {
 export interface KeyJobContext {
   readonly batchSize: number;
   /** Saves progress (the resume point), then reports it to `onProgress`. */
-  save(update: { cursor: string | null; processed: number; total: number; params: KeyJobParams }): Promise<KeyJobRecord>;
+  save(update: {
+    cursor: string | null;
+    processed: number;
+    total: number;
+    params: KeyJobParams;
+  }): Promise<KeyJobRecord>;
 }
 
 /** One kind of key job: runs from the job's saved state to the end and returns its result. */

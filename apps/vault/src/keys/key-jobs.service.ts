@@ -102,7 +102,8 @@ export class KeyJobsService {
       const { total, params } = await init();
       job = await this.jobs.create(kind, scope, total, params);
       // A tenant that is already gone has nothing to shred: done, idempotently.
-      if (kind === 'tenant_shred' && params.tenantRowId === null) return this.jobs.complete(job.id, { ...params, tenantDeleted: false });
+      if (kind === 'tenant_shred' && params.tenantRowId === null)
+        return this.jobs.complete(job.id, { ...params, tenantDeleted: false });
     }
     const ctx: KeyJobContext = {
       batchSize: this.options.batchSize,

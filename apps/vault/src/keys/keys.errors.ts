@@ -46,7 +46,9 @@ export class MasterKeyMismatchError extends KeysError {
       parts.push(`master key version(s) ${missingVersions.join(', ')} are used by stored data keys but not configured`);
     }
     if (wrongVersions.length > 0) {
-      parts.push(`the configured key of version(s) ${wrongVersions.join(', ')} does not open the data keys wrapped under it`);
+      parts.push(
+        `the configured key of version(s) ${wrongVersions.join(', ')} does not open the data keys wrapped under it`,
+      );
     }
     super(
       `Master keys do not match the database (configured versions: ${configuredVersions.join(', ') || 'none'}): ` +

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrentLoad } from '../../../../test/keys/concurrent-load';
-import { createKeysHarness, createProject, masterKeyList, providerOf, type KeysHarness } from '../../../../test/keys/keys-harness';
+import {
+  createKeysHarness,
+  createProject,
+  masterKeyList,
+  providerOf,
+  type KeysHarness,
+} from '../../../../test/keys/keys-harness';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { openDatabase, type Database } from '../database/database';
 import { KeyJobsService } from './key-jobs.service';
@@ -42,9 +48,17 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
     it('rewraps every data key while reads and writes go on, losing nothing', async () => {
       const before = await replica(v1);
       for (const tenantId of TENANTS) {
-        await before.secrets.put({ projectId: PROJECT, tenantId }, { recordType: 'seed', recordId: `s_${tenantId}`, field: 'f' }, `seed-${tenantId}`);
+        await before.secrets.put(
+          { projectId: PROJECT, tenantId },
+          { recordType: 'seed', recordId: `s_${tenantId}`, field: 'f' },
+          `seed-${tenantId}`,
+        );
       }
-      await before.secrets.put({ projectId: PROJECT, tenantId: null }, { recordType: 'app', recordId: 'app_1', field: 'secret' }, 'app-secret');
+      await before.secrets.put(
+        { projectId: PROJECT, tenantId: null },
+        { recordType: 'app', recordId: 'app_1', field: 'secret' },
+        'app-secret',
+      );
       const runner = await replica(rotated);
       const other = await replica(rotated);
       const load = new ConcurrentLoad([runner.secrets, other.secrets], PROJECT, [...TENANTS, 'org_new_a', 'org_new_b']);
@@ -61,7 +75,10 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
               mixedSeen = versions.includes(1) && versions.includes(2);
               const cold = await replica(rotated);
               for (const tenantId of TENANTS) {
-                const got = await cold.secrets.get({ projectId: PROJECT, tenantId }, { recordType: 'seed', recordId: `s_${tenantId}`, field: 'f' });
+                const got = await cold.secrets.get(
+                  { projectId: PROJECT, tenantId },
+                  { recordType: 'seed', recordId: `s_${tenantId}`, field: 'f' },
+                );
                 if (got?.toString() !== `seed-${tenantId}`) load.failures.push(`cold read of ${tenantId} mid-job`);
               }
             }
@@ -75,7 +92,11 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
       expect(progress.length).toBeGreaterThanOrEqual(4);
       expect(load.ops).toBeGreaterThanOrEqual(progress.length * 5);
       expect(job).toMatchObject({ status: 'completed', kind: 'master_key_rotation', processed: TENANTS.length + 1 });
-      expect(job.params).toMatchObject({ targetMasterVersion: 2, unusedMasterVersions: [1], stillUsedMasterVersions: [] });
+      expect(job.params).toMatchObject({
+        targetMasterVersion: 2,
+        unusedMasterVersions: [1],
+        stillUsedMasterVersions: [],
+      });
       expect(await masterVersionsOfDataKeys()).toEqual([2]);
       expect(await load.verifyAll()).toBeGreaterThan(0);
       expect(load.failures).toEqual([]);
@@ -83,9 +104,23 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
       // Version 1 can now leave the configuration: a replica with only version 2 boots and reads everything.
       await expect(verifyMasterKeys(db, providerOf(v2))).resolves.toBeUndefined();
       const onlyV2 = await replica(v2);
-      expect((await onlyV2.secrets.get({ projectId: PROJECT, tenantId: null }, { recordType: 'app', recordId: 'app_1', field: 'secret' }))?.toString()).toBe('app-secret');
+      expect(
+        (
+          await onlyV2.secrets.get(
+            { projectId: PROJECT, tenantId: null },
+            { recordType: 'app', recordId: 'app_1', field: 'secret' },
+          )
+        )?.toString(),
+      ).toBe('app-secret');
       for (const tenantId of TENANTS) {
-        expect((await onlyV2.secrets.get({ projectId: PROJECT, tenantId }, { recordType: 'seed', recordId: `s_${tenantId}`, field: 'f' }))?.toString()).toBe(`seed-${tenantId}`);
+        expect(
+          (
+            await onlyV2.secrets.get(
+              { projectId: PROJECT, tenantId },
+              { recordType: 'seed', recordId: `s_${tenantId}`, field: 'f' },
+            )
+          )?.toString(),
+        ).toBe(`seed-${tenantId}`);
       }
       expect(await runner.jobs.getJob(job.id)).toMatchObject({ status: 'completed', finishedAt: expect.any(Date) });
     });
@@ -108,12 +143,12 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
       expect(first).toBeInstanceOf(Error);
       const [failed] = await runner.jobs.listJobs(1);
       expect(failed).toMatchObject({ status: 'failed', processed: 8, total, error: 'internal_error: Error' });
-      expect(failed!.cursor).not.toBeNull();
+      expect(failed.cursor).not.toBeNull();
       expect(await db.prisma.dataKey.count({ where: { masterKeyVersion: 3 } })).toBe(8);
 
       const seen: number[] = [];
       const resumed = await runner.jobs.rotateMasterKey({ onProgress: (p) => void seen.push(p.processed) });
-      expect(resumed.id).toBe(failed!.id);
+      expect(resumed.id).toBe(failed.id);
       expect(seen[0]).toBe(12);
       expect(resumed).toMatchObject({ status: 'completed', processed: total, total, error: null });
       expect(resumed.params).toMatchObject({ rewrapped: total, unusedMasterVersions: [2] });

@@ -35,7 +35,7 @@ export class MasterKeyRotationJob implements KeyJobRunner {
         // False when the key was shredded meanwhile: nothing left to rewrap.
         if (await this.dataKeys.replaceWrapped(row.id, row.key.masterKeyVersion, target, wrapped)) rewrapped++;
       }
-      cursor = page[page.length - 1]!.id;
+      cursor = page[page.length - 1].id;
       processed += page.length;
       total = Math.max(total, processed);
       await ctx.save({ cursor, processed, total, params: { ...job.params, targetMasterVersion: target, rewrapped } });

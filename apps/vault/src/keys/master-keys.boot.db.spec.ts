@@ -19,8 +19,16 @@ describe(verifyMasterKeys.name, () => {
     await createProject(db, 'prj_boot');
     keysV1 = masterKeyList(1);
     const keys = await createKeysHarness(db, providerOf(keysV1));
-    await keys.secrets.put({ projectId: 'prj_boot', tenantId: 'org_acme' }, { recordType: 'c', recordId: 'c1', field: 'f' }, 'x');
-    await keys.secrets.put({ projectId: 'prj_boot', tenantId: null }, { recordType: 'app', recordId: 'a1', field: 'f' }, 'y');
+    await keys.secrets.put(
+      { projectId: 'prj_boot', tenantId: 'org_acme' },
+      { recordType: 'c', recordId: 'c1', field: 'f' },
+      'x',
+    );
+    await keys.secrets.put(
+      { projectId: 'prj_boot', tenantId: null },
+      { recordType: 'app', recordId: 'a1', field: 'f' },
+      'y',
+    );
     await keys.close();
     before = await dumpDatabase(db);
   });

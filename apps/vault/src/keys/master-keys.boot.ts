@@ -61,9 +61,7 @@ interface SampleRow {
  * @throws MasterKeyMismatchError naming the missing and the wrong versions (never key bytes).
  */
 export async function verifyMasterKeys(db: Database, provider: KeyProvider): Promise<void> {
-  const [table] = await db.query<{ exists: boolean }>(
-    `SELECT to_regclass('public.data_keys') IS NOT NULL AS "exists"`,
-  );
+  const [table] = await db.query<{ exists: boolean }>(`SELECT to_regclass('public.data_keys') IS NOT NULL AS "exists"`);
   if (!table?.exists) return;
   // One row per master key version: enough to prove the key, cheap on any table size.
   const samples = await db.query<SampleRow>(

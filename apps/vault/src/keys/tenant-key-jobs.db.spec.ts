@@ -1,7 +1,13 @@
 import { CryptoIntegrityError, Envelope } from '@authpipe/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrentLoad } from '../../../../test/keys/concurrent-load';
-import { createKeysHarness, createProject, masterKeyList, providerOf, type KeysHarness } from '../../../../test/keys/keys-harness';
+import {
+  createKeysHarness,
+  createProject,
+  masterKeyList,
+  providerOf,
+  type KeysHarness,
+} from '../../../../test/keys/keys-harness';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { KeyJobsService } from './key-jobs.service';
 import { TenantNotFoundError } from './keys.errors';
@@ -23,7 +29,8 @@ describe(KeyJobsService.name, () => {
   }
 
   async function seed(tenantId: string, count: number): Promise<void> {
-    for (let i = 0; i < count; i++) await main.secrets.put(scope(tenantId), ref(`${tenantId}_${i}`), `${tenantId}-secret-${i}`);
+    for (let i = 0; i < count; i++)
+      await main.secrets.put(scope(tenantId), ref(`${tenantId}_${i}`), `${tenantId}-secret-${i}`);
   }
 
   async function rawRows(tenantId: string) {
@@ -65,14 +72,16 @@ describe(KeyJobsService.name, () => {
       expect(seeded.every((r) => r.dekVersion >= 2)).toBe(true);
       // `other` may keep writing under version 1 from the use block it reserved before the
       // rotation; then version 1 must survive. Either way no row points at a deleted key.
-      const existing = (await db.prisma.dataKey.findMany({ where: { tenantId: rows[0]!.tenantId }, select: { version: true } })).map(
-        (k) => k.version,
-      );
+      const existing = (
+        await db.prisma.dataKey.findMany({ where: { tenantId: rows[0].tenantId }, select: { version: true } })
+      ).map((k) => k.version);
       for (const r of rows) expect(existing).toContain(r.dekVersion);
       const stillUsed = rows.some((r) => r.dekVersion === 1);
       expect(job.params.deletedVersions).toEqual(stillUsed ? [] : [1]);
       for (let i = 0; i < 10; i++) {
-        expect((await other.secrets.get(scope('org_rot'), ref(`org_rot_${i}`)))?.toString()).toBe(`org_rot-secret-${i}`);
+        expect((await other.secrets.get(scope('org_rot'), ref(`org_rot_${i}`)))?.toString()).toBe(
+          `org_rot-secret-${i}`,
+        );
       }
       expect(await load.verifyAll()).toBeGreaterThan(0);
       expect(load.failures).toEqual([]);
@@ -121,12 +130,16 @@ describe(KeyJobsService.name, () => {
       const [failed] = await main.jobs.listJobs(1);
       expect(failed).toMatchObject({ status: 'failed', processed: 6, total: 9 });
       const seen: number[] = [];
-      const done = await main.jobs.rotateTenantKey(PROJECT, 'org_resume', { onProgress: (p) => void seen.push(p.processed) });
-      expect(done).toMatchObject({ id: failed!.id, status: 'completed', processed: 9 });
+      const done = await main.jobs.rotateTenantKey(PROJECT, 'org_resume', {
+        onProgress: (p) => void seen.push(p.processed),
+      });
+      expect(done).toMatchObject({ id: failed.id, status: 'completed', processed: 9 });
       expect(seen).toEqual([9]);
       expect(done.params).toMatchObject({ newVersion: 2, reencrypted: 9, deletedVersions: [1] });
       for (let i = 0; i < 9; i++) {
-        expect((await main.secrets.get(scope('org_resume'), ref(`org_resume_${i}`)))?.toString()).toBe(`org_resume-secret-${i}`);
+        expect((await main.secrets.get(scope('org_resume'), ref(`org_resume_${i}`)))?.toString()).toBe(
+          `org_resume-secret-${i}`,
+        );
       }
     });
   });
@@ -136,7 +149,7 @@ describe(KeyJobsService.name, () => {
       await seed('org_victim', 7);
       await seed('org_neighbour', 3);
       const victimRows = await rawRows('org_victim');
-      const victimTenantId = victimRows[0]!.tenantId!;
+      const victimTenantId = victimRows[0].tenantId!;
       const neighbourReads: string[] = [];
       let midShred: unknown = null;
       const job = await main.jobs.shredTenant(PROJECT, 'org_victim', {
@@ -156,7 +169,9 @@ describe(KeyJobsService.name, () => {
       expect(midShred).toBeInstanceOf(CryptoIntegrityError);
       expect((midShred as CryptoIntegrityError).reason).toBe('data_key_missing');
       expect(neighbourReads.length).toBeGreaterThanOrEqual(9);
-      expect(new Set(neighbourReads)).toEqual(new Set(['org_neighbour-secret-0', 'org_neighbour-secret-1', 'org_neighbour-secret-2']));
+      expect(new Set(neighbourReads)).toEqual(
+        new Set(['org_neighbour-secret-0', 'org_neighbour-secret-1', 'org_neighbour-secret-2']),
+      );
       expect(job).toMatchObject({ status: 'completed', processed: 7 });
       expect(job.params).toMatchObject({ dataKeysDeleted: 1, secretsDeleted: 7, tenantDeleted: true });
       expect(await db.prisma.dataKey.count({ where: { tenantId: victimTenantId } })).toBe(0);
@@ -166,12 +181,14 @@ describe(KeyJobsService.name, () => {
 
       // A ciphertext restored from a backup has nothing left that opens it.
       const restored = new Envelope({ keyProvider: providerOf(keys), store: main.dataKeys });
-      const copy = victimRows[0]!;
+      const copy = victimRows[0];
       const opened = await restored
         .decrypt({ projectId: PROJECT, tenantId: victimTenantId, ...ref(copy.recordId) }, Buffer.from(copy.ciphertext))
         .catch((e: unknown) => e);
       expect(opened).toBeInstanceOf(CryptoIntegrityError);
-      expect((await main.secrets.get(scope('org_neighbour'), ref('org_neighbour_2')))?.toString()).toBe('org_neighbour-secret-2');
+      expect((await main.secrets.get(scope('org_neighbour'), ref('org_neighbour_2')))?.toString()).toBe(
+        'org_neighbour-secret-2',
+      );
     });
 
     it('is idempotent: shredding a tenant that is gone completes with nothing deleted', async () => {
@@ -194,7 +211,7 @@ describe(KeyJobsService.name, () => {
       expect(failed).toMatchObject({ kind: 'tenant_shred', status: 'failed', processed: 3 });
       expect(await rawRows('org_crash')).toHaveLength(5);
       const done = await main.jobs.shredTenant(PROJECT, 'org_crash');
-      expect(done).toMatchObject({ id: failed!.id, status: 'completed', processed: 8 });
+      expect(done).toMatchObject({ id: failed.id, status: 'completed', processed: 8 });
       expect(await db.prisma.tenant.count({ where: { projectId: PROJECT, externalId: 'org_crash' } })).toBe(0);
       expect(await main.jobs.getJob(done.id)).toMatchObject({ status: 'completed' });
     });

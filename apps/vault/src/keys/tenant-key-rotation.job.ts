@@ -51,12 +51,13 @@ export class TenantKeyRotationJob implements KeyJobRunner {
         try {
           const next = await this.envelope.encrypt(ctxOf, plaintext);
           // A concurrent put already wrote a newer value under the new key: leave it.
-          if (await this.secrets.replaceIfUnchanged(owner, row.id, row.ciphertext, next, readKeyVersion(next))) reencrypted++;
+          if (await this.secrets.replaceIfUnchanged(owner, row.id, row.ciphertext, next, readKeyVersion(next)))
+            reencrypted++;
         } finally {
           plaintext.fill(0);
         }
       }
-      cursor = page[page.length - 1]!.id;
+      cursor = page[page.length - 1].id;
       processed += page.length;
       total = Math.max(total, processed);
       params = { ...params, reencrypted, unreadable };

@@ -73,7 +73,9 @@ export class SecretsRepository {
     const row = await this.prisma.secret.findFirst({
       where: {
         projectId,
-        ...(tenantExternalId === null ? { tenantId: null } : { tenant: { is: { projectId, externalId: tenantExternalId } } }),
+        ...(tenantExternalId === null
+          ? { tenantId: null }
+          : { tenant: { is: { projectId, externalId: tenantExternalId } } }),
         ...refWhere(ref),
       },
       select: { tenantId: true, ciphertext: true },
@@ -97,9 +99,18 @@ export class SecretsRepository {
   }
 
   /** Keyset page (by id, after `afterId`) of the owner's secrets under a DEK version older than `version`. */
-  async pageBelowVersion(owner: KeyOwner, version: number, afterId: string | null, limit: number): Promise<StoredSecret[]> {
+  async pageBelowVersion(
+    owner: KeyOwner,
+    version: number,
+    afterId: string | null,
+    limit: number,
+  ): Promise<StoredSecret[]> {
     const rows = await this.prisma.secret.findMany({
-      where: { ...ownerWhere(owner), dekVersion: { lt: version }, ...(afterId === null ? {} : { id: { gt: afterId } }) },
+      where: {
+        ...ownerWhere(owner),
+        dekVersion: { lt: version },
+        ...(afterId === null ? {} : { id: { gt: afterId } }),
+      },
       orderBy: { id: 'asc' },
       take: limit,
       select: { id: true, recordType: true, recordId: true, field: true, ciphertext: true, dekVersion: true },
@@ -111,7 +122,13 @@ export class SecretsRepository {
    * Replaces a ciphertext only if it is still `expected`: a concurrent put of a new value wins
    * over the re-encryption of the old one. Returns whether the row changed.
    */
-  async replaceIfUnchanged(owner: KeyOwner, id: string, expected: Buffer, next: Buffer, dekVersion: number): Promise<boolean> {
+  async replaceIfUnchanged(
+    owner: KeyOwner,
+    id: string,
+    expected: Buffer,
+    next: Buffer,
+    dekVersion: number,
+  ): Promise<boolean> {
     const { count } = await this.prisma.secret.updateMany({
       where: { ...ownerWhere(owner), id, ciphertext: { equals: new Uint8Array(expected) } },
       data: { ciphertext: new Uint8Array(next), dekVersion },

@@ -1,7 +1,13 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { CryptoIntegrityError } from '@authpipe/crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createKeysHarness, createProject, masterKeyList, providerOf, type KeysHarness } from '../../../../test/keys/keys-harness';
+import {
+  createKeysHarness,
+  createProject,
+  masterKeyList,
+  providerOf,
+  type KeysHarness,
+} from '../../../../test/keys/keys-harness';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { SecretScopeConflictError } from '../keys/keys.errors';
 import { SecretsService } from './secrets.service';
@@ -80,7 +86,9 @@ describe(SecretsService.name, () => {
 
     it('creates the tenant row on first use, once', async () => {
       await Promise.all(
-        [1, 2, 3, 4].map((i) => keys.secrets.put({ projectId: 'prj_secrets', tenantId: 'org_new' }, { ...token, recordId: `con_n${i}` }, 'x')),
+        [1, 2, 3, 4].map((i) =>
+          keys.secrets.put({ projectId: 'prj_secrets', tenantId: 'org_new' }, { ...token, recordId: `con_n${i}` }, 'x'),
+        ),
       );
       expect(await db.prisma.tenant.count({ where: { projectId: 'prj_secrets', externalId: 'org_new' } })).toBe(1);
     });
