@@ -35,7 +35,9 @@ describe(createVaultApp.name, () => {
 
   it('refuses to start in production without master keys, naming what is missing, and creates nothing', async () => {
     const dataDir = await tempDir();
-    const error = await createVaultApp({ env: { NODE_ENV: 'production', AUTHPIPE_DATA_DIR: dataDir } }).catch((e: unknown) => e);
+    const error = await createVaultApp({ env: { NODE_ENV: 'production', AUTHPIPE_DATA_DIR: dataDir } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(MasterKeyMissingError);
     expect((error as Error).message).toContain('AUTHPIPE_MASTER_KEYS');
     expect((error as Error).message).toContain(path.join(dataDir, 'master.key'));

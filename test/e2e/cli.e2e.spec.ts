@@ -23,14 +23,14 @@ async function seedPgliteDir(dir: string): Promise<void> {
 
 // Against the PostgreSQL test database when DATABASE_URL is set, else a temporary PGlite dir.
 describe('authpipe CLI', () => {
-  let cli: Awaited<ReturnType<typeof buildCli>>;
+  let cli: ReturnType<typeof buildCli>;
   let db: TestDatabase | null = null;
   let dataDir: string;
   let env: Record<string, string>;
   const run = (...args: string[]) => runCli(cli.entry, args, env);
 
   beforeAll(async () => {
-    cli = await buildCli();
+    cli = buildCli();
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-cli-'));
     env = { NODE_ENV: 'test', AUTHPIPE_DATA_DIR: dataDir, AUTHPIPE_MASTER_KEYS: randomMasterKeys(1) };
     if (process.env.DATABASE_URL) {
@@ -67,7 +67,9 @@ describe('authpipe CLI', () => {
     expect(project.code).toBe(0);
     const { id: projectId } = project.json();
     expect(projectId).toMatch(/^prj_/);
-    expect((await run('project', 'list', '--json')).json()).toContainEqual(expect.objectContaining({ id: projectId, name: 'CLI project' }));
+    expect((await run('project', 'list', '--json')).json()).toContainEqual(
+      expect.objectContaining({ id: projectId, name: 'CLI project' }),
+    );
 
     const created = await run('key', 'create', '--project', projectId, '--name', 'ci', '--json');
     expect(created.code).toBe(0);
@@ -75,7 +77,9 @@ describe('authpipe CLI', () => {
     expect(key.secretKey).toMatch(/^ap_sk_[0-9A-Za-z]{12}_[0-9A-Za-z]{40}_[0-9A-Za-z]{6}$/);
 
     const listed = await run('key', 'list', '--project', projectId, '--json');
-    expect(listed.json()).toEqual([expect.objectContaining({ id: key.id, name: 'ci', lastFour: key.secretKey.slice(-4), revokedAt: null })]);
+    expect(listed.json()).toEqual([
+      expect.objectContaining({ id: key.id, name: 'ci', lastFour: key.secretKey.slice(-4), revokedAt: null }),
+    ]);
     expect(listed.stdout).not.toContain(key.secretKey.split('_')[3]);
     expect(listed.stdout).not.toContain('secretKey');
 
@@ -94,7 +98,11 @@ describe('authpipe CLI', () => {
     try {
       const secrets = ctx.app.get(SecretsService);
       for (let i = 0; i < 3; i++) {
-        await secrets.put({ projectId, tenantId: 'org_cli' }, { recordType: 'cli', recordId: `r${i}`, field: 'token' }, `s${i}`);
+        await secrets.put(
+          { projectId, tenantId: 'org_cli' },
+          { recordType: 'cli', recordId: `r${i}`, field: 'token' },
+          `s${i}`,
+        );
       }
     } finally {
       await ctx.close();
@@ -102,12 +110,20 @@ describe('authpipe CLI', () => {
 
     const rotated = await run('tenant', 'rotate-key', '--project', projectId, 'org_cli', '--json');
     expect(rotated.code).toBe(0);
-    expect(rotated.json()).toMatchObject({ kind: 'tenant_key_rotation', status: 'completed', processed: 3, tenantId: 'org_cli' });
+    expect(rotated.json()).toMatchObject({
+      kind: 'tenant_key_rotation',
+      status: 'completed',
+      processed: 3,
+      tenantId: 'org_cli',
+    });
     expect(rotated.stderr).toMatch(/tenant_key_rotation: \d+\/3/);
 
     const refused = await run('tenant', 'shred', '--project', projectId, 'org_cli', '--json');
     expect(refused.code).toBe(2);
-    expect(refused.json().error).toMatchObject({ code: 'invalid_arguments', message: expect.stringContaining('--yes') });
+    expect(refused.json().error).toMatchObject({
+      code: 'invalid_arguments',
+      message: expect.stringContaining('--yes'),
+    });
 
     const shredded = await run('tenant', 'shred', '--project', projectId, 'org_cli', '--yes', '--json');
     expect(shredded.code).toBe(0);
@@ -122,7 +138,9 @@ describe('authpipe CLI', () => {
     const projectId = (await run('project', 'create', 'Master', '--json')).json().id;
     const ctx = await openCliContext(env);
     try {
-      await ctx.app.get(SecretsService).put({ projectId, tenantId: 'org_m' }, { recordType: 'cli', recordId: 'm1', field: 'token' }, 'x');
+      await ctx.app
+        .get(SecretsService)
+        .put({ projectId, tenantId: 'org_m' }, { recordType: 'cli', recordId: 'm1', field: 'token' }, 'x');
     } finally {
       await ctx.close();
     }

@@ -35,16 +35,16 @@ describe('operations endpoints', () => {
         'SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name DESC LIMIT 1',
       );
       await vault.db.query('UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = $1', [
-        applied!.migration_name,
+        applied.migration_name,
       ]);
       try {
         const res = await request(vault.server()).get('/readyz').expect(503);
         expect(res.body.error.code).toBe('not_ready');
-        expect(res.body.error.details.error.migrations).toEqual({ status: 'down', pending: [applied!.migration_name] });
+        expect(res.body.error.details.error.migrations).toEqual({ status: 'down', pending: [applied.migration_name] });
         expect(res.body.error.details.details.database.status).toBe('up');
       } finally {
         await vault.db.query('UPDATE "_prisma_migrations" SET rolled_back_at = NULL WHERE migration_name = $1', [
-          applied!.migration_name,
+          applied.migration_name,
         ]);
       }
       await request(vault.server()).get('/readyz').expect(200);
@@ -57,7 +57,9 @@ describe('operations endpoints', () => {
       expect(page.headers['content-type']).toContain('text/html');
       const doc = await request(vault.server()).get('/docs-json').expect(200);
       expect(doc.body.openapi).toMatch(/^3\./);
-      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/tenants', '/v1/tenants/{tenantId}', '/readyz']));
+      expect(Object.keys(doc.body.paths)).toEqual(
+        expect.arrayContaining(['/v1/tenants', '/v1/tenants/{tenantId}', '/readyz']),
+      );
       expect(doc.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     });
   });

@@ -100,7 +100,9 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
     app,
     new DocumentBuilder()
       .setTitle('Authpipe vault API')
-      .setDescription('Multi-tenant credential vault. Authenticate /v1 calls with `Authorization: Bearer <project secret key>`.')
+      .setDescription(
+        'Multi-tenant credential vault. Authenticate /v1 calls with `Authorization: Bearer <project secret key>`.',
+      )
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A project secret key (ap_sk_...)' })
       .build(),

@@ -3,14 +3,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-const repo = path.resolve(import.meta.dirname, '../../..');
+const repo = path.resolve(__dirname, '../../..');
 
 /**
  * Compiles the CLI the way `npm run build` does, into a directory of its own under
  * node_modules/.cache (inside the repository, so prisma/migrations and node_modules resolve as
  * from dist/), without touching dist/ that a running server may use.
  */
-export async function buildCli(): Promise<{ entry: string; remove: () => Promise<void> }> {
+export function buildCli(): { entry: string; remove: () => Promise<void> } {
   const out = path.join(repo, 'node_modules', '.cache', `authpipe-cli-e2e-${randomBytes(4).toString('hex')}`);
   const swc = path.join(repo, 'node_modules', '.bin', 'swc');
   const built = spawnSync(swc, ['apps', 'libs', 'generated', '-d', out, '--config-file', 'swc.build.json', '--quiet'], {

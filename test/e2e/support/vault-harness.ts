@@ -65,7 +65,7 @@ export async function startVault(extraEnv: Record<string, string> = {}): Promise
     logs,
     env,
     dataDir,
-    server: () => app.getHttpServer() as import('node:http').Server,
+    server: () => app.getHttpServer(),
     close: async () => {
       await app.close();
       await db.close();

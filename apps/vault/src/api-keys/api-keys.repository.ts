@@ -29,7 +29,10 @@ const listSelect = {
 export class ApiKeysRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async create(projectId: string, key: { id: string; publicId: string; secretHash: Buffer; name: string; lastFour: string }): Promise<ApiKeyRecord> {
+  async create(
+    projectId: string,
+    key: { id: string; publicId: string; secretHash: Buffer; name: string; lastFour: string },
+  ): Promise<ApiKeyRecord> {
     return this.prisma.apiKey.create({
       data: { projectId, ...key, secretHash: new Uint8Array(key.secretHash) },
       select: listSelect,
@@ -57,7 +60,9 @@ export class ApiKeysRepository {
    * The guard's lookup by the public part of a presented key. Not scoped by project: the key
    * is what tells which project is calling.
    */
-  async findForAuthentication(publicId: string): Promise<(Pick<ApiKeyRecord, 'id' | 'projectId' | 'revokedAt'> & { secretHash: Uint8Array }) | null> {
+  async findForAuthentication(
+    publicId: string,
+  ): Promise<(Pick<ApiKeyRecord, 'id' | 'projectId' | 'revokedAt'> & { secretHash: Uint8Array }) | null> {
     return this.prisma.apiKey.findUnique({
       where: { publicId },
       select: { id: true, projectId: true, revokedAt: true, secretHash: true },

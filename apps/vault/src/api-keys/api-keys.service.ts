@@ -37,7 +37,8 @@ const LAST_USED_EVERY_MS = 60_000;
 // One message for every invalid key, so a caller cannot tell an unknown public id from a
 // wrong secret or a bad checksum.
 const INVALID_KEY = new ApiError(401, 'invalid_api_key', 'The API key is not valid.', {
-  remediation: 'Send a secret key of your project as `Authorization: Bearer ap_sk_...`; create one with `npx authpipe key create`.',
+  remediation:
+    'Send a secret key of your project as `Authorization: Bearer ap_sk_...`; create one with `npx authpipe key create`.',
 });
 
 /** API keys: creation (shown once), listing, revocation, and verification for the guard. */
@@ -90,7 +91,7 @@ export class ApiKeysService {
       });
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    const parsed = match ? parseApiKey(match[1] as string) : null;
+    const parsed = match ? parseApiKey(match[1]) : null;
     if (!parsed) throw INVALID_KEY;
     const row = await this.lookup(parsed.publicId);
     // Unknown ids still pay for a hash and a comparison, so timing does not tell them apart.

@@ -34,19 +34,29 @@ export interface CliFailure {
 /** Classifies anything a command threw. Messages never hold key material (see each error's source). */
 export function toFailure(error: unknown): CliFailure {
   if (error instanceof UsageError) return { code: 'invalid_arguments', message: error.message, exitCode: EXIT.usage };
-  if (error instanceof CommanderError) return { code: 'invalid_arguments', message: error.message.replace(/^error: /, ''), exitCode: EXIT.usage };
+  if (error instanceof CommanderError)
+    return { code: 'invalid_arguments', message: error.message.replace(/^error: /, ''), exitCode: EXIT.usage };
   if (error instanceof ZodError) {
     const message = error.issues.map((i) => `${i.path.join('.') || 'argument'}: ${i.message}`).join('; ');
     return { code: 'invalid_arguments', message, exitCode: EXIT.usage };
   }
   if (error instanceof ApiError) {
-    return { code: error.code, message: error.message, exitCode: error.code === 'invalid_request' ? EXIT.usage : EXIT.failure };
+    return {
+      code: error.code,
+      message: error.message,
+      exitCode: error.code === 'invalid_request' ? EXIT.usage : EXIT.failure,
+    };
   }
-  if (error instanceof ConfigValidationError) return { code: 'invalid_config', message: error.message, exitCode: EXIT.failure };
+  if (error instanceof ConfigValidationError)
+    return { code: 'invalid_config', message: error.message, exitCode: EXIT.failure };
   if (error instanceof EmbeddedDatabaseBusyError || error instanceof KeysError) {
     return { code: error.code, message: error.message, exitCode: EXIT.failure };
   }
-  return { code: 'internal_error', message: describeBootError(error).replace(/^authpipe: /, ''), exitCode: EXIT.failure };
+  return {
+    code: 'internal_error',
+    message: describeBootError(error).replace(/^authpipe: /, ''),
+    exitCode: EXIT.failure,
+  };
 }
 
 /** Writes a failure: a JSON object on stdout with --json (scripts parse one stream), text on stderr otherwise. */
@@ -63,6 +73,13 @@ export function printResult(io: CliIo, json: boolean, value: unknown, human: () 
 /** Left-aligned columns for list output. */
 export function table(rows: string[][]): string {
   if (rows.length === 0) return '';
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

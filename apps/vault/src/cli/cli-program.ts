@@ -37,7 +37,11 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
 
   /** Declares a leaf command with --json and runs its action against an opened vault. */
   const leaf = (parent: Command, name: string, description: string) =>
-    parent.command(name).description(description).option('--json', 'print machine-readable JSON on stdout').exitOverride();
+    parent
+      .command(name)
+      .description(description)
+      .option('--json', 'print machine-readable JSON on stdout')
+      .exitOverride();
 
   const act =
     <A extends unknown[]>(fn: (ctx: CliContext, json: boolean, ...args: A) => Promise<void>) =>
@@ -73,7 +77,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     act(async (ctx, json) => {
       const projects = (await ctx.app.get(ProjectsService).list()).map(toProjectDto);
       printResult(io, json, projects, () =>
-        projects.length === 0 ? 'No projects.' : table([['ID', 'NAME', 'CREATED'], ...projects.map((p) => [p.id, p.name, p.createdAt])]),
+        projects.length === 0
+          ? 'No projects.'
+          : table([['ID', 'NAME', 'CREATED'], ...projects.map((p) => [p.id, p.name, p.createdAt])]),
       );
     }),
   );
@@ -104,7 +110,14 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
             ? 'No keys.'
             : table([
                 ['ID', 'NAME', 'KEY', 'CREATED', 'LAST USED', 'STATUS'],
-                ...keys.map((k) => [k.id, k.name, `ap_sk_${k.publicId}_…${k.lastFour}`, k.createdAt, k.lastUsedAt ?? '-', k.revokedAt ? 'revoked' : 'active']),
+                ...keys.map((k) => [
+                  k.id,
+                  k.name,
+                  `ap_sk_${k.publicId}_…${k.lastFour}`,
+                  k.createdAt,
+                  k.lastUsedAt ?? '-',
+                  k.revokedAt ? 'revoked' : 'active',
+                ]),
               ]),
         );
       }),
@@ -128,18 +141,20 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   );
 
   const tenant = program.command('tenant').description("Rotate or shred a tenant's keys");
-  leaf(tenant, 'rotate-key', "Give a tenant a new data key and re-encrypt its secrets")
+  leaf(tenant, 'rotate-key', 'Give a tenant a new data key and re-encrypt its secrets')
     .addOption(projectOption)
     .argument('<tenantId>', "the project's id for the tenant (e.g. org_acme)")
     .action(
       act(async (ctx, json, tenantId: string, opts: { project: string }) => {
-        const job = await ctx.app.get(KeyJobsService).rotateTenantKey(opts.project, tenantId, { onProgress: progress(io) });
+        const job = await ctx.app
+          .get(KeyJobsService)
+          .rotateTenantKey(opts.project, tenantId, { onProgress: progress(io) });
         printJob(io, json, job);
       }),
     );
   leaf(tenant, 'shred', "Destroy a tenant's data keys and secrets (irreversible)")
     .addOption(projectOption)
-    .option('--yes', 'confirm: the tenant\'s secrets become unreadable forever')
+    .option('--yes', "confirm: the tenant's secrets become unreadable forever")
     .argument('<tenantId>', "the project's id for the tenant (e.g. org_acme)")
     .action(
       act(async (ctx, json, tenantId: string, opts: { project: string; yes?: boolean }) => {
@@ -172,6 +187,9 @@ function printJob(io: CliIo, json: boolean, job: KeyJobRecord): void {
     finishedAt: job.finishedAt?.toISOString() ?? null,
   };
   printResult(io, json, shown, () =>
-    [`${job.kind} ${job.id}: ${job.status}, ${job.processed}/${job.total} processed`, ...Object.entries(job.params).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)].join('\n'),
+    [
+      `${job.kind} ${job.id}: ${job.status}, ${job.processed}/${job.total} processed`,
+      ...Object.entries(job.params).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
+    ].join('\n'),
   );
 }

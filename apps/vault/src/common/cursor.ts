@@ -16,7 +16,9 @@ export function decodeCursor(cursor: string): string {
   try {
     return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))).after;
   } catch {
-    throw ApiError.invalidRequest('The cursor is invalid.', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
+    throw ApiError.invalidRequest('The cursor is invalid.', [
+      { path: 'cursor', message: 'not a cursor returned by this API' },
+    ]);
   }
 }
 

@@ -31,7 +31,11 @@ export class ErrorFilter implements ExceptionFilter {
     this.logger.error({ errorId, err: exception }, 'Unexpected error');
     return {
       status: 500,
-      body: { code: 'internal_error', message: 'An unexpected error occurred; quote the error id when reporting it.', errorId },
+      body: {
+        code: 'internal_error',
+        message: 'An unexpected error occurred; quote the error id when reporting it.',
+        errorId,
+      },
     };
   }
 }

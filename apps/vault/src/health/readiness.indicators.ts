@@ -34,7 +34,10 @@ export class ReadinessIndicators {
     } catch (error) {
       // The driver's message says what is wrong (refused, timeout) and holds no secret;
       // the connection string is never part of it.
-      return check.down({ kind: this.db.kind, message: (error as Error).message === 'timeout' ? 'timed out' : 'unreachable' });
+      return check.down({
+        kind: this.db.kind,
+        message: (error as Error).message === 'timeout' ? 'timed out' : 'unreachable',
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -43,7 +46,9 @@ export class ReadinessIndicators {
   masterKeys(): HealthIndicatorResult<'masterKeys'> {
     const check = this.health.check('masterKeys');
     const versions = this.keys.versions();
-    return versions.length > 0 ? check.up({ currentVersion: this.keys.currentVersion() }) : check.down({ message: 'no master key loaded' });
+    return versions.length > 0
+      ? check.up({ currentVersion: this.keys.currentVersion() })
+      : check.down({ message: 'no master key loaded' });
   }
 
   async migrations(): Promise<HealthIndicatorResult<'migrations'>> {

@@ -40,7 +40,8 @@ export function createLoggingModule(options: LoggingOptions): DynamicModule {
         const given = req.headers['x-request-id'];
         return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     },
     forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
   });

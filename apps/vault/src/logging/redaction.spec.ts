@@ -32,10 +32,18 @@ describe('log redaction', () => {
   });
 
   describe(isSensitiveKey.name, () => {
-    it.each(['token', 'accessToken', 'secretKey', 'key', 'api_key', 'password', 'code_verifier', 'authorization', 'cookie', 'code'])(
-      'treats %s as sensitive',
-      (key) => expect(isSensitiveKey(key)).toBe(true),
-    );
+    it.each([
+      'token',
+      'accessToken',
+      'secretKey',
+      'key',
+      'api_key',
+      'password',
+      'code_verifier',
+      'authorization',
+      'cookie',
+      'code',
+    ])('treats %s as sensitive', (key) => expect(isSensitiveKey(key)).toBe(true));
     it.each(['tenantId', 'keyVersion', 'statusCode', 'errorId', 'dekVersion'])('keeps %s visible', (key) =>
       expect(isSensitiveKey(key)).toBe(false),
     );
@@ -63,7 +71,7 @@ describe('log redaction', () => {
       logger.flush();
       await new Promise((resolve) => setImmediate(resolve));
       expect(lines).toHaveLength(1);
-      const record = JSON.parse(lines[0]!);
+      const record = JSON.parse(lines[0]);
       expect(record.msg).toBe('hello');
       expect(record.body).toEqual({ token: REDACTED, name: 'visible' });
       expect(lines[0]).not.toContain(CANARY);

@@ -24,7 +24,10 @@ export class TenantsController {
   @ApiOkResponse({
     schema: {
       type: 'object',
-      properties: { data: { type: 'array', items: tenantDtoJsonSchema }, nextCursor: { type: 'string', nullable: true } },
+      properties: {
+        data: { type: 'array', items: tenantDtoJsonSchema },
+        nextCursor: { type: 'string', nullable: true },
+      },
     },
   })
   list(
