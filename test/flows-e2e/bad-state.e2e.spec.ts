@@ -3,6 +3,7 @@ import { FlowStatesService } from '../../apps/vault/src/oauth/flow-states.servic
 import { UserAuthorizationService } from '../../apps/vault/src/oauth/user-authorization.service';
 import { ConnectService } from '../../apps/vault/src/connect/connect.service';
 import { createPkcePair } from '@authpipe/microsoft';
+import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
 import { FlowBrowser, popupData } from './flow-browser';
 import { SEED, countRows, createProject, createSession, createVaultApp, registerApp, startFlowsWorld, type FlowsWorld, type ProjectContext } from './flows-world';
 
@@ -97,7 +98,6 @@ describe('flows under bad state, code and session input', () => {
       const login = await browser.start(await userSession('org_pkce'));
       const state = await world.vault.db.prisma.oAuthState.findFirstOrThrow({ where: { usedAt: null, kind: 'authorize' }, orderBy: { id: 'desc' } });
       // Swap the stored verifier (through the real envelope) for another valid one.
-      const { SecretsService } = await import('../../apps/vault/src/secrets/secrets.service');
       await world.vault.app.get(SecretsService).put({ projectId: project.projectId, tenantId: 'org_pkce' }, { recordType: 'oauth_state', recordId: state.id, field: 'codeVerifier' }, createPkcePair().codeVerifier);
       const page = await browser.callback('/oauth/callback', await browser.signIn(login, SEED.contoso.adele.upn));
       await expectFailure(page, 'microsoft_error');

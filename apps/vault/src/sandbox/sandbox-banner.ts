@@ -1,0 +1,20 @@
+import type { RunningSandbox } from './sandbox';
+
+/**
+ * What `npm start` prints about the sandbox, on stdout rather than the JSON log (log lines never
+ * carry secrets). The demo secret key is shown only when it was just created; afterwards the
+ * banner points at sandbox.json, which holds it (mode 0600).
+ */
+export function sandboxBanner(sandbox: RunningSandbox, sandboxFile: string): string {
+  const { file } = sandbox;
+  return [
+    '',
+    'Authpipe sandbox (Microsoft emulator, demo directory; not for production)',
+    `  API docs:        ${file.baseUrl}/docs`,
+    `  Dashboard:       ${file.baseUrl}/dashboard`,
+    `  Emulator:        ${file.emulatorUrl}`,
+    `  Demo project:    ${file.projectId}`,
+    sandbox.created ? `  Secret key:      ${file.secretKey}   (shown once; also in ${sandboxFile})` : `  Secret key:      in ${sandboxFile}`,
+    '',
+  ].join('\n');
+}

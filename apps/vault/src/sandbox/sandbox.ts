@@ -1,0 +1,136 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { INestApplicationContext } from '@nestjs/common';
+import { z } from 'zod';
+import { SEED } from '../../../microsoft-emulator/src/directory/seed';
+import { startEmulator, type RunningEmulator } from '../../../microsoft-emulator/src/emulator';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { ApiError } from '../common/api-error';
+import type { VaultConfig } from '../config/config.schema';
+import { AppsService } from '../apps/apps.service';
+import { MicrosoftGateway } from '../oauth/microsoft-gateway';
+import { ProjectsService } from '../projects/projects.service';
+
+/** `<dataDir>/sandbox.json`: how to reach the demo project. Holds its secret key: mode 0600. */
+export const sandboxFileSchema = z.object({
+  projectId: z.string().min(1),
+  secretKey: z.string().min(1),
+  baseUrl: z.url(),
+  emulatorUrl: z.url(),
+});
+export type SandboxFile = z.infer<typeof sandboxFileSchema>;
+
+export interface SandboxOptions {
+  /** HTTPS port of the emulator (msal-node, Graph); 0 = any free port. Default: the vault's port + 1. */
+  emulatorPort?: number;
+  /** Plain HTTP port of the emulator (browsers, which do not trust its CA); default: the vault's port + 2. */
+  emulatorHttpPort?: number;
+}
+
+export interface RunningSandbox {
+  file: SandboxFile;
+  /** True when this start created the project (its secret key is new and may be shown once). */
+  created: boolean;
+  emulator: RunningEmulator;
+  close(): Promise<void>;
+}
+
+const PROVIDER = 'microsoft-onedrive';
+
+/**
+ * The zero-setup sandbox: the Microsoft emulator in-process, a demo project with an API key and
+ * an app pointing at the emulator (custom cloud endpoints, its CA trusted by the vault's
+ * Microsoft gateway, its login pages served to browsers over plain HTTP). Idempotent: a restart
+ * reuses the project recorded in sandbox.json and only re-points the app at the emulator.
+ */
+export async function startSandbox(app: INestApplicationContext, config: VaultConfig, options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const emulator = await startEmulator({
+    dataDir: path.join(config.dataDir, 'emulator'),
+    port: options.emulatorPort ?? (config.port === 0 ? 0 : config.port + 1),
+    httpPort: options.emulatorHttpPort ?? (config.port === 0 ? 0 : config.port + 2),
+    controlApi: true,
+    seed: true,
+  });
+  try {
+    registerVaultRedirects(emulator, config.publicUrl);
+    app.get(MicrosoftGateway).configure({
+      caCertificates: [emulator.caCertPem],
+      browserOrigins: emulator.httpBaseUrl ? { [emulator.baseUrl]: emulator.httpBaseUrl } : {},
+    });
+    const { file, created } = await ensureProject(app, config, emulator);
+    await ensureDemoApp(app, file.projectId, config, emulator);
+    return { file, created, emulator, close: () => emulator.close() };
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
+}
+
+/** The emulator's demo registration must accept this vault's callbacks, wherever it listens. */
+function registerVaultRedirects(emulator: RunningEmulator, publicUrl: string): void {
+  const registration = emulator.store.findApp(SEED.demoApp.clientId);
+  if (!registration) throw new Error('The emulator has no demo app to point the sandbox at');
+  for (const uri of [`${publicUrl}/oauth/callback`, `${publicUrl}/oauth/admin-consent/callback`]) {
+    if (!registration.redirectUris.includes(uri)) registration.redirectUris.push(uri);
+  }
+}
+
+async function readSandboxFile(file: string): Promise<SandboxFile | null> {
+  let raw: string;
+  try {
+    raw = await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const parsed = sandboxFileSchema.safeParse(JSON.parse(raw));
+  return parsed.success ? parsed.data : null;
+}
+
+async function ensureProject(app: INestApplicationContext, config: VaultConfig, emulator: RunningEmulator): Promise<{ file: SandboxFile; created: boolean }> {
+  const location = path.join(config.dataDir, 'sandbox.json');
+  const existing = await readSandboxFile(location);
+  const projects = app.get(ProjectsService);
+  let projectId: string | null = null;
+  if (existing) {
+    try {
+      projectId = (await projects.get(existing.projectId)).id;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+    }
+  }
+  const created = projectId === null || existing === null;
+  const file: SandboxFile = created
+    ? await (async () => {
+        const project = await projects.create({ name: 'Sandbox demo' });
+        const key = await app.get(ApiKeysService).create(project.id, { name: 'sandbox' });
+        return { projectId: project.id, secretKey: key.secretKey, baseUrl: config.publicUrl, emulatorUrl: emulator.httpBaseUrl ?? emulator.baseUrl };
+      })()
+    : { ...existing!, baseUrl: config.publicUrl, emulatorUrl: emulator.httpBaseUrl ?? emulator.baseUrl };
+  // Written whole then renamed, so a crash never leaves half a file holding the key.
+  const temporary = `${location}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  await rename(temporary, location);
+  return { file, created };
+}
+
+async function ensureDemoApp(app: INestApplicationContext, projectId: string, config: VaultConfig, emulator: RunningEmulator): Promise<void> {
+  const apps = app.get(AppsService);
+  const endpoints = { loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl };
+  const current = (await apps.list(projectId, { provider: PROVIDER, limit: 10 })).data.find((a) => a.clientId === SEED.demoApp.clientId);
+  if (current) {
+    // The emulator may listen elsewhere than last time (ports given as 0): re-point the app.
+    await apps.update(projectId, current.id, { cloud: 'custom', endpoints });
+    return;
+  }
+  await apps.create(projectId, {
+    provider: PROVIDER,
+    name: 'Sandbox demo app (emulator)',
+    clientId: SEED.demoApp.clientId,
+    credential: { type: 'secret', secret: SEED.demoApp.secretValue },
+    cloud: 'custom',
+    endpoints,
+    userAuthority: 'common',
+    homeTenantId: SEED.contoso.tenantId,
+    allowedOrigins: [new URL(config.publicUrl).origin],
+  });
+}
