@@ -58,8 +58,13 @@ describe('flows foundation API (e2e)', () => {
     it('lists microsoft-onedrive with described scopes and clouds', async () => {
       const res = await api().get('/v1/providers').set(bearer(p1.key)).expect(200);
       const [provider] = res.body.data;
-      expect(provider).toMatchObject({ id: 'microsoft-onedrive', clouds: ['global', 'usgov-l4', 'usgov-l5', 'china', 'custom'] });
-      expect(provider.userScopes.find((s: { name: string }) => s.name === 'offline_access')).toMatchObject({ required: true });
+      expect(provider).toMatchObject({
+        id: 'microsoft-onedrive',
+        clouds: ['global', 'usgov-l4', 'usgov-l5', 'china', 'custom'],
+      });
+      expect(provider.userScopes.find((s: { name: string }) => s.name === 'offline_access')).toMatchObject({
+        required: true,
+      });
     });
 
     it('answers 401 without an API key', async () => {
@@ -73,20 +78,37 @@ describe('flows foundation API (e2e)', () => {
       const id = await createApp(p1);
       const got = await api().get(`/v1/apps/${id}`).set(bearer(p1.key)).expect(200);
       const listed = await api().get('/v1/apps?provider=microsoft-onedrive').set(bearer(p1.key)).expect(200);
-      const patched = await api().patch(`/v1/apps/${id}`).set(bearer(p1.key)).send({ name: 'Renamed', allowedOrigins: ['https://b.example.com'] }).expect(200);
-      expect(patched.body).toMatchObject({ name: 'Renamed', allowedOrigins: ['https://b.example.com'], status: 'unchecked' });
+      const patched = await api()
+        .patch(`/v1/apps/${id}`)
+        .set(bearer(p1.key))
+        .send({ name: 'Renamed', allowedOrigins: ['https://b.example.com'] })
+        .expect(200);
+      expect(patched.body).toMatchObject({
+        name: 'Renamed',
+        allowedOrigins: ['https://b.example.com'],
+        status: 'unchecked',
+      });
       expect(listed.body.data.map((a: { id: string }) => a.id)).toContain(id);
-      for (const body of [got.body, listed.body, patched.body]) expect(JSON.stringify(body)).not.toContain(SEED.demoApp.secretValue);
+      for (const body of [got.body, listed.body, patched.body])
+        expect(JSON.stringify(body)).not.toContain(SEED.demoApp.secretValue);
     });
 
     it('refuses an unknown scope with invalid_scope and the known list', async () => {
-      const res = await api().post('/v1/apps').set(bearer(p1.key)).send(appBody({ userScopes: ['offline_access', 'User.Read', 'Mail.Read'] })).expect(400);
+      const res = await api()
+        .post('/v1/apps')
+        .set(bearer(p1.key))
+        .send(appBody({ userScopes: ['offline_access', 'User.Read', 'Mail.Read'] }))
+        .expect(400);
       expect(res.body.error).toMatchObject({ code: 'invalid_scope', details: { unknown: ['Mail.Read'] } });
       expect(res.body.error.details.known).toContain('Files.ReadWrite.All');
     });
 
     it('refuses user scopes without offline_access with scopes_missing_offline_access', async () => {
-      const res = await api().post('/v1/apps').set(bearer(p1.key)).send(appBody({ userScopes: ['User.Read'] })).expect(400);
+      const res = await api()
+        .post('/v1/apps')
+        .set(bearer(p1.key))
+        .send(appBody({ userScopes: ['User.Read'] }))
+        .expect(400);
       expect(res.body.error.code).toBe('scopes_missing_offline_access');
     });
 
@@ -94,10 +116,19 @@ describe('flows foundation API (e2e)', () => {
       const res = await api()
         .post('/v1/apps')
         .set(bearer(p1.key))
-        .send(appBody({ clientId: 'not-a-guid', credential: { type: 'secret', secret: WRONG_SECRET }, redirectUris: ['http://example.com/cb'] }))
+        .send(
+          appBody({
+            clientId: 'not-a-guid',
+            credential: { type: 'secret', secret: WRONG_SECRET },
+            redirectUris: ['http://example.com/cb'],
+          }),
+        )
         .expect(400);
       expect(res.body.error.code).toBe('invalid_request');
-      expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['clientId', 'redirectUris.0']);
+      expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+        'clientId',
+        'redirectUris.0',
+      ]);
       expect(JSON.stringify(res.body)).not.toContain(WRONG_SECRET);
     });
 
@@ -106,7 +137,15 @@ describe('flows foundation API (e2e)', () => {
       const res = await api()
         .post('/v1/apps')
         .set(bearer(p1.key))
-        .send(appBody({ credential: { type: 'certificate', certificatePem: emulator.demoAppCertificate.certificatePem, privateKeyPem: other } }))
+        .send(
+          appBody({
+            credential: {
+              type: 'certificate',
+              certificatePem: emulator.demoAppCertificate.certificatePem,
+              privateKeyPem: other,
+            },
+          }),
+        )
         .expect(400);
       expect(res.body.error).toMatchObject({ code: 'invalid_certificate', details: { reason: 'key_mismatch' } });
     });
@@ -117,7 +156,11 @@ describe('flows foundation API (e2e)', () => {
       const ok = await api().post(`/v1/apps/${good}/check`).set(bearer(p1.key)).expect(200);
       expect(ok.body).toMatchObject({ ok: true, status: 'active', directory: SEED.contoso.tenantId });
       const failed = await api().post(`/v1/apps/${bad}/check`).set(bearer(p1.key)).expect(200);
-      expect(failed.body).toMatchObject({ ok: false, status: 'misconfigured', error: { aadsts: 7000215, action: 'fix_app_credentials' } });
+      expect(failed.body).toMatchObject({
+        ok: false,
+        status: 'misconfigured',
+        error: { aadsts: 7000215, action: 'fix_app_credentials' },
+      });
       const stored = await api().get(`/v1/apps/${bad}`).set(bearer(p1.key)).expect(200);
       expect(stored.body).toMatchObject({ status: 'misconfigured', statusDetail: { aadsts: 7000215 } });
       expect(vault.logs.text()).not.toContain(WRONG_SECRET);
@@ -135,8 +178,8 @@ describe('flows foundation API (e2e)', () => {
       const foreign = await Promise.all(routes(id));
       const missing = await Promise.all(routes('app_does_not_exist'));
       expect(foreign.map((r) => [r.status, r.body])).toEqual(missing.map((r) => [r.status, r.body]));
-      expect(foreign[0]!.status).toBe(404);
-      expect(foreign[0]!.body.error.code).toBe('app_not_found');
+      expect(foreign[0].status).toBe(404);
+      expect(foreign[0].body.error.code).toBe('app_not_found');
       await api().get(`/v1/apps/${id}`).set(bearer(p1.key)).expect(200);
     });
 
@@ -158,7 +201,13 @@ describe('flows foundation API (e2e)', () => {
       const res = await api()
         .post('/v1/connect-sessions')
         .set(bearer(project.key))
-        .send({ tenantId: 'org_first', userId: 'user_1', credentialFor: 'user', provider: 'microsoft-onedrive', returnTo: 'https://app.example.com/x' })
+        .send({
+          tenantId: 'org_first',
+          userId: 'user_1',
+          credentialFor: 'user',
+          provider: 'microsoft-onedrive',
+          returnTo: 'https://app.example.com/x',
+        })
         .expect(201);
       expect(res.body.token).toMatch(/^ap_cs_/);
       expect(res.body.url).toBe(`https://vault.example.test/connect/microsoft-onedrive?session=${res.body.token}`);
@@ -169,7 +218,11 @@ describe('flows foundation API (e2e)', () => {
       const project = await createProjectWithKey(vault.app, 'sessions-bad');
       await createApp(project);
       const base = { tenantId: 'org_x', credentialFor: 'user', provider: 'microsoft-onedrive' };
-      const notAllowed = await api().post('/v1/connect-sessions').set(bearer(project.key)).send({ ...base, userId: 'u', returnTo: 'https://evil.test/' }).expect(400);
+      const notAllowed = await api()
+        .post('/v1/connect-sessions')
+        .set(bearer(project.key))
+        .send({ ...base, userId: 'u', returnTo: 'https://evil.test/' })
+        .expect(400);
       expect(notAllowed.body.error.code).toBe('return_to_not_allowed');
       const noUser = await api().post('/v1/connect-sessions').set(bearer(project.key)).send(base).expect(400);
       expect(noUser.body.error).toMatchObject({ code: 'invalid_request', details: [{ path: 'userId' }] });
@@ -178,8 +231,14 @@ describe('flows foundation API (e2e)', () => {
     it("refuses another project's app like a missing one", async () => {
       const id = await createApp(p1);
       const body = { tenantId: 'org_x', credentialFor: 'installation', provider: 'microsoft-onedrive' };
-      const foreign = await api().post('/v1/connect-sessions').set(bearer(p2.key)).send({ ...body, appId: id });
-      const missing = await api().post('/v1/connect-sessions').set(bearer(p2.key)).send({ ...body, appId: 'app_nope' });
+      const foreign = await api()
+        .post('/v1/connect-sessions')
+        .set(bearer(p2.key))
+        .send({ ...body, appId: id });
+      const missing = await api()
+        .post('/v1/connect-sessions')
+        .set(bearer(p2.key))
+        .send({ ...body, appId: 'app_nope' });
       expect([foreign.status, foreign.body]).toEqual([missing.status, missing.body]);
       expect(foreign.body.error.code).toBe('app_not_found');
     });
@@ -200,13 +259,22 @@ describe('flows foundation API (e2e)', () => {
 
     it('lists installations filtered by tenant with cursor pages, never a token', async () => {
       const first = await api().get('/v1/installations?limit=1').set(bearer(p1.key)).expect(200);
-      const second = await api().get(`/v1/installations?limit=1&cursor=${first.body.nextCursor}`).set(bearer(p1.key)).expect(200);
+      const second = await api()
+        .get(`/v1/installations?limit=1&cursor=${first.body.nextCursor}`)
+        .set(bearer(p1.key))
+        .expect(200);
       expect(first.body.data[0].id).not.toBe(second.body.data[0].id);
       const filtered = await api().get('/v1/installations?tenantId=org_listed_2').set(bearer(p1.key)).expect(200);
       expect(filtered.body.data.map((i: { tenantId: string }) => i.tenantId)).toEqual(['org_listed_2']);
       const one = await api().get(`/v1/installations/${installationId}`).set(bearer(p1.key)).expect(200);
-      expect(one.body).toMatchObject({ id: installationId, tenantId: 'org_listed', directoryId: SEED.contoso.tenantId, status: 'active' });
-      for (const body of [first.body, second.body, filtered.body, one.body]) expect(JSON.stringify(body)).not.toContain('canary');
+      expect(one.body).toMatchObject({
+        id: installationId,
+        tenantId: 'org_listed',
+        directoryId: SEED.contoso.tenantId,
+        status: 'active',
+      });
+      for (const body of [first.body, second.body, filtered.body, one.body])
+        expect(JSON.stringify(body)).not.toContain('canary');
     });
 
     it('lists connections filtered by tenant and status, never a token', async () => {
@@ -225,20 +293,23 @@ describe('flows foundation API (e2e)', () => {
       expect(res.body.error.code).toBe('invalid_request');
     });
 
-    it.each(['installations', 'connections'])("answers another project's %s exactly like missing ones", async (kind) => {
-      const id = kind === 'installations' ? installationId : connectionId;
-      const routes = (target: string) => [
-        api().get(`/v1/${kind}/${target}`).set(bearer(p2.key)),
-        api().delete(`/v1/${kind}/${target}`).set(bearer(p2.key)),
-      ];
-      const foreign = await Promise.all(routes(id));
-      const missing = await Promise.all(routes(`${kind.slice(0, 3)}_missing`));
-      expect(foreign.map((r) => [r.status, r.body])).toEqual(missing.map((r) => [r.status, r.body]));
-      expect(foreign[0]!.status).toBe(404);
-      const listed = await api().get(`/v1/${kind}`).set(bearer(p2.key)).expect(200);
-      expect(listed.body.data).toEqual([]);
-      await api().get(`/v1/${kind}/${id}`).set(bearer(p1.key)).expect(200);
-    });
+    it.each(['installations', 'connections'])(
+      "answers another project's %s exactly like missing ones",
+      async (kind) => {
+        const id = kind === 'installations' ? installationId : connectionId;
+        const routes = (target: string) => [
+          api().get(`/v1/${kind}/${target}`).set(bearer(p2.key)),
+          api().delete(`/v1/${kind}/${target}`).set(bearer(p2.key)),
+        ];
+        const foreign = await Promise.all(routes(id));
+        const missing = await Promise.all(routes(`${kind.slice(0, 3)}_missing`));
+        expect(foreign.map((r) => [r.status, r.body])).toEqual(missing.map((r) => [r.status, r.body]));
+        expect(foreign[0].status).toBe(404);
+        const listed = await api().get(`/v1/${kind}`).set(bearer(p2.key)).expect(200);
+        expect(listed.body.data).toEqual([]);
+        await api().get(`/v1/${kind}/${id}`).set(bearer(p1.key)).expect(200);
+      },
+    );
 
     it('deletes a connection and then answers 404 for it', async () => {
       const id = await seedConnection(p1.projectId, appId, 'org_listed', 'user_gone');
@@ -252,7 +323,10 @@ describe('flows foundation API (e2e)', () => {
     it("pages through the project's events, filtered by type", async () => {
       const created = await api().get('/v1/events?type=installation.created&limit=1').set(bearer(p1.key)).expect(200);
       expect(created.body.data[0]).toMatchObject({ type: 'installation.created' });
-      const next = await api().get(`/v1/events?type=installation.created&limit=1&cursor=${created.body.nextCursor}`).set(bearer(p1.key)).expect(200);
+      const next = await api()
+        .get(`/v1/events?type=installation.created&limit=1&cursor=${created.body.nextCursor}`)
+        .set(bearer(p1.key))
+        .expect(200);
       expect(next.body.data[0].id > created.body.data[0].id).toBe(true);
       const other = await api().get('/v1/events?type=installation.created').set(bearer(p2.key)).expect(200);
       expect(other.body.data).toEqual([]);
@@ -320,5 +394,7 @@ describe('flows foundation API (e2e)', () => {
 
 /** A fresh RSA private key (PEM) that matches no registered certificate. */
 function unrelatedRsaKeyPem(): string {
-  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
 }

@@ -17,7 +17,14 @@ import { ProvidersModule } from '../../apps/vault/src/providers/providers.module
 import { LocalKeyProvider, MasterKeyring } from '@authpipe/crypto';
 
 /** Every Nest module of the flows foundation (what AppModule must import). */
-export const FLOW_MODULES = [ProvidersModule, EventsModule, AppsModule, ConnectSessionsModule, InstallationsModule, ConnectionsModule];
+export const FLOW_MODULES = [
+  ProvidersModule,
+  EventsModule,
+  AppsModule,
+  ConnectSessionsModule,
+  InstallationsModule,
+  ConnectionsModule,
+];
 
 /** A clock tests move by hand. */
 export class TestClock {
@@ -65,7 +72,8 @@ export async function createFlowsHarness(
   })
     .overrideProvider(CLOCK)
     .useValue(clock.read);
-  if (options.microsoftAuth) builder = builder.overrideProvider(MICROSOFT_AUTH).useValue({ auth: options.microsoftAuth });
+  if (options.microsoftAuth)
+    builder = builder.overrideProvider(MICROSOFT_AUTH).useValue({ auth: options.microsoftAuth });
   const module = await builder.compile();
   await module.init();
   return { module, clock, close: () => module.close() };

@@ -1,4 +1,9 @@
-import { CertificateCredentialError, parseCertificateCredential, type CloudConfig, type MicrosoftApp } from '@authpipe/microsoft';
+import {
+  CertificateCredentialError,
+  parseCertificateCredential,
+  type CloudConfig,
+  type MicrosoftApp,
+} from '@authpipe/microsoft';
 import { z } from 'zod';
 import { FlowError } from '../providers/flow-errors';
 import type { AppCredentialInput } from './app.dto';
@@ -22,7 +27,11 @@ export type StoredCredential = z.infer<typeof storedCredentialSchema>;
 /** The credential split into its encrypted part and the columns shown about it. */
 export interface PreparedCredential {
   stored: StoredCredential;
-  columns: { credentialType: 'secret' | 'certificate'; credentialExpiresAt: Date | null; certThumbprint: string | null };
+  columns: {
+    credentialType: 'secret' | 'certificate';
+    credentialExpiresAt: Date | null;
+    certThumbprint: string | null;
+  };
 }
 
 /**
@@ -36,7 +45,11 @@ export function prepareCredential(input: AppCredentialInput, now: Date): Prepare
   if (input.type === 'secret') {
     return {
       stored: { type: 'secret', clientSecret: input.secret },
-      columns: { credentialType: 'secret', credentialExpiresAt: input.expiresAt ? new Date(input.expiresAt) : null, certThumbprint: null },
+      columns: {
+        credentialType: 'secret',
+        credentialExpiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+        certThumbprint: null,
+      },
     };
   }
   const pem = input.certificatePem !== undefined && input.privateKeyPem !== undefined;
@@ -51,13 +64,26 @@ export function prepareCredential(input: AppCredentialInput, now: Date): Prepare
   try {
     const parsed = parseCertificateCredential(
       pem
-        ? { certificatePem: input.certificatePem!, privateKeyPem: input.privateKeyPem!, privateKeyPassphrase: input.privateKeyPassphrase }
+        ? {
+            certificatePem: input.certificatePem!,
+            privateKeyPem: input.privateKeyPem!,
+            privateKeyPassphrase: input.privateKeyPassphrase,
+          }
         : { pfxBase64: input.pfxBase64!, password: input.password! },
       now,
     );
     return {
-      stored: { type: 'certificate', privateKeyPem: parsed.privateKeyPem, thumbprintSha256: parsed.thumbprintSha256, x5c: parsed.x5c },
-      columns: { credentialType: 'certificate', credentialExpiresAt: parsed.notAfter, certThumbprint: parsed.thumbprintSha256 },
+      stored: {
+        type: 'certificate',
+        privateKeyPem: parsed.privateKeyPem,
+        thumbprintSha256: parsed.thumbprintSha256,
+        x5c: parsed.x5c,
+      },
+      columns: {
+        credentialType: 'certificate',
+        credentialExpiresAt: parsed.notAfter,
+        certThumbprint: parsed.thumbprintSha256,
+      },
     };
   } catch (error) {
     if (error instanceof CertificateCredentialError) {
@@ -68,10 +94,17 @@ export function prepareCredential(input: AppCredentialInput, now: Date): Prepare
 }
 
 /** The cloud configuration of an app row, as libs/microsoft takes it. */
-export function cloudOf(app: Pick<ProviderAppRecord, 'cloud' | 'loginUrl' | 'graphUrl' | 'graphResource'>): CloudConfig {
+export function cloudOf(
+  app: Pick<ProviderAppRecord, 'cloud' | 'loginUrl' | 'graphUrl' | 'graphResource'>,
+): CloudConfig {
   if (app.cloud === 'custom') {
     if (!app.loginUrl || !app.graphUrl) throw new Error('A custom-cloud app row lacks its endpoints');
-    return { name: 'custom', loginUrl: app.loginUrl, graphUrl: app.graphUrl, graphResource: app.graphResource ?? undefined };
+    return {
+      name: 'custom',
+      loginUrl: app.loginUrl,
+      graphUrl: app.graphUrl,
+      graphResource: app.graphResource ?? undefined,
+    };
   }
   return { name: app.cloud as Exclude<CloudConfig['name'], 'custom'> };
 }

@@ -119,7 +119,11 @@ export function toAppDto(app: ProviderAppRecord): AppDto {
     provider: app.provider,
     name: app.name,
     clientId: app.clientId,
-    credential: { type: app.credentialType, expiresAt: iso(app.credentialExpiresAt), thumbprintSha256: app.certThumbprint },
+    credential: {
+      type: app.credentialType,
+      expiresAt: iso(app.credentialExpiresAt),
+      thumbprintSha256: app.certThumbprint,
+    },
     cloud: app.cloud,
     endpoints:
       app.cloud === 'custom' && app.loginUrl && app.graphUrl
@@ -133,7 +137,9 @@ export function toAppDto(app: ProviderAppRecord): AppDto {
     allowedOrigins: [...app.allowedOrigins],
     status: app.status,
     statusDetail:
-      app.statusError !== null ? { aadsts: app.statusAadsts, error: app.statusError, remediation: app.statusRemediation } : null,
+      app.statusError !== null
+        ? { aadsts: app.statusAadsts, error: app.statusError, remediation: app.statusRemediation }
+        : null,
     lastCheckedAt: iso(app.lastCheckedAt),
     createdAt: app.createdAt.toISOString(),
     updatedAt: app.updatedAt.toISOString(),

@@ -16,7 +16,9 @@ export class AppsController {
   constructor(private readonly apps: AppsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Add a provider app (client id, secret or certificate, cloud, scopes, redirect URIs, origins)' })
+  @ApiOperation({
+    summary: 'Add a provider app (client id, secret or certificate, cloud, scopes, redirect URIs, origins)',
+  })
   create(@CurrentProject() caller: AuthenticatedProject, @Body() body: unknown): Promise<AppDto> {
     // The service validates the body: it owns the rules (scope catalogue, certificates).
     return this.apps.create(caller.projectId, body);
@@ -33,7 +35,10 @@ export class AppsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One app' })
-  get(@CurrentProject() caller: AuthenticatedProject, @Param('id', new ZodValidationPipe(appIdSchema)) id: string): Promise<AppDto> {
+  get(
+    @CurrentProject() caller: AuthenticatedProject,
+    @Param('id', new ZodValidationPipe(appIdSchema)) id: string,
+  ): Promise<AppDto> {
     return this.apps.get(caller.projectId, id);
   }
 
@@ -50,13 +55,18 @@ export class AppsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an app that no installation or connection uses' })
-  async delete(@CurrentProject() caller: AuthenticatedProject, @Param('id', new ZodValidationPipe(appIdSchema)) id: string): Promise<void> {
+  async delete(
+    @CurrentProject() caller: AuthenticatedProject,
+    @Param('id', new ZodValidationPipe(appIdSchema)) id: string,
+  ): Promise<void> {
     await this.apps.delete(caller.projectId, id);
   }
 
   @Post(':id/check')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Does the secret or certificate get an app-only token right now? Stores the result as the status' })
+  @ApiOperation({
+    summary: 'Does the secret or certificate get an app-only token right now? Stores the result as the status',
+  })
   check(
     @CurrentProject() caller: AuthenticatedProject,
     @Param('id', new ZodValidationPipe(appIdSchema)) id: string,

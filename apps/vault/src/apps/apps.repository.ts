@@ -36,7 +36,15 @@ export type AppStatus = 'unchecked' | 'active' | 'misconfigured';
 /** The writable columns of an app. */
 export type ProviderAppData = Omit<
   ProviderAppRecord,
-  'id' | 'projectId' | 'createdAt' | 'updatedAt' | 'status' | 'statusAadsts' | 'statusError' | 'statusRemediation' | 'lastCheckedAt'
+  | 'id'
+  | 'projectId'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'status'
+  | 'statusAadsts'
+  | 'statusError'
+  | 'statusRemediation'
+  | 'lastCheckedAt'
 >;
 
 /** What a check recorded. */
@@ -48,8 +56,14 @@ export interface AppCheckResult {
   checkedAt: Date;
 }
 
-function toRecord<T extends { credentialType: string; status: string }>(row: T): T & Pick<ProviderAppRecord, 'credentialType' | 'status'> {
-  return { ...row, credentialType: row.credentialType as ProviderAppRecord['credentialType'], status: row.status as AppStatus };
+function toRecord<T extends { credentialType: string; status: string }>(
+  row: T,
+): T & Pick<ProviderAppRecord, 'credentialType' | 'status'> {
+  return {
+    ...row,
+    credentialType: row.credentialType as ProviderAppRecord['credentialType'],
+    status: row.status as AppStatus,
+  };
 }
 
 /** `provider_apps`. Every method takes the project first; another project's app is simply absent. */
@@ -67,7 +81,11 @@ export class AppsRepository {
   }
 
   /** A page of the project's apps in id (= creation) order, strictly after `after`. */
-  async list(projectId: string, filter: { provider?: string }, page: { limit: number; after?: string }): Promise<ProviderAppRecord[]> {
+  async list(
+    projectId: string,
+    filter: { provider?: string },
+    page: { limit: number; after?: string },
+  ): Promise<ProviderAppRecord[]> {
     const rows = await this.prisma.providerApp.findMany({
       where: {
         projectId,
@@ -93,7 +111,10 @@ export class AppsRepository {
     const reset = options.resetStatus
       ? { status: 'unchecked', statusAadsts: null, statusError: null, statusRemediation: null, lastCheckedAt: null }
       : {};
-    const { count } = await this.prisma.providerApp.updateMany({ where: { projectId, id }, data: { ...data, ...reset } });
+    const { count } = await this.prisma.providerApp.updateMany({
+      where: { projectId, id },
+      data: { ...data, ...reset },
+    });
     return count === 1 ? this.find(projectId, id) : null;
   }
 

@@ -2,7 +2,12 @@ import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../../microsoft-emulator/src/emulator';
 import { SEED } from '../../../microsoft-emulator/src/directory/seed';
-import { createFlowsHarness, emulatorMicrosoftAuth, insertProject, type FlowsHarness } from '../../../../test/flows/flows-harness';
+import {
+  createFlowsHarness,
+  emulatorMicrosoftAuth,
+  insertProject,
+  type FlowsHarness,
+} from '../../../../test/flows/flows-harness';
 import { dumpDatabase } from '../../../../test/keys/db-dump';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { FlowError } from '../providers/flow-errors';
@@ -17,14 +22,20 @@ async function rejection(promise: Promise<unknown>): Promise<FlowError> {
     () => null,
     (e: unknown) => e,
   );
-  if (!(error instanceof FlowError) && !(error instanceof Error && 'toBody' in error)) throw new Error(`expected an API error, got ${String(error)}`);
+  if (!(error instanceof FlowError) && !(error instanceof Error && 'toBody' in error))
+    throw new Error(`expected an API error, got ${String(error)}`);
   return error as FlowError;
 }
 
 function pfxOf(certificatePem: string, privateKeyPem: string, password: string): string {
-  const p12 = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(privateKeyPem), [forge.pki.certificateFromPem(certificatePem)], password, {
-    algorithm: '3des',
-  });
+  const p12 = forge.pkcs12.toPkcs12Asn1(
+    forge.pki.privateKeyFromPem(privateKeyPem),
+    [forge.pki.certificateFromPem(certificatePem)],
+    password,
+    {
+      algorithm: '3des',
+    },
+  );
   return forge.util.encode64(forge.asn1.toDer(p12).getBytes());
 }
 
@@ -71,11 +82,16 @@ describe(AppsService.name, () => {
         status: 'unchecked',
         credential: { type: 'secret', expiresAt: '2027-11-22T00:00:00.000Z', thumbprintSha256: null },
         userScopes: ['offline_access', 'openid', 'profile', 'User.Read', 'Files.ReadWrite.All'],
-        redirectUris: ['https://vault.example.test/oauth/callback', 'https://vault.example.test/oauth/admin-consent/callback'],
+        redirectUris: [
+          'https://vault.example.test/oauth/callback',
+          'https://vault.example.test/oauth/admin-consent/callback',
+        ],
       });
       const dump = JSON.stringify(await dumpDatabase(db));
       expect(dump).not.toContain(SEED.demoApp.secretValue);
-      const stored = await db.query<{ record_id: string }>(`SELECT record_id FROM secrets WHERE record_type = 'provider_app' AND tenant_id IS NULL`);
+      const stored = await db.query<{ record_id: string }>(
+        `SELECT record_id FROM secrets WHERE record_type = 'provider_app' AND tenant_id IS NULL`,
+      );
       expect(stored.map((r) => r.record_id)).toContain(app.id);
     });
 
@@ -88,7 +104,10 @@ describe(AppsService.name, () => {
 
     it('computes the thumbprint and expiry of a PEM certificate and never returns the key', async () => {
       const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
-      const app = await apps.create(P1, secretApp({ credential: { type: 'certificate', certificatePem, privateKeyPem } }));
+      const app = await apps.create(
+        P1,
+        secretApp({ credential: { type: 'certificate', certificatePem, privateKeyPem } }),
+      );
       expect(app.credential.type).toBe('certificate');
       expect(app.credential.thumbprintSha256).toMatch(/^[0-9a-f]{64}$/);
       expect(Date.parse(app.credential.expiresAt!)).toBeGreaterThan(Date.now());
@@ -97,10 +116,19 @@ describe(AppsService.name, () => {
 
     it('unpacks a base64 PFX with its password to the same thumbprint as the PEM', async () => {
       const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
-      const pem = await apps.create(P1, secretApp({ credential: { type: 'certificate', certificatePem, privateKeyPem } }));
+      const pem = await apps.create(
+        P1,
+        secretApp({ credential: { type: 'certificate', certificatePem, privateKeyPem } }),
+      );
       const pfx = await apps.create(
         P1,
-        secretApp({ credential: { type: 'certificate', pfxBase64: pfxOf(certificatePem, privateKeyPem, 'pfx-pass'), password: 'pfx-pass' } }),
+        secretApp({
+          credential: {
+            type: 'certificate',
+            pfxBase64: pfxOf(certificatePem, privateKeyPem, 'pfx-pass'),
+            password: 'pfx-pass',
+          },
+        }),
       );
       expect(pfx.credential.thumbprintSha256).toBe(pem.credential.thumbprintSha256);
     });
@@ -109,7 +137,16 @@ describe(AppsService.name, () => {
       const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
       const before = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM provider_apps`);
       const error = await rejection(
-        apps.create(P1, secretApp({ credential: { type: 'certificate', pfxBase64: pfxOf(certificatePem, privateKeyPem, 'right'), password: 'canary-pfx-password' } })),
+        apps.create(
+          P1,
+          secretApp({
+            credential: {
+              type: 'certificate',
+              pfxBase64: pfxOf(certificatePem, privateKeyPem, 'right'),
+              password: 'canary-pfx-password',
+            },
+          }),
+        ),
       );
       expect(error.toBody()).toMatchObject({ code: 'invalid_certificate', details: { reason: 'wrong_password' } });
       expect(JSON.stringify(error.toBody())).not.toContain('canary-pfx-password');
@@ -142,7 +179,9 @@ describe(AppsService.name, () => {
     });
 
     it('refuses a plain-http redirect URI outside loopback', async () => {
-      const error = await rejection(apps.create(P1, secretApp({ redirectUris: ['http://vault.example.com/oauth/callback'] })));
+      const error = await rejection(
+        apps.create(P1, secretApp({ redirectUris: ['http://vault.example.com/oauth/callback'] })),
+      );
       expect(error.toBody()).toMatchObject({ code: 'invalid_request', details: [{ path: 'redirectUris.0' }] });
     });
   });
@@ -158,14 +197,24 @@ describe(AppsService.name, () => {
 
     it('marks an app active when its certificate gets a token', async () => {
       const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
-      const app = await apps.create(P1, secretApp({ credential: { type: 'certificate', certificatePem, privateKeyPem } }));
+      const app = await apps.create(
+        P1,
+        secretApp({ credential: { type: 'certificate', certificatePem, privateKeyPem } }),
+      );
       expect(await apps.check(P1, app.id)).toMatchObject({ ok: true, status: 'active' });
     });
 
     it('marks an app misconfigured with AADSTS7000215 and a remediation when the secret is wrong', async () => {
-      const app = await apps.create(P1, secretApp({ credential: { type: 'secret', secret: 'not-the-secret-of-this-app' } }));
+      const app = await apps.create(
+        P1,
+        secretApp({ credential: { type: 'secret', secret: 'not-the-secret-of-this-app' } }),
+      );
       const result = await apps.check(P1, app.id);
-      expect(result).toMatchObject({ ok: false, status: 'misconfigured', error: { aadsts: 7000215, kind: 'misconfigured' } });
+      expect(result).toMatchObject({
+        ok: false,
+        status: 'misconfigured',
+        error: { aadsts: 7000215, kind: 'misconfigured' },
+      });
       expect(result.error!.remediation.length).toBeGreaterThan(20);
       const stored = await apps.get(P1, app.id);
       expect(stored.statusDetail).toMatchObject({ aadsts: 7000215 });
@@ -177,16 +226,25 @@ describe(AppsService.name, () => {
       const { secretId, clientId } = SEED.demoApp;
       emulator.store.setSecretExpiry(clientId, secretId, new Date(emulator.clock.now().getTime() - 60_000));
       try {
-        expect(await apps.check(P1, app.id)).toMatchObject({ ok: false, status: 'misconfigured', error: { aadsts: 7000222 } });
+        expect(await apps.check(P1, app.id)).toMatchObject({
+          ok: false,
+          status: 'misconfigured',
+          error: { aadsts: 7000222 },
+        });
       } finally {
         emulator.store.setSecretExpiry(clientId, secretId, new Date(emulator.clock.now().getTime() + 86_400_000));
       }
     });
 
     it('puts the app back to unchecked when its credential is replaced', async () => {
-      const app = await apps.create(P1, secretApp({ credential: { type: 'secret', secret: 'not-the-secret-of-this-app' } }));
+      const app = await apps.create(
+        P1,
+        secretApp({ credential: { type: 'secret', secret: 'not-the-secret-of-this-app' } }),
+      );
       await apps.check(P1, app.id);
-      const updated = await apps.update(P1, app.id, { credential: { type: 'secret', secret: SEED.demoApp.secretValue } });
+      const updated = await apps.update(P1, app.id, {
+        credential: { type: 'secret', secret: SEED.demoApp.secretValue },
+      });
       expect(updated.status).toBe('unchecked');
       expect((await apps.check(P1, app.id)).status).toBe('active');
     });
@@ -202,7 +260,12 @@ describe(AppsService.name, () => {
       const app = await apps.create(P1, secretApp());
       const { microsoft } = await apps.getWithCredentials(P1, app.id);
       expect(microsoft.credential).toEqual({ clientSecret: SEED.demoApp.secretValue });
-      expect(microsoft.cloud).toEqual({ name: 'custom', loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl, graphResource: undefined });
+      expect(microsoft.cloud).toEqual({
+        name: 'custom',
+        loginUrl: emulator.baseUrl,
+        graphUrl: emulator.baseUrl,
+        graphResource: undefined,
+      });
     });
   });
 
@@ -219,7 +282,7 @@ describe(AppsService.name, () => {
       const foreign = await Promise.all(calls(app.id).map(rejection));
       const missing = await Promise.all(calls('app_missing').map(rejection));
       expect(foreign.map((e) => [e.status, e.toBody()])).toEqual(missing.map((e) => [e.status, e.toBody()]));
-      expect(foreign[0]!.toBody().code).toBe('app_not_found');
+      expect(foreign[0].toBody().code).toBe('app_not_found');
       expect((await apps.get(P1, app.id)).name).toBe('Demo (secret)');
     });
   });

@@ -21,7 +21,13 @@ import {
   type ListAppsQuery,
   type UpdateAppInput,
 } from './app.dto';
-import { APP_SECRET_REF, prepareCredential, storedCredentialSchema, toMicrosoftApp, type StoredCredential } from './app-credentials';
+import {
+  APP_SECRET_REF,
+  prepareCredential,
+  storedCredentialSchema,
+  toMicrosoftApp,
+  type StoredCredential,
+} from './app-credentials';
 import { AppsRepository, type AppStatus, type ProviderAppData, type ProviderAppRecord } from './apps.repository';
 import { MICROSOFT_AUTH, type MicrosoftAuthSource } from './microsoft-auth.provider';
 
@@ -83,7 +89,11 @@ export class AppsService {
       await this.secrets.deleteRecord({ projectId, tenantId: null }, APP_SECRET_REF(id).recordType, id);
       throw error;
     }
-    await this.events.append(projectId, null, 'app.created', { appId: id, provider: provider.id, credentialType: data.credentialType });
+    await this.events.append(projectId, null, 'app.created', {
+      appId: id,
+      provider: provider.id,
+      credentialType: data.credentialType,
+    });
     return toAppDto(record);
   }
 
@@ -131,9 +141,15 @@ export class AppsService {
       data.graphResource = input.endpoints?.graphResource ?? null;
     } else if (input.endpoints !== undefined) {
       if (current.cloud !== 'custom') {
-        throw ApiError.invalidRequest('The request is invalid; see details.', [{ path: 'endpoints', message: 'only for cloud custom' }]);
+        throw ApiError.invalidRequest('The request is invalid; see details.', [
+          { path: 'endpoints', message: 'only for cloud custom' },
+        ]);
       }
-      Object.assign(data, { loginUrl: input.endpoints.loginUrl, graphUrl: input.endpoints.graphUrl, graphResource: input.endpoints.graphResource ?? null });
+      Object.assign(data, {
+        loginUrl: input.endpoints.loginUrl,
+        graphUrl: input.endpoints.graphUrl,
+        graphResource: input.endpoints.graphResource ?? null,
+      });
     }
     if (input.credential !== undefined) {
       const credential = prepareCredential(input.credential, new Date(this.clock()));
@@ -141,7 +157,9 @@ export class AppsService {
       await this.putCredential(projectId, id, credential.stored);
     }
     // Whatever the last check proved no longer holds once the credential, client or endpoints change.
-    const resetStatus = [input.credential, input.clientId, input.cloud, input.endpoints, input.homeTenantId].some((v) => v !== undefined);
+    const resetStatus = [input.credential, input.clientId, input.cloud, input.endpoints, input.homeTenantId].some(
+      (v) => v !== undefined,
+    );
     const updated = await this.apps.update(projectId, id, data, { resetStatus });
     if (!updated) throw FlowError.missing('app_not_found', 'app in this project');
     await this.events.append(projectId, null, 'app.updated', { appId: id, fields: Object.keys(input).sort() });
@@ -229,7 +247,13 @@ export class AppsService {
       directory,
       token: expiresAt ? { expiresAt: expiresAt.toISOString() } : null,
       error: failure
-        ? { kind: failure.kind, aadsts: failure.aadsts, error: failure.error, remediation: failure.remediation, action: failure.action }
+        ? {
+            kind: failure.kind,
+            aadsts: failure.aadsts,
+            error: failure.error,
+            remediation: failure.remediation,
+            action: failure.action,
+          }
         : null,
     };
   }

@@ -1,4 +1,4 @@
-import { Logger, type Provider, type Type } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HttpClient, MicrosoftAuth, MsalClientFactory } from '@authpipe/microsoft';
 import { CLOCK, type Clock } from '../common/clock';
@@ -55,7 +55,7 @@ export const microsoftAuthProvider: Provider = {
 
 function findGateway(moduleRef: ModuleRef): MicrosoftGateway | null {
   try {
-    return moduleRef.get(MicrosoftGateway as Type<MicrosoftGateway>, { strict: false });
+    return moduleRef.get(MicrosoftGateway, { strict: false });
   } catch {
     return null;
   }

@@ -3,10 +3,11 @@ import { isAllowedReturnTo, originSchema, redirectUriSchema } from './url-rules'
 
 describe('url-rules', () => {
   describe('redirectUriSchema', () => {
-    it.each(['https://vault.example.com/oauth/callback', 'http://127.0.0.1:3000/oauth/callback', 'http://localhost/cb'])(
-      'accepts %s',
-      (uri) => expect(redirectUriSchema.safeParse(uri).success).toBe(true),
-    );
+    it.each([
+      'https://vault.example.com/oauth/callback',
+      'http://127.0.0.1:3000/oauth/callback',
+      'http://localhost/cb',
+    ])('accepts %s', (uri) => expect(redirectUriSchema.safeParse(uri).success).toBe(true));
 
     it.each([
       'http://vault.example.com/oauth/callback',

@@ -21,7 +21,10 @@ export interface ConnectSessionRecord {
   createdAt: Date;
 }
 
-export type ConnectSessionWrite = Omit<ConnectSessionRecord, 'projectId' | 'tenantId' | 'tenantExternalId' | 'consumedAt' | 'createdAt'>;
+export type ConnectSessionWrite = Omit<
+  ConnectSessionRecord,
+  'projectId' | 'tenantId' | 'tenantExternalId' | 'consumedAt' | 'createdAt'
+>;
 
 const columns = {
   id: true,
@@ -59,7 +62,13 @@ function toRecord({ tenant, ...row }: Row): ConnectSessionRecord {
 export class ConnectSessionsRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async create(projectId: string, tenantRowId: string, tokenHash: Buffer, data: ConnectSessionWrite, at: Date): Promise<ConnectSessionRecord> {
+  async create(
+    projectId: string,
+    tenantRowId: string,
+    tokenHash: Buffer,
+    data: ConnectSessionWrite,
+    at: Date,
+  ): Promise<ConnectSessionRecord> {
     const row = await this.prisma.connectSession.create({
       data: {
         ...data,
@@ -76,7 +85,10 @@ export class ConnectSessionsRepository {
 
   /** The session whose token hashes to `tokenHash`, whatever its project: the token is the authority. */
   async findByTokenHash(tokenHash: Buffer): Promise<ConnectSessionRecord | null> {
-    const row = await this.prisma.connectSession.findUnique({ where: { tokenHash: new Uint8Array(tokenHash) }, select: columns });
+    const row = await this.prisma.connectSession.findUnique({
+      where: { tokenHash: new Uint8Array(tokenHash) },
+      select: columns,
+    });
     return row ? toRecord(row) : null;
   }
 
@@ -99,7 +111,11 @@ export class ConnectSessionsRepository {
 
   /** Deletes sessions expired before `before` (their OAuth states go by cascade); returns how many. */
   async deleteExpired(before: Date, limit: number): Promise<number> {
-    const rows = await this.prisma.connectSession.findMany({ where: { expiresAt: { lt: before } }, select: { id: true }, take: limit });
+    const rows = await this.prisma.connectSession.findMany({
+      where: { expiresAt: { lt: before } },
+      select: { id: true },
+      take: limit,
+    });
     if (rows.length === 0) return 0;
     const { count } = await this.prisma.connectSession.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
     return count;

@@ -64,13 +64,18 @@ describe(ConnectSessionsService.name, () => {
       expect(created.url).toBe(`https://vault.example.test/connect/microsoft-onedrive?session=${created.token}`);
       expect(Date.parse(created.expiresAt) - harness.clock.nowMs).toBe(15 * 60_000);
       expect(JSON.stringify(await dumpDatabase(db))).not.toContain(created.token.slice(6));
-      const [row] = await db.query<{ app_id: string; user_id: string }>(`SELECT app_id, user_id FROM connect_sessions WHERE id = $1`, [created.id]);
+      const [row] = await db.query<{ app_id: string; user_id: string }>(
+        `SELECT app_id, user_id FROM connect_sessions WHERE id = $1`,
+        [created.id],
+      );
       expect(row).toEqual({ app_id: appId, user_id: 'user_123' });
     });
 
     it('creates the tenant on first use', async () => {
       await sessions.create(P1, body({ tenantId: 'org_brand_new' }));
-      const rows = await db.query(`SELECT 1 FROM tenants WHERE project_id = $1 AND external_id = 'org_brand_new'`, [P1]);
+      const rows = await db.query(`SELECT 1 FROM tenants WHERE project_id = $1 AND external_id = 'org_brand_new'`, [
+        P1,
+      ]);
       expect(rows).toHaveLength(1);
     });
 
@@ -85,12 +90,17 @@ describe(ConnectSessionsService.name, () => {
     });
 
     it('accepts a returnTo under an allowed origin and refuses any other with return_to_not_allowed', async () => {
-      await expect(sessions.create(P1, body({ mode: 'redirect', returnTo: 'https://app.example.com/done' }))).resolves.toBeDefined();
+      await expect(
+        sessions.create(P1, body({ mode: 'redirect', returnTo: 'https://app.example.com/done' })),
+      ).resolves.toBeDefined();
       const error = await rejection(sessions.create(P1, body({ returnTo: 'https://evil.example.net/done' })));
-      expect(error.toBody()).toMatchObject({ code: 'return_to_not_allowed', details: { allowedOrigins: ['https://app.example.com'] } });
+      expect(error.toBody()).toMatchObject({
+        code: 'return_to_not_allowed',
+        details: { allowedOrigins: ['https://app.example.com'] },
+      });
     });
 
-    it('refuses with app_not_found when the project has no app, or names another project\'s app', async () => {
+    it("refuses with app_not_found when the project has no app, or names another project's app", async () => {
       expect((await rejection(sessions.create(P2, body()))).toBody().code).toBe('app_not_found');
       expect((await rejection(sessions.create(P2, body({ appId })))).toBody().code).toBe('app_not_found');
     });
@@ -101,13 +111,18 @@ describe(ConnectSessionsService.name, () => {
     });
 
     it('refuses with app_misconfigured and the remediation when the app failed its check', async () => {
-      await db.query(`UPDATE provider_apps SET status = 'misconfigured', status_remediation = 'Create a new secret.' WHERE id = $1`, [appId]);
+      await db.query(
+        `UPDATE provider_apps SET status = 'misconfigured', status_remediation = 'Create a new secret.' WHERE id = $1`,
+        [appId],
+      );
       try {
         const error = await rejection(sessions.create(P1, body()));
         expect(error.status).toBe(409);
         expect(error.toBody()).toMatchObject({ code: 'app_misconfigured', remediation: 'Create a new secret.' });
       } finally {
-        await db.query(`UPDATE provider_apps SET status = 'unchecked', status_remediation = NULL WHERE id = $1`, [appId]);
+        await db.query(`UPDATE provider_apps SET status = 'unchecked', status_remediation = NULL WHERE id = $1`, [
+          appId,
+        ]);
       }
     });
 
@@ -140,7 +155,13 @@ describe(ConnectSessionsService.name, () => {
     it('returns the live session for its token', async () => {
       const created = await sessions.create(P1, body({ resource: undefined }));
       const session = await sessions.verify(created.token);
-      expect(session).toMatchObject({ id: created.id, projectId: P1, tenantExternalId: 'org_acme', userId: 'user_123', mode: 'popup' });
+      expect(session).toMatchObject({
+        id: created.id,
+        projectId: P1,
+        tenantExternalId: 'org_acme',
+        userId: 'user_123',
+        mode: 'popup',
+      });
     });
 
     it('answers tampered, malformed and unknown tokens with connect_session_not_found', async () => {

@@ -14,7 +14,11 @@ import { TenantKeysRepository } from '../keys/tenant-keys.repository';
 import { FlowError } from '../providers/flow-errors';
 import type { ProviderDefinition } from '../providers/provider.types';
 import { ProvidersRegistry } from '../providers/providers.registry';
-import { createConnectSessionSchema, type ConnectSessionCreatedDto, type CreateConnectSessionInput } from './connect-session.dto';
+import {
+  createConnectSessionSchema,
+  type ConnectSessionCreatedDto,
+  type CreateConnectSessionInput,
+} from './connect-session.dto';
 import { ConnectSessionsRepository, type ConnectSessionRecord } from './connect-sessions.repository';
 import { hashSessionToken, looksLikeSessionToken, newSessionToken } from './session-token';
 
@@ -47,10 +51,15 @@ export class ConnectSessionsService {
     const provider = this.providers.get(input.provider);
     const app = await this.resolveApp(projectId, provider, input.appId);
     if (app.status === 'misconfigured') {
-      throw new FlowError(409, 'app_misconfigured', `The app ${app.id} failed its last check; flows with it would fail.`, {
-        remediation: app.statusRemediation ?? 'Fix the app credentials, then run POST /v1/apps/{id}/check.',
-        details: { appId: app.id, aadsts: app.statusAadsts, error: app.statusError },
-      });
+      throw new FlowError(
+        409,
+        'app_misconfigured',
+        `The app ${app.id} failed its last check; flows with it would fail.`,
+        {
+          remediation: app.statusRemediation ?? 'Fix the app credentials, then run POST /v1/apps/{id}/check.',
+          details: { appId: app.id, aadsts: app.statusAadsts, error: app.statusError },
+        },
+      );
     }
     if (input.credentialFor === 'user') this.providers.requireUserScopes(provider, app.userScopes);
     if (input.returnTo !== undefined && !isAllowedReturnTo(input.returnTo, app.allowedOrigins)) {
@@ -108,12 +117,21 @@ export class ConnectSessionsService {
    */
   async verify(token: string): Promise<ConnectSessionRecord> {
     const session = looksLikeSessionToken(token) ? await this.sessions.findByTokenHash(hashSessionToken(token)) : null;
-    if (!session) throw FlowError.missing('connect_session_not_found', 'connect session; start again from the application');
+    if (!session)
+      throw FlowError.missing('connect_session_not_found', 'connect session; start again from the application');
     if (session.consumedAt !== null) {
-      throw new FlowError(410, 'connect_session_consumed', 'This connect session was already used; start again from the application.');
+      throw new FlowError(
+        410,
+        'connect_session_consumed',
+        'This connect session was already used; start again from the application.',
+      );
     }
     if (session.expiresAt.getTime() <= this.clock()) {
-      throw new FlowError(410, 'connect_session_expired', 'This connect session has expired; start again from the application.');
+      throw new FlowError(
+        410,
+        'connect_session_expired',
+        'This connect session has expired; start again from the application.',
+      );
     }
     return session;
   }
@@ -126,10 +144,15 @@ export class ConnectSessionsService {
     return this.sessions.consume(projectId, sessionId, new Date(this.clock()));
   }
 
-  private async resolveApp(projectId: string, provider: ProviderDefinition, appId: string | undefined): Promise<ProviderAppRecord> {
+  private async resolveApp(
+    projectId: string,
+    provider: ProviderDefinition,
+    appId: string | undefined,
+  ): Promise<ProviderAppRecord> {
     if (appId !== undefined) {
       const app = await this.apps.find(projectId, appId);
-      if (!app || app.provider !== provider.id) throw FlowError.missing('app_not_found', `app of ${provider.id} in this project`);
+      if (!app || app.provider !== provider.id)
+        throw FlowError.missing('app_not_found', `app of ${provider.id} in this project`);
       return app;
     }
     const apps = await this.apps.list(projectId, { provider: provider.id }, { limit: 2 });
@@ -143,7 +166,7 @@ export class ConnectSessionsService {
         { path: 'appId', message: 'required when the project has several apps for the provider' },
       ]);
     }
-    return apps[0]!;
+    return apps[0];
   }
 
   private async findTarget(

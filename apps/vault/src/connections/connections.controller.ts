@@ -4,7 +4,12 @@ import { ApiKeyGuard } from '../api-keys/api-key.guard';
 import type { AuthenticatedProject } from '../api-keys/api-keys.service';
 import { CurrentProject } from '../api-keys/current-project.decorator';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import { listCredentialsQuerySchema, recordIdSchema, type ListCredentialsQuery, type PageDto } from '../installations/installation.dto';
+import {
+  listCredentialsQuerySchema,
+  recordIdSchema,
+  type ListCredentialsQuery,
+  type PageDto,
+} from '../installations/installation.dto';
 import type { ConnectionDto } from './connection.dto';
 import { ConnectionsService } from './connections.service';
 
@@ -27,14 +32,20 @@ export class ConnectionsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One connection' })
-  get(@CurrentProject() caller: AuthenticatedProject, @Param('id', new ZodValidationPipe(recordIdSchema)) id: string): Promise<ConnectionDto> {
+  get(
+    @CurrentProject() caller: AuthenticatedProject,
+    @Param('id', new ZodValidationPipe(recordIdSchema)) id: string,
+  ): Promise<ConnectionDto> {
     return this.connections.get(caller.projectId, id);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a connection and its tokens' })
-  async delete(@CurrentProject() caller: AuthenticatedProject, @Param('id', new ZodValidationPipe(recordIdSchema)) id: string): Promise<void> {
+  async delete(
+    @CurrentProject() caller: AuthenticatedProject,
+    @Param('id', new ZodValidationPipe(recordIdSchema)) id: string,
+  ): Promise<void> {
     await this.connections.delete(caller.projectId, id);
   }
 }

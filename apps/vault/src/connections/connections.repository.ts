@@ -84,16 +84,30 @@ export class ConnectionsRepository {
   }
 
   /** The connection of one user of a tenant for a provider (at most one), by the tenant's row id. */
-  async findForUser(projectId: string, tenantRowId: string, provider: string, userId: string): Promise<ConnectionRecord | null> {
-    const row = await this.prisma.connection.findFirst({ where: { projectId, tenantId: tenantRowId, provider, userId }, select: columns });
+  async findForUser(
+    projectId: string,
+    tenantRowId: string,
+    provider: string,
+    userId: string,
+  ): Promise<ConnectionRecord | null> {
+    const row = await this.prisma.connection.findFirst({
+      where: { projectId, tenantId: tenantRowId, provider, userId },
+      select: columns,
+    });
     return row ? toRecord(row) : null;
   }
 
-  async list(projectId: string, filter: ListFilter, page: { limit: number; after?: string }): Promise<ConnectionRecord[]> {
+  async list(
+    projectId: string,
+    filter: ListFilter,
+    page: { limit: number; after?: string },
+  ): Promise<ConnectionRecord[]> {
     const rows = await this.prisma.connection.findMany({
       where: {
         projectId,
-        ...(filter.tenantExternalId !== undefined ? { tenant: { is: { projectId, externalId: filter.tenantExternalId } } } : {}),
+        ...(filter.tenantExternalId !== undefined
+          ? { tenant: { is: { projectId, externalId: filter.tenantExternalId } } }
+          : {}),
         ...(filter.provider !== undefined ? { provider: filter.provider } : {}),
         ...(filter.status !== undefined ? { status: filter.status } : {}),
         ...(page.after !== undefined ? { id: { gt: page.after } } : {}),
@@ -114,7 +128,16 @@ export class ConnectionsRepository {
     at: Date,
   ): Promise<ConnectionRecord> {
     const row = await this.prisma.connection.create({
-      data: { id, projectId, tenantId: tenantRowId, userId, ...data, status: 'active', statusChangedAt: at, lastRefreshedAt: at },
+      data: {
+        id,
+        projectId,
+        tenantId: tenantRowId,
+        userId,
+        ...data,
+        status: 'active',
+        statusChangedAt: at,
+        lastRefreshedAt: at,
+      },
       select: columns,
     });
     return toRecord(row);

@@ -100,15 +100,21 @@ describe(ConnectionsService.name, () => {
       const next = await connections.list(P1, { limit: 1, tenantId: 'org_acme', cursor: acme.nextCursor! });
       expect([...acme.data, ...next.data].every((c) => c.tenantId === 'org_acme')).toBe(true);
       expect(acme.data[0]?.id).not.toBe(next.data[0]?.id);
-      expect((await connections.list(P1, { limit: 10, tenantId: 'org_other' })).data.map((c) => c.userId)).toEqual(['user_3']);
+      expect((await connections.list(P1, { limit: 10, tenantId: 'org_other' })).data.map((c) => c.userId)).toEqual([
+        'user_3',
+      ]);
       expect((await connections.list(P1, { limit: 10, provider: 'other' })).data).toEqual([]);
       expect(JSON.stringify(await connections.list(P1, { limit: 100 }))).not.toMatch(/canary|rotated-refresh/);
     });
 
     it("answers another project's connection exactly like a missing one", async () => {
       const { connection } = await connections.upsertFromCode(authorization('user_iso'));
-      const foreign = await Promise.all([connections.get(P2, connection.id), connections.delete(P2, connection.id)].map(rejection));
-      const missing = await Promise.all([connections.get(P2, 'con_missing'), connections.delete(P2, 'con_missing')].map(rejection));
+      const foreign = await Promise.all(
+        [connections.get(P2, connection.id), connections.delete(P2, connection.id)].map(rejection),
+      );
+      const missing = await Promise.all(
+        [connections.get(P2, 'con_missing'), connections.delete(P2, 'con_missing')].map(rejection),
+      );
       expect(foreign.map((e) => [e.status, e.toBody()])).toEqual(missing.map((e) => [e.status, e.toBody()]));
       expect(foreign[0]?.toBody().code).toBe('connection_not_found');
     });

@@ -51,7 +51,10 @@ export class ConnectionsService {
     );
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
-    return { data: page.map(toConnectionDto), nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
+    return {
+      data: page.map(toConnectionDto),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
+    };
   }
 
   async get(projectId: string, id: string): Promise<ConnectionDto> {
@@ -66,7 +69,12 @@ export class ConnectionsService {
   }
 
   /** The user's connection of a provider, or null; tenant and user are the project's own ids. */
-  async findForUser(projectId: string, tenantId: string, provider: string, userId: string): Promise<ConnectionRecord | null> {
+  async findForUser(
+    projectId: string,
+    tenantId: string,
+    provider: string,
+    userId: string,
+  ): Promise<ConnectionRecord | null> {
     const tenant = await this.tenants.findTenant(projectId, tenantId);
     return tenant ? this.connections.findForUser(projectId, tenant.id, provider, userId) : null;
   }
@@ -89,7 +97,12 @@ export class ConnectionsService {
     if (existing) {
       const updated = await this.connections.replaceAuthorization(projectId, tenant.id, id, write, now);
       if (!updated) throw FlowError.missing('connection_not_found', 'connection in this project');
-      await this.history.append(projectId, tenant.id, { connectionId: id, action: 'reauthorized', sessionId, previous: snapshot(existing) }, now);
+      await this.history.append(
+        projectId,
+        tenant.id,
+        { connectionId: id, action: 'reauthorized', sessionId, previous: snapshot(existing) },
+        now,
+      );
       await this.events.append(projectId, result.tenantId, 'connection.reauthorized', eventPayload(updated));
       return { connection: updated, created: false };
     }
@@ -109,17 +122,38 @@ export class ConnectionsService {
   async delete(projectId: string, id: string): Promise<void> {
     const row = await this.find(projectId, id);
     const now = new Date(this.clock());
-    if (!(await this.connections.delete(projectId, id))) throw FlowError.missing('connection_not_found', 'connection in this project');
+    if (!(await this.connections.delete(projectId, id)))
+      throw FlowError.missing('connection_not_found', 'connection in this project');
     await this.secrets.deleteRecord({ projectId, tenantId: row.tenantExternalId }, 'connection', id);
-    await this.history.append(projectId, row.tenantId, { connectionId: id, action: 'deleted', previous: snapshot(row) }, now);
+    await this.history.append(
+      projectId,
+      row.tenantId,
+      { connectionId: id, action: 'deleted', previous: snapshot(row) },
+      now,
+    );
     await this.events.append(projectId, row.tenantExternalId, 'connection.deleted', eventPayload(row));
   }
 }
 
 function snapshot(r: ConnectionRecord): Record<string, string | string[] | null> {
-  return { appId: r.appId, installationId: r.installationId, oid: r.oid, tid: r.tid, upn: r.upn, scopes: r.scopes, status: r.status };
+  return {
+    appId: r.appId,
+    installationId: r.installationId,
+    oid: r.oid,
+    tid: r.tid,
+    upn: r.upn,
+    scopes: r.scopes,
+    status: r.status,
+  };
 }
 
 function eventPayload(r: ConnectionRecord): Record<string, string | null> {
-  return { connectionId: r.id, provider: r.provider, appId: r.appId, userId: r.userId, installationId: r.installationId, tid: r.tid };
+  return {
+    connectionId: r.id,
+    provider: r.provider,
+    appId: r.appId,
+    userId: r.userId,
+    installationId: r.installationId,
+    tid: r.tid,
+  };
 }

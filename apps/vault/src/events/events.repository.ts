@@ -35,7 +35,7 @@ export class EventsRepository {
         tenantId: tenant?.id ?? null,
         tenantExternalId: tenant?.externalId ?? null,
         type: event.type,
-        payload: event.payload as Prisma.InputJsonObject,
+        payload: event.payload,
         createdAt: event.createdAt,
       },
       select,
@@ -60,7 +60,13 @@ export class EventsRepository {
   }
 }
 
-function toRecord(row: { id: string; tenantExternalId: string | null; type: string; payload: Prisma.JsonValue; createdAt: Date }): EventRecord {
+function toRecord(row: {
+  id: string;
+  tenantExternalId: string | null;
+  type: string;
+  payload: Prisma.JsonValue;
+  createdAt: Date;
+}): EventRecord {
   return {
     id: row.id,
     tenantExternalId: row.tenantExternalId,

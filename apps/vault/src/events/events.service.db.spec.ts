@@ -26,9 +26,18 @@ describe(EventsService.name, () => {
 
   describe('append', () => {
     it('stores the event under the tenant, creating the tenant on first use', async () => {
-      const event = await events.append(P1, 'org_new', 'installation.created', { installationId: 'ins_1', scopes: ['Files.Read.All'] });
-      expect(event).toMatchObject({ tenantExternalId: 'org_new', type: 'installation.created', payload: { installationId: 'ins_1' } });
-      expect(await db.query(`SELECT 1 FROM tenants WHERE project_id = $1 AND external_id = 'org_new'`, [P1])).toHaveLength(1);
+      const event = await events.append(P1, 'org_new', 'installation.created', {
+        installationId: 'ins_1',
+        scopes: ['Files.Read.All'],
+      });
+      expect(event).toMatchObject({
+        tenantExternalId: 'org_new',
+        type: 'installation.created',
+        payload: { installationId: 'ins_1' },
+      });
+      expect(
+        await db.query(`SELECT 1 FROM tenants WHERE project_id = $1 AND external_id = 'org_new'`, [P1]),
+      ).toHaveLength(1);
     });
 
     it.each(['accessToken', 'clientSecret', 'password', 'codeVerifier', 'privateKeyPem'])(

@@ -25,7 +25,12 @@ export class EventsService {
    *
    * @throws Error when the payload has a key naming a secret (a bug in the caller, never stored).
    */
-  async append(projectId: string, tenantId: string | null, type: EventType, payload: EventPayload): Promise<EventRecord> {
+  async append(
+    projectId: string,
+    tenantId: string | null,
+    type: EventType,
+    payload: EventPayload,
+  ): Promise<EventRecord> {
     const checkedType = eventTypeSchema.parse(type);
     const checkedPayload = eventPayloadSchema.parse(payload);
     const tenant = tenantId === null ? null : await this.tenants.ensureTenant(projectId, tenantId);

@@ -19,4 +19,6 @@ export const eventPayloadSchema = z
 
 export type EventPayload = z.infer<typeof eventPayloadSchema>;
 
-export const eventTypeSchema = z.string().regex(/^[a-z_]+\.[a-z_.]+$/, 'must look like subject.action') as z.ZodType<EventType>;
+export const eventTypeSchema = z
+  .string()
+  .regex(/^[a-z_]+\.[a-z_.]+$/, 'must look like subject.action') as z.ZodType<EventType>;

@@ -40,18 +40,29 @@ export class CredentialHistoryRepository {
         connectionId: entry.connectionId ?? null,
         action: entry.action,
         sessionId: entry.sessionId ?? null,
-        previous: (entry.previous ?? undefined) as Prisma.InputJsonObject | undefined,
+        previous: entry.previous ?? undefined,
         createdAt: at,
       },
     });
   }
 
   /** History of one installation or connection, oldest first. */
-  list(projectId: string, of: { installationId: string } | { connectionId: string }): Promise<CredentialHistoryRecord[]> {
+  list(
+    projectId: string,
+    of: { installationId: string } | { connectionId: string },
+  ): Promise<CredentialHistoryRecord[]> {
     return this.prisma.credentialHistory.findMany({
       where: { projectId, ...of },
       orderBy: { id: 'asc' },
-      select: { id: true, installationId: true, connectionId: true, action: true, sessionId: true, previous: true, createdAt: true },
+      select: {
+        id: true,
+        installationId: true,
+        connectionId: true,
+        action: true,
+        sessionId: true,
+        previous: true,
+        createdAt: true,
+      },
     });
   }
 }

@@ -29,7 +29,13 @@ export interface InstallationDto {
   appId: string;
   directoryId: string;
   cloud: string;
-  resource: { kind: string; driveId: string | null; siteId: string | null; user: string | null; webUrl: string | null } | null;
+  resource: {
+    kind: string;
+    driveId: string | null;
+    siteId: string | null;
+    user: string | null;
+    webUrl: string | null;
+  } | null;
   scopes: string[];
   consentedAt: string;
   consentedBy: string | null;
@@ -53,7 +59,12 @@ export function statusDetail(r: {
   statusRemediation: string | null;
   statusChangedAt: Date | null;
 }): StatusDetailDto {
-  return { aadsts: r.statusAadsts, error: r.statusError, remediation: r.statusRemediation, changedAt: iso(r.statusChangedAt) };
+  return {
+    aadsts: r.statusAadsts,
+    error: r.statusError,
+    remediation: r.statusRemediation,
+    changedAt: iso(r.statusChangedAt),
+  };
 }
 
 /** Builds the public shape field by field, so a new column cannot leak by accident. */
@@ -67,7 +78,13 @@ export function toInstallationDto(r: InstallationRecord): InstallationDto {
     cloud: r.cloud,
     resource:
       r.resourceKind !== null
-        ? { kind: r.resourceKind, driveId: r.resourceDriveId, siteId: r.resourceSiteId, user: r.resourceUser, webUrl: r.resourceWebUrl }
+        ? {
+            kind: r.resourceKind,
+            driveId: r.resourceDriveId,
+            siteId: r.resourceSiteId,
+            user: r.resourceUser,
+            webUrl: r.resourceWebUrl,
+          }
         : null,
     scopes: [...r.scopes],
     consentedAt: r.consentedAt.toISOString(),

@@ -4,7 +4,13 @@ import { ApiKeyGuard } from '../api-keys/api-key.guard';
 import type { AuthenticatedProject } from '../api-keys/api-keys.service';
 import { CurrentProject } from '../api-keys/current-project.decorator';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import { listCredentialsQuerySchema, recordIdSchema, type InstallationDto, type ListCredentialsQuery, type PageDto } from './installation.dto';
+import {
+  listCredentialsQuerySchema,
+  recordIdSchema,
+  type InstallationDto,
+  type ListCredentialsQuery,
+  type PageDto,
+} from './installation.dto';
 import { InstallationsService } from './installations.service';
 
 /** /v1/installations: the project's installations (never their tokens). */
@@ -26,14 +32,20 @@ export class InstallationsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One installation' })
-  get(@CurrentProject() caller: AuthenticatedProject, @Param('id', new ZodValidationPipe(recordIdSchema)) id: string): Promise<InstallationDto> {
+  get(
+    @CurrentProject() caller: AuthenticatedProject,
+    @Param('id', new ZodValidationPipe(recordIdSchema)) id: string,
+  ): Promise<InstallationDto> {
     return this.installations.get(caller.projectId, id);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an installation and its token' })
-  async delete(@CurrentProject() caller: AuthenticatedProject, @Param('id', new ZodValidationPipe(recordIdSchema)) id: string): Promise<void> {
+  async delete(
+    @CurrentProject() caller: AuthenticatedProject,
+    @Param('id', new ZodValidationPipe(recordIdSchema)) id: string,
+  ): Promise<void> {
     await this.installations.delete(caller.projectId, id);
   }
 }

@@ -105,15 +105,24 @@ export class InstallationsRepository {
 
   /** The tenant's installation of a provider (at most one), by the tenant's row id. */
   async findForTenant(projectId: string, tenantRowId: string, provider: string): Promise<InstallationRecord | null> {
-    const row = await this.prisma.installation.findFirst({ where: { projectId, tenantId: tenantRowId, provider }, select: columns });
+    const row = await this.prisma.installation.findFirst({
+      where: { projectId, tenantId: tenantRowId, provider },
+      select: columns,
+    });
     return row ? toRecord(row) : null;
   }
 
-  async list(projectId: string, filter: ListFilter, page: { limit: number; after?: string }): Promise<InstallationRecord[]> {
+  async list(
+    projectId: string,
+    filter: ListFilter,
+    page: { limit: number; after?: string },
+  ): Promise<InstallationRecord[]> {
     const rows = await this.prisma.installation.findMany({
       where: {
         projectId,
-        ...(filter.tenantExternalId !== undefined ? { tenant: { is: { projectId, externalId: filter.tenantExternalId } } } : {}),
+        ...(filter.tenantExternalId !== undefined
+          ? { tenant: { is: { projectId, externalId: filter.tenantExternalId } } }
+          : {}),
         ...(filter.provider !== undefined ? { provider: filter.provider } : {}),
         ...(filter.status !== undefined ? { status: filter.status } : {}),
         ...(page.after !== undefined ? { id: { gt: page.after } } : {}),
@@ -125,7 +134,13 @@ export class InstallationsRepository {
     return rows.map(toRecord);
   }
 
-  async create(projectId: string, tenantRowId: string, id: string, data: InstallationWrite, at: Date): Promise<InstallationRecord> {
+  async create(
+    projectId: string,
+    tenantRowId: string,
+    id: string,
+    data: InstallationWrite,
+    at: Date,
+  ): Promise<InstallationRecord> {
     const row = await this.prisma.installation.create({
       data: { id, projectId, tenantId: tenantRowId, ...data, status: 'active', statusChangedAt: at },
       select: columns,
@@ -137,7 +152,13 @@ export class InstallationsRepository {
    * Replaces the consent of an existing installation in place (same id): active again, errors
    * cleared, version bumped so an in-flight refresh of the old credential loses its CAS.
    */
-  async replaceConsent(projectId: string, tenantRowId: string, id: string, data: InstallationWrite, at: Date): Promise<InstallationRecord | null> {
+  async replaceConsent(
+    projectId: string,
+    tenantRowId: string,
+    id: string,
+    data: InstallationWrite,
+    at: Date,
+  ): Promise<InstallationRecord | null> {
     const { count } = await this.prisma.installation.updateMany({
       where: { projectId, tenantId: tenantRowId, id },
       data: {

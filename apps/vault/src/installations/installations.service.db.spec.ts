@@ -73,29 +73,58 @@ describe(InstallationsService.name, () => {
     it('creates the installation, keeps its token encrypted, records history and installation.created', async () => {
       const { installation, created } = await installations.upsertFromConsent(consent('org_one'));
       expect(created).toBe(true);
-      expect(installation).toMatchObject({ tenantExternalId: 'org_one', status: 'active', version: 0, directoryId: DIRECTORY });
-      const token = await harness.module.get(SecretsService).get({ projectId: P1, tenantId: 'org_one' }, INSTALLATION_TOKEN_REF(installation.id));
+      expect(installation).toMatchObject({
+        tenantExternalId: 'org_one',
+        status: 'active',
+        version: 0,
+        directoryId: DIRECTORY,
+      });
+      const token = await harness.module
+        .get(SecretsService)
+        .get({ projectId: P1, tenantId: 'org_one' }, INSTALLATION_TOKEN_REF(installation.id));
       expect(token?.toString()).toBe('app-only-token-canary-org_one');
       expect(JSON.stringify(await dumpDatabase(db))).not.toContain('app-only-token-canary');
-      const history = await harness.module.get(CredentialHistoryRepository).list(P1, { installationId: installation.id });
+      const history = await harness.module
+        .get(CredentialHistoryRepository)
+        .list(P1, { installationId: installation.id });
       expect(history.map((h) => h.action)).toEqual(['created']);
-      const events = await harness.module.get(EventsService).list(P1, { limit: 50, tenantId: 'org_one', type: 'installation.created' });
+      const events = await harness.module
+        .get(EventsService)
+        .list(P1, { limit: 50, tenantId: 'org_one', type: 'installation.created' });
       expect(events.data[0]?.payload).toMatchObject({ installationId: installation.id, directoryId: DIRECTORY });
     });
 
     it('re-authorizes in place: same id, version bumped, errors cleared, previous state in history', async () => {
       const first = (await installations.upsertFromConsent(consent('org_two'))).installation;
-      await db.query(`UPDATE installations SET status = 'needs_reauth', status_aadsts = 65001 WHERE id = $1`, [first.id]);
+      await db.query(`UPDATE installations SET status = 'needs_reauth', status_aadsts = 65001 WHERE id = $1`, [
+        first.id,
+      ]);
       harness.clock.advance(1000);
       const { installation, created } = await installations.upsertFromConsent(
-        consent('org_two', { scopes: ['Files.Read.All'], accessToken: 'second-token', consentedBy: 'other-admin@contoso.com' }),
+        consent('org_two', {
+          scopes: ['Files.Read.All'],
+          accessToken: 'second-token',
+          consentedBy: 'other-admin@contoso.com',
+        }),
       );
       expect(created).toBe(false);
-      expect(installation).toMatchObject({ id: first.id, version: 1, status: 'active', statusAadsts: null, scopes: ['Files.Read.All'] });
+      expect(installation).toMatchObject({
+        id: first.id,
+        version: 1,
+        status: 'active',
+        statusAadsts: null,
+        scopes: ['Files.Read.All'],
+      });
       const history = await harness.module.get(CredentialHistoryRepository).list(P1, { installationId: first.id });
       expect(history.map((h) => h.action)).toEqual(['created', 'reauthorized']);
-      expect(history[1]?.previous).toMatchObject({ status: 'needs_reauth', consentedBy: 'admin@contoso.com', scopes: ['Files.ReadWrite.All'] });
-      const token = await harness.module.get(SecretsService).get({ projectId: P1, tenantId: 'org_two' }, INSTALLATION_TOKEN_REF(first.id));
+      expect(history[1]?.previous).toMatchObject({
+        status: 'needs_reauth',
+        consentedBy: 'admin@contoso.com',
+        scopes: ['Files.ReadWrite.All'],
+      });
+      const token = await harness.module
+        .get(SecretsService)
+        .get({ projectId: P1, tenantId: 'org_two' }, INSTALLATION_TOKEN_REF(first.id));
       expect(token?.toString()).toBe('second-token');
     });
   });
@@ -107,7 +136,9 @@ describe(InstallationsService.name, () => {
       const page2 = await installations.list(P1, { limit: 2, cursor: page1.nextCursor! });
       const all = await installations.list(P1, { limit: 100 });
       expect([...page1.data, ...page2.data].map((i) => i.id)).toEqual(all.data.slice(0, 4).map((i) => i.id));
-      expect((await installations.list(P1, { limit: 10, tenantId: 'org_p2' })).data.map((i) => i.tenantId)).toEqual(['org_p2']);
+      expect((await installations.list(P1, { limit: 10, tenantId: 'org_p2' })).data.map((i) => i.tenantId)).toEqual([
+        'org_p2',
+      ]);
       expect((await installations.list(P1, { limit: 10, status: 'revoked' })).data).toEqual([]);
       expect((await installations.list(P2, { limit: 10 })).data).toEqual([]);
     });
@@ -121,8 +152,12 @@ describe(InstallationsService.name, () => {
   describe('isolation', () => {
     it("answers another project's installation exactly like a missing one on get and delete", async () => {
       const { installation } = await installations.upsertFromConsent(consent('org_iso'));
-      const foreign = await Promise.all([installations.get(P2, installation.id), installations.delete(P2, installation.id)].map(rejection));
-      const missing = await Promise.all([installations.get(P2, 'ins_missing'), installations.delete(P2, 'ins_missing')].map(rejection));
+      const foreign = await Promise.all(
+        [installations.get(P2, installation.id), installations.delete(P2, installation.id)].map(rejection),
+      );
+      const missing = await Promise.all(
+        [installations.get(P2, 'ins_missing'), installations.delete(P2, 'ins_missing')].map(rejection),
+      );
       expect(foreign.map((e) => [e.status, e.toBody()])).toEqual(missing.map((e) => [e.status, e.toBody()]));
       expect(foreign[0]?.toBody().code).toBe('installation_not_found');
       expect((await installations.get(P1, installation.id)).id).toBe(installation.id);
@@ -135,7 +170,9 @@ describe(InstallationsService.name, () => {
       await installations.delete(P1, installation.id);
       expect((await rejection(installations.get(P1, installation.id))).toBody().code).toBe('installation_not_found');
       expect(await db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [installation.id])).toEqual([]);
-      const history = await harness.module.get(CredentialHistoryRepository).list(P1, { installationId: installation.id });
+      const history = await harness.module
+        .get(CredentialHistoryRepository)
+        .list(P1, { installationId: installation.id });
       expect(history.map((h) => h.action)).toEqual(['created', 'deleted']);
     });
   });

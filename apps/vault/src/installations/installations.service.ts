@@ -11,7 +11,11 @@ import { toInstallationDto, type InstallationDto, type ListCredentialsQuery, typ
 import { InstallationsRepository, type InstallationRecord, type InstallationWrite } from './installations.repository';
 
 /** Where an installation's app-only access token is kept (tenant-scoped secret). */
-export const INSTALLATION_TOKEN_REF = (id: string) => ({ recordType: 'installation', recordId: id, field: 'accessToken' });
+export const INSTALLATION_TOKEN_REF = (id: string) => ({
+  recordType: 'installation',
+  recordId: id,
+  field: 'accessToken',
+});
 
 /** What the admin-consent flow proved and fetched, to store as the tenant's installation. */
 export interface ConsentResult extends InstallationWrite {
@@ -45,7 +49,10 @@ export class InstallationsService {
     );
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
-    return { data: page.map(toInstallationDto), nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
+    return {
+      data: page.map(toInstallationDto),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
+    };
   }
 
   async get(projectId: string, id: string): Promise<InstallationDto> {
@@ -80,7 +87,12 @@ export class InstallationsService {
       await this.secrets.put(scope, INSTALLATION_TOKEN_REF(existing.id), accessToken);
       const updated = await this.installations.replaceConsent(projectId, tenant.id, existing.id, write, now);
       if (!updated) throw FlowError.missing('installation_not_found', 'installation in this project');
-      await this.history.append(projectId, tenant.id, { installationId: existing.id, action: 'reauthorized', sessionId, previous: snapshot(existing) }, now);
+      await this.history.append(
+        projectId,
+        tenant.id,
+        { installationId: existing.id, action: 'reauthorized', sessionId, previous: snapshot(existing) },
+        now,
+      );
       await this.events.append(projectId, result.tenantId, 'installation.reauthorized', eventPayload(updated));
       return { installation: updated, created: false };
     }
@@ -102,9 +114,15 @@ export class InstallationsService {
   async delete(projectId: string, id: string): Promise<void> {
     const row = await this.find(projectId, id);
     const now = new Date(this.clock());
-    if (!(await this.installations.delete(projectId, id))) throw FlowError.missing('installation_not_found', 'installation in this project');
+    if (!(await this.installations.delete(projectId, id)))
+      throw FlowError.missing('installation_not_found', 'installation in this project');
     await this.secrets.deleteRecord({ projectId, tenantId: row.tenantExternalId }, 'installation', id);
-    await this.history.append(projectId, row.tenantId, { installationId: id, action: 'deleted', previous: snapshot(row) }, now);
+    await this.history.append(
+      projectId,
+      row.tenantId,
+      { installationId: id, action: 'deleted', previous: snapshot(row) },
+      now,
+    );
     await this.events.append(projectId, row.tenantExternalId, 'installation.deleted', eventPayload(row));
   }
 }
@@ -125,5 +143,11 @@ function snapshot(r: InstallationRecord): Record<string, string | string[] | nul
 }
 
 function eventPayload(r: InstallationRecord): Record<string, string | null> {
-  return { installationId: r.id, provider: r.provider, appId: r.appId, directoryId: r.directoryId, resourceKind: r.resourceKind };
+  return {
+    installationId: r.id,
+    provider: r.provider,
+    appId: r.appId,
+    directoryId: r.directoryId,
+    resourceKind: r.resourceKind,
+  };
 }

@@ -48,10 +48,9 @@ describe(ProvidersRegistry.name, () => {
 
   describe('normaliseScopes', () => {
     it('returns catalogue spelling without duplicates when scopes differ only in case', () => {
-      expect(registry.normaliseScopes(MICROSOFT_ONEDRIVE, 'user', ['OFFLINE_ACCESS', 'user.read', 'User.Read'])).toEqual([
-        'offline_access',
-        'User.Read',
-      ]);
+      expect(
+        registry.normaliseScopes(MICROSOFT_ONEDRIVE, 'user', ['OFFLINE_ACCESS', 'user.read', 'User.Read']),
+      ).toEqual(['offline_access', 'User.Read']);
     });
 
     it('refuses an unknown scope with invalid_scope, the unknown ones and the known list', () => {
