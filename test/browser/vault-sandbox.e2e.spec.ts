@@ -1,0 +1,148 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
+import { createVaultApp } from '../../apps/vault/src/bootstrap';
+import { VAULT_CONFIG } from '../../apps/vault/src/config/config.module';
+import type { VaultConfig } from '../../apps/vault/src/config/config.schema';
+import { startSandbox, type RunningSandbox } from '../../apps/vault/src/sandbox/sandbox';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A page of "the application": opens the connect URL in a popup and records every message it receives. */
+async function servePage(): Promise<{ origin: string; server: Server }> {
+  const html = `<!doctype html><html><body><button id="open">Connect OneDrive</button><script>
+window.results = [];
+window.addEventListener('message', function (e) { window.results.push({ origin: e.origin, data: e.data }); });
+document.getElementById('open').addEventListener('click', function () {
+  window.open(new URLSearchParams(location.search).get('connect'), 'authpipe', 'width=520,height=640');
+});
+</script></body></html>`;
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+declare global {
+  interface Window {
+    results: { origin: string; data: Record<string, unknown> }[];
+  }
+}
+
+describe('sandbox install and connect in headless Chromium (popup mode)', () => {
+  let dataDir: string;
+  let db: TestDatabase;
+  let app: NestFastifyApplication;
+  let sandbox: RunningSandbox;
+  let browser: Browser;
+  let allowedPage: { origin: string; server: Server };
+  let strangerPage: { origin: string; server: Server };
+  let vaultUrl: string;
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-sandbox-'));
+    db = await createTestDatabase();
+    const port = await freePort();
+    vaultUrl = `http://127.0.0.1:${port}`;
+    const env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      AUTHPIPE_PUBLIC_URL: vaultUrl,
+      AUTHPIPE_DATA_DIR: dataDir,
+      AUTHPIPE_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
+    };
+    app = await createVaultApp({ env, database: db, logDestination: new Writable({ write: (_c, _e, done) => done() }) });
+    await app.listen({ host: '127.0.0.1', port });
+    sandbox = await startSandbox(app, app.get<VaultConfig>(VAULT_CONFIG), { emulatorPort: 0, emulatorHttpPort: 0 });
+    [allowedPage, strangerPage] = await Promise.all([servePage(), servePage()]);
+    const key = { Authorization: `Bearer ${sandbox.file.secretKey}` };
+    const apps = await request(app.getHttpServer()).get('/v1/apps').set(key).expect(200);
+    await request(app.getHttpServer())
+      .patch(`/v1/apps/${apps.body.data[0].id}`)
+      .set(key)
+      .send({ allowedOrigins: [vaultUrl, allowedPage.origin] })
+      .expect(200);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    allowedPage?.server.close();
+    strangerPage?.server.close();
+    await sandbox?.close();
+    await app?.close();
+    await db?.close();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function sessionUrl(body: Record<string, unknown>): Promise<string> {
+    const res = await request(app.getHttpServer())
+      .post('/v1/connect-sessions')
+      .set({ Authorization: `Bearer ${sandbox.file.secretKey}` })
+      .send({ provider: 'microsoft-onedrive', mode: 'popup', ...body })
+      .expect(201);
+    return res.body.url as string;
+  }
+
+  /** Opens the popup from the page, signs in as `upn` on the emulator page, and waits for the popup to close itself. */
+  async function clickThrough(page: Page, pageOrigin: string, connectUrl: string, upn: string): Promise<void> {
+    await page.goto(`${pageOrigin}/?connect=${encodeURIComponent(connectUrl)}`);
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#open')]);
+    await popup.waitForSelector('#login');
+    await popup.selectOption('#login', upn);
+    await Promise.all([popup.waitForEvent('close'), popup.click('#approve')]);
+  }
+
+  it('installs into the demo directory, then connects a user, each result posted to the allowed opener', async () => {
+    const sandboxJson = JSON.parse(await fs.readFile(path.join(dataDir, 'sandbox.json'), 'utf8'));
+    expect(sandboxJson).toMatchObject({ projectId: sandbox.file.projectId, baseUrl: vaultUrl, emulatorUrl: sandbox.emulator.httpBaseUrl });
+    expect((await fs.stat(path.join(dataDir, 'sandbox.json'))).mode & 0o777).toBe(0o600);
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await clickThrough(page, allowedPage.origin, await sessionUrl({ tenantId: 'org_demo', credentialFor: 'installation' }), SEED.contoso.admin.upn);
+    const installed = await page.evaluate(() => window.results);
+    expect(installed).toHaveLength(1);
+    expect(installed[0]!.origin).toBe(vaultUrl);
+    expect(installed[0]!.data).toMatchObject({ status: 'success', provider: 'microsoft-onedrive', tenantId: 'org_demo', installationId: expect.stringMatching(/^ins_/) });
+
+    await clickThrough(page, allowedPage.origin, await sessionUrl({ tenantId: 'org_demo', credentialFor: 'user', userId: 'user_42' }), SEED.contoso.adele.upn);
+    const results = await page.evaluate(() => window.results);
+    // The page was loaded afresh for the second flow, so it holds only the connection's result.
+    expect(results).toHaveLength(1);
+    expect(results[0]!.data).toMatchObject({ status: 'success', tenantId: 'org_demo', userId: 'user_42', connectionId: expect.stringMatching(/^con_/) });
+    const connection = await db.prisma.connection.findUniqueOrThrow({ where: { id: results[0]!.data.connectionId as string } });
+    expect(connection.installationId).toBe(installed[0]!.data.installationId);
+    await context.close();
+  });
+
+  it('posts nothing to an opener whose origin the app does not allow', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await clickThrough(page, strangerPage.origin, await sessionUrl({ tenantId: 'org_stranger', credentialFor: 'installation' }), SEED.contoso.admin.upn);
+    // The completion page posted (to the allowed origins only) and closed itself: nothing arrived here.
+    expect(await page.evaluate(() => window.results)).toEqual([]);
+    expect(await db.prisma.installation.count({ where: { tenant: { externalId: 'org_stranger' } } })).toBe(1);
+    await context.close();
+  });
+});
