@@ -114,15 +114,18 @@ export class DataKeyRepository implements DataKeyStore {
     return rows.map(toStored);
   }
 
-  /** How many data keys are not wrapped by master key version `current`. */
-  countNotUnderMaster(current: number): Promise<number> {
-    return this.prisma.dataKey.count({ where: { masterKeyVersion: { not: current } } });
+  /**
+   * How many data keys are wrapped by a master key version older than `current`. Newer versions
+   * (a replica already configured with the next key) are not this process's to rewrap.
+   */
+  countBelowMaster(current: number): Promise<number> {
+    return this.prisma.dataKey.count({ where: { masterKeyVersion: { lt: current } } });
   }
 
-  /** Keyset page of data keys not wrapped by `current`, ordered by id, after `afterId`. */
-  async pageNotUnderMaster(current: number, afterId: string | null, limit: number): Promise<DataKeyRow[]> {
+  /** Keyset page of data keys wrapped by a version older than `current`, ordered by id, after `afterId`. */
+  async pageBelowMaster(current: number, afterId: string | null, limit: number): Promise<DataKeyRow[]> {
     const rows = await this.prisma.dataKey.findMany({
-      where: { masterKeyVersion: { not: current }, ...(afterId === null ? {} : { id: { gt: afterId } }) },
+      where: { masterKeyVersion: { lt: current }, ...(afterId === null ? {} : { id: { gt: afterId } }) },
       orderBy: { id: 'asc' },
       take: limit,
     });

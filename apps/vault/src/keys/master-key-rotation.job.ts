@@ -6,7 +6,7 @@ import type { KeyJobParams, KeyJobRecord } from './key-jobs.repository';
 import { KEY_PROVIDER } from './keys.tokens';
 
 /**
- * Rewraps every data key that is not under the current master key version, in batches paged by
+ * Rewraps every data key wrapped by a master key version older than the current one, in batches paged by
  * id. The DEKs themselves do not change, so reads and writes go on throughout; every old master
  * version stays configured (and readable) until the job ends and reports it unused.
  */
@@ -20,7 +20,7 @@ export class MasterKeyRotationJob implements KeyJobRunner {
 
   /** The `total` a new job starts with. */
   countPending(): Promise<number> {
-    return this.dataKeys.countNotUnderMaster(this.provider.currentVersion());
+    return this.dataKeys.countBelowMaster(this.provider.currentVersion());
   }
 
   async run(job: KeyJobRecord, ctx: KeyJobContext): Promise<KeyJobParams> {
@@ -28,7 +28,7 @@ export class MasterKeyRotationJob implements KeyJobRunner {
     let { cursor, processed, total } = job;
     let rewrapped = typeof job.params.rewrapped === 'number' ? job.params.rewrapped : 0;
     for (;;) {
-      const page = await this.dataKeys.pageNotUnderMaster(target, cursor, ctx.batchSize);
+      const page = await this.dataKeys.pageBelowMaster(target, cursor, ctx.batchSize);
       if (page.length === 0) break;
       for (const row of page) {
         const wrapped = await this.envelope.rewrapDataKey(row.key);
