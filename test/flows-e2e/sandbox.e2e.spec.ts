@@ -1,0 +1,46 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VAULT_CONFIG } from '../../apps/vault/src/config/config.module';
+import type { VaultConfig } from '../../apps/vault/src/config/config.schema';
+import { startSandbox } from '../../apps/vault/src/sandbox/sandbox';
+import { bearer } from '../e2e/support/fixtures';
+import { startVault, type VaultHarness } from '../e2e/support/vault-harness';
+
+describe(startSandbox.name, () => {
+  let vault: VaultHarness;
+
+  beforeAll(async () => {
+    vault = await startVault({ AUTHPIPE_PUBLIC_URL: 'http://127.0.0.1:3998' });
+  }, 60_000);
+  afterAll(async () => {
+    await vault?.close();
+  });
+
+  it('seeds one demo project across restarts, shows its key only the first time, and re-points the app at the emulator', async () => {
+    const config = vault.app.get<VaultConfig>(VAULT_CONFIG);
+    const first = await startSandbox(vault.app, config, { emulatorPort: 0, emulatorHttpPort: 0 });
+    await first.close();
+    const second = await startSandbox(vault.app, config, { emulatorPort: 0, emulatorHttpPort: 0 });
+    try {
+      expect(first.created).toBe(true);
+      expect(second.created).toBe(false);
+      expect(second.file.projectId).toBe(first.file.projectId);
+      expect(second.file.secretKey).toBe(first.file.secretKey);
+      expect(await vault.db.prisma.project.count()).toBe(1);
+
+      const file = path.join(vault.dataDir, 'sandbox.json');
+      expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual(second.file);
+
+      const apps = await request(vault.server()).get('/v1/apps').set(bearer(second.file.secretKey)).expect(200);
+      expect(apps.body.data).toHaveLength(1);
+      expect(apps.body.data[0]).toMatchObject({ cloud: 'custom' });
+      expect(JSON.stringify(apps.body.data[0])).toContain(second.emulator.baseUrl);
+      expect(JSON.stringify(apps.body)).not.toContain('sandbox-only-secret');
+    } finally {
+      await second.close();
+    }
+  });
+});
