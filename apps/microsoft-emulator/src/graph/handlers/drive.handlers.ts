@@ -19,24 +19,31 @@ import { GraphLocator } from './graph-locator';
 
 const createChildBody = z.object({
   name: z.string(),
-  folder: z.object({}).passthrough().optional(),
-  file: z.object({}).passthrough().optional(),
+  folder: z.looseObject({}).optional(),
+  file: z.looseObject({}).optional(),
   '@microsoft.graph.conflictBehavior': z.string().optional(),
 });
 
 const patchBody = z.object({
   name: z.string().optional(),
   parentReference: z
-    .object({ id: z.string().optional(), driveId: z.string().optional(), path: z.string().optional() })
-    .passthrough()
+    .looseObject({ id: z.string().optional(), driveId: z.string().optional(), path: z.string().optional() })
     .optional(),
   '@microsoft.graph.conflictBehavior': z.string().optional(),
 });
 
-/** `/drive/root:/a/b` or `/drives/{id}/root:/a/b` (parentReference.path) as path segments. */
+/** `/drive/root:/a%20b` or `/drives/{id}/root:/a%20b` (a percent-encoded parentReference.path) as names. */
 function pathSegmentsOf(path: string): string[] | null {
   const match = /^\/drives?(?:\/[^/]+)?\/root:(.*)$/.exec(path);
-  return match ? match[1].split('/').filter((s) => s !== '') : null;
+  if (!match) return null;
+  try {
+    return match[1]
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
+  } catch {
+    return null;
+  }
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: Buffer): T {

@@ -32,7 +32,7 @@ function item(overrides: Partial<DriveItem>): DriveItem {
 const facts = { drive, size: 1, childCount: 0, downloadUrl: null, quickXorHash: null };
 
 describe(driveItemJson.name, () => {
-  it('renders a nested file with an encoded webUrl and an unencoded parent path', () => {
+  it('renders a nested file with a percent-encoded webUrl and parent path', () => {
     const json = driveItemJson(item({}), {
       ...facts,
       parentPath: ['Team Docs'],
@@ -48,7 +48,7 @@ describe(driveItemJson.name, () => {
         driveType: 'documentLibrary',
         driveId: 'b!lib',
         id: '01PARENT',
-        path: '/drives/b!lib/root:/Team Docs',
+        path: '/drives/b!lib/root:/Team%20Docs',
       },
       file: { mimeType: 'text/plain', hashes: { quickXorHash: 'h' } },
       createdDateTime: '2026-01-02T03:04:05.000Z',

@@ -120,8 +120,9 @@ export function driveItemJson(item: DriveItem, facts: ItemFacts): GraphJson {
   const parentReference: GraphJson = { driveType: drive.driveType, driveId: drive.id };
   if (!isRoot && item.parentId !== null) {
     parentReference.id = item.parentId;
-    // Graph gives the parent's path in the `/drives/{id}/root:` syntax, names unencoded.
-    parentReference.path = `/drives/${drive.id}/root:${parentPath.map((n) => `/${n}`).join('')}`;
+    // itemReference.path is percent-encoded, in the `/drives/{id}/root:` syntax a client can
+    // request again. https://learn.microsoft.com/graph/api/resources/itemreference
+    parentReference.path = `/drives/${drive.id}/root:${parentPath.map((n) => `/${encodeURIComponent(n)}`).join('')}`;
   }
   const json: GraphJson = {
     ...(facts.downloadUrl !== null ? { '@microsoft.graph.downloadUrl': facts.downloadUrl } : {}),

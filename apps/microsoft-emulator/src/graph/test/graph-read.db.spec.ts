@@ -68,7 +68,9 @@ describe(GraphDispatcher.name, () => {
       );
       expect((await h.graph(app, `/v1.0/sites/${marketing.id}/drive`)).json.id).toBe(marketing.driveId);
       // Clients that encode the id's commas reach the same site.
-      expect((await h.graph(app, `/v1.0/sites/${encodeURIComponent(marketing.id)}/drive`)).json.id).toBe(marketing.driveId);
+      expect((await h.graph(app, `/v1.0/sites/${encodeURIComponent(marketing.id)}/drive`)).json.id).toBe(
+        marketing.driveId,
+      );
       const drives = await h.graph(app, `/v1.0/sites/${marketing.id}/drives`);
       expect(drives.json['@odata.context']).toBe('https://graph.microsoft.com/v1.0/$metadata#drives');
       expect(drives.json.value.map((d: { id: string }) => d.id)).toEqual([marketing.driveId]);

@@ -154,6 +154,12 @@ describe(DriveHandlers.name, () => {
         jsonBody: { parentReference: { path: '/drive/root:' } },
       });
       expect(back.json.parentReference.path).toMatch(/root:$/);
+      await mkdir('/root', 'Old stuff');
+      const byEncodedPath = await h.graph(adele, `/v1.0/me/drive/items/${id}`, {
+        method: 'PATCH',
+        jsonBody: { parentReference: { path: '/drive/root:/Old%20stuff' } },
+      });
+      expect(byEncodedPath.json.parentReference.path).toMatch(/root:\/Old%20stuff$/);
     });
 
     it('fails a move onto a taken name with 409 unless told to rename', async () => {
