@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { KeyProvider } from '@authpipe/crypto';
 import type { DestinationStream } from 'pino';
+import { AdminModule } from './admin/admin.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { CommonModule } from './common/common.module';
 import { ConnectModule } from './connect/connect.module';
@@ -27,6 +28,8 @@ export interface AppModuleOptions {
   keyProvider: KeyProvider;
   migrations: Migration[];
   logDestination?: DestinationStream;
+  /** Mount the admin API for the CLI (embedded database only; see admin/admin-endpoint.ts). */
+  admin?: { token: string; dataDir: string };
 }
 
 /** The vault's root module; build it through `createVaultApp` (bootstrap.ts). */
@@ -47,6 +50,7 @@ export class AppModule {
         ApiKeysModule,
         TenantsModule,
         ConnectModule,
+        ...(options.admin ? [AdminModule.forRoot(options.admin)] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -11,6 +11,7 @@ import { loadConfig, type VaultConfig } from './config/config.schema';
 import { openDatabase, type Database } from './database/database';
 import { applyMigrations, readMigrations, type Migration } from './database/migrator';
 import { loadMasterKeyProvider, verifyMasterKeys } from './keys/master-keys.boot';
+import { writeAdminToken } from './admin/admin-endpoint';
 import { openEmbeddedDatabase } from './admin/embedded-database';
 
 /** Everything the vault stands on, checked in order, before any module runs. */
@@ -62,6 +63,11 @@ export async function openVault(options: VaultBootOptions = {}): Promise<OpenedV
 export interface CreateVaultAppOptions extends VaultBootOptions {
   /** Where JSON log lines go (tests capture them); stdout when absent. */
   logDestination?: DestinationStream;
+  /**
+   * Serve the admin API for the CLI, with a token written to `<dataDir>/admin.token`.
+   * Default: when this process holds the embedded database, which no CLI could open beside it.
+   */
+  adminApi?: boolean;
 }
 
 /**
@@ -72,6 +78,11 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
   const vault = await openVault(options);
   let app: NestFastifyApplication;
   try {
+    const embedded = vault.config.database.url === null && vault.ownsDatabase;
+    const admin =
+      (options.adminApi ?? embedded)
+        ? { token: await writeAdminToken(vault.config.dataDir), dataDir: vault.config.dataDir }
+        : undefined;
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({
         config: vault.config,
@@ -80,6 +91,7 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
         keyProvider: vault.keyProvider,
         migrations: vault.migrations,
         logDestination: options.logDestination,
+        admin,
       }),
       // Fastify's own logger stays off: nestjs-pino logs requests, with redaction.
       new FastifyAdapter({ logger: false, trustProxy: false }),

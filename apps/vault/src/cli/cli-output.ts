@@ -5,6 +5,7 @@ import { describeBootError } from '../common/boot-errors';
 import { EmbeddedDatabaseBusyError } from '../admin/embedded-database';
 import { ConfigValidationError } from '../config/config.schema';
 import { KeysError } from '../keys/keys.errors';
+import { AdminApiError } from './admin-client';
 
 /** Where the CLI writes: results on stdout, progress and diagnostics on stderr. */
 export interface CliIo {
@@ -46,6 +47,9 @@ export function toFailure(error: unknown): CliFailure {
       message: error.message,
       exitCode: error.code === 'invalid_request' ? EXIT.usage : EXIT.failure,
     };
+  }
+  if (error instanceof AdminApiError) {
+    return { code: error.code, message: error.message, exitCode: error.status === 400 ? EXIT.usage : EXIT.failure };
   }
   if (error instanceof ConfigValidationError)
     return { code: 'invalid_config', message: error.message, exitCode: EXIT.failure };

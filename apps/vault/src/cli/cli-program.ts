@@ -1,11 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ApiKeysService } from '../api-keys/api-keys.service';
 import type { KeyJobProgress } from '../keys/key-job.types';
-import { KeyJobsService } from '../keys/key-jobs.service';
-import type { KeyJobRecord } from '../keys/key-jobs.repository';
-import { toProjectDto } from '../projects/project.dto';
-import { ProjectsService } from '../projects/projects.service';
-import { openCliContext, type CliContext } from './cli-context';
+import type { KeyJobDto } from '../admin/key-job.dto';
+import { openBackend, type VaultBackend } from './vault-backend';
 import { EXIT, UsageError, printFailure, printResult, table, toFailure, type CliIo } from './cli-output';
 
 interface JsonOption {
@@ -44,23 +40,26 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       .exitOverride();
 
   const act =
-    <A extends unknown[]>(fn: (ctx: CliContext, json: boolean, ...args: A) => Promise<void>) =>
+    <A extends unknown[]>(fn: (vault: VaultBackend, json: boolean, ...args: A) => Promise<void>) =>
     async (...args: A) => {
       const command = args.at(-1) as Command;
       const json = Boolean(command.opts<JsonOption>().json);
-      let ctx: CliContext | undefined;
+      let vault: VaultBackend | undefined;
       try {
-        ctx = await openCliContext(io.env);
-        if (ctx.createdKeyFile) {
-          io.stderr.write(`authpipe: WARNING generated a new master key in ${ctx.createdKeyFile}; back it up.\n`);
+        const opened = await openBackend(io.env);
+        vault = opened.backend;
+        if (opened.createdKeyFile) {
+          io.stderr.write(`authpipe: WARNING generated a new master key in ${opened.createdKeyFile}; back it up.\n`);
         }
-        await fn(ctx, json, ...args);
+        if (vault.where !== 'database')
+          io.stderr.write(`authpipe: the embedded database is in use; running on ${vault.where}\n`);
+        await fn(vault, json, ...args);
       } catch (error) {
         const failure = toFailure(error);
         printFailure(io, failure, json);
         setExit(failure.exitCode);
       } finally {
-        await ctx?.close().catch(() => undefined);
+        await vault?.close().catch(() => undefined);
       }
     };
 
@@ -68,14 +67,14 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   leaf(project, 'create', 'Create a project')
     .argument('<name>', 'display name of the project')
     .action(
-      act(async (ctx, json, name: string) => {
-        const created = toProjectDto(await ctx.app.get(ProjectsService).create({ name }));
+      act(async (vault, json, name: string) => {
+        const created = await vault.createProject(name);
         printResult(io, json, created, () => `Created project ${created.id} (${created.name})`);
       }),
     );
   leaf(project, 'list', 'List projects').action(
-    act(async (ctx, json) => {
-      const projects = (await ctx.app.get(ProjectsService).list()).map(toProjectDto);
+    act(async (vault, json) => {
+      const projects = await vault.listProjects();
       printResult(io, json, projects, () =>
         projects.length === 0
           ? 'No projects.'
@@ -90,8 +89,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .addOption(projectOption)
     .option('-n, --name <name>', 'a label for the key', 'default')
     .action(
-      act(async (ctx, json, opts: { project: string; name: string }) => {
-        const created = await ctx.app.get(ApiKeysService).create(opts.project, { name: opts.name });
+      act(async (vault, json, opts: { project: string; name: string }) => {
+        const created = await vault.createKey(opts.project, opts.name);
         printResult(io, json, created, () =>
           [
             `Created key ${created.id} (${created.name}) for project ${created.projectId}.`,
@@ -103,8 +102,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   leaf(key, 'list', "List a project's keys (never their secrets)")
     .addOption(projectOption)
     .action(
-      act(async (ctx, json, opts: { project: string }) => {
-        const keys = await ctx.app.get(ApiKeysService).list(opts.project);
+      act(async (vault, json, opts: { project: string }) => {
+        const keys = await vault.listKeys(opts.project);
         printResult(io, json, keys, () =>
           keys.length === 0
             ? 'No keys.'
@@ -126,16 +125,16 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .addOption(projectOption)
     .argument('<keyId>', 'key id (key_...) or public id')
     .action(
-      act(async (ctx, json, keyId: string, opts: { project: string }) => {
-        const revoked = await ctx.app.get(ApiKeysService).revoke(opts.project, keyId);
+      act(async (vault, json, keyId: string, opts: { project: string }) => {
+        const revoked = await vault.revokeKey(opts.project, keyId);
         printResult(io, json, revoked, () => `Revoked key ${revoked.id} at ${revoked.revokedAt ?? ''}`);
       }),
     );
 
   const masterKey = program.command('master-key').description('Master key rotation');
   leaf(masterKey, 'rotate', 'Rewrap every data key under the newest master key in AUTHPIPE_MASTER_KEYS').action(
-    act(async (ctx, json) => {
-      const job = await ctx.app.get(KeyJobsService).rotateMasterKey({ onProgress: progress(io) });
+    act(async (vault, json) => {
+      const job = await vault.rotateMasterKey(progress(io));
       printJob(io, json, job);
     }),
   );
@@ -145,10 +144,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .addOption(projectOption)
     .argument('<tenantId>', "the project's id for the tenant (e.g. org_acme)")
     .action(
-      act(async (ctx, json, tenantId: string, opts: { project: string }) => {
-        const job = await ctx.app
-          .get(KeyJobsService)
-          .rotateTenantKey(opts.project, tenantId, { onProgress: progress(io) });
+      act(async (vault, json, tenantId: string, opts: { project: string }) => {
+        const job = await vault.rotateTenantKey(opts.project, tenantId, progress(io));
         printJob(io, json, job);
       }),
     );
@@ -157,9 +154,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--yes', "confirm: the tenant's secrets become unreadable forever")
     .argument('<tenantId>', "the project's id for the tenant (e.g. org_acme)")
     .action(
-      act(async (ctx, json, tenantId: string, opts: { project: string; yes?: boolean }) => {
+      act(async (vault, json, tenantId: string, opts: { project: string; yes?: boolean }) => {
         if (!opts.yes) throw new UsageError(`Shredding ${tenantId} cannot be undone: pass --yes to confirm.`);
-        const job = await ctx.app.get(KeyJobsService).shredTenant(opts.project, tenantId, { onProgress: progress(io) });
+        const job = await vault.shredTenant(opts.project, tenantId, progress(io));
         printJob(io, json, job);
       }),
     );
@@ -174,22 +171,11 @@ function progress(io: CliIo): (p: KeyJobProgress) => void {
   };
 }
 
-function printJob(io: CliIo, json: boolean, job: KeyJobRecord): void {
-  const shown = {
-    id: job.id,
-    kind: job.kind,
-    status: job.status,
-    projectId: job.projectId,
-    tenantId: job.tenantId,
-    processed: job.processed,
-    total: job.total,
-    result: job.params,
-    finishedAt: job.finishedAt?.toISOString() ?? null,
-  };
-  printResult(io, json, shown, () =>
+function printJob(io: CliIo, json: boolean, job: KeyJobDto): void {
+  printResult(io, json, job, () =>
     [
       `${job.kind} ${job.id}: ${job.status}, ${job.processed}/${job.total} processed`,
-      ...Object.entries(job.params).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
+      ...Object.entries(job.result).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
     ].join('\n'),
   );
 }
