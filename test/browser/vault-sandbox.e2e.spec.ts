@@ -68,7 +68,11 @@ describe('sandbox install and connect in headless Chromium (popup mode)', () => 
       AUTHPIPE_DATA_DIR: dataDir,
       AUTHPIPE_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
     };
-    app = await createVaultApp({ env, database: db, logDestination: new Writable({ write: (_c, _e, done) => done() }) });
+    app = await createVaultApp({
+      env,
+      database: db,
+      logDestination: new Writable({ write: (_c, _e, done) => done() }),
+    });
     await app.listen({ host: '127.0.0.1', port });
     sandbox = await startSandbox(app, app.get<VaultConfig>(VAULT_CONFIG), { emulatorPort: 0, emulatorHttpPort: 0 });
     [allowedPage, strangerPage] = await Promise.all([servePage(), servePage()]);
@@ -81,7 +85,14 @@ describe('sandbox install and connect in headless Chromium (popup mode)', () => 
       .expect(200);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
   }, 120_000);
 
@@ -115,31 +126,62 @@ describe('sandbox install and connect in headless Chromium (popup mode)', () => 
 
   it('installs into the demo directory, then connects a user, each result posted to the allowed opener', async () => {
     const sandboxJson = JSON.parse(await fs.readFile(path.join(dataDir, 'sandbox.json'), 'utf8'));
-    expect(sandboxJson).toMatchObject({ projectId: sandbox.file.projectId, baseUrl: vaultUrl, emulatorUrl: sandbox.emulator.httpBaseUrl });
+    expect(sandboxJson).toMatchObject({
+      projectId: sandbox.file.projectId,
+      baseUrl: vaultUrl,
+      emulatorUrl: sandbox.emulator.httpBaseUrl,
+    });
     expect((await fs.stat(path.join(dataDir, 'sandbox.json'))).mode & 0o777).toBe(0o600);
 
     const context = await browser.newContext();
     const page = await context.newPage();
-    await clickThrough(page, allowedPage.origin, await sessionUrl({ tenantId: 'org_demo', credentialFor: 'installation' }), SEED.contoso.admin.upn);
+    await clickThrough(
+      page,
+      allowedPage.origin,
+      await sessionUrl({ tenantId: 'org_demo', credentialFor: 'installation' }),
+      SEED.contoso.admin.upn,
+    );
     const installed = await page.evaluate(() => window.results);
     expect(installed).toHaveLength(1);
-    expect(installed[0]!.origin).toBe(vaultUrl);
-    expect(installed[0]!.data).toMatchObject({ status: 'success', provider: 'microsoft-onedrive', tenantId: 'org_demo', installationId: expect.stringMatching(/^ins_/) });
+    expect(installed[0].origin).toBe(vaultUrl);
+    expect(installed[0].data).toMatchObject({
+      status: 'success',
+      provider: 'microsoft-onedrive',
+      tenantId: 'org_demo',
+      installationId: expect.stringMatching(/^ins_/),
+    });
 
-    await clickThrough(page, allowedPage.origin, await sessionUrl({ tenantId: 'org_demo', credentialFor: 'user', userId: 'user_42' }), SEED.contoso.adele.upn);
+    await clickThrough(
+      page,
+      allowedPage.origin,
+      await sessionUrl({ tenantId: 'org_demo', credentialFor: 'user', userId: 'user_42' }),
+      SEED.contoso.adele.upn,
+    );
     const results = await page.evaluate(() => window.results);
     // The page was loaded afresh for the second flow, so it holds only the connection's result.
     expect(results).toHaveLength(1);
-    expect(results[0]!.data).toMatchObject({ status: 'success', tenantId: 'org_demo', userId: 'user_42', connectionId: expect.stringMatching(/^con_/) });
-    const connection = await db.prisma.connection.findUniqueOrThrow({ where: { id: results[0]!.data.connectionId as string } });
-    expect(connection.installationId).toBe(installed[0]!.data.installationId);
+    expect(results[0].data).toMatchObject({
+      status: 'success',
+      tenantId: 'org_demo',
+      userId: 'user_42',
+      connectionId: expect.stringMatching(/^con_/),
+    });
+    const connection = await db.prisma.connection.findUniqueOrThrow({
+      where: { id: results[0].data.connectionId as string },
+    });
+    expect(connection.installationId).toBe(installed[0].data.installationId);
     await context.close();
   });
 
   it('posts nothing to an opener whose origin the app does not allow', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await clickThrough(page, strangerPage.origin, await sessionUrl({ tenantId: 'org_stranger', credentialFor: 'installation' }), SEED.contoso.admin.upn);
+    await clickThrough(
+      page,
+      strangerPage.origin,
+      await sessionUrl({ tenantId: 'org_stranger', credentialFor: 'installation' }),
+      SEED.contoso.admin.upn,
+    );
     // The completion page posted (to the allowed origins only) and closed itself: nothing arrived here.
     expect(await page.evaluate(() => window.results)).toEqual([]);
     expect(await db.prisma.installation.count({ where: { tenant: { externalId: 'org_stranger' } } })).toBe(1);

@@ -42,14 +42,21 @@ describe('flows under bad configuration and accounts', () => {
   }
   const install = (ctx: Awaited<ReturnType<typeof setup>>, tenantId: string, extra: Record<string, unknown> = {}) =>
     createSession(world, ctx.project, { tenantId, credentialFor: 'installation', ...extra });
-  const connect = (ctx: Awaited<ReturnType<typeof setup>>, tenantId: string, userId = 'u1') => createSession(world, ctx.project, { tenantId, credentialFor: 'user', userId });
+  const connect = (ctx: Awaited<ReturnType<typeof setup>>, tenantId: string, userId = 'u1') =>
+    createSession(world, ctx.project, { tenantId, credentialFor: 'user', userId });
   const failed = (text: string, code: string) => expect(text).toContain(`Authpipe error code: ${code}.`);
 
   describe(ConnectService.name, () => {
     it('shows redirect_uri_not_registered before any redirect when the app has no callback URI', async () => {
       const ctx = await setup();
-      await request(world.vault.server()).patch(`/v1/apps/${ctx.appId}`).set(bearer(ctx.project.key)).send({ redirectUris: [`${PUBLIC_URL}/elsewhere`] }).expect(200);
-      const res = await new FlowBrowser(world).open(`/connect/microsoft-onedrive?session=${await connect(ctx, 'org_r')}`);
+      await request(world.vault.server())
+        .patch(`/v1/apps/${ctx.appId}`)
+        .set(bearer(ctx.project.key))
+        .send({ redirectUris: [`${PUBLIC_URL}/elsewhere`] })
+        .expect(200);
+      const res = await new FlowBrowser(world).open(
+        `/connect/microsoft-onedrive?session=${await connect(ctx, 'org_r')}`,
+      );
       expect(res.status).toBe(500);
       failed(res.text, 'redirect_uri_not_registered');
       expect(res.headers['set-cookie']).toBeUndefined();
@@ -68,11 +75,17 @@ describe('flows under bad configuration and accounts', () => {
 
     it('refuses scopes without offline_access at the API and, for an older row, before any redirect', async () => {
       const ctx = await setup();
-      const res = await request(world.vault.server()).patch(`/v1/apps/${ctx.appId}`).set(bearer(ctx.project.key)).send({ userScopes: ['User.Read', 'Files.Read'] });
+      const res = await request(world.vault.server())
+        .patch(`/v1/apps/${ctx.appId}`)
+        .set(bearer(ctx.project.key))
+        .send({ userScopes: ['User.Read', 'Files.Read'] });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('scopes_missing_offline_access');
       const token = await connect(ctx, 'org_s');
-      await world.vault.db.prisma.providerApp.update({ where: { id: ctx.appId }, data: { userScopes: ['User.Read', 'Files.Read'] } });
+      await world.vault.db.prisma.providerApp.update({
+        where: { id: ctx.appId },
+        data: { userScopes: ['User.Read', 'Files.Read'] },
+      });
       const page = await new FlowBrowser(world).open(`/connect/microsoft-onedrive?session=${token}`);
       expect(page.status).toBe(500);
       failed(page.text, 'scopes_missing_offline_access');
@@ -84,12 +97,22 @@ describe('flows under bad configuration and accounts', () => {
       const res = await request(world.vault.server())
         .post('/v1/connect-sessions')
         .set(bearer(ctx.project.key))
-        .send({ provider: 'microsoft-onedrive', tenantId: 'org_o', credentialFor: 'installation', mode: 'redirect', returnTo: 'https://evil.example.test/steal' });
+        .send({
+          provider: 'microsoft-onedrive',
+          tenantId: 'org_o',
+          credentialFor: 'installation',
+          mode: 'redirect',
+          returnTo: 'https://evil.example.test/steal',
+        });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('return_to_not_allowed');
 
       const token = await install(ctx, 'org_o', { mode: 'redirect', returnTo: `${APP_ORIGIN}/done` });
-      await request(world.vault.server()).patch(`/v1/apps/${ctx.appId}`).set(bearer(ctx.project.key)).send({ allowedOrigins: ['https://new.example.test'] }).expect(200);
+      await request(world.vault.server())
+        .patch(`/v1/apps/${ctx.appId}`)
+        .set(bearer(ctx.project.key))
+        .send({ allowedOrigins: ['https://new.example.test'] })
+        .expect(200);
       const reply = await new FlowBrowser(world).run(token, SEED.contoso.admin.upn, '/oauth/admin-consent/callback');
       // The origin left the allow-list meanwhile: no redirect there, a page posting only to allowed origins.
       expect(reply.status).toBe(200);
@@ -102,9 +125,17 @@ describe('flows under bad configuration and accounts', () => {
   describe(AdminConsentService.name, () => {
     it('marks the app misconfigured with the remediation when its secret has expired', async () => {
       const ctx = await setup();
-      world.emulator.store.setSecretExpiry(ctx.registered.clientId, ctx.registered.secretId, new Date(world.emulator.clock.now().getTime() - 60_000));
+      world.emulator.store.setSecretExpiry(
+        ctx.registered.clientId,
+        ctx.registered.secretId,
+        new Date(world.emulator.clock.now().getTime() - 60_000),
+      );
       const before = await countRows(world);
-      const reply = await new FlowBrowser(world).run(await install(ctx, 'org_exp'), SEED.contoso.admin.upn, '/oauth/admin-consent/callback');
+      const reply = await new FlowBrowser(world).run(
+        await install(ctx, 'org_exp'),
+        SEED.contoso.admin.upn,
+        '/oauth/admin-consent/callback',
+      );
       failed(reply.text, 'microsoft_error');
       expect(reply.text).toContain('AADSTS7000222');
       expect(reply.text).not.toContain(ctx.registered.secret);
@@ -112,29 +143,46 @@ describe('flows under bad configuration and accounts', () => {
       const app = await world.vault.db.prisma.providerApp.findUniqueOrThrow({ where: { id: ctx.appId } });
       expect(app).toMatchObject({ status: 'misconfigured', statusAadsts: 7000222 });
       expect(app.statusRemediation).toContain('expired');
-      const refused = await request(world.vault.server()).post('/v1/connect-sessions').set(bearer(ctx.project.key)).send({ provider: 'microsoft-onedrive', tenantId: 'org_exp', credentialFor: 'installation' });
+      const refused = await request(world.vault.server())
+        .post('/v1/connect-sessions')
+        .set(bearer(ctx.project.key))
+        .send({ provider: 'microsoft-onedrive', tenantId: 'org_exp', credentialFor: 'installation' });
       expect(refused.status).toBe(409);
-      expect(refused.body.error).toMatchObject({ code: 'app_misconfigured', remediation: expect.stringContaining('expired') });
+      expect(refused.body.error).toMatchObject({
+        code: 'app_misconfigured',
+        remediation: expect.stringContaining('expired'),
+      });
     });
 
     it('marks the app misconfigured when its certificate key is not the registered one', async () => {
       const stranger = await createClientCertificate('not-registered', world.emulator.clock.now());
       const ctx = await setup({ credential: { type: 'certificate', certificate: stranger } });
       const before = await countRows(world);
-      const reply = await new FlowBrowser(world).run(await install(ctx, 'org_cert'), SEED.contoso.admin.upn, '/oauth/admin-consent/callback');
+      const reply = await new FlowBrowser(world).run(
+        await install(ctx, 'org_cert'),
+        SEED.contoso.admin.upn,
+        '/oauth/admin-consent/callback',
+      );
       failed(reply.text, 'microsoft_error');
-      expect(reply.text).not.toContain(stranger.privateKeyPem.split('\n')[1]!);
+      expect(reply.text).not.toContain(stranger.privateKeyPem.split('\n')[1]);
       expect(await countRows(world)).toEqual(before);
-      expect(await world.vault.db.prisma.providerApp.findUniqueOrThrow({ where: { id: ctx.appId } })).toMatchObject({ status: 'misconfigured' });
+      expect(await world.vault.db.prisma.providerApp.findUniqueOrThrow({ where: { id: ctx.appId } })).toMatchObject({
+        status: 'misconfigured',
+      });
     });
 
     it('explains a denied admin consent and a SharePoint site that does not exist', async () => {
       const ctx = await setup();
       const before = await countRows(world);
       const browser = new FlowBrowser(world);
-      const denied = await browser.callback('/oauth/admin-consent/callback', await browser.signIn(await browser.start(await install(ctx, 'org_d')), SEED.contoso.admin.upn, 'deny'));
+      const denied = await browser.callback(
+        '/oauth/admin-consent/callback',
+        await browser.signIn(await browser.start(await install(ctx, 'org_d')), SEED.contoso.admin.upn, 'deny'),
+      );
       failed(denied.text, 'admin_consent_denied');
-      const site = await install(ctx, 'org_d', { resource: { kind: 'site', url: 'https://contoso.sharepoint.com/sites/DoesNotExist' } });
+      const site = await install(ctx, 'org_d', {
+        resource: { kind: 'site', url: 'https://contoso.sharepoint.com/sites/DoesNotExist' },
+      });
       const missing = await new FlowBrowser(world).run(site, SEED.contoso.admin.upn, '/oauth/admin-consent/callback');
       expect(missing.status).toBe(404);
       failed(missing.text, 'resource_not_found');
@@ -146,17 +194,32 @@ describe('flows under bad configuration and accounts', () => {
     it('marks the app misconfigured when its secret is wrong', async () => {
       const registered = await registerApp(world);
       const ctx = await setup({ registered: { ...registered, secret: 'wrong~secret-value' } });
-      const reply = await new FlowBrowser(world).run(await connect(ctx, 'org_w'), SEED.contoso.adele.upn, '/oauth/callback');
+      const reply = await new FlowBrowser(world).run(
+        await connect(ctx, 'org_w'),
+        SEED.contoso.adele.upn,
+        '/oauth/callback',
+      );
       failed(reply.text, 'microsoft_error');
       expect(reply.text).toContain('AADSTS7000215');
-      expect(await world.vault.db.prisma.providerApp.findUniqueOrThrow({ where: { id: ctx.appId } })).toMatchObject({ status: 'misconfigured', statusAadsts: 7000215 });
+      expect(await world.vault.db.prisma.providerApp.findUniqueOrThrow({ where: { id: ctx.appId } })).toMatchObject({
+        status: 'misconfigured',
+        statusAadsts: 7000215,
+      });
     });
 
     it('refuses a user of directory B connecting into an installation of directory A', async () => {
       const ctx = await setup();
-      await new FlowBrowser(world).run(await install(ctx, 'org_a'), SEED.contoso.admin.upn, '/oauth/admin-consent/callback');
+      await new FlowBrowser(world).run(
+        await install(ctx, 'org_a'),
+        SEED.contoso.admin.upn,
+        '/oauth/admin-consent/callback',
+      );
       const before = await countRows(world);
-      const reply = await new FlowBrowser(world).run(await connect(ctx, 'org_a'), SEED.fabrikam.diego.upn, '/oauth/callback');
+      const reply = await new FlowBrowser(world).run(
+        await connect(ctx, 'org_a'),
+        SEED.fabrikam.diego.upn,
+        '/oauth/callback',
+      );
       expect(reply.status).toBe(403);
       failed(reply.text, 'directory_mismatch');
       expect(await countRows(world)).toEqual(before);
@@ -164,12 +227,23 @@ describe('flows under bad configuration and accounts', () => {
 
     it('refuses a personal account where the organisation is installed', async () => {
       const ctx = await setup({ userAuthority: 'common' });
-      await new FlowBrowser(world).run(await install(ctx, 'org_p'), SEED.contoso.admin.upn, '/oauth/admin-consent/callback');
+      await new FlowBrowser(world).run(
+        await install(ctx, 'org_p'),
+        SEED.contoso.admin.upn,
+        '/oauth/admin-consent/callback',
+      );
       const before = await countRows(world);
-      const reply = await new FlowBrowser(world).run(await connect(ctx, 'org_p'), SEED.consumers.megan.upn, '/oauth/callback');
+      const reply = await new FlowBrowser(world).run(
+        await connect(ctx, 'org_p'),
+        SEED.consumers.megan.upn,
+        '/oauth/callback',
+      );
       expect(reply.status).toBe(403);
       failed(reply.text, 'personal_account_not_allowed');
-      expect(popupData(reply.text).result).toMatchObject({ status: 'error', error: { code: 'personal_account_not_allowed' } });
+      expect(popupData(reply.text).result).toMatchObject({
+        status: 'error',
+        error: { code: 'personal_account_not_allowed' },
+      });
       expect(await countRows(world)).toEqual(before);
     });
   });

@@ -5,7 +5,17 @@ import { ConnectService } from '../../apps/vault/src/connect/connect.service';
 import { createPkcePair } from '@authpipe/microsoft';
 import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
 import { FlowBrowser, popupData } from './flow-browser';
-import { SEED, countRows, createProject, createSession, createVaultApp, registerApp, startFlowsWorld, type FlowsWorld, type ProjectContext } from './flows-world';
+import {
+  SEED,
+  countRows,
+  createProject,
+  createSession,
+  createVaultApp,
+  registerApp,
+  startFlowsWorld,
+  type FlowsWorld,
+  type ProjectContext,
+} from './flows-world';
 
 // Bad browser-side input: states, codes, sessions. Each must end on a failure page, store
 // nothing, and leak nothing (no code, verifier or token in the page).
@@ -27,7 +37,8 @@ describe('flows under bad state, code and session input', () => {
     before = await countRows(world);
   });
 
-  const userSession = (tenantId = 'org_bad') => createSession(world, project, { tenantId, credentialFor: 'user', userId: 'u1' });
+  const userSession = (tenantId = 'org_bad') =>
+    createSession(world, project, { tenantId, credentialFor: 'user', userId: 'u1' });
   async function expectFailure(reply: { status: number; text: string }, code: string) {
     expect(reply.status).toBeGreaterThanOrEqual(400);
     expect(reply.text).toContain(`Authpipe error code: ${code}.`);
@@ -48,8 +59,14 @@ describe('flows under bad state, code and session input', () => {
     it('refuses an expired state', async () => {
       const browser = new FlowBrowser(world);
       const login = await browser.start(await userSession());
-      await world.vault.db.prisma.oAuthState.updateMany({ where: { usedAt: null }, data: { expiresAt: new Date(Date.now() - 1000) } });
-      await expectFailure(await browser.callback('/oauth/callback', await browser.signIn(login, SEED.contoso.adele.upn)), 'state_expired');
+      await world.vault.db.prisma.oAuthState.updateMany({
+        where: { usedAt: null },
+        data: { expiresAt: new Date(Date.now() - 1000) },
+      });
+      await expectFailure(
+        await browser.callback('/oauth/callback', await browser.signIn(login, SEED.contoso.adele.upn)),
+        'state_expired',
+      );
     });
 
     it("refuses another session's state arriving in this browser", async () => {
@@ -64,8 +81,14 @@ describe('flows under bad state, code and session input', () => {
     it('refuses an unknown or missing state', async () => {
       const browser = new FlowBrowser(world);
       await browser.start(await userSession());
-      await expectFailure(await browser.callback('/oauth/callback', new URLSearchParams({ code: 'x', state: 'A'.repeat(43) })), 'state_not_found');
-      await expectFailure(await browser.callback('/oauth/callback', new URLSearchParams({ code: 'x' })), 'state_missing');
+      await expectFailure(
+        await browser.callback('/oauth/callback', new URLSearchParams({ code: 'x', state: 'A'.repeat(43) })),
+        'state_not_found',
+      );
+      await expectFailure(
+        await browser.callback('/oauth/callback', new URLSearchParams({ code: 'x' })),
+        'state_missing',
+      );
     });
   });
 
@@ -90,15 +113,29 @@ describe('flows under bad state, code and session input', () => {
       expect(reply.get('error')).toBe('access_denied');
       const page = await browser.callback('/oauth/callback', reply);
       await expectFailure(page, 'access_denied');
-      expect(popupData(page.text).result).toMatchObject({ status: 'error', tenantId: 'org_bad', userId: 'u1', error: { code: 'access_denied' } });
+      expect(popupData(page.text).result).toMatchObject({
+        status: 'error',
+        tenantId: 'org_bad',
+        userId: 'u1',
+        error: { code: 'access_denied' },
+      });
     });
 
     it('fails when the PKCE verifier does not match the challenge Microsoft saw', async () => {
       const browser = new FlowBrowser(world);
       const login = await browser.start(await userSession('org_pkce'));
-      const state = await world.vault.db.prisma.oAuthState.findFirstOrThrow({ where: { usedAt: null, kind: 'authorize' }, orderBy: { id: 'desc' } });
+      const state = await world.vault.db.prisma.oAuthState.findFirstOrThrow({
+        where: { usedAt: null, kind: 'authorize' },
+        orderBy: { id: 'desc' },
+      });
       // Swap the stored verifier (through the real envelope) for another valid one.
-      await world.vault.app.get(SecretsService).put({ projectId: project.projectId, tenantId: 'org_pkce' }, { recordType: 'oauth_state', recordId: state.id, field: 'codeVerifier' }, createPkcePair().codeVerifier);
+      await world.vault.app
+        .get(SecretsService)
+        .put(
+          { projectId: project.projectId, tenantId: 'org_pkce' },
+          { recordType: 'oauth_state', recordId: state.id, field: 'codeVerifier' },
+          createPkcePair().codeVerifier,
+        );
       const page = await browser.callback('/oauth/callback', await browser.signIn(login, SEED.contoso.adele.upn));
       await expectFailure(page, 'microsoft_error');
       expect(page.text).toContain('AADSTS501481');
@@ -113,8 +150,13 @@ describe('flows under bad state, code and session input', () => {
       const res = await browser.open(`/connect/microsoft-onedrive?session=${tampered}`);
       expect(res.status).toBe(404);
       expect(res.text).toContain('connect_session_not_found');
-      expect((await browser.open('/connect/microsoft-onedrive?session=%3Cscript%3E')).text).not.toContain('<script>alert');
-      await world.vault.db.prisma.connectSession.updateMany({ where: { projectId: project.projectId, consumedAt: null }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      expect((await browser.open('/connect/microsoft-onedrive?session=%3Cscript%3E')).text).not.toContain(
+        '<script>alert',
+      );
+      await world.vault.db.prisma.connectSession.updateMany({
+        where: { projectId: project.projectId, consumedAt: null },
+        data: { expiresAt: new Date(Date.now() - 1000) },
+      });
       const expired = await browser.open(`/connect/microsoft-onedrive?session=${token}`);
       expect(expired.status).toBe(410);
       expect(expired.text).toContain('connect_session_expired');

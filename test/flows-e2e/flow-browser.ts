@@ -31,7 +31,7 @@ export class FlowBrowser {
   async start(sessionToken: string): Promise<string> {
     const res = await this.open(`/connect/microsoft-onedrive?session=${sessionToken}`);
     expect(res.status, res.text).toBe(302);
-    return res.headers.location as string;
+    return res.headers.location;
   }
 
   /**
@@ -53,20 +53,29 @@ export class FlowBrowser {
       body: new URLSearchParams({ request: requestId, login: upn, action }).toString(),
     });
     const location = post.headers.location;
-    if (post.status !== 302 || !location) throw new Error(`sign-in answered HTTP ${post.status}: ${post.body.toString('utf8').slice(0, 300)}`);
+    if (post.status !== 302 || !location)
+      throw new Error(`sign-in answered HTTP ${post.status}: ${post.body.toString('utf8').slice(0, 300)}`);
     return new URL(location).searchParams;
   }
 
   /** GETs a vault callback with the given query, sending the binding cookie (unless told otherwise). */
-  async callback(path: '/oauth/callback' | '/oauth/admin-consent/callback', query: URLSearchParams, cookie: string | null = this.cookie): Promise<CallbackReply> {
+  async callback(
+    path: '/oauth/callback' | '/oauth/admin-consent/callback',
+    query: URLSearchParams,
+    cookie: string | null = this.cookie,
+  ): Promise<CallbackReply> {
     let req = request(this.world.vault.server()).get(`${path}?${query.toString()}`);
     if (cookie !== null) req = req.set('Cookie', `authpipe_flow=${cookie}`);
     const res = await req;
-    return { status: res.status, headers: res.headers, text: res.text, location: res.headers.location as string | undefined };
+    return { status: res.status, headers: res.headers, text: res.text, location: res.headers.location };
   }
 
   /** start → sign in → callback, for the common case. */
-  async run(sessionToken: string, upn: string, path: '/oauth/callback' | '/oauth/admin-consent/callback'): Promise<CallbackReply> {
+  async run(
+    sessionToken: string,
+    upn: string,
+    path: '/oauth/callback' | '/oauth/admin-consent/callback',
+  ): Promise<CallbackReply> {
     const login = await this.start(sessionToken);
     const reply = await this.signIn(login, upn);
     return this.callback(path, reply);

@@ -19,7 +19,15 @@ export { SEED };
 export const PUBLIC_URL = 'http://127.0.0.1:3999';
 /** The application's own web origin, allowed to receive popup results. */
 export const APP_ORIGIN = 'https://app.example.test';
-const DELEGATED = ['openid', 'profile', 'email', 'offline_access', 'User.Read', 'Files.ReadWrite.All', 'Sites.ReadWrite.All'];
+const DELEGATED = [
+  'openid',
+  'profile',
+  'email',
+  'offline_access',
+  'User.Read',
+  'Files.ReadWrite.All',
+  'Sites.ReadWrite.All',
+];
 const ROLES = ['Files.ReadWrite.All', 'Sites.ReadWrite.All', 'User.Read.All'];
 
 export interface FlowsWorld {
@@ -69,7 +77,10 @@ export async function registerApp(world: FlowsWorld): Promise<RegisteredApp> {
     applicationPermissions: ROLES,
   });
   const secret = `e2e~${randomUUID()}`;
-  const added = store.addSecret(clientId, { value: secret, expiresAt: new Date(clock.now().getTime() + 365 * 86_400_000) });
+  const added = store.addSecret(clientId, {
+    value: secret,
+    expiresAt: new Date(clock.now().getTime() + 365 * 86_400_000),
+  });
   const certificate = await createClientCertificate('flows-e2e', clock.now());
   store.addCertificate(clientId, certificate.certificatePem);
   return { clientId, secret, secretId: added.id, certificate };
@@ -91,7 +102,12 @@ export async function createVaultApp(
   world: FlowsWorld,
   project: ProjectContext,
   registered: RegisteredApp,
-  options: { credential?: Credential; cloud?: 'custom' | 'usgov-l4'; userAuthority?: string; allowedOrigins?: string[] } = {},
+  options: {
+    credential?: Credential;
+    cloud?: 'custom' | 'usgov-l4';
+    userAuthority?: string;
+    allowedOrigins?: string[];
+  } = {},
 ): Promise<string> {
   const credential = options.credential ?? { type: 'secret' };
   const cert = credential.type === 'certificate' ? (credential.certificate ?? registered.certificate) : null;
@@ -102,9 +118,13 @@ export async function createVaultApp(
     .send({
       name: 'OneDrive',
       clientId: registered.clientId,
-      credential: cert ? { type: 'certificate', certificatePem: cert.certificatePem, privateKeyPem: cert.privateKeyPem } : { type: 'secret', secret: registered.secret },
+      credential: cert
+        ? { type: 'certificate', certificatePem: cert.certificatePem, privateKeyPem: cert.privateKeyPem }
+        : { type: 'secret', secret: registered.secret },
       cloud,
-      ...(cloud === 'custom' ? { endpoints: { loginUrl: world.emulator.baseUrl, graphUrl: world.emulator.baseUrl } } : {}),
+      ...(cloud === 'custom'
+        ? { endpoints: { loginUrl: world.emulator.baseUrl, graphUrl: world.emulator.baseUrl } }
+        : {}),
       userAuthority: options.userAuthority ?? 'organizations',
       homeTenantId: SEED.contoso.tenantId,
       userScopes: ['offline_access', 'openid', 'profile', 'User.Read', 'Files.ReadWrite.All'],
@@ -116,8 +136,15 @@ export async function createVaultApp(
 }
 
 /** POST /v1/connect-sessions; returns the token (the response is asserted 201). */
-export async function createSession(world: FlowsWorld, project: ProjectContext, body: Record<string, unknown>): Promise<string> {
-  const res = await request(world.vault.server()).post('/v1/connect-sessions').set(bearer(project.key)).send({ provider: 'microsoft-onedrive', ...body });
+export async function createSession(
+  world: FlowsWorld,
+  project: ProjectContext,
+  body: Record<string, unknown>,
+): Promise<string> {
+  const res = await request(world.vault.server())
+    .post('/v1/connect-sessions')
+    .set(bearer(project.key))
+    .send({ provider: 'microsoft-onedrive', ...body });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.token as string;
 }
@@ -130,25 +157,41 @@ export async function dumpAllTables(world: FlowsWorld): Promise<string> {
   );
   const chunks: string[] = [];
   for (const { table_name } of tables) {
-    const rows = await prisma.$queryRawUnsafe<{ j: string }[]>(`SELECT row_to_json(t)::text AS j FROM "${table_name}" t`);
+    const rows = await prisma.$queryRawUnsafe<{ j: string }[]>(
+      `SELECT row_to_json(t)::text AS j FROM "${table_name}" t`,
+    );
     chunks.push(...rows.map((r) => r.j));
   }
   return chunks.join('\n');
 }
 
 /** A secret stored for a record, decrypted through the vault's own SecretsService. */
-export async function storedSecret(world: FlowsWorld, scope: { projectId: string; tenantId: string }, recordType: string, recordId: string, field: string): Promise<string | null> {
+export async function storedSecret(
+  world: FlowsWorld,
+  scope: { projectId: string; tenantId: string },
+  recordType: string,
+  recordId: string,
+  field: string,
+): Promise<string | null> {
   const value = await world.vault.app.get(SecretsService).get(scope, { recordType, recordId, field });
   return value?.toString('utf8') ?? null;
 }
 
 /** How many credentials, credential secrets and credential events exist (for "nothing stored" assertions). */
-export async function countRows(world: FlowsWorld): Promise<{ installations: number; connections: number; secrets: number; events: number }> {
+export async function countRows(
+  world: FlowsWorld,
+): Promise<{ installations: number; connections: number; secrets: number; events: number }> {
   const p = world.vault.db.prisma;
   return {
     installations: await p.installation.count(),
     connections: await p.connection.count(),
     secrets: await p.secret.count({ where: { recordType: { in: ['installation', 'connection'] } } }),
-    events: await p.event.count({ where: { type: { in: ['installation.created', 'connection.created', 'installation.reauthorized', 'connection.reauthorized'] } } }),
+    events: await p.event.count({
+      where: {
+        type: {
+          in: ['installation.created', 'connection.created', 'installation.reauthorized', 'connection.reauthorized'],
+        },
+      },
+    }),
   };
 }

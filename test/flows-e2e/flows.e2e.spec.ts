@@ -32,8 +32,16 @@ describe('install and connect flows', () => {
   });
 
   async function installAndConnect(project: ProjectContext, tenantId: string) {
-    const installToken = await createSession(world, project, { tenantId, credentialFor: 'installation', resource: { kind: 'site', url: MARKETING_URL } });
-    const install = await new FlowBrowser(world).run(installToken, SEED.contoso.admin.upn, '/oauth/admin-consent/callback');
+    const installToken = await createSession(world, project, {
+      tenantId,
+      credentialFor: 'installation',
+      resource: { kind: 'site', url: MARKETING_URL },
+    });
+    const install = await new FlowBrowser(world).run(
+      installToken,
+      SEED.contoso.admin.upn,
+      '/oauth/admin-consent/callback',
+    );
     const connectToken = await createSession(world, project, { tenantId, credentialFor: 'user', userId: 'user_1' });
     const connect = await new FlowBrowser(world).run(connectToken, SEED.contoso.adele.upn, '/oauth/callback');
     return { install, connect };
@@ -43,20 +51,34 @@ describe('install and connect flows', () => {
     it('stores a proven installation bound to a SharePoint site and posts it to the allowed opener (secret, custom endpoints)', async () => {
       const project = await createProject(world);
       await createVaultApp(world, project, registered);
-      const token = await createSession(world, project, { tenantId: 'org_acme', credentialFor: 'installation', resource: { kind: 'site', url: MARKETING_URL } });
+      const token = await createSession(world, project, {
+        tenantId: 'org_acme',
+        credentialFor: 'installation',
+        resource: { kind: 'site', url: MARKETING_URL },
+      });
       const browser = new FlowBrowser(world);
       const login = await browser.start(token);
       expect(new URL(login).pathname).toBe('/organizations/v2.0/adminconsent');
       expect(browser.cookie).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-      const reply = await browser.callback('/oauth/admin-consent/callback', await browser.signIn(login, SEED.contoso.admin.upn));
+      const reply = await browser.callback(
+        '/oauth/admin-consent/callback',
+        await browser.signIn(login, SEED.contoso.admin.upn),
+      );
       expect(reply.status).toBe(200);
       expect(reply.headers['content-security-policy']).toContain("default-src 'none'");
       const data = popupData(reply.text);
       expect(data.origins).toEqual([APP_ORIGIN]);
-      expect(data.result).toMatchObject({ status: 'success', provider: 'microsoft-onedrive', tenantId: 'org_acme', installationId: expect.stringMatching(/^ins_/) });
+      expect(data.result).toMatchObject({
+        status: 'success',
+        provider: 'microsoft-onedrive',
+        tenantId: 'org_acme',
+        installationId: expect.stringMatching(/^ins_/),
+      });
 
-      const row = await world.vault.db.prisma.installation.findUniqueOrThrow({ where: { id: data.result.installationId as string } });
+      const row = await world.vault.db.prisma.installation.findUniqueOrThrow({
+        where: { id: data.result.installationId as string },
+      });
       expect(row).toMatchObject({
         projectId: project.projectId,
         directoryId: SEED.contoso.tenantId,
@@ -66,7 +88,9 @@ describe('install and connect flows', () => {
         status: 'active',
       });
       expect(row.scopes).toContain('Files.ReadWrite.All');
-      const events = await world.vault.db.prisma.event.findMany({ where: { projectId: project.projectId, type: 'installation.created' } });
+      const events = await world.vault.db.prisma.event.findMany({
+        where: { projectId: project.projectId, type: 'installation.created' },
+      });
       expect(events).toHaveLength(1);
     });
 
@@ -84,7 +108,12 @@ describe('install and connect flows', () => {
       expect(reply.status).toBe(302);
       const back = new URL(reply.location!);
       expect(back.origin + back.pathname).toBe(`${APP_ORIGIN}/settings/integrations`);
-      expect(Object.fromEntries(back.searchParams)).toMatchObject({ tab: 'files', status: 'success', tenantId: 'org_redirect', installationId: expect.stringMatching(/^ins_/) });
+      expect(Object.fromEntries(back.searchParams)).toMatchObject({
+        tab: 'files',
+        status: 'success',
+        tenantId: 'org_redirect',
+        installationId: expect.stringMatching(/^ins_/),
+      });
     });
   });
 
@@ -96,10 +125,23 @@ describe('install and connect flows', () => {
       const installationId = popupData(install.text).result.installationId as string;
       expect(connect.status).toBe(200);
       const result = popupData(connect.text).result;
-      expect(result).toMatchObject({ status: 'success', tenantId: 'org_cert', userId: 'user_1', connectionId: expect.stringMatching(/^con_/) });
+      expect(result).toMatchObject({
+        status: 'success',
+        tenantId: 'org_cert',
+        userId: 'user_1',
+        connectionId: expect.stringMatching(/^con_/),
+      });
 
-      const row = await world.vault.db.prisma.connection.findUniqueOrThrow({ where: { id: result.connectionId as string } });
-      expect(row).toMatchObject({ installationId, oid: SEED.contoso.adele.id, tid: SEED.contoso.tenantId, upn: SEED.contoso.adele.upn, status: 'active' });
+      const row = await world.vault.db.prisma.connection.findUniqueOrThrow({
+        where: { id: result.connectionId as string },
+      });
+      expect(row).toMatchObject({
+        installationId,
+        oid: SEED.contoso.adele.id,
+        tid: SEED.contoso.tenantId,
+        upn: SEED.contoso.adele.upn,
+        status: 'active',
+      });
       expect(row.scopes).toEqual(expect.arrayContaining(['User.Read', 'Files.ReadWrite.All']));
       const scope = { projectId: project.projectId, tenantId: 'org_cert' };
       const refresh = await storedSecret(world, scope, 'connection', row.id, 'refreshToken');
@@ -111,7 +153,7 @@ describe('install and connect flows', () => {
 
       // The stored rows hold none of what Microsoft issued or the app's secrets in the clear.
       const everything = await dumpAllTables(world);
-      const privateKeyBody = registered.certificate.privateKeyPem.split('\n')[1]!;
+      const privateKeyBody = registered.certificate.privateKeyPem.split('\n')[1];
       for (const secret of [refresh!, access!, appToken!, registered.secret, privateKeyBody]) {
         expect(everything).not.toContain(secret);
         expect(everything).not.toContain(Buffer.from(secret).toString('hex'));
@@ -124,14 +166,21 @@ describe('install and connect flows', () => {
       await createVaultApp(world, project, registered);
       const { connect } = await installAndConnect(project, 'org_again');
       const first = popupData(connect.text).result.connectionId as string;
-      const again = await createSession(world, project, { tenantId: 'org_again', credentialFor: 'user', userId: 'user_1' });
+      const again = await createSession(world, project, {
+        tenantId: 'org_again',
+        credentialFor: 'user',
+        userId: 'user_1',
+      });
       const second = await new FlowBrowser(world).run(again, SEED.contoso.alex.upn, '/oauth/callback');
       expect(popupData(second.text).result.connectionId).toBe(first);
       const row = await world.vault.db.prisma.connection.findUniqueOrThrow({ where: { id: first } });
       expect(row.oid).toBe(SEED.contoso.alex.id);
-      const history = await world.vault.db.prisma.credentialHistory.findMany({ where: { connectionId: first }, orderBy: { id: 'asc' } });
+      const history = await world.vault.db.prisma.credentialHistory.findMany({
+        where: { connectionId: first },
+        orderBy: { id: 'asc' },
+      });
       expect(history.map((h) => h.action)).toEqual(['created', 'reauthorized']);
-      expect(history[1]!.previous).toMatchObject({ oid: SEED.contoso.adele.id });
+      expect(history[1].previous).toMatchObject({ oid: SEED.contoso.adele.id });
     });
   });
 
@@ -139,18 +188,31 @@ describe('install and connect flows', () => {
     it('installs and connects with a secret against login.microsoftonline.us and graph.microsoft.us', async () => {
       const project = await createProject(world);
       await createVaultApp(world, project, registered, { cloud: 'usgov-l4' });
-      const installToken = await createSession(world, project, { tenantId: 'org_gov', credentialFor: 'installation', resource: { kind: 'user_drive', user: SEED.contoso.alex.upn } });
+      const installToken = await createSession(world, project, {
+        tenantId: 'org_gov',
+        credentialFor: 'installation',
+        resource: { kind: 'user_drive', user: SEED.contoso.alex.upn },
+      });
       const browser = new FlowBrowser(world);
       const login = await browser.start(installToken);
       expect(new URL(login).origin).toBe('https://login.microsoftonline.us');
-      const install = await browser.callback('/oauth/admin-consent/callback', await browser.signIn(login, SEED.contoso.admin.upn));
+      const install = await browser.callback(
+        '/oauth/admin-consent/callback',
+        await browser.signIn(login, SEED.contoso.admin.upn),
+      );
       expect(popupData(install.text).result.status).toBe('success');
 
-      const connectToken = await createSession(world, project, { tenantId: 'org_gov', credentialFor: 'user', userId: 'u_gov' });
+      const connectToken = await createSession(world, project, {
+        tenantId: 'org_gov',
+        credentialFor: 'user',
+        userId: 'u_gov',
+      });
       const connect = await new FlowBrowser(world).run(connectToken, SEED.contoso.adele.upn, '/oauth/callback');
       const result = popupData(connect.text).result;
       expect(result.status, JSON.stringify(result)).toBe('success');
-      const row = await world.vault.db.prisma.installation.findFirstOrThrow({ where: { projectId: project.projectId } });
+      const row = await world.vault.db.prisma.installation.findFirstOrThrow({
+        where: { projectId: project.projectId },
+      });
       expect(row.cloud).toBe('usgov-l4');
     });
 
@@ -159,7 +221,10 @@ describe('install and connect flows', () => {
       await createVaultApp(world, project, registered, { cloud: 'usgov-l4', credential: { type: 'certificate' } });
       const token = await createSession(world, project, { tenantId: 'org_gov_cert', credentialFor: 'installation' });
       const reply = await new FlowBrowser(world).run(token, SEED.contoso.admin.upn, '/oauth/admin-consent/callback');
-      expect(popupData(reply.text).result).toMatchObject({ status: 'success', installationId: expect.stringMatching(/^ins_/) });
+      expect(popupData(reply.text).result).toMatchObject({
+        status: 'success',
+        installationId: expect.stringMatching(/^ins_/),
+      });
     });
   });
 });

@@ -16,8 +16,17 @@ export class ConnectController {
   ) {}
 
   @Get(':provider')
-  async start(@Param('provider') provider: string, @Query('session') session: unknown, @Res() reply: FastifyReply): Promise<void> {
+  async start(
+    @Param('provider') provider: string,
+    @Query('session') session: unknown,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const { response, binding } = await this.connect.start(provider, typeof session === 'string' ? session : undefined);
-    sendFlowResponse(reply, response, binding !== null ? { set: binding } : undefined, this.config.publicUrl.startsWith('https:'));
+    sendFlowResponse(
+      reply,
+      response,
+      binding !== null ? { set: binding } : undefined,
+      this.config.publicUrl.startsWith('https:'),
+    );
   }
 }

@@ -51,7 +51,11 @@ export class ConnectService {
       const loaded = await this.apps.load(session.projectId, session.appId);
       run.target = { mode: session.mode, returnTo: session.returnTo, allowedOrigins: loaded.app.allowedOrigins };
       if (session.provider !== provider) {
-        throw FlowFailure.of(400, 'provider_mismatch', `This connect session is for ${session.provider}, not ${provider}.`);
+        throw FlowFailure.of(
+          400,
+          'provider_mismatch',
+          `This connect session is for ${session.provider}, not ${provider}.`,
+        );
       }
       if (loaded.app.status === 'misconfigured') {
         throw FlowFailure.of(
@@ -62,23 +66,44 @@ export class ConnectService {
         );
       }
       binding = newBindingValue();
-      const url = session.credentialFor === 'installation' ? await this.adminConsentUrl(session, loaded, binding) : await this.authorizeUrl(session, loaded, binding);
+      const url =
+        session.credentialFor === 'installation'
+          ? await this.adminConsentUrl(session, loaded, binding)
+          : await this.authorizeUrl(session, loaded, binding);
       return { kind: 'redirect', location: this.microsoft.forBrowser(url) } satisfies FlowResponse;
     });
     return { response, binding: response.kind === 'redirect' ? binding : null };
   }
 
-  private async adminConsentUrl(session: ConnectSessionRecord, { app, microsoft }: AppWithCredentials, binding: string): Promise<string> {
+  private async adminConsentUrl(
+    session: ConnectSessionRecord,
+    { app, microsoft }: AppWithCredentials,
+    binding: string,
+  ): Promise<string> {
     const redirectUri = this.apps.callbackUri(app, 'admin_consent');
     // Re-consent goes to the installation's own directory; a first install lets the admin's
     // directory decide (organizations), never common.
-    const existing = await this.installations.findForTenant(session.projectId, session.tenantExternalId, session.provider);
+    const existing = await this.installations.findForTenant(
+      session.projectId,
+      session.tenantExternalId,
+      session.provider,
+    );
     const tenant = existing?.directoryId ?? (MULTI_TENANT.has(app.userAuthority) ? 'organizations' : app.userAuthority);
     const state = await this.states.issue({ session, kind: 'admin_consent', redirectUri, binding });
-    return this.microsoft.auth.adminConsentUrl({ app: microsoft, tenant, redirectUri, state, scope: resolveCloud(cloudOf(app)).graphDefaultScope });
+    return this.microsoft.auth.adminConsentUrl({
+      app: microsoft,
+      tenant,
+      redirectUri,
+      state,
+      scope: resolveCloud(cloudOf(app)).graphDefaultScope,
+    });
   }
 
-  private async authorizeUrl(session: ConnectSessionRecord, { app, microsoft }: AppWithCredentials, binding: string): Promise<string> {
+  private async authorizeUrl(
+    session: ConnectSessionRecord,
+    { app, microsoft }: AppWithCredentials,
+    binding: string,
+  ): Promise<string> {
     if (!app.userScopes.some((s) => s.toLowerCase() === 'offline_access')) {
       throw FlowFailure.of(
         500,
@@ -90,10 +115,23 @@ export class ConnectService {
     const redirectUri = this.apps.callbackUri(app, 'authorize');
     const pkce = createPkcePair();
     const nonce = randomBytes(24).toString('base64url');
-    const existing = session.targetConnectionId !== null && session.userId !== null
-      ? await this.connections.findForUser(session.projectId, session.tenantExternalId, session.provider, session.userId)
-      : null;
-    const state = await this.states.issue({ session, kind: 'authorize', redirectUri, binding, codeVerifier: pkce.codeVerifier, nonce });
+    const existing =
+      session.targetConnectionId !== null && session.userId !== null
+        ? await this.connections.findForUser(
+            session.projectId,
+            session.tenantExternalId,
+            session.provider,
+            session.userId,
+          )
+        : null;
+    const state = await this.states.issue({
+      session,
+      kind: 'authorize',
+      redirectUri,
+      binding,
+      codeVerifier: pkce.codeVerifier,
+      nonce,
+    });
     try {
       return await this.microsoft.auth.buildAuthCodeUrl({
         app: microsoft,

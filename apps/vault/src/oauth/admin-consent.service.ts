@@ -48,12 +48,18 @@ export class AdminConsentService {
         throw FlowFailure.of(403, 'admin_consent_denied', 'The administrator did not grant consent to the app.');
       }
       const directory = query.tenant ?? '';
-      if (!GUID.test(directory)) throw FlowFailure.of(400, 'tenant_mismatch', 'Microsoft did not name the directory that granted consent.');
+      if (!GUID.test(directory))
+        throw FlowFailure.of(400, 'tenant_mismatch', 'Microsoft did not name the directory that granted consent.');
 
       const cloud = cloudOf(app);
       let token;
       try {
-        token = await this.microsoft.auth.acquireAppToken({ app: microsoft, tenantId: directory, scopes: [resolveCloud(cloud).graphDefaultScope], skipCache: true });
+        token = await this.microsoft.auth.acquireAppToken({
+          app: microsoft,
+          tenantId: directory,
+          scopes: [resolveCloud(cloud).graphDefaultScope],
+          skipCache: true,
+        });
       } catch (error) {
         const failure = (error instanceof MicrosoftError ? error : toMicrosoftError(error)).failure;
         if (isAppCredentialFailure(failure)) await this.apps.markMisconfigured(app, failure);
@@ -61,15 +67,23 @@ export class AdminConsentService {
       }
       const claims = appTokenClaimsSchema.safeParse(decodeJwt(token.accessToken));
       if (!claims.success || claims.data.tid.toLowerCase() !== directory.toLowerCase()) {
-        throw FlowFailure.of(403, 'tenant_mismatch', 'The consent could not be proven for the directory Microsoft named.');
+        throw FlowFailure.of(
+          403,
+          'tenant_mismatch',
+          'The consent could not be proven for the directory Microsoft named.',
+        );
       }
-      const target = await this.installations.findForTenant(session.projectId, session.tenantExternalId, session.provider);
+      const target = await this.installations.findForTenant(
+        session.projectId,
+        session.tenantExternalId,
+        session.provider,
+      );
       if (target !== null && target.directoryId.toLowerCase() !== directory.toLowerCase()) {
         throw FlowFailure.of(
           409,
           'directory_mismatch',
           'This organisation is already installed from another Microsoft directory; consent must come from that same directory.',
-          "Sign in with an administrator of the directory the app was first installed in, or delete the installation first to move it.",
+          'Sign in with an administrator of the directory the app was first installed in, or delete the installation first to move it.',
         );
       }
       const resource = await resolveResource(this.microsoft.graph, cloud, token.accessToken, session.resource);
@@ -95,7 +109,16 @@ export class AdminConsentService {
         expiresAt: token.expiresOn,
         refreshAt: new Date(token.expiresOn.getTime() - REFRESH_LEAD_MS),
       });
-      return completeSuccess(run.target, { status: 'success', provider: session.provider, tenantId: session.tenantExternalId, installationId: installation.id }, 'The installation');
+      return completeSuccess(
+        run.target,
+        {
+          status: 'success',
+          provider: session.provider,
+          tenantId: session.tenantExternalId,
+          installationId: installation.id,
+        },
+        'The installation',
+      );
     });
   }
 }

@@ -12,7 +12,9 @@ describe(readBinding.name, () => {
   });
 
   it('sets an HttpOnly, SameSite=Lax cookie scoped to /oauth, Secure only over https', () => {
-    expect(bindingCookie('v', true, 600)).toBe('authpipe_flow=v; Path=/oauth; Max-Age=600; HttpOnly; SameSite=Lax; Secure');
+    expect(bindingCookie('v', true, 600)).toBe(
+      'authpipe_flow=v; Path=/oauth; Max-Age=600; HttpOnly; SameSite=Lax; Secure',
+    );
     expect(bindingCookie('v', false, 600)).not.toContain('Secure');
     expect(clearBindingCookie(false)).toContain('Max-Age=0');
   });
@@ -20,8 +22,14 @@ describe(readBinding.name, () => {
 
 describe(requestScopes.name, () => {
   it("prefixes Graph permissions with a national cloud's resource but not the OpenID scopes", () => {
-    expect(requestScopes({ name: 'usgov-l4' }, ['offline_access', 'User.Read'])).toEqual(['offline_access', 'https://graph.microsoft.us/User.Read']);
+    expect(requestScopes({ name: 'usgov-l4' }, ['offline_access', 'User.Read'])).toEqual([
+      'offline_access',
+      'https://graph.microsoft.us/User.Read',
+    ]);
     expect(requestScopes({ name: 'global' }, ['offline_access', 'User.Read'])).toEqual(['offline_access', 'User.Read']);
-    expect(grantedScopes({ name: 'usgov-l4' }, ['https://graph.microsoft.us/User.Read', 'openid'])).toEqual(['User.Read', 'openid']);
+    expect(grantedScopes({ name: 'usgov-l4' }, ['https://graph.microsoft.us/User.Read', 'openid'])).toEqual([
+      'User.Read',
+      'openid',
+    ]);
   });
 });

@@ -21,7 +21,14 @@ export function hashBinding(value: string): Buffer {
 
 /** The Set-Cookie header for a binding; Secure when the vault is served over https. */
 export function bindingCookie(value: string, secure: boolean, maxAgeSeconds: number): string {
-  return [`${BINDING_COOKIE}=${value}`, 'Path=/oauth', `Max-Age=${maxAgeSeconds}`, 'HttpOnly', 'SameSite=Lax', ...(secure ? ['Secure'] : [])].join('; ');
+  return [
+    `${BINDING_COOKIE}=${value}`,
+    'Path=/oauth',
+    `Max-Age=${maxAgeSeconds}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
 }
 
 /** The Set-Cookie header that removes the binding once its flow is over. */

@@ -28,11 +28,18 @@ export function parseCallbackQuery(raw: unknown): CallbackQuery {
  * AADSTS number is read from error_description; its text is never shown (it can echo user names).
  */
 export function microsoftRedirectError(query: CallbackQuery, deniedCode: FlowFailureCode): FlowFailure {
-  const failure = classifyOAuthError({ error: query.error ?? 'unknown_error', error_description: query.error_description, suberror: query.error_subcode });
+  const failure = classifyOAuthError({
+    error: query.error ?? 'unknown_error',
+    error_description: query.error_description,
+    suberror: query.error_subcode,
+  });
   if (query.error === 'access_denied' && (failure.aadsts === null || failure.aadsts === 65004)) {
     return new FlowFailure(403, {
       code: deniedCode,
-      message: deniedCode === 'admin_consent_denied' ? 'The administrator did not grant consent to the app.' : 'The sign-in was cancelled or consent was declined.',
+      message:
+        deniedCode === 'admin_consent_denied'
+          ? 'The administrator did not grant consent to the app.'
+          : 'The sign-in was cancelled or consent was declined.',
       remediation: failure.remediation,
       ...(failure.aadsts !== null ? { aadsts: failure.aadsts } : {}),
       action: failure.action,

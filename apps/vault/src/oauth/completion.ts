@@ -46,17 +46,29 @@ export function resultUrl(returnTo: string, result: FlowResult): string {
 }
 
 /** The result of a failure as the application receives it. */
-export function failureResult(base: Pick<FlowResult, 'provider' | 'tenantId' | 'userId'>, info: FlowFailureInfo): FlowResult {
+export function failureResult(
+  base: Pick<FlowResult, 'provider' | 'tenantId' | 'userId'>,
+  info: FlowFailureInfo,
+): FlowResult {
   return {
     ...base,
     status: 'error',
-    error: { code: info.code, message: info.message, remediation: info.remediation, ...(info.aadsts !== undefined ? { aadsts: info.aadsts } : {}) },
+    error: {
+      code: info.code,
+      message: info.message,
+      remediation: info.remediation,
+      ...(info.aadsts !== undefined ? { aadsts: info.aadsts } : {}),
+    },
   };
 }
 
 /** Ends a successful flow: a 302 to returnTo (redirect mode) or a page that posts to the opener and closes. */
 export function completeSuccess(target: CompletionTarget, result: FlowResult, what: string): FlowResponse {
-  if (target.mode === 'redirect' && target.returnTo !== null && isAllowedReturnTo(target.returnTo, target.allowedOrigins)) {
+  if (
+    target.mode === 'redirect' &&
+    target.returnTo !== null &&
+    isAllowedReturnTo(target.returnTo, target.allowedOrigins)
+  ) {
     return { kind: 'redirect', location: resultUrl(target.returnTo, result) };
   }
   return {
@@ -76,14 +88,25 @@ export function completeSuccess(target: CompletionTarget, result: FlowResult, wh
  * In popup mode the page also posts the error to the opener and stays open for the person to read;
  * in redirect mode it links back to returnTo with the error in the query.
  */
-export function completeFailure(target: CompletionTarget | null, result: FlowResult | null, info: FlowFailureInfo, status: number): FlowResponse {
+export function completeFailure(
+  target: CompletionTarget | null,
+  result: FlowResult | null,
+  info: FlowFailureInfo,
+  status: number,
+): FlowResponse {
   const paragraphs = [info.message, info.remediation];
   if (info.aadsts !== undefined) paragraphs.push(`Microsoft error code: AADSTS${info.aadsts}.`);
   paragraphs.push(`Authpipe error code: ${info.code}.`);
   const links: { href: string; label: string }[] = [];
-  const redirectBack = target?.mode === 'redirect' && target.returnTo !== null && isAllowedReturnTo(target.returnTo, target.allowedOrigins);
+  const redirectBack =
+    target?.mode === 'redirect' &&
+    target.returnTo !== null &&
+    isAllowedReturnTo(target.returnTo, target.allowedOrigins);
   if (redirectBack && result !== null) {
-    links.push({ href: resultUrl(target.returnTo!, result), label: 'Return to the application to try again (it will start a new connect session)' });
+    links.push({
+      href: resultUrl(target.returnTo!, result),
+      label: 'Return to the application to try again (it will start a new connect session)',
+    });
   } else {
     paragraphs.push('To try again, start over from the application: each attempt needs a new connect session.');
   }

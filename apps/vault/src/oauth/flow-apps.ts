@@ -66,6 +66,11 @@ export class FlowAppsService {
       remediation: failure.remediation,
       checkedAt: new Date(this.clock()),
     });
-    await this.events.append(app.projectId, null, 'app.misconfigured', { appId: app.id, aadsts: failure.aadsts, error: failure.error, source: 'flow' });
+    await this.events.append(app.projectId, null, 'app.misconfigured', {
+      appId: app.id,
+      aadsts: failure.aadsts,
+      error: failure.error,
+      source: 'flow',
+    });
   }
 }

@@ -60,7 +60,10 @@ export class FlowFailure extends Error {
 
   /** A Microsoft failure explained by its classification (AADSTS code → cause → what to do). */
   static fromMicrosoft(failure: MicrosoftFailure, code: FlowFailureCode = 'microsoft_error'): FlowFailure {
-    const prefix = failure.aadsts !== null ? `Microsoft refused the request (AADSTS${failure.aadsts}).` : `Microsoft refused the request (${failure.error}).`;
+    const prefix =
+      failure.aadsts !== null
+        ? `Microsoft refused the request (AADSTS${failure.aadsts}).`
+        : `Microsoft refused the request (${failure.error}).`;
     return new FlowFailure(502, {
       code,
       message: prefix,

@@ -3,7 +3,12 @@ import type { FlowResponse } from './completion';
 import { bindingCookie, clearBindingCookie } from './browser-binding';
 
 /** Sends a flow's answer: a 302 (no-store, no referrer) or a rendered page with its CSP. */
-export function sendFlowResponse(reply: FastifyReply, response: FlowResponse, cookie?: { set: string } | { clear: true }, secure = false): void {
+export function sendFlowResponse(
+  reply: FastifyReply,
+  response: FlowResponse,
+  cookie?: { set: string } | { clear: true },
+  secure = false,
+): void {
   if (cookie !== undefined) {
     reply.header('set-cookie', 'set' in cookie ? bindingCookie(cookie.set, secure, 600) : clearBindingCookie(secure));
   }

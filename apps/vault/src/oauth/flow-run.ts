@@ -43,7 +43,9 @@ export class FlowRun {
     throw FlowFailure.of(
       410,
       expired ? 'connect_session_expired' : 'connect_session_consumed',
-      expired ? 'The connect session expired before the sign-in finished.' : 'This connect session was already used by another sign-in.',
+      expired
+        ? 'The connect session expired before the sign-in finished.'
+        : 'This connect session was already used by another sign-in.',
     );
   }
 
@@ -53,9 +55,15 @@ export class FlowRun {
     } catch (error) {
       const failure = this.toFailure(error);
       // A failed attempt uses its session up too: a retry starts from the application with a new one.
-      if (this.session !== null && !this.consumed) await this.sessions.consume(this.session.projectId, this.session.id).catch(() => false);
+      if (this.session !== null && !this.consumed)
+        await this.sessions.consume(this.session.projectId, this.session.id).catch(() => false);
       const s = this.session;
-      const result = s ? failureResult({ provider: s.provider, tenantId: s.tenantExternalId, ...(s.userId !== null ? { userId: s.userId } : {}) }, failure.info) : null;
+      const result = s
+        ? failureResult(
+            { provider: s.provider, tenantId: s.tenantExternalId, ...(s.userId !== null ? { userId: s.userId } : {}) },
+            failure.info,
+          )
+        : null;
       return completeFailure(this.target, result, failure.info, failure.status);
     }
   }
@@ -68,11 +76,20 @@ export class FlowRun {
   private toFailure(error: unknown): FlowFailure {
     if (error instanceof FlowFailure) return error;
     if (error instanceof ApiError) {
-      return FlowFailure.of(error.status, error.code as string as FlowFailureCode, error.message, error.extra.remediation);
+      return FlowFailure.of(
+        error.status,
+        error.code as string as FlowFailureCode,
+        error.message,
+        error.extra.remediation,
+      );
     }
     const errorId = randomUUID();
     this.logger.error({ errorId, err: error }, 'Unexpected error in an OAuth flow');
-    return FlowFailure.of(500, 'internal_error', `An unexpected error occurred (error id ${errorId}); nothing was stored.`);
+    return FlowFailure.of(
+      500,
+      'internal_error',
+      `An unexpected error occurred (error id ${errorId}); nothing was stored.`,
+    );
   }
 }
 

@@ -12,7 +12,11 @@ import { OAuthStatesRepository, type OAuthStateKind, type OAuthStateRecord } fro
 export const STATE_TTL_MS = 10 * 60_000;
 
 const STATE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
-const secretRef = (stateId: string, field: 'codeVerifier' | 'nonce') => ({ recordType: 'oauth_state', recordId: stateId, field });
+const secretRef = (stateId: string, field: 'codeVerifier' | 'nonce') => ({
+  recordType: 'oauth_state',
+  recordId: stateId,
+  field,
+});
 
 export interface IssueStateParams {
   session: ConnectSessionRecord;
@@ -56,7 +60,8 @@ export class FlowStatesService {
     const id = newSortableId('ost', now);
     const scope = { projectId: session.projectId, tenantId: session.tenantExternalId };
     // Secrets first: a state row whose verifier is missing could only fail later, confusingly.
-    if (params.codeVerifier !== undefined) await this.secrets.put(scope, secretRef(id, 'codeVerifier'), params.codeVerifier);
+    if (params.codeVerifier !== undefined)
+      await this.secrets.put(scope, secretRef(id, 'codeVerifier'), params.codeVerifier);
     if (params.nonce !== undefined) await this.secrets.put(scope, secretRef(id, 'nonce'), params.nonce);
     await this.states.create(
       session.projectId,
@@ -84,12 +89,19 @@ export class FlowStatesService {
    * @throws FlowFailure state_missing, state_not_found, state_replayed, state_expired, state_browser_mismatch.
    */
   async take(state: string | undefined, kind: OAuthStateKind, binding: string | null): Promise<TakenState> {
-    if (state === undefined || state === '') throw FlowFailure.of(400, 'state_missing', 'The sign-in reply carried no state, so it cannot be matched to a flow.');
+    if (state === undefined || state === '')
+      throw FlowFailure.of(
+        400,
+        'state_missing',
+        'The sign-in reply carried no state, so it cannot be matched to a flow.',
+      );
     const record = STATE_SHAPE.test(state) ? await this.states.findByHash(sha256(state)) : null;
-    if (!record || record.kind !== kind) throw FlowFailure.of(400, 'state_not_found', 'The sign-in reply does not belong to any flow started here.');
+    if (!record || record.kind !== kind)
+      throw FlowFailure.of(400, 'state_not_found', 'The sign-in reply does not belong to any flow started here.');
     if (record.usedAt !== null) throw FlowFailure.of(400, 'state_replayed', 'This sign-in reply was already used.');
     const now = this.clock();
-    if (record.expiresAt.getTime() <= now) throw FlowFailure.of(400, 'state_expired', 'The sign-in took longer than ten minutes and has expired.');
+    if (record.expiresAt.getTime() <= now)
+      throw FlowFailure.of(400, 'state_expired', 'The sign-in took longer than ten minutes and has expired.');
     if (binding === null || !timingSafeEqual(hashBinding(binding), record.browserBindingHash)) {
       throw FlowFailure.of(
         400,
@@ -98,14 +110,23 @@ export class FlowStatesService {
       );
     }
     const session = await this.sessions.find(record.projectId, record.sessionId);
-    if (!session) throw FlowFailure.of(400, 'state_not_found', 'The sign-in reply does not belong to any flow started here.');
+    if (!session)
+      throw FlowFailure.of(400, 'state_not_found', 'The sign-in reply does not belong to any flow started here.');
     if (!(await this.states.markUsed(record.projectId, record.id, new Date(now)))) {
       throw FlowFailure.of(400, 'state_replayed', 'This sign-in reply was already used.');
     }
     const scope = { projectId: session.projectId, tenantId: session.tenantExternalId };
-    const [verifier, nonce] = await Promise.all([this.secrets.get(scope, secretRef(record.id, 'codeVerifier')), this.secrets.get(scope, secretRef(record.id, 'nonce'))]);
+    const [verifier, nonce] = await Promise.all([
+      this.secrets.get(scope, secretRef(record.id, 'codeVerifier')),
+      this.secrets.get(scope, secretRef(record.id, 'nonce')),
+    ]);
     // Single use: the verifier and nonce are of no use to anyone after this callback.
     await this.secrets.deleteRecord(scope, 'oauth_state', record.id);
-    return { state: record, session, codeVerifier: verifier?.toString('utf8') ?? null, nonce: nonce?.toString('utf8') ?? null };
+    return {
+      state: record,
+      session,
+      codeVerifier: verifier?.toString('utf8') ?? null,
+      nonce: nonce?.toString('utf8') ?? null,
+    };
   }
 }

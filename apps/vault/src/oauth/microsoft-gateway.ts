@@ -97,7 +97,9 @@ export class MicrosoftGateway implements OnApplicationShutdown {
       auth,
       graph: new GraphClient(http, { now }),
       idTokens: new IdTokenVerifier({ http, now }),
-      browserOrigins: new Map(Object.entries(browserOrigins).map(([from, to]) => [new URL(from).origin, new URL(to).origin])),
+      browserOrigins: new Map(
+        Object.entries(browserOrigins).map(([from, to]) => [new URL(from).origin, new URL(to).origin]),
+      ),
     };
   }
 }

@@ -45,7 +45,13 @@ const columns = {
 } as const;
 
 type Row = {
-  [K in keyof typeof columns]: K extends 'nonceHash' ? Uint8Array | null : K extends 'browserBindingHash' ? Uint8Array : K extends 'kind' ? string : OAuthStateRecord[K];
+  [K in keyof typeof columns]: K extends 'nonceHash'
+    ? Uint8Array | null
+    : K extends 'browserBindingHash'
+      ? Uint8Array
+      : K extends 'kind'
+        ? string
+        : OAuthStateRecord[K];
 };
 
 function toRecord(row: Row): OAuthStateRecord {
@@ -83,7 +89,10 @@ export class OAuthStatesRepository {
 
   /** The state whose value hashes to `stateHash`, whatever its project: the state is the authority. */
   async findByHash(stateHash: Buffer): Promise<OAuthStateRecord | null> {
-    const row = await this.prisma.oAuthState.findUnique({ where: { stateHash: new Uint8Array(stateHash) }, select: columns });
+    const row = await this.prisma.oAuthState.findUnique({
+      where: { stateHash: new Uint8Array(stateHash) },
+      select: columns,
+    });
     return row ? toRecord(row) : null;
   }
 

@@ -20,14 +20,21 @@ export class OAuthController {
   ) {}
 
   @Get('admin-consent/callback')
-  async adminConsentCallback(@Query() query: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async adminConsentCallback(
+    @Query() query: unknown,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const response = await this.adminConsent.handle(parseCallbackQuery(query), readBinding(request.headers.cookie));
     sendFlowResponse(reply, response, { clear: true }, this.secure());
   }
 
   @Get('callback')
   async callback(@Query() query: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const response = await this.userAuthorization.handle(parseCallbackQuery(query), readBinding(request.headers.cookie));
+    const response = await this.userAuthorization.handle(
+      parseCallbackQuery(query),
+      readBinding(request.headers.cookie),
+    );
     sendFlowResponse(reply, response, { clear: true }, this.secure());
   }
 

@@ -35,6 +35,15 @@ import { UserAuthorizationService } from './user-authorization.service';
     AppsRepository,
     ConnectSessionsRepository,
   ],
-  exports: [MicrosoftGateway, FlowStatesService, FlowAppsService, FlowRuns, AppsModule, ConnectSessionsModule, InstallationsModule, ConnectionsModule],
+  exports: [
+    MicrosoftGateway,
+    FlowStatesService,
+    FlowAppsService,
+    FlowRuns,
+    AppsModule,
+    ConnectSessionsModule,
+    InstallationsModule,
+    ConnectionsModule,
+  ],
 })
 export class OAuthModule {}

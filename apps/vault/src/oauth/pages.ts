@@ -17,7 +17,10 @@ export function escapeHtml(value: string): string {
  * are escaped so no value can close the element or start markup, whatever it holds.
  */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export interface PageContent {
@@ -48,7 +51,8 @@ export function renderPage(content: PageContent): RenderedPage {
     ...content.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
     ...(content.links ?? []).map((l) => `<p><a href="${escapeHtml(l.href)}">${escapeHtml(l.label)}</a></p>`),
   ];
-  if (content.data !== undefined) body.push(`<script type="application/json" id="authpipe-data">${jsonForScript(content.data)}</script>`);
+  if (content.data !== undefined)
+    body.push(`<script type="application/json" id="authpipe-data">${jsonForScript(content.data)}</script>`);
   if (content.script !== undefined) body.push(`<script nonce="${nonce}">${content.script}</script>`);
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>${escapeHtml(content.title)}</title><style nonce="${nonce}">${STYLE}</style></head><body>${body.join('')}</body></html>`;
   return {

@@ -21,7 +21,12 @@ const NONE: ResolvedResource = { kind: null, driveId: null, siteId: null, user: 
  *
  * @throws FlowFailure resource_not_found (Graph 404/403) or resource_unavailable (other Graph failures).
  */
-export async function resolveResource(graph: GraphClient, cloud: CloudConfig, accessToken: string, spec: ResourceSpec | null): Promise<ResolvedResource> {
+export async function resolveResource(
+  graph: GraphClient,
+  cloud: CloudConfig,
+  accessToken: string,
+  spec: ResourceSpec | null,
+): Promise<ResolvedResource> {
   if (spec === null) return NONE;
   const auth = { cloud, accessToken };
   try {

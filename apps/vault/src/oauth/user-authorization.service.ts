@@ -45,10 +45,17 @@ export class UserAuthorizationService {
       const { app } = loaded;
       run.target = { mode: session.mode, returnTo: session.returnTo, allowedOrigins: app.allowedOrigins };
       if (query.error !== undefined) throw microsoftRedirectError(query, 'access_denied');
-      if (query.code === undefined || query.code === '') throw FlowFailure.of(400, 'code_missing', 'Microsoft sent no authorization code back.');
-      if (codeVerifier === null || nonce === null || session.userId === null) throw new Error('A user-flow state lacks its verifier, nonce or user');
+      if (query.code === undefined || query.code === '')
+        throw FlowFailure.of(400, 'code_missing', 'Microsoft sent no authorization code back.');
+      if (codeVerifier === null || nonce === null || session.userId === null)
+        throw new Error('A user-flow state lacks its verifier, nonce or user');
 
-      const tokens = await this.redeem(loaded, { code: query.code, codeVerifier, nonce, redirectUri: state.redirectUri });
+      const tokens = await this.redeem(loaded, {
+        code: query.code,
+        codeVerifier,
+        nonce,
+        redirectUri: state.redirectUri,
+      });
       const cloud = cloudOf(app);
       let claims;
       try {
@@ -65,8 +72,15 @@ export class UserAuthorizationService {
         throw FlowFailure.of(502, 'id_token_invalid', `Microsoft's sign-in proof did not verify (${error.reason}).`);
       }
       const tid = claims.tid.toLowerCase();
-      const installation = await this.installations.findForTenant(session.projectId, session.tenantExternalId, session.provider);
-      if (tid === CONSUMERS_TENANT_ID && (installation !== null || !['common', 'consumers'].includes(app.userAuthority))) {
+      const installation = await this.installations.findForTenant(
+        session.projectId,
+        session.tenantExternalId,
+        session.provider,
+      );
+      if (
+        tid === CONSUMERS_TENANT_ID &&
+        (installation !== null || !['common', 'consumers'].includes(app.userAuthority))
+      ) {
         throw FlowFailure.of(
           403,
           'personal_account_not_allowed',
@@ -78,7 +92,7 @@ export class UserAuthorizationService {
         throw FlowFailure.of(
           403,
           'directory_mismatch',
-          "The account you signed in with belongs to another Microsoft organisation than the one this app was installed in.",
+          'The account you signed in with belongs to another Microsoft organisation than the one this app was installed in.',
           'Sign in with an account of your organisation: close this window and start again from the application.',
         );
       }
@@ -112,7 +126,13 @@ export class UserAuthorizationService {
       });
       return completeSuccess(
         run.target,
-        { status: 'success', provider: session.provider, tenantId: session.tenantExternalId, userId: session.userId, connectionId: connection.id },
+        {
+          status: 'success',
+          provider: session.provider,
+          tenantId: session.tenantExternalId,
+          userId: session.userId,
+          connectionId: connection.id,
+        },
         'The connection',
       );
     });

@@ -17,5 +17,7 @@ export function requestScopes(cloud: CloudConfig, scopes: readonly string[]): st
 /** Granted scopes in catalogue form: the cloud's Graph resource prefix removed. */
 export function grantedScopes(cloud: CloudConfig, scopes: readonly string[]): string[] {
   const prefix = `${resolveCloud(cloud).graphResource}/`;
-  return [...new Set(scopes.map((s) => (s.toLowerCase().startsWith(prefix.toLowerCase()) ? s.slice(prefix.length) : s)))];
+  return [
+    ...new Set(scopes.map((s) => (s.toLowerCase().startsWith(prefix.toLowerCase()) ? s.slice(prefix.length) : s))),
+  ];
 }

@@ -14,7 +14,9 @@ export function sandboxBanner(sandbox: RunningSandbox, sandboxFile: string): str
     `  Dashboard:       ${file.baseUrl}/dashboard`,
     `  Emulator:        ${file.emulatorUrl}`,
     `  Demo project:    ${file.projectId}`,
-    sandbox.created ? `  Secret key:      ${file.secretKey}   (shown once; also in ${sandboxFile})` : `  Secret key:      in ${sandboxFile}`,
+    sandbox.created
+      ? `  Secret key:      ${file.secretKey}   (shown once; also in ${sandboxFile})`
+      : `  Secret key:      in ${sandboxFile}`,
     '',
   ].join('\n');
 }

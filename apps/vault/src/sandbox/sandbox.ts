@@ -43,7 +43,11 @@ const PROVIDER = 'microsoft-onedrive';
  * Microsoft gateway, its login pages served to browsers over plain HTTP). Idempotent: a restart
  * reuses the project recorded in sandbox.json and only re-points the app at the emulator.
  */
-export async function startSandbox(app: INestApplicationContext, config: VaultConfig, options: SandboxOptions = {}): Promise<RunningSandbox> {
+export async function startSandbox(
+  app: INestApplicationContext,
+  config: VaultConfig,
+  options: SandboxOptions = {},
+): Promise<RunningSandbox> {
   const emulator = await startEmulator({
     dataDir: path.join(config.dataDir, 'emulator'),
     port: options.emulatorPort ?? (config.port === 0 ? 0 : config.port + 1),
@@ -86,7 +90,11 @@ async function readSandboxFile(file: string): Promise<SandboxFile | null> {
   return parsed.success ? parsed.data : null;
 }
 
-async function ensureProject(app: INestApplicationContext, config: VaultConfig, emulator: RunningEmulator): Promise<{ file: SandboxFile; created: boolean }> {
+async function ensureProject(
+  app: INestApplicationContext,
+  config: VaultConfig,
+  emulator: RunningEmulator,
+): Promise<{ file: SandboxFile; created: boolean }> {
   const location = path.join(config.dataDir, 'sandbox.json');
   const existing = await readSandboxFile(location);
   const projects = app.get(ProjectsService);
@@ -103,9 +111,14 @@ async function ensureProject(app: INestApplicationContext, config: VaultConfig, 
     ? await (async () => {
         const project = await projects.create({ name: 'Sandbox demo' });
         const key = await app.get(ApiKeysService).create(project.id, { name: 'sandbox' });
-        return { projectId: project.id, secretKey: key.secretKey, baseUrl: config.publicUrl, emulatorUrl: emulator.httpBaseUrl ?? emulator.baseUrl };
+        return {
+          projectId: project.id,
+          secretKey: key.secretKey,
+          baseUrl: config.publicUrl,
+          emulatorUrl: emulator.httpBaseUrl ?? emulator.baseUrl,
+        };
       })()
-    : { ...existing!, baseUrl: config.publicUrl, emulatorUrl: emulator.httpBaseUrl ?? emulator.baseUrl };
+    : { ...existing, baseUrl: config.publicUrl, emulatorUrl: emulator.httpBaseUrl ?? emulator.baseUrl };
   // Written whole then renamed, so a crash never leaves half a file holding the key.
   const temporary = `${location}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
@@ -113,10 +126,17 @@ async function ensureProject(app: INestApplicationContext, config: VaultConfig, 
   return { file, created };
 }
 
-async function ensureDemoApp(app: INestApplicationContext, projectId: string, config: VaultConfig, emulator: RunningEmulator): Promise<void> {
+async function ensureDemoApp(
+  app: INestApplicationContext,
+  projectId: string,
+  config: VaultConfig,
+  emulator: RunningEmulator,
+): Promise<void> {
   const apps = app.get(AppsService);
   const endpoints = { loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl };
-  const current = (await apps.list(projectId, { provider: PROVIDER, limit: 10 })).data.find((a) => a.clientId === SEED.demoApp.clientId);
+  const current = (await apps.list(projectId, { provider: PROVIDER, limit: 10 })).data.find(
+    (a) => a.clientId === SEED.demoApp.clientId,
+  );
   if (current) {
     // The emulator may listen elsewhere than last time (ports given as 0): re-point the app.
     await apps.update(projectId, current.id, { cloud: 'custom', endpoints });
