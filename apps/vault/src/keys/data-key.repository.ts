@@ -133,15 +133,24 @@ export class DataKeyRepository implements DataKeyStore {
   }
 
   /**
-   * Replaces a key's wrapped form if it is still wrapped by `fromMaster` (a concurrent shred or
-   * another rewrap wins). Returns whether the row changed.
+   * Replaces the wrapped form of a batch of keys in one statement, each only if it is still
+   * wrapped by the master version it was read with (a concurrent shred or rewrap wins).
+   * Returns how many rows changed.
    */
-  async replaceWrapped(id: string, fromMaster: number, toMaster: number, wrappedKey: Buffer): Promise<boolean> {
-    const { count } = await this.prisma.dataKey.updateMany({
-      where: { id, masterKeyVersion: fromMaster },
-      data: { masterKeyVersion: toMaster, wrappedKey: new Uint8Array(wrappedKey) },
-    });
-    return count === 1;
+  async replaceWrapped(
+    rows: { id: string; fromMaster: number; wrappedKey: Buffer }[],
+    toMaster: number,
+  ): Promise<number> {
+    if (rows.length === 0) return 0;
+    // Hex text arrays travel through every driver adapter alike; decode() turns them back into bytea.
+    const changed = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE data_keys d
+         SET wrapped_key = decode(v.wrapped_hex, 'hex'), master_key_version = ${toMaster}
+        FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.fromMaster)}::int[],
+                    ${rows.map((r) => r.wrappedKey.toString('hex'))}::text[]) AS v(id, from_master, wrapped_hex)
+       WHERE d.id = v.id AND d.master_key_version = v.from_master
+       RETURNING d.id`;
+    return changed.length;
   }
 
   /** Distinct master key versions still wrapping at least one data key. */

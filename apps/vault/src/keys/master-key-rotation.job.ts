@@ -30,11 +30,15 @@ export class MasterKeyRotationJob implements KeyJobRunner {
     for (;;) {
       const page = await this.dataKeys.pageBelowMaster(target, cursor, ctx.batchSize);
       if (page.length === 0) break;
-      for (const row of page) {
-        const wrapped = await this.envelope.rewrapDataKey(row.key);
-        // False when the key was shredded meanwhile: nothing left to rewrap.
-        if (await this.dataKeys.replaceWrapped(row.id, row.key.masterKeyVersion, target, wrapped)) rewrapped++;
-      }
+      const batch = await Promise.all(
+        page.map(async (row) => ({
+          id: row.id,
+          fromMaster: row.key.masterKeyVersion,
+          wrappedKey: await this.envelope.rewrapDataKey(row.key),
+        })),
+      );
+      // Rows shredded meanwhile are simply not updated: nothing left to rewrap.
+      rewrapped += await this.dataKeys.replaceWrapped(batch, target);
       cursor = page[page.length - 1].id;
       processed += page.length;
       total = Math.max(total, processed);
