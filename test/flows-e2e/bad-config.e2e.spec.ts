@@ -94,16 +94,13 @@ describe('flows under bad configuration and accounts', () => {
 
     it('refuses a returnTo outside the allowed origins, and never posts to another origin', async () => {
       const ctx = await setup();
-      const res = await request(world.vault.server())
-        .post('/v1/connect-sessions')
-        .set(bearer(ctx.project.key))
-        .send({
-          provider: 'microsoft-onedrive',
-          tenantId: 'org_o',
-          credentialFor: 'installation',
-          mode: 'redirect',
-          returnTo: 'https://evil.example.test/steal',
-        });
+      const res = await request(world.vault.server()).post('/v1/connect-sessions').set(bearer(ctx.project.key)).send({
+        provider: 'microsoft-onedrive',
+        tenantId: 'org_o',
+        credentialFor: 'installation',
+        mode: 'redirect',
+        returnTo: 'https://evil.example.test/steal',
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('return_to_not_allowed');
 
@@ -131,6 +128,7 @@ describe('flows under bad configuration and accounts', () => {
         new Date(world.emulator.clock.now().getTime() - 60_000),
       );
       const before = await countRows(world);
+      const minted = await install(ctx, 'org_exp2');
       const reply = await new FlowBrowser(world).run(
         await install(ctx, 'org_exp'),
         SEED.contoso.admin.upn,
@@ -152,6 +150,12 @@ describe('flows under bad configuration and accounts', () => {
         code: 'app_misconfigured',
         remediation: expect.stringContaining('expired'),
       });
+      // A session minted before the failure now stops on an explained page, before any redirect.
+      const page = await new FlowBrowser(world).open(`/connect/microsoft-onedrive?session=${minted}`);
+      expect(page.status).toBe(409);
+      expect(page.headers.location).toBeUndefined();
+      failed(page.text, 'app_misconfigured');
+      expect(page.text).toContain('has expired');
     });
 
     it('marks the app misconfigured when its certificate key is not the registered one', async () => {

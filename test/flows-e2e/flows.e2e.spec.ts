@@ -94,6 +94,43 @@ describe('install and connect flows', () => {
       expect(events).toHaveLength(1);
     });
 
+    it('re-consents an existing installation in place (same id) and records the history', async () => {
+      const project = await createProject(world);
+      await createVaultApp(world, project, registered);
+      const first = await new FlowBrowser(world).run(
+        await createSession(world, project, { tenantId: 'org_re', credentialFor: 'installation' }),
+        SEED.contoso.admin.upn,
+        '/oauth/admin-consent/callback',
+      );
+      const id = popupData(first.text).result.installationId as string;
+      const browser = new FlowBrowser(world);
+      const login = await browser.start(
+        await createSession(world, project, {
+          tenantId: 'org_re',
+          credentialFor: 'installation',
+          resource: { kind: 'drive', driveId: SEED.contoso.marketingSite.driveId },
+        }),
+      );
+      // Re-consent goes to the installation's own directory, never organizations or common.
+      expect(new URL(login).pathname).toBe(`/${SEED.contoso.tenantId}/v2.0/adminconsent`);
+      const again = await browser.callback(
+        '/oauth/admin-consent/callback',
+        await browser.signIn(login, SEED.contoso.admin.upn),
+      );
+      expect(popupData(again.text).result.installationId).toBe(id);
+      const row = await world.vault.db.prisma.installation.findUniqueOrThrow({ where: { id } });
+      expect(row).toMatchObject({
+        resourceKind: 'drive',
+        resourceDriveId: SEED.contoso.marketingSite.driveId,
+        version: 1,
+      });
+      const history = await world.vault.db.prisma.credentialHistory.findMany({
+        where: { installationId: id },
+        orderBy: { id: 'asc' },
+      });
+      expect(history.map((h) => h.action)).toEqual(['created', 'reauthorized']);
+    });
+
     it('redirects to the allow-listed returnTo with the result in redirect mode', async () => {
       const project = await createProject(world);
       await createVaultApp(world, project, registered);
@@ -118,6 +155,30 @@ describe('install and connect flows', () => {
   });
 
   describe(UserAuthorizationService.name, () => {
+    it('starts the code flow with PKCE S256, state and nonce, bound to the browser by an HttpOnly SameSite=Lax cookie', async () => {
+      const project = await createProject(world);
+      await createVaultApp(world, project, registered);
+      const browser = new FlowBrowser(world);
+      const res = await browser.open(
+        `/connect/microsoft-onedrive?session=${await createSession(world, project, { tenantId: 'org_pkce', credentialFor: 'user', userId: 'u' })}`,
+      );
+      expect(res.status).toBe(302);
+      const login = new URL(res.headers.location as string);
+      expect(login.pathname).toBe('/organizations/oauth2/v2.0/authorize');
+      expect(login.searchParams.get('code_challenge_method')).toBe('S256');
+      expect(login.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(login.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(login.searchParams.get('nonce')?.length).toBeGreaterThanOrEqual(32);
+      expect(login.searchParams.get('scope')?.split(' ')).toContain('offline_access');
+      const cookie = (res.headers['set-cookie'] as unknown as string[])[0];
+      expect(cookie).toMatch(/^authpipe_flow=[A-Za-z0-9_-]{43}; Path=\/oauth; Max-Age=600; HttpOnly; SameSite=Lax$/);
+      const state = await world.vault.db.prisma.oAuthState.findFirstOrThrow({
+        where: { projectId: project.projectId },
+      });
+      expect(state.expiresAt.getTime() - state.createdAt.getTime()).toBe(10 * 60_000);
+      expect(JSON.stringify(state)).not.toContain(login.searchParams.get('state'));
+    });
+
     it('connects a user of the installed directory with a certificate app, linked to the installation, tokens encrypted', async () => {
       const project = await createProject(world);
       await createVaultApp(world, project, registered, { credential: { type: 'certificate' } });
@@ -159,6 +220,8 @@ describe('install and connect flows', () => {
         expect(everything).not.toContain(Buffer.from(secret).toString('hex'));
       }
       expect(install.text + connect.text).not.toContain(access!);
+      const logs = world.vault.logs.text();
+      for (const secret of [refresh!, access!, appToken!, registered.secret]) expect(logs).not.toContain(secret);
     });
 
     it('re-authorizes an existing connection in place and records the history', async () => {
