@@ -71,7 +71,7 @@ describe('authpipe CLI beside a running embedded vault', () => {
   it('runs project and key commands through the server, with --json on stdout only', SLOW, async () => {
     const created = await run('project', 'create', 'Through the server', '--json');
     expect(created.code).toBe(0);
-    expect(created.stderr).toContain(`running on the vault running at ${await app.getUrl()}`);
+    expect(created.stderr).toContain(`running the command on the vault at ${await app.getUrl()}`);
     const projectId = created.json().id;
 
     const key = await run('key', 'create', '--project', projectId, '--json');
@@ -100,7 +100,7 @@ describe('authpipe CLI beside a running embedded vault', () => {
     // The database is free again: the CLI opens it directly.
     const listed = await run('project', 'list', '--json');
     expect(listed.code).toBe(0);
-    expect(listed.stderr).not.toContain('running on the vault');
+    expect(listed.stderr).not.toContain('running the command');
     expect(listed.json()).toContainEqual(expect.objectContaining({ name: 'Through the server' }));
   });
 });

@@ -51,7 +51,7 @@ export class AdminClient implements VaultBackend {
   readonly where: string;
 
   constructor(private readonly endpoint: AdminEndpoint) {
-    this.where = `the vault running at ${endpoint.url} (pid ${endpoint.pid})`;
+    this.where = `the vault at ${endpoint.url} (pid ${endpoint.pid})`;
   }
 
   createProject(name: string): Promise<ProjectDto> {

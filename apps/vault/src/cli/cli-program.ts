@@ -52,7 +52,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
           io.stderr.write(`authpipe: WARNING generated a new master key in ${opened.createdKeyFile}; back it up.\n`);
         }
         if (vault.where !== 'database')
-          io.stderr.write(`authpipe: the embedded database is in use; running on ${vault.where}\n`);
+          io.stderr.write(`authpipe: the embedded database is in use; running the command on ${vault.where}\n`);
         await fn(vault, json, ...args);
       } catch (error) {
         const failure = toFailure(error);
