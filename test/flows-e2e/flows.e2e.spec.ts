@@ -163,7 +163,7 @@ describe('install and connect flows', () => {
         `/connect/microsoft-onedrive?session=${await createSession(world, project, { tenantId: 'org_pkce', credentialFor: 'user', userId: 'u' })}`,
       );
       expect(res.status).toBe(302);
-      const login = new URL(res.headers.location as string);
+      const login = new URL(res.headers.location);
       expect(login.pathname).toBe('/organizations/oauth2/v2.0/authorize');
       expect(login.searchParams.get('code_challenge_method')).toBe('S256');
       expect(login.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
