@@ -1,11 +1,20 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../api-keys/api-key.guard';
 import type { AuthenticatedProject } from '../api-keys/api-keys.service';
 import { CurrentProject } from '../api-keys/current-project.decorator';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import { appIdSchema, listAppsQuerySchema, type AppCheckDto, type AppDto, type ListAppsQuery } from './app.dto';
+import {
+  appIdSchema,
+  createAppSchema,
+  listAppsQuerySchema,
+  updateAppSchema,
+  type AppCheckDto,
+  type AppDto,
+  type ListAppsQuery,
+} from './app.dto';
 import { AppsService } from './apps.service';
+import { openApiSchema } from './openapi-schema';
 
 /** /v1/apps: the project's provider apps. Credentials are write-only. */
 @ApiTags('apps')
@@ -19,6 +28,7 @@ export class AppsController {
   @ApiOperation({
     summary: 'Add a provider app (client id, secret or certificate, cloud, scopes, redirect URIs, origins)',
   })
+  @ApiBody({ schema: openApiSchema(createAppSchema) })
   create(@CurrentProject() caller: AuthenticatedProject, @Body() body: unknown): Promise<AppDto> {
     // The service validates the body: it owns the rules (scope catalogue, certificates).
     return this.apps.create(caller.projectId, body);
@@ -44,6 +54,7 @@ export class AppsController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change an app; a new credential, client id or cloud resets its status to unchecked' })
+  @ApiBody({ schema: openApiSchema(updateAppSchema) })
   update(
     @CurrentProject() caller: AuthenticatedProject,
     @Param('id', new ZodValidationPipe(appIdSchema)) id: string,
