@@ -65,6 +65,10 @@ function fromPGlite(pglite: PGlite, ownsInstance: boolean): Database {
 
 async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client can be terminated by the server (restart, failover, DROP DATABASE ... FORCE);
+  // without a listener pg re-emits that as an uncaught error. The pool replaces the client on
+  // the next checkout, so there is nothing to do but not crash.
+  pool.on('error', () => undefined);
   // Fail fast with a clear error rather than on the first query.
   const probe = await pool.connect();
   probe.release();
