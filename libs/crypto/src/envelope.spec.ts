@@ -171,6 +171,17 @@ describe(Envelope.name, () => {
       expect(error.reason).toBe('data_key_missing');
       expect((await envelope.decrypt(other, theirs)).toString()).toBe('theirs');
     });
+
+    it('does not resurrect a key whose load raced a shred: the read fails', async () => {
+      const { store, envelope } = setup();
+      const sealed = await envelope.encrypt(ctx, 'shredded soon');
+      const reader = new Envelope({ keyProvider: ring(K1), store });
+      const pending = reader.decrypt(ctx, sealed);
+      await store.destroy(ctx);
+      reader.forget(ctx);
+      const error = await integrityFailure(pending);
+      expect(error.reason).toBe('data_key_missing');
+    });
   });
 
   describe('rotateDataKey', () => {

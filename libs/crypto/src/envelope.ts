@@ -239,12 +239,13 @@ export class Envelope {
     if (!load) {
       const generation = this.#generation;
       load = this.#unwrapStored(owner, version)
-        .then((key) =>
-          // A forget() raced this load: hand the key to these callers only, never to the cache.
-          generation === this.#generation
-            ? this.#cache.put(oKey, version, key)
-            : { ownerKey: oKey, version, key, live: true },
-        )
+        .then((key) => {
+          if (generation === this.#generation) return this.#cache.put(oKey, version, key);
+          // A forget() raced this load: never resurrect the key in the cache. Callers see a dead
+          // entry and re-read the store privately, which is what a forgotten owner needs anyway.
+          key.fill(0);
+          return DataKeyCache.dead(oKey, version);
+        })
         .finally(() => this.#loads.delete(cacheKey));
       this.#loads.set(cacheKey, load);
     }
