@@ -167,7 +167,7 @@ describe('providers and apps API (e2e)', () => {
       const { certificatePem, privateKeyPem } = w.emulator.demoAppCertificate;
       await w.createApp(w.p1, { credential: { type: 'certificate', certificatePem, privateKeyPem } });
       const dump = JSON.stringify(await dumpDatabase(w.vault.db));
-      for (const secret of [SEED.demoApp.secretValue, WRONG_SECRET, privateKeyPem.split('\n')[1]!])
+      for (const secret of [SEED.demoApp.secretValue, WRONG_SECRET, privateKeyPem.split('\n')[1]])
         expect(dump).not.toContain(secret);
     });
   });
