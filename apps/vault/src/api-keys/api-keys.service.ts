@@ -45,7 +45,14 @@ const INVALID_KEY = new ApiError(401, 'invalid_api_key', 'The API key is not val
 @Injectable()
 export class ApiKeysService {
   private readonly logger = new Logger(ApiKeysService.name);
-  private readonly keys = new LRUCache<string, CachedKey>({ max: 10_000, ttl: KEY_CACHE_TTL_MS });
+  // TTL measured on the injected clock, so tests can step over it.
+  private readonly keys = new LRUCache<string, CachedKey>({
+    max: 10_000,
+    ttl: KEY_CACHE_TTL_MS,
+    perf: { now: () => this.clock() },
+    // The clock is cheap: no need for lru-cache's timer-debounced "now", which would lag it.
+    ttlResolution: 0,
+  });
   private readonly touched = new LRUCache<string, number>({ max: 10_000 });
 
   constructor(
