@@ -14,6 +14,6 @@ import { ConnectSessionsService } from './connect-sessions.service';
   imports: [ApiKeysModule, AppsModule, ProvidersModule, EventsModule, InstallationsModule, ConnectionsModule],
   controllers: [ConnectSessionsController],
   providers: [ConnectSessionsRepository, ConnectSessionsService],
-  exports: [ConnectSessionsService],
+  exports: [ConnectSessionsService, ConnectSessionsRepository],
 })
 export class ConnectSessionsModule {}
