@@ -249,6 +249,38 @@ describe(AppsService.name, () => {
       expect((await apps.check(P1, app.id)).status).toBe('active');
     });
 
+    it('keeps the last status when Microsoft fails transiently (503) and reports it as transient', async () => {
+      // An app of its own: msal throttles a client after a 5xx, which must not reach the other tests.
+      const registered = emulator.store.addApp({
+        displayName: 'transient check',
+        homeTenantId: CONTOSO,
+        signInAudience: 'AzureADMultipleOrgs',
+        redirectUris: [],
+        delegatedPermissions: [],
+        applicationPermissions: [],
+      });
+      const secret = emulator.store.addSecret(registered.clientId, {
+        expiresAt: new Date(emulator.clock.now().getTime() + 86_400_000),
+      });
+      const app = await apps.create(
+        P1,
+        secretApp({ clientId: registered.clientId, credential: { type: 'secret', secret: secret.value } }),
+      );
+      expect((await apps.check(P1, app.id)).status).toBe('active');
+      emulator.context.services.faults.add({
+        kind: 'status',
+        status: 503,
+        pathPrefix: `/${CONTOSO}/oauth2/v2.0/token`,
+        count: 1,
+      });
+      const result = await apps.check(P1, app.id);
+      expect(result).toMatchObject({ ok: false, status: 'active', error: { kind: 'transient' } });
+      expect(await apps.get(P1, app.id)).toMatchObject({
+        status: 'active',
+        statusDetail: { error: result.error!.error },
+      });
+    });
+
     it('refuses with app_home_tenant_required when no directory is known', async () => {
       const app = await apps.create(P1, secretApp({ homeTenantId: null, userAuthority: 'common' }));
       expect((await rejection(apps.check(P1, app.id))).toBody().code).toBe('app_home_tenant_required');
