@@ -100,6 +100,17 @@ describe(ConnectSessionsService.name, () => {
       });
     });
 
+    it('refuses a popup session with no_allowed_origins when the app allows no origin', async () => {
+      await db.query(`UPDATE provider_apps SET allowed_origins = '{}' WHERE id = $1`, [appId]);
+      try {
+        const error = await rejection(sessions.create(P1, body()));
+        expect(error.toBody()).toMatchObject({ code: 'no_allowed_origins', details: { appId } });
+        expect(error.toBody().remediation).toContain('allowedOrigins');
+      } finally {
+        await db.query(`UPDATE provider_apps SET allowed_origins = '{https://app.example.com}' WHERE id = $1`, [appId]);
+      }
+    });
+
     it("refuses with app_not_found when the project has no app, or names another project's app", async () => {
       expect((await rejection(sessions.create(P2, body()))).toBody().code).toBe('app_not_found');
       expect((await rejection(sessions.create(P2, body({ appId })))).toBody().code).toBe('app_not_found');

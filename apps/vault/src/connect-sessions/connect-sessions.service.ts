@@ -62,6 +62,15 @@ export class ConnectSessionsService {
       );
     }
     if (input.credentialFor === 'user') this.providers.requireUserScopes(provider, app.userScopes);
+    if (input.mode === 'popup' && app.allowedOrigins.length === 0) {
+      // Caught now rather than after the user consented: the result page could post to no one.
+      throw FlowError.invalid(
+        'no_allowed_origins',
+        'The app has no allowed origins, so a popup could not send its result to your page.',
+        { appId: app.id },
+        "Add your frontend's origin to the app with PATCH /v1/apps/{id} (allowedOrigins), or use mode redirect.",
+      );
+    }
     if (input.returnTo !== undefined && !isAllowedReturnTo(input.returnTo, app.allowedOrigins)) {
       throw FlowError.invalid(
         'return_to_not_allowed',

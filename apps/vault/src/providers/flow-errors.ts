@@ -10,7 +10,7 @@ export type FlowErrorCode =
   | 'scopes_missing_offline_access'
   | 'scopes_missing_user_read'
   | 'invalid_redirect_uri'
-  | 'invalid_origin'
+  | 'no_allowed_origins'
   | 'invalid_certificate'
   | 'app_not_found'
   | 'app_in_use'
