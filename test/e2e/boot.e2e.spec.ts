@@ -72,6 +72,13 @@ describe(createVaultApp.name, () => {
       expect((error as Error).message).toMatch(/version\(s\) 1/);
       expect(await snapshot()).toEqual(before);
       expect(logs.lines).toEqual([]);
+
+      // Outside production a missing key file is generated; against existing data that key is
+      // wrong, and the boot takes it back instead of leaving a bogus key file behind.
+      const generated = await createVaultApp({ env, database: db }).catch((e: unknown) => e);
+      expect(generated).toBeInstanceOf(MasterKeyMismatchError);
+      expect(await fs.readdir(dataDir)).toEqual([]);
+      expect(await snapshot()).toEqual(before);
     } finally {
       await db.close();
     }
