@@ -2,7 +2,7 @@
  * Envelope encrypt/decrypt of 256-byte tokens with a warm DEK cache, against raw Node AES-256-GCM
  * (createCipheriv/createDecipheriv, 12-byte nonce, 16-byte tag, same plaintext) in the same run.
  *
- *   npx tsx bench/crypto/crypto.bench.ts [--ops 20000] [--rounds 15] [--json]
+ *   npx tsx bench/crypto/crypto.bench.ts [--ops 20000] [--rounds 31] [--json]
  *
  * Each round runs every variant once, in rotating order, so drift on a noisy machine hits all of
  * them alike. Every round is timed by the process's CPU time (user + system, so it includes GC
@@ -25,7 +25,7 @@ import {
 const { values } = parseArgs({
   options: {
     ops: { type: 'string', default: '20000' },
-    rounds: { type: 'string', default: '15' },
+    rounds: { type: 'string', default: '31' },
     json: { type: 'boolean', default: false },
   },
 });

@@ -33,6 +33,23 @@ describe(fieldAad.name, () => {
     );
   });
 
+  it('encodes non-ASCII ids by UTF-8 byte length, in the same layout as ASCII ones', () => {
+    const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+    const str = (v: string) => Buffer.concat([u32(Buffer.byteLength(v)), Buffer.from(v, 'utf8')]);
+    const ctx = { ...field, tenantId: 'org_ä', recordId: 'con_€' };
+    const expected = Buffer.concat([
+      Buffer.from([17]),
+      Buffer.from('authpipe/field/v1'),
+      str('prj_1'),
+      Buffer.from([1]),
+      str('org_ä'),
+      str('connection'),
+      str('con_€'),
+      str('refreshToken'),
+    ]);
+    expect(fieldAad(ctx).equals(expected)).toBe(true);
+  });
+
   it('is deterministic for one context', () => {
     expect(fieldAad(field).equals(fieldAad({ ...field }))).toBe(true);
   });

@@ -47,28 +47,9 @@ function requireTenant(value: unknown): string | null {
   return requireId(value, 'tenantId');
 }
 
-/**
- * Writes the length-prefixed encoding of each value. Ids are nearly always ASCII, so the buffer is
- * first sized and filled assuming one byte per code unit in plain JS (no native call per value);
- * a non-ASCII value sends the whole encoding down the exact UTF-8 path instead.
- */
-function encode(
-  room: number,
-  tag: Buffer,
-  tenantAt: number,
-  values: readonly (string | null)[],
-  tail?: number,
-): Buffer {
-  return encodeAscii(room, tag, tenantAt, values, tail) ?? encodeUtf8(room, tag, tenantAt, values, tail);
-}
-
-function headerSize(room: number, tag: Buffer, tail: number | undefined): number {
-  return room + 1 + tag.length + (tail === undefined ? 0 : 4);
-}
-
 function writeTag(buf: Buffer, offset: number, tag: Buffer): number {
   buf[offset++] = tag.length;
-  for (let i = 0; i < tag.length; i++) buf[offset++] = tag[i]!;
+  for (let i = 0; i < tag.length; i++) buf[offset++] = tag[i];
   return offset;
 }
 
@@ -80,46 +61,67 @@ function writeU32(buf: Buffer, offset: number, value: number): number {
   return offset + 4;
 }
 
-function encodeAscii(
-  room: number,
-  tag: Buffer,
-  tenantAt: number,
-  values: readonly (string | null)[],
-  tail: number | undefined,
-): Buffer | null {
-  let size = headerSize(room, tag, tail);
-  for (let v = 0; v < values.length; v++) {
-    const value = values[v];
-    size += (v === tenantAt ? 1 : 0) + (value === null || value === undefined ? 0 : 4 + value.length);
+/** Writes `u32 length ‖ value` assuming ASCII; returns the next offset, or -1 at a non-ASCII character. */
+function writeAscii(buf: Buffer, offset: number, value: string): number {
+  offset = writeU32(buf, offset, value.length);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code > 0x7f) return -1;
+    buf[offset++] = code;
   }
-  const buf = Buffer.allocUnsafe(size);
-  let offset = writeTag(buf, room, tag);
-  for (let v = 0; v < values.length; v++) {
-    const value = values[v]!;
-    if (v === tenantAt) {
-      buf[offset++] = value === null ? TENANT_ABSENT : TENANT_PRESENT;
-      if (value === null) continue;
-    }
-    offset = writeU32(buf, offset, value.length);
-    for (let i = 0; i < value.length; i++) {
-      const code = value.charCodeAt(i);
-      if (code > 0x7f) return null;
-      buf[offset++] = code;
-    }
-  }
-  if (tail !== undefined) writeU32(buf, offset, tail);
-  return buf;
+  return offset;
 }
 
+/**
+ * The field AAD on the hot path. Ids are nearly always ASCII, so the buffer is sized and filled
+ * assuming one byte per code unit in plain JS (no native call per value); null means a value was
+ * not ASCII and the exact UTF-8 encoder must run instead.
+ */
+function fieldAadAscii(
+  room: number,
+  projectId: string,
+  tenantId: string | null,
+  recordType: string,
+  recordId: string,
+  field: string,
+): Buffer | null {
+  const tenantSize = tenantId === null ? 1 : 5 + tenantId.length;
+  const size =
+    room +
+    1 +
+    FIELD_TAG.length +
+    tenantSize +
+    16 +
+    projectId.length +
+    recordType.length +
+    recordId.length +
+    field.length;
+  const buf = Buffer.allocUnsafe(size);
+  let offset = writeAscii(buf, writeTag(buf, room, FIELD_TAG), projectId);
+  if (offset < 0) return null;
+  if (tenantId === null) {
+    buf[offset++] = TENANT_ABSENT;
+  } else {
+    buf[offset++] = TENANT_PRESENT;
+    offset = writeAscii(buf, offset, tenantId);
+    if (offset < 0) return null;
+  }
+  offset = writeAscii(buf, offset, recordType);
+  if (offset >= 0) offset = writeAscii(buf, offset, recordId);
+  if (offset >= 0) offset = writeAscii(buf, offset, field);
+  return offset < 0 ? null : buf;
+}
+
+/** Exact encoder for any UTF-8: `u32 byte length ‖ UTF-8` per value, tenant marker at `tenantAt`. */
 function encodeUtf8(
   room: number,
   tag: Buffer,
   tenantAt: number,
   values: readonly (string | null)[],
-  tail: number | undefined,
+  tail?: number,
 ): Buffer {
   const lengths = values.map((value) => (value === null ? 0 : Buffer.byteLength(value, 'utf8')));
-  let size = headerSize(room, tag, tail);
+  let size = room + 1 + tag.length + (tail === undefined ? 0 : 4);
   values.forEach((value, v) => {
     size += (v === tenantAt ? 1 : 0) + (value === null ? 0 : 4 + lengths[v]);
   });
@@ -145,7 +147,7 @@ export function dataKeyAad(ctx: DataKeyAadContext): Buffer {
   const projectId = requireId(ctx.projectId, 'projectId');
   const tenantId = requireTenant(ctx.tenantId);
   if (!isKeyVersion(ctx.dekVersion)) throw new CryptoContextError('dekVersion must be an integer in 1..2^32-1');
-  return encode(0, DATA_KEY_TAG, 1, [projectId, tenantId], ctx.dekVersion);
+  return encodeUtf8(0, DATA_KEY_TAG, 1, [projectId, tenantId], ctx.dekVersion);
 }
 
 /**
@@ -165,12 +167,13 @@ export function fieldAad(ctx: FieldContext): Buffer {
  * @internal
  */
 export function fieldAadWithRoom(ctx: FieldContext, room: number): Buffer {
-  const values = [
-    requireId(ctx.projectId, 'projectId'),
-    requireTenant(ctx.tenantId),
-    requireId(ctx.recordType, 'recordType'),
-    requireId(ctx.recordId, 'recordId'),
-    requireId(ctx.field, 'field'),
-  ];
-  return encode(room, FIELD_TAG, 1, values);
+  const projectId = requireId(ctx.projectId, 'projectId');
+  const tenantId = requireTenant(ctx.tenantId);
+  const recordType = requireId(ctx.recordType, 'recordType');
+  const recordId = requireId(ctx.recordId, 'recordId');
+  const field = requireId(ctx.field, 'field');
+  return (
+    fieldAadAscii(room, projectId, tenantId, recordType, recordId, field) ??
+    encodeUtf8(room, FIELD_TAG, 1, [projectId, tenantId, recordType, recordId, field])
+  );
 }

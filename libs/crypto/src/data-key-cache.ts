@@ -1,8 +1,9 @@
 import { LRUCache } from 'lru-cache';
+import { type KeyOwner, ownerKey } from './data-key-store';
 
 /** An unwrapped data key held in memory. `live` turns false (and `key` is zeroed) once evicted. */
 export interface CachedDataKey {
-  readonly ownerKey: string;
+  readonly owner: Readonly<KeyOwner>;
   readonly version: number;
   readonly key: Buffer;
   live: boolean;
@@ -27,15 +28,21 @@ export interface DataKeyCacheOptions {
  */
 const TOUCH_INTERVAL_MS = 1000;
 
+/** projectId -> tenantId ('' for the project key; real ids are never empty) -> version -> entry. */
+type Index = Map<string, Map<string, Map<number, CachedDataKey>>>;
+
+const lruKey = (owner: KeyOwner, version: number): string => `${version}/${ownerKey(owner)}`;
+
 /**
  * Bounded LRU + TTL cache of unwrapped DEKs on `lru-cache`, which owns bounds, expiry and eviction.
  * Evicted keys are zeroed, so a holder must check `live` after any `await` and only use `key`
- * synchronously. Hits are served from a plain index of the live entries and consult the LRU only
- * to expire a key or, at most once a second per key, to refresh its recency.
+ * synchronously. Hits are served from a nested index of the live entries, looked up by the ids as
+ * given (no key string to build and hash per read), and consult the LRU only to expire a key or,
+ * at most once a second per key, to refresh its recency.
  */
 export class DataKeyCache {
   readonly #lru: LRUCache<string, CachedDataKey>;
-  readonly #index = new Map<string, CachedDataKey>();
+  readonly #index: Index = new Map();
   readonly #now: () => number;
   readonly #ttlMs: number;
 
@@ -51,52 +58,61 @@ export class DataKeyCache {
       perf,
       // An injected clock must be consulted on every check, not cached for a millisecond of real time.
       ...(clock ? { ttlResolution: 0 } : {}),
-      dispose: (entry, cacheKey) => {
+      dispose: (entry) => {
         entry.live = false;
         entry.key.fill(0);
-        if (this.#index.get(cacheKey) === entry) this.#index.delete(cacheKey);
+        this.#unindex(entry);
       },
     });
   }
 
-  /** The cache key of one version of one owner's DEK (owner key from `ownerKey`). */
-  static keyOf(ownerKey: string, version: number): string {
-    return `${version}/${ownerKey}`;
-  }
-
   /** An entry that is already evicted: holders must not use it and fall back to a private load. */
-  static dead(ownerKey: string, version: number): CachedDataKey {
-    return { ownerKey, version, key: Buffer.alloc(0), live: false, expiresAt: 0, touchedAt: 0 };
+  static dead(owner: KeyOwner, version: number): CachedDataKey {
+    return { owner, version, key: Buffer.alloc(0), live: false, expiresAt: 0, touchedAt: 0 };
   }
 
   /** The live entry, or undefined when absent or expired (an expired key is zeroed here). */
-  get(ownerKey: string, version: number): CachedDataKey | undefined {
-    const cacheKey = DataKeyCache.keyOf(ownerKey, version);
-    const entry = this.#index.get(cacheKey);
+  get(owner: KeyOwner, version: number): CachedDataKey | undefined {
+    const entry = this.#index
+      .get(owner.projectId)
+      ?.get(owner.tenantId ?? '')
+      ?.get(version);
     if (entry === undefined) return undefined;
     const now = this.#now();
     if (now < entry.expiresAt && now - entry.touchedAt < TOUCH_INTERVAL_MS) return entry;
     entry.touchedAt = now;
     // lru-cache decides: refreshes recency, or expires (and zeroes) the key and returns undefined.
-    return this.#lru.get(cacheKey);
+    return this.#lru.get(lruKey(owner, version));
   }
 
   /** Takes ownership of `key`: it will be zeroed on eviction. */
-  put(ownerKey: string, version: number, key: Buffer): CachedDataKey {
+  put(owner: KeyOwner, version: number, key: Buffer): CachedDataKey {
     const now = this.#now();
-    const entry: CachedDataKey = { ownerKey, version, key, live: true, expiresAt: now + this.#ttlMs, touchedAt: now };
-    const cacheKey = DataKeyCache.keyOf(ownerKey, version);
-    this.#lru.set(cacheKey, entry);
-    // A max of 0 entries cannot happen (validated), so the set above kept this entry.
-    this.#index.set(cacheKey, entry);
+    const clean = { projectId: owner.projectId, tenantId: owner.tenantId };
+    const entry: CachedDataKey = {
+      owner: clean,
+      version,
+      key,
+      live: true,
+      expiresAt: now + this.#ttlMs,
+      touchedAt: now,
+    };
+    // Set before indexing: replacing an entry for the same key disposes (and unindexes) the old one.
+    this.#lru.set(lruKey(clean, version), entry);
+    let tenants = this.#index.get(clean.projectId);
+    if (!tenants) this.#index.set(clean.projectId, (tenants = new Map<string, Map<number, CachedDataKey>>()));
+    let versions = tenants.get(clean.tenantId ?? '');
+    if (!versions) tenants.set(clean.tenantId ?? '', (versions = new Map<number, CachedDataKey>()));
+    versions.set(version, entry);
     return entry;
   }
 
   /** Evicts (and zeroes) every version of one owner's key. */
-  forget(ownerKey: string): number {
-    const doomed: string[] = [];
-    for (const [cacheKey, entry] of this.#lru.entries()) if (entry.ownerKey === ownerKey) doomed.push(cacheKey);
-    for (const cacheKey of doomed) this.#lru.delete(cacheKey);
+  forget(owner: KeyOwner): number {
+    const versions = this.#index.get(owner.projectId)?.get(owner.tenantId ?? '');
+    if (!versions) return 0;
+    const doomed = [...versions.keys()];
+    for (const version of doomed) this.#lru.delete(lruKey(owner, version));
     return doomed.length;
   }
 
@@ -108,5 +124,15 @@ export class DataKeyCache {
   /** Number of keys held. */
   get size(): number {
     return this.#lru.size;
+  }
+
+  #unindex(entry: CachedDataKey): void {
+    const tenantKey = entry.owner.tenantId ?? '';
+    const tenants = this.#index.get(entry.owner.projectId);
+    const versions = tenants?.get(tenantKey);
+    if (!tenants || versions?.get(entry.version) !== entry) return;
+    versions.delete(entry.version);
+    if (versions.size === 0) tenants.delete(tenantKey);
+    if (tenants.size === 0) this.#index.delete(entry.owner.projectId);
   }
 }

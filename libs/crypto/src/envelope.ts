@@ -76,7 +76,7 @@ export class Envelope {
     try {
       const oKey = ownerKey(ctx);
       const version = this.#takeUse(oKey) ?? (await this.#acquireUse(ctx, oKey));
-      const entry = this.#cache.get(oKey, version) ?? (await this.#load(ctx, oKey, version));
+      const entry = this.#cache.get(ctx, version) ?? (await this.#load(ctx, oKey, version));
       if (entry.live) return sealWithHeaderRoom(entry.key, version, data, aad, this.#nonce);
       // Evicted and zeroed while we awaited (a tiny or thrashing cache): use a private copy once.
       const key = await this.#unwrapStored(ctx, version);
@@ -107,8 +107,8 @@ export class Envelope {
     } catch (error) {
       throw decryptFailure(ctx, 'malformed', error);
     }
-    const oKey = ownerKey(ctx);
-    const entry = this.#cache.get(oKey, version) ?? (await this.#forDecrypt(ctx, () => this.#load(ctx, oKey, version)));
+    const entry =
+      this.#cache.get(ctx, version) ?? (await this.#forDecrypt(ctx, () => this.#load(ctx, ownerKey(ctx), version)));
     if (entry.live) return this.#open(ctx, entry.key, ciphertext, aad);
     // Evicted and zeroed while we awaited (a tiny or thrashing cache): use a private copy once.
     const key = await this.#forDecrypt(ctx, () => this.#unwrapStored(ctx, version));
@@ -159,7 +159,7 @@ export class Envelope {
     const oKey = ownerKey(owner);
     this.#generation++;
     this.#blocks.delete(oKey);
-    this.#cache.forget(oKey);
+    this.#cache.forget(owner);
   }
 
   /** Zeroes and drops every cached DEK (shutdown, tests). */
@@ -219,7 +219,7 @@ export class Envelope {
       const created = await this.#store.createNext(owner, version, readKeyVersion(wrapped), wrapped);
       if (created) {
         if (generation === this.#generation) {
-          this.#cache.put(oKey, version, dek);
+          this.#cache.put(owner, version, dek);
           cached = true;
         }
         return created.version;
@@ -234,17 +234,17 @@ export class Envelope {
 
   /** Loads and unwraps one DEK version into the cache; concurrent callers share one load. */
   #load(owner: KeyOwner, oKey: string, version: number): Promise<CachedDataKey> {
-    const cacheKey = DataKeyCache.keyOf(oKey, version);
+    const cacheKey = `${version}/${oKey}`;
     let load = this.#loads.get(cacheKey);
     if (!load) {
       const generation = this.#generation;
       load = this.#unwrapStored(owner, version)
         .then((key) => {
-          if (generation === this.#generation) return this.#cache.put(oKey, version, key);
+          if (generation === this.#generation) return this.#cache.put(owner, version, key);
           // A forget() raced this load: never resurrect the key in the cache. Callers see a dead
           // entry and re-read the store privately, which is what a forgotten owner needs anyway.
           key.fill(0);
-          return DataKeyCache.dead(oKey, version);
+          return DataKeyCache.dead(owner, version);
         })
         .finally(() => this.#loads.delete(cacheKey));
       this.#loads.set(cacheKey, load);
