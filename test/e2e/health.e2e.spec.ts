@@ -17,6 +17,17 @@ describe('operations endpoints', () => {
       const res = await request(vault.server()).get('/healthz').expect(200);
       expect(res.body).toEqual({ status: 'ok' });
     });
+
+    it("logs the request as a JSON line under the proxy's x-request-id", async () => {
+      await request(vault.server()).get('/healthz').set('x-request-id', 'trace-healthz-1').expect(200);
+      await expect
+        .poll(() => vault.logs.records().find((r) => (r.req as { id?: string } | undefined)?.id === 'trace-healthz-1'))
+        .toMatchObject({
+          msg: 'request completed',
+          req: { method: 'GET', path: '/healthz' },
+          res: { statusCode: 200 },
+        });
+    });
   });
 
   describe('GET /readyz', () => {

@@ -12,6 +12,7 @@ import { loadConfig, type VaultConfig } from './config/config.schema';
 import { openDatabase, type Database } from './database/database';
 import { applyMigrations, readMigrations, type Migration } from './database/migrator';
 import { loadMasterKeyProvider, verifyMasterKeys } from './keys/master-keys.boot';
+import { requestId } from './logging/logging.module';
 import { writeAdminToken } from './admin/admin-endpoint';
 import { openEmbeddedDatabase } from './admin/embedded-database';
 
@@ -98,7 +99,7 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
         admin,
       }),
       // Fastify's own logger stays off: nestjs-pino logs requests, with redaction.
-      new FastifyAdapter({ logger: false, trustProxy: false }),
+      new FastifyAdapter({ logger: false, trustProxy: false, genReqId: requestId }),
       { bufferLogs: true },
     );
   } catch (error) {

@@ -27,7 +27,7 @@ export function createRootLogger(options: LoggingOptions): pino.Logger {
 
 /**
  * nestjs-pino wired for Fastify on Nest 12: without the explicit catch-all route it logs no
- * requests at all. Request ids come from `x-request-id` when a proxy set one.
+ * requests at all. Request ids are Fastify's (see {@link requestId}), which pino-http reuses.
  */
 export function createLoggingModule(options: LoggingOptions): DynamicModule {
   const logger = createRootLogger(options);
@@ -36,13 +36,15 @@ export function createLoggingModule(options: LoggingOptions): DynamicModule {
       logger,
       // pino-http puts its own serializers on a child of `logger`; ours must be passed again.
       serializers: { req: serializeRequest, res: serializeResponse },
-      genReqId: (req: IncomingMessage) => {
-        const given = req.headers['x-request-id'];
-        return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-      },
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     },
     forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
   });
+}
+
+/** Fastify's request id: a proxy's well-formed `x-request-id`, else a random UUID. */
+export function requestId(req: Pick<IncomingMessage, 'headers'>): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
 }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createRootLogger } from './logging.module';
+import { createRootLogger, requestId } from './logging.module';
 import { REDACTED, isSensitiveKey, pathOnly, redactDeep, serializeRequest } from './redaction';
 
 const CANARY = 'canary-7f3a9c1e';
@@ -81,5 +81,14 @@ describe('log redaction', () => {
   it('strips query strings', () => {
     expect(pathOnly('/a?b=c')).toBe('/a');
     expect(pathOnly('/a')).toBe('/a');
+  });
+});
+
+describe(requestId.name, () => {
+  it("keeps a proxy's well-formed x-request-id and replaces anything else by a UUID", () => {
+    const req = (id?: string) => ({ headers: id === undefined ? {} : { 'x-request-id': id } }) as never;
+    expect(requestId(req('abc-123.x'))).toBe('abc-123.x');
+    expect(requestId(req('bad id\n{"level":60}'))).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestId(req())).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
