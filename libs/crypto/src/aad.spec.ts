@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { dataKeyAad, fieldAad, type FieldContext } from './aad';
+import {
+  assertFieldContext,
+  dataKeyAad,
+  fieldAad,
+  fieldAadFromPrefix,
+  fieldAadOwnerPrefix,
+  fieldAadWithRoom,
+  type FieldContext,
+} from './aad';
 import { CryptoContextError } from './errors';
 
 const field: FieldContext = {
@@ -89,6 +97,32 @@ describe(fieldAad.name, () => {
   it('rejects empty ids with a context error', () => {
     expect(() => fieldAad({ ...field, recordId: '' })).toThrow(CryptoContextError);
     expect(() => fieldAad({ ...field, tenantId: '' })).toThrow('tenantId must be a non-empty string');
+  });
+});
+
+describe(fieldAadFromPrefix.name, () => {
+  it.each([
+    ['ASCII ids', {}],
+    ['the project key', { tenantId: null }],
+    ['a non-ASCII tenant', { tenantId: 'org_ä' }],
+    ['a non-ASCII project', { projectId: 'prj_€' }],
+    ['a non-ASCII record type', { recordType: 'verbindung_ü' }],
+    ['a non-ASCII record id', { recordId: 'con_😀' }],
+    ['a non-ASCII field', { field: 'jeton_é' }],
+  ] as const)('gives exactly the bytes of fieldAadWithRoom for %s', (_case, change) => {
+    const ctx = { ...field, ...change };
+    const fast = fieldAadFromPrefix(fieldAadOwnerPrefix(ctx), 5, ctx);
+    expect(fast.subarray(5).equals(fieldAadWithRoom(ctx, 5).subarray(5))).toBe(true);
+    expect(fast.subarray(5).equals(fieldAad(ctx))).toBe(true);
+  });
+});
+
+describe(assertFieldContext.name, () => {
+  it('accepts a valid context and names the first bad field otherwise', () => {
+    expect(() => assertFieldContext(field)).not.toThrow();
+    expect(() => assertFieldContext({ ...field, tenantId: null })).not.toThrow();
+    expect(() => assertFieldContext({ ...field, tenantId: '' })).toThrow('tenantId must be a non-empty string');
+    expect(() => assertFieldContext({ ...field, field: '' })).toThrow('field must be a non-empty string');
   });
 });
 

@@ -42,6 +42,31 @@ function requireId(value: unknown, name: string): string {
   return value;
 }
 
+const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+
+/**
+ * Validates a field context (non-empty ids, tenant null or non-empty) without building anything.
+ *
+ * @throws CryptoContextError naming the first bad field.
+ * @internal
+ */
+export function assertFieldContext(ctx: FieldContext): void {
+  if (
+    isId(ctx.projectId) &&
+    (ctx.tenantId === null || isId(ctx.tenantId)) &&
+    isId(ctx.recordType) &&
+    isId(ctx.recordId) &&
+    isId(ctx.field)
+  ) {
+    return;
+  }
+  requireId(ctx.projectId, 'projectId');
+  requireTenant(ctx.tenantId);
+  requireId(ctx.recordType, 'recordType');
+  requireId(ctx.recordId, 'recordId');
+  requireId(ctx.field, 'field');
+}
+
 function requireTenant(value: unknown): string | null {
   if (value === null) return null;
   return requireId(value, 'tenantId');
@@ -176,4 +201,31 @@ export function fieldAadWithRoom(ctx: FieldContext, room: number): Buffer {
     fieldAadAscii(room, projectId, tenantId, recordType, recordId, field) ??
     encodeUtf8(room, FIELD_TAG, 1, [projectId, tenantId, recordType, recordId, field])
   );
+}
+
+/**
+ * The owner part of every field AAD of one owner (domain tag, project, tenant): identical for all
+ * its fields, so the envelope computes it once per cached data key.
+ *
+ * @internal
+ */
+export function fieldAadOwnerPrefix(owner: { projectId: string; tenantId: string | null }): Buffer {
+  return encodeUtf8(0, FIELD_TAG, 1, [requireId(owner.projectId, 'projectId'), requireTenant(owner.tenantId)]);
+}
+
+/**
+ * {@link fieldAadWithRoom} from a prefix made by {@link fieldAadOwnerPrefix} for the same owner: the
+ * same bytes, with only record type, record id and field encoded per call. The caller has validated
+ * `ctx` (see {@link assertFieldContext}).
+ *
+ * @internal
+ */
+export function fieldAadFromPrefix(prefix: Buffer, room: number, ctx: FieldContext): Buffer {
+  const { recordType, recordId, field } = ctx;
+  const buf = Buffer.allocUnsafe(room + prefix.length + 12 + recordType.length + recordId.length + field.length);
+  buf.set(prefix, room);
+  let offset = writeAscii(buf, room + prefix.length, recordType);
+  if (offset >= 0) offset = writeAscii(buf, offset, recordId);
+  if (offset >= 0) offset = writeAscii(buf, offset, field);
+  return offset < 0 ? fieldAadWithRoom(ctx, room) : buf;
 }

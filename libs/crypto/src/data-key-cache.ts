@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { fieldAadOwnerPrefix } from './aad';
 import { type KeyOwner, ownerKey } from './data-key-store';
 
 /** An unwrapped data key held in memory. `live` turns false (and `key` is zeroed) once evicted. */
@@ -6,6 +7,8 @@ export interface CachedDataKey {
   readonly owner: Readonly<KeyOwner>;
   readonly version: number;
   readonly key: Buffer;
+  /** The owner's field-AAD prefix (see `fieldAadOwnerPrefix`), computed once per cached key. */
+  readonly aadPrefix: Buffer;
   live: boolean;
   /** Clock time after which the key must be dropped. */
   readonly expiresAt: number;
@@ -68,7 +71,15 @@ export class DataKeyCache {
 
   /** An entry that is already evicted: holders must not use it and fall back to a private load. */
   static dead(owner: KeyOwner, version: number): CachedDataKey {
-    return { owner, version, key: Buffer.alloc(0), live: false, expiresAt: 0, touchedAt: 0 };
+    return {
+      owner,
+      version,
+      key: Buffer.alloc(0),
+      aadPrefix: Buffer.alloc(0),
+      live: false,
+      expiresAt: 0,
+      touchedAt: 0,
+    };
   }
 
   /** The live entry, or undefined when absent or expired (an expired key is zeroed here). */
@@ -93,6 +104,7 @@ export class DataKeyCache {
       owner: clean,
       version,
       key,
+      aadPrefix: fieldAadOwnerPrefix(clean),
       live: true,
       expiresAt: now + this.#ttlMs,
       touchedAt: now,

@@ -110,6 +110,12 @@ describe(Envelope.name, () => {
       expect((await envelope.decrypt(ctx, padded.subarray(7))).toString()).toBe('from the database');
     });
 
+    it('rejects an empty tenant id instead of reading it as the project key', async () => {
+      const { envelope } = setup();
+      const sealed = await envelope.encrypt({ ...ctx, tenantId: null }, 'project secret');
+      await expect(envelope.decrypt({ ...ctx, tenantId: '' }, sealed)).rejects.toThrow(CryptoContextError);
+    });
+
     it('refuses truncated input as malformed', async () => {
       const { envelope } = setup();
       const sealed = await envelope.encrypt(ctx, 'x');

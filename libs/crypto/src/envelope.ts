@@ -1,6 +1,6 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { dataKeyAad, fieldAadWithRoom, type FieldContext } from './aad';
+import { assertFieldContext, dataKeyAad, fieldAadFromPrefix, fieldAadWithRoom, type FieldContext } from './aad';
 import { KEY_LENGTH, NONCE_LENGTH } from './aes-gcm';
 import { type CachedDataKey, DataKeyCache } from './data-key-cache';
 import {
@@ -99,8 +99,8 @@ export class Envelope {
    * @throws CryptoContextError for an invalid context; store errors propagate unchanged.
    */
   async decrypt(ctx: FieldContext, input: Uint8Array): Promise<Buffer> {
+    assertFieldContext(ctx);
     const ciphertext = asBuffer(input);
-    const aad = fieldAadWithRoom(ctx, HEADER_LENGTH);
     let version: number;
     try {
       version = readKeyVersion(ciphertext);
@@ -109,11 +109,12 @@ export class Envelope {
     }
     const entry =
       this.#cache.get(ctx, version) ?? (await this.#forDecrypt(ctx, () => this.#load(ctx, ownerKey(ctx), version)));
-    if (entry.live) return this.#open(ctx, entry.key, ciphertext, aad);
+    if (entry.live)
+      return this.#open(ctx, entry.key, ciphertext, fieldAadFromPrefix(entry.aadPrefix, HEADER_LENGTH, ctx));
     // Evicted and zeroed while we awaited (a tiny or thrashing cache): use a private copy once.
     const key = await this.#forDecrypt(ctx, () => this.#unwrapStored(ctx, version));
     try {
-      return this.#open(ctx, key, ciphertext, aad);
+      return this.#open(ctx, key, ciphertext, fieldAadWithRoom(ctx, HEADER_LENGTH));
     } finally {
       key.fill(0);
     }
