@@ -62,6 +62,19 @@ describe(Envelope.name, () => {
       ).toEqual(['org_acme', 'org_other', null].sort());
     });
 
+    it('falls back to the default cache bounds for options left undefined', async () => {
+      const { envelope } = setup({ cache: { maxEntries: undefined, ttlMs: undefined } });
+      const sealed = await envelope.encrypt(ctx, 'defaults');
+      expect((await envelope.decrypt(ctx, sealed)).toString()).toBe('defaults');
+    });
+
+    it('refuses nonsensical options at construction', () => {
+      expect(() => setup({ rotateAfterUses: 0 })).toThrow();
+      expect(() => setup({ rotateAfterUses: 2 ** 32 + 1 })).toThrow();
+      expect(() => setup({ reserveBlock: 1.5 })).toThrow();
+      expect(() => setup({ cache: { maxEntries: 0 } })).toThrow();
+    });
+
     it('rejects an invalid context before touching the store', async () => {
       const { store, envelope } = setup();
       await expect(envelope.encrypt({ ...ctx, field: '' }, 'x')).rejects.toThrow(CryptoContextError);

@@ -55,7 +55,13 @@ export class Envelope {
     const checked = envelopeOptionsSchema.parse(options);
     this.#keyProvider = options.keyProvider;
     this.#store = options.store;
-    this.#cache = new DataKeyCache({ ...DEFAULT_DATA_KEY_CACHE, ...checked.cache }, options.clock);
+    this.#cache = new DataKeyCache(
+      {
+        maxEntries: checked.cache?.maxEntries ?? DEFAULT_DATA_KEY_CACHE.maxEntries,
+        ttlMs: checked.cache?.ttlMs ?? DEFAULT_DATA_KEY_CACHE.ttlMs,
+      },
+      options.clock,
+    );
     this.#blocks = new LRUCache({ max: checked.maxTrackedOwners ?? 10_000 });
     this.#rotateAfterUses = BigInt(checked.rotateAfterUses ?? DEFAULT_ROTATE_AFTER_USES);
     this.#reserveBlock = checked.reserveBlock ?? DEFAULT_RESERVE_BLOCK;
@@ -71,17 +77,20 @@ export class Envelope {
    * @throws CryptoContextError for an invalid context; store and key-provider errors propagate.
    */
   async encrypt(ctx: FieldContext, plaintext: Buffer | string): Promise<Buffer> {
-    const aad = fieldAadWithRoom(ctx, HEADER_LENGTH);
+    assertFieldContext(ctx);
     const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
     try {
       const oKey = ownerKey(ctx);
       const version = this.#takeUse(oKey) ?? (await this.#acquireUse(ctx, oKey));
       const entry = this.#cache.get(ctx, version) ?? (await this.#load(ctx, oKey, version));
-      if (entry.live) return sealWithHeaderRoom(entry.key, version, data, aad, this.#nonce);
+      if (entry.live) {
+        const aad = fieldAadFromPrefix(entry.aadPrefix, HEADER_LENGTH, ctx);
+        return sealWithHeaderRoom(entry.key, version, data, aad, this.#nonce);
+      }
       // Evicted and zeroed while we awaited (a tiny or thrashing cache): use a private copy once.
       const key = await this.#unwrapStored(ctx, version);
       try {
-        return sealWithHeaderRoom(key, version, data, aad, this.#nonce);
+        return sealWithHeaderRoom(key, version, data, fieldAadWithRoom(ctx, HEADER_LENGTH), this.#nonce);
       } finally {
         key.fill(0);
       }
