@@ -91,6 +91,21 @@ describe(ConnectionsService.name, () => {
         ['reauthorized', 'user_2@contoso.com'],
       ]);
     });
+    it('settles two concurrent first authorizations of one user into one connection', async () => {
+      const results = await Promise.all([
+        connections.upsertFromCode(authorization('user_race', { refreshToken: 'race-a' })),
+        connections.upsertFromCode(authorization('user_race', { refreshToken: 'race-b' })),
+      ]);
+      expect(results.map((r) => r.created).sort()).toEqual([false, true]);
+      expect(new Set(results.map((r) => r.connection.id)).size).toBe(1);
+      const id = results[0]!.connection.id;
+      const rows = await db.query(`SELECT id FROM connections WHERE user_id = 'user_race'`);
+      expect(rows).toEqual([{ id }]);
+      const secrets = await db.query<{ record_id: string }>(
+        `SELECT DISTINCT record_id FROM secrets WHERE record_type = 'connection' AND record_id LIKE 'con_%' AND record_id NOT IN (SELECT id FROM connections)`,
+      );
+      expect(secrets).toEqual([]);
+    });
   });
 
   describe('list and get', () => {

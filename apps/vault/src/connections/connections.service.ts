@@ -9,6 +9,7 @@ import { TenantKeysRepository } from '../keys/tenant-keys.repository';
 import { FlowError } from '../providers/flow-errors';
 import { SecretsService } from '../secrets/secrets.service';
 import { toConnectionDto, type ConnectionDto } from './connection.dto';
+import { isUniqueViolation } from '../installations/unique-violation';
 import { ConnectionsRepository, type ConnectionRecord, type ConnectionWrite } from './connections.repository';
 
 /** Where a connection's tokens are kept (tenant-scoped secrets). */
@@ -87,35 +88,58 @@ export class ConnectionsService {
   async upsertFromCode(result: AuthorizationResult): Promise<{ connection: ConnectionRecord; created: boolean }> {
     const now = new Date(this.clock());
     const tenant = await this.tenants.ensureTenant(result.projectId, result.tenantId);
+    const existing = await this.connections.findForUser(result.projectId, tenant.id, result.provider, result.userId);
+    if (existing) return { connection: await this.reauthorize(result, tenant.id, existing, now), created: false };
     const scope = { projectId: result.projectId, tenantId: result.tenantId };
     const { projectId, tenantId: _external, userId, accessToken, refreshToken, sessionId, ...write } = result;
-    const existing = await this.connections.findForUser(projectId, tenant.id, write.provider, userId);
-    const id = existing?.id ?? newSortableId('con', now.getTime());
-    const refs = CONNECTION_TOKEN_REFS(id);
-    await this.secrets.put(scope, refs.accessToken, accessToken);
-    await this.secrets.put(scope, refs.refreshToken, refreshToken);
-    if (existing) {
-      const updated = await this.connections.replaceAuthorization(projectId, tenant.id, id, write, now);
-      if (!updated) throw FlowError.missing('connection_not_found', 'connection in this project');
-      await this.history.append(
-        projectId,
-        tenant.id,
-        { connectionId: id, action: 'reauthorized', sessionId, previous: snapshot(existing) },
-        now,
-      );
-      await this.events.append(projectId, result.tenantId, 'connection.reauthorized', eventPayload(updated));
-      return { connection: updated, created: false };
-    }
+    const id = newSortableId('con', now.getTime());
+    await this.putTokens(scope, id, accessToken, refreshToken);
     let created: ConnectionRecord;
     try {
       created = await this.connections.create(projectId, tenant.id, id, userId, write, now);
     } catch (error) {
       await this.secrets.deleteRecord(scope, 'connection', id);
-      throw error;
+      // Two authorizations of the same user raced and the other row won: this one re-authorizes it.
+      const winner = isUniqueViolation(error)
+        ? await this.connections.findForUser(projectId, tenant.id, write.provider, userId)
+        : null;
+      if (!winner) throw error;
+      return { connection: await this.reauthorize(result, tenant.id, winner, now), created: false };
     }
     await this.history.append(projectId, tenant.id, { connectionId: id, action: 'created', sessionId }, now);
     await this.events.append(projectId, result.tenantId, 'connection.created', eventPayload(created));
     return { connection: created, created: true };
+  }
+
+  private async reauthorize(
+    result: AuthorizationResult,
+    tenantRowId: string,
+    existing: ConnectionRecord,
+    now: Date,
+  ): Promise<ConnectionRecord> {
+    const { projectId, tenantId, userId: _user, accessToken, refreshToken, sessionId, ...write } = result;
+    await this.putTokens({ projectId, tenantId }, existing.id, accessToken, refreshToken);
+    const updated = await this.connections.replaceAuthorization(projectId, tenantRowId, existing.id, write, now);
+    if (!updated) throw FlowError.missing('connection_not_found', 'connection in this project');
+    await this.history.append(
+      projectId,
+      tenantRowId,
+      { connectionId: existing.id, action: 'reauthorized', sessionId, previous: snapshot(existing) },
+      now,
+    );
+    await this.events.append(projectId, tenantId, 'connection.reauthorized', eventPayload(updated));
+    return updated;
+  }
+
+  private async putTokens(
+    scope: { projectId: string; tenantId: string },
+    id: string,
+    accessToken: string,
+    refreshToken: string,
+  ): Promise<void> {
+    const refs = CONNECTION_TOKEN_REFS(id);
+    await this.secrets.put(scope, refs.accessToken, accessToken);
+    await this.secrets.put(scope, refs.refreshToken, refreshToken);
   }
 
   /** Deletes the connection and its tokens. */

@@ -127,6 +127,18 @@ describe(InstallationsService.name, () => {
         .get({ projectId: P1, tenantId: 'org_two' }, INSTALLATION_TOKEN_REF(first.id));
       expect(token?.toString()).toBe('second-token');
     });
+    it('settles two concurrent first consents of one tenant into one installation', async () => {
+      const results = await Promise.all([
+        installations.upsertFromConsent(consent('org_race', { accessToken: 'race-a' })),
+        installations.upsertFromConsent(consent('org_race', { accessToken: 'race-b' })),
+      ]);
+      expect(results.map((r) => r.created).sort()).toEqual([false, true]);
+      expect(new Set(results.map((r) => r.installation.id)).size).toBe(1);
+      const orphans = await db.query(
+        `SELECT record_id FROM secrets WHERE record_type = 'installation' AND record_id NOT IN (SELECT id FROM installations)`,
+      );
+      expect(orphans).toEqual([]);
+    });
   });
 
   describe('list', () => {

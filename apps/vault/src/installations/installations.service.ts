@@ -8,6 +8,7 @@ import { FlowError } from '../providers/flow-errors';
 import { SecretsService } from '../secrets/secrets.service';
 import { CredentialHistoryRepository } from './credential-history.repository';
 import { toInstallationDto, type InstallationDto, type ListCredentialsQuery, type PageDto } from './installation.dto';
+import { isUniqueViolation } from './unique-violation';
 import { InstallationsRepository, type InstallationRecord, type InstallationWrite } from './installations.repository';
 
 /** Where an installation's app-only access token is kept (tenant-scoped secret). */
@@ -80,22 +81,10 @@ export class InstallationsService {
   async upsertFromConsent(result: ConsentResult): Promise<{ installation: InstallationRecord; created: boolean }> {
     const now = new Date(this.clock());
     const tenant = await this.tenants.ensureTenant(result.projectId, result.tenantId);
+    const existing = await this.installations.findForTenant(result.projectId, tenant.id, result.provider);
+    if (existing) return { installation: await this.reauthorize(result, tenant.id, existing, now), created: false };
     const scope = { projectId: result.projectId, tenantId: result.tenantId };
     const { projectId, tenantId: _external, accessToken, sessionId, ...write } = result;
-    const existing = await this.installations.findForTenant(projectId, tenant.id, write.provider);
-    if (existing) {
-      await this.secrets.put(scope, INSTALLATION_TOKEN_REF(existing.id), accessToken);
-      const updated = await this.installations.replaceConsent(projectId, tenant.id, existing.id, write, now);
-      if (!updated) throw FlowError.missing('installation_not_found', 'installation in this project');
-      await this.history.append(
-        projectId,
-        tenant.id,
-        { installationId: existing.id, action: 'reauthorized', sessionId, previous: snapshot(existing) },
-        now,
-      );
-      await this.events.append(projectId, result.tenantId, 'installation.reauthorized', eventPayload(updated));
-      return { installation: updated, created: false };
-    }
     const id = newSortableId('ins', now.getTime());
     await this.secrets.put(scope, INSTALLATION_TOKEN_REF(id), accessToken);
     let created: InstallationRecord;
@@ -103,11 +92,36 @@ export class InstallationsService {
       created = await this.installations.create(projectId, tenant.id, id, write, now);
     } catch (error) {
       await this.secrets.deleteRecord(scope, INSTALLATION_TOKEN_REF(id).recordType, id);
-      throw error;
+      // Two consents for the same tenant raced and the other row won: this one re-authorizes it.
+      const winner = isUniqueViolation(error)
+        ? await this.installations.findForTenant(projectId, tenant.id, write.provider)
+        : null;
+      if (!winner) throw error;
+      return { installation: await this.reauthorize(result, tenant.id, winner, now), created: false };
     }
     await this.history.append(projectId, tenant.id, { installationId: id, action: 'created', sessionId }, now);
     await this.events.append(projectId, result.tenantId, 'installation.created', eventPayload(created));
     return { installation: created, created: true };
+  }
+
+  private async reauthorize(
+    result: ConsentResult,
+    tenantRowId: string,
+    existing: InstallationRecord,
+    now: Date,
+  ): Promise<InstallationRecord> {
+    const { projectId, tenantId, accessToken, sessionId, ...write } = result;
+    await this.secrets.put({ projectId, tenantId }, INSTALLATION_TOKEN_REF(existing.id), accessToken);
+    const updated = await this.installations.replaceConsent(projectId, tenantRowId, existing.id, write, now);
+    if (!updated) throw FlowError.missing('installation_not_found', 'installation in this project');
+    await this.history.append(
+      projectId,
+      tenantRowId,
+      { installationId: existing.id, action: 'reauthorized', sessionId, previous: snapshot(existing) },
+      now,
+    );
+    await this.events.append(projectId, tenantId, 'installation.reauthorized', eventPayload(updated));
+    return updated;
   }
 
   /** Deletes the installation and its token; its connections stay, unlinked. */
