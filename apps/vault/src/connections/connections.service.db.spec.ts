@@ -98,7 +98,7 @@ describe(ConnectionsService.name, () => {
       ]);
       expect(results.map((r) => r.created).sort()).toEqual([false, true]);
       expect(new Set(results.map((r) => r.connection.id)).size).toBe(1);
-      const id = results[0]!.connection.id;
+      const id = results[0].connection.id;
       const rows = await db.query(`SELECT id FROM connections WHERE user_id = 'user_race'`);
       expect(rows).toEqual([{ id }]);
       const secrets = await db.query<{ record_id: string }>(
