@@ -205,4 +205,31 @@ describe(ConnectSessionsService.name, () => {
       await expect(sessions.verify(created.token)).resolves.toMatchObject({ consumedAt: null });
     });
   });
+
+  describe('purgeExpired', () => {
+    it('deletes only sessions expired longer than the grace, in batches', async () => {
+      const project = 'prj_cs_purge';
+      await insertProject(db, project);
+      await harness.module.get(AppsService).create(project, {
+        name: 'app',
+        clientId: CLIENT_ID,
+        credential: { type: 'secret', secret: 'sandbox-secret-value-123' },
+        allowedOrigins: ['https://app.example.com'],
+      });
+      const count = async () =>
+        (
+          await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM connect_sessions WHERE project_id = $1`, [
+            project,
+          ])
+        )[0].n;
+      for (let i = 0; i < 5; i++) await sessions.create(project, body({ expiresInSeconds: 60 }));
+      const live = await sessions.create(project, body({ expiresInSeconds: 30 * 60 }));
+      harness.clock.advance(61_000 + 3_600_000);
+      expect(await count()).toBe(6);
+      const purged = await sessions.purgeExpired(3_600_000, 2);
+      expect(purged).toBeGreaterThanOrEqual(5);
+      expect(await count()).toBe(1);
+      await expect(sessions.verify(live.token)).rejects.toMatchObject({ flowCode: 'connect_session_expired' });
+    });
+  });
 });

@@ -153,6 +153,21 @@ export class ConnectSessionsService {
     return this.sessions.consume(projectId, sessionId, new Date(this.clock()));
   }
 
+  /**
+   * Deletes sessions (and their OAuth states, by cascade) that expired more than `graceMs` ago,
+   * in batches of `batchSize`; returns how many. For a periodic job: expired sessions are useless
+   * and only grow the table. The grace keeps a just-expired session explainable to a late browser.
+   */
+  async purgeExpired(graceMs: number, batchSize = 500): Promise<number> {
+    const before = new Date(this.clock() - graceMs);
+    let total = 0;
+    for (;;) {
+      const deleted = await this.sessions.deleteExpired(before, batchSize);
+      total += deleted;
+      if (deleted < batchSize) return total;
+    }
+  }
+
   private async resolveApp(
     projectId: string,
     provider: ProviderDefinition,
