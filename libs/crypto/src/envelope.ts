@@ -23,6 +23,18 @@ import {
 } from './format';
 import type { KeyProvider } from './master-keys';
 
+// The per-call helpers, bound once. Compiled CommonJS reads every imported binding through an
+// export getter at each call; on the warm decrypt path those getters cost about as much as the
+// context validation itself (measured with bench/crypto).
+const hot = {
+  assertFieldContext,
+  asBuffer,
+  readKeyVersion,
+  fieldAadFromPrefix,
+  openWithHeaderRoom,
+  sealWithHeaderRoom,
+} as const;
+
 /** Uses reserved by this process for one owner's active DEK version: [next, end). */
 interface UseBlock {
   version: number;
@@ -77,15 +89,15 @@ export class Envelope {
    * @throws CryptoContextError for an invalid context; store and key-provider errors propagate.
    */
   async encrypt(ctx: FieldContext, plaintext: Buffer | string): Promise<Buffer> {
-    assertFieldContext(ctx);
+    hot.assertFieldContext(ctx);
     const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
     try {
       const oKey = ownerKey(ctx);
       const version = this.#takeUse(oKey) ?? (await this.#acquireUse(ctx, oKey));
       const entry = this.#cache.get(ctx, version) ?? (await this.#load(ctx, oKey, version));
       if (entry.live) {
-        const aad = fieldAadFromPrefix(entry.aadPrefix, HEADER_LENGTH, ctx);
-        return sealWithHeaderRoom(entry.key, version, data, aad, this.#nonce);
+        const aad = hot.fieldAadFromPrefix(entry.aadPrefix, HEADER_LENGTH, ctx);
+        return hot.sealWithHeaderRoom(entry.key, version, data, aad, this.#nonce);
       }
       // Evicted and zeroed while we awaited (a tiny or thrashing cache): use a private copy once.
       const key = await this.#unwrapStored(ctx, version);
@@ -108,18 +120,18 @@ export class Envelope {
    * @throws CryptoContextError for an invalid context; store errors propagate unchanged.
    */
   async decrypt(ctx: FieldContext, input: Uint8Array): Promise<Buffer> {
-    assertFieldContext(ctx);
-    const ciphertext = asBuffer(input);
+    hot.assertFieldContext(ctx);
+    const ciphertext = hot.asBuffer(input);
     let version: number;
     try {
-      version = readKeyVersion(ciphertext);
+      version = hot.readKeyVersion(ciphertext);
     } catch (error) {
       throw decryptFailure(ctx, 'malformed', error);
     }
     const entry =
       this.#cache.get(ctx, version) ?? (await this.#forDecrypt(ctx, () => this.#load(ctx, ownerKey(ctx), version)));
     if (entry.live)
-      return this.#open(ctx, entry.key, ciphertext, fieldAadFromPrefix(entry.aadPrefix, HEADER_LENGTH, ctx));
+      return this.#open(ctx, entry.key, ciphertext, hot.fieldAadFromPrefix(entry.aadPrefix, HEADER_LENGTH, ctx));
     // Evicted and zeroed while we awaited (a tiny or thrashing cache): use a private copy once.
     const key = await this.#forDecrypt(ctx, () => this.#unwrapStored(ctx, version));
     try {
@@ -131,7 +143,7 @@ export class Envelope {
 
   #open(ctx: FieldContext, key: Buffer, ciphertext: Buffer, aad: Buffer): Buffer {
     try {
-      return openWithHeaderRoom(key, ciphertext, aad);
+      return hot.openWithHeaderRoom(key, ciphertext, aad);
     } catch (error) {
       throw decryptFailure(ctx, 'authentication_failed', error);
     }
