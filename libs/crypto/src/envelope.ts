@@ -33,6 +33,7 @@ const hot = {
   fieldAadFromPrefix,
   openWithHeaderRoom,
   sealWithHeaderRoom,
+  headerRoom: HEADER_LENGTH,
 } as const;
 
 /** Uses reserved by this process for one owner's active DEK version: [next, end). */
@@ -96,7 +97,7 @@ export class Envelope {
       const version = this.#takeUse(oKey) ?? (await this.#acquireUse(ctx, oKey));
       const entry = this.#cache.get(ctx, version) ?? (await this.#load(ctx, oKey, version));
       if (entry.live) {
-        const aad = hot.fieldAadFromPrefix(entry.aadPrefix, HEADER_LENGTH, ctx);
+        const aad = hot.fieldAadFromPrefix(entry.aadPrefix, hot.headerRoom, ctx);
         return hot.sealWithHeaderRoom(entry.key, version, data, aad, this.#nonce);
       }
       // Evicted and zeroed while we awaited (a tiny or thrashing cache): use a private copy once.
@@ -131,7 +132,7 @@ export class Envelope {
     const entry =
       this.#cache.get(ctx, version) ?? (await this.#forDecrypt(ctx, () => this.#load(ctx, ownerKey(ctx), version)));
     if (entry.live)
-      return this.#open(ctx, entry.key, ciphertext, hot.fieldAadFromPrefix(entry.aadPrefix, HEADER_LENGTH, ctx));
+      return this.#open(ctx, entry.key, ciphertext, hot.fieldAadFromPrefix(entry.aadPrefix, hot.headerRoom, ctx));
     // Evicted and zeroed while we awaited (a tiny or thrashing cache): use a private copy once.
     const key = await this.#forDecrypt(ctx, () => this.#unwrapStored(ctx, version));
     try {
