@@ -25,6 +25,7 @@ export default defineConfig({
           name: 'unit',
           include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts'],
           exclude: ['**/*.db.spec.ts'],
+          testTimeout: 30_000,
         },
       },
       {
@@ -36,6 +37,8 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
           include: ['apps/**/*.db.spec.ts', 'libs/**/*.db.spec.ts', 'test/**/*.e2e.spec.ts'],
           testTimeout: 60_000,
+          // Per-file set-up starts databases, the emulator and the vault: slow on a loaded 2-core box.
+          hookTimeout: 120_000,
         },
       },
     ],
