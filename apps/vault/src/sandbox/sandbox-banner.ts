@@ -11,12 +11,16 @@ export function sandboxBanner(sandbox: RunningSandbox, sandboxFile: string): str
     '',
     'Authpipe sandbox (Microsoft emulator, demo directory; not for production)',
     `  API docs:        ${file.baseUrl}/docs`,
-    `  Dashboard:       ${file.baseUrl}/dashboard`,
+    `  Health:          ${file.baseUrl}/readyz`,
     `  Emulator:        ${file.emulatorUrl}`,
     `  Demo project:    ${file.projectId}`,
     sandbox.created
       ? `  Secret key:      ${file.secretKey}   (shown once; also in ${sandboxFile})`
       : `  Secret key:      in ${sandboxFile}`,
+    '',
+    '  Try a user flow: create a connect session, then open its url in a browser',
+    `    curl -s -X POST ${file.baseUrl}/v1/connect-sessions -H "authorization: Bearer $(node -p "require('${sandboxFile}').secretKey")" \\`,
+    `      -H 'content-type: application/json' -d '{"tenantId":"org_acme","userId":"user_123","credentialFor":"user","provider":"microsoft-onedrive","mode":"redirect"}'`,
     '',
   ].join('\n');
 }
