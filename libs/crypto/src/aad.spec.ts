@@ -18,22 +18,18 @@ const field: FieldContext = {
   field: 'refreshToken',
 };
 
+/** Known-answer hex: a literal length prefix (kept literal on purpose) followed by UTF-8 text. */
+const prefixed = (lengthHex: string, text: string) => lengthHex + Buffer.from(text, 'utf8').toString('hex');
+
 describe(fieldAad.name, () => {
   it('keeps its byte encoding stable (stored ciphertexts depend on it)', () => {
     const expected = [
-      '11',
-      Buffer.from('authpipe/field/v1').toString('hex'),
-      '00000005',
-      Buffer.from('prj_1').toString('hex'),
-      '01',
-      '00000008',
-      Buffer.from('org_acme').toString('hex'),
-      '0000000a',
-      Buffer.from('connection').toString('hex'),
-      '00000005',
-      Buffer.from('con_1').toString('hex'),
-      '0000000c',
-      Buffer.from('refreshToken').toString('hex'),
+      prefixed('11', 'authpipe/field/v1'),
+      prefixed('00000005', 'prj_1'),
+      prefixed('01' + '00000008', 'org_acme'),
+      prefixed('0000000a', 'connection'),
+      prefixed('00000005', 'con_1'),
+      prefixed('0000000c', 'refreshToken'),
     ].join('');
     expect(fieldAad(field).toString('hex')).toBe(expected);
     expect(fieldAad({ ...field, tenantId: null }).toString('hex')).toBe(
@@ -128,14 +124,7 @@ describe(assertFieldContext.name, () => {
 
 describe(dataKeyAad.name, () => {
   it('keeps its byte encoding stable (wrapped keys depend on it)', () => {
-    const expected = [
-      '14',
-      Buffer.from('authpipe/data-key/v1').toString('hex'),
-      '00000005',
-      Buffer.from('prj_1').toString('hex'),
-      '00',
-      '00000007',
-    ].join('');
+    const expected = [prefixed('14', 'authpipe/data-key/v1'), prefixed('00000005', 'prj_1'), '00', '00000007'].join('');
     expect(dataKeyAad({ projectId: 'prj_1', tenantId: null, dekVersion: 7 }).toString('hex')).toBe(expected);
   });
 

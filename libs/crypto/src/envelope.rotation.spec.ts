@@ -1,21 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import type { FieldContext } from './aad';
+import { ctx, K1, K2, ring as provider } from '../test/fixtures';
 import { InMemoryDataKeyStore } from './data-key-store';
 import { Envelope } from './envelope';
 import { HEADER_LENGTH, readKeyVersion } from './format';
-import { LocalKeyProvider, MasterKeyring } from './master-keys';
-
-const ctx: FieldContext = {
-  projectId: 'prj_1',
-  tenantId: 'org_acme',
-  recordType: 'connection',
-  recordId: 'con_1',
-  field: 'refreshToken',
-};
-const K1 = `1:${Buffer.alloc(32, 1).toString('base64')}`;
-const K2 = `2:${Buffer.alloc(32, 2).toString('base64')}`;
-const provider = (spec = K1) => new LocalKeyProvider(MasterKeyring.parse(spec));
 
 function countBy<T>(items: readonly T[]): Map<T, number> {
   const counts = new Map<T, number>();

@@ -1,30 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import type { FieldContext } from './aad';
+import { ctx, envelopeWithStore as setup, K1, K2, ring } from '../test/fixtures';
 import { InMemoryDataKeyStore } from './data-key-store';
 import { Envelope } from './envelope';
-import type { EnvelopeOptions } from './envelope-options';
 import { CryptoContextError, CryptoIntegrityError } from './errors';
 import { CIPHERTEXT_OVERHEAD, HEADER_LENGTH, readKeyVersion } from './format';
-import { LocalKeyProvider, MasterKeyring } from './master-keys';
-
-const ctx: FieldContext = {
-  projectId: 'prj_1',
-  tenantId: 'org_acme',
-  recordType: 'connection',
-  recordId: 'con_1',
-  field: 'refreshToken',
-};
-
-const ring = (spec: string) => new LocalKeyProvider(MasterKeyring.parse(spec));
-const K1 = `1:${Buffer.alloc(32, 1).toString('base64')}`;
-const K2 = `2:${Buffer.alloc(32, 2).toString('base64')}`;
-
-function setup(overrides: Partial<EnvelopeOptions> = {}) {
-  const store = new InMemoryDataKeyStore();
-  const envelope = new Envelope({ keyProvider: ring(K1), store, ...overrides });
-  return { store, envelope };
-}
 
 async function integrityFailure(promise: Promise<unknown>): Promise<CryptoIntegrityError> {
   const error = await promise.then(

@@ -1,8 +1,8 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import { assertFieldContext, dataKeyAad, fieldAadFromPrefix, fieldAadWithRoom, type FieldContext } from './aad';
 import { KEY_LENGTH, NONCE_LENGTH } from './aes-gcm';
 import { type CachedDataKey, DataKeyCache } from './data-key-cache';
+import { DataKeyUses } from './data-key-uses';
 import {
   DEFAULT_DATA_KEY_CACHE,
   DEFAULT_RESERVE_BLOCK,
@@ -36,29 +36,20 @@ const hot = {
   headerRoom: HEADER_LENGTH,
 } as const;
 
-/** Uses reserved by this process for one owner's active DEK version: [next, end). */
-interface UseBlock {
-  version: number;
-  next: number;
-  end: number;
-}
-
 /**
  * Envelope encryption of fields: one DEK per owner (tenant, or project when `tenantId` is null),
  * wrapped by the master key, cached unwrapped for a short time, rotated by use count.
  *
  * Safe to run in many replicas over one {@link DataKeyStore}: use counts are reserved in blocks with
- * the store's atomic counter and DEK versions are created with its compare-and-insert.
+ * the store's atomic counter and DEK versions are created with its compare-and-insert. A replica
+ * notices another one's rotation within the cache TTL (see {@link DataKeyUses}).
  */
 export class Envelope {
   readonly #keyProvider: KeyProvider;
   readonly #store: DataKeyStore;
   readonly #cache: DataKeyCache;
-  readonly #blocks: LRUCache<string, UseBlock>;
-  readonly #refills = new Map<string, Promise<void>>();
+  readonly #uses: DataKeyUses;
   readonly #loads = new Map<string, Promise<CachedDataKey>>();
-  readonly #rotateAfterUses: bigint;
-  readonly #reserveBlock: number;
   readonly #randomBytes: (size: number) => Buffer;
   readonly #nonce: NonceSource;
   /** Bumped by forget(): work started before it must not repopulate caches for a forgotten owner. */
@@ -68,16 +59,19 @@ export class Envelope {
     const checked = envelopeOptionsSchema.parse(options);
     this.#keyProvider = options.keyProvider;
     this.#store = options.store;
-    this.#cache = new DataKeyCache(
-      {
-        maxEntries: checked.cache?.maxEntries ?? DEFAULT_DATA_KEY_CACHE.maxEntries,
-        ttlMs: checked.cache?.ttlMs ?? DEFAULT_DATA_KEY_CACHE.ttlMs,
-      },
-      options.clock,
-    );
-    this.#blocks = new LRUCache({ max: checked.maxTrackedOwners ?? 10_000 });
-    this.#rotateAfterUses = BigInt(checked.rotateAfterUses ?? DEFAULT_ROTATE_AFTER_USES);
-    this.#reserveBlock = checked.reserveBlock ?? DEFAULT_RESERVE_BLOCK;
+    const ttlMs = checked.cache?.ttlMs ?? DEFAULT_DATA_KEY_CACHE.ttlMs;
+    const maxEntries = checked.cache?.maxEntries ?? DEFAULT_DATA_KEY_CACHE.maxEntries;
+    this.#cache = new DataKeyCache({ maxEntries, ttlMs }, options.clock);
+    const clock = options.clock;
+    this.#uses = new DataKeyUses({
+      store: options.store,
+      reserveBlock: checked.reserveBlock ?? DEFAULT_RESERVE_BLOCK,
+      rotateAfterUses: BigInt(checked.rotateAfterUses ?? DEFAULT_ROTATE_AFTER_USES),
+      ttlMs,
+      maxTrackedOwners: checked.maxTrackedOwners ?? 10_000,
+      now: clock ?? (() => performance.now()),
+      createVersion: (owner, version, current) => this.#createVersion(owner, version, current),
+    });
     const random = options.randomBytes;
     this.#randomBytes = random ?? nodeRandomBytes;
     this.#nonce = random ? (target, offset) => void random(NONCE_LENGTH).copy(target, offset) : randomNonce;
@@ -94,7 +88,7 @@ export class Envelope {
     const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
     try {
       const oKey = ownerKey(ctx);
-      const version = this.#takeUse(oKey) ?? (await this.#acquireUse(ctx, oKey));
+      const version = this.#uses.take(oKey) ?? (await this.#uses.acquire(ctx, oKey));
       const entry = this.#cache.get(ctx, version) ?? (await this.#load(ctx, oKey, version));
       if (entry.live) {
         const aad = hot.fieldAadFromPrefix(entry.aadPrefix, hot.headerRoom, ctx);
@@ -170,78 +164,39 @@ export class Envelope {
    */
   async rotateDataKey(owner: KeyOwner): Promise<number> {
     const clean = { projectId: owner.projectId, tenantId: owner.tenantId };
-    const oKey = ownerKey(clean);
+    const generation = this.#generation;
     const active = await this.#store.findActive(clean);
-    const version = await this.#createVersion(clean, oKey, (active?.version ?? 0) + 1, this.#generation);
-    this.#blocks.delete(oKey);
+    const version = await this.#createVersion(clean, (active?.version ?? 0) + 1, () => generation === this.#generation);
+    this.#uses.drop(ownerKey(clean));
     return version;
   }
 
-  /** Drops every cached DEK (zeroed) and reserved uses of one owner: on shred and after rotation. */
+  /**
+   * Drops every cached DEK (zeroed) and reserved uses of one owner: on shred and after rotation.
+   * The next encrypt re-reads the owner's active version from the store.
+   */
   forget(owner: KeyOwner): void {
-    const oKey = ownerKey(owner);
     this.#generation++;
-    this.#blocks.delete(oKey);
+    this.#uses.drop(ownerKey(owner));
     this.#cache.forget(owner);
   }
 
-  /** Zeroes and drops every cached DEK (shutdown, tests). */
+  /** Zeroes and drops every cached DEK and reserved use (shutdown, tests). */
   clear(): void {
     this.#generation++;
-    this.#blocks.clear();
+    this.#uses.clear();
     this.#cache.clear();
   }
 
-  #takeUse(oKey: string): number | undefined {
-    const block = this.#blocks.get(oKey);
-    if (block === undefined || block.next >= block.end) return undefined;
-    block.next++;
-    return block.version;
-  }
-
-  async #acquireUse(owner: KeyOwner, oKey: string): Promise<number> {
-    for (;;) {
-      let refill = this.#refills.get(oKey);
-      if (!refill) {
-        refill = this.#refill({ projectId: owner.projectId, tenantId: owner.tenantId }, oKey).finally(() =>
-          this.#refills.delete(oKey),
-        );
-        this.#refills.set(oKey, refill);
-      }
-      await refill;
-      const version = this.#takeUse(oKey);
-      if (version !== undefined) return version;
-    }
-  }
-
-  /** Reserves a block of uses on the active DEK, creating or rotating the DEK when needed. */
-  async #refill(owner: KeyOwner, oKey: string): Promise<void> {
-    const generation = this.#generation;
-    const active = await this.#store.findActive(owner);
-    let version = active?.version ?? (await this.#createVersion(owner, oKey, 1, generation));
-    for (;;) {
-      const total = await this.#store.reserveUses(owner, version, this.#reserveBlock);
-      const first = total - BigInt(this.#reserveBlock) + 1n;
-      if (first <= this.#rotateAfterUses) {
-        const last = total < this.#rotateAfterUses ? total : this.#rotateAfterUses;
-        if (generation === this.#generation)
-          this.#blocks.set(oKey, { version, next: Number(first), end: Number(last) + 1 });
-        return;
-      }
-      // This version has used up its nonce budget (here or in another replica): move on.
-      version = await this.#createVersion(owner, oKey, version + 1, generation);
-    }
-  }
-
   /** Creates DEK `version`, or adopts the winner's active version if another writer got there first. */
-  async #createVersion(owner: KeyOwner, oKey: string, version: number, generation: number): Promise<number> {
+  async #createVersion(owner: KeyOwner, version: number, current: () => boolean): Promise<number> {
     const dek = this.#randomBytes(KEY_LENGTH);
     let cached = false;
     try {
       const wrapped = await this.#keyProvider.wrap(dek, dataKeyAad({ ...owner, dekVersion: version }));
       const created = await this.#store.createNext(owner, version, readKeyVersion(wrapped), wrapped);
       if (created) {
-        if (generation === this.#generation) {
+        if (current()) {
           this.#cache.put(owner, version, dek);
           cached = true;
         }
