@@ -14,7 +14,13 @@ import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
 import { createVaultApp } from '../../apps/vault/src/bootstrap';
 import { VAULT_CONFIG } from '../../apps/vault/src/config/config.module';
 import type { VaultConfig } from '../../apps/vault/src/config/config.schema';
-import { startSandbox, type RunningSandbox } from '../../apps/vault/src/sandbox/sandbox';
+import { loadConfig } from '../../apps/vault/src/config/config.schema';
+import {
+  sandboxMicrosoft,
+  startSandbox,
+  startSandboxEmulator,
+  type RunningSandbox,
+} from '../../apps/vault/src/sandbox/sandbox';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 async function freePort(): Promise<number> {
@@ -68,13 +74,15 @@ describe('sandbox install and connect in headless Chromium (popup mode)', () => 
       AUTHPIPE_DATA_DIR: dataDir,
       AUTHPIPE_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
     };
+    const emulator = await startSandboxEmulator(loadConfig(env), { emulatorPort: 0, emulatorHttpPort: 0 });
     app = await createVaultApp({
       env,
       database: db,
       logDestination: new Writable({ write: (_c, _e, done) => done() }),
+      microsoft: sandboxMicrosoft(emulator),
     });
     await app.listen({ host: '127.0.0.1', port });
-    sandbox = await startSandbox(app, app.get<VaultConfig>(VAULT_CONFIG), { emulatorPort: 0, emulatorHttpPort: 0 });
+    sandbox = await startSandbox(app, app.get<VaultConfig>(VAULT_CONFIG), emulator);
     [allowedPage, strangerPage] = await Promise.all([servePage(), servePage()]);
     const key = { Authorization: `Bearer ${sandbox.file.secretKey}` };
     const apps = await request(app.getHttpServer()).get('/v1/apps').set(key).expect(200);

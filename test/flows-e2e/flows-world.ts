@@ -8,7 +8,6 @@ import { HttpClient, MICROSOFT_CLOUD_HOSTS } from '@authpipe/microsoft';
 import { startEmulator, type RunningEmulator } from '../../apps/microsoft-emulator/src/emulator';
 import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
 import { createClientCertificate, type ClientCertificate } from '../../apps/microsoft-emulator/src/tls/certificates';
-import { MicrosoftGateway } from '../../apps/vault/src/oauth/microsoft-gateway';
 import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
 import { bearer, createProjectWithKey } from '../e2e/support/fixtures';
 import { startVault, type VaultHarness } from '../e2e/support/vault-harness';
@@ -40,9 +39,11 @@ export interface FlowsWorld {
 
 export async function startFlowsWorld(): Promise<FlowsWorld> {
   const emulator = await startEmulator({ dataDir: null, controlApi: false, seed: true });
-  const vault = await startVault({ AUTHPIPE_PUBLIC_URL: PUBLIC_URL });
   const routes = Object.fromEntries(MICROSOFT_CLOUD_HOSTS.map((host) => [host, emulator.baseUrl]));
-  vault.app.get(MicrosoftGateway).configure({ caCertificates: [emulator.caCertPem], routes, timeoutMs: 10_000 });
+  const vault = await startVault(
+    { AUTHPIPE_PUBLIC_URL: PUBLIC_URL },
+    { microsoft: { caCertificates: [emulator.caCertPem], routes, timeoutMs: 10_000 } },
+  );
   const browserHttp = new HttpClient({ caCertificates: [emulator.caCertPem], routes });
   return {
     vault,

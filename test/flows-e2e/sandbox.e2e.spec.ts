@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VAULT_CONFIG } from '../../apps/vault/src/config/config.module';
 import type { VaultConfig } from '../../apps/vault/src/config/config.schema';
-import { startSandbox } from '../../apps/vault/src/sandbox/sandbox';
+import { startSandbox, startSandboxEmulator } from '../../apps/vault/src/sandbox/sandbox';
 import { bearer } from '../e2e/support/fixtures';
 import { startVault, type VaultHarness } from '../e2e/support/vault-harness';
 
@@ -20,9 +20,10 @@ describe(startSandbox.name, () => {
 
   it('seeds one demo project across restarts, shows its key only the first time, and re-points the app at the emulator', async () => {
     const config = vault.app.get<VaultConfig>(VAULT_CONFIG);
-    const first = await startSandbox(vault.app, config, { emulatorPort: 0, emulatorHttpPort: 0 });
+    const ports = { emulatorPort: 0, emulatorHttpPort: 0 };
+    const first = await startSandbox(vault.app, config, await startSandboxEmulator(config, ports));
     await first.close();
-    const second = await startSandbox(vault.app, config, { emulatorPort: 0, emulatorHttpPort: 0 });
+    const second = await startSandbox(vault.app, config, await startSandboxEmulator(config, ports));
     try {
       expect(first.created).toBe(true);
       expect(second.created).toBe(false);

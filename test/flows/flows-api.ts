@@ -8,7 +8,6 @@ import { startEmulator, type RunningEmulator } from '../../apps/microsoft-emulat
 import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
 import { ConnectionsService } from '../../apps/vault/src/connections/connections.service';
 import { InstallationsService } from '../../apps/vault/src/installations/installations.service';
-import { MicrosoftGateway } from '../../apps/vault/src/oauth/microsoft-gateway';
 import { bearer, createProjectWithKey } from '../e2e/support/fixtures';
 import { startVault, type VaultHarness } from '../e2e/support/vault-harness';
 
@@ -39,8 +38,10 @@ export interface FlowsApi {
 
 export async function startFlowsApi(): Promise<FlowsApi> {
   const emulator = await startEmulator({ dataDir: null });
-  const vault = await startVault({ AUTHPIPE_PUBLIC_URL: 'https://vault.example.test' });
-  vault.app.get(MicrosoftGateway).configure({ caCertificates: [emulator.caCertPem], timeoutMs: 10_000 });
+  const vault = await startVault(
+    { AUTHPIPE_PUBLIC_URL: 'https://vault.example.test' },
+    { microsoft: { caCertificates: [emulator.caCertPem], timeoutMs: 10_000 } },
+  );
   const api = () => request(vault.server());
   const appBody = (overrides: Record<string, unknown> = {}) => ({
     name: 'OneDrive',

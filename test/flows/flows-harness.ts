@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { HttpClient, MicrosoftAuth, MsalClientFactory } from '@authpipe/microsoft';
 import { AppsModule } from '../../apps/vault/src/apps/apps.module';
-import { MICROSOFT_AUTH } from '../../apps/vault/src/apps/microsoft-auth.provider';
 import { CLOCK } from '../../apps/vault/src/common/clock';
 import { CommonModule } from '../../apps/vault/src/common/common.module';
 import { ConfigModule } from '../../apps/vault/src/config/config.module';
+import type { MicrosoftConfig } from '../../apps/vault/src/config/config.schema';
 import { ConnectSessionsModule } from '../../apps/vault/src/connect-sessions/connect-sessions.module';
 import { ConnectionsModule } from '../../apps/vault/src/connections/connections.module';
 import type { Database } from '../../apps/vault/src/database/database';
@@ -35,14 +34,9 @@ export class TestClock {
   }
 }
 
-/** MicrosoftAuth whose HTTP layer trusts the emulator's CA: the same code path as production. */
-export function emulatorMicrosoftAuth(caCertPem: string, clock?: TestClock): MicrosoftAuth {
-  return new MicrosoftAuth(
-    new MsalClientFactory({
-      http: new HttpClient({ caCertificates: [caCertPem], timeoutMs: 10_000 }),
-      now: clock ? () => new Date(clock.read()) : undefined,
-    }),
-  );
+/** Microsoft settings that trust an emulator's CA: the same code path as production. */
+export function emulatorMicrosoft(caCertPem: string): Partial<MicrosoftConfig> {
+  return { caCertificates: [caCertPem], timeoutMs: 10_000 };
 }
 
 export interface FlowsHarness {
@@ -53,17 +47,21 @@ export interface FlowsHarness {
 
 /**
  * The flow services over a real test database and the real key management, without HTTP:
- * for db specs of services and repositories. `microsoftAuth` defaults to one with Node's roots.
+ * for db specs of services and repositories. `microsoft` adds run-time Microsoft settings
+ * (an emulator's CA); without it, Node's roots and the configured routes apply.
  */
 export async function createFlowsHarness(
   db: Database,
-  options: { microsoftAuth?: MicrosoftAuth; env?: Record<string, string> } = {},
+  options: { microsoft?: Partial<MicrosoftConfig>; env?: Record<string, string> } = {},
 ): Promise<FlowsHarness> {
   const clock = new TestClock();
   const provider = new LocalKeyProvider(MasterKeyring.parse(`1:${randomBytes(32).toString('base64')}`));
-  let builder = Test.createTestingModule({
+  const module = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot({ NODE_ENV: 'test', AUTHPIPE_PUBLIC_URL: 'https://vault.example.test', ...options.env }),
+      ConfigModule.forRoot(
+        { NODE_ENV: 'test', AUTHPIPE_PUBLIC_URL: 'https://vault.example.test', ...options.env },
+        options.microsoft,
+      ),
       CommonModule,
       DatabaseModule.forRoot(db, { owned: false }),
       KeysModule.forRoot(provider),
@@ -71,10 +69,8 @@ export async function createFlowsHarness(
     ],
   })
     .overrideProvider(CLOCK)
-    .useValue(clock.read);
-  if (options.microsoftAuth)
-    builder = builder.overrideProvider(MICROSOFT_AUTH).useValue({ auth: options.microsoftAuth });
-  const module = await builder.compile();
+    .useValue(clock.read)
+    .compile();
   await module.init();
   return { module, clock, close: () => module.close() };
 }

@@ -8,7 +8,7 @@ import type { KeyProvider } from '@authpipe/crypto';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
-import { loadConfig, type VaultConfig } from './config/config.schema';
+import { loadConfig, withMicrosoft, type MicrosoftConfig, type VaultConfig } from './config/config.schema';
 import { openDatabase, type Database } from './database/database';
 import { applyMigrations, readMigrations, type Migration } from './database/migrator';
 import { loadMasterKeyProvider, verifyMasterKeys } from './keys/master-keys.boot';
@@ -33,6 +33,11 @@ export interface VaultBootOptions {
   env?: Record<string, string | undefined>;
   /** An already opened database (tests); the caller keeps ownership and closes it. */
   database?: Database;
+  /**
+   * Microsoft settings only known at start, added to the configured ones: the sandbox's
+   * in-process emulator (its CA, its plain-HTTP origin for browsers), a test's emulator.
+   */
+  microsoft?: Partial<MicrosoftConfig>;
 }
 
 /**
@@ -42,7 +47,7 @@ export interface VaultBootOptions {
  * boot that fails touches no data. Shared by the server and the CLI.
  */
 export async function openVault(options: VaultBootOptions = {}): Promise<OpenedVault> {
-  const config = loadConfig(options.env ?? process.env);
+  const config = withMicrosoft(loadConfig(options.env ?? process.env), options.microsoft);
   const { provider, createdKeyFile } = await loadMasterKeyProvider(config);
   const ownsDatabase = options.database === undefined;
   let database: Database | undefined = options.database;

@@ -1,22 +1,33 @@
 import 'reflect-metadata';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createVaultApp } from './bootstrap';
 import { describeBootError } from './common/boot-errors';
-import { startSandbox } from './sandbox/sandbox';
+import { loadConfig } from './config/config.schema';
+import { sandboxMicrosoft, startSandbox, startSandboxEmulator } from './sandbox/sandbox';
 import { sandboxBanner } from './sandbox/sandbox-banner';
 import { VAULT_CONFIG } from './config/config.module';
 import type { VaultConfig } from './config/config.schema';
 
 /** Starts the vault: `npm start` (embedded defaults) or `node dist/apps/vault/src/main.js`. */
 async function main(): Promise<void> {
-  const app = await createVaultApp();
+  // Sandbox: on outside production unless AUTHPIPE_SANDBOX says otherwise. Its emulator starts
+  // first: the vault's Microsoft gateway is built once, knowing the emulator's CA and origins.
+  const settings = loadConfig(process.env);
+  const emulator = settings.sandbox ? await startSandboxEmulator(settings) : null;
+  let app: NestFastifyApplication;
+  try {
+    app = await createVaultApp({ microsoft: emulator ? sandboxMicrosoft(emulator) : undefined });
+  } catch (error) {
+    await emulator?.close();
+    throw error;
+  }
   const config = app.get<VaultConfig>(VAULT_CONFIG);
   await app.listen({ host: config.host, port: config.port });
   new Logger('Vault').log(`Authpipe vault listening on ${await app.getUrl()}`);
-  // Sandbox: on outside production unless AUTHPIPE_SANDBOX says otherwise.
-  if (config.sandbox) {
-    const sandbox = await startSandbox(app, config);
+  if (emulator) {
+    const sandbox = await startSandbox(app, config, emulator);
     process.stdout.write(`${sandboxBanner(sandbox, path.join(config.dataDir, 'sandbox.json'))}\n`);
   }
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createVaultApp } from '../../../apps/vault/src/bootstrap';
+import type { MicrosoftConfig } from '../../../apps/vault/src/config/config.schema';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 
 /** Everything the vault logged, as raw JSON lines. */
@@ -45,9 +46,13 @@ export interface VaultHarness {
 
 /**
  * The real vault (real Nest app, Fastify, real database from createTestDatabase, real key
- * provider) with its logs captured, for supertest.
+ * provider) with its logs captured, for supertest. `microsoft` adds run-time Microsoft settings
+ * (an emulator's CA, routes), as the sandbox does.
  */
-export async function startVault(extraEnv: Record<string, string> = {}): Promise<VaultHarness> {
+export async function startVault(
+  extraEnv: Record<string, string> = {},
+  options: { microsoft?: Partial<MicrosoftConfig> } = {},
+): Promise<VaultHarness> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-e2e-'));
   const db = await createTestDatabase();
   const logs = new CapturedLogs();
@@ -58,7 +63,7 @@ export async function startVault(extraEnv: Record<string, string> = {}): Promise
     AUTHPIPE_MASTER_KEYS: randomMasterKeys(),
     ...extraEnv,
   };
-  const app = await createVaultApp({ env, database: db, logDestination: logs.stream });
+  const app = await createVaultApp({ env, database: db, logDestination: logs.stream, microsoft: options.microsoft });
   return {
     app,
     db,

@@ -5,13 +5,13 @@ import { ProvidersModule } from '../providers/providers.module';
 import { AppsController } from './apps.controller';
 import { AppsRepository } from './apps.repository';
 import { AppsService } from './apps.service';
-import { MICROSOFT_AUTH, microsoftAuthProvider } from './microsoft-auth.provider';
+import { MicrosoftModule } from '../microsoft/microsoft.module';
 
-/** Provider apps (/v1/apps) and the MicrosoftAuth the flows use. Needs KeysModule (SecretsService). */
+/** Provider apps (/v1/apps) and their check against Microsoft. Needs KeysModule (SecretsService). */
 @Module({
-  imports: [ApiKeysModule, ProvidersModule, EventsModule],
+  imports: [ApiKeysModule, ProvidersModule, EventsModule, MicrosoftModule],
   controllers: [AppsController],
-  providers: [AppsRepository, AppsService, microsoftAuthProvider],
-  exports: [AppsService, AppsRepository, MICROSOFT_AUTH],
+  providers: [AppsRepository, AppsService],
+  exports: [AppsService, AppsRepository],
 })
 export class AppsModule {}

@@ -4,7 +4,7 @@ import { startEmulator, type RunningEmulator } from '../../../microsoft-emulator
 import { SEED } from '../../../microsoft-emulator/src/directory/seed';
 import {
   createFlowsHarness,
-  emulatorMicrosoftAuth,
+  emulatorMicrosoft,
   insertProject,
   type FlowsHarness,
 } from '../../../../test/flows/flows-harness';
@@ -61,7 +61,7 @@ describe(AppsService.name, () => {
     db = await createTestDatabase();
     emulator = await startEmulator({ dataDir: null });
     cloud = { cloud: 'custom', endpoints: { loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl } };
-    harness = await createFlowsHarness(db, { microsoftAuth: emulatorMicrosoftAuth(emulator.caCertPem) });
+    harness = await createFlowsHarness(db, { microsoft: emulatorMicrosoft(emulator.caCertPem) });
     apps = harness.module.get(AppsService);
     await insertProject(db, P1);
     await insertProject(db, P2);

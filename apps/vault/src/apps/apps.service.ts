@@ -8,6 +8,7 @@ import type { VaultConfig } from '../config/config.schema';
 import { VAULT_CONFIG } from '../config/config.module';
 import { EventsService } from '../events/events.service';
 import { newSortableId } from '../events/sortable-id';
+import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
 import { FlowError } from '../providers/flow-errors';
 import { ProvidersRegistry } from '../providers/providers.registry';
 import { SecretsService } from '../secrets/secrets.service';
@@ -29,7 +30,6 @@ import {
   type StoredCredential,
 } from './app-credentials';
 import { AppsRepository, type AppStatus, type ProviderAppData, type ProviderAppRecord } from './apps.repository';
-import { MICROSOFT_AUTH, type MicrosoftAuthSource } from './microsoft-auth.provider';
 
 /** An app with its decrypted credential, for the OAuth flows. Holds a secret: never log or return it. */
 export interface AppWithCredentials {
@@ -47,7 +47,7 @@ export class AppsService {
     private readonly providers: ProvidersRegistry,
     private readonly secrets: SecretsService,
     private readonly events: EventsService,
-    @Inject(MICROSOFT_AUTH) private readonly microsoft: MicrosoftAuthSource,
+    private readonly microsoft: MicrosoftGateway,
     @Inject(VAULT_CONFIG) private readonly config: VaultConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -6,6 +7,51 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const positiveInt = z.coerce.number().int().positive();
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** A PEM bundle file, read at boot: a missing, unreadable or certificate-less file is a config error. */
+const caFile = z.string().transform((file, ctx) => {
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(file), 'utf8');
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'cannot read the CA bundle file' });
+    return z.NEVER;
+  }
+  const certificates = text.match(PEM_CERTIFICATE);
+  if (certificates === null) {
+    ctx.addIssue({ code: 'custom', message: 'the CA bundle file holds no PEM certificate' });
+    return z.NEVER;
+  }
+  return certificates;
+});
+
+const HOST = /^(?=.{1,253}(:\d{1,5})?$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
+
+/** `host=https://address[:port],host2=...`: the endpoint override of libs/microsoft's HTTP layer. */
+const routesList = z.string().transform((value, ctx) => {
+  const routes: Record<string, string> = {};
+  for (const [index, entry] of value.split(',').entries()) {
+    const at = entry.indexOf('=');
+    const host = entry.slice(0, at).trim().toLowerCase();
+    const target = entry.slice(at + 1).trim();
+    if (at < 0 || !HOST.test(host)) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must be host=https://address[:port]` });
+      continue;
+    }
+    if (!z.url({ protocol: /^https$/ }).safeParse(target).success) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must route to an https:// URL` });
+      continue;
+    }
+    if (host in routes) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} routes a host already routed` });
+      continue;
+    }
+    routes[host] = target;
+  }
+  return routes;
+});
 
 /**
  * Every environment variable the vault reads, validated once at boot. Anything not listed
@@ -33,6 +79,10 @@ export const envSchema = z.object({
   AUTHPIPE_DEK_ROTATE_AFTER: positiveInt.default(2 ** 31),
   AUTHPIPE_DEK_CACHE_MAX: positiveInt.default(10_000),
   AUTHPIPE_DEK_CACHE_TTL_MS: positiveInt.default(5 * 60_000),
+  /** Extra CA certificates (a PEM bundle file) trusted for Microsoft traffic, e.g. an egress proxy's. */
+  AUTHPIPE_MICROSOFT_CA_FILE: caFile.optional(),
+  /** Endpoint override: `login.microsoftonline.com=https://10.0.0.5:8443,graph.microsoft.com=https://...`. */
+  AUTHPIPE_MICROSOFT_ROUTES: routesList.optional(),
   /** Run the Microsoft emulator and seed a demo project (default: on outside production). */
   AUTHPIPE_SANDBOX: bool.optional(),
 });
@@ -50,7 +100,38 @@ export interface VaultConfig {
   dataDir: string;
   masterKeys: { fromEnv: string | null; file: string; createFileIfMissing: boolean };
   dataKeys: { rotateAfterUses: number; cacheMax: number; cacheTtlMs: number };
+  microsoft: MicrosoftConfig;
   sandbox: boolean;
+}
+
+/** How the vault reaches Microsoft (see microsoft/microsoft-gateway.ts). */
+export interface MicrosoftConfig {
+  /** Extra trusted CA certificates (PEM), beside Node's roots. */
+  caCertificates: string[];
+  /** Host (or host:port) to https base URL: where requests for that host connect. */
+  routes: Record<string, string>;
+  /** Origin of a login URL to the origin a browser should open instead (the sandbox's plain-HTTP emulator). */
+  browserOrigins: Record<string, string>;
+  /** Deadline of one outbound request; the HTTP layer's default when absent. */
+  timeoutMs?: number;
+}
+
+/**
+ * Adds settings only known at start (the sandbox's in-process emulator, a test's emulator) to
+ * the configured ones: CAs are added, routes and browser origins merged (the addition wins).
+ */
+export function withMicrosoft(config: VaultConfig, extra: Partial<MicrosoftConfig> | undefined): VaultConfig {
+  if (extra === undefined) return config;
+  const current = config.microsoft;
+  return {
+    ...config,
+    microsoft: {
+      caCertificates: [...current.caCertificates, ...(extra.caCertificates ?? [])],
+      routes: { ...current.routes, ...extra.routes },
+      browserOrigins: { ...current.browserOrigins, ...extra.browserOrigins },
+      timeoutMs: extra.timeoutMs ?? current.timeoutMs,
+    },
+  };
 }
 
 /** Thrown when the environment is invalid; lists every bad variable at once. */
@@ -90,6 +171,11 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
       rotateAfterUses: env.AUTHPIPE_DEK_ROTATE_AFTER,
       cacheMax: env.AUTHPIPE_DEK_CACHE_MAX,
       cacheTtlMs: env.AUTHPIPE_DEK_CACHE_TTL_MS,
+    },
+    microsoft: {
+      caCertificates: env.AUTHPIPE_MICROSOFT_CA_FILE ?? [],
+      routes: env.AUTHPIPE_MICROSOFT_ROUTES ?? {},
+      browserOrigins: {},
     },
     sandbox: env.AUTHPIPE_SANDBOX ?? !production,
   };

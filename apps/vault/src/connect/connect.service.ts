@@ -13,7 +13,7 @@ import { FlowAppsService } from '../oauth/flow-apps';
 import { FlowFailure } from '../oauth/flow-failure';
 import { FlowRuns } from '../oauth/flow-run';
 import { FlowStatesService } from '../oauth/flow-states.service';
-import { MicrosoftGateway } from '../oauth/microsoft-gateway';
+import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
 import { requestScopes } from '../oauth/user-scopes';
 
 const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);

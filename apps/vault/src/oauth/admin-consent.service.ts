@@ -10,7 +10,7 @@ import { FlowAppsService, isAppCredentialFailure } from './flow-apps';
 import { FlowFailure } from './flow-failure';
 import { FlowRuns } from './flow-run';
 import { FlowStatesService } from './flow-states.service';
-import { MicrosoftGateway } from './microsoft-gateway';
+import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
 import { resolveResource } from './resource-resolver';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

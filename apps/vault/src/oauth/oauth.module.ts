@@ -6,26 +6,25 @@ import { ConnectSessionsRepository } from '../connect-sessions/connect-sessions.
 import { ConnectionsModule } from '../connections/connections.module';
 import { EventsModule } from '../events/events.module';
 import { InstallationsModule } from '../installations/installations.module';
+import { MicrosoftModule } from '../microsoft/microsoft.module';
 import { AdminConsentService } from './admin-consent.service';
 import { FlowAppsService } from './flow-apps';
 import { FlowRuns } from './flow-run';
 import { FlowStatesService } from './flow-states.service';
-import { MicrosoftGateway } from './microsoft-gateway';
 import { OAuthController } from './oauth.controller';
 import { OAuthStatesRepository } from './oauth-states.repository';
 import { UserAuthorizationService } from './user-authorization.service';
 
 /**
  * The OAuth callbacks (/oauth/admin-consent/callback, /oauth/callback) and what the flows share:
- * states, the Microsoft gateway, the app side. The repositories of apps and connect sessions are
+ * states, the app side (the Microsoft gateway comes from MicrosoftModule). The repositories of apps and connect sessions are
  * provided here too because their modules export services only and the flows need row access
  * (a session by id, an app's status) those services do not offer.
  */
 @Module({
-  imports: [AppsModule, ConnectSessionsModule, InstallationsModule, ConnectionsModule, EventsModule],
+  imports: [AppsModule, ConnectSessionsModule, InstallationsModule, ConnectionsModule, EventsModule, MicrosoftModule],
   controllers: [OAuthController],
   providers: [
-    MicrosoftGateway,
     OAuthStatesRepository,
     FlowStatesService,
     FlowAppsService,
@@ -36,7 +35,7 @@ import { UserAuthorizationService } from './user-authorization.service';
     ConnectSessionsRepository,
   ],
   exports: [
-    MicrosoftGateway,
+    MicrosoftModule,
     FlowStatesService,
     FlowAppsService,
     FlowRuns,

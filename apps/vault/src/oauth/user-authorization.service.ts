@@ -10,7 +10,7 @@ import { FlowAppsService, isAppCredentialFailure } from './flow-apps';
 import { FlowFailure } from './flow-failure';
 import { FlowRuns } from './flow-run';
 import { FlowStatesService } from './flow-states.service';
-import { MicrosoftGateway } from './microsoft-gateway';
+import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
 import { grantedScopes, requestScopes } from './user-scopes';
 
 /** The directory every personal Microsoft account belongs to. */

@@ -6,9 +6,8 @@ import { SEED } from '../../../microsoft-emulator/src/directory/seed';
 import { startEmulator, type RunningEmulator } from '../../../microsoft-emulator/src/emulator';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ApiError } from '../common/api-error';
-import type { VaultConfig } from '../config/config.schema';
+import type { MicrosoftConfig, VaultConfig } from '../config/config.schema';
 import { AppsService } from '../apps/apps.service';
-import { MicrosoftGateway } from '../oauth/microsoft-gateway';
 import { ProjectsService } from '../projects/projects.service';
 
 /** `<dataDir>/sandbox.json`: how to reach the demo project. Holds its secret key: mode 0600. */
@@ -38,16 +37,14 @@ export interface RunningSandbox {
 const PROVIDER = 'microsoft-onedrive';
 
 /**
- * The zero-setup sandbox: the Microsoft emulator in-process, a demo project with an API key and
- * an app pointing at the emulator (custom cloud endpoints, its CA trusted by the vault's
- * Microsoft gateway, its login pages served to browsers over plain HTTP). Idempotent: a restart
- * reuses the project recorded in sandbox.json and only re-points the app at the emulator.
+ * Starts the sandbox's Microsoft emulator in-process, before the vault: the vault's Microsoft
+ * gateway is built once, so it must be created knowing the emulator (see {@link sandboxMicrosoft}).
+ * The emulator keeps its CA in `<dataDir>/emulator`, so it stays the same across restarts.
  */
-export async function startSandbox(
-  app: INestApplicationContext,
+export async function startSandboxEmulator(
   config: VaultConfig,
   options: SandboxOptions = {},
-): Promise<RunningSandbox> {
+): Promise<RunningEmulator> {
   const emulator = await startEmulator({
     dataDir: path.join(config.dataDir, 'emulator'),
     port: options.emulatorPort ?? (config.port === 0 ? 0 : config.port + 1),
@@ -57,10 +54,36 @@ export async function startSandbox(
   });
   try {
     registerVaultRedirects(emulator, config.publicUrl);
-    app.get(MicrosoftGateway).configure({
-      caCertificates: [emulator.caCertPem],
-      browserOrigins: emulator.httpBaseUrl ? { [emulator.baseUrl]: emulator.httpBaseUrl } : {},
-    });
+    return emulator;
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
+}
+
+/**
+ * What the vault must add to its Microsoft settings (`createVaultApp({ microsoft })`) to use the
+ * sandbox's emulator: trust its CA, and send browsers to its plain-HTTP origin.
+ */
+export function sandboxMicrosoft(emulator: RunningEmulator): Partial<MicrosoftConfig> {
+  return {
+    caCertificates: [emulator.caCertPem],
+    browserOrigins: emulator.httpBaseUrl ? { [emulator.baseUrl]: emulator.httpBaseUrl } : {},
+  };
+}
+
+/**
+ * The zero-setup sandbox over an emulator from {@link startSandboxEmulator}: a demo project with
+ * an API key and an app pointing at the emulator (custom cloud endpoints). Idempotent: a restart
+ * reuses the project recorded in sandbox.json and only re-points the app at the emulator. The
+ * returned sandbox owns the emulator (close() stops it).
+ */
+export async function startSandbox(
+  app: INestApplicationContext,
+  config: VaultConfig,
+  emulator: RunningEmulator,
+): Promise<RunningSandbox> {
+  try {
     const { file, created } = await ensureProject(app, config, emulator);
     await ensureDemoApp(app, file.projectId, config, emulator);
     return { file, created, emulator, close: () => emulator.close() };

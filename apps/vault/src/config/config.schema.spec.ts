@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigValidationError, loadConfig, withMicrosoft } from './config.schema';
+
+const CERT = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe(loadConfig.name, () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authpipe-config-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  describe('AUTHPIPE_MICROSOFT_ROUTES', () => {
+    it('parses host=https://address pairs, lower-casing host names, into routes', () => {
+      const config = loadConfig({
+        AUTHPIPE_MICROSOFT_ROUTES:
+          'Login.MicrosoftOnline.com=https://127.0.0.1:4443, graph.microsoft.com:443=https://proxy.internal',
+      });
+      expect(config.microsoft.routes).toEqual({
+        'login.microsoftonline.com': 'https://127.0.0.1:4443',
+        'graph.microsoft.com:443': 'https://proxy.internal',
+      });
+    });
+
+    it('names every bad entry (not its value): missing "=", http target, bad host, repeated host', () => {
+      const problems = problemsOf({
+        AUTHPIPE_MICROSOFT_ROUTES:
+          'login.microsoftonline.com,graph.microsoft.com=http://127.0.0.1:1,bad host=https://x.test,a.test=https://b.test,A.test=https://c.test',
+      });
+      expect(problems).toEqual([
+        'AUTHPIPE_MICROSOFT_ROUTES: entry 1 must be host=https://address[:port]',
+        'AUTHPIPE_MICROSOFT_ROUTES: entry 2 must route to an https:// URL',
+        'AUTHPIPE_MICROSOFT_ROUTES: entry 3 must be host=https://address[:port]',
+        'AUTHPIPE_MICROSOFT_ROUTES: entry 5 routes a host already routed',
+      ]);
+    });
+
+    it('defaults to no routes, no extra CAs and no browser origins', () => {
+      expect(loadConfig({}).microsoft).toEqual({ caCertificates: [], routes: {}, browserOrigins: {} });
+    });
+  });
+
+  describe('AUTHPIPE_MICROSOFT_CA_FILE', () => {
+    it('reads every certificate of a PEM bundle, ignoring text between them', () => {
+      const file = path.join(dir, 'bundle.pem');
+      fs.writeFileSync(file, `# proxy CA\n${CERT('QUJD')}subject=x\n${CERT('REVG')}`);
+      expect(loadConfig({ AUTHPIPE_MICROSOFT_CA_FILE: file }).microsoft.caCertificates).toEqual([
+        CERT('QUJD').trim(),
+        CERT('REVG').trim(),
+      ]);
+    });
+
+    it('refuses a missing file and a file without certificates, listed with the other bad variables', () => {
+      const empty = path.join(dir, 'empty.pem');
+      fs.writeFileSync(empty, 'not a certificate');
+      expect(problemsOf({ AUTHPIPE_MICROSOFT_CA_FILE: path.join(dir, 'absent.pem'), PORT: 'x' })).toEqual([
+        'PORT: Invalid input: expected number, received NaN',
+        'AUTHPIPE_MICROSOFT_CA_FILE: cannot read the CA bundle file',
+      ]);
+      expect(problemsOf({ AUTHPIPE_MICROSOFT_CA_FILE: empty })).toEqual([
+        'AUTHPIPE_MICROSOFT_CA_FILE: the CA bundle file holds no PEM certificate',
+      ]);
+    });
+  });
+});
+
+describe(withMicrosoft.name, () => {
+  it('adds CAs, merges routes and browser origins (the addition wins) and keeps the rest of the config', () => {
+    const base = loadConfig({ AUTHPIPE_MICROSOFT_ROUTES: 'a.test=https://one.test,b.test=https://two.test' });
+    const merged = withMicrosoft(
+      { ...base, microsoft: { ...base.microsoft, caCertificates: ['ca1'] } },
+      {
+        caCertificates: ['ca2'],
+        routes: { 'b.test': 'https://three.test' },
+        browserOrigins: { 'https://e.test': 'http://e.test' },
+      },
+    );
+    expect(merged.microsoft).toEqual({
+      caCertificates: ['ca1', 'ca2'],
+      routes: { 'a.test': 'https://one.test', 'b.test': 'https://three.test' },
+      browserOrigins: { 'https://e.test': 'http://e.test' },
+      timeoutMs: undefined,
+    });
+    expect(merged.publicUrl).toBe(base.publicUrl);
+    expect(withMicrosoft(base, undefined)).toBe(base);
+  });
+});

@@ -1,0 +1,75 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  GraphClient,
+  HttpClient,
+  IdTokenVerifier,
+  MicrosoftAuth,
+  MsalClientFactory,
+  httpClientOptionsSchema,
+  type HttpClientOptions,
+} from '@authpipe/microsoft';
+import { z } from 'zod';
+import type { Clock } from '../common/clock';
+
+/**
+ * How the vault reaches Microsoft: the HTTP layer's options (extra CAs, the `routes` endpoint
+ * override of libs/microsoft) plus `browserOrigins`, which rewrites the origin of a login URL
+ * sent to a browser (the sandbox's emulator speaks HTTPS to msal-node and plain HTTP to
+ * browsers, which do not trust its CA).
+ */
+export const microsoftEndpointsSchema = httpClientOptionsSchema.extend({
+  browserOrigins: z.record(z.url(), z.url()).default({}),
+});
+export type MicrosoftEndpoints = z.input<typeof microsoftEndpointsSchema>;
+
+/**
+ * The vault's one way to Microsoft: msal-node flows, Graph and id_token checks over one
+ * outbound HTTP layer, built once from typed config (see MicrosoftModule). Settings never change
+ * while the application runs, so msal's throttling cache and the JWKS cache always belong to
+ * the endpoints they were learnt from.
+ */
+export class MicrosoftGateway implements OnApplicationShutdown {
+  private readonly http: HttpClient;
+  /** msal-node flows (app tokens, authorization code, admin consent URLs). */
+  readonly auth: MicrosoftAuth;
+  /** Microsoft Graph calls (resource resolution, probes). */
+  readonly graph: GraphClient;
+  /** id_token validation against the cloud's JWKS. */
+  readonly idTokens: IdTokenVerifier;
+  private readonly browserOrigins: Map<string, string>;
+
+  constructor(endpoints: MicrosoftEndpoints, clock: Clock) {
+    const { browserOrigins, ...httpOptions } = microsoftEndpointsSchema.parse(endpoints);
+    this.http = new HttpClient(httpOptions satisfies HttpClientOptions);
+    const now = (): Date => new Date(clock());
+    const logger = new Logger('msal');
+    this.auth = new MicrosoftAuth(
+      new MsalClientFactory({
+        http: this.http,
+        now,
+        // The factory drops msal's PII lines and redacts Microsoft's descriptions before this.
+        logger: (level, message) => {
+          if (level === 'error') logger.error(message);
+          else if (level === 'warn') logger.warn(message);
+        },
+      }),
+    );
+    this.graph = new GraphClient(this.http, { now });
+    this.idTokens = new IdTokenVerifier({ http: this.http, now });
+    this.browserOrigins = new Map(
+      Object.entries(browserOrigins).map(([from, to]) => [new URL(from).origin, new URL(to).origin]),
+    );
+  }
+
+  /** The URL a browser should open for a login URL msal-node built (origin rewritten if configured). */
+  forBrowser(loginUrl: string): string {
+    const url = new URL(loginUrl);
+    const target = this.browserOrigins.get(url.origin);
+    if (target === undefined) return loginUrl;
+    return `${target}${url.pathname}${url.search}`;
+  }
+
+  onApplicationShutdown(): void {
+    this.http.close();
+  }
+}
