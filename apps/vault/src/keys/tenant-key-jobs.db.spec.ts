@@ -183,7 +183,7 @@ describe(KeyJobsService.name, () => {
       const restored = new Envelope({ keyProvider: providerOf(keys), store: main.dataKeys });
       const copy = victimRows[0];
       const opened = await restored
-        .decrypt({ projectId: PROJECT, tenantId: victimTenantId, ...ref(copy.recordId) }, Buffer.from(copy.ciphertext))
+        .decrypt({ projectId: PROJECT, tenantId: victimTenantId, ...ref(copy.recordId) }, copy.ciphertext)
         .catch((e: unknown) => e);
       expect(opened).toBeInstanceOf(CryptoIntegrityError);
       expect((await main.secrets.get(scope('org_neighbour'), ref('org_neighbour_2')))?.toString()).toBe(

@@ -10,10 +10,16 @@ export interface SecretRef {
   field: string;
 }
 
+/**
+ * Ciphertext bytes as Prisma returns them (`Bytes`): handed to `Envelope.decrypt`, which views a
+ * plain Uint8Array without copying, and back to Prisma as they are.
+ */
+export type StoredCiphertext = Uint8Array<ArrayBuffer>;
+
 /** A stored secret as the re-encryption job pages through it. */
 export interface StoredSecret extends SecretRef {
   id: string;
-  ciphertext: Buffer;
+  ciphertext: StoredCiphertext;
   dekVersion: number;
 }
 
@@ -69,7 +75,7 @@ export class SecretsRepository {
     projectId: string,
     tenantExternalId: string | null,
     ref: SecretRef,
-  ): Promise<{ tenantId: string | null; ciphertext: Buffer } | null> {
+  ): Promise<{ tenantId: string | null; ciphertext: StoredCiphertext } | null> {
     const row = await this.prisma.secret.findFirst({
       where: {
         projectId,
@@ -80,7 +86,7 @@ export class SecretsRepository {
       },
       select: { tenantId: true, ciphertext: true },
     });
-    return row ? { tenantId: row.tenantId, ciphertext: Buffer.from(row.ciphertext) } : null;
+    return row;
   }
 
   async delete(owner: KeyOwner, ref: SecretRef): Promise<number> {
@@ -99,13 +105,13 @@ export class SecretsRepository {
   }
 
   /** Keyset page (by id, after `afterId`) of the owner's secrets under a DEK version older than `version`. */
-  async pageBelowVersion(
+  pageBelowVersion(
     owner: KeyOwner,
     version: number,
     afterId: string | null,
     limit: number,
   ): Promise<StoredSecret[]> {
-    const rows = await this.prisma.secret.findMany({
+    return this.prisma.secret.findMany({
       where: {
         ...ownerWhere(owner),
         dekVersion: { lt: version },
@@ -115,7 +121,6 @@ export class SecretsRepository {
       take: limit,
       select: { id: true, recordType: true, recordId: true, field: true, ciphertext: true, dekVersion: true },
     });
-    return rows.map((r) => ({ ...r, ciphertext: Buffer.from(r.ciphertext) }));
   }
 
   /**
@@ -125,12 +130,12 @@ export class SecretsRepository {
   async replaceIfUnchanged(
     owner: KeyOwner,
     id: string,
-    expected: Buffer,
+    expected: StoredCiphertext,
     next: Buffer,
     dekVersion: number,
   ): Promise<boolean> {
     const { count } = await this.prisma.secret.updateMany({
-      where: { ...ownerWhere(owner), id, ciphertext: { equals: new Uint8Array(expected) } },
+      where: { ...ownerWhere(owner), id, ciphertext: { equals: expected } },
       data: { ciphertext: new Uint8Array(next), dekVersion },
     });
     return count === 1;
