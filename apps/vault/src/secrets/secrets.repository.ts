@@ -105,12 +105,7 @@ export class SecretsRepository {
   }
 
   /** Keyset page (by id, after `afterId`) of the owner's secrets under a DEK version older than `version`. */
-  pageBelowVersion(
-    owner: KeyOwner,
-    version: number,
-    afterId: string | null,
-    limit: number,
-  ): Promise<StoredSecret[]> {
+  pageBelowVersion(owner: KeyOwner, version: number, afterId: string | null, limit: number): Promise<StoredSecret[]> {
     return this.prisma.secret.findMany({
       where: {
         ...ownerWhere(owner),
