@@ -4,19 +4,27 @@ import type { KeyProvider } from '@authpipe/crypto';
 import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AppsModule } from './apps/apps.module';
 import { CommonModule } from './common/common.module';
 import { ConnectModule } from './connect/connect.module';
+import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
+import { ConnectionsModule } from './connections/connections.module';
 import { ErrorFilter } from './common/error.filter';
 import { VaultConfigModule } from './common/vault-config.module';
 import type { VaultConfig } from './config/config.schema';
 import type { Database } from './database/database';
 import { DatabaseModule } from './database/database.module';
 import type { Migration } from './database/migrator';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { InstallationsModule } from './installations/installations.module';
 import { KeysModule } from './keys/keys.module';
 import { createLoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MicrosoftModule } from './microsoft/microsoft.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { ProjectsModule } from './projects/projects.module';
+import { ProvidersModule } from './providers/providers.module';
 import { TenantsModule } from './tenants/tenants.module';
 
 /** What bootstrap hands the application once config, keys and database have been checked. */
@@ -49,6 +57,14 @@ export class AppModule {
         ProjectsModule,
         ApiKeysModule,
         TenantsModule,
+        MicrosoftModule,
+        ProvidersModule,
+        EventsModule,
+        AppsModule,
+        ConnectSessionsModule,
+        InstallationsModule,
+        ConnectionsModule,
+        OAuthModule,
         ConnectModule,
         ...(options.admin ? [AdminModule.forRoot(options.admin)] : []),
       ],

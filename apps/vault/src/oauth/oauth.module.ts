@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppsModule } from '../apps/apps.module';
-import { AppsRepository } from '../apps/apps.repository';
 import { ConnectSessionsModule } from '../connect-sessions/connect-sessions.module';
-import { ConnectSessionsRepository } from '../connect-sessions/connect-sessions.repository';
 import { ConnectionsModule } from '../connections/connections.module';
 import { EventsModule } from '../events/events.module';
 import { InstallationsModule } from '../installations/installations.module';
@@ -17,9 +15,8 @@ import { UserAuthorizationService } from './user-authorization.service';
 
 /**
  * The OAuth callbacks (/oauth/admin-consent/callback, /oauth/callback) and what the flows share:
- * states, the app side (the Microsoft gateway comes from MicrosoftModule). The repositories of apps and connect sessions are
- * provided here too because their modules export services only and the flows need row access
- * (a session by id, an app's status) those services do not offer.
+ * states, runs, the app side. Row access to apps and connect sessions comes from the modules that
+ * own them (they export their repositories); the Microsoft gateway from MicrosoftModule.
  */
 @Module({
   imports: [AppsModule, ConnectSessionsModule, InstallationsModule, ConnectionsModule, EventsModule, MicrosoftModule],
@@ -31,18 +28,7 @@ import { UserAuthorizationService } from './user-authorization.service';
     FlowRuns,
     AdminConsentService,
     UserAuthorizationService,
-    AppsRepository,
-    ConnectSessionsRepository,
   ],
-  exports: [
-    MicrosoftModule,
-    FlowStatesService,
-    FlowAppsService,
-    FlowRuns,
-    AppsModule,
-    ConnectSessionsModule,
-    InstallationsModule,
-    ConnectionsModule,
-  ],
+  exports: [FlowStatesService, FlowAppsService, FlowRuns],
 })
 export class OAuthModule {}
