@@ -1,8 +1,37 @@
 /**
+ * Stable error codes of the provider, app, connect-session, installation and connection APIs
+ * (raised as `FlowError`, providers/flow-errors.ts).
+ */
+export type FlowErrorCode =
+  | 'provider_not_found'
+  | 'invalid_scope'
+  | 'scopes_missing_offline_access'
+  | 'scopes_missing_user_read'
+  | 'invalid_redirect_uri'
+  | 'no_allowed_origins'
+  | 'invalid_certificate'
+  | 'app_not_found'
+  | 'app_in_use'
+  | 'app_misconfigured'
+  | 'app_home_tenant_required'
+  | 'return_to_not_allowed'
+  | 'connect_session_not_found'
+  | 'connect_session_expired'
+  | 'connect_session_consumed'
+  | 'installation_not_found'
+  | 'connection_not_found';
+
+/** Stable codes of key management and encryption failures that reach HTTP (see common/domain-errors.ts). */
+export type KeysErrorCode =
+  'key_job_busy' | 'secret_scope_conflict' | 'data_key_unavailable' | 'master_key_unavailable' | 'crypto_integrity';
+
+/**
  * Stable error codes of the public API. Clients switch on these, so a code is never renamed
  * or reused for another meaning; the message may change.
  */
 export type ErrorCode =
+  | FlowErrorCode
+  | KeysErrorCode
   | 'invalid_request'
   | 'unauthorized'
   | 'missing_api_key'

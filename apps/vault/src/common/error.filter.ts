@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiError, STATUS_CODES, type ApiErrorBody } from './api-error';
+import { domainErrorOf } from './domain-errors';
 
 /**
  * The one place errors become HTTP responses. Expected errors ({@link ApiError}) keep their
  * code and message. Framework errors (unknown route, malformed JSON) get a generic message per
  * status, because theirs echo the request path and query, which may hold codes or sessions.
+ * Key-management and crypto errors are mapped by their stable code (common/domain-errors.ts).
  * Anything else is a bug: it is logged with an error id and the client sees only that id.
  */
 @Catch()
@@ -22,6 +24,16 @@ export class ErrorFilter implements ExceptionFilter {
   /** Maps any thrown value to a status and an error body. */
   toResponse(exception: unknown): { status: number; body: ApiErrorBody } {
     if (exception instanceof ApiError) return { status: exception.status, body: exception.toBody() };
+    const domain = domainErrorOf(exception);
+    if (domain !== null) {
+      const body: ApiErrorBody = { code: domain.code, message: domain.message };
+      if (domain.remediation !== undefined) body.remediation = domain.remediation;
+      if (domain.log) {
+        body.errorId = randomUUID();
+        this.logger.error({ errorId: body.errorId, err: exception }, `Request failed: ${domain.code}`);
+      }
+      return { status: domain.status, body };
+    }
     const status = frameworkStatus(exception);
     if (status !== null && status < 500) {
       const known = STATUS_CODES[status] ?? { code: 'invalid_request' as const, message: 'The request was rejected.' };

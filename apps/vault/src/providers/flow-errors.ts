@@ -1,33 +1,8 @@
-import { ApiError, type ErrorCode } from '../common/api-error';
+import { ApiError, type FlowErrorCode } from '../common/api-error';
 
-/**
- * Stable error codes of the provider, app, connect-session, installation, connection and event
- * APIs. Like every public code, never renamed or reused for another meaning.
- */
-export type FlowErrorCode =
-  | 'provider_not_found'
-  | 'invalid_scope'
-  | 'scopes_missing_offline_access'
-  | 'scopes_missing_user_read'
-  | 'invalid_redirect_uri'
-  | 'no_allowed_origins'
-  | 'invalid_certificate'
-  | 'app_not_found'
-  | 'app_in_use'
-  | 'app_misconfigured'
-  | 'app_home_tenant_required'
-  | 'return_to_not_allowed'
-  | 'connect_session_not_found'
-  | 'connect_session_expired'
-  | 'connect_session_consumed'
-  | 'installation_not_found'
-  | 'connection_not_found';
+export type { FlowErrorCode };
 
-/**
- * An {@link ApiError} with one of the {@link FlowErrorCode}s. The common `ErrorCode` union is
- * owned by the HTTP skeleton and does not list these yet; the filter only reads `code` as a
- * string, so widening here is safe until the union grows to include them.
- */
+/** An {@link ApiError} with one of the {@link FlowErrorCode}s (the 4xx of the flows' APIs). */
 export class FlowError extends ApiError {
   constructor(
     status: number,
@@ -35,7 +10,7 @@ export class FlowError extends ApiError {
     message: string,
     extra: { remediation?: string; details?: unknown } = {},
   ) {
-    super(status, flowCode as string as ErrorCode, message, extra);
+    super(status, flowCode, message, extra);
     this.name = 'FlowError';
   }
 
