@@ -1,8 +1,9 @@
 // Token endpoint ceiling of the emulator: requests/s for client credentials and for refresh, over
-// HTTPS with keep-alive, on loopback. The emulator runs as `npm run emulator` does (built, own
-// process), so the load generator does not share its event loop.
+// HTTPS with keep-alive, on loopback. The emulator runs in its own process, so the load generator
+// does not share its event loop: from the sources through tsx by default (no build needed: every
+// emulator provider names its dependencies with @Inject), or with --dist from `npm run build`'s output.
 //
-//   npm run build && npx tsx bench/emulator/emulator.bench.ts [--seconds 5] [--max 50000] [--concurrency 32]
+//   npx tsx bench/emulator/emulator.bench.ts [--seconds 5] [--max 50000] [--concurrency 32] [--dist]
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,10 @@ const SECONDS = option('seconds', 5);
 const MAX_REQUESTS = option('max', 50_000);
 const CONCURRENCY = option('concurrency', 32);
 const REDIRECT = 'http://localhost:3000/oauth/callback';
+const FROM_DIST = process.argv.includes('--dist');
+const EMULATOR_ARGS = FROM_DIST
+  ? ['dist/apps/microsoft-emulator/src/main.js']
+  : ['--import', 'tsx', 'apps/microsoft-emulator/src/main.ts'];
 
 interface Result {
   name: string;
@@ -41,7 +46,11 @@ async function load(name: string, http: HttpsClient, url: string, body: () => st
     while (started < MAX_REQUESTS && performance.now() < deadline) {
       started++;
       const t0 = performance.now();
-      const res = await http.send(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body() });
+      const res = await http.send(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: body(),
+      });
       latencies.push(performance.now() - t0);
       if (res.status !== 200) failures++;
     }
@@ -50,7 +59,14 @@ async function load(name: string, http: HttpsClient, url: string, body: () => st
   const elapsed = (performance.now() - begin) / 1000;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { name, requests: latencies.length, perSecond: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), failures };
+  return {
+    name,
+    requests: latencies.length,
+    perSecond: latencies.length / elapsed,
+    p50: at(0.5),
+    p99: at(0.99),
+    failures,
+  };
 }
 
 /**
@@ -73,7 +89,7 @@ async function startBaseline(dataDir: string): Promise<{ url: string; child: Ret
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'emulator-bench-'));
-  const child = spawn(process.execPath, ['dist/apps/microsoft-emulator/src/main.js'], {
+  const child = spawn(process.execPath, EMULATOR_ARGS, {
     env: { ...process.env, EMULATOR_PORT: '0', EMULATOR_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -87,17 +103,33 @@ async function main(): Promise<void> {
 
     const { verifier, challenge } = pkce();
     const authorize = `${baseUrl}/${SEED.contoso.tenantId}/oauth2/v2.0/authorize?client_id=${SEED.demoApp.clientId}&response_type=code&redirect_uri=${encodeURIComponent(REDIRECT)}&scope=${encodeURIComponent('openid profile offline_access Files.ReadWrite.All')}&code_challenge=${challenge}&code_challenge_method=S256`;
-    const code = new URL((await completeSignIn(http, authorize, SEED.contoso.adele.upn)).location as string).searchParams.get('code') as string;
+    const code = new URL(
+      (await completeSignIn(http, authorize, SEED.contoso.adele.upn)).location as string,
+    ).searchParams.get('code') as string;
     const redeemed = await http.send(tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ ...secretForm, grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT }).toString(),
+      body: new URLSearchParams({
+        ...secretForm,
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        redirect_uri: REDIRECT,
+      }).toString(),
     });
     const refreshToken = (JSON.parse(redeemed.body) as { refresh_token: string }).refresh_token;
 
-    const clientCredentials = new URLSearchParams({ ...secretForm, grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' }).toString();
+    const clientCredentials = new URLSearchParams({
+      ...secretForm,
+      grant_type: 'client_credentials',
+      scope: 'https://graph.microsoft.com/.default',
+    }).toString();
     // Old refresh tokens stay valid after rotation, so one token can be refreshed over and over.
-    const refresh = new URLSearchParams({ ...secretForm, grant_type: 'refresh_token', refresh_token: refreshToken }).toString();
+    const refresh = new URLSearchParams({
+      ...secretForm,
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    }).toString();
     const baseline = await startBaseline(dataDir);
     await load('warm-up', http, tokenUrl, () => clientCredentials);
     const results = [
@@ -107,7 +139,9 @@ async function main(): Promise<void> {
     ];
     baseline.child.kill('SIGTERM');
     http.close();
-    process.stdout.write(`emulator token endpoint, ${CONCURRENCY} keep-alive connections, ${SECONDS}s or ${MAX_REQUESTS} requests each\n`);
+    process.stdout.write(
+      `emulator token endpoint (${FROM_DIST ? 'dist build' : 'sources via tsx'}), ${CONCURRENCY} keep-alive connections, ${SECONDS}s or ${MAX_REQUESTS} requests each\n`,
+    );
     const ceiling = results[0]?.perSecond ?? 1;
     for (const r of results) {
       const ratio = `${((100 * r.perSecond) / ceiling).toFixed(0)}% of baseline`;

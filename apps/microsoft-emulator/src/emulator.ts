@@ -1,4 +1,9 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -77,7 +82,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const app = await NestFactory.create<NestFastifyApplication>(EmulatorModule.forRoot(context), adapter, {
     logger: ['error', 'warn'],
   });
-  installEmulatorHooks(app.getHttpAdapter().getInstance(), context.services.faults, context.services.requestLog, context.clock);
+  installEmulatorHooks(
+    app.getHttpAdapter().getInstance(),
+    context.services.faults,
+    context.services.requestLog,
+    context.clock,
+  );
   await app.listen(options.port ?? 0, host);
   const httpsPort = (app.getHttpServer().address() as AddressInfo).port;
 

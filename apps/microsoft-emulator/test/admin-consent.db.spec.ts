@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SEED } from '../src/directory/seed';
-import { completeSignIn, customAuthorityApp, startTestEmulator, verifyWithJwks, type TestEmulator } from './support/emulator-fixture';
+import {
+  completeSignIn,
+  customAuthorityApp,
+  startTestEmulator,
+  verifyWithJwks,
+  type TestEmulator,
+} from './support/emulator-fixture';
 
 const F = SEED.fabrikam;
 const CALLBACK = 'http://localhost:3000/oauth/admin-consent/callback';
@@ -25,9 +31,19 @@ describe('admin consent (/{tenant}/v2.0/adminconsent)', () => {
     expect(result.status).toBe(302);
     const location = new URL(result.location as string);
     expect(`${location.origin}${location.pathname}`).toBe(CALLBACK);
-    expect(Object.fromEntries(location.searchParams)).toEqual({ admin_consent: 'True', tenant: F.tenantId, scope: 'https://graph.microsoft.com/.default', state: 'xyz' });
-    const token = await customAuthorityApp(t, {}, F.tenantId).acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
-    const claims = await verifyWithJwks(t, token?.accessToken as string, F.tenantId, { issuer: `https://sts.windows.net/${F.tenantId}/`, audience: 'https://graph.microsoft.com' });
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      admin_consent: 'True',
+      tenant: F.tenantId,
+      scope: 'https://graph.microsoft.com/.default',
+      state: 'xyz',
+    });
+    const token = await customAuthorityApp(t, {}, F.tenantId).acquireTokenByClientCredential({
+      scopes: ['https://graph.microsoft.com/.default'],
+    });
+    const claims = await verifyWithJwks(t, token?.accessToken as string, F.tenantId, {
+      issuer: `https://sts.windows.net/${F.tenantId}/`,
+      audience: 'https://graph.microsoft.com',
+    });
     expect(claims.roles).toEqual(expect.arrayContaining(['Files.ReadWrite.All']));
   });
 
@@ -55,7 +71,7 @@ describe('admin consent (/{tenant}/v2.0/adminconsent)', () => {
   it('refuses /common: admin consent needs the tenant, reported to the (validated) redirect URI', async () => {
     const res = await t.http.send(consentUrl('common'));
     expect(res.status).toBe(302);
-    const location = new URL(res.headers.location as string);
+    const location = new URL(res.headers.location);
     expect(location.searchParams.get('error')).toBe('invalid_request');
     expect(location.searchParams.get('state')).toBe('xyz');
   });

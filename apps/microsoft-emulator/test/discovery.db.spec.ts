@@ -35,7 +35,9 @@ describe('discovery, keys and instance discovery', () => {
   });
 
   it('answers an unknown tenant with AADSTS90002', async () => {
-    const { status, body } = await getJson(`${t.emulator.baseUrl}/nowhere.example/v2.0/.well-known/openid-configuration`);
+    const { status, body } = await getJson(
+      `${t.emulator.baseUrl}/nowhere.example/v2.0/.well-known/openid-configuration`,
+    );
     expect(status).toBe(400);
     expect(body).toMatchObject({ error: 'invalid_request', error_codes: [90002] });
   });
@@ -50,7 +52,9 @@ describe('discovery, keys and instance discovery', () => {
 
   it('answers msal instance discovery with the tenant discovery endpoint and aliases', async () => {
     const endpoint = encodeURIComponent(`https://${t.host}/${C.tenantId}/oauth2/v2.0/authorize`);
-    const { body } = await getJson(`${t.emulator.baseUrl}/common/discovery/instance?api-version=1.1&authorization_endpoint=${endpoint}`);
+    const { body } = await getJson(
+      `${t.emulator.baseUrl}/common/discovery/instance?api-version=1.1&authorization_endpoint=${endpoint}`,
+    );
     expect(body).toEqual({
       tenant_discovery_endpoint: `https://${t.host}/${C.tenantId}/v2.0/.well-known/openid-configuration`,
       'api-version': '1.1',
@@ -63,9 +67,15 @@ describe('discovery, keys and instance discovery', () => {
     ['login.chinacloudapi.cn', 'microsoftgraph.chinacloudapi.cn'],
     ['login.microsoftonline.com', 'graph.microsoft.com'],
   ])('answers as the cloud of %s when reached under that host name', async (loginHost, graphHost) => {
-    const routed = new HttpsClient({ caCertPem: t.emulator.caCertPem, routeToPort: Number(new URL(t.emulator.baseUrl).port) });
+    const routed = new HttpsClient({
+      caCertPem: t.emulator.caCertPem,
+      routeToPort: Number(new URL(t.emulator.baseUrl).port),
+    });
     try {
-      const { body } = await getJson(`https://${loginHost}/${C.tenantId}/v2.0/.well-known/openid-configuration`, routed);
+      const { body } = await getJson(
+        `https://${loginHost}/${C.tenantId}/v2.0/.well-known/openid-configuration`,
+        routed,
+      );
       expect(body.issuer).toBe(`https://${loginHost}/${C.tenantId}/v2.0`);
       expect(body.token_endpoint).toBe(`https://${loginHost}/${C.tenantId}/oauth2/v2.0/token`);
       expect(body.msgraph_host).toBe(graphHost);

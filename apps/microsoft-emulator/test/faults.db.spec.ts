@@ -24,13 +24,27 @@ describe('control API faults and request log', () => {
     t.http.send(`${t.emulator.baseUrl}${tokenPath}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: SEED.demoApp.clientId, client_secret: SEED.demoApp.secretValue, scope: 'https://graph.microsoft.com/.default' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: SEED.demoApp.clientId,
+        client_secret: SEED.demoApp.secretValue,
+        scope: 'https://graph.microsoft.com/.default',
+      }).toString(),
     });
   const addFault = async (rule: Record<string, unknown>) => {
-    const res = await t.http.send(`${t.emulator.baseUrl}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+    const res = await t.http.send(`${t.emulator.baseUrl}/_emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(rule),
+    });
     expect(res.status).toBe(201);
   };
-  const log = async () => (JSON.parse((await t.http.send(`${t.emulator.baseUrl}/_emulator/requests`)).body) as { value: Record<string, unknown>[] }).value;
+  const log = async () =>
+    (
+      JSON.parse((await t.http.send(`${t.emulator.baseUrl}/_emulator/requests`)).body) as {
+        value: Record<string, unknown>[];
+      }
+    ).value;
 
   it('answers the next N matching requests with 429 and Retry-After, then serves again', async () => {
     await addFault({ kind: 'status', status: 429, retryAfterSeconds: 7, pathPrefix: tokenPath, count: 2 });
@@ -75,18 +89,32 @@ describe('control API faults and request log', () => {
   it('drops the connection without an answer', async () => {
     await addFault({ kind: 'drop', pathPrefix: tokenPath, count: 1 });
     await expect(clientCredentials()).rejects.toThrow(/socket hang up|ECONNRESET/);
-    expect((await log())[0]).toMatchObject({ path: tokenPath, status: null, fault: 'drop', grantType: 'client_credentials' });
+    expect((await log())[0]).toMatchObject({
+      path: tokenPath,
+      status: null,
+      fault: 'drop',
+      grantType: 'client_credentials',
+    });
   });
 
   it('redeems a code whose reply is lost, so the retry meets AADSTS54005', async () => {
     const { verifier, challenge } = pkce();
     const authorize = `${t.emulator.baseUrl}/${C.tenantId}/oauth2/v2.0/authorize?client_id=${SEED.demoApp.clientId}&response_type=code&redirect_uri=${encodeURIComponent(REDIRECT)}&scope=openid%20offline_access%20Files.Read&code_challenge=${challenge}&code_challenge_method=S256`;
-    const code = new URL((await completeSignIn(t.http, authorize, C.adele.upn)).location as string).searchParams.get('code') as string;
+    const code = new URL((await completeSignIn(t.http, authorize, C.adele.upn)).location as string).searchParams.get(
+      'code',
+    ) as string;
     const redeem = () =>
       t.http.send(`${t.emulator.baseUrl}${tokenPath}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: SEED.demoApp.clientId, client_secret: SEED.demoApp.secretValue, code, code_verifier: verifier, redirect_uri: REDIRECT }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: SEED.demoApp.clientId,
+          client_secret: SEED.demoApp.secretValue,
+          code,
+          code_verifier: verifier,
+          redirect_uri: REDIRECT,
+        }).toString(),
       });
     await addFault({ kind: 'reply_lost', pathPrefix: tokenPath, count: 1 });
     await expect(redeem()).rejects.toThrow(/socket hang up|ECONNRESET/);
@@ -99,7 +127,11 @@ describe('control API faults and request log', () => {
   });
 
   it('refuses an invalid fault rule with 400 invalid_request', async () => {
-    const res = await t.http.send(`${t.emulator.baseUrl}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'status' }) });
+    const res = await t.http.send(`${t.emulator.baseUrl}/_emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'status' }),
+    });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'invalid_request' } });
   });
@@ -110,11 +142,19 @@ describe('control API faults and request log', () => {
         await t.http.send(`${t.emulator.baseUrl}/_emulator/apps`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ displayName: 'New app', homeTenantId: C.tenantId, signInAudience: 'AzureADMyOrg', redirectUris: [REDIRECT], applicationPermissions: ['Files.Read.All'] }),
+          body: JSON.stringify({
+            displayName: 'New app',
+            homeTenantId: C.tenantId,
+            signInAudience: 'AzureADMyOrg',
+            redirectUris: [REDIRECT],
+            applicationPermissions: ['Files.Read.All'],
+          }),
         })
       ).body,
     ) as { clientId: string };
-    const secret = JSON.parse((await t.http.send(`${t.emulator.baseUrl}/_emulator/apps/${app.clientId}/secrets`, { method: 'POST' })).body) as { value: string; hint: string };
+    const secret = JSON.parse(
+      (await t.http.send(`${t.emulator.baseUrl}/_emulator/apps/${app.clientId}/secrets`, { method: 'POST' })).body,
+    ) as { value: string; hint: string };
     expect(secret.value.startsWith(secret.hint)).toBe(true);
     const directory = (await t.http.send(`${t.emulator.baseUrl}/_emulator/directory`)).body;
     expect(directory).toContain(app.clientId);
@@ -123,7 +163,11 @@ describe('control API faults and request log', () => {
     const user = await t.http.send(`${t.emulator.baseUrl}/_emulator/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ tenantId: C.tenantId, userPrincipalName: 'new.user@contoso.com', displayName: 'New User' }),
+      body: JSON.stringify({
+        tenantId: C.tenantId,
+        userPrincipalName: 'new.user@contoso.com',
+        displayName: 'New User',
+      }),
     });
     expect(user.status).toBe(201);
     expect(t.emulator.store.findUser(C.tenantId, 'new.user@contoso.com')?.displayName).toBe('New User');

@@ -17,7 +17,10 @@ describe('reaching the emulator', () => {
   let routed: HttpsClient;
   beforeAll(async () => {
     t = await startTestEmulator();
-    routed = new HttpsClient({ caCertPem: t.emulator.caCertPem, routeToPort: Number(new URL(t.emulator.baseUrl).port) });
+    routed = new HttpsClient({
+      caCertPem: t.emulator.caCertPem,
+      routeToPort: Number(new URL(t.emulator.baseUrl).port),
+    });
   });
   afterAll(async () => {
     routed.close();
@@ -27,20 +30,30 @@ describe('reaching the emulator', () => {
   /** Way (b): the real authority of a national cloud, with msal's network client routing its hosts to the emulator. */
   function usGovApp(): ConfidentialClientApplication {
     return new ConfidentialClientApplication({
-      auth: { clientId: SEED.demoApp.clientId, clientSecret: SEED.demoApp.secretValue, authority: `https://login.microsoftonline.us/${C.tenantId}` },
+      auth: {
+        clientId: SEED.demoApp.clientId,
+        clientSecret: SEED.demoApp.secretValue,
+        authority: `https://login.microsoftonline.us/${C.tenantId}`,
+      },
       system: { networkClient: new MsalNetworkClient(routed) },
     });
   }
 
   it('issues US Government L5 (DoD) app-only tokens at the real login.microsoftonline.us authority', async () => {
-    const result = await usGovApp().acquireTokenByClientCredential({ scopes: ['https://dod-graph.microsoft.us/.default'] });
+    const result = await usGovApp().acquireTokenByClientCredential({
+      scopes: ['https://dod-graph.microsoft.us/.default'],
+    });
     const claims = await verifyWithJwks(t, result?.accessToken as string, C.tenantId, {
       issuer: `https://login.microsoftonline.us/${C.tenantId}/`,
       audience: 'https://dod-graph.microsoft.us',
     });
     expect(claims.tid).toBe(C.tenantId);
-    await expect(t.emulator.context.verifier.verify(result?.accessToken as string, 'usgov-l5')).resolves.toMatchObject({ cloud: 'usgov-l5' });
-    await expect(t.emulator.context.verifier.verify(result?.accessToken as string, 'global')).rejects.toThrow('invalid audience');
+    await expect(t.emulator.context.verifier.verify(result?.accessToken as string, 'usgov-l5')).resolves.toMatchObject({
+      cloud: 'usgov-l5',
+    });
+    await expect(t.emulator.context.verifier.verify(result?.accessToken as string, 'global')).rejects.toThrow(
+      'invalid audience',
+    );
   });
 
   it('runs the code flow at the US Government authority with the id_token issued by that host', async () => {
@@ -48,13 +61,21 @@ describe('reaching the emulator', () => {
     const { verifier, challenge } = pkce();
     const redirectUri = 'http://localhost:3000/oauth/callback';
     const scopes = ['https://graph.microsoft.us/Files.Read', 'offline_access'];
-    const url = await app.getAuthCodeUrl({ scopes, redirectUri, codeChallenge: challenge, codeChallengeMethod: 'S256' });
+    const url = await app.getAuthCodeUrl({
+      scopes,
+      redirectUri,
+      codeChallenge: challenge,
+      codeChallengeMethod: 'S256',
+    });
     expect(url.startsWith('https://login.microsoftonline.us/')).toBe(true);
     const signIn = await completeSignIn(routed, url, C.adele.upn);
     const code = new URL(signIn.location as string).searchParams.get('code') as string;
     const result = await app.acquireTokenByCode({ code, codeVerifier: verifier, redirectUri, scopes });
     expect((result.idTokenClaims as { iss: string }).iss).toBe(`https://login.microsoftonline.us/${C.tenantId}/v2.0`);
-    const access = await verifyWithJwks(t, result.accessToken, C.tenantId, { issuer: `https://login.microsoftonline.us/${C.tenantId}/`, audience: 'https://graph.microsoft.us' });
+    const access = await verifyWithJwks(t, result.accessToken, C.tenantId, {
+      issuer: `https://login.microsoftonline.us/${C.tenantId}/`,
+      audience: 'https://graph.microsoft.us',
+    });
     expect(access.scp).toContain('Files.Read');
   });
 
@@ -72,10 +93,14 @@ describe('reaching the emulator', () => {
         "  .acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] })",
         "  .then((r) => process.stdout.write(r.tokenType), (e) => { process.stdout.write('error ' + e.errorCode); process.exitCode = 1; });",
       ].join('\n');
-      const { stdout } = await run(process.execPath, ['-e', script, `${t.emulator.baseUrl}/${C.tenantId}`, t.host, SEED.demoApp.clientId, SEED.demoApp.secretValue], {
-        cwd: process.cwd(),
-        env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
-      });
+      const { stdout } = await run(
+        process.execPath,
+        ['-e', script, `${t.emulator.baseUrl}/${C.tenantId}`, t.host, SEED.demoApp.clientId, SEED.demoApp.secretValue],
+        {
+          cwd: process.cwd(),
+          env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
+        },
+      );
       expect(stdout).toBe('Bearer');
     } finally {
       await rm(dir, { recursive: true, force: true });

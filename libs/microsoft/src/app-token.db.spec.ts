@@ -4,7 +4,15 @@ import { MicrosoftError } from './errors';
 import type { HttpClient } from './http';
 import { MicrosoftAuth } from './msal';
 import type { MicrosoftApp } from './msal-client';
-import { SEED, customCloud, demoAppWithSecret, emulatorHttp, factoryFor, startTestEmulator, type RunningEmulator } from '../test/emulator-harness';
+import {
+  SEED,
+  customCloud,
+  demoAppWithSecret,
+  emulatorHttp,
+  factoryFor,
+  startTestEmulator,
+  type RunningEmulator,
+} from '../test/emulator-harness';
 
 const GRAPH_DEFAULT = ['https://graph.microsoft.com/.default'];
 
@@ -40,19 +48,29 @@ describe(`${MicrosoftAuth.name} acquireAppToken`, () => {
     const again = await auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT });
     expect(again.fromCache).toBe(true);
     expect(again.accessToken).toBe(token.accessToken);
-    const fresh = await auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT, skipCache: true });
+    const fresh = await auth.acquireAppToken({
+      app,
+      tenantId: SEED.contoso.tenantId,
+      scopes: GRAPH_DEFAULT,
+      skipCache: true,
+    });
     expect(fresh.fromCache).toBe(false);
   });
 
   it('gets an app-only token with the certificate credential', async () => {
     const cert = parseCertificateCredential(
-      { certificatePem: emulator.demoAppCertificate.certificatePem, privateKeyPem: emulator.demoAppCertificate.privateKeyPem },
+      {
+        certificatePem: emulator.demoAppCertificate.certificatePem,
+        privateKeyPem: emulator.demoAppCertificate.privateKeyPem,
+      },
       new Date(),
     );
     const app: MicrosoftApp = {
       clientId: SEED.demoApp.clientId,
       cloud: customCloud(emulator),
-      credential: { clientCertificate: { thumbprintSha256: cert.thumbprintSha256, privateKey: cert.privateKeyPem, x5c: cert.x5c } },
+      credential: {
+        clientCertificate: { thumbprintSha256: cert.thumbprintSha256, privateKey: cert.privateKeyPem, x5c: cert.x5c },
+      },
     };
     const token = await auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT });
     expect(token.accessToken.split('.')).toHaveLength(3);
@@ -62,16 +80,27 @@ describe(`${MicrosoftAuth.name} acquireAppToken`, () => {
     const app = demoAppWithSecret(customCloud(emulator));
     for (const tenantId of ['common', 'organizations', 'consumers']) {
       const failure = await auth.acquireAppToken({ app, tenantId, scopes: GRAPH_DEFAULT }).catch((e: unknown) => e);
-      expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'misconfigured', error: 'missing_tenant_id_error' });
+      expect((failure as MicrosoftError).failure).toMatchObject({
+        kind: 'misconfigured',
+        error: 'missing_tenant_id_error',
+      });
     }
     expect(requests).toBe(0);
   });
 
   it('classifies a wrong secret as AADSTS7000215 misconfigured with HTTP 401', async () => {
     const app = demoAppWithSecret(customCloud(emulator), 'wrong-secret-value');
-    const failure = await auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT }).catch((e: unknown) => e);
+    const failure = await auth
+      .acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT })
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(MicrosoftError);
-    expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'misconfigured', aadsts: 7000215, error: 'invalid_client', action: 'fix_app_credentials', httpStatus: 401 });
+    expect((failure as MicrosoftError).failure).toMatchObject({
+      kind: 'misconfigured',
+      aadsts: 7000215,
+      error: 'invalid_client',
+      action: 'fix_app_credentials',
+      httpStatus: 401,
+    });
     expect((failure as MicrosoftError).message).not.toContain('wrong-secret-value');
   });
 
@@ -80,14 +109,22 @@ describe(`${MicrosoftAuth.name} acquireAppToken`, () => {
     const app = demoAppWithSecret(customCloud(emulator), secret.value);
     await auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT });
     emulator.store.setSecretExpiry(SEED.demoApp.clientId, secret.id, new Date(Date.now() - 1000));
-    const failure = await auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT, skipCache: true }).catch((e: unknown) => e);
-    expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'misconfigured', aadsts: 7000222, action: 'fix_app_credentials' });
+    const failure = await auth
+      .acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT, skipCache: true })
+      .catch((e: unknown) => e);
+    expect((failure as MicrosoftError).failure).toMatchObject({
+      kind: 'misconfigured',
+      aadsts: 7000222,
+      action: 'fix_app_credentials',
+    });
     expect((failure as MicrosoftError).failure.remediation).toContain('expired');
   });
 
   it('classifies a directory the app is not installed in as AADSTS700016', async () => {
     const app = demoAppWithSecret(customCloud(emulator));
-    const failure = await auth.acquireAppToken({ app, tenantId: SEED.fabrikam.tenantId, scopes: GRAPH_DEFAULT }).catch((e: unknown) => e);
+    const failure = await auth
+      .acquireAppToken({ app, tenantId: SEED.fabrikam.tenantId, scopes: GRAPH_DEFAULT })
+      .catch((e: unknown) => e);
     expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'misconfigured', aadsts: 700016 });
   });
 });

@@ -24,7 +24,12 @@ function makeCertificate(notBefore: Date, notAfter: Date, keys = forge.pki.rsa.g
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
   cert.sign(keys.privateKey, forge.md.sha256.create());
-  return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: forge.pki.privateKeyToPem(keys.privateKey), cert, key: keys.privateKey };
+  return {
+    certificatePem: forge.pki.certificateToPem(cert),
+    privateKeyPem: forge.pki.privateKeyToPem(keys.privateKey),
+    cert,
+    key: keys.privateKey,
+  };
 }
 
 function toPfxBase64(fixture: Fixture, password: string, algorithm: '3des' | 'aes256' = 'aes256'): string {
@@ -52,7 +57,10 @@ describe(parseCertificateCredential.name, () => {
   });
 
   it('reads a PEM pair: PKCS#8 key, hex thumbprints, x5c and validity', () => {
-    const credential = parseCertificateCredential({ certificatePem: valid.certificatePem, privateKeyPem: valid.privateKeyPem }, NOW);
+    const credential = parseCertificateCredential(
+      { certificatePem: valid.certificatePem, privateKeyPem: valid.privateKeyPem },
+      NOW,
+    );
     const der = new X509Certificate(valid.certificatePem).raw;
     expect(credential.thumbprintSha256).toBe(createHash('sha256').update(der).digest('hex'));
     expect(credential.thumbprintSha1).toBe(createHash('sha1').update(der).digest('hex'));
@@ -62,9 +70,15 @@ describe(parseCertificateCredential.name, () => {
   });
 
   it('reads a base64 PFX with its password, whatever the bag encryption', () => {
-    const fromPem = parseCertificateCredential({ certificatePem: valid.certificatePem, privateKeyPem: valid.privateKeyPem }, NOW);
+    const fromPem = parseCertificateCredential(
+      { certificatePem: valid.certificatePem, privateKeyPem: valid.privateKeyPem },
+      NOW,
+    );
     for (const algorithm of ['aes256', '3des'] as const) {
-      const fromPfx = parseCertificateCredential({ pfxBase64: toPfxBase64(valid, 'pfx-pass', algorithm), password: 'pfx-pass' }, NOW);
+      const fromPfx = parseCertificateCredential(
+        { pfxBase64: toPfxBase64(valid, 'pfx-pass', algorithm), password: 'pfx-pass' },
+        NOW,
+      );
       expect(fromPfx.thumbprintSha256).toBe(fromPem.thumbprintSha256);
       expect(fromPfx.privateKeyPem).toBe(fromPem.privateKeyPem);
     }
@@ -85,29 +99,67 @@ describe(parseCertificateCredential.name, () => {
   });
 
   it('refuses bytes that are not a PFX', () => {
-    expect(reasonOf(() => parseCertificateCredential({ pfxBase64: Buffer.from('not a pfx').toString('base64'), password: 'x' }, NOW))).toBe('invalid_pfx');
+    expect(
+      reasonOf(() =>
+        parseCertificateCredential({ pfxBase64: Buffer.from('not a pfx').toString('base64'), password: 'x' }, NOW),
+      ),
+    ).toBe('invalid_pfx');
   });
 
   it('refuses a key that does not match the certificate', () => {
-    expect(reasonOf(() => parseCertificateCredential({ certificatePem: valid.certificatePem, privateKeyPem: other.privateKeyPem }, NOW))).toBe('key_mismatch');
+    expect(
+      reasonOf(() =>
+        parseCertificateCredential({ certificatePem: valid.certificatePem, privateKeyPem: other.privateKeyPem }, NOW),
+      ),
+    ).toBe('key_mismatch');
   });
 
   it('refuses an expired certificate and one not yet valid', () => {
     const expired = makeCertificate(new Date(NOW.getTime() - 30 * DAY), new Date(NOW.getTime() - DAY));
-    expect(reasonOf(() => parseCertificateCredential({ certificatePem: expired.certificatePem, privateKeyPem: expired.privateKeyPem }, NOW))).toBe('certificate_expired');
+    expect(
+      reasonOf(() =>
+        parseCertificateCredential(
+          { certificatePem: expired.certificatePem, privateKeyPem: expired.privateKeyPem },
+          NOW,
+        ),
+      ),
+    ).toBe('certificate_expired');
     const future = makeCertificate(new Date(NOW.getTime() + DAY), new Date(NOW.getTime() + 30 * DAY));
-    expect(reasonOf(() => parseCertificateCredential({ certificatePem: future.certificatePem, privateKeyPem: future.privateKeyPem }, NOW))).toBe('certificate_not_yet_valid');
+    expect(
+      reasonOf(() =>
+        parseCertificateCredential({ certificatePem: future.certificatePem, privateKeyPem: future.privateKeyPem }, NOW),
+      ),
+    ).toBe('certificate_not_yet_valid');
   });
 
   it('refuses malformed PEM certificates and keys', () => {
-    expect(reasonOf(() => parseCertificateCredential({ certificatePem: 'hello', privateKeyPem: valid.privateKeyPem }, NOW))).toBe('invalid_certificate');
-    expect(reasonOf(() => parseCertificateCredential({ certificatePem: valid.certificatePem, privateKeyPem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' }, NOW))).toBe('invalid_private_key');
+    expect(
+      reasonOf(() => parseCertificateCredential({ certificatePem: 'hello', privateKeyPem: valid.privateKeyPem }, NOW)),
+    ).toBe('invalid_certificate');
+    expect(
+      reasonOf(() =>
+        parseCertificateCredential(
+          {
+            certificatePem: valid.certificatePem,
+            privateKeyPem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----',
+          },
+          NOW,
+        ),
+      ),
+    ).toBe('invalid_private_key');
   });
 
   it('reads an encrypted PEM key with its passphrase', () => {
     const encrypted = forge.pki.encryptRsaPrivateKey(valid.key, 'key-pass', { algorithm: 'aes256' });
-    const credential = parseCertificateCredential({ certificatePem: valid.certificatePem, privateKeyPem: encrypted, privateKeyPassphrase: 'key-pass' }, NOW);
+    const credential = parseCertificateCredential(
+      { certificatePem: valid.certificatePem, privateKeyPem: encrypted, privateKeyPassphrase: 'key-pass' },
+      NOW,
+    );
     expect(credential.privateKeyPem).toContain('BEGIN PRIVATE KEY');
-    expect(reasonOf(() => parseCertificateCredential({ certificatePem: valid.certificatePem, privateKeyPem: encrypted }, NOW))).toBe('invalid_private_key');
+    expect(
+      reasonOf(() =>
+        parseCertificateCredential({ certificatePem: valid.certificatePem, privateKeyPem: encrypted }, NOW),
+      ),
+    ).toBe('invalid_private_key');
   });
 });

@@ -67,7 +67,10 @@ function readCertificate(pem: string): X509Certificate {
   try {
     return new X509Certificate(pem);
   } catch {
-    throw new CertificateCredentialError('invalid_certificate', 'The certificate is not a valid PEM X.509 certificate.');
+    throw new CertificateCredentialError(
+      'invalid_certificate',
+      'The certificate is not a valid PEM X.509 certificate.',
+    );
   }
 }
 
@@ -100,7 +103,10 @@ function unpackPfx(pfxBase64: string, password: string): Unpacked {
     if (/MAC could not be verified|Invalid password|decrypt/i.test(text)) {
       throw new CertificateCredentialError('wrong_password', 'The PFX password is wrong.');
     }
-    throw new CertificateCredentialError('invalid_pfx', 'The PFX is not a valid base64 PKCS#12 file (or uses an algorithm that cannot be read).');
+    throw new CertificateCredentialError(
+      'invalid_pfx',
+      'The PFX is not a valid base64 PKCS#12 file (or uses an algorithm that cannot be read).',
+    );
   }
   const keyBags = [
     ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ?? []),
@@ -108,10 +114,15 @@ function unpackPfx(pfxBase64: string, password: string): Unpacked {
   ];
   const certBags = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [];
   const key = keyBags.find((bag) => bag.key)?.key;
-  if (!key) throw new CertificateCredentialError('invalid_pfx', 'The PFX holds no private key readable here (only RSA keys are supported).');
+  if (!key)
+    throw new CertificateCredentialError(
+      'invalid_pfx',
+      'The PFX holds no private key readable here (only RSA keys are supported).',
+    );
   // forge leaves `cert` empty for certificates it cannot parse (non-RSA keys); those cannot be the leaf.
   const certificatePems = certBags.flatMap((bag) => (bag.cert ? [forge.pki.certificateToPem(bag.cert)] : []));
-  if (certificatePems.length === 0) throw new CertificateCredentialError('invalid_pfx', 'The PFX holds no certificate.');
+  if (certificatePems.length === 0)
+    throw new CertificateCredentialError('invalid_pfx', 'The PFX holds no certificate.');
   return { keyPem: forge.pki.privateKeyToPem(key), certificatePems };
 }
 
@@ -129,24 +140,40 @@ export function parseCertificateCredential(input: CertificateInput, now: Date): 
   } else {
     keyPem = parsed.privateKeyPem;
     passphrase = parsed.privateKeyPassphrase;
-    certificatePems = [...parsed.certificatePem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => m[0]);
-    if (certificatePems.length === 0) throw new CertificateCredentialError('invalid_certificate', 'The certificate is not a valid PEM X.509 certificate.');
+    certificatePems = [
+      ...parsed.certificatePem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g),
+    ].map((m) => m[0]);
+    if (certificatePems.length === 0)
+      throw new CertificateCredentialError(
+        'invalid_certificate',
+        'The certificate is not a valid PEM X.509 certificate.',
+      );
   }
   const key = readKey(keyPem, passphrase);
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new CertificateCredentialError('unsupported_key_type', `The private key is ${key.asymmetricKeyType ?? 'of an unknown type'}; Microsoft Entra client certificates need an RSA key.`);
+    throw new CertificateCredentialError(
+      'unsupported_key_type',
+      `The private key is ${key.asymmetricKeyType ?? 'of an unknown type'}; Microsoft Entra client certificates need an RSA key.`,
+    );
   }
   const certificates = certificatePems.map(readCertificate);
   const leafIndex = certificates.findIndex((cert) => cert.checkPrivateKey(key));
-  if (leafIndex === -1) throw new CertificateCredentialError('key_mismatch', 'The private key does not belong to the certificate.');
+  if (leafIndex === -1)
+    throw new CertificateCredentialError('key_mismatch', 'The private key does not belong to the certificate.');
   const leaf = certificates[leafIndex];
   const notBefore = new Date(leaf.validFrom);
   const notAfter = new Date(leaf.validTo);
   if (notAfter.getTime() <= now.getTime()) {
-    throw new CertificateCredentialError('certificate_expired', `The certificate expired on ${notAfter.toISOString()}: create a new one and upload it to the app in Entra ID and Authpipe.`);
+    throw new CertificateCredentialError(
+      'certificate_expired',
+      `The certificate expired on ${notAfter.toISOString()}: create a new one and upload it to the app in Entra ID and Authpipe.`,
+    );
   }
   if (notBefore.getTime() > now.getTime()) {
-    throw new CertificateCredentialError('certificate_not_yet_valid', `The certificate is not valid before ${notBefore.toISOString()}.`);
+    throw new CertificateCredentialError(
+      'certificate_not_yet_valid',
+      `The certificate is not valid before ${notBefore.toISOString()}.`,
+    );
   }
   const chain = [leaf, ...certificates.filter((_, i) => i !== leafIndex)];
   return {

@@ -9,11 +9,22 @@ describe(resolveCloud.name, () => {
     ['china', 'https://login.chinacloudapi.cn', 'https://microsoftgraph.chinacloudapi.cn'],
   ] as const)('resolves %s to its login and Graph endpoints', (name, loginUrl, graphUrl) => {
     const cloud = resolveCloud({ name });
-    expect(cloud).toMatchObject({ loginUrl, graphUrl, graphResource: graphUrl, graphDefaultScope: `${graphUrl}/.default`, graphApiUrl: `${graphUrl}/v1.0`, knownAuthorities: [] });
+    expect(cloud).toMatchObject({
+      loginUrl,
+      graphUrl,
+      graphResource: graphUrl,
+      graphDefaultScope: `${graphUrl}/.default`,
+      graphApiUrl: `${graphUrl}/v1.0`,
+      knownAuthorities: [],
+    });
   });
 
   it('resolves custom endpoints with the login host as a known authority and global Graph as the default audience', () => {
-    const cloud = resolveCloud({ name: 'custom', loginUrl: 'https://127.0.0.1:4443/', graphUrl: 'https://127.0.0.1:4443' });
+    const cloud = resolveCloud({
+      name: 'custom',
+      loginUrl: 'https://127.0.0.1:4443/',
+      graphUrl: 'https://127.0.0.1:4443',
+    });
     expect(cloud).toMatchObject({
       loginUrl: 'https://127.0.0.1:4443',
       loginHost: '127.0.0.1:4443',
@@ -24,7 +35,9 @@ describe(resolveCloud.name, () => {
   });
 
   it('refuses custom endpoints over plain http', () => {
-    expect(() => resolveCloud({ name: 'custom', loginUrl: 'http://127.0.0.1:4443', graphUrl: 'https://127.0.0.1:4443' })).toThrow();
+    expect(() =>
+      resolveCloud({ name: 'custom', loginUrl: 'http://127.0.0.1:4443', graphUrl: 'https://127.0.0.1:4443' }),
+    ).toThrow();
   });
 
   it('lists each national host once', () => {

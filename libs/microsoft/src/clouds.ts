@@ -81,7 +81,13 @@ function build(name: Cloud['name'], loginUrl: string, graphUrl: string, graphRes
 export function resolveCloud(config: CloudConfig): Cloud {
   const parsed = cloudConfigSchema.parse(config);
   if (parsed.name === 'custom') {
-    return build('custom', parsed.loginUrl, parsed.graphUrl, parsed.graphResource ?? 'https://graph.microsoft.com', false);
+    return build(
+      'custom',
+      parsed.loginUrl,
+      parsed.graphUrl,
+      parsed.graphResource ?? 'https://graph.microsoft.com',
+      false,
+    );
   }
   const national = NATIONAL[parsed.name];
   const graph = `https://${national.graphHost}`;

@@ -60,13 +60,40 @@ describe(classifyOAuthError.name, () => {
 
 describe(classifyFailure.name, () => {
   it('classifies an msal ServerError by errorNo, with the status of the network outcome', () => {
-    const error = new ServerError('invalid_client', 'corr', 'Error(s): 7000222 - Description: AADSTS7000222: secret expired for app x', '', '7000222', 401);
-    expect(classifyFailure(error)).toMatchObject({ kind: 'misconfigured', aadsts: 7000222, error: 'invalid_client', httpStatus: 401, action: 'fix_app_credentials' });
+    const error = new ServerError(
+      'invalid_client',
+      'corr',
+      'Error(s): 7000222 - Description: AADSTS7000222: secret expired for app x',
+      '',
+      '7000222',
+      401,
+    );
+    expect(classifyFailure(error)).toMatchObject({
+      kind: 'misconfigured',
+      aadsts: 7000222,
+      error: 'invalid_client',
+      httpStatus: 401,
+      action: 'fix_app_credentials',
+    });
   });
 
   it('classifies an msal InteractionRequiredAuthError with suberror basic_action', () => {
-    const error = new InteractionRequiredAuthError('invalid_grant', 'corr', 'AADSTS50076: MFA', 'basic_action', '', '', '', '50076');
-    expect(classifyFailure(error, { outcome: { status: 400 } })).toMatchObject({ kind: 'needs_reauth', aadsts: 50076, suberror: 'basic_action', httpStatus: 400 });
+    const error = new InteractionRequiredAuthError(
+      'invalid_grant',
+      'corr',
+      'AADSTS50076: MFA',
+      'basic_action',
+      '',
+      '',
+      '',
+      '50076',
+    );
+    expect(classifyFailure(error, { outcome: { status: 400 } })).toMatchObject({
+      kind: 'needs_reauth',
+      aadsts: 50076,
+      suberror: 'basic_action',
+      httpStatus: 400,
+    });
   });
 
   it("classifies msal's replay of a throttled request, whose errorCode holds the AADSTS numbers", () => {
@@ -76,32 +103,63 @@ describe(classifyFailure.name, () => {
 
   it('classifies a 429 as transient with Retry-After seconds', () => {
     const error = new ServerError('', 'corr', '', '', undefined, 429);
-    expect(classifyFailure(error, { outcome: { status: 429, retryAfter: '17' } })).toMatchObject({ kind: 'transient', action: 'retry', httpStatus: 429, retryAfterSeconds: 17, error: 'http_429' });
+    expect(classifyFailure(error, { outcome: { status: 429, retryAfter: '17' } })).toMatchObject({
+      kind: 'transient',
+      action: 'retry',
+      httpStatus: 429,
+      retryAfterSeconds: 17,
+      error: 'http_429',
+    });
   });
 
   it('reads an HTTP-date Retry-After against the injected clock', () => {
     const now = new Date('2026-11-22T10:00:00Z');
-    const failure = classifyFailure(new ServerError('server_error', 'c'), { now, outcome: { status: 503, retryAfter: 'Sun, 22 Nov 2026 10:01:00 GMT' } });
+    const failure = classifyFailure(new ServerError('server_error', 'c'), {
+      now,
+      outcome: { status: 503, retryAfter: 'Sun, 22 Nov 2026 10:01:00 GMT' },
+    });
     expect(failure).toMatchObject({ kind: 'transient', retryAfterSeconds: 60, httpStatus: 503 });
   });
 
   it("classifies msal's bare network_error by the transport failure recorded for the call", () => {
     const error = new ClientAuthError('network_error', 'corr');
-    expect(classifyFailure(error, { outcome: { failure: 'connection_reset', systemCode: 'ECONNRESET' } })).toMatchObject({ kind: 'transient', error: 'connection_reset', action: 'retry' });
-    expect(classifyFailure(error, { outcome: { failure: 'timeout' } })).toMatchObject({ kind: 'transient', error: 'timeout' });
+    expect(
+      classifyFailure(error, { outcome: { failure: 'connection_reset', systemCode: 'ECONNRESET' } }),
+    ).toMatchObject({ kind: 'transient', error: 'connection_reset', action: 'retry' });
+    expect(classifyFailure(error, { outcome: { failure: 'timeout' } })).toMatchObject({
+      kind: 'transient',
+      error: 'timeout',
+    });
     expect(classifyFailure(error)).toMatchObject({ kind: 'transient' });
   });
 
   it('classifies HttpRequestError timeouts as transient and TLS failures as misconfigured', () => {
-    expect(classifyFailure(new HttpRequestError('timeout', 'ETIMEDOUT', 'GET x timed out'))).toMatchObject({ kind: 'transient', error: 'timeout' });
-    expect(classifyFailure(new HttpRequestError('tls', 'SELF_SIGNED_CERT_IN_CHAIN', 'GET x failed'))).toMatchObject({ kind: 'misconfigured', error: 'tls' });
+    expect(classifyFailure(new HttpRequestError('timeout', 'ETIMEDOUT', 'GET x timed out'))).toMatchObject({
+      kind: 'transient',
+      error: 'timeout',
+    });
+    expect(classifyFailure(new HttpRequestError('tls', 'SELF_SIGNED_CERT_IN_CHAIN', 'GET x failed'))).toMatchObject({
+      kind: 'misconfigured',
+      error: 'tls',
+    });
   });
 
   it('classifies Graph errors by Graph code and status', () => {
-    expect(classifyFailure(new GraphError('getMe', 401, 'InvalidAuthenticationToken'))).toMatchObject({ kind: 'needs_reauth', httpStatus: 401 });
-    expect(classifyFailure(new GraphError('getDrive', 403, 'accessDenied'))).toMatchObject({ kind: 'consent_required', action: 'admin_reconsent' });
-    expect(classifyFailure(new GraphError('getDrive', 429, 'TooManyRequests', 9))).toMatchObject({ kind: 'transient', retryAfterSeconds: 9 });
-    expect(classifyFailure(new GraphError('getDrive', 503, 'serviceNotAvailable'))).toMatchObject({ kind: 'transient' });
+    expect(classifyFailure(new GraphError('getMe', 401, 'InvalidAuthenticationToken'))).toMatchObject({
+      kind: 'needs_reauth',
+      httpStatus: 401,
+    });
+    expect(classifyFailure(new GraphError('getDrive', 403, 'accessDenied'))).toMatchObject({
+      kind: 'consent_required',
+      action: 'admin_reconsent',
+    });
+    expect(classifyFailure(new GraphError('getDrive', 429, 'TooManyRequests', 9))).toMatchObject({
+      kind: 'transient',
+      retryAfterSeconds: 9,
+    });
+    expect(classifyFailure(new GraphError('getDrive', 503, 'serviceNotAvailable'))).toMatchObject({
+      kind: 'transient',
+    });
   });
 
   it('returns the failure of a MicrosoftError unchanged', () => {
@@ -111,7 +169,9 @@ describe(classifyFailure.name, () => {
   });
 
   it('builds messages from the code and remediation only', () => {
-    const error = toMicrosoftError(new ServerError('invalid_grant', 'c', 'AADSTS70008: token of megan@outlook.com expired', '', '70008', 400));
+    const error = toMicrosoftError(
+      new ServerError('invalid_grant', 'c', 'AADSTS70008: token of megan@outlook.com expired', '', '70008', 400),
+    );
     expect(error.message).toBe(`Microsoft AADSTS70008: ${AADSTS_RULES[70008].remediation}`);
     expect(error.message).not.toContain('megan');
   });

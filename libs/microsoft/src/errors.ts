@@ -3,7 +3,14 @@
 // error's fields by schema, never by its class: msal-node changes classes between majors and
 // replays throttled errors with a different shape.
 import { z } from 'zod';
-import { AADSTS_RULES, ERROR_RULES, TRANSPORT_RULES, type FailureAction, type FailureKind, type FailureRule } from './aadsts';
+import {
+  AADSTS_RULES,
+  ERROR_RULES,
+  TRANSPORT_RULES,
+  type FailureAction,
+  type FailureKind,
+  type FailureRule,
+} from './aadsts';
 import { parseRetryAfter, type HttpFailureCode } from './http';
 import type { NetworkOutcome } from './msal-network';
 
@@ -68,22 +75,39 @@ const errorFields = z.object({
   retryAfterSeconds: z.number().nonnegative().optional(),
 });
 
-const failureSchema = z.object({
-  kind: z.enum(['transient', 'needs_reauth', 'revoked', 'misconfigured', 'consent_required', 'unknown']),
-  aadsts: z.number().int().nullable(),
-  error: z.string(),
-  remediation: z.string(),
-  action: z.enum(['reauthorize', 'admin_reconsent', 'fix_app_credentials', 'retry']).nullable(),
-}).loose();
+const failureSchema = z
+  .object({
+    kind: z.enum(['transient', 'needs_reauth', 'revoked', 'misconfigured', 'consent_required', 'unknown']),
+    aadsts: z.number().int().nullable(),
+    error: z.string(),
+    remediation: z.string(),
+    action: z.enum(['reauthorize', 'admin_reconsent', 'fix_app_credentials', 'retry']).nullable(),
+  })
+  .loose();
 
-const transportFailure = z.enum(['timeout', 'connection_reset', 'connection_refused', 'dns', 'tls', 'response_too_large', 'invalid_url', 'network']);
+const transportFailure = z.enum([
+  'timeout',
+  'connection_reset',
+  'connection_refused',
+  'dns',
+  'tls',
+  'response_too_large',
+  'invalid_url',
+  'network',
+]);
 
 function aadstsIn(text: string | undefined): number | null {
   const match = text?.match(/AADSTS(\d{4,7})\b/);
   return match ? Number(match[1]) : null;
 }
 
-function pick(aadsts: number | null, error: string, suberror: string | undefined, status: number | undefined, transport: HttpFailureCode | undefined): FailureRule {
+function pick(
+  aadsts: number | null,
+  error: string,
+  suberror: string | undefined,
+  status: number | undefined,
+  transport: HttpFailureCode | undefined,
+): FailureRule {
   if (aadsts !== null && AADSTS_RULES[aadsts]) return AADSTS_RULES[aadsts];
   if (status === 429) return TRANSPORT_RULES.throttled;
   if (status !== undefined && status >= 500 && status < 600) return TRANSPORT_RULES.server;
@@ -97,7 +121,13 @@ function pick(aadsts: number | null, error: string, suberror: string | undefined
 }
 
 function build(rule: FailureRule, fields: Omit<MicrosoftFailure, 'kind' | 'action' | 'remediation'>): MicrosoftFailure {
-  const failure: MicrosoftFailure = { kind: rule.kind, aadsts: fields.aadsts, error: fields.error, remediation: rule.remediation, action: rule.action };
+  const failure: MicrosoftFailure = {
+    kind: rule.kind,
+    aadsts: fields.aadsts,
+    error: fields.error,
+    remediation: rule.remediation,
+    action: rule.action,
+  };
   if (fields.suberror) failure.suberror = fields.suberror;
   if (fields.httpStatus !== undefined) failure.httpStatus = fields.httpStatus;
   if (fields.retryAfterSeconds !== undefined) failure.retryAfterSeconds = fields.retryAfterSeconds;
@@ -124,13 +154,17 @@ export function classifyOAuthError(fields: OAuthErrorFields): MicrosoftFailure {
  */
 export function classifyFailure(thrown: unknown, context: ClassifyContext = {}): MicrosoftFailure {
   const asFailure = z.object({ code: z.literal('microsoft_error'), failure: failureSchema }).safeParse(thrown);
-  if (asFailure.success) return asFailure.data.failure as MicrosoftFailure;
+  if (asFailure.success) return asFailure.data.failure;
 
   const parsed = typeof thrown === 'object' && thrown !== null ? errorFields.safeParse(thrown) : null;
   const f = parsed?.success ? parsed.data : {};
   const outcome = context.outcome ?? {};
   const throttleReplay = f.errorCode !== undefined && /^\d+( \d+)*$/.test(f.errorCode);
-  const aadsts = f.errorNo ?? (throttleReplay ? Number(f.errorCode?.split(' ')[0]) : null) ?? aadstsIn(f.errorMessage) ?? aadstsIn(f.message);
+  const aadsts =
+    f.errorNo ??
+    (throttleReplay ? Number(f.errorCode?.split(' ')[0]) : null) ??
+    aadstsIn(f.errorMessage) ??
+    aadstsIn(f.message);
   const ownTransport = transportFailure.safeParse(f.failure);
   const transport = ownTransport.success ? ownTransport.data : outcome.failure;
   const httpStatus = f.status ?? f.httpStatus ?? outcome.status;
@@ -138,19 +172,31 @@ export function classifyFailure(thrown: unknown, context: ClassifyContext = {}):
 
   // msal replays a request it throttled after a 429/5xx/Retry-After without sending it; the replay
   // carries the old AADSTS numbers (if any) as its errorCode and no status.
-  const locallyThrottled = outcome.requests === 0 && f.errorCode !== undefined && (f.errorCode === '' || throttleReplay);
+  const locallyThrottled =
+    outcome.requests === 0 && f.errorCode !== undefined && (f.errorCode === '' || throttleReplay);
   let error = f.graphCode ?? (throttleReplay ? undefined : f.errorCode);
   if (locallyThrottled) error = 'throttled';
   // Without a Microsoft error, the recorded transport failure names the cause better than msal's
   // generic client error (network_error, endpoints_resolution_error).
-  if (error === undefined || error === '' || error === 'network_error' || (transport !== undefined && aadsts === null && f.graphCode === undefined)) {
+  if (
+    error === undefined ||
+    error === '' ||
+    error === 'network_error' ||
+    (transport !== undefined && aadsts === null && f.graphCode === undefined)
+  ) {
     if (transport !== undefined) error = transport;
     else if (httpStatus !== undefined && httpStatus >= 400) error = `http_${httpStatus}`;
     else error = error || 'unknown_error';
   }
   const suberror = f.subError || undefined;
   const rule = pick(aadsts, error, suberror, httpStatus && httpStatus >= 400 ? httpStatus : undefined, transport);
-  return build(rule, { aadsts, error, suberror, httpStatus: httpStatus && httpStatus >= 400 ? httpStatus : undefined, retryAfterSeconds });
+  return build(rule, {
+    aadsts,
+    error,
+    suberror,
+    httpStatus: httpStatus && httpStatus >= 400 ? httpStatus : undefined,
+    retryAfterSeconds,
+  });
 }
 
 /** Wraps anything thrown into a `MicrosoftError` carrying its classification. */

@@ -30,14 +30,34 @@ describe(GraphClient.name, () => {
     const auth = new MicrosoftAuth(factoryFor(setupHttp));
     const cloud = customCloud(emulator);
     const app = demoAppWithSecret(cloud);
-    const appToken = await auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: ['https://graph.microsoft.com/.default'] });
+    const appToken = await auth.acquireAppToken({
+      app,
+      tenantId: SEED.contoso.tenantId,
+      scopes: ['https://graph.microsoft.com/.default'],
+    });
     appOnly = { cloud, accessToken: appToken.accessToken };
     const pkce = createPkcePair();
     const scopes = ['User.Read', 'Files.ReadWrite.All', 'Sites.ReadWrite.All', 'offline_access'];
     const nonce = 'nonce-0123456789abcdef';
-    const url = await auth.buildAuthCodeUrl({ app, authority: 'organizations', redirectUri: REDIRECT_URI, scopes, state: 'state-0123456789abcdef', codeChallenge: pkce.codeChallenge, nonce });
+    const url = await auth.buildAuthCodeUrl({
+      app,
+      authority: 'organizations',
+      redirectUri: REDIRECT_URI,
+      scopes,
+      state: 'state-0123456789abcdef',
+      codeChallenge: pkce.codeChallenge,
+      nonce,
+    });
     const code = (await completeSignIn(setupHttp, url, SEED.contoso.adele.upn)).get('code') ?? '';
-    const tokens = await auth.redeemCode({ app, authority: 'organizations', redirectUri: REDIRECT_URI, scopes, code, codeVerifier: pkce.codeVerifier, nonce });
+    const tokens = await auth.redeemCode({
+      app,
+      authority: 'organizations',
+      redirectUri: REDIRECT_URI,
+      scopes,
+      code,
+      codeVerifier: pkce.codeVerifier,
+      nonce,
+    });
     delegated = { cloud, accessToken: tokens.accessToken };
     setupHttp.close();
   });
@@ -70,7 +90,9 @@ describe(GraphClient.name, () => {
   });
 
   it('throws a GraphError with code and status for a site that does not exist', async () => {
-    const failure = await graph.getSiteByUrl(appOnly, `https://${site.hostname}/sites/DoesNotExist`).catch((e: unknown) => e);
+    const failure = await graph
+      .getSiteByUrl(appOnly, `https://${site.hostname}/sites/DoesNotExist`)
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(GraphError);
     expect(failure).toMatchObject({ status: 404, graphCode: 'itemNotFound' });
   });
@@ -80,6 +102,10 @@ describe(GraphClient.name, () => {
     const failure = await graph.getMe(bad).catch((e: unknown) => e);
     expect(failure).toMatchObject({ status: 401, graphCode: 'InvalidAuthenticationToken' });
     expect((failure as Error).message).not.toContain(bad.accessToken);
-    expect(classifyFailure(failure)).toMatchObject({ kind: 'needs_reauth', error: 'InvalidAuthenticationToken', httpStatus: 401 });
+    expect(classifyFailure(failure)).toMatchObject({
+      kind: 'needs_reauth',
+      error: 'InvalidAuthenticationToken',
+      httpStatus: 401,
+    });
   });
 });

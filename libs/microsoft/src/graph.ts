@@ -18,7 +18,9 @@ export const graphDriveSchema = z.looseObject({
   driveType: z.string(),
   name: z.string().optional(),
   webUrl: z.string().optional(),
-  owner: z.looseObject({ user: z.looseObject({ id: z.string().optional(), displayName: z.string().optional() }).optional() }).optional(),
+  owner: z
+    .looseObject({ user: z.looseObject({ id: z.string().optional(), displayName: z.string().optional() }).optional() })
+    .optional(),
 });
 export type GraphDrive = z.infer<typeof graphDriveSchema>;
 
@@ -81,7 +83,12 @@ export class GraphClient {
 
   /** GET /users/{id or UPN}/drive: a user's OneDrive (app-only tokens need Files.Read.All). */
   getUserDrive(auth: GraphAuth, userIdOrUpn: string): Promise<GraphDrive> {
-    return this.get(auth, 'getUserDrive', `/users/${encodeURIComponent(z.string().min(1).parse(userIdOrUpn))}/drive`, graphDriveSchema);
+    return this.get(
+      auth,
+      'getUserDrive',
+      `/users/${encodeURIComponent(z.string().min(1).parse(userIdOrUpn))}/drive`,
+      graphDriveSchema,
+    );
   }
 
   /**
@@ -90,19 +97,32 @@ export class GraphClient {
    */
   getSiteByUrl(auth: GraphAuth, siteUrl: string): Promise<GraphSite> {
     const url = new URL(z.url({ protocol: /^https$/ }).parse(siteUrl));
-    const segments = url.pathname.split('/').filter(Boolean).map((s) => encodeURIComponent(decodeURIComponent(s)));
+    const segments = url.pathname
+      .split('/')
+      .filter(Boolean)
+      .map((s) => encodeURIComponent(decodeURIComponent(s)));
     const path = segments.length === 0 ? `/sites/${url.hostname}` : `/sites/${url.hostname}:/${segments.join('/')}`;
     return this.get(auth, 'getSiteByUrl', path, graphSiteSchema);
   }
 
   /** GET /sites/{site-id}/drive: the site's default document library. */
   getSiteDrive(auth: GraphAuth, siteId: string): Promise<GraphDrive> {
-    return this.get(auth, 'getSiteDrive', `/sites/${encodeURIComponent(z.string().min(1).parse(siteId))}/drive`, graphDriveSchema);
+    return this.get(
+      auth,
+      'getSiteDrive',
+      `/sites/${encodeURIComponent(z.string().min(1).parse(siteId))}/drive`,
+      graphDriveSchema,
+    );
   }
 
   /** GET /drives/{drive-id}. */
   getDrive(auth: GraphAuth, driveId: string): Promise<GraphDrive> {
-    return this.get(auth, 'getDrive', `/drives/${encodeURIComponent(z.string().min(1).parse(driveId))}`, graphDriveSchema);
+    return this.get(
+      auth,
+      'getDrive',
+      `/drives/${encodeURIComponent(z.string().min(1).parse(driveId))}`,
+      graphDriveSchema,
+    );
   }
 
   private async get<T>(auth: GraphAuth, operation: string, path: string, schema: z.ZodType<T>): Promise<T> {

@@ -35,7 +35,11 @@ describe(HttpClient.name, () => {
       const http = new HttpClient({ caCertificates: [caCertPem], routes: { 'graph.microsoft.us': target } });
       try {
         const response = await http.request({ method: 'GET', url: 'https://graph.microsoft.us/v1.0/me?x=1' });
-        expect(JSON.parse(response.body.toString())).toEqual({ host: 'graph.microsoft.us', sni: 'graph.microsoft.us', path: '/v1.0/me?x=1' });
+        expect(JSON.parse(response.body.toString())).toEqual({
+          host: 'graph.microsoft.us',
+          sni: 'graph.microsoft.us',
+          path: '/v1.0/me?x=1',
+        });
       } finally {
         http.close();
       }
@@ -44,7 +48,9 @@ describe(HttpClient.name, () => {
     it('fails with a TLS error when the CA is not trusted', async () => {
       const http = new HttpClient({ routes: { 'graph.microsoft.us': target } });
       try {
-        const error = await http.request({ method: 'GET', url: 'https://graph.microsoft.us/v1.0/me' }).catch((e: unknown) => e);
+        const error = await http
+          .request({ method: 'GET', url: 'https://graph.microsoft.us/v1.0/me' })
+          .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(HttpRequestError);
         expect((error as HttpRequestError).failure).toBe('tls');
       } finally {
@@ -54,7 +60,9 @@ describe(HttpClient.name, () => {
 
     it('refuses plain http', async () => {
       const http = new HttpClient();
-      const error = await http.request({ method: 'GET', url: 'http://graph.microsoft.com/v1.0/me' }).catch((e: unknown) => e);
+      const error = await http
+        .request({ method: 'GET', url: 'http://graph.microsoft.com/v1.0/me' })
+        .catch((e: unknown) => e);
       expect((error as HttpRequestError).failure).toBe('invalid_url');
       http.close();
     });

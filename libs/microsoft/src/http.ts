@@ -12,7 +12,11 @@ export const httpClientOptionsSchema = z.object({
   /** Deadline of one request from connect to the last body byte, in milliseconds. */
   timeoutMs: z.number().int().positive().default(30_000),
   /** Largest response body accepted, in bytes. */
-  maxResponseBytes: z.number().int().positive().default(8 * 1024 * 1024),
+  maxResponseBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
   /**
    * Endpoint override: `{ 'login.microsoftonline.us': 'https://127.0.0.1:4443' }` connects requests for
    * that host (name, or `name:port`) to the given address while TLS still checks the certificate
@@ -82,8 +86,10 @@ function failureOf(systemCode: string | undefined): HttpFailureCode {
       return 'dns';
     case 'ETIMEDOUT':
       return 'timeout';
+    case undefined:
+      return 'network';
     default:
-      if (systemCode !== undefined && /^(ERR_TLS|ERR_SSL|UNABLE_TO|DEPTH_ZERO)|CERT/.test(systemCode)) return 'tls';
+      if (/^(ERR_TLS|ERR_SSL|UNABLE_TO|DEPTH_ZERO)|CERT/.test(systemCode)) return 'tls';
       return 'network';
   }
 }
@@ -106,11 +112,14 @@ export class HttpClient {
 
   constructor(options: HttpClientOptions = {}) {
     this.options = httpClientOptionsSchema.parse(options);
-    this.routes = new Map(Object.entries(this.options.routes).map(([host, target]) => [host.toLowerCase(), new URL(target)]));
+    this.routes = new Map(
+      Object.entries(this.options.routes).map(([host, target]) => [host.toLowerCase(), new URL(target)]),
+    );
     this.agent = new https.Agent({
       keepAlive: true,
       // `ca` replaces Node's roots, so the bundled ones are kept explicitly.
-      ca: this.options.caCertificates.length > 0 ? [...tls.rootCertificates, ...this.options.caCertificates] : undefined,
+      ca:
+        this.options.caCertificates.length > 0 ? [...tls.rootCertificates, ...this.options.caCertificates] : undefined,
     });
   }
 
@@ -130,7 +139,9 @@ export class HttpClient {
       return Promise.reject(new HttpRequestError('invalid_url', undefined, `${req.method} to an invalid URL`));
     }
     if (url.protocol !== 'https:') {
-      return Promise.reject(new HttpRequestError('invalid_url', undefined, `${req.method} ${url.host}: only https is allowed`));
+      return Promise.reject(
+        new HttpRequestError('invalid_url', undefined, `${req.method} ${url.host}: only https is allowed`),
+      );
     }
     const label = `${req.method} ${url.host}${url.pathname}`;
     const { hostname, port } = this.resolve(url);
@@ -170,7 +181,13 @@ export class HttpClient {
             chunks.push(chunk);
           });
           response.on('error', (error: NodeJS.ErrnoException) => {
-            fail(new HttpRequestError(failureOf(error.code), error.code, `${label} failed while reading the response (${error.code ?? 'error'})`));
+            fail(
+              new HttpRequestError(
+                failureOf(error.code),
+                error.code,
+                `${label} failed while reading the response (${error.code ?? 'error'})`,
+              ),
+            );
           });
           response.on('end', () => {
             if (settled) return;

@@ -4,7 +4,17 @@ import type { HttpClient } from './http';
 import { IdTokenError, IdTokenVerifier, type VerifyIdTokenParams } from './id-token';
 import { MicrosoftAuth } from './msal';
 import { createPkcePair } from './pkce';
-import { REDIRECT_URI, SEED, completeSignIn, customCloud, demoAppWithSecret, emulatorHttp, factoryFor, startTestEmulator, type RunningEmulator } from '../test/emulator-harness';
+import {
+  REDIRECT_URI,
+  SEED,
+  completeSignIn,
+  customCloud,
+  demoAppWithSecret,
+  emulatorHttp,
+  factoryFor,
+  startTestEmulator,
+  type RunningEmulator,
+} from '../test/emulator-harness';
 
 describe(IdTokenVerifier.name, () => {
   let emulator: RunningEmulator;
@@ -20,9 +30,25 @@ describe(IdTokenVerifier.name, () => {
     const pkce = createPkcePair();
     const nonce = 'nonce-0123456789abcdef';
     const scopes = ['User.Read', 'offline_access'];
-    const url = await auth.buildAuthCodeUrl({ app, authority: 'common', redirectUri: REDIRECT_URI, scopes, state: 'state-0123456789abcdef', codeChallenge: pkce.codeChallenge, nonce });
+    const url = await auth.buildAuthCodeUrl({
+      app,
+      authority: 'common',
+      redirectUri: REDIRECT_URI,
+      scopes,
+      state: 'state-0123456789abcdef',
+      codeChallenge: pkce.codeChallenge,
+      nonce,
+    });
     const code = (await completeSignIn(http, url, SEED.fabrikam.diego.upn)).get('code') ?? '';
-    const tokens = await auth.redeemCode({ app, authority: 'common', redirectUri: REDIRECT_URI, scopes, code, codeVerifier: pkce.codeVerifier, nonce });
+    const tokens = await auth.redeemCode({
+      app,
+      authority: 'common',
+      redirectUri: REDIRECT_URI,
+      scopes,
+      code,
+      codeVerifier: pkce.codeVerifier,
+      nonce,
+    });
     base = { idToken: tokens.idToken ?? '', cloud, authority: 'common', clientId: app.clientId, nonce };
   });
   afterAll(async () => {
@@ -38,7 +64,11 @@ describe(IdTokenVerifier.name, () => {
 
   it("accepts a multi-tenant token whose issuer carries the token's own tid", async () => {
     const claims = await new IdTokenVerifier({ http }).verify(base);
-    expect(claims).toMatchObject({ tid: SEED.fabrikam.tenantId, oid: SEED.fabrikam.diego.id, iss: `${emulator.baseUrl}/${SEED.fabrikam.tenantId}/v2.0` });
+    expect(claims).toMatchObject({
+      tid: SEED.fabrikam.tenantId,
+      oid: SEED.fabrikam.diego.id,
+      iss: `${emulator.baseUrl}/${SEED.fabrikam.tenantId}/v2.0`,
+    });
   });
 
   it('refuses another nonce, another client, and another directory than expected', async () => {
@@ -53,7 +83,11 @@ describe(IdTokenVerifier.name, () => {
   });
 
   it('refuses a token whose issuer is not the configured cloud', async () => {
-    const other: CloudConfig = { name: 'custom', loginUrl: emulator.baseUrl.replace('127.0.0.1', 'localhost'), graphUrl: emulator.baseUrl };
+    const other: CloudConfig = {
+      name: 'custom',
+      loginUrl: emulator.baseUrl.replace('127.0.0.1', 'localhost'),
+      graphUrl: emulator.baseUrl,
+    };
     expect(await reasonOf({ ...base, cloud: other })).toBe('invalid_issuer');
   });
 

@@ -40,7 +40,10 @@ export type IdTokenErrorReason =
 export class IdTokenError extends Error {
   readonly code = 'invalid_id_token';
 
-  constructor(readonly reason: IdTokenErrorReason, message: string) {
+  constructor(
+    readonly reason: IdTokenErrorReason,
+    message: string,
+  ) {
     super(message);
     this.name = 'IdTokenError';
   }
@@ -97,11 +100,16 @@ export class IdTokenVerifier {
     if (!claims.success) throw new IdTokenError('malformed', 'The id_token lacks required claims (oid, tid, sub).');
     const c = claims.data;
     // Multi-tenant authorities issue per-directory issuers: the template's {tid} is the token's own tid.
-    if (c.iss !== `${cloud.loginUrl}/${c.tid}/v2.0`) throw new IdTokenError('invalid_issuer', 'The id_token was issued by another issuer than this cloud for its directory.');
+    if (c.iss !== `${cloud.loginUrl}/${c.tid}/v2.0`)
+      throw new IdTokenError(
+        'invalid_issuer',
+        'The id_token was issued by another issuer than this cloud for its directory.',
+      );
     if (params.expectedTenantId !== undefined && c.tid.toLowerCase() !== params.expectedTenantId.toLowerCase()) {
       throw new IdTokenError('tenant_mismatch', 'The id_token belongs to another directory than expected.');
     }
-    if (c.nonce !== params.nonce) throw new IdTokenError('nonce_mismatch', 'The id_token nonce does not match the sign-in request.');
+    if (c.nonce !== params.nonce)
+      throw new IdTokenError('nonce_mismatch', 'The id_token nonce does not match the sign-in request.');
     return c;
   }
 
@@ -136,8 +144,12 @@ export class IdTokenVerifier {
       throw new IdTokenError('jwks_unavailable', 'The signing keys of the cloud could not be fetched.');
     }
     const body = response.status === 200 ? parseJsonBody(response.body, jwksSchema) : null;
-    if (body === null) throw new IdTokenError('jwks_unavailable', `The signing keys of the cloud could not be read (HTTP ${response.status}).`);
-    return body as JSONWebKeySet;
+    if (body === null)
+      throw new IdTokenError(
+        'jwks_unavailable',
+        `The signing keys of the cloud could not be read (HTTP ${response.status}).`,
+      );
+    return body;
   }
 }
 
@@ -145,8 +157,10 @@ function mapJoseError(error: unknown): IdTokenError {
   if (error instanceof IdTokenError) return error;
   if (error instanceof joseErrors.JWTExpired) return new IdTokenError('expired', 'The id_token has expired.');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    if (error.claim === 'aud') return new IdTokenError('invalid_audience', 'The id_token was issued for another client.');
-    if (error.claim === 'nbf' || error.claim === 'iat') return new IdTokenError('not_yet_valid', 'The id_token is not valid yet.');
+    if (error.claim === 'aud')
+      return new IdTokenError('invalid_audience', 'The id_token was issued for another client.');
+    if (error.claim === 'nbf' || error.claim === 'iat')
+      return new IdTokenError('not_yet_valid', 'The id_token is not valid yet.');
     return new IdTokenError('malformed', `The id_token claim ${error.claim} is missing or invalid.`);
   }
   if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) {

@@ -34,9 +34,12 @@ export type MicrosoftApp = z.infer<typeof microsoftAppSchema>;
 /** `common`, `organizations`, `consumers`, a directory GUID or a verified domain. */
 export const tenantSchema = z
   .string()
-  .regex(/^(common|organizations|consumers|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/, {
-    message: 'tenant must be common, organizations, consumers, a directory GUID or a domain',
-  });
+  .regex(
+    /^(common|organizations|consumers|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/,
+    {
+      message: 'tenant must be common, organizations, consumers, a directory GUID or a domain',
+    },
+  );
 
 /** Log levels the library's logger receives. */
 export type MsalLogLevel = 'error' | 'warn' | 'info' | 'verbose';
@@ -137,9 +140,16 @@ export class MsalClientFactory {
     }
     const body = parseJsonBody(response.body, openIdConfigurationSchema);
     if (response.status !== 200 || body === null) {
-      const errorBody = parseJsonBody(response.body, z.object({ error: z.string(), error_codes: z.array(z.number()).optional() }));
+      const errorBody = parseJsonBody(
+        response.body,
+        z.object({ error: z.string(), error_codes: z.array(z.number()).optional() }),
+      );
       throw toMicrosoftError(
-        { errorCode: errorBody?.error ?? `http_${response.status}`, errorNo: errorBody?.error_codes?.[0], status: response.status },
+        {
+          errorCode: errorBody?.error ?? `http_${response.status}`,
+          errorNo: errorBody?.error_codes?.[0],
+          status: response.status,
+        },
         { now: this.now(), outcome: { status: response.status, retryAfter: response.headers['retry-after'] } },
       );
     }

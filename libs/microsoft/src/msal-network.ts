@@ -22,7 +22,9 @@ export interface NetworkOutcome {
 const outcomes = new AsyncLocalStorage<NetworkOutcome>();
 
 /** Runs `fn` (one msal call) with a fresh network record, returned beside its result or error. */
-export async function withNetworkOutcome<T>(fn: () => Promise<T>): Promise<{ outcome: NetworkOutcome; result?: T; error?: unknown }> {
+export async function withNetworkOutcome<T>(
+  fn: () => Promise<T>,
+): Promise<{ outcome: NetworkOutcome; result?: T; error?: unknown }> {
   const outcome: NetworkOutcome = { requests: 0 };
   try {
     const result = await outcomes.run(outcome, fn);
@@ -65,7 +67,12 @@ export class MsalNetworkClient implements INetworkModule {
     return this.send<T>('POST', url, options);
   }
 
-  private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+  private async send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
     let response;
     try {
       response = await this.http.request({

@@ -17,7 +17,15 @@ function auth(): MicrosoftAuth {
 describe(MicrosoftAuth.name, () => {
   describe('adminConsentUrl', () => {
     it("builds /{tenant}/v2.0/adminconsent on the app's cloud", () => {
-      const url = new URL(auth().adminConsentUrl({ app, tenant: 'organizations', redirectUri: 'https://vault.example/oauth/admin-consent/callback', state: 'state-0123456789abcdef', scope: 'https://dod-graph.microsoft.us/.default' }));
+      const url = new URL(
+        auth().adminConsentUrl({
+          app,
+          tenant: 'organizations',
+          redirectUri: 'https://vault.example/oauth/admin-consent/callback',
+          state: 'state-0123456789abcdef',
+          scope: 'https://dod-graph.microsoft.us/.default',
+        }),
+      );
       expect(url.origin + url.pathname).toBe('https://login.microsoftonline.us/organizations/v2.0/adminconsent');
       expect(Object.fromEntries(url.searchParams)).toEqual({
         client_id: app.clientId,
@@ -29,7 +37,15 @@ describe(MicrosoftAuth.name, () => {
 
     it('refuses common and consumers', () => {
       for (const tenant of ['common', 'consumers']) {
-        expect(() => auth().adminConsentUrl({ app, tenant, redirectUri: 'https://vault.example/cb', state: 'state-0123456789abcdef', scope: 'x/.default' })).toThrow(/never common/);
+        expect(() =>
+          auth().adminConsentUrl({
+            app,
+            tenant,
+            redirectUri: 'https://vault.example/cb',
+            state: 'state-0123456789abcdef',
+            scope: 'x/.default',
+          }),
+        ).toThrow(/never common/);
       }
     });
   });
@@ -37,7 +53,15 @@ describe(MicrosoftAuth.name, () => {
   describe('buildAuthCodeUrl', () => {
     it('refuses a PKCE challenge that is not S256-shaped before any network call', async () => {
       await expect(
-        auth().buildAuthCodeUrl({ app, authority: 'organizations', redirectUri: 'https://vault.example/cb', scopes: ['User.Read'], state: 'state-0123456789abcdef', codeChallenge: 'short', nonce: 'nonce-0123456789abcdef' }),
+        auth().buildAuthCodeUrl({
+          app,
+          authority: 'organizations',
+          redirectUri: 'https://vault.example/cb',
+          scopes: ['User.Read'],
+          state: 'state-0123456789abcdef',
+          codeChallenge: 'short',
+          nonce: 'nonce-0123456789abcdef',
+        }),
       ).rejects.toThrow();
     });
   });
@@ -45,7 +69,9 @@ describe(MicrosoftAuth.name, () => {
 
 describe(createPkcePair.name, () => {
   it('makes a 43-character verifier whose challenge is the base64url SHA-256 of it', async () => {
-    const digest = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode('a-known-verifier'))).toString('base64url');
+    const digest = Buffer.from(
+      await crypto.subtle.digest('SHA-256', new TextEncoder().encode('a-known-verifier')),
+    ).toString('base64url');
     expect(pkceChallenge('a-known-verifier')).toBe(digest);
     const pair = createPkcePair();
     expect(pair.codeVerifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -55,7 +81,8 @@ describe(createPkcePair.name, () => {
 
 describe(redactMsalLog.name, () => {
   it("drops Microsoft's description and anything shaped like a JWT", () => {
-    const line = 'Error(s): 50173 - Timestamp: t - Description: AADSTS50173: grant of adele@contoso.com revoked - Correlation ID: c eyJhbGciOi.eyJzdWIi.sig';
+    const line =
+      'Error(s): 50173 - Timestamp: t - Description: AADSTS50173: grant of adele@contoso.com revoked - Correlation ID: c eyJhbGciOi.eyJzdWIi.sig';
     const redacted = redactMsalLog(line);
     expect(redacted).not.toContain('adele@contoso.com');
     expect(redacted).not.toContain('eyJhbGciOi');

@@ -34,7 +34,10 @@ const redeemSchema = z.object({
 const refreshSchema = z.object({ refreshToken: z.string().min(1), scopes: scopesSchema });
 
 const adminConsentSchema = z.object({
-  tenant: tenantSchema.refine((t) => t !== 'common' && t !== 'consumers', 'admin consent needs a directory or organizations, never common or consumers'),
+  tenant: tenantSchema.refine(
+    (t) => t !== 'common' && t !== 'consumers',
+    'admin consent needs a directory or organizations, never common or consumers',
+  ),
   redirectUri: z.url(),
   state: z.string().min(16),
   scope: z.string().min(1),
@@ -115,32 +118,49 @@ export class MicrosoftAuth {
     const p = redeemSchema.parse(params);
     const client = await this.clients.userClient(params.app, params.authority);
     const result = await this.call(() =>
-      client.acquireTokenByCode({ code: p.code, codeVerifier: p.codeVerifier, redirectUri: p.redirectUri, scopes: p.scopes, nonce: p.nonce }),
+      client.acquireTokenByCode({
+        code: p.code,
+        codeVerifier: p.codeVerifier,
+        redirectUri: p.redirectUri,
+        scopes: p.scopes,
+        nonce: p.nonce,
+      }),
     );
     return userTokens(client, params.app, result);
   }
 
   /** Redeems a refresh token; returns new tokens with the rotated refresh token (or the given one if Microsoft sent none). */
-  async refresh(params: AppAndAuthority & z.input<typeof refreshSchema>): Promise<UserTokens & { refreshToken: string; rotated: boolean }> {
+  async refresh(
+    params: AppAndAuthority & z.input<typeof refreshSchema>,
+  ): Promise<UserTokens & { refreshToken: string; rotated: boolean }> {
     const p = refreshSchema.parse(params);
     const client = await this.clients.userClient(params.app, params.authority);
     // forceCache: msal only stores a refresh-token response for an account already in its cache,
     // and this client's cache starts empty.
-    const result = await this.call(() => client.acquireTokenByRefreshToken({ refreshToken: p.refreshToken, scopes: p.scopes, forceCache: true }));
+    const result = await this.call(() =>
+      client.acquireTokenByRefreshToken({ refreshToken: p.refreshToken, scopes: p.scopes, forceCache: true }),
+    );
     if (!result) throw new MicrosoftError(classifyOAuthError({ error: 'server_error' }));
     const tokens = userTokens(client, params.app, result);
     return { ...tokens, refreshToken: tokens.refreshToken ?? p.refreshToken, rotated: tokens.refreshToken !== null };
   }
 
   /** An app-only token for one directory by client credentials (secret or certificate). */
-  async acquireAppToken(params: { app: MicrosoftApp; tenantId: string; scopes: string[]; skipCache?: boolean }): Promise<AppToken> {
+  async acquireAppToken(params: {
+    app: MicrosoftApp;
+    tenantId: string;
+    scopes: string[];
+    skipCache?: boolean;
+  }): Promise<AppToken> {
     const tenant = tenantSchema.parse(params.tenantId);
     if (tenant === 'common' || tenant === 'organizations' || tenant === 'consumers') {
       throw new MicrosoftError(classifyOAuthError({ error: 'missing_tenant_id_error' }));
     }
     const scopes = scopesSchema.parse(params.scopes);
     const client = this.clients.appClient(params.app, tenant);
-    const result = await this.call(() => client.acquireTokenByClientCredential({ scopes, skipCache: params.skipCache ?? false }));
+    const result = await this.call(() =>
+      client.acquireTokenByClientCredential({ scopes, skipCache: params.skipCache ?? false }),
+    );
     if (!result) throw new MicrosoftError(classifyOAuthError({ error: 'server_error' }));
     return {
       accessToken: result.accessToken,
@@ -157,7 +177,13 @@ export class MicrosoftAuth {
    * Graph `.default` scope.
    * https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent
    */
-  adminConsentUrl(params: { app: MicrosoftApp; tenant: string; redirectUri: string; state: string; scope: string }): string {
+  adminConsentUrl(params: {
+    app: MicrosoftApp;
+    tenant: string;
+    redirectUri: string;
+    state: string;
+    scope: string;
+  }): string {
     const p = adminConsentSchema.parse(params);
     const url = new URL(`${resolveCloud(params.app.cloud).loginUrl}/${p.tenant}/v2.0/adminconsent`);
     url.searchParams.set('client_id', params.app.clientId);
@@ -179,7 +205,11 @@ function requireExpiry(result: AuthenticationResult): Date {
   return result.expiresOn;
 }
 
-function userTokens(client: ConfidentialClientApplication, app: MicrosoftApp, result: AuthenticationResult): UserTokens {
+function userTokens(
+  client: ConfidentialClientApplication,
+  app: MicrosoftApp,
+  result: AuthenticationResult,
+): UserTokens {
   if (!result.account) throw new MicrosoftError(classifyOAuthError({ error: 'server_error' }));
   const claims = idTokenClaimsSchema.parse(result.idTokenClaims ?? {});
   const account: MicrosoftAccount = {

@@ -5,7 +5,15 @@ import { HttpClient } from './http';
 import { IdTokenVerifier } from './id-token';
 import { MicrosoftAuth } from './msal';
 import { createPkcePair } from './pkce';
-import { REDIRECT_URI, SEED, completeSignIn, demoAppWithSecret, factoryFor, startTestEmulator, type RunningEmulator } from '../test/emulator-harness';
+import {
+  REDIRECT_URI,
+  SEED,
+  completeSignIn,
+  demoAppWithSecret,
+  factoryFor,
+  startTestEmulator,
+  type RunningEmulator,
+} from '../test/emulator-harness';
 
 // The real national-cloud hosts, connected to the emulator through the endpoint override: msal
 // and Graph use https://login.microsoftonline.us and https://graph.microsoft.us unchanged.
@@ -33,22 +41,57 @@ describe('national cloud through routes', () => {
     const scopes = [`${us.graphResource}/User.Read`, 'offline_access'];
     const pkce = createPkcePair();
     const nonce = 'nonce-0123456789abcdef';
-    const url = await auth.buildAuthCodeUrl({ app, authority: SEED.contoso.tenantId, redirectUri: REDIRECT_URI, scopes, state: 'state-0123456789abcdef', codeChallenge: pkce.codeChallenge, nonce });
+    const url = await auth.buildAuthCodeUrl({
+      app,
+      authority: SEED.contoso.tenantId,
+      redirectUri: REDIRECT_URI,
+      scopes,
+      state: 'state-0123456789abcdef',
+      codeChallenge: pkce.codeChallenge,
+      nonce,
+    });
     expect(new URL(url).origin).toBe('https://login.microsoftonline.us');
     const code = (await completeSignIn(http, url, SEED.contoso.adele.upn)).get('code') ?? '';
-    const tokens = await auth.redeemCode({ app, authority: SEED.contoso.tenantId, redirectUri: REDIRECT_URI, scopes, code, codeVerifier: pkce.codeVerifier, nonce });
-    const claims = await new IdTokenVerifier({ http }).verify({ idToken: tokens.idToken ?? '', cloud, authority: SEED.contoso.tenantId, clientId: app.clientId, nonce, expectedTenantId: SEED.contoso.tenantId });
+    const tokens = await auth.redeemCode({
+      app,
+      authority: SEED.contoso.tenantId,
+      redirectUri: REDIRECT_URI,
+      scopes,
+      code,
+      codeVerifier: pkce.codeVerifier,
+      nonce,
+    });
+    const claims = await new IdTokenVerifier({ http }).verify({
+      idToken: tokens.idToken ?? '',
+      cloud,
+      authority: SEED.contoso.tenantId,
+      clientId: app.clientId,
+      nonce,
+      expectedTenantId: SEED.contoso.tenantId,
+    });
     expect(claims.iss).toBe(`https://login.microsoftonline.us/${SEED.contoso.tenantId}/v2.0`);
     const me = await new GraphClient(http).getMe({ cloud, accessToken: tokens.accessToken });
     expect(me.id).toBe(SEED.contoso.adele.id);
-    const refreshed = await auth.refresh({ app, authority: SEED.contoso.tenantId, refreshToken: tokens.refreshToken ?? '', scopes });
+    const refreshed = await auth.refresh({
+      app,
+      authority: SEED.contoso.tenantId,
+      refreshToken: tokens.refreshToken ?? '',
+      scopes,
+    });
     expect(refreshed.rotated).toBe(true);
   });
 
   it('gets an app-only token for the cloud Graph resource', async () => {
     const auth = new MicrosoftAuth(factoryFor(http));
-    const token = await auth.acquireAppToken({ app: demoAppWithSecret(cloud), tenantId: SEED.contoso.tenantId, scopes: [us.graphDefaultScope] });
-    const drive = await new GraphClient(http).getUserDrive({ cloud, accessToken: token.accessToken }, SEED.contoso.alex.upn);
+    const token = await auth.acquireAppToken({
+      app: demoAppWithSecret(cloud),
+      tenantId: SEED.contoso.tenantId,
+      scopes: [us.graphDefaultScope],
+    });
+    const drive = await new GraphClient(http).getUserDrive(
+      { cloud, accessToken: token.accessToken },
+      SEED.contoso.alex.upn,
+    );
     expect(drive.driveType).toBe('business');
   });
 });

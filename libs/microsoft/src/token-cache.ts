@@ -29,9 +29,15 @@ export class AmbiguousRefreshTokenError extends Error {
 }
 
 /** The refresh token the client's cache holds for the account, or null when Microsoft sent none. */
-export function refreshTokenFromCache(client: ConfidentialClientApplication, homeAccountId: string, clientId: string): string | null {
+export function refreshTokenFromCache(
+  client: ConfidentialClientApplication,
+  homeAccountId: string,
+  clientId: string,
+): string | null {
   const cache = serializedCacheSchema.parse(JSON.parse(client.getTokenCache().serialize()));
-  const matches = Object.values(cache.RefreshToken).filter((entry) => entry.home_account_id === homeAccountId && entry.client_id === clientId);
+  const matches = Object.values(cache.RefreshToken).filter(
+    (entry) => entry.home_account_id === homeAccountId && entry.client_id === clientId,
+  );
   if (matches.length > 1) throw new AmbiguousRefreshTokenError();
   return matches[0]?.secret ?? null;
 }

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MicrosoftError } from './errors';
 import { HttpClient } from './http';
 import { MicrosoftAuth } from './msal';
-import { SEED, customCloud, demoAppWithSecret, emulatorHttp, factoryFor, startTestEmulator, type RunningEmulator } from '../test/emulator-harness';
+import {
+  SEED,
+  customCloud,
+  demoAppWithSecret,
+  emulatorHttp,
+  factoryFor,
+  startTestEmulator,
+  type RunningEmulator,
+} from '../test/emulator-harness';
 
 const GRAPH_DEFAULT = ['https://graph.microsoft.com/.default'];
 const TOKEN_PATH = `/${SEED.contoso.tenantId}/oauth2/v2.0/token`;
@@ -25,15 +33,31 @@ describe(`${MicrosoftAuth.name} transient failures`, () => {
   });
 
   function appToken(auth: MicrosoftAuth) {
-    return auth.acquireAppToken({ app: demoAppWithSecret(customCloud(emulator)), tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT, skipCache: true });
+    return auth.acquireAppToken({
+      app: demoAppWithSecret(customCloud(emulator)),
+      tenantId: SEED.contoso.tenantId,
+      scopes: GRAPH_DEFAULT,
+      skipCache: true,
+    });
   }
 
   it('classifies a 429 as transient with Retry-After, and msal throttling stays inside one factory', async () => {
-    emulator.context.services.faults.add({ kind: 'status', status: 429, retryAfterSeconds: 7, pathPrefix: TOKEN_PATH, count: 1 });
+    emulator.context.services.faults.add({
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 7,
+      pathPrefix: TOKEN_PATH,
+      count: 1,
+    });
     const auth = new MicrosoftAuth(factoryFor(http));
     const failure = await appToken(auth).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(MicrosoftError);
-    expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'transient', action: 'retry', httpStatus: 429, retryAfterSeconds: 7 });
+    expect((failure as MicrosoftError).failure).toMatchObject({
+      kind: 'transient',
+      action: 'retry',
+      httpStatus: 429,
+      retryAfterSeconds: 7,
+    });
     // The same msal instance now refuses locally until Retry-After passes; still transient.
     const replay = await appToken(auth).catch((e: unknown) => e);
     expect((replay as MicrosoftError).failure).toMatchObject({ kind: 'transient', error: 'throttled' });
@@ -51,7 +75,11 @@ describe(`${MicrosoftAuth.name} transient failures`, () => {
   it('classifies a dropped connection as transient connection_reset', async () => {
     emulator.context.services.faults.add({ kind: 'drop', pathPrefix: TOKEN_PATH, count: 1 });
     const failure = await appToken(new MicrosoftAuth(factoryFor(http))).catch((e: unknown) => e);
-    expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'transient', error: 'connection_reset', action: 'retry' });
+    expect((failure as MicrosoftError).failure).toMatchObject({
+      kind: 'transient',
+      error: 'connection_reset',
+      action: 'retry',
+    });
   });
 
   it('classifies a reply slower than the HTTP timeout as transient timeout', async () => {

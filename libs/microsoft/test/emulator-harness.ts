@@ -40,7 +40,12 @@ export const REDIRECT_URI = SEED.demoApp.redirectUris[0];
  * Completes the emulator's sign-in page for `upn` and returns the redirect's query parameters
  * (code and state, or error). `http` must be able to reach the authorize URL's host.
  */
-export async function completeSignIn(http: HttpClient, authorizeUrl: string, upn: string, action: 'approve' | 'deny' = 'approve'): Promise<URLSearchParams> {
+export async function completeSignIn(
+  http: HttpClient,
+  authorizeUrl: string,
+  upn: string,
+  action: 'approve' | 'deny' = 'approve',
+): Promise<URLSearchParams> {
   const page = await http.request({ method: 'GET', url: authorizeUrl });
   if (page.status !== 200) throw new Error(`sign-in page answered HTTP ${page.status}`);
   const html = page.body.toString('utf8');

@@ -1,4 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpException, Inject, Param, Patch, Post, UseFilters, type ArgumentsHost, type ExceptionFilter, Catch } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpException,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  UseFilters,
+  type ArgumentsHost,
+  type ExceptionFilter,
+  Catch,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z, ZodError } from 'zod';
 import { EMULATOR_CLOCK } from '../directory/contracts';
@@ -122,7 +137,11 @@ export class ControlController {
   /** Removes a user's consent: the next refresh fails with AADSTS65001. */
   @Delete('consents/users/:tenantId/:userId/:clientId')
   @HttpCode(204)
-  removeUserConsent(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Param('clientId') clientId: string): void {
+  removeUserConsent(
+    @Param('tenantId') tenantId: string,
+    @Param('userId') userId: string,
+    @Param('clientId') clientId: string,
+  ): void {
     if (!this.control.removeUserConsent(tenantId, userId, clientId)) notFound('user consent');
   }
 

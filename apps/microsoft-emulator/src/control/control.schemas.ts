@@ -33,7 +33,13 @@ export const newAppSchema = z.object({
   applicationPermissions: z.array(z.string()).optional(),
 });
 
-export const newSecretSchema = z.object({ expiresInSeconds: z.number().int().min(1).default(365 * 24 * 3600) });
+export const newSecretSchema = z.object({
+  expiresInSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .default(365 * 24 * 3600),
+});
 
 export const newCertificateSchema = z.object({ certificatePem: z.string().includes('BEGIN CERTIFICATE') });
 
@@ -44,4 +50,9 @@ export const adminConsentSchema = z.object({
   scopes: z.array(z.string()).default([]),
 });
 
-export const advanceClockSchema = z.object({ seconds: z.number().min(0).max(10 * 365 * 24 * 3600) });
+export const advanceClockSchema = z.object({
+  seconds: z
+    .number()
+    .min(0)
+    .max(10 * 365 * 24 * 3600),
+});

@@ -15,7 +15,12 @@ function appView(app: AppRegistration): Record<string, unknown> {
     delegatedPermissions: app.delegatedPermissions,
     applicationPermissions: app.applicationPermissions,
     secrets: app.secrets.map((s) => ({ id: s.id, hint: s.hint, expiresAt: s.expiresAt.toISOString() })),
-    certificates: app.certificates.map((c) => ({ id: c.id, x5t: c.x5t, x5tS256: c.x5tS256, expiresAt: c.expiresAt.toISOString() })),
+    certificates: app.certificates.map((c) => ({
+      id: c.id,
+      x5t: c.x5t,
+      x5tS256: c.x5tS256,
+      expiresAt: c.expiresAt.toISOString(),
+    })),
   };
 }
 
@@ -50,7 +55,11 @@ export class ControlService {
     return this.store.addUser(input);
   }
 
-  updateUser(tenantId: string, userId: string, patch: { mfaRequired?: boolean; accountEnabled?: boolean; isAdmin?: boolean }): unknown {
+  updateUser(
+    tenantId: string,
+    userId: string,
+    patch: { mfaRequired?: boolean; accountEnabled?: boolean; isAdmin?: boolean },
+  ): unknown {
     return this.store.updateUser(tenantId, userId, patch);
   }
 
@@ -75,7 +84,9 @@ export class ControlService {
 
   rotateSecret(clientId: string, secretId: string): Record<string, unknown> {
     const old = this.store.findApp(clientId)?.secrets.find((s) => s.id === secretId);
-    const lifetime = old ? Math.max(old.expiresAt.getTime() - this.clock.now().getTime(), 24 * 3600 * 1000) : 365 * 24 * 3600 * 1000;
+    const lifetime = old
+      ? Math.max(old.expiresAt.getTime() - this.clock.now().getTime(), 24 * 3600 * 1000)
+      : 365 * 24 * 3600 * 1000;
     const created = this.store.addSecret(clientId, { expiresAt: new Date(this.clock.now().getTime() + lifetime) });
     this.store.removeSecret(clientId, secretId);
     return createdSecret(created);

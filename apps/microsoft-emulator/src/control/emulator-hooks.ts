@@ -25,19 +25,37 @@ function faultBody(rule: FaultRule, path: string, request: FastifyRequest, now: 
       error: {
         code,
         message: status === 429 ? 'Too many requests.' : 'The service is temporarily unavailable.',
-        innerError: { date: now.toISOString().slice(0, 19), 'request-id': randomUUID(), 'client-request-id': typeof clientRequestId === 'string' ? clientRequestId : randomUUID() },
+        innerError: {
+          date: now.toISOString().slice(0, 19),
+          'request-id': randomUUID(),
+          'client-request-id': typeof clientRequestId === 'string' ? clientRequestId : randomUUID(),
+        },
       },
     };
   }
-  const error = new AadstsError(90033, 'temporarily_unavailable', 'A transient error has occurred. Please try again.', status);
-  return errorBody(error, { traceId: randomUUID(), correlationId: randomUUID(), now }, request.headers.host ?? 'login.microsoftonline.com');
+  const error = new AadstsError(
+    90033,
+    'temporarily_unavailable',
+    'A transient error has occurred. Please try again.',
+    status,
+  );
+  return errorBody(
+    error,
+    { traceId: randomUUID(), correlationId: randomUUID(), now },
+    request.headers.host ?? 'login.microsoftonline.com',
+  );
 }
 
 /**
  * Global Fastify hooks, so faults and the request log cover every route (identity and Graph)
  * but never the control API itself.
  */
-export function installEmulatorHooks(fastify: FastifyInstance, faults: FaultInjector, log: RequestLog, clock: EmulatorClock): void {
+export function installEmulatorHooks(
+  fastify: FastifyInstance,
+  faults: FaultInjector,
+  log: RequestLog,
+  clock: EmulatorClock,
+): void {
   const replyLost = new WeakSet<FastifyRequest>();
   const applied = new WeakMap<FastifyRequest, string>();
 
@@ -53,7 +71,14 @@ export function installEmulatorHooks(fastify: FastifyInstance, faults: FaultInje
         await delay(rule.latencyMs ?? 0);
         return;
       case 'drop':
-        log.add({ at: clock.now().toISOString(), method: request.method, path, grantType: grantTypeOf(request), status: null, fault: label });
+        log.add({
+          at: clock.now().toISOString(),
+          method: request.method,
+          path,
+          grantType: grantTypeOf(request),
+          status: null,
+          fault: label,
+        });
         reply.hijack();
         request.raw.socket.destroy();
         return reply;
@@ -61,7 +86,8 @@ export function installEmulatorHooks(fastify: FastifyInstance, faults: FaultInje
         replyLost.add(request);
         return;
       case 'status': {
-        if (rule.retryAfterSeconds !== undefined || rule.status === 429) reply.header('retry-after', String(rule.retryAfterSeconds ?? 1));
+        if (rule.retryAfterSeconds !== undefined || rule.status === 429)
+          reply.header('retry-after', String(rule.retryAfterSeconds ?? 1));
         return reply.code(rule.status ?? 503).send(faultBody(rule, path, request, clock.now()));
       }
     }

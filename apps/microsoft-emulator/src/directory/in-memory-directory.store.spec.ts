@@ -24,7 +24,9 @@ describe(InMemoryDirectoryStore.name, () => {
   describe('findUser', () => {
     it('finds a user by id or UPN only inside the user’s own tenant', () => {
       const { store } = seededStore();
-      expect(store.findUser(SEED.contoso.tenantId, SEED.contoso.adele.upn.toUpperCase())?.id).toBe(SEED.contoso.adele.id);
+      expect(store.findUser(SEED.contoso.tenantId, SEED.contoso.adele.upn.toUpperCase())?.id).toBe(
+        SEED.contoso.adele.id,
+      );
       expect(store.findUser(SEED.contoso.tenantId, SEED.contoso.adele.id)?.displayName).toBe('Adele Vance');
       expect(store.findUser(SEED.fabrikam.tenantId, SEED.contoso.adele.id)).toBeUndefined();
       expect(store.findUser(SEED.fabrikam.tenantId, SEED.contoso.adele.upn)).toBeUndefined();
@@ -48,7 +50,9 @@ describe(InMemoryDirectoryStore.name, () => {
 
     it('throws for a user of another tenant', () => {
       const { store } = seededStore();
-      expect(() => store.driveOfUser(SEED.fabrikam.tenantId, SEED.contoso.alex.id)).toThrow(DirectoryObjectNotFoundError);
+      expect(() => store.driveOfUser(SEED.fabrikam.tenantId, SEED.contoso.alex.id)).toThrow(
+        DirectoryObjectNotFoundError,
+      );
     });
   });
 
@@ -57,7 +61,9 @@ describe(InMemoryDirectoryStore.name, () => {
       const { store } = seededStore();
       const site = store.findSiteByPath(SEED.contoso.tenantId, 'Contoso.SharePoint.com', 'sites/marketing/');
       expect(site?.id).toBe(SEED.contoso.marketingSite.id);
-      expect(store.findSiteByPath(SEED.fabrikam.tenantId, 'contoso.sharepoint.com', '/sites/Marketing')).toBeUndefined();
+      expect(
+        store.findSiteByPath(SEED.fabrikam.tenantId, 'contoso.sharepoint.com', '/sites/Marketing'),
+      ).toBeUndefined();
     });
   });
 
@@ -65,7 +71,10 @@ describe(InMemoryDirectoryStore.name, () => {
     it('lists the seeded library folders and files', () => {
       const { store } = seededStore();
       const s = SEED.contoso.marketingSite;
-      const names = store.childrenOf(SEED.contoso.tenantId, s.driveId, s.rootId).map((i) => i.name).sort();
+      const names = store
+        .childrenOf(SEED.contoso.tenantId, s.driveId, s.rootId)
+        .map((i) => i.name)
+        .sort();
       expect(names).toEqual(['Brand guidelines.txt', 'Campaigns']);
       expect(store.findItem(SEED.contoso.tenantId, s.driveId, s.launchFileId)?.content?.toString()).toContain('Launch');
     });
@@ -96,7 +105,10 @@ describe(InMemoryDirectoryStore.name, () => {
       const base = { tenantId: SEED.contoso.tenantId, userId: SEED.contoso.adele.id, clientId: SEED.demoApp.clientId };
       store.grantUserConsent({ ...base, scopes: ['User.Read'] });
       store.grantUserConsent({ ...base, scopes: ['Files.Read'] });
-      expect(store.findUserConsent(base.tenantId, base.userId, base.clientId.toUpperCase())?.scopes).toEqual(['User.Read', 'Files.Read']);
+      expect(store.findUserConsent(base.tenantId, base.userId, base.clientId.toUpperCase())?.scopes).toEqual([
+        'User.Read',
+        'Files.Read',
+      ]);
       expect(store.removeUserConsent(base.tenantId, base.userId, base.clientId)).toBe(true);
       expect(store.findUserConsent(base.tenantId, base.userId, base.clientId)).toBeUndefined();
     });

@@ -186,7 +186,11 @@ export class InMemoryDirectoryStore implements DirectoryStore {
   }
 
   /** Changes a user in place (MFA requirement, account state) and returns it. */
-  updateUser(tenantId: string, userId: string, patch: Partial<Pick<DirectoryUser, 'mfaRequired' | 'accountEnabled' | 'isAdmin' | 'displayName'>>): DirectoryUser {
+  updateUser(
+    tenantId: string,
+    userId: string,
+    patch: Partial<Pick<DirectoryUser, 'mfaRequired' | 'accountEnabled' | 'isAdmin' | 'displayName'>>,
+  ): DirectoryUser {
     const user = this.findUser(tenantId, userId);
     if (!user) throw new DirectoryObjectNotFoundError(`user ${userId} in tenant ${tenantId}`);
     Object.assign(user, patch);
@@ -224,7 +228,12 @@ export class InMemoryDirectoryStore implements DirectoryStore {
   addSecret(clientId: string, options: { expiresAt: Date; value?: string; id?: string }): AppSecret {
     const app = this.requireApp(clientId);
     const value = options.value ?? newClientSecretValue();
-    const secret: AppSecret = { id: options.id ?? randomUUID(), hint: value.slice(0, 3), value, expiresAt: options.expiresAt };
+    const secret: AppSecret = {
+      id: options.id ?? randomUUID(),
+      hint: value.slice(0, 3),
+      value,
+      expiresAt: options.expiresAt,
+    };
     app.secrets.push(secret);
     return secret;
   }
@@ -271,7 +280,12 @@ export class InMemoryDirectoryStore implements DirectoryStore {
   grantUserConsent(input: Omit<UserConsent, 'grantedAt'>): UserConsent {
     const previous = this.findUserConsent(input.tenantId, input.userId, input.clientId);
     const scopes = [...new Set([...(previous?.scopes ?? []), ...input.scopes])];
-    const consent: UserConsent = { ...input, clientId: input.clientId.toLowerCase(), scopes, grantedAt: this.clock.now() };
+    const consent: UserConsent = {
+      ...input,
+      clientId: input.clientId.toLowerCase(),
+      scopes,
+      grantedAt: this.clock.now(),
+    };
     this.userConsents.set(consentKey(consent.tenantId, consent.userId, consent.clientId), consent);
     return consent;
   }
@@ -293,7 +307,8 @@ export class InMemoryDirectoryStore implements DirectoryStore {
 
   /** Empties the directory (the control API's reset seeds it again). */
   clear(): void {
-    for (const map of [this.tenantsById, this.users, this.apps, this.adminConsents, this.userConsents, this.sites]) map.clear();
+    for (const map of [this.tenantsById, this.users, this.apps, this.adminConsents, this.userConsents, this.sites])
+      map.clear();
     this.driveTree.clear();
   }
 

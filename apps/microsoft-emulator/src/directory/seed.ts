@@ -6,7 +6,8 @@ const CONTOSO = 'c0a70000-0000-4000-8000-000000000001';
 const FABRIKAM = 'fab0a000-0000-4000-8000-000000000002';
 /** The one tenant every personal Microsoft account (MSA) belongs to. */
 const CONSUMERS = '9188040d-6c67-4c5b-b112-36a304b66dad';
-const MARKETING_SITE = 'contoso.sharepoint.com,5a1e0000-0000-4000-8000-000000000101,5a1e0000-0000-4000-8000-000000000102';
+const MARKETING_SITE =
+  'contoso.sharepoint.com,5a1e0000-0000-4000-8000-000000000101,5a1e0000-0000-4000-8000-000000000102';
 
 /** Every fixed id of the seeded directory. */
 export const SEED = {
@@ -66,7 +67,15 @@ export const SEED = {
   },
 } as const;
 
-const DEMO_DELEGATED = ['openid', 'profile', 'email', 'offline_access', 'User.Read', 'Files.ReadWrite.All', 'Sites.ReadWrite.All'];
+const DEMO_DELEGATED = [
+  'openid',
+  'profile',
+  'email',
+  'offline_access',
+  'User.Read',
+  'Files.ReadWrite.All',
+  'Sites.ReadWrite.All',
+];
 const DEMO_ROLES = ['Files.ReadWrite.All', 'Sites.ReadWrite.All', 'User.Read.All'];
 const SECRET_LIFETIME_MS = 2 * 365 * 24 * 3600 * 1000;
 
@@ -77,16 +86,46 @@ export interface SeedOptions {
 
 /** Fills an empty store with the demo directory. */
 export function seedDirectory(store: InMemoryDirectoryStore, now: Date, options: SeedOptions = {}): void {
-  store.addTenant({ id: CONTOSO, displayName: 'Contoso', domains: [...SEED.contoso.domains], cloud: 'global', kind: 'organization' });
-  store.addTenant({ id: FABRIKAM, displayName: 'Fabrikam', domains: [...SEED.fabrikam.domains], cloud: 'global', kind: 'organization' });
-  store.addTenant({ id: CONSUMERS, displayName: 'Microsoft Accounts', domains: ['live.com', 'outlook.com'], cloud: 'global', kind: 'consumers' });
+  store.addTenant({
+    id: CONTOSO,
+    displayName: 'Contoso',
+    domains: [...SEED.contoso.domains],
+    cloud: 'global',
+    kind: 'organization',
+  });
+  store.addTenant({
+    id: FABRIKAM,
+    displayName: 'Fabrikam',
+    domains: [...SEED.fabrikam.domains],
+    cloud: 'global',
+    kind: 'organization',
+  });
+  store.addTenant({
+    id: CONSUMERS,
+    displayName: 'Microsoft Accounts',
+    domains: ['live.com', 'outlook.com'],
+    cloud: 'global',
+    kind: 'consumers',
+  });
 
   const c = SEED.contoso;
-  store.addUser({ tenantId: CONTOSO, id: c.admin.id, userPrincipalName: c.admin.upn, displayName: 'Contoso Admin', isAdmin: true });
+  store.addUser({
+    tenantId: CONTOSO,
+    id: c.admin.id,
+    userPrincipalName: c.admin.upn,
+    displayName: 'Contoso Admin',
+    isAdmin: true,
+  });
   store.addUser({ tenantId: CONTOSO, id: c.adele.id, userPrincipalName: c.adele.upn, displayName: 'Adele Vance' });
   store.addUser({ tenantId: CONTOSO, id: c.alex.id, userPrincipalName: c.alex.upn, displayName: 'Alex Wilber' });
   const f = SEED.fabrikam;
-  store.addUser({ tenantId: FABRIKAM, id: f.admin.id, userPrincipalName: f.admin.upn, displayName: 'Fabrikam Admin', isAdmin: true });
+  store.addUser({
+    tenantId: FABRIKAM,
+    id: f.admin.id,
+    userPrincipalName: f.admin.upn,
+    displayName: 'Fabrikam Admin',
+    isAdmin: true,
+  });
   store.addUser({ tenantId: FABRIKAM, id: f.diego.id, userPrincipalName: f.diego.upn, displayName: 'Diego Siciliani' });
   const m = SEED.consumers.megan;
   store.addUser({ tenantId: CONSUMERS, id: m.id, userPrincipalName: m.upn, displayName: 'Megan Personal' });
@@ -101,9 +140,20 @@ export function seedDirectory(store: InMemoryDirectoryStore, now: Date, options:
     delegatedPermissions: DEMO_DELEGATED,
     applicationPermissions: DEMO_ROLES,
   });
-  store.addSecret(demo.clientId, { id: demo.secretId, value: demo.secretValue, expiresAt: new Date(now.getTime() + SECRET_LIFETIME_MS) });
-  if (options.demoAppCertificatePem) store.addCertificate(demo.clientId, options.demoAppCertificatePem, demo.certificateId);
-  store.grantAdminConsent({ tenantId: CONTOSO, clientId: demo.clientId, roles: DEMO_ROLES, scopes: [], grantedBy: c.admin.id });
+  store.addSecret(demo.clientId, {
+    id: demo.secretId,
+    value: demo.secretValue,
+    expiresAt: new Date(now.getTime() + SECRET_LIFETIME_MS),
+  });
+  if (options.demoAppCertificatePem)
+    store.addCertificate(demo.clientId, options.demoAppCertificatePem, demo.certificateId);
+  store.grantAdminConsent({
+    tenantId: CONTOSO,
+    clientId: demo.clientId,
+    roles: DEMO_ROLES,
+    scopes: [],
+    grantedBy: c.admin.id,
+  });
 
   const fa = SEED.fabrikamApp;
   store.addApp({
@@ -115,8 +165,18 @@ export function seedDirectory(store: InMemoryDirectoryStore, now: Date, options:
     delegatedPermissions: DEMO_DELEGATED,
     applicationPermissions: ['Files.Read.All'],
   });
-  store.addSecret(fa.clientId, { id: fa.secretId, value: fa.secretValue, expiresAt: new Date(now.getTime() + SECRET_LIFETIME_MS) });
-  store.grantAdminConsent({ tenantId: FABRIKAM, clientId: fa.clientId, roles: ['Files.Read.All'], scopes: [], grantedBy: f.admin.id });
+  store.addSecret(fa.clientId, {
+    id: fa.secretId,
+    value: fa.secretValue,
+    expiresAt: new Date(now.getTime() + SECRET_LIFETIME_MS),
+  });
+  store.grantAdminConsent({
+    tenantId: FABRIKAM,
+    clientId: fa.clientId,
+    roles: ['Files.Read.All'],
+    scopes: [],
+    grantedBy: f.admin.id,
+  });
 
   seedMarketingSite(store, now);
 }
@@ -157,6 +217,12 @@ function seedMarketingSite(store: InMemoryDirectoryStore, now: Date): void {
     version: 1,
   });
   store.putItem(CONTOSO, item(s.campaignsFolderId, s.rootId, 'Campaigns', null));
-  store.putItem(CONTOSO, item(s.brandFileId, s.rootId, 'Brand guidelines.txt', 'Use the Contoso blue. Never stretch the logo.\n'));
-  store.putItem(CONTOSO, item(s.launchFileId, s.campaignsFolderId, 'Spring launch.txt', 'Launch on 1 April. Budget: 40k.\n'));
+  store.putItem(
+    CONTOSO,
+    item(s.brandFileId, s.rootId, 'Brand guidelines.txt', 'Use the Contoso blue. Never stretch the logo.\n'),
+  );
+  store.putItem(
+    CONTOSO,
+    item(s.launchFileId, s.campaignsFolderId, 'Spring launch.txt', 'Launch on 1 April. Budget: 40k.\n'),
+  );
 }

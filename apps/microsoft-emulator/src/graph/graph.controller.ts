@@ -1,4 +1,4 @@
-import { All, Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { All, Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DownloadHandler } from './http/download.handler';
 import { GraphDispatcher } from './http/graph.dispatcher';
@@ -11,8 +11,8 @@ import { GraphDispatcher } from './http/graph.dispatcher';
 @Controller()
 export class GraphController {
   constructor(
-    private readonly dispatcher: GraphDispatcher,
-    private readonly downloads: DownloadHandler,
+    @Inject(GraphDispatcher) private readonly dispatcher: GraphDispatcher,
+    @Inject(DownloadHandler) private readonly downloads: DownloadHandler,
   ) {}
 
   @All('v1.0/*')

@@ -35,7 +35,11 @@ export class AadstsError extends Error {
 /** The catalogue of errors the emulator raises, so each code has one wording. */
 export const Aadsts = {
   tenantNotFound: (tenant: string): AadstsError =>
-    new AadstsError(90002, 'invalid_request', `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`),
+    new AadstsError(
+      90002,
+      'invalid_request',
+      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    ),
   appNotFound: (clientId: string, tenant: string): AadstsError =>
     new AadstsError(
       700016,
@@ -43,7 +47,11 @@ export const Aadsts = {
       `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
     ),
   redirectMismatch: (redirectUri: string, clientId: string): AadstsError =>
-    new AadstsError(50011, 'invalid_request', `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`),
+    new AadstsError(
+      50011,
+      'invalid_request',
+      `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`,
+    ),
   missingParameter: (name: string): AadstsError =>
     new AadstsError(900144, 'invalid_request', `The request body must contain the following parameter: '${name}'.`),
   invalidParameter: (name: string): AadstsError =>
@@ -51,23 +59,55 @@ export const Aadsts = {
   unsupportedGrant: (grant: string): AadstsError =>
     new AadstsError(70003, 'unsupported_grant_type', `The app requested an unsupported grant type '${grant}'.`),
   unsupportedResponseType: (): AadstsError =>
-    new AadstsError(70005, 'unsupported_response_type', `response_type 'token' and 'id_token' are not enabled for the application; only 'code' is supported.`),
+    new AadstsError(
+      70005,
+      'unsupported_response_type',
+      `response_type 'token' and 'id_token' are not enabled for the application; only 'code' is supported.`,
+    ),
   pkcePlainRefused: (): AadstsError =>
     new AadstsError(501491, 'invalid_request', `Invalid code_challenge_method: only S256 is accepted.`),
   invalidScope: (scope: string): AadstsError =>
-    new AadstsError(70011, 'invalid_scope', `The provided value for the input parameter 'scope' is not valid. The scope '${scope}' is not valid.`),
+    new AadstsError(
+      70011,
+      'invalid_scope',
+      `The provided value for the input parameter 'scope' is not valid. The scope '${scope}' is not valid.`,
+    ),
   codeRedeemed: (): AadstsError =>
-    new AadstsError(54005, 'invalid_grant', 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.'),
+    new AadstsError(
+      54005,
+      'invalid_grant',
+      'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+    ),
   codeInvalid: (): AadstsError =>
-    new AadstsError(9002313, 'invalid_grant', 'Invalid request. Request is malformed or invalid: the authorization code is not valid.'),
+    new AadstsError(
+      9002313,
+      'invalid_grant',
+      'Invalid request. Request is malformed or invalid: the authorization code is not valid.',
+    ),
   grantExpired: (): AadstsError =>
-    new AadstsError(70008, 'invalid_grant', 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'),
+    new AadstsError(
+      70008,
+      'invalid_grant',
+      'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+    ),
   codeBoundToOtherClient: (): AadstsError =>
-    new AadstsError(70000, 'invalid_grant', 'Provided grant is invalid or malformed: it was issued to a different client or redirect URI.'),
+    new AadstsError(
+      70000,
+      'invalid_grant',
+      'Provided grant is invalid or malformed: it was issued to a different client or redirect URI.',
+    ),
   verifierMismatch: (): AadstsError =>
-    new AadstsError(501481, 'invalid_grant', 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
+    new AadstsError(
+      501481,
+      'invalid_grant',
+      'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+    ),
   refreshTokenInactive: (issuedAt: Date): AadstsError =>
-    new AadstsError(700082, 'invalid_grant', `The refresh token has expired due to inactivity. The token was issued on ${issuedAt.toISOString()} and was inactive for 90.00:00:00.`),
+    new AadstsError(
+      700082,
+      'invalid_grant',
+      `The refresh token has expired due to inactivity. The token was issued on ${issuedAt.toISOString()} and was inactive for 90.00:00:00.`,
+    ),
   refreshTokenRevoked: (issuedAt: Date, validFrom: Date): AadstsError =>
     new AadstsError(
       50173,
@@ -75,7 +115,13 @@ export const Aadsts = {
       `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${issuedAt.toISOString()}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${validFrom.toISOString()}'.`,
     ),
   consentMissing: (clientId: string, appName: string): AadstsError =>
-    new AadstsError(65001, 'invalid_grant', `The user or administrator has not consented to use the application with ID '${clientId}' named '${appName}'. Send an interactive authorization request for this user and resource.`, 400, 'consent_required'),
+    new AadstsError(
+      65001,
+      'invalid_grant',
+      `The user or administrator has not consented to use the application with ID '${clientId}' named '${appName}'. Send an interactive authorization request for this user and resource.`,
+      400,
+      'consent_required',
+    ),
   mfaRequired: (resource: string): AadstsError =>
     new AadstsError(
       50076,
@@ -86,11 +132,24 @@ export const Aadsts = {
     ),
   userDisabled: (): AadstsError => new AadstsError(50057, 'invalid_grant', 'The user account is disabled.'),
   userNotInTenant: (upn: string, tenant: string): AadstsError =>
-    new AadstsError(50020, 'invalid_request', `User account '${upn}' from identity provider does not exist in tenant '${tenant}' and cannot access the application in that tenant.`),
+    new AadstsError(
+      50020,
+      'invalid_request',
+      `User account '${upn}' from identity provider does not exist in tenant '${tenant}' and cannot access the application in that tenant.`,
+    ),
   singleTenantOnCommon: (clientId: string): AadstsError =>
-    new AadstsError(50194, 'invalid_request', `Application '${clientId}' is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications.`),
+    new AadstsError(
+      50194,
+      'invalid_request',
+      `Application '${clientId}' is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications.`,
+    ),
   missingClientCredential: (): AadstsError =>
-    new AadstsError(7000218, 'invalid_client', "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", 401),
+    new AadstsError(
+      7000218,
+      'invalid_client',
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      401,
+    ),
   invalidSecret: (clientId: string): AadstsError =>
     new AadstsError(
       7000215,
@@ -99,24 +158,50 @@ export const Aadsts = {
       401,
     ),
   expiredSecret: (clientId: string): AadstsError =>
-    new AadstsError(7000222, 'invalid_client', `The provided client secret keys for app '${clientId}' are expired. Create new keys for your app, or consider using certificate credentials for added security.`, 401),
-  assertionMalformed: (why: string): AadstsError => new AadstsError(50027, 'invalid_client', `JWT token is invalid or malformed: ${why}.`, 401),
+    new AadstsError(
+      7000222,
+      'invalid_client',
+      `The provided client secret keys for app '${clientId}' are expired. Create new keys for your app, or consider using certificate credentials for added security.`,
+      401,
+    ),
+  assertionMalformed: (why: string): AadstsError =>
+    new AadstsError(50027, 'invalid_client', `JWT token is invalid or malformed: ${why}.`, 401),
   assertionSignature: (): AadstsError =>
-    new AadstsError(700027, 'invalid_client', 'Client assertion failed signature validation, or its certificate is not registered on the application.', 401),
-  assertionTime: (): AadstsError => new AadstsError(700024, 'invalid_client', 'Client assertion is not within its valid time range.', 401),
+    new AadstsError(
+      700027,
+      'invalid_client',
+      'Client assertion failed signature validation, or its certificate is not registered on the application.',
+      401,
+    ),
+  assertionTime: (): AadstsError =>
+    new AadstsError(700024, 'invalid_client', 'Client assertion is not within its valid time range.', 401),
   assertionSubject: (): AadstsError =>
-    new AadstsError(700021, 'invalid_client', "Client assertion application identifier doesn't match 'client_id' parameter.", 401),
+    new AadstsError(
+      700021,
+      'invalid_client',
+      "Client assertion application identifier doesn't match 'client_id' parameter.",
+      401,
+    ),
   tenantRequired: (): AadstsError =>
-    new AadstsError(50059, 'invalid_request', 'No tenant-identifying information found in either the request or implied by any provided credentials.'),
+    new AadstsError(
+      50059,
+      'invalid_request',
+      'No tenant-identifying information found in either the request or implied by any provided credentials.',
+    ),
   defaultScopeRequired: (scope: string): AadstsError =>
     new AadstsError(
       1002012,
       'invalid_scope',
       `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
     ),
-  userDeclined: (): AadstsError => new AadstsError(65004, 'access_denied', 'User declined to consent to access the app.'),
+  userDeclined: (): AadstsError =>
+    new AadstsError(65004, 'access_denied', 'User declined to consent to access the app.'),
   notAdmin: (): AadstsError =>
-    new AadstsError(90094, 'access_denied', 'Admin consent is required: the signed-in user is not an administrator of the tenant.'),
+    new AadstsError(
+      90094,
+      'access_denied',
+      'Admin consent is required: the signed-in user is not an administrator of the tenant.',
+    ),
   interactionRequired: (): AadstsError =>
     new AadstsError(50058, 'login_required', 'A silent sign-in request was sent but no user is signed in.'),
 } as const;

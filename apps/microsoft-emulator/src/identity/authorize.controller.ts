@@ -32,13 +32,21 @@ export class AuthorizeController {
   }
 
   @Get(':tenant/v2.0/adminconsent')
-  startAdminConsent(@Param('tenant') tenant: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): FastifyReply {
+  startAdminConsent(
+    @Param('tenant') tenant: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): FastifyReply {
     const action = `/${encodeURIComponent(tenant)}/v2.0/adminconsent`;
     return send(reply, this.authorize.start('adminconsent', tenant, request.query, loginOriginOf(request), action));
   }
 
   @Post(':tenant/v2.0/adminconsent')
-  completeAdminConsent(@Param('tenant') tenant: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): FastifyReply {
+  completeAdminConsent(
+    @Param('tenant') tenant: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): FastifyReply {
     return send(reply, this.authorize.complete(request.body, `/${encodeURIComponent(tenant)}/v2.0/adminconsent`));
   }
 }

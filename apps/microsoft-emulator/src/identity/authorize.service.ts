@@ -13,7 +13,8 @@ import { redirectUriMatches, replyTo, type AuthorizationReply, type ResponseMode
 import { errorPage, signInPage } from './sign-in.page';
 
 /** The browser's next step: a page to show, or a reply to the client's redirect URI. */
-export type AuthorizeOutcome = { kind: 'page'; status: number; html: string } | { kind: 'reply'; reply: AuthorizationReply };
+export type AuthorizeOutcome =
+  { kind: 'page'; status: number; html: string } | { kind: 'reply'; reply: AuthorizationReply };
 
 const queryValue = z.string().optional();
 const authorizeQuery = z.object({
@@ -30,16 +31,24 @@ const authorizeQuery = z.object({
   prompt: queryValue,
   client_info: queryValue,
 });
-const signInForm = z.object({ request: z.string().min(1), login: z.string().default(''), action: z.enum(['approve', 'deny']) });
+const signInForm = z.object({
+  request: z.string().min(1),
+  login: z.string().default(''),
+  action: z.enum(['approve', 'deny']),
+});
 
 /** An error Microsoft sends back to the (already validated) redirect URI. */
-class RedirectableError {
+class RedirectableError extends Error {
   constructor(
     readonly error: AadstsError,
     readonly redirectUri: string,
     readonly mode: ResponseMode,
     readonly state: string | undefined,
-  ) {}
+  ) {
+    // The AADSTS code only: the redirect URI and state stay out of any stack trace or log line.
+    super(`AADSTS${error.code} to be sent to the redirect URI`);
+    this.name = 'RedirectableError';
+  }
 }
 
 function page(error: AadstsError, status = 400): AuthorizeOutcome {
@@ -61,7 +70,13 @@ export class AuthorizeService {
     private readonly pending: PendingRequests,
   ) {}
 
-  start(kind: PendingRequest['kind'], tenantSegment: string, query: unknown, origin: LoginOrigin, action: string): AuthorizeOutcome {
+  start(
+    kind: PendingRequest['kind'],
+    tenantSegment: string,
+    query: unknown,
+    origin: LoginOrigin,
+    action: string,
+  ): AuthorizeOutcome {
     try {
       return this.startOrThrow(kind, tenantSegment, query, origin, action);
     } catch (error) {
@@ -75,14 +90,30 @@ export class AuthorizeService {
     const parsed = signInForm.safeParse(form);
     if (!parsed.success) return page(Aadsts.invalidParameter('request'));
     const request = this.pending.take(parsed.data.request, this.clock.now().getTime());
-    if (!request) return page(new AadstsError(50012, 'invalid_request', 'This sign-in request has expired or was already completed. Start again from the application.'));
+    if (!request)
+      return page(
+        new AadstsError(
+          50012,
+          'invalid_request',
+          'This sign-in request has expired or was already completed. Start again from the application.',
+        ),
+      );
     if (parsed.data.action === 'deny') {
-      return this.errorReply(new RedirectableError(Aadsts.userDeclined(), request.redirectUri, request.responseMode, request.state), 'cancel');
+      return this.errorReply(
+        new RedirectableError(Aadsts.userDeclined(), request.redirectUri, request.responseMode, request.state),
+        'cancel',
+      );
     }
     const user = request.candidates.find((u) => u.userPrincipalName.toLowerCase() === parsed.data.login.toLowerCase());
     if (!user) return this.showPage(request, action, 'Choose one of the accounts listed.');
     if (request.kind === 'adminconsent') {
-      if (!user.isAdmin) return this.showPage(request, action, `${user.userPrincipalName} is not an administrator: this app needs admin approval.`, 403);
+      if (!user.isAdmin)
+        return this.showPage(
+          request,
+          action,
+          `${user.userPrincipalName} is not an administrator: this app needs admin approval.`,
+          403,
+        );
       this.store.grantAdminConsent({
         tenantId: user.tenantId,
         clientId: request.app.clientId,
@@ -90,13 +121,32 @@ export class AuthorizeService {
         scopes: request.app.delegatedPermissions.filter((p) => !OIDC_SCOPES.has(p.toLowerCase())),
         grantedBy: user.id,
       });
-      return { kind: 'reply', reply: replyTo(request.redirectUri, request.responseMode, { admin_consent: 'True', tenant: user.tenantId, scope: request.scope, state: request.state }) };
+      return {
+        kind: 'reply',
+        reply: replyTo(request.redirectUri, request.responseMode, {
+          admin_consent: 'True',
+          tenant: user.tenantId,
+          scope: request.scope,
+          state: request.state,
+        }),
+      };
     }
-    this.store.grantUserConsent({ tenantId: user.tenantId, userId: user.id, clientId: request.app.clientId, scopes: this.permissionsOf(request) });
+    this.store.grantUserConsent({
+      tenantId: user.tenantId,
+      userId: user.id,
+      clientId: request.app.clientId,
+      scopes: this.permissionsOf(request),
+    });
     return this.codeReply(request, user);
   }
 
-  private startOrThrow(kind: PendingRequest['kind'], tenantSegment: string, rawQuery: unknown, origin: LoginOrigin, action: string): AuthorizeOutcome {
+  private startOrThrow(
+    kind: PendingRequest['kind'],
+    tenantSegment: string,
+    rawQuery: unknown,
+    origin: LoginOrigin,
+    action: string,
+  ): AuthorizeOutcome {
     const tenant = resolveTenantSegment(this.store, tenantSegment);
     const parsedQuery = authorizeQuery.safeParse(rawQuery ?? {});
     if (!parsedQuery.success) throw Aadsts.invalidParameter(String(parsedQuery.error.issues[0]?.path[0] ?? 'query'));
@@ -105,17 +155,21 @@ export class AuthorizeService {
     const app = this.store.findApp(q.client_id);
     if (!app) throw Aadsts.appNotFound(q.client_id, tenant.tenant?.id ?? tenantSegment);
     if (!q.redirect_uri) throw Aadsts.missingParameter('redirect_uri');
-    if (!redirectUriMatches(app.redirectUris, q.redirect_uri)) throw Aadsts.redirectMismatch(q.redirect_uri, app.clientId);
+    if (!redirectUriMatches(app.redirectUris, q.redirect_uri))
+      throw Aadsts.redirectMismatch(q.redirect_uri, app.clientId);
     const mode: ResponseMode = q.response_mode ?? 'query';
-    const fail = (error: AadstsError): RedirectableError => new RedirectableError(error, q.redirect_uri as string, mode, q.state);
+    const fail = (error: AadstsError): RedirectableError =>
+      new RedirectableError(error, q.redirect_uri as string, mode, q.state);
     try {
       this.checkAudience(app, tenant, kind);
       if (kind === 'authorize') {
         if (!q.response_type) throw Aadsts.missingParameter('response_type');
         if (q.response_type !== 'code') throw Aadsts.unsupportedResponseType();
         // Microsoft would accept `plain`; the emulator refuses it so a client that weakens PKCE fails here first.
-        if (q.code_challenge !== undefined && (q.code_challenge_method ?? 'plain') !== 'S256') throw Aadsts.pkcePlainRefused();
-        if (q.code_challenge !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(q.code_challenge)) throw Aadsts.invalidParameter('code_challenge');
+        if (q.code_challenge !== undefined && (q.code_challenge_method ?? 'plain') !== 'S256')
+          throw Aadsts.pkcePlainRefused();
+        if (q.code_challenge !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(q.code_challenge))
+          throw Aadsts.invalidParameter('code_challenge');
       }
       if (!q.scope) throw Aadsts.missingParameter('scope');
       const request: PendingRequest = {
@@ -145,17 +199,26 @@ export class AuthorizeService {
 
   /** prompt=none: no page can be shown, so the hinted user must exist and have consented already. */
   private silent(request: PendingRequest): AuthorizeOutcome {
-    const user = request.loginHint ? request.candidates.find((u) => u.userPrincipalName.toLowerCase() === request.loginHint?.toLowerCase()) : undefined;
+    const user = request.loginHint
+      ? request.candidates.find((u) => u.userPrincipalName.toLowerCase() === request.loginHint?.toLowerCase())
+      : undefined;
     if (!user) throw Aadsts.interactionRequired();
     const granted = consentedScopes(this.store, user.tenantId, user.id, request.app.clientId);
     const missing = this.permissionsOf(request).filter((p) => !OIDC_SCOPES.has(p.toLowerCase()) && !granted.has(p));
-    if (missing.length > 0) throw new AadstsError(65001, 'consent_required', Aadsts.consentMissing(request.app.clientId, request.app.displayName).description);
+    if (missing.length > 0)
+      throw new AadstsError(
+        65001,
+        'consent_required',
+        Aadsts.consentMissing(request.app.clientId, request.app.displayName).description,
+      );
     return this.codeReply(request, user);
   }
 
   /** Who may sign in: the tenant in the path, the app's sign-in audience and (consumers) personal accounts. */
   private candidatesFor(app: AppRegistration, tenant: TenantSegment): DirectoryUser[] {
-    const tenants = tenant.tenant ? [tenant.tenant] : this.store.tenants().filter((t) => (tenant.kind === 'organizations' ? t.kind === 'organization' : true));
+    const tenants = tenant.tenant
+      ? [tenant.tenant]
+      : this.store.tenants().filter((t) => (tenant.kind === 'organizations' ? t.kind === 'organization' : true));
     const allowed = tenants.filter((t) => {
       if (app.signInAudience === 'AzureADMyOrg') return t.id === app.homeTenantId;
       if (app.signInAudience === 'AzureADMultipleOrgs') return t.kind === 'organization';
@@ -165,19 +228,26 @@ export class AuthorizeService {
   }
 
   private checkAudience(app: AppRegistration, tenant: TenantSegment, kind: PendingRequest['kind']): void {
-    if (kind === 'adminconsent' && tenant.kind !== 'tenant' && tenant.kind !== 'organizations') throw Aadsts.invalidParameter('tenant');
+    if (kind === 'adminconsent' && tenant.kind !== 'tenant' && tenant.kind !== 'organizations')
+      throw Aadsts.invalidParameter('tenant');
     if (app.signInAudience === 'AzureADMyOrg') {
       if (tenant.kind !== 'tenant') throw Aadsts.singleTenantOnCommon(app.clientId);
       if (tenant.tenant.id !== app.homeTenantId) throw Aadsts.appNotFound(app.clientId, tenant.tenant.id);
     }
     if (tenant.kind === 'consumers' && app.signInAudience !== 'AzureADandPersonalMicrosoftAccount') {
-      throw new AadstsError(700016, 'unauthorized_client', 'The client does not exist or is not enabled for consumers.');
+      throw new AadstsError(
+        700016,
+        'unauthorized_client',
+        'The client does not exist or is not enabled for consumers.',
+      );
     }
   }
 
   /** Delegated permissions the user consents to: `.default` means everything the app registered. */
   private permissionsOf(request: PendingRequest): string[] {
-    const named = request.scopes.permissions.includes('.default') ? request.app.delegatedPermissions : request.scopes.permissions;
+    const named = request.scopes.permissions.includes('.default')
+      ? request.app.delegatedPermissions
+      : request.scopes.permissions;
     return [...new Set([...named, ...request.scopes.oidcScopes])];
   }
 
@@ -196,7 +266,11 @@ export class AuthorizeService {
       nonce: request.nonce,
       issuedAt: this.clock.now(),
     });
-    const fields = { code, state: request.state, client_info: request.clientInfo ? clientInfo(user.id, user.tenantId) : undefined };
+    const fields = {
+      code,
+      state: request.state,
+      client_info: request.clientInfo ? clientInfo(user.id, user.tenantId) : undefined,
+    };
     return { kind: 'reply', reply: replyTo(request.redirectUri, request.responseMode, fields) };
   }
 
@@ -204,13 +278,18 @@ export class AuthorizeService {
     const requestId = this.pending.add(request);
     const admin = request.kind === 'adminconsent';
     const permissions = admin
-      ? [...request.app.applicationPermissions.map((p) => `${p} (application)`), ...request.app.delegatedPermissions.filter((p) => !OIDC_SCOPES.has(p.toLowerCase()))]
+      ? [
+          ...request.app.applicationPermissions.map((p) => `${p} (application)`),
+          ...request.app.delegatedPermissions.filter((p) => !OIDC_SCOPES.has(p.toLowerCase())),
+        ]
       : this.permissionsOf(request);
     const html = signInPage({
       action,
       requestId,
       appName: request.app.displayName,
-      title: admin ? `Permissions requested for your organization: ${request.app.displayName}` : `Sign in to ${request.app.displayName}`,
+      title: admin
+        ? `Permissions requested for your organization: ${request.app.displayName}`
+        : `Sign in to ${request.app.displayName}`,
       users: request.candidates.map((u) => ({ upn: u.userPrincipalName, displayName: u.displayName })),
       selectedUpn: request.loginHint,
       permissions,

@@ -41,9 +41,14 @@ export class ClientAuthenticator {
   ) {}
 
   /** `tokenEndpoints`: the audiences a client assertion may name (the token URL as the client saw it). */
-  async authenticate(app: AppRegistration, credentials: ClientCredentials, tokenEndpoints: string[]): Promise<'1' | '2'> {
+  async authenticate(
+    app: AppRegistration,
+    credentials: ClientCredentials,
+    tokenEndpoints: string[],
+  ): Promise<'1' | '2'> {
     if (credentials.clientAssertion !== undefined || credentials.clientAssertionType !== undefined) {
-      if (credentials.clientAssertionType !== JWT_BEARER_ASSERTION) throw Aadsts.invalidParameter('client_assertion_type');
+      if (credentials.clientAssertionType !== JWT_BEARER_ASSERTION)
+        throw Aadsts.invalidParameter('client_assertion_type');
       if (!credentials.clientAssertion) throw Aadsts.missingParameter('client_assertion');
       await this.checkAssertion(app, credentials.clientAssertion, tokenEndpoints);
       return '2';
@@ -77,10 +82,12 @@ export class ClientAuthenticator {
     const parsed = assertionClaims.safeParse(json);
     if (!parsed.success) throw Aadsts.assertionMalformed('aud, iss, sub, exp and jti are required');
     const claims = parsed.data;
-    if (claims.iss.toLowerCase() !== app.clientId || claims.sub.toLowerCase() !== app.clientId) throw Aadsts.assertionSubject();
+    if (claims.iss.toLowerCase() !== app.clientId || claims.sub.toLowerCase() !== app.clientId)
+      throw Aadsts.assertionSubject();
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     const accepted = new Set(tokenEndpoints.map((u) => u.toLowerCase()));
-    if (audiences.length !== 1 || !accepted.has(audiences[0].toLowerCase())) throw Aadsts.assertionMalformed('the audience is not this token endpoint');
+    if (audiences.length !== 1 || !accepted.has(audiences[0].toLowerCase()))
+      throw Aadsts.assertionMalformed('the audience is not this token endpoint');
     const now = Math.floor(this.clock.now().getTime() / 1000);
     // Microsoft allows five minutes of clock skew.
     if (claims.exp + 300 < now || (claims.nbf !== undefined && claims.nbf - 300 > now)) throw Aadsts.assertionTime();

@@ -29,7 +29,11 @@ export class DiscoveryController {
   ) {}
 
   @Get(':tenant/v2.0/.well-known/openid-configuration')
-  openIdConfiguration(@Param('tenant') segment: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): FastifyReply {
+  openIdConfiguration(
+    @Param('tenant') segment: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): FastifyReply {
     try {
       const tenant = resolveTenantSegment(this.store, segment);
       const origin = loginOriginOf(request);
@@ -52,7 +56,21 @@ export class DiscoveryController {
         http_logout_supported: true,
         frontchannel_logout_supported: true,
         end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'oid', 'email'],
+        claims_supported: [
+          'sub',
+          'iss',
+          'aud',
+          'exp',
+          'iat',
+          'auth_time',
+          'nonce',
+          'preferred_username',
+          'name',
+          'tid',
+          'ver',
+          'oid',
+          'email',
+        ],
         tenant_region_scope: null,
         cloud_instance_name: cloud.loginHost.replace(/^login\./, ''),
         msgraph_host: cloud.graphHost,
@@ -63,10 +81,16 @@ export class DiscoveryController {
   }
 
   @Get(':tenant/discovery/v2.0/keys')
-  keysDocument(@Param('tenant') segment: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): FastifyReply {
+  keysDocument(
+    @Param('tenant') segment: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): FastifyReply {
     try {
       const tenant = resolveTenantSegment(this.store, segment);
-      return reply.header('cache-control', 'max-age=86400, private').send(this.keys.jwks(issuerOf(loginOriginOf(request), tenant)));
+      return reply
+        .header('cache-control', 'max-age=86400, private')
+        .send(this.keys.jwks(issuerOf(loginOriginOf(request), tenant)));
     } catch (error) {
       return sendJsonError(error, request, reply, this.clock);
     }

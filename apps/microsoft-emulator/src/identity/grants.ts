@@ -42,7 +42,8 @@ export class Grants {
     const now = this.clock.now();
     if (record.redeemedAt) throw Aadsts.codeRedeemed();
     if (this.codes.isExpired(record, now)) throw Aadsts.grantExpired();
-    if (record.clientId !== ctx.app.clientId || record.redirectUri !== redirectUri) throw Aadsts.codeBoundToOtherClient();
+    if (record.clientId !== ctx.app.clientId || record.redirectUri !== redirectUri)
+      throw Aadsts.codeBoundToOtherClient();
     if (record.codeChallenge !== null) {
       const verifier = ctx.request.code_verifier ?? '';
       const challenge = createHash('sha256').update(verifier).digest('base64url');
@@ -68,7 +69,12 @@ export class Grants {
     let grant: DelegatedGrant = record;
     if (ctx.request.scope) {
       const scopes = parseScopes(ctx.request.scope, ctx.origin.cloud);
-      grant = { ...record, resourceScopes: scopes.resourceScopes, oidcScopes: scopes.oidcScopes, graphCloud: scopes.graphCloud };
+      grant = {
+        ...record,
+        resourceScopes: scopes.resourceScopes,
+        oidcScopes: scopes.oidcScopes,
+        graphCloud: scopes.graphCloud,
+      };
     }
     this.requireConsent(tenant, user, ctx.app, grant);
     // Conditional access asks for MFA on the next token request unless the grant came from an MFA sign-in.
@@ -102,10 +108,20 @@ export class Grants {
     return { tenant, user };
   }
 
-  private requireConsent(tenant: DirectoryTenant, user: DirectoryUser, app: AppRegistration, grant: DelegatedGrant): void {
-    if (!hasDelegatedConsent(this.store, tenant.id, user.id, app.clientId)) throw Aadsts.consentMissing(app.clientId, app.displayName);
-    const granted = new Set([...consentedScopes(this.store, tenant.id, user.id, app.clientId)].map((s) => s.toLowerCase()));
-    const wanted = grant.resourceScopes.map((s) => s.replace(/^https?:\/\/[^/]+\//i, '').toLowerCase()).filter((s) => s !== '.default');
+  private requireConsent(
+    tenant: DirectoryTenant,
+    user: DirectoryUser,
+    app: AppRegistration,
+    grant: DelegatedGrant,
+  ): void {
+    if (!hasDelegatedConsent(this.store, tenant.id, user.id, app.clientId))
+      throw Aadsts.consentMissing(app.clientId, app.displayName);
+    const granted = new Set(
+      [...consentedScopes(this.store, tenant.id, user.id, app.clientId)].map((s) => s.toLowerCase()),
+    );
+    const wanted = grant.resourceScopes
+      .map((s) => s.replace(/^https?:\/\/[^/]+\//i, '').toLowerCase())
+      .filter((s) => s !== '.default');
     if (wanted.some((s) => !granted.has(s))) throw Aadsts.consentMissing(app.clientId, app.displayName);
   }
 
@@ -116,8 +132,19 @@ export class Grants {
     user: DirectoryUser,
     nonce: string | null,
   ): Promise<TokenResponse> {
-    const refreshToken = grant.oidcScopes.includes('offline_access') ? this.refreshTokens.issue(this.grantOf(grant), this.clock.now()) : null;
-    return this.issuer.delegated({ grant, tenant, user, app: ctx.app, loginBase: ctx.origin.base, nonce, refreshToken, appidacr: ctx.appidacr });
+    const refreshToken = grant.oidcScopes.includes('offline_access')
+      ? this.refreshTokens.issue(this.grantOf(grant), this.clock.now())
+      : null;
+    return this.issuer.delegated({
+      grant,
+      tenant,
+      user,
+      app: ctx.app,
+      loginBase: ctx.origin.base,
+      nonce,
+      refreshToken,
+      appidacr: ctx.appidacr,
+    });
   }
 
   /** Copies only the grant's own fields, so code-only data (verifier challenge, nonce) never reaches a refresh token. */

@@ -12,7 +12,12 @@ export function errorContextOf(request: FastifyRequest, clock: EmulatorClock): E
 }
 
 /** Sends an AADSTS error as JSON, or rethrows anything else for Nest's own handling. */
-export function sendJsonError(error: unknown, request: FastifyRequest, reply: FastifyReply, clock: EmulatorClock): FastifyReply {
+export function sendJsonError(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  clock: EmulatorClock,
+): FastifyReply {
   if (!(error instanceof AadstsError)) throw error;
   const context = errorContextOf(request, clock);
   return reply

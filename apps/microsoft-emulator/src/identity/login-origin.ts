@@ -40,7 +40,8 @@ export const CONSUMERS_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
 export function resolveTenantSegment(store: DirectoryStore, segment: string): TenantSegment {
   const lower = segment.toLowerCase();
   if (lower === 'common' || lower === 'organizations') return { kind: lower, segment: lower, tenant: null };
-  if (lower === 'consumers') return { kind: 'consumers', segment: lower, tenant: store.findTenant(CONSUMERS_TENANT_ID) ?? null };
+  if (lower === 'consumers')
+    return { kind: 'consumers', segment: lower, tenant: store.findTenant(CONSUMERS_TENANT_ID) ?? null };
   const tenant = store.findTenant(lower);
   if (!tenant) throw Aadsts.tenantNotFound(segment);
   if (tenant.kind === 'consumers') return { kind: 'consumers', segment: lower, tenant };

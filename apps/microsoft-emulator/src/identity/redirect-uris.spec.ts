@@ -21,7 +21,14 @@ describe('replyTo', () => {
   });
 
   it('puts fields in the fragment or a form post when asked', () => {
-    expect(replyTo('https://a.example/cb', 'fragment', { code: 'c' })).toEqual({ kind: 'redirect', url: 'https://a.example/cb#code=c' });
-    expect(replyTo('https://a.example/cb', 'form_post', { code: 'c' })).toEqual({ kind: 'form_post', action: 'https://a.example/cb', fields: { code: 'c' } });
+    expect(replyTo('https://a.example/cb', 'fragment', { code: 'c' })).toEqual({
+      kind: 'redirect',
+      url: 'https://a.example/cb#code=c',
+    });
+    expect(replyTo('https://a.example/cb', 'form_post', { code: 'c' })).toEqual({
+      kind: 'form_post',
+      action: 'https://a.example/cb',
+      fields: { code: 'c' },
+    });
   });
 });

@@ -15,7 +15,9 @@ export function redirectUriMatches(registered: readonly string[], candidate: str
   return registered.some((entry) => {
     try {
       const r = new URL(entry);
-      return r.protocol === 'http:' && r.hostname === url.hostname && r.pathname === url.pathname && r.search === url.search;
+      return (
+        r.protocol === 'http:' && r.hostname === url.hostname && r.pathname === url.pathname && r.search === url.search
+      );
     } catch {
       return false;
     }
@@ -25,10 +27,15 @@ export function redirectUriMatches(registered: readonly string[], candidate: str
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 
 /** Where the browser goes next: a URL to redirect to, or (form_post) a page that posts the fields. */
-export type AuthorizationReply = { kind: 'redirect'; url: string } | { kind: 'form_post'; action: string; fields: Record<string, string> };
+export type AuthorizationReply =
+  { kind: 'redirect'; url: string } | { kind: 'form_post'; action: string; fields: Record<string, string> };
 
 /** Builds the reply that carries `fields` back to the client's redirect URI. */
-export function replyTo(redirectUri: string, mode: ResponseMode, fields: Record<string, string | undefined>): AuthorizationReply {
+export function replyTo(
+  redirectUri: string,
+  mode: ResponseMode,
+  fields: Record<string, string | undefined>,
+): AuthorizationReply {
   const present = Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined));
   if (mode === 'form_post') return { kind: 'form_post', action: redirectUri, fields: present };
   const url = new URL(redirectUri);

@@ -5,7 +5,7 @@
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
 function layout(title: string, body: string): string {
@@ -34,7 +34,10 @@ export interface SignInPageModel {
 /** The account picker with the consent list and Accept / Cancel buttons. */
 export function signInPage(model: SignInPageModel): string {
   const options = model.users
-    .map((u) => `<option value="${escapeHtml(u.upn)}"${u.upn === model.selectedUpn ? ' selected' : ''}>${escapeHtml(u.displayName)} (${escapeHtml(u.upn)})</option>`)
+    .map(
+      (u) =>
+        `<option value="${escapeHtml(u.upn)}"${u.upn === model.selectedUpn ? ' selected' : ''}>${escapeHtml(u.displayName)} (${escapeHtml(u.upn)})</option>`,
+    )
     .join('');
   const permissions = model.permissions.length
     ? `<p>This will allow <span class="app">${escapeHtml(model.appName)}</span> to:</p><ul>${model.permissions.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul>`
@@ -56,7 +59,10 @@ ${permissions}
 
 /** Microsoft's own error page, for errors it will not send to an untrusted redirect URI. */
 export function errorPage(code: number, description: string): string {
-  return layout('Sign in error', `<h1>Sorry, but we’re having trouble signing you in.</h1><p class="error" role="alert">AADSTS${code}: ${escapeHtml(description)}</p>`);
+  return layout(
+    'Sign in error',
+    `<h1>Sorry, but we’re having trouble signing you in.</h1><p class="error" role="alert">AADSTS${code}: ${escapeHtml(description)}</p>`,
+  );
 }
 
 /** The page a `form_post` response mode returns: it posts the fields to the redirect URI. */

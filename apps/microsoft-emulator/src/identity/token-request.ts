@@ -18,7 +18,11 @@ export const tokenRequestSchema = z.object({
 export type TokenRequest = z.infer<typeof tokenRequestSchema>;
 
 /** Reads a form value that must be present. */
-export function required<K extends keyof TokenRequest>(request: TokenRequest, name: K, onMissing: (name: string) => Error): string {
+export function required<K extends keyof TokenRequest>(
+  request: TokenRequest,
+  name: K,
+  onMissing: (name: string) => Error,
+): string {
   const value = request[name];
   if (value === undefined || value === '') throw onMissing(name);
   return value;
@@ -30,5 +34,8 @@ export function basicCredentials(header: string | undefined): { clientId: string
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon === -1) return null;
-  return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
+  return {
+    clientId: decodeURIComponent(decoded.slice(0, colon)),
+    clientSecret: decodeURIComponent(decoded.slice(colon + 1)),
+  };
 }

@@ -15,7 +15,11 @@ export class TokenController {
 
   @Post(':tenant/oauth2/v2.0/token')
   @HttpCode(200)
-  async token(@Param('tenant') tenant: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+  async token(
+    @Param('tenant') tenant: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
     try {
       const body = await this.tokens.token(tenant, request.body, request.headers.authorization, loginOriginOf(request));
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);

@@ -17,13 +17,19 @@ export class TokenService {
     private readonly grants: Grants,
   ) {}
 
-  async token(tenantSegment: string, body: unknown, authorization: string | undefined, origin: LoginOrigin): Promise<TokenResponse> {
+  async token(
+    tenantSegment: string,
+    body: unknown,
+    authorization: string | undefined,
+    origin: LoginOrigin,
+  ): Promise<TokenResponse> {
     const tenant = resolveTenantSegment(this.store, tenantSegment);
     const parsed = tokenRequestSchema.safeParse(body ?? {});
     if (!parsed.success) throw Aadsts.invalidParameter(String(parsed.error.issues[0]?.path[0] ?? 'body'));
     const request = parsed.data;
     const grantType = required(request, 'grant_type', Aadsts.missingParameter);
-    if (!['authorization_code', 'refresh_token', 'client_credentials'].includes(grantType)) throw Aadsts.unsupportedGrant(grantType);
+    if (!['authorization_code', 'refresh_token', 'client_credentials'].includes(grantType))
+      throw Aadsts.unsupportedGrant(grantType);
     const basic = basicCredentials(authorization);
     const clientId = request.client_id ?? basic?.clientId;
     if (!clientId) throw Aadsts.missingParameter('client_id');

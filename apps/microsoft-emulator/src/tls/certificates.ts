@@ -36,7 +36,10 @@ function privateKeyPem(key: webcrypto.CryptoKey): string {
   return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
-async function importPrivateKey(pem: string, algorithm: EcKeyImportParams | RsaHashedImportParams): Promise<webcrypto.CryptoKey> {
+async function importPrivateKey(
+  pem: string,
+  algorithm: EcKeyImportParams | RsaHashedImportParams,
+): Promise<webcrypto.CryptoKey> {
   const der = x509.PemConverter.decodeFirst(pem);
   return webcrypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign']);
 }
@@ -48,17 +51,20 @@ async function createCa(now: Date): Promise<{ caCertPem: string; caKeyPem: strin
     notBefore: new Date(now.getTime() - DAY_MS),
     notAfter: new Date(now.getTime() + 3650 * DAY_MS),
     signingAlgorithm: EC,
-    keys: keys as CryptoKeyPair,
+    keys: keys,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as CryptoKey),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
   return { caCertPem: cert.toString('pem'), caKeyPem: privateKeyPem(keys.privateKey) };
 }
 
-async function createLeaf(ca: { caCertPem: string; caKeyPem: string }, now: Date): Promise<{ leafCertPem: string; leafKeyPem: string }> {
+async function createLeaf(
+  ca: { caCertPem: string; caKeyPem: string },
+  now: Date,
+): Promise<{ leafCertPem: string; leafKeyPem: string }> {
   const caCert = new x509.X509Certificate(ca.caCertPem);
   const caKey = await importPrivateKey(ca.caKeyPem, EC);
   const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
@@ -70,8 +76,8 @@ async function createLeaf(ca: { caCertPem: string; caKeyPem: string }, now: Date
     // Under 398 days, which browsers require of leaf certificates.
     notAfter: new Date(now.getTime() + 397 * DAY_MS),
     signingAlgorithm: EC,
-    publicKey: keys.publicKey as CryptoKey,
-    signingKey: caKey as CryptoKey,
+    publicKey: keys.publicKey,
+    signingKey: caKey,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
@@ -116,7 +122,7 @@ export async function createClientCertificate(subject: string, now: Date): Promi
     notBefore: new Date(now.getTime() - DAY_MS),
     notAfter: new Date(now.getTime() + 365 * DAY_MS),
     signingAlgorithm: RSA,
-    keys: keys as CryptoKeyPair,
+    keys: keys,
   });
   return { certificatePem: cert.toString('pem'), privateKeyPem: privateKeyPem(keys.privateKey) };
 }

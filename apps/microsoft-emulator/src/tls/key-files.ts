@@ -26,11 +26,14 @@ export async function loadOrCreate<T extends Record<string, string>>(
   return created;
 }
 
-async function readAll<T extends Record<string, string>>(dir: string, names: { [K in keyof T]: string }): Promise<T | null> {
+async function readAll<T extends Record<string, string>>(
+  dir: string,
+  names: { [K in keyof T]: string },
+): Promise<T | null> {
   const result: Record<string, string> = {};
   for (const key of Object.keys(names)) {
     try {
-      result[key] = await readFile(path.join(dir, names[key] as string), 'utf8');
+      result[key] = await readFile(path.join(dir, names[key]), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;

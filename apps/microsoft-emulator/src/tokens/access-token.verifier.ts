@@ -43,7 +43,8 @@ export class EmulatorAccessTokenVerifier implements AccessTokenVerifier {
     if (!parsed.success) throw new InvalidAccessTokenError('token is not an access token');
     const claims = parsed.data;
     if (claims.aud !== graphResource(cloud)) throw new InvalidAccessTokenError('invalid audience');
-    if (claims.iss !== `https://${CLOUDS[cloud].stsHost}/${claims.tid}/`) throw new InvalidAccessTokenError('invalid issuer');
+    if (claims.iss !== `https://${CLOUDS[cloud].stsHost}/${claims.tid}/`)
+      throw new InvalidAccessTokenError('invalid issuer');
     const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
     if (claims.exp <= nowSeconds) throw new InvalidAccessTokenError('token is expired');
     if (claims.nbf > nowSeconds) throw new InvalidAccessTokenError('token is not yet valid');
@@ -72,6 +73,7 @@ export class EmulatorAccessTokenVerifier implements AccessTokenVerifier {
     if (user.refreshTokensValidFrom && user.refreshTokensValidFrom.getTime() > claims.iat * 1000) {
       throw new InvalidAccessTokenError('user sessions revoked');
     }
-    if (!hasDelegatedConsent(this.store, claims.tid, claims.oid, claims.appid)) throw new InvalidAccessTokenError('consent removed');
+    if (!hasDelegatedConsent(this.store, claims.tid, claims.oid, claims.appid))
+      throw new InvalidAccessTokenError('consent removed');
   }
 }

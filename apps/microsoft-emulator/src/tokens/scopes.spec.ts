@@ -13,7 +13,10 @@ describe('parseScopes', () => {
   });
 
   it('picks US Government L5 from a dod-graph resource on the shared US Government login host', () => {
-    expect(parseScopes('https://dod-graph.microsoft.us/.default', 'usgov-l4')).toMatchObject({ graphCloud: 'usgov-l5', permissions: ['.default'] });
+    expect(parseScopes('https://dod-graph.microsoft.us/.default', 'usgov-l4')).toMatchObject({
+      graphCloud: 'usgov-l5',
+      permissions: ['.default'],
+    });
   });
 
   it('refuses a Graph resource of another cloud with AADSTS70011', () => {

@@ -50,7 +50,9 @@ export class TokenIssuer {
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
     const permissions = grant.resourceScopes.map((s) => s.replace(/^https?:\/\/[^/]+\//i, ''));
-    const scp = permissions.includes('.default') ? app.delegatedPermissions.filter((p) => !/^(openid|profile|email|offline_access)$/i.test(p)) : permissions;
+    const scp = permissions.includes('.default')
+      ? app.delegatedPermissions.filter((p) => !/^(openid|profile|email|offline_access)$/i.test(p))
+      : permissions;
     const accessToken = await this.keys.sign({
       aud: graphResource(grant.graphCloud),
       iss: stsIssuer(grant.graphCloud, tenant.id),
@@ -101,7 +103,13 @@ export class TokenIssuer {
   }
 
   /** An app-only token for Graph of `graphCloud` with the roles admin consent granted. */
-  async appOnly(tenant: DirectoryTenant, app: AppRegistration, roles: string[], graphCloud: CloudName, appidacr: '1' | '2'): Promise<TokenResponse> {
+  async appOnly(
+    tenant: DirectoryTenant,
+    app: AppRegistration,
+    roles: string[],
+    graphCloud: CloudName,
+    appidacr: '1' | '2',
+  ): Promise<TokenResponse> {
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
     // The app's service principal in the tenant: a stable id per (tenant, app).

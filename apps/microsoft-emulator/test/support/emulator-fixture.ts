@@ -29,7 +29,11 @@ export async function startTestEmulator(): Promise<TestEmulator> {
 }
 
 /** Way (a): a custom authority on the emulator's own origin, trusted through the CA. */
-export function customAuthorityApp(t: TestEmulator, auth: Partial<Configuration['auth']> = {}, tenant: string = SEED.contoso.tenantId): ConfidentialClientApplication {
+export function customAuthorityApp(
+  t: TestEmulator,
+  auth: Partial<Configuration['auth']> = {},
+  tenant: string = SEED.contoso.tenantId,
+): ConfidentialClientApplication {
   return new ConfidentialClientApplication({
     auth: {
       clientId: SEED.demoApp.clientId,
@@ -43,9 +47,14 @@ export function customAuthorityApp(t: TestEmulator, auth: Partial<Configuration[
 }
 
 /** The demo app's certificate credential as msal-node takes it (PEM key + SHA-256 thumbprint). */
-export function demoCertificateCredential(t: TestEmulator, sha1 = false): NonNullable<Configuration['auth']['clientCertificate']> {
+export function demoCertificateCredential(
+  t: TestEmulator,
+  sha1 = false,
+): NonNullable<Configuration['auth']['clientCertificate']> {
   const der = new X509Certificate(t.emulator.demoAppCertificate.certificatePem).raw;
-  const thumb = createHash(sha1 ? 'sha1' : 'sha256').update(der).digest('hex');
+  const thumb = createHash(sha1 ? 'sha1' : 'sha256')
+    .update(der)
+    .digest('hex');
   return sha1
     ? { thumbprint: thumb, privateKey: t.emulator.demoAppCertificate.privateKeyPem }
     : { thumbprintSha256: thumb, privateKey: t.emulator.demoAppCertificate.privateKeyPem };
@@ -58,9 +67,15 @@ export interface SignInResult {
 }
 
 /** Opens an authorize (or admin consent) URL, picks the account and presses a button, as a script would. */
-export async function completeSignIn(http: HttpsClient, url: string, upn: string, action: 'approve' | 'deny' = 'approve'): Promise<SignInResult> {
+export async function completeSignIn(
+  http: HttpsClient,
+  url: string,
+  upn: string,
+  action: 'approve' | 'deny' = 'approve',
+): Promise<SignInResult> {
   const pageResponse = await http.send(url);
-  if (pageResponse.status !== 200) return { status: pageResponse.status, location: pageResponse.headers.location ?? null, page: pageResponse.body };
+  if (pageResponse.status !== 200)
+    return { status: pageResponse.status, location: pageResponse.headers.location ?? null, page: pageResponse.body };
   const requestId = /name="request" value="([^"]+)"/.exec(pageResponse.body)?.[1];
   const formAction = /<form method="post" action="([^"]+)"/.exec(pageResponse.body)?.[1];
   if (!requestId || !formAction) throw new Error('sign-in page has no form');
@@ -80,8 +95,17 @@ export function pkce(): { verifier: string; challenge: string } {
 }
 
 /** Verifies a JWT against the emulator's JWKS, fetched over HTTPS with the CA. */
-export async function verifyWithJwks(t: TestEmulator, token: string, tenantSegment: string, expected: { issuer: string; audience: string }): Promise<JWTPayload> {
-  const jwks = JSON.parse((await t.http.send(`${t.emulator.baseUrl}/${tenantSegment}/discovery/v2.0/keys`)).body) as unknown;
+export async function verifyWithJwks(
+  t: TestEmulator,
+  token: string,
+  tenantSegment: string,
+  expected: { issuer: string; audience: string },
+): Promise<JWTPayload> {
+  const jwks = JSON.parse(
+    (await t.http.send(`${t.emulator.baseUrl}/${tenantSegment}/discovery/v2.0/keys`)).body,
+  ) as unknown;
   const keySet = createLocalJWKSet(jwks as JSONWebKeySet);
-  return (await jwtVerify(token, keySet, { issuer: expected.issuer, audience: expected.audience, algorithms: ['RS256'] })).payload;
+  return (
+    await jwtVerify(token, keySet, { issuer: expected.issuer, audience: expected.audience, algorithms: ['RS256'] })
+  ).payload;
 }

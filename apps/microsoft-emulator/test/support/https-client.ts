@@ -26,7 +26,10 @@ export class HttpsClient {
     this.agent = new Agent({ keepAlive: true, ca: options.caCertPem });
   }
 
-  send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+  send(
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<RawResponse> {
     const target = new URL(url);
     const routed = this.options.routeToPort !== undefined;
     return new Promise((resolve, reject) => {
@@ -45,7 +48,8 @@ export class HttpsClient {
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             const headers: Record<string, string> = {};
-            for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+            for (const [k, v] of Object.entries(res.headers))
+              if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
             resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
           });
           res.on('error', reject);

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   assertMayReadSites,
   assertMayReadUser,
@@ -16,8 +16,8 @@ import { GraphLocator, userNotFound } from './graph-locator';
 @Injectable()
 export class DirectoryHandlers {
   constructor(
-    private readonly locate: GraphLocator,
-    private readonly views: DriveViews,
+    @Inject(GraphLocator) private readonly locate: GraphLocator,
+    @Inject(DriveViews) private readonly views: DriveViews,
   ) {}
 
   /**

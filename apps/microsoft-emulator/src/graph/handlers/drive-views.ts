@@ -13,9 +13,9 @@ import { GraphLocator } from './graph-locator';
 export class DriveViews {
   constructor(
     @Inject(DIRECTORY_STORE) private readonly store: DirectoryStore,
-    private readonly items: DriveItemsService,
-    private readonly locate: GraphLocator,
-    private readonly links: DownloadLinks,
+    @Inject(DriveItemsService) private readonly items: DriveItemsService,
+    @Inject(GraphLocator) private readonly locate: GraphLocator,
+    @Inject(DownloadLinks) private readonly links: DownloadLinks,
   ) {}
 
   drive(caller: GraphCaller, drive: Drive): GraphJson {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import type { Drive, DriveItem } from '../../directory/directory.types';
 import { assertMayUseDrive, assertMayUseFiles, type FileAccess, signedInUserOf } from '../auth/graph-permissions';
@@ -62,9 +62,9 @@ interface DriveScope {
 @Injectable()
 export class DriveHandlers {
   constructor(
-    private readonly locate: GraphLocator,
-    private readonly items: DriveItemsService,
-    private readonly views: DriveViews,
+    @Inject(GraphLocator) private readonly locate: GraphLocator,
+    @Inject(DriveItemsService) private readonly items: DriveItemsService,
+    @Inject(DriveViews) private readonly views: DriveViews,
   ) {}
 
   /** Permission checks in Graph's order: /me without a user, no file permission at all, then the drive. */

@@ -12,7 +12,7 @@ function errorBody(code: string, message: string): Record<string, unknown> {
 @Injectable()
 export class DownloadHandler {
   constructor(
-    private readonly links: DownloadLinks,
+    @Inject(DownloadLinks) private readonly links: DownloadLinks,
     @Inject(DIRECTORY_STORE) private readonly store: DirectoryStore,
   ) {}
 

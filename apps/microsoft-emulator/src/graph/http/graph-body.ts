@@ -8,7 +8,7 @@
 // So before parsing, every /v1.0 request that carries a body is relabelled with a private media
 // type whose parser keeps the raw Buffer. Other routes and content types keep Fastify's and
 // Nest's parsers untouched.
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { GraphError } from '../graph-error';
@@ -41,7 +41,7 @@ export function parseJsonBody(body: Buffer): unknown {
 /** Registers the relabelling hook and the raw parser on the Fastify instance Nest runs on. */
 @Injectable()
 export class GraphBodyParsing implements OnModuleInit {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
 
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;

@@ -31,9 +31,9 @@ export class GraphDispatcher {
   private readonly logger = new Logger('Graph');
 
   constructor(
-    private readonly authenticator: GraphAuthenticator,
-    private readonly directory: DirectoryHandlers,
-    private readonly drives: DriveHandlers,
+    @Inject(GraphAuthenticator) private readonly authenticator: GraphAuthenticator,
+    @Inject(DirectoryHandlers) private readonly directory: DirectoryHandlers,
+    @Inject(DriveHandlers) private readonly drives: DriveHandlers,
     @Inject(EMULATOR_CLOCK) private readonly clock: EmulatorClock,
   ) {}
 
