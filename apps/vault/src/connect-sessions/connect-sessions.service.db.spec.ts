@@ -1,29 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFlowsHarness, insertProject, type FlowsHarness } from '../../../../test/flows/flows-harness';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dumpDatabase } from '../../../../test/keys/db-dump';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { AppsService } from '../apps/apps.service';
+import { rejection, useFlowsDb } from '../../../../test/support/flows-db';
 import { ConnectionsService } from '../connections/connections.service';
-import type { ApiError } from '../common/api-error';
 import { ConnectSessionsService } from './connect-sessions.service';
 
 const P1 = 'prj_cs_one';
 const P2 = 'prj_cs_two';
 const P3 = 'prj_cs_three';
-const CLIENT_ID = '11111111-2222-4333-8444-555555555555';
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof Error && 'toBody' in error)) throw new Error(`expected an API error, got ${String(error)}`);
-  return error as ApiError;
-}
+const P_PURGE = 'prj_cs_purge';
 
 describe(ConnectSessionsService.name, () => {
-  let db: TestDatabase;
-  let harness: FlowsHarness;
+  const flows = useFlowsDb({ projects: [P1, P2, P3, P_PURGE], apps: [P1, P3, P3, P_PURGE] });
   let sessions: ConnectSessionsService;
   let appId: string;
 
@@ -35,26 +22,9 @@ describe(ConnectSessionsService.name, () => {
     ...overrides,
   });
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    harness = await createFlowsHarness(db);
-    sessions = harness.module.get(ConnectSessionsService);
-    for (const p of [P1, P2, P3]) await insertProject(db, p);
-    const apps = harness.module.get(AppsService);
-    const appBody = {
-      name: 'app',
-      clientId: CLIENT_ID,
-      credential: { type: 'secret', secret: 'sandbox-secret-value-123' },
-      allowedOrigins: ['https://app.example.com'],
-    };
-    appId = (await apps.create(P1, appBody)).id;
-    await apps.create(P3, appBody);
-    await apps.create(P3, appBody);
-  }, 120_000);
-
-  afterAll(async () => {
-    await harness?.close();
-    await db?.close();
+  beforeAll(() => {
+    sessions = flows.get(ConnectSessionsService);
+    appId = flows.appIds[0];
   });
 
   describe('create', () => {
@@ -62,9 +32,9 @@ describe(ConnectSessionsService.name, () => {
       const created = await sessions.create(P1, body());
       expect(created.token).toMatch(/^ap_cs_[0-9A-Za-z]{32}$/);
       expect(created.url).toBe(`https://vault.example.test/connect/microsoft-onedrive?session=${created.token}`);
-      expect(Date.parse(created.expiresAt) - harness.clock.nowMs).toBe(15 * 60_000);
-      expect(JSON.stringify(await dumpDatabase(db))).not.toContain(created.token.slice(6));
-      const [row] = await db.query<{ app_id: string; user_id: string }>(
+      expect(Date.parse(created.expiresAt) - flows.clock.nowMs).toBe(15 * 60_000);
+      expect(JSON.stringify(await dumpDatabase(flows.db))).not.toContain(created.token.slice(6));
+      const [row] = await flows.db.query<{ app_id: string; user_id: string }>(
         `SELECT app_id, user_id FROM connect_sessions WHERE id = $1`,
         [created.id],
       );
@@ -73,9 +43,10 @@ describe(ConnectSessionsService.name, () => {
 
     it('creates the tenant on first use', async () => {
       await sessions.create(P1, body({ tenantId: 'org_brand_new' }));
-      const rows = await db.query(`SELECT 1 FROM tenants WHERE project_id = $1 AND external_id = 'org_brand_new'`, [
-        P1,
-      ]);
+      const rows = await flows.db.query(
+        `SELECT 1 FROM tenants WHERE project_id = $1 AND external_id = 'org_brand_new'`,
+        [P1],
+      );
       expect(rows).toHaveLength(1);
     });
 
@@ -101,13 +72,15 @@ describe(ConnectSessionsService.name, () => {
     });
 
     it('refuses a popup session with no_allowed_origins when the app allows no origin', async () => {
-      await db.query(`UPDATE provider_apps SET allowed_origins = '{}' WHERE id = $1`, [appId]);
+      await flows.db.query(`UPDATE provider_apps SET allowed_origins = '{}' WHERE id = $1`, [appId]);
       try {
         const error = await rejection(sessions.create(P1, body()));
         expect(error.toBody()).toMatchObject({ code: 'no_allowed_origins', details: { appId } });
         expect(error.toBody().remediation).toContain('allowedOrigins');
       } finally {
-        await db.query(`UPDATE provider_apps SET allowed_origins = '{https://app.example.com}' WHERE id = $1`, [appId]);
+        await flows.db.query(`UPDATE provider_apps SET allowed_origins = '{https://app.example.com}' WHERE id = $1`, [
+          appId,
+        ]);
       }
     });
 
@@ -122,7 +95,7 @@ describe(ConnectSessionsService.name, () => {
     });
 
     it('refuses with app_misconfigured and the remediation when the app failed its check', async () => {
-      await db.query(
+      await flows.db.query(
         `UPDATE provider_apps SET status = 'misconfigured', status_remediation = 'Create a new secret.' WHERE id = $1`,
         [appId],
       );
@@ -131,14 +104,14 @@ describe(ConnectSessionsService.name, () => {
         expect(error.status).toBe(409);
         expect(error.toBody()).toMatchObject({ code: 'app_misconfigured', remediation: 'Create a new secret.' });
       } finally {
-        await db.query(`UPDATE provider_apps SET status = 'unchecked', status_remediation = NULL WHERE id = $1`, [
+        await flows.db.query(`UPDATE provider_apps SET status = 'unchecked', status_remediation = NULL WHERE id = $1`, [
           appId,
         ]);
       }
     });
 
     it('targets the existing connection so the flow re-authorizes it in place', async () => {
-      const connections = harness.module.get(ConnectionsService);
+      const connections = flows.get(ConnectionsService);
       const { connection } = await connections.upsertFromCode({
         projectId: P1,
         tenantId: 'org_acme',
@@ -150,9 +123,9 @@ describe(ConnectSessionsService.name, () => {
         tid: 'tid-1',
         upn: 'u@example.com',
         scopes: ['User.Read'],
-        expiresAt: new Date(harness.clock.nowMs + 3_600_000),
-        refreshAt: new Date(harness.clock.nowMs + 3_000_000),
-        keepAliveAt: new Date(harness.clock.nowMs + 80 * 86_400_000),
+        expiresAt: new Date(flows.clock.nowMs + 3_600_000),
+        refreshAt: new Date(flows.clock.nowMs + 3_000_000),
+        keepAliveAt: new Date(flows.clock.nowMs + 80 * 86_400_000),
         accessToken: 'at-canary',
         refreshToken: 'rt-canary',
         sessionId: null,
@@ -186,7 +159,7 @@ describe(ConnectSessionsService.name, () => {
 
     it('answers connect_session_expired once the session outlived its expiry', async () => {
       const created = await sessions.create(P1, body({ expiresInSeconds: 60 }));
-      harness.clock.advance(61_000);
+      flows.clock.advance(61_000);
       expect((await rejection(sessions.verify(created.token))).toBody().code).toBe('connect_session_expired');
     });
   });
@@ -208,23 +181,16 @@ describe(ConnectSessionsService.name, () => {
 
   describe('purgeExpired', () => {
     it('deletes only sessions expired longer than the grace, in batches', async () => {
-      const project = 'prj_cs_purge';
-      await insertProject(db, project);
-      await harness.module.get(AppsService).create(project, {
-        name: 'app',
-        clientId: CLIENT_ID,
-        credential: { type: 'secret', secret: 'sandbox-secret-value-123' },
-        allowedOrigins: ['https://app.example.com'],
-      });
+      const project = P_PURGE;
       const count = async () =>
         (
-          await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM connect_sessions WHERE project_id = $1`, [
+          await flows.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM connect_sessions WHERE project_id = $1`, [
             project,
           ])
         )[0].n;
       for (let i = 0; i < 5; i++) await sessions.create(project, body({ expiresInSeconds: 60 }));
       const live = await sessions.create(project, body({ expiresInSeconds: 30 * 60 }));
-      harness.clock.advance(61_000 + 3_600_000);
+      flows.clock.advance(61_000 + 3_600_000);
       expect(await count()).toBe(6);
       const purged = await sessions.purgeExpired(3_600_000, 2);
       expect(purged).toBeGreaterThanOrEqual(5);

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaClient } from '@authpipe/prisma';
-import type { ListFilter } from '../installations/installations.repository';
+import {
+  CREDENTIAL_COLUMNS,
+  listQuery,
+  reactivation,
+  withTenantExternalId,
+  type ListFilter,
+  type PageRequest,
+} from '../credentials/credential-records';
 
 export interface ConnectionRecord {
   id: string;
@@ -44,34 +51,18 @@ export interface ConnectionWrite {
 }
 
 const columns = {
-  id: true,
-  projectId: true,
-  tenantId: true,
+  ...CREDENTIAL_COLUMNS,
   installationId: true,
-  appId: true,
-  provider: true,
   userId: true,
   oid: true,
   tid: true,
   upn: true,
-  scopes: true,
-  status: true,
-  statusAadsts: true,
-  statusError: true,
-  statusRemediation: true,
-  statusChangedAt: true,
-  expiresAt: true,
-  refreshAt: true,
   keepAliveAt: true,
   lastRefreshedAt: true,
-  version: true,
-  createdAt: true,
-  updatedAt: true,
-  tenant: { select: { externalId: true } },
 } as const;
 
 type Row = Omit<ConnectionRecord, 'tenantExternalId'> & { tenant: { externalId: string } };
-const toRecord = ({ tenant, ...row }: Row): ConnectionRecord => ({ ...row, tenantExternalId: tenant.externalId });
+const toRecord = (row: Row): ConnectionRecord => withTenantExternalId(row);
 
 /** `connections`. Reads take the project first; writes take project and tenant row. */
 @Injectable()
@@ -97,25 +88,8 @@ export class ConnectionsRepository {
     return row ? toRecord(row) : null;
   }
 
-  async list(
-    projectId: string,
-    filter: ListFilter,
-    page: { limit: number; after?: string },
-  ): Promise<ConnectionRecord[]> {
-    const rows = await this.prisma.connection.findMany({
-      where: {
-        projectId,
-        ...(filter.tenantExternalId !== undefined
-          ? { tenant: { is: { projectId, externalId: filter.tenantExternalId } } }
-          : {}),
-        ...(filter.provider !== undefined ? { provider: filter.provider } : {}),
-        ...(filter.status !== undefined ? { status: filter.status } : {}),
-        ...(page.after !== undefined ? { id: { gt: page.after } } : {}),
-      },
-      orderBy: { id: 'asc' },
-      take: page.limit,
-      select: columns,
-    });
+  async list(projectId: string, filter: ListFilter, page: PageRequest): Promise<ConnectionRecord[]> {
+    const rows = await this.prisma.connection.findMany({ ...listQuery(projectId, filter, page), select: columns });
     return rows.map(toRecord);
   }
 
@@ -143,7 +117,7 @@ export class ConnectionsRepository {
     return toRecord(row);
   }
 
-  /** Re-authorization in place (same id): active again, errors cleared, version bumped for CAS. */
+  /** Re-authorization in place (same id; see `reactivation`). */
   async replaceAuthorization(
     projectId: string,
     tenantRowId: string,
@@ -153,19 +127,7 @@ export class ConnectionsRepository {
   ): Promise<ConnectionRecord | null> {
     const { count } = await this.prisma.connection.updateMany({
       where: { projectId, tenantId: tenantRowId, id },
-      data: {
-        ...data,
-        status: 'active',
-        statusAadsts: null,
-        statusError: null,
-        statusRemediation: null,
-        statusChangedAt: at,
-        lastRefreshedAt: at,
-        failureCount: 0,
-        leaseOwner: null,
-        leaseUntil: null,
-        version: { increment: 1 },
-      },
+      data: { ...data, ...reactivation(at), lastRefreshedAt: at },
     });
     return count === 1 ? this.find(projectId, id) : null;
   }

@@ -1,81 +1,51 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFlowsHarness, insertProject, type FlowsHarness } from '../../../../test/flows/flows-harness';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dumpDatabase } from '../../../../test/keys/db-dump';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { AppsService } from '../apps/apps.service';
-import type { ApiError } from '../common/api-error';
-import { CredentialHistoryRepository } from '../installations/credential-history.repository';
+import { rejection, useFlowsDb } from '../../../../test/support/flows-db';
+import { CredentialHistoryRepository } from '../credentials/credential-history.repository';
 import { SecretsService } from '../secrets/secrets.service';
 import { CONNECTION_TOKEN_REFS, ConnectionsService, type AuthorizationResult } from './connections.service';
 
 const P1 = 'prj_con_one';
 const P2 = 'prj_con_two';
 
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof Error && 'toBody' in error)) throw new Error(`expected an API error, got ${String(error)}`);
-  return error as ApiError;
-}
-
 describe(ConnectionsService.name, () => {
-  let db: TestDatabase;
-  let harness: FlowsHarness;
+  const flows = useFlowsDb({ projects: [P1, P2], apps: [P1] });
   let connections: ConnectionsService;
-  let appId: string;
 
   const authorization = (userId: string, overrides: Partial<AuthorizationResult> = {}): AuthorizationResult => ({
     projectId: P1,
     tenantId: 'org_acme',
     userId,
-    appId,
+    appId: flows.appIds[0],
     provider: 'microsoft-onedrive',
     installationId: null,
     oid: `oid-${userId}`,
     tid: 'c0a70000-0000-4000-8000-000000000001',
     upn: `${userId}@contoso.com`,
     scopes: ['User.Read', 'Files.ReadWrite.All', 'offline_access'],
-    expiresAt: new Date(harness.clock.nowMs + 3_600_000),
-    refreshAt: new Date(harness.clock.nowMs + 3_000_000),
-    keepAliveAt: new Date(harness.clock.nowMs + 80 * 86_400_000),
+    expiresAt: new Date(flows.clock.nowMs + 3_600_000),
+    refreshAt: new Date(flows.clock.nowMs + 3_000_000),
+    keepAliveAt: new Date(flows.clock.nowMs + 80 * 86_400_000),
     accessToken: `access-canary-${userId}`,
     refreshToken: `refresh-canary-${userId}`,
     sessionId: null,
     ...overrides,
   });
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    harness = await createFlowsHarness(db);
-    connections = harness.module.get(ConnectionsService);
-    await insertProject(db, P1);
-    await insertProject(db, P2);
-    appId = (
-      await harness.module.get(AppsService).create(P1, {
-        name: 'app',
-        clientId: '11111111-2222-4333-8444-555555555555',
-        credential: { type: 'secret', secret: 'sandbox-secret-value-123' },
-      })
-    ).id;
-  }, 120_000);
-
-  afterAll(async () => {
-    await harness?.close();
-    await db?.close();
+  beforeAll(() => {
+    connections = flows.get(ConnectionsService);
   });
 
   describe('upsertFromCode', () => {
     it('creates the connection with both tokens encrypted and none in any table in clear', async () => {
       const { connection, created } = await connections.upsertFromCode(authorization('user_1'));
       expect(created).toBe(true);
-      const secrets = harness.module.get(SecretsService);
+      const secrets = flows.get(SecretsService);
       const refs = CONNECTION_TOKEN_REFS(connection.id);
       const scope = { projectId: P1, tenantId: 'org_acme' };
       expect((await secrets.get(scope, refs.refreshToken))?.toString()).toBe('refresh-canary-user_1');
       expect((await secrets.get(scope, refs.accessToken))?.toString()).toBe('access-canary-user_1');
-      expect(JSON.stringify(await dumpDatabase(db))).not.toContain('canary-user_1');
+      expect(JSON.stringify(await dumpDatabase(flows.db))).not.toContain('canary-user_1');
     });
 
     it('re-authorizes the same user in place and keeps the previous account in history', async () => {
@@ -85,7 +55,7 @@ describe(ConnectionsService.name, () => {
       );
       expect(created).toBe(false);
       expect(connection).toMatchObject({ id: first.id, version: 1, upn: 'renamed@contoso.com' });
-      const history = await harness.module.get(CredentialHistoryRepository).list(P1, { connectionId: first.id });
+      const history = await flows.get(CredentialHistoryRepository).list(P1, { connectionId: first.id });
       expect(history.map((h) => [h.action, (h.previous as { upn?: string } | null)?.upn ?? null])).toEqual([
         ['created', null],
         ['reauthorized', 'user_2@contoso.com'],
@@ -99,9 +69,9 @@ describe(ConnectionsService.name, () => {
       expect(results.map((r) => r.created).sort()).toEqual([false, true]);
       expect(new Set(results.map((r) => r.connection.id)).size).toBe(1);
       const id = results[0].connection.id;
-      const rows = await db.query(`SELECT id FROM connections WHERE user_id = 'user_race'`);
+      const rows = await flows.db.query(`SELECT id FROM connections WHERE user_id = 'user_race'`);
       expect(rows).toEqual([{ id }]);
-      const secrets = await db.query<{ record_id: string }>(
+      const secrets = await flows.db.query<{ record_id: string }>(
         `SELECT DISTINCT record_id FROM secrets WHERE record_type = 'connection' AND record_id LIKE 'con_%' AND record_id NOT IN (SELECT id FROM connections)`,
       );
       expect(secrets).toEqual([]);
@@ -139,7 +109,7 @@ describe(ConnectionsService.name, () => {
     it('removes the connection and its tokens', async () => {
       const { connection } = await connections.upsertFromCode(authorization('user_del'));
       await connections.delete(P1, connection.id);
-      expect(await db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [connection.id])).toEqual([]);
+      expect(await flows.db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [connection.id])).toEqual([]);
       expect((await rejection(connections.get(P1, connection.id))).toBody().code).toBe('connection_not_found');
     });
   });

@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { EventsModule } from '../events/events.module';
-import { CredentialHistoryRepository } from './credential-history.repository';
+import { CredentialsModule } from '../credentials/credentials.module';
 import { InstallationsController } from './installations.controller';
 import { InstallationsRepository } from './installations.repository';
 import { InstallationsService } from './installations.service';
 
-/** Installations (/v1/installations) and the credential history shared with connections. */
+/** Installations (/v1/installations) and the write of the admin-consent flow. */
 @Module({
-  imports: [ApiKeysModule, EventsModule],
+  imports: [ApiKeysModule, EventsModule, CredentialsModule],
   controllers: [InstallationsController],
-  providers: [InstallationsRepository, InstallationsService, CredentialHistoryRepository],
-  exports: [InstallationsService, CredentialHistoryRepository],
+  providers: [InstallationsRepository, InstallationsService],
+  exports: [InstallationsService],
 })
 export class InstallationsModule {}

@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaClient } from '@authpipe/prisma';
+import {
+  CREDENTIAL_COLUMNS,
+  listQuery,
+  reactivation,
+  withTenantExternalId,
+  type ListFilter,
+  type PageRequest,
+} from '../credentials/credential-records';
 
-/** Health of a credential (DESIGN.md, Health). */
-export const CREDENTIAL_STATUSES = ['active', 'degraded', 'needs_reauth', 'revoked', 'misconfigured'] as const;
-export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
+export { CREDENTIAL_STATUSES, type CredentialStatus, type ListFilter } from '../credentials/credential-records';
 
 /** The kinds of resource an installation can be bound to. */
 export type ResourceKind = 'user_drive' | 'site' | 'drive';
@@ -55,18 +61,8 @@ export interface InstallationWrite {
   refreshAt: Date | null;
 }
 
-export interface ListFilter {
-  tenantExternalId?: string;
-  provider?: string;
-  status?: CredentialStatus;
-}
-
 const columns = {
-  id: true,
-  projectId: true,
-  tenantId: true,
-  appId: true,
-  provider: true,
+  ...CREDENTIAL_COLUMNS,
   directoryId: true,
   cloud: true,
   resourceKind: true,
@@ -74,24 +70,12 @@ const columns = {
   resourceSiteId: true,
   resourceUser: true,
   resourceWebUrl: true,
-  scopes: true,
   consentedAt: true,
   consentedBy: true,
-  status: true,
-  statusAadsts: true,
-  statusError: true,
-  statusRemediation: true,
-  statusChangedAt: true,
-  expiresAt: true,
-  refreshAt: true,
-  version: true,
-  createdAt: true,
-  updatedAt: true,
-  tenant: { select: { externalId: true } },
 } as const;
 
 type Row = Omit<InstallationRecord, 'tenantExternalId'> & { tenant: { externalId: string } };
-const toRecord = ({ tenant, ...row }: Row): InstallationRecord => ({ ...row, tenantExternalId: tenant.externalId });
+const toRecord = (row: Row): InstallationRecord => withTenantExternalId(row);
 
 /** `installations`. Reads take the project first; writes take project and tenant row. */
 @Injectable()
@@ -112,25 +96,8 @@ export class InstallationsRepository {
     return row ? toRecord(row) : null;
   }
 
-  async list(
-    projectId: string,
-    filter: ListFilter,
-    page: { limit: number; after?: string },
-  ): Promise<InstallationRecord[]> {
-    const rows = await this.prisma.installation.findMany({
-      where: {
-        projectId,
-        ...(filter.tenantExternalId !== undefined
-          ? { tenant: { is: { projectId, externalId: filter.tenantExternalId } } }
-          : {}),
-        ...(filter.provider !== undefined ? { provider: filter.provider } : {}),
-        ...(filter.status !== undefined ? { status: filter.status } : {}),
-        ...(page.after !== undefined ? { id: { gt: page.after } } : {}),
-      },
-      orderBy: { id: 'asc' },
-      take: page.limit,
-      select: columns,
-    });
+  async list(projectId: string, filter: ListFilter, page: PageRequest): Promise<InstallationRecord[]> {
+    const rows = await this.prisma.installation.findMany({ ...listQuery(projectId, filter, page), select: columns });
     return rows.map(toRecord);
   }
 
@@ -148,10 +115,7 @@ export class InstallationsRepository {
     return toRecord(row);
   }
 
-  /**
-   * Replaces the consent of an existing installation in place (same id): active again, errors
-   * cleared, version bumped so an in-flight refresh of the old credential loses its CAS.
-   */
+  /** Replaces the consent of an existing installation in place (same id; see `reactivation`). */
   async replaceConsent(
     projectId: string,
     tenantRowId: string,
@@ -161,18 +125,7 @@ export class InstallationsRepository {
   ): Promise<InstallationRecord | null> {
     const { count } = await this.prisma.installation.updateMany({
       where: { projectId, tenantId: tenantRowId, id },
-      data: {
-        ...data,
-        status: 'active',
-        statusAadsts: null,
-        statusError: null,
-        statusRemediation: null,
-        statusChangedAt: at,
-        failureCount: 0,
-        leaseOwner: null,
-        leaseUntil: null,
-        version: { increment: 1 },
-      },
+      data: { ...data, ...reactivation(at) },
     });
     return count === 1 ? this.find(projectId, id) : null;
   }

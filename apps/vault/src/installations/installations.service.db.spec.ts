@@ -1,37 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFlowsHarness, insertProject, type FlowsHarness } from '../../../../test/flows/flows-harness';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dumpDatabase } from '../../../../test/keys/db-dump';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { AppsService } from '../apps/apps.service';
-import type { ApiError } from '../common/api-error';
+import { rejection, useFlowsDb } from '../../../../test/support/flows-db';
 import { EventsService } from '../events/events.service';
 import { SecretsService } from '../secrets/secrets.service';
-import { CredentialHistoryRepository } from './credential-history.repository';
+import { CredentialHistoryRepository } from '../credentials/credential-history.repository';
 import { INSTALLATION_TOKEN_REF, InstallationsService, type ConsentResult } from './installations.service';
 
 const P1 = 'prj_ins_one';
 const P2 = 'prj_ins_two';
 const DIRECTORY = 'c0a70000-0000-4000-8000-000000000001';
 
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof Error && 'toBody' in error)) throw new Error(`expected an API error, got ${String(error)}`);
-  return error as ApiError;
-}
-
 describe(InstallationsService.name, () => {
-  let db: TestDatabase;
-  let harness: FlowsHarness;
+  const flows = useFlowsDb({ projects: [P1, P2], apps: [P1] });
   let installations: InstallationsService;
-  let appId: string;
 
   const consent = (tenantId: string, overrides: Partial<ConsentResult> = {}): ConsentResult => ({
     projectId: P1,
     tenantId,
-    appId,
+    appId: flows.appIds[0],
     provider: 'microsoft-onedrive',
     directoryId: DIRECTORY,
     cloud: 'global',
@@ -41,32 +27,17 @@ describe(InstallationsService.name, () => {
     resourceUser: null,
     resourceWebUrl: 'https://contoso.sharepoint.com/sites/Marketing',
     scopes: ['Files.ReadWrite.All'],
-    consentedAt: new Date(harness.clock.nowMs),
+    consentedAt: new Date(flows.clock.nowMs),
     consentedBy: 'admin@contoso.com',
-    expiresAt: new Date(harness.clock.nowMs + 3_600_000),
-    refreshAt: new Date(harness.clock.nowMs + 3_000_000),
+    expiresAt: new Date(flows.clock.nowMs + 3_600_000),
+    refreshAt: new Date(flows.clock.nowMs + 3_000_000),
     accessToken: `app-only-token-canary-${tenantId}`,
     sessionId: null,
     ...overrides,
   });
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    harness = await createFlowsHarness(db);
-    installations = harness.module.get(InstallationsService);
-    await insertProject(db, P1);
-    await insertProject(db, P2);
-    const app = await harness.module.get(AppsService).create(P1, {
-      name: 'app',
-      clientId: '11111111-2222-4333-8444-555555555555',
-      credential: { type: 'secret', secret: 'sandbox-secret-value-123' },
-    });
-    appId = app.id;
-  }, 120_000);
-
-  afterAll(async () => {
-    await harness?.close();
-    await db?.close();
+  beforeAll(() => {
+    installations = flows.get(InstallationsService);
   });
 
   describe('upsertFromConsent', () => {
@@ -79,16 +50,14 @@ describe(InstallationsService.name, () => {
         version: 0,
         directoryId: DIRECTORY,
       });
-      const token = await harness.module
+      const token = await flows.module
         .get(SecretsService)
         .get({ projectId: P1, tenantId: 'org_one' }, INSTALLATION_TOKEN_REF(installation.id));
       expect(token?.toString()).toBe('app-only-token-canary-org_one');
-      expect(JSON.stringify(await dumpDatabase(db))).not.toContain('app-only-token-canary');
-      const history = await harness.module
-        .get(CredentialHistoryRepository)
-        .list(P1, { installationId: installation.id });
+      expect(JSON.stringify(await dumpDatabase(flows.db))).not.toContain('app-only-token-canary');
+      const history = await flows.module.get(CredentialHistoryRepository).list(P1, { installationId: installation.id });
       expect(history.map((h) => h.action)).toEqual(['created']);
-      const events = await harness.module
+      const events = await flows.module
         .get(EventsService)
         .list(P1, { limit: 50, tenantId: 'org_one', type: 'installation.created' });
       expect(events.data[0]?.payload).toMatchObject({ installationId: installation.id, directoryId: DIRECTORY });
@@ -96,10 +65,10 @@ describe(InstallationsService.name, () => {
 
     it('re-authorizes in place: same id, version bumped, errors cleared, previous state in history', async () => {
       const first = (await installations.upsertFromConsent(consent('org_two'))).installation;
-      await db.query(`UPDATE installations SET status = 'needs_reauth', status_aadsts = 65001 WHERE id = $1`, [
+      await flows.db.query(`UPDATE installations SET status = 'needs_reauth', status_aadsts = 65001 WHERE id = $1`, [
         first.id,
       ]);
-      harness.clock.advance(1000);
+      flows.clock.advance(1000);
       const { installation, created } = await installations.upsertFromConsent(
         consent('org_two', {
           scopes: ['Files.Read.All'],
@@ -115,14 +84,14 @@ describe(InstallationsService.name, () => {
         statusAadsts: null,
         scopes: ['Files.Read.All'],
       });
-      const history = await harness.module.get(CredentialHistoryRepository).list(P1, { installationId: first.id });
+      const history = await flows.get(CredentialHistoryRepository).list(P1, { installationId: first.id });
       expect(history.map((h) => h.action)).toEqual(['created', 'reauthorized']);
       expect(history[1]?.previous).toMatchObject({
         status: 'needs_reauth',
         consentedBy: 'admin@contoso.com',
         scopes: ['Files.ReadWrite.All'],
       });
-      const token = await harness.module
+      const token = await flows.module
         .get(SecretsService)
         .get({ projectId: P1, tenantId: 'org_two' }, INSTALLATION_TOKEN_REF(first.id));
       expect(token?.toString()).toBe('second-token');
@@ -134,7 +103,7 @@ describe(InstallationsService.name, () => {
       ]);
       expect(results.map((r) => r.created).sort()).toEqual([false, true]);
       expect(new Set(results.map((r) => r.installation.id)).size).toBe(1);
-      const orphans = await db.query(
+      const orphans = await flows.db.query(
         `SELECT record_id FROM secrets WHERE record_type = 'installation' AND record_id NOT IN (SELECT id FROM installations)`,
       );
       expect(orphans).toEqual([]);
@@ -181,10 +150,8 @@ describe(InstallationsService.name, () => {
       const { installation } = await installations.upsertFromConsent(consent('org_del'));
       await installations.delete(P1, installation.id);
       expect((await rejection(installations.get(P1, installation.id))).toBody().code).toBe('installation_not_found');
-      expect(await db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [installation.id])).toEqual([]);
-      const history = await harness.module
-        .get(CredentialHistoryRepository)
-        .list(P1, { installationId: installation.id });
+      expect(await flows.db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [installation.id])).toEqual([]);
+      const history = await flows.module.get(CredentialHistoryRepository).list(P1, { installationId: installation.id });
       expect(history.map((h) => h.action)).toEqual(['created', 'deleted']);
     });
   });

@@ -1,0 +1,85 @@
+/**
+ * What the installations and connections tables have in common, for their repositories: health
+ * columns, tenant join, list filters and the reset of a credential re-authorized in place.
+ */
+
+/** Health of a credential (DESIGN.md, Health). */
+export const CREDENTIAL_STATUSES = ['active', 'degraded', 'needs_reauth', 'revoked', 'misconfigured'] as const;
+export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
+
+/** Filters of GET /v1/installations and /v1/connections. */
+export interface ListFilter {
+  tenantExternalId?: string;
+  provider?: string;
+  status?: CredentialStatus;
+}
+
+/** Keyset page: rows with ids after `after`, in id order. */
+export interface PageRequest {
+  limit: number;
+  after?: string;
+}
+
+/** Columns every credential row is read with (besides its own), and the tenant's external id. */
+export const CREDENTIAL_COLUMNS = {
+  id: true,
+  projectId: true,
+  tenantId: true,
+  appId: true,
+  provider: true,
+  scopes: true,
+  status: true,
+  statusAadsts: true,
+  statusError: true,
+  statusRemediation: true,
+  statusChangedAt: true,
+  expiresAt: true,
+  refreshAt: true,
+  version: true,
+  createdAt: true,
+  updatedAt: true,
+  tenant: { select: { externalId: true } },
+} as const;
+
+/** A row read with {@link CREDENTIAL_COLUMNS}, as a record naming its tenant by the project's id. */
+export function withTenantExternalId<R extends { tenant: { externalId: string } }>({
+  tenant,
+  ...row
+}: R): Omit<R, 'tenant'> & { tenantExternalId: string } {
+  return { ...row, tenantExternalId: tenant.externalId };
+}
+
+/** `findMany` arguments of a filtered keyset page of one project's credentials. */
+export function listQuery(projectId: string, filter: ListFilter, page: PageRequest) {
+  return {
+    where: {
+      projectId,
+      ...(filter.tenantExternalId !== undefined
+        ? { tenant: { is: { projectId, externalId: filter.tenantExternalId } } }
+        : {}),
+      ...(filter.provider !== undefined ? { provider: filter.provider } : {}),
+      ...(filter.status !== undefined ? { status: filter.status } : {}),
+      ...(page.after !== undefined ? { id: { gt: page.after } } : {}),
+    },
+    orderBy: { id: 'asc' as const },
+    take: page.limit,
+  };
+}
+
+/**
+ * Columns set when a credential is granted again in place (same id): active, errors cleared,
+ * lease dropped, version bumped so an in-flight refresh of the old credential loses its CAS.
+ */
+export function reactivation(at: Date) {
+  return {
+    status: 'active',
+    statusAadsts: null,
+    statusError: null,
+    statusRemediation: null,
+    statusChangedAt: at,
+    failureCount: 0,
+    leaseOwner: null,
+    leaseUntil: null,
+    version: { increment: 1 },
+  };
+}
