@@ -1,54 +1,35 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseCertificateCredential } from './certificates';
 import { MicrosoftError } from './errors';
-import type { HttpClient } from './http';
 import { MicrosoftAuth } from './msal';
 import type { MicrosoftApp } from './msal-client';
-import {
-  SEED,
-  customCloud,
-  demoAppWithSecret,
-  emulatorHttp,
-  factoryFor,
-  startTestEmulator,
-  type RunningEmulator,
-} from '../test/emulator-harness';
+import { SEED, demoAppWithSecret, useEmulatorSuite } from '../test/emulator-harness';
 
 const GRAPH_DEFAULT = ['https://graph.microsoft.com/.default'];
 
 describe(`${MicrosoftAuth.name} acquireAppToken`, () => {
-  let emulator: RunningEmulator;
-  let http: HttpClient;
-  let auth: MicrosoftAuth;
+  const t = useEmulatorSuite();
   let requests: number;
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-  });
-  afterAll(async () => {
-    await emulator.close();
-  });
   beforeEach(() => {
-    http = emulatorHttp(emulator);
+    // Counts what reaches the wire: msal holds this very client, so the patch sees its requests.
     requests = 0;
-    const send = http.request.bind(http);
-    http.request = (req) => {
+    const send = t.http.request.bind(t.http);
+    t.http.request = (req) => {
       requests += 1;
       return send(req);
     };
-    auth = new MicrosoftAuth(factoryFor(http));
-    return () => http.close();
   });
 
   it('gets an app-only token with the client secret and reuses it from msal cache', async () => {
-    const app = demoAppWithSecret(customCloud(emulator));
-    const token = await auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT });
+    const app = demoAppWithSecret(t.cloud);
+    const token = await t.auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT });
     expect(token.tenantId).toBe(SEED.contoso.tenantId);
     expect(token.fromCache).toBe(false);
-    const again = await auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT });
+    const again = await t.auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT });
     expect(again.fromCache).toBe(true);
     expect(again.accessToken).toBe(token.accessToken);
-    const fresh = await auth.acquireAppToken({
+    const fresh = await t.auth.acquireAppToken({
       app,
       tenantId: SEED.contoso.tenantId,
       scopes: GRAPH_DEFAULT,
@@ -60,26 +41,26 @@ describe(`${MicrosoftAuth.name} acquireAppToken`, () => {
   it('gets an app-only token with the certificate credential', async () => {
     const cert = parseCertificateCredential(
       {
-        certificatePem: emulator.demoAppCertificate.certificatePem,
-        privateKeyPem: emulator.demoAppCertificate.privateKeyPem,
+        certificatePem: t.emulator.demoAppCertificate.certificatePem,
+        privateKeyPem: t.emulator.demoAppCertificate.privateKeyPem,
       },
       new Date(),
     );
     const app: MicrosoftApp = {
       clientId: SEED.demoApp.clientId,
-      cloud: customCloud(emulator),
+      cloud: t.cloud,
       credential: {
         clientCertificate: { thumbprintSha256: cert.thumbprintSha256, privateKey: cert.privateKeyPem, x5c: cert.x5c },
       },
     };
-    const token = await auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT });
+    const token = await t.auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT });
     expect(token.accessToken.split('.')).toHaveLength(3);
   });
 
   it('refuses common, organizations and consumers before any request', async () => {
-    const app = demoAppWithSecret(customCloud(emulator));
+    const app = demoAppWithSecret(t.cloud);
     for (const tenantId of ['common', 'organizations', 'consumers']) {
-      const failure = await auth.acquireAppToken({ app, tenantId, scopes: GRAPH_DEFAULT }).catch((e: unknown) => e);
+      const failure = await t.auth.acquireAppToken({ app, tenantId, scopes: GRAPH_DEFAULT }).catch((e: unknown) => e);
       expect((failure as MicrosoftError).failure).toMatchObject({
         kind: 'misconfigured',
         error: 'missing_tenant_id_error',
@@ -89,8 +70,8 @@ describe(`${MicrosoftAuth.name} acquireAppToken`, () => {
   });
 
   it('classifies a wrong secret as AADSTS7000215 misconfigured with HTTP 401', async () => {
-    const app = demoAppWithSecret(customCloud(emulator), 'wrong-secret-value');
-    const failure = await auth
+    const app = demoAppWithSecret(t.cloud, 'wrong-secret-value');
+    const failure = await t.auth
       .acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT })
       .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(MicrosoftError);
@@ -105,11 +86,11 @@ describe(`${MicrosoftAuth.name} acquireAppToken`, () => {
   });
 
   it('classifies an expired secret as AADSTS7000222', async () => {
-    const secret = emulator.store.addSecret(SEED.demoApp.clientId, { expiresAt: new Date(Date.now() + 3_600_000) });
-    const app = demoAppWithSecret(customCloud(emulator), secret.value);
-    await auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT });
-    emulator.store.setSecretExpiry(SEED.demoApp.clientId, secret.id, new Date(Date.now() - 1000));
-    const failure = await auth
+    const secret = t.emulator.store.addSecret(SEED.demoApp.clientId, { expiresAt: new Date(Date.now() + 3_600_000) });
+    const app = demoAppWithSecret(t.cloud, secret.value);
+    await t.auth.acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT });
+    t.emulator.store.setSecretExpiry(SEED.demoApp.clientId, secret.id, new Date(Date.now() - 1000));
+    const failure = await t.auth
       .acquireAppToken({ app, tenantId: SEED.contoso.tenantId, scopes: GRAPH_DEFAULT, skipCache: true })
       .catch((e: unknown) => e);
     expect((failure as MicrosoftError).failure).toMatchObject({
@@ -121,8 +102,8 @@ describe(`${MicrosoftAuth.name} acquireAppToken`, () => {
   });
 
   it('classifies a directory the app is not installed in as AADSTS700016', async () => {
-    const app = demoAppWithSecret(customCloud(emulator));
-    const failure = await auth
+    const app = demoAppWithSecret(t.cloud);
+    const failure = await t.auth
       .acquireAppToken({ app, tenantId: SEED.fabrikam.tenantId, scopes: GRAPH_DEFAULT })
       .catch((e: unknown) => e);
     expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'misconfigured', aadsts: 700016 });

@@ -1,34 +1,30 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { classifyFailure } from './errors';
 import { GraphClient, GraphError, type GraphAuth } from './graph';
-import type { HttpClient } from './http';
 import { MicrosoftAuth } from './msal';
 import { createPkcePair } from './pkce';
 import {
   REDIRECT_URI,
   SEED,
   completeSignIn,
-  customCloud,
   demoAppWithSecret,
   emulatorHttp,
   factoryFor,
-  startTestEmulator,
-  type RunningEmulator,
+  useEmulatorSuite,
 } from '../test/emulator-harness';
 
 describe(GraphClient.name, () => {
-  let emulator: RunningEmulator;
-  let http: HttpClient;
+  const t = useEmulatorSuite();
   let graph: GraphClient;
   let appOnly: GraphAuth;
   let delegated: GraphAuth;
   const site = SEED.contoso.marketingSite;
 
   beforeAll(async () => {
-    emulator = await startTestEmulator();
-    const setupHttp = emulatorHttp(emulator);
+    // Tokens for the whole block, through a client of their own (the per-test one does not exist yet).
+    const setupHttp = emulatorHttp(t.emulator);
     const auth = new MicrosoftAuth(factoryFor(setupHttp));
-    const cloud = customCloud(emulator);
+    const cloud = t.cloud;
     const app = demoAppWithSecret(cloud);
     const appToken = await auth.acquireAppToken({
       app,
@@ -61,13 +57,8 @@ describe(GraphClient.name, () => {
     delegated = { cloud, accessToken: tokens.accessToken };
     setupHttp.close();
   });
-  afterAll(async () => {
-    await emulator.close();
-  });
   beforeEach(() => {
-    http = emulatorHttp(emulator);
-    graph = new GraphClient(http);
-    return () => http.close();
+    graph = new GraphClient(t.http);
   });
 
   it('getMe returns the signed-in user', async () => {

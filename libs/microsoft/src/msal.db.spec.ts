@@ -1,46 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IdTokenVerifier } from './id-token';
 import { MicrosoftError } from './errors';
 import { MicrosoftAuth } from './msal';
 import { createPkcePair } from './pkce';
-import {
-  REDIRECT_URI,
-  SEED,
-  completeSignIn,
-  customCloud,
-  demoAppWithSecret,
-  emulatorHttp,
-  factoryFor,
-  startTestEmulator,
-  type RunningEmulator,
-} from '../test/emulator-harness';
-import type { HttpClient } from './http';
+import { REDIRECT_URI, SEED, completeSignIn, demoAppWithSecret, useEmulatorSuite } from '../test/emulator-harness';
 
 const USER_SCOPES = ['User.Read', 'Files.ReadWrite.All', 'offline_access'];
 
 describe(MicrosoftAuth.name, () => {
-  let emulator: RunningEmulator;
-  let http: HttpClient;
-  let auth: MicrosoftAuth;
-
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-  });
-  afterAll(async () => {
-    await emulator.close();
-  });
-  beforeEach(() => {
-    http = emulatorHttp(emulator);
-    auth = new MicrosoftAuth(factoryFor(http));
-    return () => http.close();
-  });
+  const t = useEmulatorSuite();
 
   async function signIn(upn: string, tenant = 'organizations') {
-    const app = demoAppWithSecret(customCloud(emulator));
+    const app = demoAppWithSecret(t.cloud);
     const pkce = createPkcePair();
     const state = 'state-0123456789abcdef';
     const nonce = 'nonce-0123456789abcdef';
-    const url = await auth.buildAuthCodeUrl({
+    const url = await t.auth.buildAuthCodeUrl({
       app,
       authority: tenant,
       redirectUri: REDIRECT_URI,
@@ -49,7 +24,7 @@ describe(MicrosoftAuth.name, () => {
       codeChallenge: pkce.codeChallenge,
       nonce,
     });
-    const query = await completeSignIn(http, url, upn);
+    const query = await completeSignIn(t.http, url, upn);
     return { app, pkce, state, nonce, query, url };
   }
 
@@ -57,7 +32,7 @@ describe(MicrosoftAuth.name, () => {
     it('returns the account and a refresh token read from the token cache', async () => {
       const { app, pkce, nonce, query, state } = await signIn(SEED.contoso.adele.upn);
       expect(query.get('state')).toBe(state);
-      const tokens = await auth.redeemCode({
+      const tokens = await t.auth.redeemCode({
         app,
         authority: 'organizations',
         redirectUri: REDIRECT_URI,
@@ -74,7 +49,7 @@ describe(MicrosoftAuth.name, () => {
       expect(tokens.refreshToken).toEqual(expect.any(String));
       expect(tokens.refreshToken?.length).toBeGreaterThan(10);
       expect(tokens.expiresOn.getTime()).toBeGreaterThan(Date.now());
-      const verifier = new IdTokenVerifier({ http });
+      const verifier = new IdTokenVerifier({ http: t.http });
       const claims = await verifier.verify({
         idToken: tokens.idToken ?? '',
         cloud: app.cloud,
@@ -90,7 +65,7 @@ describe(MicrosoftAuth.name, () => {
   describe('refresh', () => {
     it('returns a rotated refresh token that itself refreshes', async () => {
       const { app, pkce, nonce, query } = await signIn(SEED.contoso.alex.upn);
-      const first = await auth.redeemCode({
+      const first = await t.auth.redeemCode({
         app,
         authority: 'organizations',
         redirectUri: REDIRECT_URI,
@@ -99,7 +74,7 @@ describe(MicrosoftAuth.name, () => {
         codeVerifier: pkce.codeVerifier,
         nonce,
       });
-      const second = await auth.refresh({
+      const second = await t.auth.refresh({
         app,
         authority: 'organizations',
         refreshToken: first.refreshToken ?? '',
@@ -107,7 +82,7 @@ describe(MicrosoftAuth.name, () => {
       });
       expect(second.rotated).toBe(true);
       expect(second.refreshToken).not.toBe(first.refreshToken);
-      const third = await auth.refresh({
+      const third = await t.auth.refresh({
         app,
         authority: 'organizations',
         refreshToken: second.refreshToken,
@@ -120,27 +95,13 @@ describe(MicrosoftAuth.name, () => {
 });
 
 describe(`${MicrosoftAuth.name} failures`, () => {
-  let emulator: RunningEmulator;
-  let http: HttpClient;
-  let auth: MicrosoftAuth;
-
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-  });
-  afterAll(async () => {
-    await emulator.close();
-  });
-  beforeEach(() => {
-    http = emulatorHttp(emulator);
-    auth = new MicrosoftAuth(factoryFor(http));
-    return () => http.close();
-  });
+  const t = useEmulatorSuite();
 
   async function connect(upn: string) {
-    const app = demoAppWithSecret(customCloud(emulator));
+    const app = demoAppWithSecret(t.cloud);
     const pkce = createPkcePair();
     const nonce = 'nonce-0123456789abcdef';
-    const url = await auth.buildAuthCodeUrl({
+    const url = await t.auth.buildAuthCodeUrl({
       app,
       authority: 'organizations',
       redirectUri: REDIRECT_URI,
@@ -149,9 +110,9 @@ describe(`${MicrosoftAuth.name} failures`, () => {
       codeChallenge: pkce.codeChallenge,
       nonce,
     });
-    const code = (await completeSignIn(http, url, upn)).get('code') ?? '';
+    const code = (await completeSignIn(t.http, url, upn)).get('code') ?? '';
     const redeem = () =>
-      auth.redeemCode({
+      t.auth.redeemCode({
         app,
         authority: 'organizations',
         redirectUri: REDIRECT_URI,
@@ -166,8 +127,8 @@ describe(`${MicrosoftAuth.name} failures`, () => {
   it('classifies a refresh after the user sessions were revoked as AADSTS50173 revoked', async () => {
     const { app, redeem } = await connect(SEED.contoso.adele.upn);
     const tokens = await redeem();
-    emulator.store.revokeSignInSessions(SEED.contoso.tenantId, SEED.contoso.adele.id);
-    const failure = await auth
+    t.emulator.store.revokeSignInSessions(SEED.contoso.tenantId, SEED.contoso.adele.id);
+    const failure = await t.auth
       .refresh({ app, authority: 'organizations', refreshToken: tokens.refreshToken ?? '', scopes: USER_SCOPES })
       .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(MicrosoftError);
@@ -193,10 +154,10 @@ describe(`${MicrosoftAuth.name} failures`, () => {
   });
 
   it('refuses a code redeemed with another PKCE verifier', async () => {
-    const app = demoAppWithSecret(customCloud(emulator));
+    const app = demoAppWithSecret(t.cloud);
     const pkce = createPkcePair();
     const nonce = 'nonce-0123456789abcdef';
-    const url = await auth.buildAuthCodeUrl({
+    const url = await t.auth.buildAuthCodeUrl({
       app,
       authority: 'organizations',
       redirectUri: REDIRECT_URI,
@@ -205,8 +166,8 @@ describe(`${MicrosoftAuth.name} failures`, () => {
       codeChallenge: pkce.codeChallenge,
       nonce,
     });
-    const code = (await completeSignIn(http, url, SEED.contoso.alex.upn)).get('code') ?? '';
-    const failure = await auth
+    const code = (await completeSignIn(t.http, url, SEED.contoso.alex.upn)).get('code') ?? '';
+    const failure = await t.auth
       .redeemCode({
         app,
         authority: 'organizations',

@@ -1,40 +1,23 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MicrosoftError } from './errors';
 import { HttpClient } from './http';
 import { MicrosoftAuth } from './msal';
-import {
-  SEED,
-  customCloud,
-  demoAppWithSecret,
-  emulatorHttp,
-  factoryFor,
-  startTestEmulator,
-  type RunningEmulator,
-} from '../test/emulator-harness';
+import { SEED, demoAppWithSecret, factoryFor, useEmulatorSuite } from '../test/emulator-harness';
 
 const GRAPH_DEFAULT = ['https://graph.microsoft.com/.default'];
 const TOKEN_PATH = `/${SEED.contoso.tenantId}/oauth2/v2.0/token`;
 
 // Faults injected into the real emulator: what Microsoft does under load or on a bad network.
 describe(`${MicrosoftAuth.name} transient failures`, () => {
-  let emulator: RunningEmulator;
-  let http: HttpClient;
+  const t = useEmulatorSuite();
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-  });
-  afterAll(async () => {
-    await emulator.close();
-  });
   beforeEach(() => {
-    emulator.context.services.faults.clear();
-    http = emulatorHttp(emulator);
-    return () => http.close();
+    t.emulator.context.services.faults.clear();
   });
 
   function appToken(auth: MicrosoftAuth) {
     return auth.acquireAppToken({
-      app: demoAppWithSecret(customCloud(emulator)),
+      app: demoAppWithSecret(t.cloud),
       tenantId: SEED.contoso.tenantId,
       scopes: GRAPH_DEFAULT,
       skipCache: true,
@@ -42,14 +25,14 @@ describe(`${MicrosoftAuth.name} transient failures`, () => {
   }
 
   it('classifies a 429 as transient with Retry-After, and msal throttling stays inside one factory', async () => {
-    emulator.context.services.faults.add({
+    t.emulator.context.services.faults.add({
       kind: 'status',
       status: 429,
       retryAfterSeconds: 7,
       pathPrefix: TOKEN_PATH,
       count: 1,
     });
-    const auth = new MicrosoftAuth(factoryFor(http));
+    const auth = new MicrosoftAuth(factoryFor(t.http));
     const failure = await appToken(auth).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(MicrosoftError);
     expect((failure as MicrosoftError).failure).toMatchObject({
@@ -62,19 +45,19 @@ describe(`${MicrosoftAuth.name} transient failures`, () => {
     const replay = await appToken(auth).catch((e: unknown) => e);
     expect((replay as MicrosoftError).failure).toMatchObject({ kind: 'transient', error: 'throttled' });
     // A new factory (what each test and each vault process has) is not affected.
-    const fresh = await appToken(new MicrosoftAuth(factoryFor(http)));
+    const fresh = await appToken(new MicrosoftAuth(factoryFor(t.http)));
     expect(fresh.fromCache).toBe(false);
   });
 
   it('classifies a 503 as transient', async () => {
-    emulator.context.services.faults.add({ kind: 'status', status: 503, pathPrefix: TOKEN_PATH, count: 1 });
-    const failure = await appToken(new MicrosoftAuth(factoryFor(http))).catch((e: unknown) => e);
+    t.emulator.context.services.faults.add({ kind: 'status', status: 503, pathPrefix: TOKEN_PATH, count: 1 });
+    const failure = await appToken(new MicrosoftAuth(factoryFor(t.http))).catch((e: unknown) => e);
     expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'transient', httpStatus: 503 });
   });
 
   it('classifies a dropped connection as transient connection_reset', async () => {
-    emulator.context.services.faults.add({ kind: 'drop', pathPrefix: TOKEN_PATH, count: 1 });
-    const failure = await appToken(new MicrosoftAuth(factoryFor(http))).catch((e: unknown) => e);
+    t.emulator.context.services.faults.add({ kind: 'drop', pathPrefix: TOKEN_PATH, count: 1 });
+    const failure = await appToken(new MicrosoftAuth(factoryFor(t.http))).catch((e: unknown) => e);
     expect((failure as MicrosoftError).failure).toMatchObject({
       kind: 'transient',
       error: 'connection_reset',
@@ -83,8 +66,8 @@ describe(`${MicrosoftAuth.name} transient failures`, () => {
   });
 
   it('classifies a reply slower than the HTTP timeout as transient timeout', async () => {
-    emulator.context.services.faults.add({ kind: 'latency', latencyMs: 2_000, pathPrefix: TOKEN_PATH, count: 1 });
-    const slowHttp = new HttpClient({ caCertificates: [emulator.caCertPem], timeoutMs: 300 });
+    t.emulator.context.services.faults.add({ kind: 'latency', latencyMs: 2_000, pathPrefix: TOKEN_PATH, count: 1 });
+    const slowHttp = new HttpClient({ caCertificates: [t.emulator.caCertPem], timeoutMs: 300 });
     try {
       const failure = await appToken(new MicrosoftAuth(factoryFor(slowHttp))).catch((e: unknown) => e);
       expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'transient', error: 'timeout' });

@@ -1,8 +1,10 @@
 // Starts the real Microsoft emulator for the library's integration tests and completes its
 // sign-in form the way a script would: GET the authorize URL, POST the form, read the redirect.
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../../apps/microsoft-emulator/src/emulator';
 import { SEED } from '../../../apps/microsoft-emulator/src/directory/seed';
 import { HttpClient, type HttpClientOptions } from '../src/http';
+import { MicrosoftAuth } from '../src/msal';
 import { MsalClientFactory } from '../src/msal-client';
 import type { CloudConfig } from '../src/clouds';
 import type { MicrosoftApp } from '../src/msal-client';
@@ -35,6 +37,63 @@ export function demoAppWithSecret(cloud: CloudConfig, secret: string = SEED.demo
 }
 
 export const REDIRECT_URI = SEED.demoApp.redirectUris[0];
+
+/** What {@link useEmulatorSuite} provides to the tests of one describe block. */
+export interface EmulatorSuite {
+  /** One emulator for the whole block, closed after it. */
+  readonly emulator: RunningEmulator;
+  /** The emulator reached as a custom cloud. */
+  readonly cloud: CloudConfig;
+  /** A fresh client per test, trusting the emulator's CA, closed after the test. */
+  readonly http: HttpClient;
+  /** A MicrosoftAuth over {@link EmulatorSuite.http} and a fresh factory per test. */
+  readonly auth: MicrosoftAuth;
+}
+
+/**
+ * Registers the usual hooks of an emulator-backed describe block: the emulator once, an HttpClient
+ * and MicrosoftAuth per test. Call it inside `describe`; read the fields inside hooks and tests.
+ */
+export function useEmulatorSuite(): EmulatorSuite {
+  let emulator: RunningEmulator | undefined;
+  let perTest: { http: HttpClient; auth: MicrosoftAuth } | undefined;
+  const started = (): RunningEmulator => {
+    if (!emulator) throw new Error('the emulator suite is read outside its hooks and tests');
+    return emulator;
+  };
+  const current = () => {
+    if (!perTest) throw new Error('the per-test client is read outside a test');
+    return perTest;
+  };
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+  beforeEach(() => {
+    const http = emulatorHttp(started());
+    perTest = { http, auth: new MicrosoftAuth(factoryFor(http)) };
+    return () => {
+      http.close();
+      perTest = undefined;
+    };
+  });
+  return {
+    get emulator() {
+      return started();
+    },
+    get cloud() {
+      return customCloud(started());
+    },
+    get http() {
+      return current().http;
+    },
+    get auth() {
+      return current().auth;
+    },
+  };
+}
 
 /**
  * Completes the emulator's sign-in page for `upn` and returns the redirect's query parameters
