@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { AppsModule } from '../../apps/vault/src/apps/apps.module';
 import { CLOCK } from '../../apps/vault/src/common/clock';
@@ -52,7 +53,12 @@ export interface FlowsHarness {
  */
 export async function createFlowsHarness(
   db: Database,
-  options: { microsoft?: Partial<MicrosoftConfig>; env?: Record<string, string> } = {},
+  options: {
+    microsoft?: Partial<MicrosoftConfig>;
+    env?: Record<string, string>;
+    /** Feature modules beyond the foundation (e.g. OAuthModule). */
+    modules?: Type[];
+  } = {},
 ): Promise<FlowsHarness> {
   const clock = new TestClock();
   const provider = new LocalKeyProvider(MasterKeyring.parse(`1:${randomBytes(32).toString('base64')}`));
@@ -66,6 +72,7 @@ export async function createFlowsHarness(
       DatabaseModule.forRoot(db, { owned: false }),
       KeysModule.forRoot(provider),
       ...FLOW_MODULES,
+      ...(options.modules ?? []),
     ],
   })
     .overrideProvider(CLOCK)

@@ -1,7 +1,7 @@
 // One set-up for the db specs of the flow services (apps, connect sessions, installations,
 // connections, events): a test database of their own, the flow modules over it, projects and apps.
 import { afterAll, beforeAll } from 'vitest';
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext, Type } from '@nestjs/common';
 import { AppsService } from '../../apps/vault/src/apps/apps.service';
 import { ApiError } from '../../apps/vault/src/common/api-error';
 import type { MicrosoftConfig } from '../../apps/vault/src/config/config.schema';
@@ -40,6 +40,8 @@ export function useFlowsDb(options: {
   projects: string[];
   apps?: string[];
   microsoft?: () => Partial<MicrosoftConfig>;
+  /** Feature modules beyond the flows foundation (e.g. OAuthModule). */
+  modules?: Type[];
 }): FlowsDb {
   let db: TestDatabase | undefined;
   let harness: FlowsHarness | undefined;
@@ -50,7 +52,7 @@ export function useFlowsDb(options: {
   };
   beforeAll(async () => {
     db = await createTestDatabase();
-    harness = await createFlowsHarness(db, { microsoft: options.microsoft?.() });
+    harness = await createFlowsHarness(db, { microsoft: options.microsoft?.(), modules: options.modules });
     for (const project of options.projects) await insertProject(db, project);
     const apps = harness.module.get(AppsService);
     for (const project of options.apps ?? []) appIds.push((await apps.create(project, TEST_APP)).id);

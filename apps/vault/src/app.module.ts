@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import type { KeyProvider } from '@authpipe/crypto';
 import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module';
@@ -50,6 +51,8 @@ export class AppModule {
         VaultConfigModule.forRoot(options.config, options.migrations),
         createLoggingModule({ level: options.config.logLevel, destination: options.logDestination }),
         CommonModule,
+        // Periodic jobs (expired-flow purge, key jobs to come) run in every replica; see each job.
+        ScheduleModule.forRoot(),
         DatabaseModule.forRoot(options.database, { owned: options.ownsDatabase }),
         KeysModule.forRoot(options.keyProvider),
         MetricsModule,

@@ -6,14 +6,19 @@ import { newSortableId } from '../events/sortable-id';
 import { SecretsService } from '../secrets/secrets.service';
 import { hashBinding } from './browser-binding';
 import { FlowFailure } from './flow-failure';
-import { OAuthStatesRepository, type OAuthStateKind, type OAuthStateRecord } from './oauth-states.repository';
+import {
+  OAUTH_STATE_SECRETS,
+  OAuthStatesRepository,
+  type OAuthStateKind,
+  type OAuthStateRecord,
+} from './oauth-states.repository';
 
 /** How long a state stays usable: the bound for one sign-in round trip. */
 export const STATE_TTL_MS = 10 * 60_000;
 
 const STATE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const secretRef = (stateId: string, field: 'codeVerifier' | 'nonce') => ({
-  recordType: 'oauth_state',
+  recordType: OAUTH_STATE_SECRETS,
   recordId: stateId,
   field,
 });
@@ -121,7 +126,7 @@ export class FlowStatesService {
       this.secrets.get(scope, secretRef(record.id, 'nonce')),
     ]);
     // Single use: the verifier and nonce are of no use to anyone after this callback.
-    await this.secrets.deleteRecord(scope, 'oauth_state', record.id);
+    await this.secrets.deleteRecord(scope, OAUTH_STATE_SECRETS, record.id);
     return {
       state: record,
       session,

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaClient } from '@authpipe/prisma';
 
+/** Record type of a state's encrypted PKCE verifier and nonce in `secrets`. */
+export const OAUTH_STATE_SECRETS = 'oauth_state';
+
 /** Which callback an OAuth state belongs to. */
 export type OAuthStateKind = 'admin_consent' | 'authorize';
 
@@ -106,5 +109,26 @@ export class OAuthStatesRepository {
       data: { usedAt: now },
     });
     return count === 1;
+  }
+
+  /**
+   * Deletes up to `limit` states that expired before `before`, or whose connect session did (no
+   * state may outlive the session it would complete), together with their encrypted verifier and
+   * nonce, in one transaction; returns how many states. Rows another replica is purging are
+   * skipped (SKIP LOCKED), so replicas share the work instead of waiting on each other.
+   */
+  async deleteExpired(before: Date, limit: number): Promise<number> {
+    return this.prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ id: string }[]>`
+        SELECT s.id FROM oauth_states s JOIN connect_sessions c ON c.id = s.session_id
+        WHERE s.expires_at < ${before} OR c.expires_at < ${before}
+        ORDER BY s.id LIMIT ${limit}
+        FOR UPDATE OF s SKIP LOCKED`;
+      if (rows.length === 0) return 0;
+      const ids = rows.map((r) => r.id);
+      await tx.secret.deleteMany({ where: { recordType: OAUTH_STATE_SECRETS, recordId: { in: ids } } });
+      const { count } = await tx.oAuthState.deleteMany({ where: { id: { in: ids } } });
+      return count;
+    });
   }
 }

@@ -6,6 +6,7 @@ import { EventsModule } from '../events/events.module';
 import { InstallationsModule } from '../installations/installations.module';
 import { MicrosoftModule } from '../microsoft/microsoft.module';
 import { AdminConsentService } from './admin-consent.service';
+import { ExpiredFlowsJob } from './expired-flows.job';
 import { FlowAppsService } from './flow-apps';
 import { FlowRuns } from './flow-run';
 import { FlowStatesService } from './flow-states.service';
@@ -28,6 +29,7 @@ import { UserAuthorizationService } from './user-authorization.service';
     FlowRuns,
     AdminConsentService,
     UserAuthorizationService,
+    ExpiredFlowsJob,
   ],
   exports: [FlowStatesService, FlowAppsService, FlowRuns],
 })
