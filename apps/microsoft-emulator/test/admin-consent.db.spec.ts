@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED } from '../src/directory/seed';
-import {
-  completeSignIn,
-  customAuthorityApp,
-  startTestEmulator,
-  verifyWithJwks,
-  type TestEmulator,
-} from './support/emulator-fixture';
+import { completeSignIn, customAuthorityApp, verifyWithJwks } from './support/emulator-fixture';
+import { useTestEmulator } from './support/emulator-suite';
 
 const F = SEED.fabrikam;
 const CALLBACK = 'http://localhost:3000/oauth/admin-consent/callback';
 
 describe('admin consent (/{tenant}/v2.0/adminconsent)', () => {
-  let t: TestEmulator;
-  beforeAll(async () => {
-    t = await startTestEmulator();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.http.send(`${t.emulator.baseUrl}/_emulator/reset`, { method: 'POST' });
-  });
+  const t = useTestEmulator({ resetBeforeEach: true });
 
   const consentUrl = (tenant: string) =>
     `${t.emulator.baseUrl}/${tenant}/v2.0/adminconsent?client_id=${SEED.demoApp.clientId}&redirect_uri=${encodeURIComponent(CALLBACK)}&state=xyz&scope=${encodeURIComponent('https://graph.microsoft.com/.default')}`;

@@ -1,26 +1,14 @@
 import { ServerError } from '@azure/msal-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED } from '../src/directory/seed';
-import {
-  completeSignIn,
-  customAuthorityApp,
-  pkce,
-  startTestEmulator,
-  verifyWithJwks,
-  type TestEmulator,
-} from './support/emulator-fixture';
+import { completeSignIn, customAuthorityApp, pkce, verifyWithJwks } from './support/emulator-fixture';
+import { useTestEmulator } from './support/emulator-suite';
 
 const REDIRECT = 'http://localhost:3000/oauth/callback';
 const SCOPES = ['Files.ReadWrite.All', 'offline_access'];
 
 describe('authorization code flow with unmodified msal-node', () => {
-  let t: TestEmulator;
-  beforeAll(async () => {
-    t = await startTestEmulator();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestEmulator();
 
   async function signIn(
     upn: string,

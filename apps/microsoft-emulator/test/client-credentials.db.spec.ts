@@ -1,31 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { ConfidentialClientApplication, ServerError } from '@azure/msal-node';
 import { importPKCS8, SignJWT } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED } from '../src/directory/seed';
 import { MsalNetworkClient } from './support/https-client';
-import {
-  customAuthorityApp,
-  demoCertificateCredential,
-  startTestEmulator,
-  verifyWithJwks,
-  type TestEmulator,
-} from './support/emulator-fixture';
+import { customAuthorityApp, demoCertificateCredential, verifyWithJwks } from './support/emulator-fixture';
+import { useTestEmulator } from './support/emulator-suite';
 
 const GRAPH_DEFAULT = ['https://graph.microsoft.com/.default'];
 const C = SEED.contoso;
 
 describe('client credentials with unmodified msal-node', () => {
-  let t: TestEmulator;
-  beforeAll(async () => {
-    t = await startTestEmulator();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.http.send(`${t.emulator.baseUrl}/_emulator/reset`, { method: 'POST' });
-  });
+  const t = useTestEmulator({ resetBeforeEach: true });
 
   async function serverError(promise: Promise<unknown>): Promise<ServerError> {
     const error = await promise.then(

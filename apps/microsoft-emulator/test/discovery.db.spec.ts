@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED } from '../src/directory/seed';
 import { HttpsClient } from './support/https-client';
-import { startTestEmulator, type TestEmulator } from './support/emulator-fixture';
+import {} from './support/emulator-fixture';
+import { useTestEmulator } from './support/emulator-suite';
 
 const C = SEED.contoso;
 
 describe('discovery, keys and instance discovery', () => {
-  let t: TestEmulator;
-  beforeAll(async () => {
-    t = await startTestEmulator();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestEmulator();
   const getJson = async (url: string, http: HttpsClient = t.http) => {
     const res = await http.send(url);
     return { status: res.status, body: JSON.parse(res.body) as Record<string, unknown> };

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator';
 import { SEED } from '../src/directory/seed';
 import { HttpsClient } from './support/https-client';
-import { completeSignIn, pkce, startTestEmulator, type TestEmulator } from './support/emulator-fixture';
+import { completeSignIn, pkce } from './support/emulator-fixture';
+import { useTestEmulator } from './support/emulator-suite';
 
 const C = SEED.contoso;
 const REDIRECT = 'http://localhost:3000/oauth/callback';
 
 describe('control API faults and request log', () => {
-  let t: TestEmulator;
-  beforeAll(async () => {
-    t = await startTestEmulator();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.http.send(`${t.emulator.baseUrl}/_emulator/reset`, { method: 'POST' });
-  });
+  const t = useTestEmulator({ resetBeforeEach: true });
 
   const tokenPath = `/${C.tenantId}/oauth2/v2.0/token`;
   const clientCredentials = () =>

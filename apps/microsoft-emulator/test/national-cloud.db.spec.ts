@@ -7,24 +7,23 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../src/directory/seed';
 import { HttpsClient, MsalNetworkClient } from './support/https-client';
-import { completeSignIn, pkce, startTestEmulator, verifyWithJwks, type TestEmulator } from './support/emulator-fixture';
+import { completeSignIn, pkce, verifyWithJwks } from './support/emulator-fixture';
+import { useTestEmulator } from './support/emulator-suite';
 
 const C = SEED.contoso;
 const run = promisify(execFile);
 
 describe('reaching the emulator', () => {
-  let t: TestEmulator;
+  const t = useTestEmulator();
   let routed: HttpsClient;
-  beforeAll(async () => {
-    t = await startTestEmulator();
+  beforeAll(() => {
     routed = new HttpsClient({
       caCertPem: t.emulator.caCertPem,
       routeToPort: Number(new URL(t.emulator.baseUrl).port),
     });
   });
-  afterAll(async () => {
+  afterAll(() => {
     routed.close();
-    await t.close();
   });
 
   /** Way (b): the real authority of a national cloud, with msal's network client routing its hosts to the emulator. */

@@ -4,31 +4,17 @@ import {
   type AccountInfo,
   type ConfidentialClientApplication,
 } from '@azure/msal-node';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED } from '../src/directory/seed';
-import {
-  completeSignIn,
-  customAuthorityApp,
-  pkce,
-  startTestEmulator,
-  type TestEmulator,
-} from './support/emulator-fixture';
+import { completeSignIn, customAuthorityApp, pkce } from './support/emulator-fixture';
+import { useTestEmulator } from './support/emulator-suite';
 
 const REDIRECT = 'http://localhost:3000/oauth/callback';
 const SCOPES = ['Files.ReadWrite.All', 'offline_access'];
 const C = SEED.contoso;
 
 describe('refresh token failures seen through msal-node', () => {
-  let t: TestEmulator;
-  beforeAll(async () => {
-    t = await startTestEmulator();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.http.send(`${t.emulator.baseUrl}/_emulator/reset`, { method: 'POST' });
-  });
+  const t = useTestEmulator({ resetBeforeEach: true });
 
   async function signedIn(upn: string): Promise<{ app: ConfidentialClientApplication; account: AccountInfo }> {
     const app = customAuthorityApp(t);
