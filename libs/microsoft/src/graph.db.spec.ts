@@ -2,11 +2,9 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { classifyFailure } from './errors';
 import { GraphClient, GraphError, type GraphAuth } from './graph';
 import { MicrosoftAuth } from './msal';
-import { createPkcePair } from './pkce';
 import {
-  REDIRECT_URI,
   SEED,
-  completeSignIn,
+  signInWithCode,
   demoAppWithSecret,
   emulatorHttp,
   factoryFor,
@@ -32,28 +30,14 @@ describe(GraphClient.name, () => {
       scopes: ['https://graph.microsoft.com/.default'],
     });
     appOnly = { cloud, accessToken: appToken.accessToken };
-    const pkce = createPkcePair();
     const scopes = ['User.Read', 'Files.ReadWrite.All', 'Sites.ReadWrite.All', 'offline_access'];
-    const nonce = 'nonce-0123456789abcdef';
-    const url = await auth.buildAuthCodeUrl({
+    const signIn = await signInWithCode(auth, setupHttp, {
       app,
       authority: 'organizations',
-      redirectUri: REDIRECT_URI,
       scopes,
-      state: 'state-0123456789abcdef',
-      codeChallenge: pkce.codeChallenge,
-      nonce,
+      upn: SEED.contoso.adele.upn,
     });
-    const code = (await completeSignIn(setupHttp, url, SEED.contoso.adele.upn)).get('code') ?? '';
-    const tokens = await auth.redeemCode({
-      app,
-      authority: 'organizations',
-      redirectUri: REDIRECT_URI,
-      scopes,
-      code,
-      codeVerifier: pkce.codeVerifier,
-      nonce,
-    });
+    const tokens = await signIn.redeem();
     delegated = { cloud, accessToken: tokens.accessToken };
     setupHttp.close();
   });

@@ -3,11 +3,9 @@ import type { CloudConfig } from './clouds';
 import type { HttpClient } from './http';
 import { IdTokenError, IdTokenVerifier, type VerifyIdTokenParams } from './id-token';
 import { MicrosoftAuth } from './msal';
-import { createPkcePair } from './pkce';
 import {
-  REDIRECT_URI,
   SEED,
-  completeSignIn,
+  signInWithCode,
   customCloud,
   demoAppWithSecret,
   emulatorHttp,
@@ -27,28 +25,14 @@ describe(IdTokenVerifier.name, () => {
     const cloud = customCloud(emulator);
     const app = demoAppWithSecret(cloud);
     const auth = new MicrosoftAuth(factoryFor(http));
-    const pkce = createPkcePair();
-    const nonce = 'nonce-0123456789abcdef';
-    const scopes = ['User.Read', 'offline_access'];
-    const url = await auth.buildAuthCodeUrl({
+    const signIn = await signInWithCode(auth, http, {
       app,
       authority: 'common',
-      redirectUri: REDIRECT_URI,
-      scopes,
-      state: 'state-0123456789abcdef',
-      codeChallenge: pkce.codeChallenge,
-      nonce,
+      scopes: ['User.Read', 'offline_access'],
+      upn: SEED.fabrikam.diego.upn,
     });
-    const code = (await completeSignIn(http, url, SEED.fabrikam.diego.upn)).get('code') ?? '';
-    const tokens = await auth.redeemCode({
-      app,
-      authority: 'common',
-      redirectUri: REDIRECT_URI,
-      scopes,
-      code,
-      codeVerifier: pkce.codeVerifier,
-      nonce,
-    });
+    const tokens = await signIn.redeem();
+    const nonce = signIn.nonce;
     base = { idToken: tokens.idToken ?? '', cloud, authority: 'common', clientId: app.clientId, nonce };
   });
   afterAll(async () => {

@@ -3,44 +3,26 @@ import { IdTokenVerifier } from './id-token';
 import { MicrosoftError } from './errors';
 import { MicrosoftAuth } from './msal';
 import { createPkcePair } from './pkce';
-import { REDIRECT_URI, SEED, completeSignIn, demoAppWithSecret, useEmulatorSuite } from '../test/emulator-harness';
+import { REDIRECT_URI, SEED, demoAppWithSecret, signInWithCode, useEmulatorSuite } from '../test/emulator-harness';
 
 const USER_SCOPES = ['User.Read', 'Files.ReadWrite.All', 'offline_access'];
 
 describe(MicrosoftAuth.name, () => {
   const t = useEmulatorSuite();
 
-  async function signIn(upn: string, tenant = 'organizations') {
+  async function signIn(upn: string) {
     const app = demoAppWithSecret(t.cloud);
-    const pkce = createPkcePair();
-    const state = 'state-0123456789abcdef';
-    const nonce = 'nonce-0123456789abcdef';
-    const url = await t.auth.buildAuthCodeUrl({
+    return {
       app,
-      authority: tenant,
-      redirectUri: REDIRECT_URI,
-      scopes: USER_SCOPES,
-      state,
-      codeChallenge: pkce.codeChallenge,
-      nonce,
-    });
-    const query = await completeSignIn(t.http, url, upn);
-    return { app, pkce, state, nonce, query, url };
+      ...(await signInWithCode(t.auth, t.http, { app, authority: 'organizations', scopes: USER_SCOPES, upn })),
+    };
   }
 
   describe('redeemCode', () => {
     it('returns the account and a refresh token read from the token cache', async () => {
-      const { app, pkce, nonce, query, state } = await signIn(SEED.contoso.adele.upn);
+      const { app, nonce, query, state, redeem } = await signIn(SEED.contoso.adele.upn);
       expect(query.get('state')).toBe(state);
-      const tokens = await t.auth.redeemCode({
-        app,
-        authority: 'organizations',
-        redirectUri: REDIRECT_URI,
-        scopes: USER_SCOPES,
-        code: query.get('code') ?? '',
-        codeVerifier: pkce.codeVerifier,
-        nonce,
-      });
+      const tokens = await redeem();
       expect(tokens.account).toMatchObject({
         oid: SEED.contoso.adele.id,
         tid: SEED.contoso.tenantId,
@@ -64,16 +46,8 @@ describe(MicrosoftAuth.name, () => {
 
   describe('refresh', () => {
     it('returns a rotated refresh token that itself refreshes', async () => {
-      const { app, pkce, nonce, query } = await signIn(SEED.contoso.alex.upn);
-      const first = await t.auth.redeemCode({
-        app,
-        authority: 'organizations',
-        redirectUri: REDIRECT_URI,
-        scopes: USER_SCOPES,
-        code: query.get('code') ?? '',
-        codeVerifier: pkce.codeVerifier,
-        nonce,
-      });
+      const { app, redeem } = await signIn(SEED.contoso.alex.upn);
+      const first = await redeem();
       const second = await t.auth.refresh({
         app,
         authority: 'organizations',
@@ -99,29 +73,8 @@ describe(`${MicrosoftAuth.name} failures`, () => {
 
   async function connect(upn: string) {
     const app = demoAppWithSecret(t.cloud);
-    const pkce = createPkcePair();
-    const nonce = 'nonce-0123456789abcdef';
-    const url = await t.auth.buildAuthCodeUrl({
-      app,
-      authority: 'organizations',
-      redirectUri: REDIRECT_URI,
-      scopes: USER_SCOPES,
-      state: 'state-0123456789abcdef',
-      codeChallenge: pkce.codeChallenge,
-      nonce,
-    });
-    const code = (await completeSignIn(t.http, url, upn)).get('code') ?? '';
-    const redeem = () =>
-      t.auth.redeemCode({
-        app,
-        authority: 'organizations',
-        redirectUri: REDIRECT_URI,
-        scopes: USER_SCOPES,
-        code,
-        codeVerifier: pkce.codeVerifier,
-        nonce,
-      });
-    return { app, redeem };
+    const signIn = await signInWithCode(t.auth, t.http, { app, authority: 'organizations', scopes: USER_SCOPES, upn });
+    return { app, signIn, redeem: signIn.redeem };
   }
 
   it('classifies a refresh after the user sessions were revoked as AADSTS50173 revoked', async () => {
@@ -154,28 +107,16 @@ describe(`${MicrosoftAuth.name} failures`, () => {
   });
 
   it('refuses a code redeemed with another PKCE verifier', async () => {
-    const app = demoAppWithSecret(t.cloud);
-    const pkce = createPkcePair();
-    const nonce = 'nonce-0123456789abcdef';
-    const url = await t.auth.buildAuthCodeUrl({
-      app,
-      authority: 'organizations',
-      redirectUri: REDIRECT_URI,
-      scopes: USER_SCOPES,
-      state: 'state-0123456789abcdef',
-      codeChallenge: pkce.codeChallenge,
-      nonce,
-    });
-    const code = (await completeSignIn(t.http, url, SEED.contoso.alex.upn)).get('code') ?? '';
+    const { app, signIn } = await connect(SEED.contoso.alex.upn);
     const failure = await t.auth
       .redeemCode({
         app,
         authority: 'organizations',
         redirectUri: REDIRECT_URI,
         scopes: USER_SCOPES,
-        code,
+        code: signIn.code,
         codeVerifier: createPkcePair().codeVerifier,
-        nonce,
+        nonce: signIn.nonce,
       })
       .catch((e: unknown) => e);
     expect((failure as MicrosoftError).failure).toMatchObject({

@@ -4,11 +4,9 @@ import { GraphClient } from './graph';
 import { HttpClient } from './http';
 import { IdTokenVerifier } from './id-token';
 import { MicrosoftAuth } from './msal';
-import { createPkcePair } from './pkce';
 import {
-  REDIRECT_URI,
   SEED,
-  completeSignIn,
+  signInWithCode,
   demoAppWithSecret,
   factoryFor,
   startTestEmulator,
@@ -39,28 +37,15 @@ describe('national cloud through routes', () => {
     const auth = new MicrosoftAuth(factoryFor(http));
     const app = demoAppWithSecret(cloud);
     const scopes = [`${us.graphResource}/User.Read`, 'offline_access'];
-    const pkce = createPkcePair();
-    const nonce = 'nonce-0123456789abcdef';
-    const url = await auth.buildAuthCodeUrl({
+    const signIn = await signInWithCode(auth, http, {
       app,
       authority: SEED.contoso.tenantId,
-      redirectUri: REDIRECT_URI,
       scopes,
-      state: 'state-0123456789abcdef',
-      codeChallenge: pkce.codeChallenge,
-      nonce,
+      upn: SEED.contoso.adele.upn,
     });
-    expect(new URL(url).origin).toBe('https://login.microsoftonline.us');
-    const code = (await completeSignIn(http, url, SEED.contoso.adele.upn)).get('code') ?? '';
-    const tokens = await auth.redeemCode({
-      app,
-      authority: SEED.contoso.tenantId,
-      redirectUri: REDIRECT_URI,
-      scopes,
-      code,
-      codeVerifier: pkce.codeVerifier,
-      nonce,
-    });
+    expect(new URL(signIn.url).origin).toBe('https://login.microsoftonline.us');
+    const tokens = await signIn.redeem();
+    const nonce = signIn.nonce;
     const claims = await new IdTokenVerifier({ http }).verify({
       idToken: tokens.idToken ?? '',
       cloud,

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../../apps/microsoft-emulator/src/emulator';
 import { SEED } from '../../../apps/microsoft-emulator/src/directory/seed';
 import { HttpClient, type HttpClientOptions } from '../src/http';
-import { MicrosoftAuth } from '../src/msal';
+import { MicrosoftAuth, type UserTokens } from '../src/msal';
 import { MsalClientFactory } from '../src/msal-client';
+import { createPkcePair, type PkcePair } from '../src/pkce';
 import type { CloudConfig } from '../src/clouds';
 import type { MicrosoftApp } from '../src/msal-client';
 
@@ -120,4 +121,49 @@ export async function completeSignIn(
   const location = post.headers.location;
   if (post.status !== 302 || !location) throw new Error(`sign-in form answered HTTP ${post.status} without a redirect`);
   return new URL(location).searchParams;
+}
+
+/** A user's sign-in on the emulator's page for an authorization code, ready to redeem. */
+export interface CodeSignIn {
+  /** The authorize URL the user was sent to. */
+  url: string;
+  pkce: PkcePair;
+  state: string;
+  nonce: string;
+  /** The redirect's query parameters (code and state, or error). */
+  query: URLSearchParams;
+  /** The code, or '' when the redirect carried an error. */
+  code: string;
+  /** Redeems the code with this sign-in's app, authority, scopes, verifier and nonce. */
+  redeem: () => Promise<UserTokens>;
+}
+
+/**
+ * Runs the authorization-code front half the way a user would: builds the authorize URL with
+ * MicrosoftAuth (PKCE S256, fixed state and nonce), completes the sign-in page for `upn`.
+ */
+export async function signInWithCode(
+  auth: MicrosoftAuth,
+  http: HttpClient,
+  params: { app: MicrosoftApp; authority: string; scopes: string[]; upn: string },
+): Promise<CodeSignIn> {
+  const { app, authority, scopes } = params;
+  const pkce = createPkcePair();
+  const state = 'state-0123456789abcdef';
+  const nonce = 'nonce-0123456789abcdef';
+  const redirectUri = REDIRECT_URI;
+  const url = await auth.buildAuthCodeUrl({
+    app,
+    authority,
+    redirectUri,
+    scopes,
+    state,
+    codeChallenge: pkce.codeChallenge,
+    nonce,
+  });
+  const query = await completeSignIn(http, url, params.upn);
+  const code = query.get('code') ?? '';
+  const redeem = () =>
+    auth.redeemCode({ app, authority, redirectUri, scopes, code, codeVerifier: pkce.codeVerifier, nonce });
+  return { url, pkce, state, nonce, query, code, redeem };
 }
