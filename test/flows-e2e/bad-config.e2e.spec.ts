@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useStarted } from '../support/use-started';
 import { createClientCertificate } from '../../apps/microsoft-emulator/src/tls/certificates';
 import { AdminConsentService } from '../../apps/vault/src/oauth/admin-consent.service';
 import { ConnectService } from '../../apps/vault/src/connect/connect.service';
@@ -18,21 +19,13 @@ import {
   registerApp,
   startFlowsWorld,
   type Credential,
-  type FlowsWorld,
   type RegisteredApp,
 } from './flows-world';
 
 // Bad configuration and bad accounts: each ends on an explained failure page before or after
 // Microsoft, stores no credential, and marks the app misconfigured when its own credential failed.
 describe('flows under bad configuration and accounts', () => {
-  let world: FlowsWorld;
-
-  beforeAll(async () => {
-    world = await startFlowsWorld();
-  }, 120_000);
-  afterAll(async () => {
-    await world?.close();
-  });
+  const world = useStarted(startFlowsWorld);
 
   async function setup(options: { credential?: Credential; userAuthority?: string; registered?: RegisteredApp } = {}) {
     const registered = options.registered ?? (await registerApp(world));

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useStarted } from '../support/use-started';
 import { FlowStatesService } from '../../apps/vault/src/oauth/flow-states.service';
 import { UserAuthorizationService } from '../../apps/vault/src/oauth/user-authorization.service';
 import { ConnectService } from '../../apps/vault/src/connect/connect.service';
@@ -13,25 +14,19 @@ import {
   createVaultApp,
   registerApp,
   startFlowsWorld,
-  type FlowsWorld,
   type ProjectContext,
 } from './flows-world';
 
 // Bad browser-side input: states, codes, sessions. Each must end on a failure page, store
 // nothing, and leak nothing (no code, verifier or token in the page).
 describe('flows under bad state, code and session input', () => {
-  let world: FlowsWorld;
+  const world = useStarted(startFlowsWorld);
   let project: ProjectContext;
   let before: Awaited<ReturnType<typeof countRows>>;
 
   beforeAll(async () => {
-    world = await startFlowsWorld();
-    const registered = await registerApp(world);
     project = await createProject(world);
-    await createVaultApp(world, project, registered);
-  }, 120_000);
-  afterAll(async () => {
-    await world?.close();
+    await createVaultApp(world, project, await registerApp(world));
   });
   beforeEach(async () => {
     before = await countRows(world);

@@ -1,21 +1,14 @@
 // /v1/providers and /v1/apps through HTTP against the real vault and emulator.
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useStarted } from '../support/use-started';
 import { dumpDatabase } from '../keys/db-dump';
-import { SEED, bearer, startFlowsApi, type FlowsApi } from './flows-api';
+import { SEED, bearer, startFlowsApi } from './flows-api';
 
 const WRONG_SECRET = 'canary-wrong-client-secret-51c0';
 
 describe('providers and apps API (e2e)', () => {
-  let w: FlowsApi;
-
-  beforeAll(async () => {
-    w = await startFlowsApi();
-  }, 120_000);
-
-  afterAll(async () => {
-    await w?.close();
-  });
+  const w = useStarted(startFlowsApi);
 
   describe('GET /v1/providers', () => {
     it('lists microsoft-onedrive with described scopes and clouds', async () => {

@@ -1,27 +1,12 @@
 // /v1/connect-sessions, /v1/installations, /v1/connections and /v1/events through HTTP against
 // the real vault; installations and connections are seeded through the flows' services.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStarted } from '../support/use-started';
 import { dumpDatabase } from '../keys/db-dump';
-import {
-  ACCESS_CANARY,
-  REFRESH_CANARY,
-  SEED,
-  bearer,
-  createProjectWithKey,
-  startFlowsApi,
-  type FlowsApi,
-} from './flows-api';
+import { ACCESS_CANARY, REFRESH_CANARY, SEED, bearer, createProjectWithKey, startFlowsApi } from './flows-api';
 
 describe('connect sessions, installations, connections and events API (e2e)', () => {
-  let w: FlowsApi;
-
-  beforeAll(async () => {
-    w = await startFlowsApi();
-  }, 120_000);
-
-  afterAll(async () => {
-    await w?.close();
-  });
+  const w = useStarted(startFlowsApi);
 
   describe('POST /v1/connect-sessions', () => {
     it('mints {token, url, expiresAt} for a tenant created on first use', async () => {
