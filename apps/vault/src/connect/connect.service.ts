@@ -47,9 +47,7 @@ export class ConnectService {
     let binding: string | null = null;
     const response = await run.execute(async () => {
       const session = await this.sessions.verify(token ?? '');
-      run.attach(session);
-      const loaded = await this.apps.load(session.projectId, session.appId);
-      run.target = { mode: session.mode, returnTo: session.returnTo, allowedOrigins: loaded.app.allowedOrigins };
+      const loaded = await this.apps.loadFor(run, session);
       if (session.provider !== provider) {
         throw FlowFailure.of(
           400,

@@ -40,9 +40,7 @@ export class AdminConsentService {
     const run = this.runs.start();
     return run.execute(async () => {
       const { session } = await this.states.take(query.state, 'admin_consent', binding);
-      run.attach(session);
-      const { app, microsoft } = await this.apps.load(session.projectId, session.appId);
-      run.target = { mode: session.mode, returnTo: session.returnTo, allowedOrigins: app.allowedOrigins };
+      const { app, microsoft, target: completion } = await this.apps.loadFor(run, session);
       if (query.error !== undefined) throw microsoftRedirectError(query, 'admin_consent_denied');
       if (query.admin_consent?.toLowerCase() !== 'true') {
         throw FlowFailure.of(403, 'admin_consent_denied', 'The administrator did not grant consent to the app.');
@@ -110,7 +108,7 @@ export class AdminConsentService {
         refreshAt: new Date(token.expiresOn.getTime() - REFRESH_LEAD_MS),
       });
       return completeSuccess(
-        run.target,
+        completion,
         {
           status: 'success',
           provider: session.provider,

@@ -6,7 +6,10 @@ import { CLOCK, type Clock } from '../common/clock';
 import type { VaultConfig } from '../config/config.schema';
 import { VAULT_CONFIG } from '../config/config.module';
 import { EventsService } from '../events/events.service';
+import type { ConnectSessionRecord } from '../connect-sessions/connect-sessions.repository';
 import { FlowFailure } from './flow-failure';
+import type { CompletionTarget } from './completion';
+import type { FlowRun } from './flow-run';
 import type { OAuthStateKind } from './oauth-states.repository';
 
 const CALLBACK_PATHS: Record<OAuthStateKind, string> = {
@@ -33,6 +36,21 @@ export class FlowAppsService {
   /** The app with its decrypted credential. */
   load(projectId: string, appId: string): Promise<AppWithCredentials> {
     return this.apps.getWithCredentials(projectId, appId);
+  }
+
+  /**
+   * Attaches the session to the run and loads its app, so from here on a failure completes
+   * towards the session's opener or returnTo, checked against the app's allowed origins.
+   */
+  async loadFor(
+    run: FlowRun,
+    session: ConnectSessionRecord,
+  ): Promise<AppWithCredentials & { target: CompletionTarget }> {
+    run.attach(session);
+    const loaded = await this.load(session.projectId, session.appId);
+    const target = { mode: session.mode, returnTo: session.returnTo, allowedOrigins: loaded.app.allowedOrigins };
+    run.target = target;
+    return { ...loaded, target };
   }
 
   /**

@@ -40,10 +40,8 @@ export class UserAuthorizationService {
     const run = this.runs.start();
     return run.execute(async () => {
       const { session, state, codeVerifier, nonce } = await this.states.take(query.state, 'authorize', binding);
-      run.attach(session);
-      const loaded = await this.apps.load(session.projectId, session.appId);
+      const loaded = await this.apps.loadFor(run, session);
       const { app } = loaded;
-      run.target = { mode: session.mode, returnTo: session.returnTo, allowedOrigins: app.allowedOrigins };
       if (query.error !== undefined) throw microsoftRedirectError(query, 'access_denied');
       if (query.code === undefined || query.code === '')
         throw FlowFailure.of(400, 'code_missing', 'Microsoft sent no authorization code back.');
@@ -125,7 +123,7 @@ export class UserAuthorizationService {
         keepAliveAt: new Date(now + KEEP_ALIVE_MS),
       });
       return completeSuccess(
-        run.target,
+        loaded.target,
         {
           status: 'success',
           provider: session.provider,
