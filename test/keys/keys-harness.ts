@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Envelope, LocalKeyProvider, MasterKeyring, type KeyProvider } from '@authpipe/crypto';
 import { ConfigModule } from '../../apps/vault/src/config/config.module';
@@ -8,6 +9,7 @@ import { DataKeyRepository } from '../../apps/vault/src/keys/data-key.repository
 import { KeyJobsService } from '../../apps/vault/src/keys/key-jobs.service';
 import { KeysModule, type KeysModuleOptions } from '../../apps/vault/src/keys/keys.module';
 import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /** A master key list in the AUTHPIPE_MASTER_KEYS format with fresh random keys, newest first. */
 export function masterKeyList(...versions: number[]): string {
@@ -54,4 +56,42 @@ export async function createKeysHarness(
 /** Inserts a project row (the projects feature owns creating them for real). */
 export async function createProject(db: Database, id: string): Promise<void> {
   await db.prisma.project.create({ data: { id, name: `Project ${id}` } });
+}
+
+/** A test database with one project, and the key-management replicas started over it. */
+export interface KeysDb {
+  readonly db: TestDatabase;
+  /** Starts one more replica of key management over the database; closed after the file. */
+  replica(provider: KeyProvider, options?: KeysModuleOptions & { env?: Record<string, string> }): Promise<KeysHarness>;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks: a test database of the file's own with project
+ * `projectId`, and every replica started through it closed before the database.
+ */
+export function useKeysDb(projectId: string): KeysDb {
+  let db: TestDatabase | undefined;
+  const replicas: KeysHarness[] = [];
+  const ready = (): TestDatabase => {
+    if (db === undefined) throw new Error('useKeysDb: the database is read before its beforeAll ran');
+    return db;
+  };
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await createProject(db, projectId);
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.close()));
+    await db?.close();
+  });
+  return {
+    get db() {
+      return ready();
+    },
+    async replica(provider, options = {}) {
+      const replica = await createKeysHarness(ready(), provider, options);
+      replicas.push(replica);
+      return replica;
+    },
+  };
 }

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createKeysHarness,
-  createProject,
-  masterKeyList,
-  providerOf,
-  type KeysHarness,
-} from '../../../../test/keys/keys-harness';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { masterKeyList, providerOf, useKeysDb, type KeysHarness } from '../../../../test/keys/keys-harness';
 import { DataKeyRepository } from './data-key.repository';
 import { TenantKeysRepository } from './tenant-keys.repository';
 
 describe(DataKeyRepository.name, () => {
-  let db: TestDatabase;
+  const keysDb = useKeysDb('prj_dk');
   let repo: DataKeyRepository;
   let tenants: TenantKeysRepository;
   let replicas: KeysHarness[];
@@ -19,19 +12,13 @@ describe(DataKeyRepository.name, () => {
   const provider = providerOf(masterKeyList(1));
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await createProject(db, 'prj_dk');
     // Two "replicas": separate Envelopes (caches, use blocks) over the same database.
-    replicas = await Promise.all([1, 2].map(() => createKeysHarness(db, provider)));
+    replicas = await Promise.all([1, 2].map(() => keysDb.replica(provider)));
     lowThreshold = await Promise.all(
-      [1, 2].map(() => createKeysHarness(db, provider, { env: { AUTHPIPE_DEK_ROTATE_AFTER: '1000' } })),
+      [1, 2].map(() => keysDb.replica(provider, { env: { AUTHPIPE_DEK_ROTATE_AFTER: '1000' } })),
     );
     repo = replicas[0].dataKeys;
     tenants = replicas[0].module.get(TenantKeysRepository);
-  });
-  afterAll(async () => {
-    await Promise.all([...replicas, ...lowThreshold].map((r) => r.close()));
-    await db.close();
   });
 
   async function ownerFor(externalId: string) {
@@ -97,7 +84,7 @@ describe(DataKeyRepository.name, () => {
       expect(versions.filter((v) => v.status === 'active').map((v) => v.version)).toEqual([versions.length]);
       // Each retired version was retired because its budget was reserved, not earlier.
       for (const v of versions.slice(0, -1)) expect(v.useCount).toBeGreaterThanOrEqual(1000n);
-      const rows = await db.prisma.secret.groupBy({
+      const rows = await keysDb.db.prisma.secret.groupBy({
         by: ['dekVersion'],
         where: { recordId: { startsWith: 'busy_' } },
         _count: true,

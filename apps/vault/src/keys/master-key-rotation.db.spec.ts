@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConcurrentLoad } from '../../../../test/keys/concurrent-load';
 import {
   createKeysHarness,
-  createProject,
   masterKeyList,
   providerOf,
+  useKeysDb,
   type KeysHarness,
 } from '../../../../test/keys/keys-harness';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { openDatabase, type Database } from '../database/database';
 import { KeyJobsService } from './key-jobs.service';
 import { KeyJobBusyError } from './keys.errors';
@@ -17,32 +16,23 @@ const PROJECT = 'prj_rotate';
 const TENANTS = Array.from({ length: 12 }, (_, i) => `org_${i}`);
 
 describe(`${KeyJobsService.name} master key rotation`, () => {
-  let db: TestDatabase;
+  const keysDb = useKeysDb(PROJECT);
   const v1 = masterKeyList(1);
   const v2 = masterKeyList(2);
   const v3 = masterKeyList(3);
   const rotated = `${v2},${v1}`;
-  const harnesses: KeysHarness[] = [];
 
-  async function replica(keys: string, batch = 3): Promise<KeysHarness> {
-    const h = await createKeysHarness(db, providerOf(keys), { jobBatchSize: batch });
-    harnesses.push(h);
-    return h;
+  function replica(keys: string, batch = 3): Promise<KeysHarness> {
+    return keysDb.replica(providerOf(keys), { jobBatchSize: batch });
   }
 
   async function masterVersionsOfDataKeys(): Promise<number[]> {
-    const rows = await db.prisma.dataKey.groupBy({ by: ['masterKeyVersion'], orderBy: { masterKeyVersion: 'asc' } });
+    const rows = await keysDb.db.prisma.dataKey.groupBy({
+      by: ['masterKeyVersion'],
+      orderBy: { masterKeyVersion: 'asc' },
+    });
     return rows.map((r) => r.masterKeyVersion);
   }
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await createProject(db, PROJECT);
-  });
-  afterAll(async () => {
-    await Promise.all(harnesses.map((h) => h.close()));
-    await db.close();
-  });
 
   describe('rotateMasterKey', () => {
     it('rewraps every data key while reads and writes go on, losing nothing', async () => {
@@ -102,7 +92,7 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
       expect(load.failures).toEqual([]);
 
       // Version 1 can now leave the configuration: a replica with only version 2 boots and reads everything.
-      await expect(verifyMasterKeys(db, providerOf(v2))).resolves.toBeUndefined();
+      await expect(verifyMasterKeys(keysDb.db, providerOf(v2))).resolves.toBeUndefined();
       const onlyV2 = await replica(v2);
       expect(
         (
@@ -128,7 +118,7 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
     it('resumes an interrupted job from its cursor and finishes it', async () => {
       const next = `${v3},${v2}`;
       const runner = await replica(next, 4);
-      const total = await db.prisma.dataKey.count();
+      const total = await keysDb.db.prisma.dataKey.count();
       let calls = 0;
       const first = await runner.jobs
         .rotateMasterKey({
@@ -144,7 +134,7 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
       const [failed] = await runner.jobs.listJobs(1);
       expect(failed).toMatchObject({ status: 'failed', processed: 8, total, error: 'internal_error: Error' });
       expect(failed.cursor).not.toBeNull();
-      expect(await db.prisma.dataKey.count({ where: { masterKeyVersion: 3 } })).toBe(8);
+      expect(await keysDb.db.prisma.dataKey.count({ where: { masterKeyVersion: 3 } })).toBe(8);
 
       const seen: number[] = [];
       const resumed = await runner.jobs.rotateMasterKey({ onProgress: (p) => void seen.push(p.processed) });
@@ -159,7 +149,7 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
       const v4 = masterKeyList(4);
       const keys = `${v4},${v3}`;
       // On PostgreSQL the second replica has a database connection pool of its own, as a real one would.
-      const otherDb: Database = db.url ? await openDatabase({ url: db.url }) : db;
+      const otherDb: Database = keysDb.db.url ? await openDatabase({ url: keysDb.db.url }) : keysDb.db;
       const a = await replica(keys);
       const b = await createKeysHarness(otherDb, providerOf(keys));
       try {
@@ -183,7 +173,7 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
         expect(await b.jobs.rotateMasterKey()).toMatchObject({ status: 'completed', processed: 0 });
       } finally {
         await b.close();
-        if (otherDb !== db) await otherDb.close();
+        if (otherDb !== keysDb.db) await otherDb.close();
       }
     });
   });

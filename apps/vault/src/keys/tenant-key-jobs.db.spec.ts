@@ -1,14 +1,7 @@
 import { CryptoIntegrityError, Envelope } from '@authpipe/crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrentLoad } from '../../../../test/keys/concurrent-load';
-import {
-  createKeysHarness,
-  createProject,
-  masterKeyList,
-  providerOf,
-  type KeysHarness,
-} from '../../../../test/keys/keys-harness';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
+import { masterKeyList, providerOf, useKeysDb, type KeysHarness } from '../../../../test/keys/keys-harness';
 import { KeyJobsService } from './key-jobs.service';
 import { TenantNotFoundError } from './keys.errors';
 
@@ -17,15 +10,12 @@ const ref = (recordId: string) => ({ recordType: 'connection', recordId, field: 
 const scope = (tenantId: string) => ({ projectId: PROJECT, tenantId });
 
 describe(KeyJobsService.name, () => {
-  let db: TestDatabase;
+  const keysDb = useKeysDb(PROJECT);
   const keys = masterKeyList(1);
-  const harnesses: KeysHarness[] = [];
   let main: KeysHarness;
 
-  async function replica(options: { retiredKeyGraceMs?: number; jobBatchSize?: number } = {}): Promise<KeysHarness> {
-    const h = await createKeysHarness(db, providerOf(keys), { jobBatchSize: 3, retiredKeyGraceMs: 0, ...options });
-    harnesses.push(h);
-    return h;
+  function replica(options: { retiredKeyGraceMs?: number; jobBatchSize?: number } = {}): Promise<KeysHarness> {
+    return keysDb.replica(providerOf(keys), { jobBatchSize: 3, retiredKeyGraceMs: 0, ...options });
   }
 
   async function seed(tenantId: string, count: number): Promise<void> {
@@ -34,7 +24,7 @@ describe(KeyJobsService.name, () => {
   }
 
   async function rawRows(tenantId: string) {
-    return db.prisma.secret.findMany({
+    return keysDb.db.prisma.secret.findMany({
       where: { projectId: PROJECT, tenant: { is: { externalId: tenantId } } },
       orderBy: { id: 'asc' },
       select: { id: true, recordId: true, ciphertext: true, dekVersion: true, tenantId: true },
@@ -42,13 +32,7 @@ describe(KeyJobsService.name, () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await createProject(db, PROJECT);
     main = await replica();
-  });
-  afterAll(async () => {
-    await Promise.all(harnesses.map((h) => h.close()));
-    await db.close();
   });
 
   describe('rotateTenantKey', () => {
@@ -73,7 +57,7 @@ describe(KeyJobsService.name, () => {
       // `other` may keep writing under version 1 from the use block it reserved before the
       // rotation; then version 1 must survive. Either way no row points at a deleted key.
       const existing = (
-        await db.prisma.dataKey.findMany({ where: { tenantId: rows[0].tenantId }, select: { version: true } })
+        await keysDb.db.prisma.dataKey.findMany({ where: { tenantId: rows[0].tenantId }, select: { version: true } })
       ).map((k) => k.version);
       for (const r of rows) expect(existing).toContain(r.dekVersion);
       const stillUsed = rows.some((r) => r.dekVersion === 1);
@@ -111,9 +95,9 @@ describe(KeyJobsService.name, () => {
     });
 
     it('refuses an unknown tenant without creating a job', async () => {
-      const jobsBefore = await db.prisma.keyJob.count();
+      const jobsBefore = await keysDb.db.prisma.keyJob.count();
       await expect(main.jobs.rotateTenantKey(PROJECT, 'org_nobody')).rejects.toBeInstanceOf(TenantNotFoundError);
-      expect(await db.prisma.keyJob.count()).toBe(jobsBefore);
+      expect(await keysDb.db.prisma.keyJob.count()).toBe(jobsBefore);
     });
 
     it('resumes an interrupted rotation from its cursor without creating another version', async () => {
@@ -174,9 +158,9 @@ describe(KeyJobsService.name, () => {
       );
       expect(job).toMatchObject({ status: 'completed', processed: 7 });
       expect(job.params).toMatchObject({ dataKeysDeleted: 1, secretsDeleted: 7, tenantDeleted: true });
-      expect(await db.prisma.dataKey.count({ where: { tenantId: victimTenantId } })).toBe(0);
-      expect(await db.prisma.secret.count({ where: { tenantId: victimTenantId } })).toBe(0);
-      expect(await db.prisma.tenant.count({ where: { id: victimTenantId } })).toBe(0);
+      expect(await keysDb.db.prisma.dataKey.count({ where: { tenantId: victimTenantId } })).toBe(0);
+      expect(await keysDb.db.prisma.secret.count({ where: { tenantId: victimTenantId } })).toBe(0);
+      expect(await keysDb.db.prisma.tenant.count({ where: { id: victimTenantId } })).toBe(0);
       expect(await main.secrets.get(scope('org_victim'), ref('org_victim_0'))).toBeNull();
 
       // A ciphertext restored from a backup has nothing left that opens it.
@@ -212,7 +196,7 @@ describe(KeyJobsService.name, () => {
       expect(await rawRows('org_crash')).toHaveLength(5);
       const done = await main.jobs.shredTenant(PROJECT, 'org_crash');
       expect(done).toMatchObject({ id: failed.id, status: 'completed', processed: 8 });
-      expect(await db.prisma.tenant.count({ where: { projectId: PROJECT, externalId: 'org_crash' } })).toBe(0);
+      expect(await keysDb.db.prisma.tenant.count({ where: { projectId: PROJECT, externalId: 'org_crash' } })).toBe(0);
       expect(await main.jobs.getJob(done.id)).toMatchObject({ status: 'completed' });
     });
   });
