@@ -5,35 +5,20 @@ import {
   listQuery,
   reactivation,
   withTenantExternalId,
+  type CredentialRecordBase,
   type ListFilter,
   type PageRequest,
 } from '../credentials/credential-records';
 
-export interface ConnectionRecord {
-  id: string;
-  projectId: string;
-  tenantId: string;
-  tenantExternalId: string;
+/** A connection row. */
+export interface ConnectionRecord extends CredentialRecordBase {
   installationId: string | null;
-  appId: string;
-  provider: string;
   userId: string;
   oid: string;
   tid: string;
   upn: string | null;
-  scopes: string[];
-  status: string;
-  statusAadsts: number | null;
-  statusError: string | null;
-  statusRemediation: string | null;
-  statusChangedAt: Date | null;
-  expiresAt: Date | null;
-  refreshAt: Date | null;
   keepAliveAt: Date | null;
   lastRefreshedAt: Date | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 /** Columns written when a user authorizes (first time or again). */

@@ -20,6 +20,29 @@ export interface PageRequest {
   after?: string;
 }
 
+/** What every credential record holds, read with {@link CREDENTIAL_COLUMNS}. */
+export interface CredentialRecordBase {
+  id: string;
+  projectId: string;
+  /** The tenant's row id. */
+  tenantId: string;
+  /** The project's id for the tenant (`org_acme`). */
+  tenantExternalId: string;
+  appId: string;
+  provider: string;
+  scopes: string[];
+  status: string;
+  statusAadsts: number | null;
+  statusError: string | null;
+  statusRemediation: string | null;
+  statusChangedAt: Date | null;
+  expiresAt: Date | null;
+  refreshAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 /** Columns every credential row is read with (besides its own), and the tenant's external id. */
 export const CREDENTIAL_COLUMNS = {
   id: true,

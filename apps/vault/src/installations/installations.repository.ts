@@ -5,6 +5,7 @@ import {
   listQuery,
   reactivation,
   withTenantExternalId,
+  type CredentialRecordBase,
   type ListFilter,
   type PageRequest,
 } from '../credentials/credential-records';
@@ -13,35 +14,6 @@ export { CREDENTIAL_STATUSES, type CredentialStatus, type ListFilter } from '../
 
 /** The kinds of resource an installation can be bound to. */
 export type ResourceKind = 'user_drive' | 'site' | 'drive';
-
-export interface InstallationRecord {
-  id: string;
-  projectId: string;
-  tenantId: string;
-  tenantExternalId: string;
-  appId: string;
-  provider: string;
-  directoryId: string;
-  cloud: string;
-  resourceKind: string | null;
-  resourceDriveId: string | null;
-  resourceSiteId: string | null;
-  resourceUser: string | null;
-  resourceWebUrl: string | null;
-  scopes: string[];
-  consentedAt: Date;
-  consentedBy: string | null;
-  status: string;
-  statusAadsts: number | null;
-  statusError: string | null;
-  statusRemediation: string | null;
-  statusChangedAt: Date | null;
-  expiresAt: Date | null;
-  refreshAt: Date | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
 
 /** Columns written when consent is granted (first time or again). */
 export interface InstallationWrite {
@@ -59,6 +31,11 @@ export interface InstallationWrite {
   consentedBy: string | null;
   expiresAt: Date | null;
   refreshAt: Date | null;
+}
+
+/** An installation row; `resourceKind` is read back as stored. */
+export interface InstallationRecord extends CredentialRecordBase, Omit<InstallationWrite, 'resourceKind'> {
+  resourceKind: string | null;
 }
 
 const columns = {
