@@ -109,10 +109,14 @@ export class ConnectSessionsRepository {
     return count === 1;
   }
 
-  /** Deletes sessions expired before `before` (their OAuth states go by cascade); returns how many. */
+  /**
+   * Deletes sessions expired before `before` that no longer have OAuth states; returns how many.
+   * A state's encrypted verifier and nonce live in `secrets`, which a cascade would not reach, so
+   * states are purged first with their secrets (OAuthStatesRepository.deleteExpired).
+   */
   async deleteExpired(before: Date, limit: number): Promise<number> {
     const rows = await this.prisma.connectSession.findMany({
-      where: { expiresAt: { lt: before } },
+      where: { expiresAt: { lt: before }, oauthStates: { none: {} } },
       select: { id: true },
       take: limit,
     });

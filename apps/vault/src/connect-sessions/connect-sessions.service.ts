@@ -154,11 +154,10 @@ export class ConnectSessionsService {
   }
 
   /**
-   * Deletes sessions (and their OAuth states, by cascade) that expired more than `graceMs` ago,
-   * in batches of `batchSize`; returns how many. For a periodic job: expired sessions are useless
-   * and only grow the table. The grace keeps a just-expired session explainable to a late browser.
-   * The cascade does not reach the states' encrypted secrets: purge the states first
-   * (oauth/expired-flows.job.ts does).
+   * Deletes sessions that expired more than `graceMs` ago, in batches of `batchSize`; returns how
+   * many. For a periodic job: expired sessions are useless and only grow the table. The grace
+   * keeps a just-expired session explainable to a late browser. Sessions that still have OAuth
+   * states wait for those to be purged with their secrets (oauth/expired-flows.job.ts does both).
    */
   async purgeExpired(graceMs: number, batchSize = 500): Promise<number> {
     const before = new Date(this.clock() - graceMs);

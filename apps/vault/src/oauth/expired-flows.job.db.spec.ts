@@ -75,6 +75,15 @@ describe(ExpiredFlowsJob.name, () => {
     expect(await left(long.sessionId, long.stateId)).toEqual({ session: 0, state: 0, secrets: 0 });
   });
 
+  it('never purges a session before its states, so no state secret is left without its row', async () => {
+    const made = await sessionWithState(60);
+    flows.clock.advance(2 * MINUTE + EXPIRED_FLOWS_GRACE_MS);
+    expect(await flows.get(ConnectSessionsService).purgeExpired(EXPIRED_FLOWS_GRACE_MS)).toBe(0);
+    expect(await left(made.sessionId, made.stateId)).toEqual({ session: 1, state: 1, secrets: 2 });
+    expect(await job.run()).toEqual({ states: 1, sessions: 1 });
+    expect(await left(made.sessionId, made.stateId)).toEqual({ session: 0, state: 0, secrets: 0 });
+  });
+
   it('lets runs overlap (as on several replicas): each row is deleted once and no run fails', async () => {
     const flowsMade = [];
     for (let i = 0; i < 4; i++) flowsMade.push(await sessionWithState(60));
