@@ -1,7 +1,12 @@
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
-import { customAuthorityApp, pkce, startTestEmulator, type TestEmulator } from '../../apps/microsoft-emulator/test/support/emulator-fixture';
+import {
+  customAuthorityApp,
+  pkce,
+  startTestEmulator,
+  type TestEmulator,
+} from '../../apps/microsoft-emulator/test/support/emulator-fixture';
 
 const REDIRECT = 'http://localhost:3000/oauth/callback';
 
@@ -12,7 +17,14 @@ describe('emulator sign-in page in headless Chromium', () => {
     t = await startTestEmulator();
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
   });
   afterAll(async () => {
@@ -34,7 +46,13 @@ describe('emulator sign-in page in headless Chromium', () => {
     const app = customAuthorityApp(t);
     const { verifier, challenge } = pkce();
     const scopes = ['Files.ReadWrite.All', 'offline_access'];
-    const url = await app.getAuthCodeUrl({ scopes, redirectUri: REDIRECT, codeChallenge: challenge, codeChallengeMethod: 'S256', state: 'browser-state' });
+    const url = await app.getAuthCodeUrl({
+      scopes,
+      redirectUri: REDIRECT,
+      codeChallenge: challenge,
+      codeChallengeMethod: 'S256',
+      state: 'browser-state',
+    });
 
     await page.goto(url);
     await expect(page.title()).resolves.toBe('Sign in to Authpipe Demo');
