@@ -20,7 +20,7 @@ export function sandboxBanner(sandbox: RunningSandbox, sandboxFile: string): str
     '',
     '  Try a user flow: create a connect session, then open its url in a browser',
     `    curl -s -X POST ${file.baseUrl}/v1/connect-sessions -H "authorization: Bearer $(node -p "require('${sandboxFile}').secretKey")" \\`,
-    `      -H 'content-type: application/json' -d '{"tenantId":"org_acme","userId":"user_123","credentialFor":"user","provider":"microsoft-onedrive","mode":"redirect"}'`,
+    `      -H 'content-type: application/json' -d '{"tenantId":"org_acme","userId":"user_123","credentialFor":"user","provider":"microsoft-onedrive"}'`,
     '',
   ].join('\n');
 }
