@@ -11,7 +11,8 @@ import {
 
 const REDIRECT = 'http://localhost:3000/oauth/callback';
 
-describe('emulator sign-in page in headless Chromium', () => {
+// A generous budget per test on a loaded machine; each playwright step keeps its own 30 s limit.
+describe('emulator sign-in page in headless Chromium', { timeout: 120_000 }, () => {
   let t: TestEmulator;
   let browser: Browser;
   beforeAll(async () => {
@@ -45,7 +46,7 @@ describe('emulator sign-in page in headless Chromium', () => {
       state: 'browser-state',
     });
 
-    await page.goto(url);
+    await page.goto(url, { waitUntil: 'domcontentloaded' });
     await expect(page.title()).resolves.toBe('Sign in to Authpipe Demo');
     await page.selectOption('#login', SEED.contoso.alex.upn);
     await expect(page.locator('li', { hasText: 'Files.ReadWrite.All' }).count()).resolves.toBe(1);

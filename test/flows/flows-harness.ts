@@ -15,6 +15,7 @@ import { InstallationsModule } from '../../apps/vault/src/installations/installa
 import { KeysModule } from '../../apps/vault/src/keys/keys.module';
 import { ProvidersModule } from '../../apps/vault/src/providers/providers.module';
 import { LocalKeyProvider, MasterKeyring } from '@authpipe/crypto';
+import { TestClock } from '../support/test-clock';
 
 /** Every Nest module of the flows foundation (what AppModule must import). */
 export const FLOW_MODULES = [
@@ -26,14 +27,7 @@ export const FLOW_MODULES = [
   ConnectionsModule,
 ];
 
-/** A clock tests move by hand. */
-export class TestClock {
-  constructor(public nowMs = Date.parse('2026-11-22T12:00:00.000Z')) {}
-  readonly read = (): number => this.nowMs;
-  advance(ms: number): void {
-    this.nowMs += ms;
-  }
-}
+export { TestClock };
 
 /** Microsoft settings that trust an emulator's CA: the same code path as production. */
 export function emulatorMicrosoft(caCertPem: string): Partial<MicrosoftConfig> {

@@ -1,12 +1,15 @@
 // Local CA, TLS leaf and the demo app's client certificate, made with @peculiar/x509 on WebCrypto
 // (the product never shells out to openssl).
-import { KeyObject, X509Certificate as NodeX509, webcrypto } from 'node:crypto';
+import { KeyObject, X509Certificate as NodeX509 } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 import { MICROSOFT_HOSTS } from '../directory/clouds';
 import { loadOrCreate } from './key-files';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+// Node's global WebCrypto, typed by the DOM lib as @peculiar/x509 expects (Node's own typings
+// list newer key usages than TypeScript's DOM lib, so the two CryptoKey types differ by name only).
+const subtle = globalThis.crypto.subtle;
+x509.cryptoProvider.set(globalThis.crypto);
 
 const EC: EcKeyGenParams & EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 const RSA: RsaHashedKeyGenParams = {
@@ -32,20 +35,17 @@ export type ClientCertificate = {
   privateKeyPem: string;
 };
 
-function privateKeyPem(key: webcrypto.CryptoKey): string {
+function privateKeyPem(key: CryptoKey): string {
   return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
-async function importPrivateKey(
-  pem: string,
-  algorithm: EcKeyImportParams | RsaHashedImportParams,
-): Promise<webcrypto.CryptoKey> {
+async function importPrivateKey(pem: string, algorithm: EcKeyImportParams | RsaHashedImportParams): Promise<CryptoKey> {
   const der = x509.PemConverter.decodeFirst(pem);
-  return webcrypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign']);
+  return subtle.importKey('pkcs8', der, algorithm, false, ['sign']);
 }
 
 async function createCa(now: Date): Promise<{ caCertPem: string; caKeyPem: string }> {
-  const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
+  const keys = await subtle.generateKey(EC, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: 'CN=Authpipe Microsoft Emulator Local CA, O=Authpipe',
     notBefore: new Date(now.getTime() - DAY_MS),
@@ -67,7 +67,7 @@ async function createLeaf(
 ): Promise<{ leafCertPem: string; leafKeyPem: string }> {
   const caCert = new x509.X509Certificate(ca.caCertPem);
   const caKey = await importPrivateKey(ca.caKeyPem, EC);
-  const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
+  const keys = await subtle.generateKey(EC, true, ['sign', 'verify']);
   const names = LEAF_NAMES.map((value) => ({ type: isIP(value) ? ('ip' as const) : ('dns' as const), value }));
   const cert = await x509.X509CertificateGenerator.create({
     subject: 'CN=localhost, O=Authpipe Microsoft Emulator',
@@ -116,7 +116,7 @@ export async function loadOrCreateTls(dir: string | null, now: Date): Promise<Tl
 
 /** A self-signed RSA certificate for an app registration's certificate credential. */
 export async function createClientCertificate(subject: string, now: Date): Promise<ClientCertificate> {
-  const keys = await webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify']);
+  const keys = await subtle.generateKey(RSA, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: `CN=${subject}`,
     notBefore: new Date(now.getTime() - DAY_MS),

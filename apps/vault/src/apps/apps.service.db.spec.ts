@@ -9,6 +9,7 @@ import {
   type FlowsHarness,
 } from '../../../../test/flows/flows-harness';
 import { dumpDatabase } from '../../../../test/keys/db-dump';
+import { DAY_MS } from '../../../../test/support/test-clock';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { FlowError } from '../providers/flow-errors';
 import { AppsService } from './apps.service';
@@ -46,10 +47,12 @@ describe(AppsService.name, () => {
   let apps: AppsService;
   let cloud: { cloud: 'custom'; endpoints: { loginUrl: string; graphUrl: string } };
 
+  // A year after the test clock's start: a secret far from expiry on whatever date the suite runs.
+  const secretExpiresAt = () => harness.clock.iso(365 * DAY_MS);
   const secretApp = (overrides: Record<string, unknown> = {}) => ({
     name: 'Demo (secret)',
     clientId: SEED.demoApp.clientId,
-    credential: { type: 'secret', secret: SEED.demoApp.secretValue, expiresAt: '2027-11-22T00:00:00Z' },
+    credential: { type: 'secret', secret: SEED.demoApp.secretValue, expiresAt: secretExpiresAt() },
     ...cloud,
     userAuthority: 'organizations',
     homeTenantId: CONTOSO,
@@ -80,7 +83,7 @@ describe(AppsService.name, () => {
       expect(app).toMatchObject({
         provider: 'microsoft-onedrive',
         status: 'unchecked',
-        credential: { type: 'secret', expiresAt: '2027-11-22T00:00:00.000Z', thumbprintSha256: null },
+        credential: { type: 'secret', expiresAt: secretExpiresAt(), thumbprintSha256: null },
         userScopes: ['offline_access', 'openid', 'profile', 'User.Read', 'Files.ReadWrite.All'],
         redirectUris: [
           'https://vault.example.test/oauth/callback',
@@ -110,7 +113,7 @@ describe(AppsService.name, () => {
       );
       expect(app.credential.type).toBe('certificate');
       expect(app.credential.thumbprintSha256).toMatch(/^[0-9a-f]{64}$/);
-      expect(Date.parse(app.credential.expiresAt!)).toBeGreaterThan(Date.now());
+      expect(Date.parse(app.credential.expiresAt!)).toBeGreaterThan(harness.clock.nowMs);
       expect(JSON.stringify(await dumpDatabase(db))).not.toContain(privateKeyPem.split('\n')[1]);
     });
 
