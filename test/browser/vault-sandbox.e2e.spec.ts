@@ -52,7 +52,9 @@ declare global {
   }
 }
 
-describe('sandbox install and connect in headless Chromium (popup mode)', () => {
+// Browser steps on a loaded 2-core machine can take tens of seconds each: a generous budget per
+// test, while each playwright step keeps its own 30 s limit and names the step that hung.
+describe('sandbox install and connect in headless Chromium (popup mode)', { timeout: 120_000 }, () => {
   let dataDir: string;
   let db: TestDatabase;
   let app: NestFastifyApplication;
@@ -114,12 +116,28 @@ describe('sandbox install and connect in headless Chromium (popup mode)', () => 
     return res.body.url as string;
   }
 
-  /** Opens the popup from the page, signs in as `upn` on the emulator page, and waits for the popup to close itself. */
-  async function clickThrough(page: Page, pageOrigin: string, connectUrl: string, upn: string): Promise<void> {
-    await page.goto(`${pageOrigin}/?connect=${encodeURIComponent(connectUrl)}`);
+  /**
+   * Opens the popup from the page, signs in as `upn` on the emulator page and, for an
+   * installation, approves the admin consent page that follows; then waits for the popup to
+   * close itself.
+   */
+  async function clickThrough(
+    page: Page,
+    pageOrigin: string,
+    connectUrl: string,
+    upn: string,
+    kind: 'installation' | 'user',
+  ): Promise<void> {
+    await page.goto(`${pageOrigin}/?connect=${encodeURIComponent(connectUrl)}`, { waitUntil: 'domcontentloaded' });
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#open')]);
     await popup.waitForSelector('#login');
     await popup.selectOption('#login', upn);
+    if (kind === 'installation') {
+      // The admin signed in; the vault sends the popup on to that directory's admin consent.
+      await Promise.all([popup.waitForURL(/\/v2\.0\/adminconsent\?/), popup.click('#approve')]);
+      await popup.waitForSelector('#login');
+      await popup.selectOption('#login', upn);
+    }
     await Promise.all([popup.waitForEvent('close'), popup.click('#approve')]);
   }
 
@@ -139,6 +157,7 @@ describe('sandbox install and connect in headless Chromium (popup mode)', () => 
       allowedPage.origin,
       await sessionUrl({ tenantId: 'org_demo', credentialFor: 'installation' }),
       SEED.contoso.admin.upn,
+      'installation',
     );
     const installed = await page.evaluate(() => window.results);
     expect(installed).toHaveLength(1);
@@ -155,6 +174,7 @@ describe('sandbox install and connect in headless Chromium (popup mode)', () => 
       allowedPage.origin,
       await sessionUrl({ tenantId: 'org_demo', credentialFor: 'user', userId: 'user_42' }),
       SEED.contoso.adele.upn,
+      'user',
     );
     const results = await page.evaluate(() => window.results);
     // The page was loaded afresh for the second flow, so it holds only the connection's result.
@@ -179,7 +199,9 @@ describe('sandbox install and connect in headless Chromium (popup mode)', () => 
       page,
       strangerPage.origin,
       await sessionUrl({ tenantId: 'org_stranger', credentialFor: 'installation' }),
-      SEED.contoso.admin.upn,
+      // Another customer: Contoso is installed for org_demo, and a directory belongs to one tenant.
+      SEED.fabrikam.admin.upn,
+      'installation',
     );
     // The completion page posted (to the allowed origins only) and closed itself: nothing arrived here.
     expect(await page.evaluate(() => window.results)).toEqual([]);

@@ -89,6 +89,13 @@ describe('authpipe CLI beside a running embedded vault', () => {
     const refused = await request(app.getHttpServer()).get('/v1/tenants').set('Authorization', `Bearer ${secretKey}`);
     expect(refused.body.error.code).toBe('revoked_api_key');
 
+    const shared = await run('project', 'update', projectId, '--allow-shared-directories', 'on', '--json');
+    expect(shared.code).toBe(0);
+    expect(shared.json()).toMatchObject({ id: projectId, allowSharedDirectories: true });
+    const missingProject = await run('project', 'update', 'prj_none', '--allow-shared-directories', 'off', '--json');
+    expect(missingProject.code).toBe(1);
+    expect(missingProject.json().error.code).toBe('project_not_found');
+
     const missingTenant = await run('tenant', 'rotate-key', '--project', projectId, 'org_none', '--json');
     expect(missingTenant.code).toBe(1);
     expect(missingTenant.json().error.code).toBe('tenant_not_found');

@@ -56,6 +56,8 @@ describe('authpipe CLI', () => {
     [['key', 'create'], /--project/],
     [['project', 'frobnicate'], /unknown command/],
     [['key', 'list', '--project'], /argument missing/],
+    [['project', 'update', 'prj_x'], /Name a setting to change/],
+    [['project', 'update', 'prj_x', '--allow-shared-directories', 'maybe'], /Allowed choices are on, off/],
   ])('exits 2 with a clear message for bad arguments: %j', async (args, message) => {
     const res = await run(...args);
     expect(res.code).toBe(2);
@@ -68,7 +70,12 @@ describe('authpipe CLI', () => {
     const { id: projectId } = project.json();
     expect(projectId).toMatch(/^prj_/);
     expect((await run('project', 'list', '--json')).json()).toContainEqual(
-      expect.objectContaining({ id: projectId, name: 'CLI project' }),
+      expect.objectContaining({ id: projectId, name: 'CLI project', allowSharedDirectories: false }),
+    );
+    const shared = await run('project', 'update', projectId, '--allow-shared-directories', 'on');
+    expect(shared.stdout).toContain(`Project ${projectId}: shared directories allowed.`);
+    expect((await run('project', 'list', '--json')).json()).toContainEqual(
+      expect.objectContaining({ id: projectId, allowSharedDirectories: true }),
     );
 
     const created = await run('key', 'create', '--project', projectId, '--name', 'ci', '--json');

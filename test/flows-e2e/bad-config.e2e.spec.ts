@@ -103,7 +103,7 @@ describe('flows under bad configuration and accounts', () => {
         .set(bearer(ctx.project.key))
         .send({ allowedOrigins: ['https://new.example.test'] })
         .expect(200);
-      const reply = await new FlowBrowser(world).run(token, SEED.contoso.admin.upn, '/oauth/admin-consent/callback');
+      const reply = await new FlowBrowser(world).install(token, SEED.contoso.admin.upn);
       // The origin left the allow-list meanwhile: no redirect there, a page posting only to allowed origins.
       expect(reply.status).toBe(200);
       expect(reply.location).toBeUndefined();
@@ -122,11 +122,7 @@ describe('flows under bad configuration and accounts', () => {
       );
       const before = await countRows(world);
       const minted = await install(ctx, 'org_exp2');
-      const reply = await new FlowBrowser(world).run(
-        await install(ctx, 'org_exp'),
-        SEED.contoso.admin.upn,
-        '/oauth/admin-consent/callback',
-      );
+      const reply = await new FlowBrowser(world).install(await install(ctx, 'org_exp'), SEED.contoso.admin.upn);
       failed(reply.text, 'microsoft_error');
       expect(reply.text).toContain('AADSTS7000222');
       expect(reply.text).not.toContain(ctx.registered.secret);
@@ -155,11 +151,7 @@ describe('flows under bad configuration and accounts', () => {
       const stranger = await createClientCertificate('not-registered', world.emulator.clock.now());
       const ctx = await setup({ credential: { type: 'certificate', certificate: stranger } });
       const before = await countRows(world);
-      const reply = await new FlowBrowser(world).run(
-        await install(ctx, 'org_cert'),
-        SEED.contoso.admin.upn,
-        '/oauth/admin-consent/callback',
-      );
+      const reply = await new FlowBrowser(world).install(await install(ctx, 'org_cert'), SEED.contoso.admin.upn);
       failed(reply.text, 'microsoft_error');
       expect(reply.text).not.toContain(stranger.privateKeyPem.split('\n')[1]);
       expect(await countRows(world)).toEqual(before);
@@ -172,15 +164,16 @@ describe('flows under bad configuration and accounts', () => {
       const ctx = await setup();
       const before = await countRows(world);
       const browser = new FlowBrowser(world);
-      const denied = await browser.callback(
-        '/oauth/admin-consent/callback',
-        await browser.signIn(await browser.start(await install(ctx, 'org_d')), SEED.contoso.admin.upn, 'deny'),
+      const signedIn = await browser.callback(
+        '/oauth/callback',
+        await browser.signIn(await browser.start(await install(ctx, 'org_d')), SEED.contoso.admin.upn),
       );
+      const denied = await browser.consent(signedIn, SEED.contoso.admin.upn, 'deny');
       failed(denied.text, 'admin_consent_denied');
       const site = await install(ctx, 'org_d', {
         resource: { kind: 'site', url: 'https://contoso.sharepoint.com/sites/DoesNotExist' },
       });
-      const missing = await new FlowBrowser(world).run(site, SEED.contoso.admin.upn, '/oauth/admin-consent/callback');
+      const missing = await new FlowBrowser(world).install(site, SEED.contoso.admin.upn);
       expect(missing.status).toBe(404);
       failed(missing.text, 'resource_not_found');
       expect(await countRows(world)).toEqual(before);
@@ -191,11 +184,7 @@ describe('flows under bad configuration and accounts', () => {
     it('marks the app misconfigured when its secret is wrong', async () => {
       const registered = await registerApp(world);
       const ctx = await setup({ registered: { ...registered, secret: 'wrong~secret-value' } });
-      const reply = await new FlowBrowser(world).run(
-        await connect(ctx, 'org_w'),
-        SEED.contoso.adele.upn,
-        '/oauth/callback',
-      );
+      const reply = await new FlowBrowser(world).connect(await connect(ctx, 'org_w'), SEED.contoso.adele.upn);
       failed(reply.text, 'microsoft_error');
       expect(reply.text).toContain('AADSTS7000215');
       expect(await world.vault.db.prisma.providerApp.findUniqueOrThrow({ where: { id: ctx.appId } })).toMatchObject({
@@ -206,17 +195,9 @@ describe('flows under bad configuration and accounts', () => {
 
     it('refuses a user of directory B connecting into an installation of directory A', async () => {
       const ctx = await setup();
-      await new FlowBrowser(world).run(
-        await install(ctx, 'org_a'),
-        SEED.contoso.admin.upn,
-        '/oauth/admin-consent/callback',
-      );
+      await new FlowBrowser(world).install(await install(ctx, 'org_a'), SEED.contoso.admin.upn);
       const before = await countRows(world);
-      const reply = await new FlowBrowser(world).run(
-        await connect(ctx, 'org_a'),
-        SEED.fabrikam.diego.upn,
-        '/oauth/callback',
-      );
+      const reply = await new FlowBrowser(world).connect(await connect(ctx, 'org_a'), SEED.fabrikam.diego.upn);
       expect(reply.status).toBe(403);
       failed(reply.text, 'directory_mismatch');
       expect(await countRows(world)).toEqual(before);
@@ -224,17 +205,9 @@ describe('flows under bad configuration and accounts', () => {
 
     it('refuses a personal account where the organisation is installed', async () => {
       const ctx = await setup({ userAuthority: 'common' });
-      await new FlowBrowser(world).run(
-        await install(ctx, 'org_p'),
-        SEED.contoso.admin.upn,
-        '/oauth/admin-consent/callback',
-      );
+      await new FlowBrowser(world).install(await install(ctx, 'org_p'), SEED.contoso.admin.upn);
       const before = await countRows(world);
-      const reply = await new FlowBrowser(world).run(
-        await connect(ctx, 'org_p'),
-        SEED.consumers.megan.upn,
-        '/oauth/callback',
-      );
+      const reply = await new FlowBrowser(world).connect(await connect(ctx, 'org_p'), SEED.consumers.megan.upn);
       expect(reply.status).toBe(403);
       failed(reply.text, 'personal_account_not_allowed');
       expect(popupData(reply.text).result).toMatchObject({

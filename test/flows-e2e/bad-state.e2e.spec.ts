@@ -164,7 +164,7 @@ describe('flows under bad state, code and session input', () => {
       await createVaultApp(world, other, registered);
       const mine = await world.vault.db.prisma.connection.count({ where: { projectId: project.projectId } });
       const token = await createSession(world, other, { tenantId: 'org_bad', credentialFor: 'user', userId: 'u1' });
-      const reply = await new FlowBrowser(world).run(token, SEED.contoso.adele.upn, '/oauth/callback');
+      const reply = await new FlowBrowser(world).connect(token, SEED.contoso.adele.upn);
       expect(popupData(reply.text).result.status).toBe('success');
       expect(await world.vault.db.prisma.connection.count({ where: { projectId: project.projectId } })).toBe(mine);
       expect(await world.vault.db.prisma.connection.count({ where: { projectId: other.projectId } })).toBe(1);

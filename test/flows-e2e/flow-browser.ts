@@ -70,15 +70,32 @@ export class FlowBrowser {
     return { status: res.status, headers: res.headers, text: res.text, location: res.headers.location };
   }
 
-  /** start → sign in → callback, for the common case. */
-  async run(
-    sessionToken: string,
+  /**
+   * An installation's admin, from the vault's sign-in reply (a 302 to Microsoft's admin consent)
+   * through the consent page to the admin-consent callback.
+   */
+  async consent(
+    signInReply: CallbackReply,
     upn: string,
-    path: '/oauth/callback' | '/oauth/admin-consent/callback',
+    action: 'approve' | 'deny' = 'approve',
   ): Promise<CallbackReply> {
-    const login = await this.start(sessionToken);
-    const reply = await this.signIn(login, upn);
-    return this.callback(path, reply);
+    expect(signInReply.status, signInReply.text.slice(0, 500)).toBe(302);
+    const consentUrl = signInReply.location;
+    if (consentUrl === undefined) throw new Error('the sign-in reply did not send the admin to consent');
+    expect(new URL(consentUrl).pathname).toMatch(/\/v2\.0\/adminconsent$/);
+    return this.callback('/oauth/admin-consent/callback', await this.signIn(consentUrl, upn, action));
+  }
+
+  /** An installation, for the common case: start → admin sign-in → callback → admin consent → callback. */
+  async install(sessionToken: string, upn: string): Promise<CallbackReply> {
+    const signedIn = await this.callback('/oauth/callback', await this.signIn(await this.start(sessionToken), upn));
+    if (signedIn.status !== 302) return signedIn;
+    return this.consent(signedIn, upn);
+  }
+
+  /** A user's connection, for the common case: start → sign in → callback. */
+  async connect(sessionToken: string, upn: string): Promise<CallbackReply> {
+    return this.callback('/oauth/callback', await this.signIn(await this.start(sessionToken), upn));
   }
 }
 

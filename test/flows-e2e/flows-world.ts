@@ -65,7 +65,14 @@ export interface RegisteredApp {
   certificate: ClientCertificate;
 }
 
-export async function registerApp(world: FlowsWorld): Promise<RegisteredApp> {
+/**
+ * Registers an app in the emulator. `groupMembershipClaims: 'DirectoryRole'` makes its tokens
+ * carry the signed-in user's directory roles (`wids`); by default they carry none, as in Entra.
+ */
+export async function registerApp(
+  world: FlowsWorld,
+  options: { groupMembershipClaims?: 'None' | 'DirectoryRole' } = {},
+): Promise<RegisteredApp> {
   const { store, clock } = world.emulator;
   const clientId = randomUUID();
   store.addApp({
@@ -76,6 +83,7 @@ export async function registerApp(world: FlowsWorld): Promise<RegisteredApp> {
     redirectUris: [`${PUBLIC_URL}/oauth/callback`, `${PUBLIC_URL}/oauth/admin-consent/callback`],
     delegatedPermissions: DELEGATED,
     applicationPermissions: ROLES,
+    groupMembershipClaims: options.groupMembershipClaims ?? 'None',
   });
   const secret = `e2e~${randomUUID()}`;
   const added = store.addSecret(clientId, {

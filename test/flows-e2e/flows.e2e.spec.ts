@@ -37,13 +37,9 @@ describe('install and connect flows', () => {
       credentialFor: 'installation',
       resource: { kind: 'site', url: MARKETING_URL },
     });
-    const install = await new FlowBrowser(world).run(
-      installToken,
-      SEED.contoso.admin.upn,
-      '/oauth/admin-consent/callback',
-    );
+    const install = await new FlowBrowser(world).install(installToken, SEED.contoso.admin.upn);
     const connectToken = await createSession(world, project, { tenantId, credentialFor: 'user', userId: 'user_1' });
-    const connect = await new FlowBrowser(world).run(connectToken, SEED.contoso.adele.upn, '/oauth/callback');
+    const connect = await new FlowBrowser(world).connect(connectToken, SEED.contoso.adele.upn);
     return { install, connect };
   }
 
@@ -57,14 +53,20 @@ describe('install and connect flows', () => {
         resource: { kind: 'site', url: MARKETING_URL },
       });
       const browser = new FlowBrowser(world);
-      const login = await browser.start(token);
-      expect(new URL(login).pathname).toBe('/organizations/v2.0/adminconsent');
+      // The admin signs in first (openid, PKCE): the verified id_token names the directory.
+      const login = new URL(await browser.start(token));
+      expect(login.pathname).toBe('/organizations/oauth2/v2.0/authorize');
+      expect(login.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['openid', 'profile']));
+      expect(login.searchParams.get('code_challenge_method')).toBe('S256');
+      expect(login.searchParams.get('prompt')).toBe('select_account');
       expect(browser.cookie).toMatch(/^[A-Za-z0-9_-]{43}$/);
-
-      const reply = await browser.callback(
-        '/oauth/admin-consent/callback',
-        await browser.signIn(login, SEED.contoso.admin.upn),
+      const signedIn = await browser.callback(
+        '/oauth/callback',
+        await browser.signIn(login.toString(), SEED.contoso.admin.upn),
       );
+      // Then consent at that directory's own endpoint, never organizations or common.
+      expect(new URL(signedIn.location!).pathname).toBe(`/${SEED.contoso.tenantId}/v2.0/adminconsent`);
+      const reply = await browser.consent(signedIn, SEED.contoso.admin.upn);
       expect(reply.status).toBe(200);
       expect(reply.headers['content-security-policy']).toContain("default-src 'none'");
       const data = popupData(reply.text);
@@ -97,10 +99,9 @@ describe('install and connect flows', () => {
     it('re-consents an existing installation in place (same id) and records the history', async () => {
       const project = await createProject(world);
       await createVaultApp(world, project, registered);
-      const first = await new FlowBrowser(world).run(
+      const first = await new FlowBrowser(world).install(
         await createSession(world, project, { tenantId: 'org_re', credentialFor: 'installation' }),
         SEED.contoso.admin.upn,
-        '/oauth/admin-consent/callback',
       );
       const id = popupData(first.text).result.installationId as string;
       const browser = new FlowBrowser(world);
@@ -111,11 +112,11 @@ describe('install and connect flows', () => {
           resource: { kind: 'drive', driveId: SEED.contoso.marketingSite.driveId },
         }),
       );
-      // Re-consent goes to the installation's own directory, never organizations or common.
-      expect(new URL(login).pathname).toBe(`/${SEED.contoso.tenantId}/v2.0/adminconsent`);
-      const again = await browser.callback(
-        '/oauth/admin-consent/callback',
-        await browser.signIn(login, SEED.contoso.admin.upn),
+      // Re-consent signs in at the installation's own directory, never organizations or common.
+      expect(new URL(login).pathname).toBe(`/${SEED.contoso.tenantId}/oauth2/v2.0/authorize`);
+      const again = await browser.consent(
+        await browser.callback('/oauth/callback', await browser.signIn(login, SEED.contoso.admin.upn)),
+        SEED.contoso.admin.upn,
       );
       expect(popupData(again.text).result.installationId).toBe(id);
       const row = await world.vault.db.prisma.installation.findUniqueOrThrow({ where: { id } });
@@ -141,7 +142,7 @@ describe('install and connect flows', () => {
         returnTo: `${APP_ORIGIN}/settings/integrations?tab=files`,
         resource: { kind: 'user_drive', user: SEED.contoso.alex.upn },
       });
-      const reply = await new FlowBrowser(world).run(token, SEED.contoso.admin.upn, '/oauth/admin-consent/callback');
+      const reply = await new FlowBrowser(world).install(token, SEED.contoso.admin.upn);
       expect(reply.status).toBe(302);
       const back = new URL(reply.location!);
       expect(back.origin + back.pathname).toBe(`${APP_ORIGIN}/settings/integrations`);
@@ -234,7 +235,7 @@ describe('install and connect flows', () => {
         credentialFor: 'user',
         userId: 'user_1',
       });
-      const second = await new FlowBrowser(world).run(again, SEED.contoso.alex.upn, '/oauth/callback');
+      const second = await new FlowBrowser(world).connect(again, SEED.contoso.alex.upn);
       expect(popupData(second.text).result.connectionId).toBe(first);
       const row = await world.vault.db.prisma.connection.findUniqueOrThrow({ where: { id: first } });
       expect(row.oid).toBe(SEED.contoso.alex.id);
@@ -259,9 +260,9 @@ describe('install and connect flows', () => {
       const browser = new FlowBrowser(world);
       const login = await browser.start(installToken);
       expect(new URL(login).origin).toBe('https://login.microsoftonline.us');
-      const install = await browser.callback(
-        '/oauth/admin-consent/callback',
-        await browser.signIn(login, SEED.contoso.admin.upn),
+      const install = await browser.consent(
+        await browser.callback('/oauth/callback', await browser.signIn(login, SEED.contoso.admin.upn)),
+        SEED.contoso.admin.upn,
       );
       expect(popupData(install.text).result.status).toBe('success');
 
@@ -270,7 +271,7 @@ describe('install and connect flows', () => {
         credentialFor: 'user',
         userId: 'u_gov',
       });
-      const connect = await new FlowBrowser(world).run(connectToken, SEED.contoso.adele.upn, '/oauth/callback');
+      const connect = await new FlowBrowser(world).connect(connectToken, SEED.contoso.adele.upn);
       const result = popupData(connect.text).result;
       expect(result.status, JSON.stringify(result)).toBe('success');
       const row = await world.vault.db.prisma.installation.findFirstOrThrow({
@@ -283,7 +284,7 @@ describe('install and connect flows', () => {
       const project = await createProject(world);
       await createVaultApp(world, project, registered, { cloud: 'usgov-l4', credential: { type: 'certificate' } });
       const token = await createSession(world, project, { tenantId: 'org_gov_cert', credentialFor: 'installation' });
-      const reply = await new FlowBrowser(world).run(token, SEED.contoso.admin.upn, '/oauth/admin-consent/callback');
+      const reply = await new FlowBrowser(world).install(token, SEED.contoso.admin.upn);
       expect(popupData(reply.text).result).toMatchObject({
         status: 'success',
         installationId: expect.stringMatching(/^ins_/),

@@ -87,6 +87,8 @@ export async function startFlowsApi(): Promise<FlowsApi> {
         refreshAt: new Date(now + hour - 600_000),
         accessToken: ACCESS_CANARY,
         sessionId: null,
+        // Several tenants of these tests share the seeded Contoso directory.
+        exclusiveDirectory: false,
       });
       return installation.id;
     },

@@ -1,5 +1,6 @@
 import { ServerError } from '@azure/msal-node';
 import { describe, expect, it } from 'vitest';
+import { ROLE_TEMPLATES } from '../src/directory/directory.types';
 import { SEED } from '../src/directory/seed';
 import { completeSignIn, customAuthorityApp, pkce, verifyWithJwks } from './support/emulator-fixture';
 import { useTestEmulator } from './support/emulator-suite';
@@ -81,6 +82,38 @@ describe('authorization code flow with unmodified msal-node', () => {
     await expect(t.emulator.context.verifier.verify(result.accessToken, 'global')).resolves.toMatchObject({
       oid: SEED.contoso.adele.id,
     });
+  });
+
+  it('puts directory roles (wids) in the tokens only when the manifest asks for them', async () => {
+    const roles = async (upn: string) => {
+      const { code, verifier } = await signIn(upn);
+      const result = await customAuthorityApp(t).acquireTokenByCode({
+        code,
+        codeVerifier: verifier,
+        redirectUri: REDIRECT,
+        scopes: SCOPES,
+      });
+      const id = await verifyWithJwks(t, result.idToken, SEED.contoso.tenantId, {
+        issuer: `${t.emulator.baseUrl}/${SEED.contoso.tenantId}/v2.0`,
+        audience: SEED.demoApp.clientId,
+      });
+      const access = await verifyWithJwks(t, result.accessToken, SEED.contoso.tenantId, {
+        issuer: `https://sts.windows.net/${SEED.contoso.tenantId}/`,
+        audience: 'https://graph.microsoft.com',
+      });
+      expect(access.wids).toEqual(id.wids);
+      return id.wids;
+    };
+    // The seeded demo app sets groupMembershipClaims to DirectoryRole.
+    expect(await roles(SEED.contoso.admin.upn)).toEqual([ROLE_TEMPLATES.globalAdministrator, ROLE_TEMPLATES.user]);
+    expect(await roles(SEED.contoso.adele.upn)).toEqual([ROLE_TEMPLATES.user]);
+    const demo = t.emulator.store.findApp(SEED.demoApp.clientId)!;
+    demo.groupMembershipClaims = 'None';
+    try {
+      expect(await roles(SEED.contoso.admin.upn)).toBeUndefined();
+    } finally {
+      demo.groupMembershipClaims = 'DirectoryRole';
+    }
   });
 
   it('refreshes through acquireTokenSilent with forceRefresh and through acquireTokenByRefreshToken', async () => {

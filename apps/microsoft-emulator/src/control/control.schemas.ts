@@ -31,6 +31,7 @@ export const newAppSchema = z.object({
   redirectUris: z.array(z.url()).default([]),
   delegatedPermissions: z.array(z.string()).optional(),
   applicationPermissions: z.array(z.string()).optional(),
+  groupMembershipClaims: z.enum(['None', 'SecurityGroup', 'DirectoryRole', 'All']).optional(),
 });
 
 export const newSecretSchema = z.object({

@@ -14,6 +14,7 @@ function appView(app: AppRegistration): Record<string, unknown> {
     redirectUris: app.redirectUris,
     delegatedPermissions: app.delegatedPermissions,
     applicationPermissions: app.applicationPermissions,
+    groupMembershipClaims: app.groupMembershipClaims,
     secrets: app.secrets.map((s) => ({ id: s.id, hint: s.hint, expiresAt: s.expiresAt.toISOString() })),
     certificates: app.certificates.map((c) => ({
       id: c.id,

@@ -65,7 +65,22 @@ export interface AppRegistration {
   delegatedPermissions: string[];
   /** Application permissions (app roles) granted by admin consent (e.g. Files.Read.All). */
   applicationPermissions: string[];
+  /**
+   * The manifest's `groupMembershipClaims`: with `DirectoryRole` or `All`, tokens carry `wids`,
+   * the directory role templates of the signed-in user.
+   * https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference#payload-claims
+   */
+  groupMembershipClaims: GroupMembershipClaims;
 }
+
+export type GroupMembershipClaims = 'None' | 'SecurityGroup' | 'DirectoryRole' | 'All';
+
+/** Built-in directory role template ids (the values of `wids`). https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/permissions-reference */
+export const ROLE_TEMPLATES = {
+  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+  /** Every member user holds it; Microsoft lists it in `wids` too. */
+  user: 'b79fbf4d-3ef9-4689-8143-76b194e85509',
+} as const;
 
 export interface AdminConsent {
   tenantId: string;

@@ -21,7 +21,9 @@ export type NewUser = Pick<DirectoryUser, 'tenantId' | 'userPrincipalName' | 'di
 
 /** An app to add; secrets and certificates are added with `addSecret`/`addCertificate`. */
 export type NewApp = Pick<AppRegistration, 'displayName' | 'homeTenantId' | 'signInAudience' | 'redirectUris'> &
-  Partial<Pick<AppRegistration, 'clientId' | 'delegatedPermissions' | 'applicationPermissions'>>;
+  Partial<
+    Pick<AppRegistration, 'clientId' | 'delegatedPermissions' | 'applicationPermissions' | 'groupMembershipClaims'>
+  >;
 
 /** Thrown by mutations naming something the directory does not hold; the control API maps it to 404. */
 export class DirectoryObjectNotFoundError extends Error {
@@ -219,6 +221,7 @@ export class InMemoryDirectoryStore implements DirectoryStore {
       certificates: [],
       delegatedPermissions: input.delegatedPermissions ?? ['User.Read', 'offline_access', 'openid', 'profile'],
       applicationPermissions: input.applicationPermissions ?? [],
+      groupMembershipClaims: input.groupMembershipClaims ?? 'None',
     };
     this.apps.set(app.clientId, app);
     return app;

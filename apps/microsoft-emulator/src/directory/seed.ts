@@ -139,6 +139,8 @@ export function seedDirectory(store: InMemoryDirectoryStore, now: Date, options:
     redirectUris: [...demo.redirectUris],
     delegatedPermissions: DEMO_DELEGATED,
     applicationPermissions: DEMO_ROLES,
+    // Directory roles in tokens let the vault refuse a non-administrator before admin consent.
+    groupMembershipClaims: 'DirectoryRole',
   });
   store.addSecret(demo.clientId, {
     id: demo.secretId,

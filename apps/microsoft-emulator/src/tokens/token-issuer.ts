@@ -1,7 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CLOUDS, graphResource } from '../directory/clouds';
 import type { EmulatorClock } from '../directory/contracts';
-import type { AppRegistration, CloudName, DirectoryTenant, DirectoryUser } from '../directory/directory.types';
+import {
+  ROLE_TEMPLATES,
+  type AppRegistration,
+  type CloudName,
+  type DirectoryTenant,
+  type DirectoryUser,
+} from '../directory/directory.types';
 import type { SigningKeys } from '../keys/signing-keys';
 import type { DelegatedGrant } from './grant-stores';
 
@@ -72,6 +78,7 @@ export class TokenIssuer {
       uti: randomBytes(16).toString('base64url'),
       ver: '1.0',
       ...(grant.mfa ? { amr: ['pwd', 'mfa'] } : { amr: ['pwd'] }),
+      ...directoryRoles(app, user),
     });
     const idToken = grant.oidcScopes.includes('openid')
       ? await this.keys.sign({
@@ -87,6 +94,7 @@ export class TokenIssuer {
           tid: tenant.id,
           ver: '2.0',
           ...(grant.oidcScopes.includes('email') && user.mail ? { email: user.mail } : {}),
+          ...directoryRoles(app, user),
           ...(issue.nonce ? { nonce: issue.nonce } : {}),
         })
       : undefined;
@@ -138,6 +146,18 @@ export class TokenIssuer {
       access_token: accessToken,
     };
   }
+}
+
+/**
+ * `wids`: the user's directory role templates, only for apps whose manifest asks for them
+ * (`groupMembershipClaims` DirectoryRole or All).
+ * https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference#payload-claims
+ */
+function directoryRoles(app: AppRegistration, user: DirectoryUser): { wids?: string[] } {
+  if (app.groupMembershipClaims !== 'DirectoryRole' && app.groupMembershipClaims !== 'All') return {};
+  const wids: string[] = [ROLE_TEMPLATES.user];
+  if (user.isAdmin) wids.unshift(ROLE_TEMPLATES.globalAdministrator);
+  return { wids };
 }
 
 /** `iss` of v1.0 access tokens: `https://sts.windows.net/{tid}/` in the global cloud. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { ZodError, z } from 'zod';
 import type { ApiKeyDto, CreatedApiKeyDto } from '../api-keys/api-key.dto';
@@ -8,7 +8,7 @@ import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { KeyJobsService } from '../keys/key-jobs.service';
 import { KeyJobBusyError, TenantNotFoundError } from '../keys/keys.errors';
 import { toProjectDto, type ProjectDto } from '../projects/project.dto';
-import { ProjectsService } from '../projects/projects.service';
+import { ProjectsService, updateProjectSchema } from '../projects/projects.service';
 import { AdminGuard } from './admin.guard';
 import { toKeyJobDto, type KeyJobDto } from './key-job.dto';
 
@@ -37,6 +37,15 @@ export class AdminController {
   @Get('projects')
   async listProjects(): Promise<ProjectDto[]> {
     return (await this.projects.list()).map(toProjectDto);
+  }
+
+  /** Project settings, e.g. `{ "allowSharedDirectories": true }`. */
+  @Patch('projects/:projectId')
+  async updateProject(
+    @Param('projectId') projectId: string,
+    @Body(new ZodValidationPipe(updateProjectSchema)) body: z.infer<typeof updateProjectSchema>,
+  ): Promise<ProjectDto> {
+    return toProjectDto(await this.projects.update(projectId, body));
   }
 
   @Post('projects/:projectId/api-keys')

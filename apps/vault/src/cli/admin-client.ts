@@ -3,6 +3,7 @@ import type { ApiKeyDto, CreatedApiKeyDto } from '../api-keys/api-key.dto';
 import type { AdminEndpoint } from '../admin/admin-endpoint';
 import type { KeyJobDto } from '../admin/key-job.dto';
 import type { ProjectDto } from '../projects/project.dto';
+import type { ProjectSettings } from '../projects/projects.repository';
 import type { VaultBackend } from './vault-backend';
 
 /** An error answered by the running vault's admin API, with its stable code. */
@@ -17,7 +18,12 @@ export class AdminApiError extends Error {
   }
 }
 
-const project = z.object({ id: z.string(), name: z.string(), createdAt: z.string() });
+const project = z.object({
+  id: z.string(),
+  name: z.string(),
+  allowSharedDirectories: z.boolean(),
+  createdAt: z.string(),
+});
 const apiKey = z.object({
   id: z.string(),
   projectId: z.string(),
@@ -59,6 +65,9 @@ export class AdminClient implements VaultBackend {
   }
   listProjects(): Promise<ProjectDto[]> {
     return this.call('GET', '/projects', z.array(project));
+  }
+  updateProject(projectId: string, settings: ProjectSettings): Promise<ProjectDto> {
+    return this.call('PATCH', `/projects/${enc(projectId)}`, project, settings);
   }
   createKey(projectId: string, name: string): Promise<CreatedApiKeyDto> {
     return this.call('POST', `/projects/${enc(projectId)}/api-keys`, createdKey, { name });

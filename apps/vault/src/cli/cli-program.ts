@@ -78,10 +78,36 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       printResult(io, json, projects, () =>
         projects.length === 0
           ? 'No projects.'
-          : table([['ID', 'NAME', 'CREATED'], ...projects.map((p) => [p.id, p.name, p.createdAt])]),
+          : table([
+              ['ID', 'NAME', 'SHARED DIRECTORIES', 'CREATED'],
+              ...projects.map((p) => [p.id, p.name, p.allowSharedDirectories ? 'allowed' : 'refused', p.createdAt]),
+            ]),
       );
     }),
   );
+  leaf(project, 'update', "Change a project's settings")
+    .argument('<projectId>', 'the project')
+    .addOption(
+      new Option(
+        '--allow-shared-directories <on|off>',
+        'let several tenants install the same Microsoft directory (off by default)',
+      ).choices(['on', 'off']),
+    )
+    .action(
+      act(async (vault, json, projectId: string, opts: { allowSharedDirectories?: 'on' | 'off' }) => {
+        if (opts.allowSharedDirectories === undefined)
+          throw new UsageError('Name a setting to change, e.g. --allow-shared-directories off.');
+        const updated = await vault.updateProject(projectId, {
+          allowSharedDirectories: opts.allowSharedDirectories === 'on',
+        });
+        printResult(
+          io,
+          json,
+          updated,
+          () => `Project ${updated.id}: shared directories ${updated.allowSharedDirectories ? 'allowed' : 'refused'}.`,
+        );
+      }),
+    );
 
   const projectOption = new Option('-p, --project <projectId>', 'the project').makeOptionMandatory();
   const key = program.command('key').description('Create, list and revoke project secret keys');

@@ -7,6 +7,7 @@ import { loadConfig } from '../config/config.schema';
 import type { KeyJobProgress } from '../keys/key-job.types';
 import { KeyJobsService } from '../keys/key-jobs.service';
 import { toProjectDto, type ProjectDto } from '../projects/project.dto';
+import type { ProjectSettings } from '../projects/projects.repository';
 import { ProjectsService } from '../projects/projects.service';
 import { AdminClient } from './admin-client';
 import { openCliContext, type CliContext } from './cli-context';
@@ -19,6 +20,7 @@ export interface VaultBackend {
   readonly where: string;
   createProject(name: string): Promise<ProjectDto>;
   listProjects(): Promise<ProjectDto[]>;
+  updateProject(projectId: string, settings: ProjectSettings): Promise<ProjectDto>;
   createKey(projectId: string, name: string): Promise<CreatedApiKeyDto>;
   listKeys(projectId: string): Promise<ApiKeyDto[]>;
   revokeKey(projectId: string, keyId: string): Promise<ApiKeyDto>;
@@ -38,6 +40,9 @@ class LocalBackend implements VaultBackend {
   }
   async listProjects() {
     return (await this.ctx.app.get(ProjectsService).list()).map(toProjectDto);
+  }
+  async updateProject(projectId: string, settings: ProjectSettings) {
+    return toProjectDto(await this.ctx.app.get(ProjectsService).update(projectId, settings));
   }
   createKey(projectId: string, name: string) {
     return this.ctx.app.get(ApiKeysService).create(projectId, { name });

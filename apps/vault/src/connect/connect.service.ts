@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { createPkcePair, MicrosoftError, resolveCloud, toMicrosoftError } from '@authpipe/microsoft';
-import { cloudOf } from '../apps/app-credentials';
+import { createPkcePair, MicrosoftError, toMicrosoftError } from '@authpipe/microsoft';
 import type { AppWithCredentials } from '../apps/apps.service';
 import { ConnectSessionsService } from '../connect-sessions/connect-sessions.service';
 import type { ConnectSessionRecord } from '../connect-sessions/connect-sessions.repository';
 import { ConnectionsService } from '../connections/connections.service';
 import { InstallationsService } from '../installations/installations.service';
+import { ADMIN_SIGN_IN_SCOPES, adminAuthority } from '../oauth/admin-sign-in.service';
 import { newBindingValue } from '../oauth/browser-binding';
 import type { FlowResponse } from '../oauth/completion';
 import { FlowAppsService } from '../oauth/flow-apps';
@@ -15,8 +15,6 @@ import { FlowRuns } from '../oauth/flow-run';
 import { FlowStatesService } from '../oauth/flow-states.service';
 import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
 import { requestScopes } from '../oauth/user-scopes';
-
-const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 
 /** The start of a flow: where to send the browser, and the binding cookie to set when it goes. */
 export interface ConnectStart {
@@ -27,8 +25,9 @@ export interface ConnectStart {
 
 /**
  * GET /connect/:provider?session=…: checks the connect session and the app, then sends the
- * browser to Microsoft — admin consent for installations, the authorization code flow with PKCE
- * S256, state and nonce for users. Every configuration problem is shown before any redirect.
+ * browser to Microsoft's sign-in — the authorization code flow with PKCE S256, state and nonce —
+ * for an installation's admin (who is then sent on to admin consent) or for a user. Every
+ * configuration problem is shown before any redirect.
  */
 @Injectable()
 export class ConnectService {
@@ -66,42 +65,44 @@ export class ConnectService {
       binding = newBindingValue();
       const url =
         session.credentialFor === 'installation'
-          ? await this.adminConsentUrl(session, loaded, binding)
+          ? await this.adminSignInUrl(session, loaded, binding)
           : await this.authorizeUrl(session, loaded, binding);
       return { kind: 'redirect', location: this.microsoft.forBrowser(url) } satisfies FlowResponse;
     });
     return { response, binding: response.kind === 'redirect' ? binding : null };
   }
 
-  private async adminConsentUrl(
-    session: ConnectSessionRecord,
-    { app, microsoft }: AppWithCredentials,
-    binding: string,
-  ): Promise<string> {
-    const redirectUri = this.apps.callbackUri(app, 'admin_consent');
-    // Re-consent goes to the installation's own directory; a first install lets the admin's
-    // directory decide (organizations), never common.
+  /**
+   * An installation starts with the admin signing in (openid only): the verified id_token, not the
+   * consent callback's query string, establishes which directory is being installed. Re-consent
+   * signs in at the installation's own directory; a first install lets the admin's directory
+   * decide (organizations), never common: a personal account cannot install.
+   */
+  private async adminSignInUrl(session: ConnectSessionRecord, loaded: AppWithCredentials, binding: string) {
+    const { app } = loaded;
+    if (app.userAuthority.toLowerCase() === 'consumers') {
+      throw FlowFailure.of(
+        500,
+        'installation_not_supported',
+        "The application's Microsoft app only accepts personal accounts, which cannot install apps into a directory.",
+        `The application's developers must set the app's userAuthority to organizations or a directory (PATCH /v1/apps/${app.id}).`,
+      );
+    }
     const existing = await this.installations.findForTenant(
       session.projectId,
       session.tenantExternalId,
       session.provider,
     );
-    const tenant = existing?.directoryId ?? (MULTI_TENANT.has(app.userAuthority) ? 'organizations' : app.userAuthority);
-    const state = await this.states.issue({ session, kind: 'admin_consent', redirectUri, binding });
-    return this.microsoft.auth.adminConsentUrl({
-      app: microsoft,
-      tenant,
-      redirectUri,
-      state,
-      scope: resolveCloud(cloudOf(app)).graphDefaultScope,
+    return this.signInUrl(session, loaded, binding, {
+      kind: 'admin_sign_in',
+      authority: adminAuthority(app, existing?.directoryId ?? null),
+      scopes: ADMIN_SIGN_IN_SCOPES,
+      prompt: 'select_account',
     });
   }
 
-  private async authorizeUrl(
-    session: ConnectSessionRecord,
-    { app, microsoft }: AppWithCredentials,
-    binding: string,
-  ): Promise<string> {
+  private async authorizeUrl(session: ConnectSessionRecord, loaded: AppWithCredentials, binding: string) {
+    const { app, microsoft } = loaded;
     if (!app.userScopes.some((s) => s.toLowerCase() === 'offline_access')) {
       throw FlowFailure.of(
         500,
@@ -110,9 +111,6 @@ export class ConnectService {
         `The application's developers must add offline_access to the app's userScopes (PATCH /v1/apps/${app.id}).`,
       );
     }
-    const redirectUri = this.apps.callbackUri(app, 'authorize');
-    const pkce = createPkcePair();
-    const nonce = randomBytes(24).toString('base64url');
     const existing =
       session.targetConnectionId !== null && session.userId !== null
         ? await this.connections.findForUser(
@@ -122,9 +120,33 @@ export class ConnectService {
             session.userId,
           )
         : null;
+    return this.signInUrl(session, loaded, binding, {
+      kind: 'authorize',
+      authority: app.userAuthority,
+      scopes: requestScopes(microsoft.cloud, app.userScopes),
+      ...(existing?.upn ? { loginHint: existing.upn } : {}),
+    });
+  }
+
+  /** A state (PKCE S256 verifier and nonce kept encrypted) and Microsoft's authorize URL for it. */
+  private async signInUrl(
+    session: ConnectSessionRecord,
+    { app, microsoft }: AppWithCredentials,
+    binding: string,
+    request: {
+      kind: 'admin_sign_in' | 'authorize';
+      authority: string;
+      scopes: string[];
+      loginHint?: string;
+      prompt?: 'select_account';
+    },
+  ): Promise<string> {
+    const redirectUri = this.apps.callbackUri(app, request.kind);
+    const pkce = createPkcePair();
+    const nonce = randomBytes(24).toString('base64url');
     const state = await this.states.issue({
       session,
-      kind: 'authorize',
+      kind: request.kind,
       redirectUri,
       binding,
       codeVerifier: pkce.codeVerifier,
@@ -133,13 +155,14 @@ export class ConnectService {
     try {
       return await this.microsoft.auth.buildAuthCodeUrl({
         app: microsoft,
-        authority: app.userAuthority,
+        authority: request.authority,
         redirectUri,
-        scopes: requestScopes(microsoft.cloud, app.userScopes),
+        scopes: request.scopes,
         state,
         codeChallenge: pkce.codeChallenge,
         nonce,
-        ...(existing?.upn ? { loginHint: existing.upn } : {}),
+        ...(request.loginHint !== undefined ? { loginHint: request.loginHint } : {}),
+        ...(request.prompt !== undefined ? { prompt: request.prompt } : {}),
       });
     } catch (error) {
       throw FlowFailure.fromMicrosoft((error instanceof MicrosoftError ? error : toMicrosoftError(error)).failure);

@@ -15,6 +15,18 @@ export { CREDENTIAL_STATUSES, type CredentialStatus, type ListFilter } from '../
 /** The kinds of resource an installation can be bound to. */
 export type ResourceKind = 'user_drive' | 'site' | 'drive';
 
+/**
+ * The directory is already installed for another tenant of the project (its `directory_claims`
+ * row is taken): raised inside the write's transaction, so nothing of the installation remains.
+ */
+export class DirectoryAlreadyInstalledError extends Error {
+  readonly code = 'directory_already_installed';
+  constructor() {
+    super('The directory is already installed for another tenant of this project.');
+    this.name = 'DirectoryAlreadyInstalledError';
+  }
+}
+
 /** Columns written when consent is granted (first time or again). */
 export interface InstallationWrite {
   appId: string;
@@ -31,10 +43,13 @@ export interface InstallationWrite {
   consentedBy: string | null;
   expiresAt: Date | null;
   refreshAt: Date | null;
+  /** Claim the directory for this tenant alone (`directory_claims`); false when the project allows sharing. */
+  exclusiveDirectory: boolean;
 }
 
 /** An installation row; `resourceKind` is read back as stored. */
-export interface InstallationRecord extends CredentialRecordBase, Omit<InstallationWrite, 'resourceKind'> {
+export interface InstallationRecord
+  extends CredentialRecordBase, Omit<InstallationWrite, 'resourceKind' | 'exclusiveDirectory'> {
   resourceKind: string | null;
 }
 
@@ -73,21 +88,54 @@ export class InstallationsRepository {
     return row ? toRecord(row) : null;
   }
 
+  /**
+   * The oldest installation of the provider bound to `directoryId` that belongs to another tenant
+   * than `exceptTenantRowId` (any tenant when null), or null.
+   */
+  async findInDirectory(
+    projectId: string,
+    provider: string,
+    directoryId: string,
+    exceptTenantRowId: string | null,
+  ): Promise<InstallationRecord | null> {
+    const row = await this.prisma.installation.findFirst({
+      where: {
+        projectId,
+        provider,
+        directoryId: directoryId.toLowerCase(),
+        ...(exceptTenantRowId !== null ? { NOT: { tenantId: exceptTenantRowId } } : {}),
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      select: columns,
+    });
+    return row ? toRecord(row) : null;
+  }
+
   async list(projectId: string, filter: ListFilter, page: PageRequest): Promise<InstallationRecord[]> {
     const rows = await this.prisma.installation.findMany({ ...listQuery(projectId, filter, page), select: columns });
     return rows.map(toRecord);
   }
 
+  /**
+   * Creates the installation and, when exclusive, its directory claim in one transaction.
+   *
+   * @throws DirectoryAlreadyInstalledError when another installation holds the directory's claim.
+   */
   async create(
     projectId: string,
     tenantRowId: string,
     id: string,
-    data: InstallationWrite,
+    write: InstallationWrite,
     at: Date,
   ): Promise<InstallationRecord> {
-    const row = await this.prisma.installation.create({
-      data: { id, projectId, tenantId: tenantRowId, ...data, status: 'active', statusChangedAt: at },
-      select: columns,
+    const { exclusiveDirectory, ...data } = write;
+    const row = await this.prisma.$transaction(async (tx) => {
+      const created = await tx.installation.create({
+        data: { id, projectId, tenantId: tenantRowId, ...data, status: 'active', statusChangedAt: at },
+        select: columns,
+      });
+      if (exclusiveDirectory) await claimDirectory(tx, projectId, data.provider, data.directoryId, id, at);
+      return created;
     });
     return toRecord(row);
   }
@@ -97,18 +145,61 @@ export class InstallationsRepository {
     projectId: string,
     tenantRowId: string,
     id: string,
-    data: InstallationWrite,
+    write: InstallationWrite,
     at: Date,
   ): Promise<InstallationRecord | null> {
-    const { count } = await this.prisma.installation.updateMany({
-      where: { projectId, tenantId: tenantRowId, id },
-      data: { ...data, ...reactivation(at) },
+    const { exclusiveDirectory, ...data } = write;
+    const count = await this.prisma.$transaction(async (tx) => {
+      const updated = await tx.installation.updateMany({
+        where: { projectId, tenantId: tenantRowId, id },
+        data: { ...data, ...reactivation(at) },
+      });
+      if (updated.count === 1 && exclusiveDirectory)
+        await claimDirectory(tx, projectId, data.provider, data.directoryId, id, at);
+      return updated.count;
     });
     return count === 1 ? this.find(projectId, id) : null;
+  }
+
+  /** Whether the project lets several of its tenants install the same directory. */
+  async allowsSharedDirectories(projectId: string): Promise<boolean> {
+    const project = await this.prisma.project.findUnique({
+      where: { id: projectId },
+      select: { allowSharedDirectories: true },
+    });
+    return project?.allowSharedDirectories ?? false;
   }
 
   async delete(projectId: string, id: string): Promise<boolean> {
     const { count } = await this.prisma.installation.deleteMany({ where: { projectId, id } });
     return count === 1;
   }
+}
+
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/**
+ * Claims `directoryId` for installation `id`, keeping a claim it already holds. The insert skips
+ * a taken key instead of failing, so a concurrent claim waits for the other transaction and then
+ * sees its row: the loser raises inside its own transaction, which rolls its installation back.
+ */
+async function claimDirectory(
+  tx: Tx,
+  projectId: string,
+  provider: string,
+  directoryId: string,
+  id: string,
+  at: Date,
+): Promise<void> {
+  const key = { projectId, provider, directoryId: directoryId.toLowerCase() };
+  const { count } = await tx.directoryClaim.createMany({
+    data: [{ ...key, installationId: id, createdAt: at }],
+    skipDuplicates: true,
+  });
+  if (count === 1) return;
+  const holder = await tx.directoryClaim.findUnique({
+    where: { projectId_provider_directoryId: key },
+    select: { installationId: true },
+  });
+  if (holder?.installationId !== id) throw new DirectoryAlreadyInstalledError();
 }

@@ -4,6 +4,7 @@ import { rejection, useFlowsDb } from '../../../../test/support/flows-db';
 import { EventsService } from '../events/events.service';
 import { SecretsService } from '../secrets/secrets.service';
 import { CredentialHistoryRepository } from '../credentials/credential-history.repository';
+import { DirectoryAlreadyInstalledError } from './installations.repository';
 import { INSTALLATION_TOKEN_REF, InstallationsService, type ConsentResult } from './installations.service';
 
 const P1 = 'prj_ins_one';
@@ -33,6 +34,7 @@ describe(InstallationsService.name, () => {
     refreshAt: new Date(flows.clock.nowMs + 3_000_000),
     accessToken: `app-only-token-canary-${tenantId}`,
     sessionId: null,
+    exclusiveDirectory: false,
     ...overrides,
   });
 
@@ -107,6 +109,64 @@ describe(InstallationsService.name, () => {
         `SELECT record_id FROM secrets WHERE record_type = 'installation' AND record_id NOT IN (SELECT id FROM installations)`,
       );
       expect(orphans).toEqual([]);
+    });
+  });
+
+  describe('directory claims', () => {
+    const OTHER_DIRECTORY = 'fab0a000-0000-4000-8000-000000000002';
+    const exclusive = (tenantId: string, directoryId = OTHER_DIRECTORY) =>
+      consent(tenantId, { directoryId, exclusiveDirectory: true, accessToken: `claim-${tenantId}` });
+
+    it('refuses a second tenant in a claimed directory and leaves nothing of it behind', async () => {
+      const first = (await installations.upsertFromConsent(exclusive('org_claim_a'))).installation;
+      const refused = await installations.upsertFromConsent(exclusive('org_claim_b')).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(DirectoryAlreadyInstalledError);
+      expect((await installations.list(P1, { limit: 10, tenantId: 'org_claim_b' })).data).toEqual([]);
+      const claims = await flows.db.query<{ installation_id: string }>(
+        `SELECT installation_id FROM directory_claims WHERE project_id = $1 AND directory_id = $2`,
+        [P1, OTHER_DIRECTORY],
+      );
+      expect(claims.map((c) => c.installation_id)).toEqual([first.id]);
+      const orphans = await flows.db.query(
+        `SELECT record_id FROM secrets WHERE record_type = 'installation' AND record_id NOT IN (SELECT id FROM installations)`,
+      );
+      expect(orphans).toEqual([]);
+    });
+
+    it('lets the holder consent again, and frees the directory when its installation is deleted', async () => {
+      const directory = 'd1000000-0000-4000-8000-000000000001';
+      const first = (await installations.upsertFromConsent(exclusive('org_claim_c', directory))).installation;
+      const again = await installations.upsertFromConsent(exclusive('org_claim_c', directory));
+      expect(again).toMatchObject({ created: false, installation: { id: first.id } });
+      await installations.delete(P1, first.id);
+      const moved = await installations.upsertFromConsent(exclusive('org_claim_d', directory));
+      expect(moved.created).toBe(true);
+    });
+
+    it('lets exactly one of two tenants racing for one directory win', async () => {
+      const directory = 'd2000000-0000-4000-8000-000000000002';
+      const results = await Promise.allSettled([
+        installations.upsertFromConsent(exclusive('org_race_x', directory)),
+        installations.upsertFromConsent(exclusive('org_race_y', directory)),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.find((r) => r.status === 'rejected');
+      expect(rejected?.reason).toBeInstanceOf(DirectoryAlreadyInstalledError);
+      const rows = await flows.db.query(`SELECT id FROM installations WHERE project_id = $1 AND directory_id = $2`, [
+        P1,
+        directory,
+      ]);
+      expect(rows).toHaveLength(1);
+    });
+
+    it('lets tenants share a directory when the install is not exclusive (the project allows it)', async () => {
+      const directory = 'd3000000-0000-4000-8000-000000000003';
+      await installations.upsertFromConsent(consent('org_share_a', { directoryId: directory }));
+      const second = await installations.upsertFromConsent(consent('org_share_b', { directoryId: directory }));
+      expect(second.created).toBe(true);
+      expect(
+        await installations.findInDirectoryForOtherTenant(P1, 'org_share_b', 'microsoft-onedrive', directory),
+      ).toMatchObject({ tenantExternalId: 'org_share_a' });
     });
   });
 

@@ -101,6 +101,25 @@ export class InstallationsService {
   }
 
   /**
+   * Another tenant's installation of the provider in `directoryId`, which stops this tenant from
+   * installing the same directory unless the project allows sharing; null when there is none.
+   */
+  async findInDirectoryForOtherTenant(
+    projectId: string,
+    tenantId: string,
+    provider: string,
+    directoryId: string,
+  ): Promise<InstallationRecord | null> {
+    const tenant = await this.tenants.findTenant(projectId, tenantId);
+    return this.installations.findInDirectory(projectId, provider, directoryId, tenant?.id ?? null);
+  }
+
+  /** Whether the project lets several of its tenants install the same Microsoft directory. */
+  allowsSharedDirectories(projectId: string): Promise<boolean> {
+    return this.installations.allowsSharedDirectories(projectId);
+  }
+
+  /**
    * Stores the outcome of an admin consent: creates the tenant's installation of the provider, or
    * re-authorizes the existing one in place (same id, history entry with its previous state).
    */

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { MicrosoftError, resolveCloud, toMicrosoftError } from '@authpipe/microsoft';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
-import { InstallationsService } from '../installations/installations.service';
+import type { ConnectSessionRecord } from '../connect-sessions/connect-sessions.repository';
+import { EventsService } from '../events/events.service';
+import { DirectoryAlreadyInstalledError } from '../installations/installations.repository';
+import { InstallationsService, type ConsentResult } from '../installations/installations.service';
 import { cloudOf } from '../apps/app-credentials';
 import { microsoftRedirectError, type CallbackQuery } from './callback-query';
 import { completeSuccess, type FlowResponse } from './completion';
@@ -11,6 +14,7 @@ import { FlowFailure } from './flow-failure';
 import { FlowRuns } from './flow-run';
 import { FlowStatesService } from './flow-states.service';
 import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
+import { refuseInstalledDirectory } from './directory-refusal';
 import { resolveResource } from './resource-resolver';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -21,10 +25,13 @@ const appTokenClaimsSchema = z.looseObject({ tid: z.string(), roles: z.array(z.s
 const REFRESH_LEAD_MS = 5 * 60_000;
 
 /**
- * /oauth/admin-consent/callback: Microsoft says an admin consented for a directory. That claim is
- * proven, not trusted: an app-only token is acquired for that directory with the app's own
- * credential and its `tid` must be the directory named. Then the resource is resolved with Graph
- * and, only after every check passed, the installation is written.
+ * /oauth/admin-consent/callback: Microsoft says an admin consented for a directory. The query
+ * string is unauthenticated (anyone can type `tenant=<another directory>`), so it is only
+ * accepted when it names the directory the admin's verified sign-in proved, which this flow's
+ * state carries (see AdminSignInService). The consent itself is then proven: an app-only token is
+ * acquired for that directory with the app's own credential and its `tid` must be that directory.
+ * Then the resource is resolved with Graph and, only after every check passed, the installation
+ * is written, claiming the directory for this tenant unless the project allows sharing.
  */
 @Injectable()
 export class AdminConsentService {
@@ -34,12 +41,13 @@ export class AdminConsentService {
     private readonly runs: FlowRuns,
     private readonly installations: InstallationsService,
     private readonly microsoft: MicrosoftGateway,
+    private readonly events: EventsService,
   ) {}
 
   async handle(query: CallbackQuery, binding: string | null): Promise<FlowResponse> {
     const run = this.runs.start();
     return run.execute(async () => {
-      const { session } = await this.states.take(query.state, 'admin_consent', binding);
+      const { session, state } = await this.states.take(query.state, 'admin_consent', binding);
       const { app, microsoft, target: completion } = await this.apps.loadFor(run, session);
       if (query.error !== undefined) throw microsoftRedirectError(query, 'admin_consent_denied');
       if (query.admin_consent?.toLowerCase() !== 'true') {
@@ -48,6 +56,14 @@ export class AdminConsentService {
       const directory = query.tenant ?? '';
       if (!GUID.test(directory))
         throw FlowFailure.of(400, 'tenant_mismatch', 'Microsoft did not name the directory that granted consent.');
+      if (state.directoryId === null || directory.toLowerCase() !== state.directoryId) {
+        throw FlowFailure.of(
+          403,
+          'tenant_mismatch',
+          'The consent reply names another Microsoft organisation than the administrator signed in with.',
+          'Start again from the application and approve the app with an administrator of your own organisation.',
+        );
+      }
 
       const cloud = cloudOf(app);
       let token;
@@ -85,8 +101,9 @@ export class AdminConsentService {
         );
       }
       const resource = await resolveResource(this.microsoft.graph, cloud, token.accessToken, session.resource);
+      const exclusiveDirectory = !(await this.installations.allowsSharedDirectories(session.projectId));
       await run.consumeSession();
-      const { installation } = await this.installations.upsertFromConsent({
+      const { installation } = await this.write(session, {
         projectId: session.projectId,
         tenantId: session.tenantExternalId,
         sessionId: session.id,
@@ -102,10 +119,11 @@ export class AdminConsentService {
         resourceWebUrl: resource.webUrl,
         scopes: claims.data.roles ?? [],
         consentedAt: new Date(run.now()),
-        // Microsoft's admin-consent reply does not say who consented.
-        consentedBy: null,
+        // Microsoft's admin-consent reply does not say who consented: the admin who signed in did.
+        consentedBy: state.adminUpn,
         expiresAt: token.expiresOn,
         refreshAt: new Date(token.expiresOn.getTime() - REFRESH_LEAD_MS),
+        exclusiveDirectory,
       });
       return completeSuccess(
         completion,
@@ -118,5 +136,18 @@ export class AdminConsentService {
         'The installation',
       );
     });
+  }
+
+  /** Writes the installation; a directory another tenant claimed meanwhile is refused, with an event. */
+  private async write(
+    session: ConnectSessionRecord,
+    result: ConsentResult,
+  ): ReturnType<InstallationsService['upsertFromConsent']> {
+    try {
+      return await this.installations.upsertFromConsent(result);
+    } catch (error) {
+      if (!(error instanceof DirectoryAlreadyInstalledError)) throw error;
+      throw await refuseInstalledDirectory(this.events, session, result.directoryId, null);
+    }
   }
 }

@@ -13,6 +13,7 @@ import type { FlowRun } from './flow-run';
 import type { OAuthStateKind } from './oauth-states.repository';
 
 const CALLBACK_PATHS: Record<OAuthStateKind, string> = {
+  admin_sign_in: '/oauth/callback',
   admin_consent: '/oauth/admin-consent/callback',
   authorize: '/oauth/callback',
 };

@@ -29,9 +29,11 @@ export interface IssueStateParams {
   redirectUri: string;
   /** The browser's binding cookie value (only its hash is stored). */
   binding: string;
-  /** PKCE verifier and nonce of a user flow; encrypted with the tenant's key. */
+  /** PKCE verifier and nonce of a sign-in; encrypted with the tenant's key. */
   codeVerifier?: string;
   nonce?: string;
+  /** admin_consent: the directory the admin's verified sign-in proved, and who signed in. */
+  proven?: { directoryId: string; adminUpn: string | null };
 }
 
 /** A consumed state with everything its callback needs. Holds secrets: never log it. */
@@ -79,11 +81,23 @@ export class FlowStatesService {
         nonceHash: params.nonce !== undefined ? sha256(params.nonce) : null,
         browserBindingHash: hashBinding(params.binding),
         redirectUri: params.redirectUri,
+        directoryId: params.proven?.directoryId.toLowerCase() ?? null,
+        adminUpn: params.proven?.adminUpn ?? null,
         expiresAt: new Date(now + STATE_TTL_MS),
       },
       new Date(now),
     );
     return state;
+  }
+
+  /**
+   * The step a state value belongs to, read without consuming it, so /oauth/callback can hand an
+   * admin's sign-in and a user's sign-in to their own handlers; null for a value matching no
+   * state (the handler's `take` then explains).
+   */
+  async kindOf(state: string | undefined): Promise<OAuthStateKind | null> {
+    if (state === undefined || !STATE_SHAPE.test(state)) return null;
+    return (await this.states.findByHash(sha256(state)))?.kind ?? null;
   }
 
   /**

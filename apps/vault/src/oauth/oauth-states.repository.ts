@@ -4,8 +4,12 @@ import { PrismaClient } from '@authpipe/prisma';
 /** Record type of a state's encrypted PKCE verifier and nonce in `secrets`. */
 export const OAUTH_STATE_SECRETS = 'oauth_state';
 
-/** Which callback an OAuth state belongs to. */
-export type OAuthStateKind = 'admin_consent' | 'authorize';
+/**
+ * Which step of a flow an OAuth state belongs to: `admin_sign_in` (an installation's admin signs
+ * in, at /oauth/callback), `admin_consent` (that admin's consent, at /oauth/admin-consent/callback),
+ * `authorize` (a user's sign-in, at /oauth/callback).
+ */
+export type OAuthStateKind = 'admin_sign_in' | 'admin_consent' | 'authorize';
 
 /** An `oauth_states` row (hashes only; the PKCE verifier and nonce live encrypted in `secrets`). */
 export interface OAuthStateRecord {
@@ -17,6 +21,10 @@ export interface OAuthStateRecord {
   nonceHash: Buffer | null;
   browserBindingHash: Buffer;
   redirectUri: string;
+  /** admin_consent: the directory the admin's verified sign-in proved (lower case). */
+  directoryId: string | null;
+  /** admin_consent: who signed in (preferred_username). */
+  adminUpn: string | null;
   expiresAt: Date;
   usedAt: Date | null;
   createdAt: Date;
@@ -30,6 +38,8 @@ export interface OAuthStateWrite {
   nonceHash: Buffer | null;
   browserBindingHash: Buffer;
   redirectUri: string;
+  directoryId: string | null;
+  adminUpn: string | null;
   expiresAt: Date;
 }
 
@@ -42,6 +52,8 @@ const columns = {
   nonceHash: true,
   browserBindingHash: true,
   redirectUri: true,
+  directoryId: true,
+  adminUpn: true,
   expiresAt: true,
   usedAt: true,
   createdAt: true,

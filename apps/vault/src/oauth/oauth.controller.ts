@@ -4,9 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VaultConfig } from '../config/config.schema';
 import { VAULT_CONFIG } from '../config/config.module';
 import { AdminConsentService } from './admin-consent.service';
+import { AdminSignInService } from './admin-sign-in.service';
 import { readBinding } from './browser-binding';
 import { parseCallbackQuery } from './callback-query';
 import { sendFlowResponse } from './flow-reply';
+import { FlowStatesService } from './flow-states.service';
 import { UserAuthorizationService } from './user-authorization.service';
 
 /** Where Microsoft sends the browser back: admin consent and the authorization code. */
@@ -16,6 +18,8 @@ export class OAuthController {
   constructor(
     private readonly adminConsent: AdminConsentService,
     private readonly userAuthorization: UserAuthorizationService,
+    private readonly adminSignIn: AdminSignInService,
+    private readonly states: FlowStatesService,
     @Inject(VAULT_CONFIG) private readonly config: VaultConfig,
   ) {}
 
@@ -29,12 +33,20 @@ export class OAuthController {
     sendFlowResponse(reply, response, { clear: true }, this.secure());
   }
 
+  /**
+   * The authorization-code reply of both sign-ins: an installation's admin (who goes on to admin
+   * consent in the same browser, so the binding cookie stays) and a user (the flow ends here).
+   */
   @Get('callback')
   async callback(@Query() query: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const response = await this.userAuthorization.handle(
-      parseCallbackQuery(query),
-      readBinding(request.headers.cookie),
-    );
+    const parsed = parseCallbackQuery(query);
+    const binding = readBinding(request.headers.cookie);
+    if ((await this.states.kindOf(parsed.state)) === 'admin_sign_in') {
+      const response = await this.adminSignIn.handle(parsed, binding);
+      sendFlowResponse(reply, response, response.kind === 'redirect' ? undefined : { clear: true }, this.secure());
+      return;
+    }
+    const response = await this.userAuthorization.handle(parsed, binding);
     sendFlowResponse(reply, response, { clear: true }, this.secure());
   }
 

@@ -6,6 +6,7 @@ import { EventsModule } from '../events/events.module';
 import { InstallationsModule } from '../installations/installations.module';
 import { MicrosoftModule } from '../microsoft/microsoft.module';
 import { AdminConsentService } from './admin-consent.service';
+import { AdminSignInService } from './admin-sign-in.service';
 import { ExpiredFlowsJob } from './expired-flows.job';
 import { FlowAppsService } from './flow-apps';
 import { FlowRuns } from './flow-run';
@@ -27,6 +28,7 @@ import { UserAuthorizationService } from './user-authorization.service';
     FlowStatesService,
     FlowAppsService,
     FlowRuns,
+    AdminSignInService,
     AdminConsentService,
     UserAuthorizationService,
     ExpiredFlowsJob,

@@ -8,6 +8,11 @@ import { ProjectsRepository, type ProjectRecord } from './projects.repository';
 /** Input of {@link ProjectsService.create}. */
 export const createProjectSchema = z.object({ name: z.string().trim().min(1).max(200) });
 
+/** Input of {@link ProjectsService.update}: the settings to change, at least one. */
+export const updateProjectSchema = z
+  .strictObject({ allowSharedDirectories: z.boolean().optional() })
+  .refine((s) => Object.values(s).some((v) => v !== undefined), 'name at least one setting to change');
+
 /** Creates and lists projects (used by the CLI; projects have no public HTTP API yet). */
 @Injectable()
 export class ProjectsService {
@@ -20,6 +25,17 @@ export class ProjectsService {
 
   async list(limit = 1000): Promise<ProjectRecord[]> {
     return this.projects.list({ limit });
+  }
+
+  /**
+   * Changes the project's settings. `allowSharedDirectories` lets several of its tenants install
+   * the same Microsoft directory; installations made meanwhile keep their directory claims.
+   */
+  async update(id: string, input: z.input<typeof updateProjectSchema>): Promise<ProjectRecord> {
+    const settings = parseInput(updateProjectSchema, input);
+    const project = await this.projects.update(id, settings);
+    if (!project) throw ApiError.notFound('project_not_found', `No project with id ${id}.`);
+    return project;
   }
 
   /** The project, or `project_not_found`. */
