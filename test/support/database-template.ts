@@ -9,7 +9,13 @@ import pg from 'pg';
 import { openDatabase } from '../../apps/vault/src/database/database';
 import { applyMigrations, readMigrations } from '../../apps/vault/src/database/migrator';
 
-export const TEMPLATE_DB = 'authpipe_test_template';
+/**
+ * The PostgreSQL template of this run: named per process, so runs from two checkouts (or CI
+ * beside a developer) on one server never drop each other's template.
+ */
+export function postgresTemplateName(): string {
+  return `authpipe_test_template_${process.pid}`;
+}
 
 /** Where the migrated PGlite template is dumped for this run. */
 export function pgliteTemplatePath(): string {
@@ -33,16 +39,23 @@ export function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-export async function buildPostgresTemplate(url: string): Promise<void> {
+export async function buildPostgresTemplate(url: string, name: string): Promise<void> {
+  await adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `CREATE DATABASE ${name}`);
+  const db = await openDatabase({ url: withDatabase(url, name) });
+  await applyMigrations(db, await readMigrations());
+  await db.close();
+}
+
+export async function dropPostgresTemplate(url: string, name: string): Promise<void> {
+  await adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+async function adminQuery(url: string, ...statements: string[]): Promise<void> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+    for (const statement of statements) await admin.query(statement);
   } finally {
     await admin.end();
   }
-  const db = await openDatabase({ url: withDatabase(url, TEMPLATE_DB) });
-  await applyMigrations(db, await readMigrations());
-  await db.close();
 }

@@ -1,10 +1,17 @@
 import fs from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
-import { buildPgliteTemplate, buildPostgresTemplate, pgliteTemplatePath } from './database-template';
+import {
+  buildPgliteTemplate,
+  buildPostgresTemplate,
+  dropPostgresTemplate,
+  pgliteTemplatePath,
+  postgresTemplateName,
+} from './database-template';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteTemplate: string | null;
+    postgresTemplate: string | null;
   }
 }
 
@@ -12,13 +19,16 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const url = process.env.DATABASE_URL;
   if (url) {
-    await buildPostgresTemplate(url);
+    const name = postgresTemplateName();
+    await buildPostgresTemplate(url, name);
     project.provide('pgliteTemplate', null);
-    return () => Promise.resolve();
+    project.provide('postgresTemplate', name);
+    return () => dropPostgresTemplate(url, name);
   }
   const file = pgliteTemplatePath();
   await buildPgliteTemplate(file);
   project.provide('pgliteTemplate', file);
+  project.provide('postgresTemplate', null);
   return async () => {
     await fs.rm(file, { force: true });
   };

@@ -4,7 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { openDatabase, type Database } from '../../apps/vault/src/database/database';
-import { TEMPLATE_DB, withDatabase } from './database-template';
+import { withDatabase } from './database-template';
 
 export interface TestDatabase extends Database {
   /** For PostgreSQL: the URL of this test's own database (another process may open it). */
@@ -35,11 +35,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 async function createPostgresDatabase(url: string): Promise<TestDatabase> {
+  const template = inject('postgresTemplate');
+  if (!template)
+    throw new Error('The db test project has no PostgreSQL template: is test/support/global-setup.ts configured?');
   const name = `authpipe_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   } finally {
     await admin.end();
   }
