@@ -3,9 +3,9 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { useStarted } from '../support/use-started';
 import { createClientCertificate } from '../../apps/microsoft-emulator/src/tls/certificates';
-import { AdminConsentService } from '../../apps/vault/src/oauth/admin-consent.service';
-import { ConnectService } from '../../apps/vault/src/connect/connect.service';
-import { UserAuthorizationService } from '../../apps/vault/src/oauth/user-authorization.service';
+import { AdminConsentService } from '../../apps/vault/src/connect/flows/admin-consent.service';
+import { ConnectService } from '../../apps/vault/src/connect/flows/connect.service';
+import { UserAuthorizationService } from '../../apps/vault/src/connect/flows/user-authorization.service';
 import { bearer } from '../e2e/support/fixtures';
 import { FlowBrowser, popupData } from './flow-browser';
 import {

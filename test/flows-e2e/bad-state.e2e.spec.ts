@@ -1,8 +1,8 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { useStarted } from '../support/use-started';
-import { FlowStatesService } from '../../apps/vault/src/oauth/flow-states.service';
-import { UserAuthorizationService } from '../../apps/vault/src/oauth/user-authorization.service';
-import { ConnectService } from '../../apps/vault/src/connect/connect.service';
+import { FlowStatesService } from '../../apps/vault/src/connect/states/flow-states.service';
+import { UserAuthorizationService } from '../../apps/vault/src/connect/flows/user-authorization.service';
+import { ConnectService } from '../../apps/vault/src/connect/flows/connect.service';
 import { createPkcePair } from '@authpipe/microsoft';
 import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
 import { FlowBrowser, popupData } from './flow-browser';

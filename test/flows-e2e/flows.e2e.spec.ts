@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminConsentService } from '../../apps/vault/src/oauth/admin-consent.service';
-import { UserAuthorizationService } from '../../apps/vault/src/oauth/user-authorization.service';
+import { AdminConsentService } from '../../apps/vault/src/connect/flows/admin-consent.service';
+import { UserAuthorizationService } from '../../apps/vault/src/connect/flows/user-authorization.service';
 import { FlowBrowser, popupData } from './flow-browser';
 import {
   APP_ORIGIN,

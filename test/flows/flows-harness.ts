@@ -5,8 +5,8 @@ import { AppsModule } from '../../apps/vault/src/apps/apps.module';
 import { CLOCK } from '../../apps/vault/src/common/clock';
 import { CommonModule } from '../../apps/vault/src/common/common.module';
 import { ConfigModule } from '../../apps/vault/src/config/config.module';
-import type { MicrosoftConfig } from '../../apps/vault/src/config/config.schema';
-import { ConnectSessionsModule } from '../../apps/vault/src/connect-sessions/connect-sessions.module';
+import { loadConfig, withMicrosoft, type MicrosoftConfig } from '../../apps/vault/src/config/config.schema';
+import { ConnectModule } from '../../apps/vault/src/connect/connect.module';
 import { ConnectionsModule } from '../../apps/vault/src/connections/connections.module';
 import type { Database } from '../../apps/vault/src/database/database';
 import { DatabaseModule } from '../../apps/vault/src/database/database.module';
@@ -22,7 +22,7 @@ export const FLOW_MODULES = [
   ProvidersModule,
   EventsModule,
   AppsModule,
-  ConnectSessionsModule,
+  ConnectModule,
   InstallationsModule,
   ConnectionsModule,
 ];
@@ -59,8 +59,10 @@ export async function createFlowsHarness(
   const module = await Test.createTestingModule({
     imports: [
       ConfigModule.forRoot(
-        { NODE_ENV: 'test', AUTHPIPE_PUBLIC_URL: 'https://vault.example.test', ...options.env },
-        options.microsoft,
+        withMicrosoft(
+          loadConfig({ NODE_ENV: 'test', AUTHPIPE_PUBLIC_URL: 'https://vault.example.test', ...options.env }),
+          options.microsoft,
+        ),
       ),
       CommonModule,
       DatabaseModule.forRoot(db, { owned: false }),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Envelope, LocalKeyProvider, MasterKeyring, type KeyProvider } from '@authpipe/crypto';
 import { ConfigModule } from '../../apps/vault/src/config/config.module';
+import { loadConfig } from '../../apps/vault/src/config/config.schema';
 import type { Database } from '../../apps/vault/src/database/database';
 import { DatabaseModule } from '../../apps/vault/src/database/database.module';
 import { DataKeyRepository } from '../../apps/vault/src/keys/data-key.repository';
@@ -37,7 +38,7 @@ export async function createKeysHarness(
 ): Promise<KeysHarness> {
   const module = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot({ NODE_ENV: 'test', ...options.env }),
+      ConfigModule.forRoot(loadConfig({ NODE_ENV: 'test', ...options.env })),
       DatabaseModule.forRoot(db, { owned: false }),
       KeysModule.forRoot(provider, options),
     ],

@@ -8,22 +8,20 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AppsModule } from './apps/apps.module';
 import { CommonModule } from './common/common.module';
 import { ConnectModule } from './connect/connect.module';
-import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { ErrorFilter } from './common/error.filter';
-import { VaultConfigModule } from './common/vault-config.module';
 import type { VaultConfig } from './config/config.schema';
 import type { Database } from './database/database';
 import { DatabaseModule } from './database/database.module';
 import type { Migration } from './database/migrator';
 import { EventsModule } from './events/events.module';
-import { HealthModule } from './health/health.module';
+import { ReadinessModule } from './readiness/readiness.module';
+import { ConfigModule } from './config/config.module';
 import { InstallationsModule } from './installations/installations.module';
 import { KeysModule } from './keys/keys.module';
 import { createLoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MicrosoftModule } from './microsoft/microsoft.module';
-import { OAuthModule } from './oauth/oauth.module';
 import { ProjectsModule } from './projects/projects.module';
 import { ProvidersModule } from './providers/providers.module';
 import { TenantsModule } from './tenants/tenants.module';
@@ -48,15 +46,15 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        VaultConfigModule.forRoot(options.config, options.migrations),
+        ConfigModule.forRoot(options.config),
         createLoggingModule({ level: options.config.logLevel, destination: options.logDestination }),
         CommonModule,
         // Periodic jobs (expired-flow purge, key jobs to come) run in every replica; see each job.
         ScheduleModule.forRoot(),
-        DatabaseModule.forRoot(options.database, { owned: options.ownsDatabase }),
+        DatabaseModule.forRoot(options.database, { owned: options.ownsDatabase, migrations: options.migrations }),
         KeysModule.forRoot(options.keyProvider),
         MetricsModule,
-        HealthModule,
+        ReadinessModule,
         ProjectsModule,
         ApiKeysModule,
         TenantsModule,
@@ -64,10 +62,8 @@ export class AppModule {
         ProvidersModule,
         EventsModule,
         AppsModule,
-        ConnectSessionsModule,
         InstallationsModule,
         ConnectionsModule,
-        OAuthModule,
         ConnectModule,
         ...(options.admin ? [AdminModule.forRoot(options.admin)] : []),
       ],

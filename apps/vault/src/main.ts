@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createVaultApp } from './bootstrap';
-import { describeBootError } from './common/boot-errors';
+import { describeBootError } from './boot-errors';
 import { loadConfig } from './config/config.schema';
 import { sandboxMicrosoft, startSandbox, startSandboxEmulator } from './sandbox/sandbox';
 import { sandboxBanner } from './sandbox/sandbox-banner';

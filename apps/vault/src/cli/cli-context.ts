@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { openVault, type OpenedVault } from '../bootstrap';
 import { CommonModule } from '../common/common.module';
-import { VaultConfigModule } from '../common/vault-config.module';
+import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
 import { KeysModule } from '../keys/keys.module';
 import { ProjectsModule } from '../projects/projects.module';
@@ -15,7 +15,7 @@ class CliModule {
     return {
       module: CliModule,
       imports: [
-        VaultConfigModule.forRoot(vault.config, vault.migrations),
+        ConfigModule.forRoot(vault.config),
         CommonModule,
         DatabaseModule.forRoot(vault.database, { owned: vault.ownsDatabase }),
         KeysModule.forRoot(vault.keyProvider),

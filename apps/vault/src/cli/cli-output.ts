@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { ZodError } from 'zod';
 import { ApiError } from '../common/api-error';
-import { describeBootError } from '../common/boot-errors';
+import { describeBootError } from '../boot-errors';
 import { EmbeddedDatabaseBusyError } from '../admin/embedded-database';
 import { ConfigValidationError } from '../config/config.schema';
 import { KeysError } from '../keys/keys.errors';

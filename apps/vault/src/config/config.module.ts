@@ -1,38 +1,22 @@
-import { Global, Module } from '@nestjs/common';
-import { ConfigModule as NestConfigModule, ConfigService } from '@nestjs/config';
-import { loadConfig, withMicrosoft, type MicrosoftConfig, type VaultConfig } from './config.schema';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { VaultConfig } from './config.schema';
 
 /** Injection token of the typed {@link VaultConfig}. */
 export const VAULT_CONFIG = Symbol('VAULT_CONFIG');
 
 /**
- * Validates the environment once, through Nest's ConfigModule, and provides the typed
- * {@link VaultConfig} under {@link VAULT_CONFIG}. Tests pass `overrides` instead of
- * touching process.env, and `microsoft` for settings only known at run time (an emulator's CA).
+ * Provides the config that bootstrap validated before Nest starts (`loadConfig`: one error
+ * listing every bad variable), so a bad variable never reaches a module. A value, not Nest's
+ * ConfigModule re-reading process.env: tests and the CLI pass their own environments, and
+ * production and tests wire the application the same way.
  */
 @Global()
 @Module({})
 export class ConfigModule {
-  static forRoot(overrides: Record<string, string | undefined> = {}, microsoft?: Partial<MicrosoftConfig>) {
+  static forRoot(config: VaultConfig): DynamicModule {
     return {
       module: ConfigModule,
-      imports: [
-        NestConfigModule.forRoot({
-          ignoreEnvFile: true,
-          validate: (env) => ({
-            ...env,
-            ...overrides,
-            __vault: withMicrosoft(loadConfig({ ...env, ...overrides }), microsoft),
-          }),
-        }),
-      ],
-      providers: [
-        {
-          provide: VAULT_CONFIG,
-          inject: [ConfigService],
-          useFactory: (config: ConfigService): VaultConfig => config.getOrThrow<VaultConfig>('__vault'),
-        },
-      ],
+      providers: [{ provide: VAULT_CONFIG, useValue: config }],
       exports: [VAULT_CONFIG],
     };
   }

@@ -3,8 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { VaultConfig } from '../config/config.schema';
 import { VAULT_CONFIG } from '../config/config.module';
-import { sendFlowResponse } from '../oauth/flow-reply';
-import { ConnectService } from './connect.service';
+import { sendFlowResponse } from './pages/flow-reply';
+import { ConnectService } from './flows/connect.service';
 
 /** Browser-facing start of the install and connect flows (no API key: the session token is the authority). */
 @ApiExcludeController()

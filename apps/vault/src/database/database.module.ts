@@ -1,9 +1,13 @@
 import { Global, Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { PrismaClient } from '@authpipe/prisma';
 import type { Database } from './database';
+import type { Migration } from './migrator';
 
 /** Injection token of the opened {@link Database}. Repositories inject `PrismaClient` instead. */
 export const DATABASE = Symbol('DATABASE');
+
+/** Injection token of the migrations this build ships (read at boot), for the readiness check. */
+export const MIGRATIONS = Symbol('MIGRATIONS');
 
 class DatabaseLifecycle implements OnApplicationShutdown {
   constructor(
@@ -24,16 +28,20 @@ class DatabaseLifecycle implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class DatabaseModule {
-  /** `owned`: close the database when the application shuts down. */
-  static forRoot(db: Database, options: { owned: boolean } = { owned: true }): DynamicModule {
+  /**
+   * `owned`: close the database when the application shuts down; `migrations`: what this build
+   * ships (the readiness check compares them with the applied ones).
+   */
+  static forRoot(db: Database, options: { owned: boolean; migrations?: Migration[] } = { owned: true }): DynamicModule {
     return {
       module: DatabaseModule,
       providers: [
         { provide: DATABASE, useValue: db },
         { provide: PrismaClient, useValue: db.prisma },
+        { provide: MIGRATIONS, useValue: options.migrations ?? [] },
         { provide: DatabaseLifecycle, useFactory: () => new DatabaseLifecycle(db, options.owned) },
       ],
-      exports: [DATABASE, PrismaClient],
+      exports: [DATABASE, PrismaClient, MIGRATIONS],
     };
   }
 }

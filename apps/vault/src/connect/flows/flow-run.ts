@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ApiError } from '../../common/api-error';
+import { CLOCK, type Clock } from '../../common/clock';
+import type { ConnectSessionRecord } from '../sessions/connect-sessions.repository';
+import { ConnectSessionsService } from '../sessions/connect-sessions.service';
+import { completeFailure, failureResult, type CompletionTarget, type FlowResponse } from '../pages/completion';
+import { FlowFailure, type FlowFailureCode } from './flow-failure';
+
+/**
+ * One callback's run: remembers the session and completion target as they become known, uses
+ * the session up exactly once, and turns any failure into the failure page (with the result
+ * posted to the opener or linked to returnTo when the session is known).
+ */
+export class FlowRun {
+  session: ConnectSessionRecord | null = null;
+  target: CompletionTarget | null = null;
+  private consumed = false;
+
+  constructor(
+    private readonly sessions: ConnectSessionsService,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  now(): number {
+    return this.clock();
+  }
+
+  attach(session: ConnectSessionRecord): void {
+    this.session = session;
+  }
+
+  /**
+   * Marks the session used just before the credential is written; a session completed by another
+   * flow meanwhile, or expired, stops this one with nothing stored.
+   */
+  async consumeSession(): Promise<void> {
+    const session = this.requireSession();
+    this.consumed = true;
+    if (await this.sessions.consume(session.projectId, session.id)) return;
+    const expired = session.expiresAt.getTime() <= this.clock();
+    throw FlowFailure.of(
+      410,
+      expired ? 'connect_session_expired' : 'connect_session_consumed',
+      expired
+        ? 'The connect session expired before the sign-in finished.'
+        : 'This connect session was already used by another sign-in.',
+    );
+  }
+
+  async execute(body: () => Promise<FlowResponse>): Promise<FlowResponse> {
+    try {
+      return await body();
+    } catch (error) {
+      const failure = this.toFailure(error);
+      // A failed attempt uses its session up too: a retry starts from the application with a new one.
+      if (this.session !== null && !this.consumed)
+        await this.sessions.consume(this.session.projectId, this.session.id).catch(() => false);
+      const s = this.session;
+      const result = s
+        ? failureResult(
+            { provider: s.provider, tenantId: s.tenantExternalId, ...(s.userId !== null ? { userId: s.userId } : {}) },
+            failure.info,
+          )
+        : null;
+      return completeFailure(this.target, result, failure.info, failure.status);
+    }
+  }
+
+  private requireSession(): ConnectSessionRecord {
+    if (this.session === null) throw new Error('FlowRun has no session yet');
+    return this.session;
+  }
+
+  private toFailure(error: unknown): FlowFailure {
+    if (error instanceof FlowFailure) return error;
+    if (error instanceof ApiError) {
+      return FlowFailure.of(
+        error.status,
+        error.code as string as FlowFailureCode,
+        error.message,
+        error.extra.remediation,
+      );
+    }
+    const errorId = randomUUID();
+    this.logger.error({ errorId, err: error }, 'Unexpected error in an OAuth flow');
+    return FlowFailure.of(
+      500,
+      'internal_error',
+      `An unexpected error occurred (error id ${errorId}); nothing was stored.`,
+    );
+  }
+}
+
+/** Starts {@link FlowRun}s with the vault's clock and logger. */
+@Injectable()
+export class FlowRuns {
+  private readonly logger = new Logger('OAuthFlow');
+
+  constructor(
+    private readonly sessions: ConnectSessionsService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  start(): FlowRun {
+    return new FlowRun(this.sessions, this.clock, this.logger);
+  }
+}

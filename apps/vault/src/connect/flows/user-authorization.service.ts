@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import { IdTokenError, MicrosoftError, toMicrosoftError, type UserTokens } from '@authpipe/microsoft';
+import { cloudOf } from '../../apps/app-credentials';
+import type { AppWithCredentials } from '../../apps/apps.service';
+import { ConnectionsService } from '../../connections/connections.service';
+import { InstallationsService } from '../../installations/installations.service';
+import { microsoftRedirectError, type CallbackQuery } from './callback-query';
+import { completeSuccess, type FlowResponse } from '../pages/completion';
+import { FlowAppsService, isAppCredentialFailure } from './flow-apps.service';
+import { FlowFailure } from './flow-failure';
+import { FlowRuns } from './flow-run';
+import { FlowStatesService } from '../states/flow-states.service';
+import { MicrosoftGateway } from '../../microsoft/microsoft-gateway';
+import { grantedScopes, requestScopes } from './user-scopes';
+
+/** The directory every personal Microsoft account belongs to. */
+export const CONSUMERS_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const REFRESH_LEAD_MS = 5 * 60_000;
+/** Refresh at least this often even when unused: refresh tokens die after ~90 idle days. */
+const KEEP_ALIVE_MS = 14 * 24 * 3600_000;
+
+/**
+ * /oauth/callback: redeems the code with the PKCE verifier, verifies the id_token (signature,
+ * iss, aud, exp, nonce, tid), checks the account may connect into this tenant, and only then
+ * stores the connection with its access and refresh tokens.
+ */
+@Injectable()
+export class UserAuthorizationService {
+  constructor(
+    private readonly states: FlowStatesService,
+    private readonly apps: FlowAppsService,
+    private readonly runs: FlowRuns,
+    private readonly installations: InstallationsService,
+    private readonly connections: ConnectionsService,
+    private readonly microsoft: MicrosoftGateway,
+  ) {}
+
+  async handle(query: CallbackQuery, binding: string | null): Promise<FlowResponse> {
+    const run = this.runs.start();
+    return run.execute(async () => {
+      const { session, state, codeVerifier, nonce } = await this.states.take(query.state, 'authorize', binding);
+      const loaded = await this.apps.loadFor(run, session);
+      const { app } = loaded;
+      if (query.error !== undefined) throw microsoftRedirectError(query, 'access_denied');
+      if (query.code === undefined || query.code === '')
+        throw FlowFailure.of(400, 'code_missing', 'Microsoft sent no authorization code back.');
+      if (codeVerifier === null || nonce === null || session.userId === null)
+        throw new Error('A user-flow state lacks its verifier, nonce or user');
+
+      const tokens = await this.redeem(loaded, {
+        code: query.code,
+        codeVerifier,
+        nonce,
+        redirectUri: state.redirectUri,
+      });
+      const cloud = cloudOf(app);
+      let claims;
+      try {
+        claims = await this.microsoft.idTokens.verify({
+          idToken: tokens.idToken ?? '',
+          cloud,
+          authority: app.userAuthority,
+          clientId: app.clientId,
+          nonce,
+          ...(GUID.test(app.userAuthority) ? { expectedTenantId: app.userAuthority } : {}),
+        });
+      } catch (error) {
+        if (!(error instanceof IdTokenError)) throw error;
+        throw FlowFailure.of(502, 'id_token_invalid', `Microsoft's sign-in proof did not verify (${error.reason}).`);
+      }
+      const tid = claims.tid.toLowerCase();
+      const installation = await this.installations.findForTenant(
+        session.projectId,
+        session.tenantExternalId,
+        session.provider,
+      );
+      if (
+        tid === CONSUMERS_TENANT_ID &&
+        (installation !== null || !['common', 'consumers'].includes(app.userAuthority))
+      ) {
+        throw FlowFailure.of(
+          403,
+          'personal_account_not_allowed',
+          'A personal Microsoft account cannot connect here: this organisation uses work or school accounts.',
+          'Sign in with your work or school account: close this window and start again from the application.',
+        );
+      }
+      if (installation !== null && installation.directoryId.toLowerCase() !== tid) {
+        throw FlowFailure.of(
+          403,
+          'directory_mismatch',
+          'The account you signed in with belongs to another Microsoft organisation than the one this app was installed in.',
+          'Sign in with an account of your organisation: close this window and start again from the application.',
+        );
+      }
+      if (tokens.refreshToken === null) {
+        throw FlowFailure.of(
+          502,
+          'refresh_token_missing',
+          'Microsoft issued no refresh token, so the connection could not stay active.',
+          "The application's developers must request offline_access in the app's user scopes.",
+        );
+      }
+      await run.consumeSession();
+      const now = run.now();
+      const { connection } = await this.connections.upsertFromCode({
+        projectId: session.projectId,
+        tenantId: session.tenantExternalId,
+        userId: session.userId,
+        sessionId: session.id,
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        appId: app.id,
+        provider: session.provider,
+        installationId: installation?.id ?? null,
+        oid: claims.oid,
+        tid,
+        upn: claims.preferred_username ?? tokens.account.upn ?? null,
+        scopes: grantedScopes(cloud, tokens.scopes),
+        expiresAt: tokens.expiresOn,
+        refreshAt: new Date(Math.max(now, tokens.expiresOn.getTime() - REFRESH_LEAD_MS)),
+        keepAliveAt: new Date(now + KEEP_ALIVE_MS),
+      });
+      return completeSuccess(
+        loaded.target,
+        {
+          status: 'success',
+          provider: session.provider,
+          tenantId: session.tenantExternalId,
+          userId: session.userId,
+          connectionId: connection.id,
+        },
+        'The connection',
+      );
+    });
+  }
+
+  private async redeem(
+    { app, microsoft }: AppWithCredentials,
+    params: { code: string; codeVerifier: string; nonce: string; redirectUri: string },
+  ): Promise<UserTokens> {
+    try {
+      return await this.microsoft.auth.redeemCode({
+        app: microsoft,
+        authority: app.userAuthority,
+        redirectUri: params.redirectUri,
+        scopes: requestScopes(microsoft.cloud, app.userScopes),
+        code: params.code,
+        codeVerifier: params.codeVerifier,
+        nonce: params.nonce,
+      });
+    } catch (error) {
+      const failure = (error instanceof MicrosoftError ? error : toMicrosoftError(error)).failure;
+      if (isAppCredentialFailure(failure)) await this.apps.markMisconfigured(app, failure);
+      throw FlowFailure.fromMicrosoft(failure);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { ApiError } from '../common/api-error';
+import { ReadinessIndicators } from './readiness.indicators';
+
+/** Liveness and readiness probes for orchestrators. */
+@ApiTags('operations')
+@Controller()
+export class ReadinessController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: ReadinessIndicators,
+  ) {}
+
+  /** The process is up and serving HTTP; says nothing about its dependencies. */
+  @Get('healthz')
+  @ApiOperation({ summary: 'Liveness' })
+  healthz(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Ready for traffic: 200, or 503 `not_ready` with each check's status in `details`. */
+  @Get('readyz')
+  @ApiOperation({ summary: 'Readiness: database reachable, master keys loaded, migrations applied' })
+  async readyz(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.indicators.database(),
+        () => this.indicators.masterKeys(),
+        () => this.indicators.migrations(),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      throw new ApiError(503, 'not_ready', 'The vault is not ready to serve requests.', {
+        remediation: 'See details: start the database, configure the master keys, or restart to apply migrations.',
+        details: error.getResponse(),
+      });
+    }
+  }
+}
