@@ -6,6 +6,8 @@ const alias = {
   '@authpipe/crypto': path.resolve(import.meta.dirname, 'libs/crypto/src/index.ts'),
   '@authpipe/microsoft': path.resolve(import.meta.dirname, 'libs/microsoft/src/index.ts'),
   '@authpipe/prisma': path.resolve(import.meta.dirname, 'generated/prisma/client.ts'),
+  // Test support, imported by name instead of ../../../../test/ (never part of the build).
+  '@test': path.resolve(import.meta.dirname, 'test'),
 };
 
 // Nest needs decorator metadata, which esbuild does not emit: swc compiles every test file.

@@ -4,6 +4,7 @@ import { formatApiKey, generateApiKey } from '../../apps/vault/src/api-keys/api-
 import { ApiKeysService } from '../../apps/vault/src/api-keys/api-keys.service';
 import { bearer, createProjectWithKey } from './support/fixtures';
 import { startVault, type VaultHarness } from './support/vault-harness';
+import { cryptoRandom } from '../../apps/vault/src/common/random';
 
 describe('API key authentication of /v1', () => {
   let vault: VaultHarness;
@@ -44,12 +45,12 @@ describe('API key authentication of /v1', () => {
     const { key } = await createProjectWithKey(vault.app, 'Identical');
     const [prefix, sk, publicId, secret, sum] = key.split('_') as [string, string, string, string, string];
     // Same public id, another secret, a valid checksum: only the hash comparison can refuse it.
-    const forged = formatApiKey({ publicId, secret: generateApiKey().secret });
+    const forged = formatApiKey({ publicId, secret: generateApiKey(cryptoRandom).secret });
     const candidates = [
       'not-a-key',
       `Basic ${key}`,
       `${prefix}_${sk}_${publicId}_${secret}_${sum === 'AAAAAA' ? 'AAAAAB' : 'AAAAAA'}`,
-      generateApiKey().text,
+      generateApiKey(cryptoRandom).text,
       forged,
     ];
     const bodies = [];

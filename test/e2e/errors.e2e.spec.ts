@@ -27,7 +27,7 @@ describe('unexpected errors', () => {
       error: {
         code: 'internal_error',
         message: 'An unexpected error occurred; quote the error id when reporting it.',
-        errorId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        errorId: expect.stringMatching(/^err_[0-9a-z]{13}[0-9A-Za-z]{12}$/),
       },
     });
     expect(res.text).not.toMatch(/tenants|prisma|stack/i);

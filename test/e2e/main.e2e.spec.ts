@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,5 +57,36 @@ describe('vault server entry (main.js)', () => {
     expect(res.stderr).toContain('AUTHPIPE_MASTER_KEYS');
     expect(res.stderr).toContain(path.join(dataDir, 'master.key'));
     expect(await fs.readdir(dataDir)).toEqual([]);
+  });
+
+  it('serves in production with the emulator absent from the build: it is loaded only for the sandbox', async () => {
+    await fs.rm(path.join(path.dirname(main), '..', '..', 'microsoft-emulator'), { recursive: true, force: true });
+    const child = spawn(process.execPath, [main], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        PORT: '0',
+        AUTHPIPE_DATA_DIR: dataDir,
+        AUTHPIPE_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
+      },
+    });
+    let output = '';
+    const listening = new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        const url = /listening on (http:\/\/\S+?)"/.exec(output)?.[1];
+        if (url) resolve(url);
+      });
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      child.on('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
+    });
+    try {
+      const url = await listening;
+      const res = await fetch(`${url}/healthz`);
+      expect(res.status).toBe(200);
+      expect(output).not.toContain('sandbox');
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { AppsModule } from '../../apps/vault/src/apps/apps.module';
-import { CLOCK } from '../../apps/vault/src/common/clock';
 import { CommonModule } from '../../apps/vault/src/common/common.module';
 import { ConfigModule } from '../../apps/vault/src/config/config.module';
 import { loadConfig, withMicrosoft, type MicrosoftConfig } from '../../apps/vault/src/config/config.schema';
@@ -13,6 +12,7 @@ import { DatabaseModule } from '../../apps/vault/src/database/database.module';
 import { EventsModule } from '../../apps/vault/src/events/events.module';
 import { InstallationsModule } from '../../apps/vault/src/installations/installations.module';
 import { KeysModule } from '../../apps/vault/src/keys/keys.module';
+import { SecretsModule } from '../../apps/vault/src/secrets/secrets.module';
 import { ProvidersModule } from '../../apps/vault/src/providers/providers.module';
 import { LocalKeyProvider, MasterKeyring } from '@authpipe/crypto';
 import { TestClock } from '../support/test-clock';
@@ -64,16 +64,14 @@ export async function createFlowsHarness(
           options.microsoft,
         ),
       ),
-      CommonModule,
+      CommonModule.forRoot({ clock: clock.read }),
       DatabaseModule.forRoot(db, { owned: false }),
       KeysModule.forRoot(provider),
+      SecretsModule,
       ...FLOW_MODULES,
       ...(options.modules ?? []),
     ],
-  })
-    .overrideProvider(CLOCK)
-    .useValue(clock.read)
-    .compile();
+  }).compile();
   await module.init();
   return { module, clock, close: () => module.close() };
 }

@@ -8,7 +8,9 @@ import type { Database } from '../../apps/vault/src/database/database';
 import { DatabaseModule } from '../../apps/vault/src/database/database.module';
 import { DataKeyRepository } from '../../apps/vault/src/keys/data-key.repository';
 import { KeyJobsService } from '../../apps/vault/src/keys/key-jobs.service';
+import { CommonModule } from '../../apps/vault/src/common/common.module';
 import { KeysModule, type KeysModuleOptions } from '../../apps/vault/src/keys/keys.module';
+import { SecretsModule } from '../../apps/vault/src/secrets/secrets.module';
 import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -40,7 +42,9 @@ export async function createKeysHarness(
     imports: [
       ConfigModule.forRoot(loadConfig({ NODE_ENV: 'test', ...options.env })),
       DatabaseModule.forRoot(db, { owned: false }),
+      CommonModule.forRoot(),
       KeysModule.forRoot(provider, options),
+      SecretsModule,
     ],
   }).compile();
   await module.init();

@@ -22,6 +22,9 @@ export class TestClock {
     return new Date(this.nowMs + offsetMs);
   }
 
+  /** The emulator's time source (`startEmulator({ now })`): both move when this clock does. */
+  readonly source = (): Date => new Date(this.nowMs);
+
   /** The clock's time moved by `offsetMs`, as an ISO string. */
   iso(offsetMs = 0): string {
     return this.date(offsetMs).toISOString();

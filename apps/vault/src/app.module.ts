@@ -6,7 +6,7 @@ import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AppsModule } from './apps/apps.module';
-import { CommonModule } from './common/common.module';
+import { CommonModule, type Seams } from './common/common.module';
 import { ConnectModule } from './connect/connect.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { ErrorFilter } from './common/error.filter';
@@ -19,6 +19,7 @@ import { ReadinessModule } from './readiness/readiness.module';
 import { ConfigModule } from './config/config.module';
 import { InstallationsModule } from './installations/installations.module';
 import { KeysModule } from './keys/keys.module';
+import { SecretsModule } from './secrets/secrets.module';
 import { createLoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MicrosoftModule } from './microsoft/microsoft.module';
@@ -35,6 +36,8 @@ export interface AppModuleOptions {
   keyProvider: KeyProvider;
   migrations: Migration[];
   logDestination?: DestinationStream;
+  /** Clock, randomness and replica id (tests pass their own); see CommonModule. */
+  seams?: Seams;
   /** Mount the admin API for the CLI (embedded database only; see admin/admin-endpoint.ts). */
   admin?: { token: string; dataDir: string };
 }
@@ -48,11 +51,12 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(options.config),
         createLoggingModule({ level: options.config.logLevel, destination: options.logDestination }),
-        CommonModule,
+        CommonModule.forRoot(options.seams),
         // Periodic jobs (expired-flow purge, key jobs to come) run in every replica; see each job.
         ScheduleModule.forRoot(),
         DatabaseModule.forRoot(options.database, { owned: options.ownsDatabase, migrations: options.migrations }),
         KeysModule.forRoot(options.keyProvider),
+        SecretsModule,
         MetricsModule,
         ReadinessModule,
         ProjectsModule,

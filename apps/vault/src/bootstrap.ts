@@ -12,7 +12,9 @@ import { loadConfig, withMicrosoft, type MicrosoftConfig, type VaultConfig } fro
 import { openDatabase, type Database } from './database/database';
 import { applyMigrations, readMigrations, type Migration } from './database/migrator';
 import { loadMasterKeyProvider, verifyMasterKeys } from './keys/master-keys.boot';
-import { requestId } from './logging/logging.module';
+import { requestIdFrom } from './logging/logging.module';
+import type { Seams } from './common/common.module';
+import { cryptoRandom } from './common/random';
 import { writeAdminToken } from './admin/admin-endpoint';
 import { openEmbeddedDatabase } from './admin/embedded-database';
 
@@ -70,7 +72,7 @@ export async function openVault(options: VaultBootOptions = {}): Promise<OpenedV
 }
 
 /** Options of {@link createVaultApp}. */
-export interface CreateVaultAppOptions extends VaultBootOptions {
+export interface CreateVaultAppOptions extends VaultBootOptions, Seams {
   /** Where JSON log lines go (tests capture them); stdout when absent. */
   logDestination?: DestinationStream;
   /**
@@ -86,12 +88,13 @@ export interface CreateVaultAppOptions extends VaultBootOptions {
  */
 export async function createVaultApp(options: CreateVaultAppOptions = {}): Promise<NestFastifyApplication> {
   const vault = await openVault(options);
+  const random = options.random ?? cryptoRandom;
   let app: NestFastifyApplication;
   try {
     const embedded = vault.config.database.url === null && vault.ownsDatabase;
     const admin =
       (options.adminApi ?? embedded)
-        ? { token: await writeAdminToken(vault.config.dataDir), dataDir: vault.config.dataDir }
+        ? { token: await writeAdminToken(vault.config.dataDir, random), dataDir: vault.config.dataDir }
         : undefined;
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({
@@ -102,9 +105,10 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
         migrations: vault.migrations,
         logDestination: options.logDestination,
         admin,
+        seams: { clock: options.clock, random, replicaId: options.replicaId },
       }),
       // Fastify's own logger stays off: nestjs-pino logs requests, with redaction.
-      new FastifyAdapter({ logger: false, trustProxy: false, genReqId: requestId }),
+      new FastifyAdapter({ logger: false, trustProxy: false, genReqId: requestIdFrom(random) }),
       { bufferLogs: true },
     );
   } catch (error) {

@@ -2,23 +2,22 @@ import 'reflect-metadata';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createVaultApp } from './bootstrap';
 import { describeBootError } from './boot-errors';
-import { loadConfig } from './config/config.schema';
-import { sandboxMicrosoft, startSandbox, startSandboxEmulator } from './sandbox/sandbox';
-import { sandboxBanner } from './sandbox/sandbox-banner';
+import { createVaultApp } from './bootstrap';
 import { VAULT_CONFIG } from './config/config.module';
-import type { VaultConfig } from './config/config.schema';
+import { loadConfig, type VaultConfig } from './config/config.schema';
 
 /** Starts the vault: `npm start` (embedded defaults) or `node dist/apps/vault/src/main.js`. */
 async function main(): Promise<void> {
   // Sandbox: on outside production unless AUTHPIPE_SANDBOX says otherwise. Its emulator starts
   // first: the vault's Microsoft gateway is built once, knowing the emulator's CA and origins.
+  // Loaded on demand, so a production vault never loads emulator code.
   const settings = loadConfig(process.env);
-  const emulator = settings.sandbox ? await startSandboxEmulator(settings) : null;
+  const sandbox = settings.sandbox ? await import('./sandbox/sandbox.js') : null;
+  const emulator = sandbox ? await sandbox.startSandboxEmulator(settings) : null;
   let app: NestFastifyApplication;
   try {
-    app = await createVaultApp({ microsoft: emulator ? sandboxMicrosoft(emulator) : undefined });
+    app = await createVaultApp({ microsoft: sandbox && emulator ? sandbox.sandboxMicrosoft(emulator) : undefined });
   } catch (error) {
     await emulator?.close();
     throw error;
@@ -26,9 +25,10 @@ async function main(): Promise<void> {
   const config = app.get<VaultConfig>(VAULT_CONFIG);
   await app.listen({ host: config.host, port: config.port });
   new Logger('Vault').log(`Authpipe vault listening on ${await app.getUrl()}`);
-  if (emulator) {
-    const sandbox = await startSandbox(app, config, emulator);
-    process.stdout.write(`${sandboxBanner(sandbox, path.join(config.dataDir, 'sandbox.json'))}\n`);
+  if (sandbox && emulator) {
+    const running = await sandbox.startSandbox(app, config, emulator);
+    const { sandboxBanner } = await import('./sandbox/sandbox-banner.js');
+    process.stdout.write(`${sandboxBanner(running, path.join(config.dataDir, 'sandbox.json'))}\n`);
   }
 }
 

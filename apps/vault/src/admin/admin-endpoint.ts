@@ -1,7 +1,8 @@
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { timingSafeEqual, createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { randomToken, type Random } from '../common/random';
 
 /**
  * How a CLI reaches a running vault that holds the embedded database: the server writes a
@@ -22,8 +23,8 @@ export interface AdminEndpoint {
 const endpointSchema = z.object({ url: z.url(), pid: z.number().int().positive() });
 
 /** A fresh admin token, written to `<dataDir>/admin.token` (0600). */
-export async function writeAdminToken(dataDir: string): Promise<string> {
-  const token = randomBytes(32).toString('base64url');
+export async function writeAdminToken(dataDir: string, random: Random): Promise<string> {
+  const token = randomToken(random, 32);
   await fs.mkdir(dataDir, { recursive: true });
   const file = path.join(dataDir, ADMIN_TOKEN_FILE);
   await fs.rm(file, { force: true });

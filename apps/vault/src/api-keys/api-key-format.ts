@@ -1,5 +1,6 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { randomBase62, type Random } from '../common/random';
 
 /**
  * Secret API keys look like `ap_sk_<publicId>_<secret>_<checksum>`:
@@ -16,7 +17,7 @@ import { crc32 } from 'node:zlib';
  */
 export const API_KEY_PREFIX = 'ap_sk_';
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'; // the checksum's alphabet
 const PUBLIC_ID_LENGTH = 12;
 const SECRET_LENGTH = 40;
 const CHECKSUM_LENGTH = 6;
@@ -30,18 +31,6 @@ export interface ParsedApiKey {
   secret: string;
 }
 
-/** Random base62 text; rejection sampling keeps every character equally likely. */
-export function randomBase62(length: number, random: (n: number) => Buffer = randomBytes): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of random(length * 2)) {
-      // 248 = 4 * 62: bytes at or above it would favour the first characters.
-      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
-    }
-  }
-  return out;
-}
-
 function base62Fixed(value: number, length: number): string {
   let out = '';
   for (let v = value; out.length < length; v = Math.floor(v / 62)) out = BASE62[v % 62] + out;
@@ -53,9 +42,9 @@ function checksum(body: string): string {
 }
 
 /** Builds a new key; the caller shows `text` once and stores only {@link hashApiKeySecret}. */
-export function generateApiKey(random: (n: number) => Buffer = randomBytes): ParsedApiKey & { text: string } {
-  const publicId = randomBase62(PUBLIC_ID_LENGTH, random);
-  const secret = randomBase62(SECRET_LENGTH, random);
+export function generateApiKey(random: Random): ParsedApiKey & { text: string } {
+  const publicId = randomBase62(random, PUBLIC_ID_LENGTH);
+  const secret = randomBase62(random, SECRET_LENGTH);
   return { publicId, secret, text: formatApiKey({ publicId, secret }) };
 }
 

@@ -2,7 +2,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { ApiError } from '../common/api-error';
-import { CLOCK } from '../common/clock';
+import { TestClock } from '../../../../test/support/test-clock';
 import { CommonModule } from '../common/common.module';
 import { DatabaseModule } from '../database/database.module';
 import { ProjectsService } from '../projects/projects.service';
@@ -15,16 +15,17 @@ describe(ApiKeysService.name, () => {
   let moduleRef: TestingModule;
   let service: ApiKeysService;
   let projectId: string;
-  let now = Date.parse('2026-01-01T00:00:00Z');
+  const clock = new TestClock();
 
   beforeAll(async () => {
     db = await createTestDatabase();
     moduleRef = await Test.createTestingModule({
-      imports: [CommonModule, DatabaseModule.forRoot(db, { owned: false }), ApiKeysModule],
-    })
-      .overrideProvider(CLOCK)
-      .useValue(() => now)
-      .compile();
+      imports: [
+        CommonModule.forRoot({ clock: clock.read }),
+        DatabaseModule.forRoot(db, { owned: false }),
+        ApiKeysModule,
+      ],
+    }).compile();
     service = moduleRef.get(ApiKeysService);
     projectId = (await moduleRef.get(ProjectsService).create({ name: 'Keys' })).id;
   });
@@ -57,15 +58,15 @@ describe(ApiKeysService.name, () => {
       const touch = vi.spyOn(moduleRef.get(ApiKeysRepository), 'touchLastUsed');
       const header = `Bearer ${key.secretKey}`;
       await service.authenticate(header);
-      now += 30_000;
+      clock.advance(30_000);
       await service.authenticate(header);
       expect(touch).toHaveBeenCalledTimes(1);
-      now += 31_000;
+      clock.advance(31_000);
       await service.authenticate(header);
       expect(touch).toHaveBeenCalledTimes(2);
       await expect
         .poll(async () => (await service.list(projectId)).find((k) => k.id === key.id)?.lastUsedAt)
-        .toBe(new Date(now).toISOString());
+        .toBe(clock.iso());
       touch.mockRestore();
     });
 
@@ -82,7 +83,7 @@ describe(ApiKeysService.name, () => {
       await db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [key.id]);
       // Within the cache TTL the cached row still answers ...
       expect(await failure(service.authenticate(`Bearer ${key.secretKey}`))).toBeNull();
-      now += 10_001;
+      clock.advance(10_001);
       expect(await failure(service.authenticate(`Bearer ${key.secretKey}`))).toBe('revoked_api_key');
     });
   });

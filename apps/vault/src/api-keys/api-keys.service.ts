@@ -3,7 +3,8 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { ApiError } from '../common/api-error';
 import { CLOCK, type Clock } from '../common/clock';
-import { newId } from '../common/ids';
+import { IDS, type IdGenerator } from '../common/id-generator';
+import { RANDOM, type Random } from '../common/random';
 import { parseInput } from '../common/zod-validation.pipe';
 import { ProjectsService } from '../projects/projects.service';
 import { apiKeyMatches, generateApiKey, hashApiKeySecret, lastFourOf, parseApiKey } from './api-key-format';
@@ -59,15 +60,17 @@ export class ApiKeysService {
     private readonly repository: ApiKeysRepository,
     private readonly projects: ProjectsService,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RANDOM) private readonly random: Random,
+    @Inject(IDS) private readonly ids: IdGenerator,
   ) {}
 
   /** Creates a key; the returned `secretKey` is never stored nor shown again. */
   async create(projectId: string, input: z.input<typeof createApiKeySchema> = {}): Promise<CreatedApiKeyDto> {
     const { name } = parseInput(createApiKeySchema, input);
     await this.projects.get(projectId);
-    const key = generateApiKey();
+    const key = generateApiKey(this.random);
     const record = await this.repository.create(projectId, {
-      id: newId('key'),
+      id: this.ids.next('key'),
       publicId: key.publicId,
       secretHash: hashApiKeySecret(key),
       name,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlowError } from '../providers/flow-errors';
+import { FlowError } from '../providers/flow-error';
 import { createAppSchema } from './app.dto';
 import { cloudOf, prepareCredential, toMicrosoftApp } from './app-credentials';
 import type { ProviderAppRecord } from './apps.repository';

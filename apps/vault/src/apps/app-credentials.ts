@@ -5,7 +5,7 @@ import {
   type MicrosoftApp,
 } from '@authpipe/microsoft';
 import { z } from 'zod';
-import { FlowError } from '../providers/flow-errors';
+import { FlowError } from '../providers/flow-error';
 import type { AppCredentialInput } from './app.dto';
 import type { ProviderAppRecord } from './apps.repository';
 

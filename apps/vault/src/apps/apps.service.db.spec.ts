@@ -11,7 +11,7 @@ import {
 import { dumpDatabase } from '../../../../test/keys/db-dump';
 import { DAY_MS } from '../../../../test/support/test-clock';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { FlowError } from '../providers/flow-errors';
+import { FlowError } from '../providers/flow-error';
 import { AppsService } from './apps.service';
 
 const P1 = 'prj_apps_one';

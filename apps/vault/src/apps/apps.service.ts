@@ -2,14 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { MicrosoftError, resolveCloud, type MicrosoftApp, type MicrosoftFailure } from '@authpipe/microsoft';
 import { ApiError } from '../common/api-error';
 import { CLOCK, type Clock } from '../common/clock';
+import { IDS, type IdGenerator } from '../common/id-generator';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { parseInput } from '../common/zod-validation.pipe';
 import type { VaultConfig } from '../config/config.schema';
 import { VAULT_CONFIG } from '../config/config.module';
 import { EventsService } from '../events/events.service';
-import { newSortableId } from '../events/sortable-id';
 import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
-import { FlowError } from '../providers/flow-errors';
+import { FlowError } from '../providers/flow-error';
 import { ProvidersRegistry } from '../providers/providers.registry';
 import { SecretsService } from '../secrets/secrets.service';
 import {
@@ -50,6 +50,7 @@ export class AppsService {
     private readonly microsoft: MicrosoftGateway,
     @Inject(VAULT_CONFIG) private readonly config: VaultConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(IDS) private readonly ids: IdGenerator,
   ) {}
 
   async create(projectId: string, body: unknown): Promise<AppDto> {
@@ -63,7 +64,7 @@ export class AppsService {
       input.installationScopes ?? provider.defaultInstallationScopes,
     );
     const credential = prepareCredential(input.credential, new Date(this.clock()));
-    const id = newSortableId('app', this.clock());
+    const id = this.ids.next('app');
     const data: ProviderAppData = {
       provider: provider.id,
       name: input.name,

@@ -6,6 +6,7 @@ import { CommonModule } from '../common/common.module';
 import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
 import { KeysModule } from '../keys/keys.module';
+import { SecretsModule } from '../secrets/secrets.module';
 import { ProjectsModule } from '../projects/projects.module';
 
 /** The services the CLI drives, without HTTP: the same modules, boot checks and database as the server. */
@@ -16,9 +17,10 @@ class CliModule {
       module: CliModule,
       imports: [
         ConfigModule.forRoot(vault.config),
-        CommonModule,
+        CommonModule.forRoot(),
         DatabaseModule.forRoot(vault.database, { owned: vault.ownsDatabase }),
         KeysModule.forRoot(vault.keyProvider),
+        SecretsModule,
         ProjectsModule,
         ApiKeysModule,
       ],

@@ -8,10 +8,13 @@ import {
   TenantNotFoundError,
 } from '../keys/keys.errors';
 import { ApiError } from './api-error';
+import { systemClock } from './clock';
 import { ErrorFilter } from './error.filter';
+import { IdGenerator } from './id-generator';
+import { cryptoRandom } from './random';
 
 describe(ErrorFilter.name, () => {
-  const filter = new ErrorFilter();
+  const filter = new ErrorFilter(new IdGenerator(systemClock, cryptoRandom));
   const logged: unknown[][] = [];
   beforeAll(() => {
     const capture = (...args: unknown[]) => void logged.push(args);

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiError, STATUS_CODES, type ApiErrorBody } from './api-error';
 import { domainErrorOf } from './domain-errors';
+import { IDS, type IdGenerator } from './id-generator';
 
 /**
  * The one place errors become HTTP responses. Expected errors ({@link ApiError}) keep their
@@ -14,6 +14,8 @@ import { domainErrorOf } from './domain-errors';
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
+
+  constructor(@Inject(IDS) private readonly ids: IdGenerator) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -29,7 +31,7 @@ export class ErrorFilter implements ExceptionFilter {
       const body: ApiErrorBody = { code: domain.code, message: domain.message };
       if (domain.remediation !== undefined) body.remediation = domain.remediation;
       if (domain.log) {
-        body.errorId = randomUUID();
+        body.errorId = this.ids.next('err');
         this.logger.error({ errorId: body.errorId, err: exception }, `Request failed: ${domain.code}`);
       }
       return { status: domain.status, body };
@@ -39,7 +41,7 @@ export class ErrorFilter implements ExceptionFilter {
       const known = STATUS_CODES[status] ?? { code: 'invalid_request' as const, message: 'The request was rejected.' };
       return { status, body: { ...known } };
     }
-    const errorId = randomUUID();
+    const errorId = this.ids.next('err');
     this.logger.error({ errorId, err: exception }, 'Unexpected error');
     return {
       status: 500,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
+import { IDS, type IdGenerator } from '../common/id-generator';
 import { CredentialHistoryRepository } from '../credentials/credential-history.repository';
 import { CredentialLifecycle, type CredentialKind } from '../credentials/credential-lifecycle';
 import { EventsService } from '../events/events.service';
@@ -67,6 +68,7 @@ export class ConnectionsService {
     secrets: SecretsService,
     events: EventsService,
     @Inject(CLOCK) clock: Clock,
+    @Inject(IDS) ids: IdGenerator,
   ) {
     this.lifecycle = new CredentialLifecycle(
       CONNECTION,
@@ -81,7 +83,7 @@ export class ConnectionsService {
           connections.replaceAuthorization(projectId, tenantRowId, id, write, at),
         delete: (projectId, id) => connections.delete(projectId, id),
       },
-      { tenants, secrets, history, events, clock },
+      { tenants, secrets, history, events, clock, ids },
     );
   }
 

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { IDS, type IdGenerator } from '../common/id-generator';
 import { PrismaClient, type Prisma } from '@authpipe/prisma';
-import { newSortableId } from '../events/sortable-id';
 
 /** What happened to an installation or connection. */
 export type CredentialHistoryAction = 'created' | 'reauthorized' | 'revoked' | 'deleted';
@@ -28,12 +28,15 @@ export interface CredentialHistoryRecord {
 /** `credential_history`: append-only, kept after the credential is deleted. Project and tenant first. */
 @Injectable()
 export class CredentialHistoryRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    @Inject(IDS) private readonly ids: IdGenerator,
+  ) {}
 
   async append(projectId: string, tenantRowId: string, entry: CredentialHistoryEntry, at: Date): Promise<void> {
     await this.prisma.credentialHistory.create({
       data: {
-        id: newSortableId('chi', at.getTime()),
+        id: this.ids.next('chi'),
         projectId,
         tenantId: tenantRowId,
         installationId: entry.installationId ?? null,

@@ -1,9 +1,9 @@
 import type { Clock } from '../common/clock';
+import type { IdGenerator } from '../common/id-generator';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import type { EventsService } from '../events/events.service';
-import { newSortableId } from '../events/sortable-id';
 import type { TenantKeysRepository } from '../keys/tenant-keys.repository';
-import { FlowError } from '../providers/flow-errors';
+import { FlowError } from '../providers/flow-error';
 import type { SecretsService } from '../secrets/secrets.service';
 import type { CredentialHistoryRepository } from './credential-history.repository';
 import type { ListFilter, PageRequest } from './credential-records';
@@ -64,6 +64,7 @@ export interface CredentialLifecycleDeps {
   history: CredentialHistoryRepository;
   events: EventsService;
   clock: Clock;
+  ids: IdGenerator;
 }
 
 /**
@@ -114,7 +115,7 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
     const existing = await this.table.findCurrent(projectId, tenant.id, grant);
     if (existing) return { record: await this.reauthorize(input, tenant.id, existing, now), created: false };
     const scope = { projectId, tenantId };
-    const id = newSortableId(this.kind.idPrefix, now.getTime());
+    const id = this.deps.ids.next(this.kind.idPrefix);
     await this.putTokens(scope, id, input.tokens);
     let created: R;
     try {

@@ -102,6 +102,7 @@ async function applyPending(conn: RawConnection, migrations: Migration[]): Promi
       await conn.query(
         `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
          VALUES ($1, $2, $3, now(), 1)`,
+        // Prisma's own bookkeeping row: a UUID id, as `prisma migrate deploy` writes it.
         [randomUUID(), m.checksum, m.name],
       );
       await conn.exec('COMMIT');

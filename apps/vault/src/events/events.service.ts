@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
+import { IDS, type IdGenerator } from '../common/id-generator';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { TenantKeysRepository } from '../keys/tenant-keys.repository';
 import { toEventDto, type EventPageDto, type ListEventsQuery } from './event.dto';
 import { EventsRepository, type EventRecord } from './events.repository';
 import { eventPayloadSchema, eventTypeSchema, type EventPayload, type EventType } from './events.types';
-import { newSortableId } from './sortable-id';
 
 /**
  * The project's append-only event log: what the flows, the scheduler and the health checks
@@ -17,6 +17,7 @@ export class EventsService {
     private readonly events: EventsRepository,
     private readonly tenants: TenantKeysRepository,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(IDS) private readonly ids: IdGenerator,
   ) {}
 
   /**
@@ -36,7 +37,7 @@ export class EventsService {
     const tenant = tenantId === null ? null : await this.tenants.ensureTenant(projectId, tenantId);
     const now = this.clock();
     return this.events.insert(projectId, tenant, {
-      id: newSortableId('evt', now),
+      id: this.ids.next('evt'),
       type: checkedType,
       payload: checkedPayload,
       createdAt: new Date(now),

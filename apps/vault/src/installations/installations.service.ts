@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
+import { IDS, type IdGenerator } from '../common/id-generator';
 import { CredentialHistoryRepository } from '../credentials/credential-history.repository';
 import { CredentialLifecycle, type CredentialKind } from '../credentials/credential-lifecycle';
 import { EventsService } from '../events/events.service';
@@ -64,6 +65,7 @@ export class InstallationsService {
     secrets: SecretsService,
     events: EventsService,
     @Inject(CLOCK) clock: Clock,
+    @Inject(IDS) ids: IdGenerator,
   ) {
     this.lifecycle = new CredentialLifecycle(
       INSTALLATION,
@@ -77,7 +79,7 @@ export class InstallationsService {
           installations.replaceConsent(projectId, tenantRowId, id, grant, at),
         delete: (projectId, id) => installations.delete(projectId, id),
       },
-      { tenants, secrets, history, events, clock },
+      { tenants, secrets, history, events, clock, ids },
     );
   }
 

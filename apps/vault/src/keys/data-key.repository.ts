@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { DataKeyStore, KeyOwner, StoredDataKey } from '@authpipe/crypto';
 import { Prisma, PrismaClient, type DataKey } from '@authpipe/prisma';
+import { CLOCK, type Clock } from '../common/clock';
+import { IDS, type IdGenerator } from '../common/id-generator';
 
 /** A stored data key with its row id, as the rotation jobs page through them. */
 export interface DataKeyRow {
@@ -43,7 +44,11 @@ function isUniqueViolation(error: unknown): boolean {
  */
 @Injectable()
 export class DataKeyRepository implements DataKeyStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(IDS) private readonly ids: IdGenerator,
+  ) {}
 
   async findActive(owner: KeyOwner): Promise<StoredDataKey | null> {
     const row = await this.prisma.dataKey.findFirst({ where: { ...ownerWhere(owner), status: 'active' } });
@@ -74,11 +79,11 @@ export class DataKeyRepository implements DataKeyStore {
         if (expectedVersion !== next) throw new Error(`Data key version ${expectedVersion} would skip version ${next}`);
         await tx.dataKey.updateMany({
           where: { ...ownerWhere(owner), status: 'active' },
-          data: { status: 'retired', retiredAt: new Date() },
+          data: { status: 'retired', retiredAt: new Date(this.clock()) },
         });
         const row = await tx.dataKey.create({
           data: {
-            id: `dek_${randomUUID()}`,
+            id: this.ids.next('dek'),
             projectId: owner.projectId,
             tenantId: owner.tenantId,
             ownerId: ownerId(owner),

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { PrismaClient, type KeyJob } from '@authpipe/prisma';
 import { z } from 'zod';
+import { CLOCK, type Clock } from '../common/clock';
+import { IDS, type IdGenerator } from '../common/id-generator';
 
 /** What a key job does. */
 export type KeyJobKind = 'master_key_rotation' | 'tenant_key_rotation' | 'tenant_shred';
@@ -46,7 +47,11 @@ function toRecord(row: KeyJob): KeyJobRecord {
 /** Persistence of key jobs and their progress (`key_jobs`). */
 @Injectable()
 export class KeyJobsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(IDS) private readonly ids: IdGenerator,
+  ) {}
 
   async create(
     kind: KeyJobKind,
@@ -55,7 +60,15 @@ export class KeyJobsRepository {
     params: KeyJobParams,
   ): Promise<KeyJobRecord> {
     const row = await this.prisma.keyJob.create({
-      data: { id: `job_${randomUUID()}`, kind, ...scope, status: 'running', total, params },
+      data: {
+        id: this.ids.next('job'),
+        kind,
+        ...scope,
+        status: 'running',
+        total,
+        params,
+        createdAt: new Date(this.clock()),
+      },
     });
     return toRecord(row);
   }
@@ -86,7 +99,10 @@ export class KeyJobsRepository {
 
   async complete(id: string, params: KeyJobParams): Promise<KeyJobRecord> {
     return toRecord(
-      await this.prisma.keyJob.update({ where: { id }, data: { status: 'completed', params, finishedAt: new Date() } }),
+      await this.prisma.keyJob.update({
+        where: { id },
+        data: { status: 'completed', params, finishedAt: new Date(this.clock()) },
+      }),
     );
   }
 

@@ -2,8 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Envelope, type KeyProvider } from '@authpipe/crypto';
 import type { VaultConfig } from '../config/config.schema';
 import { VAULT_CONFIG } from '../config/config.module';
-import { SecretsRepository } from '../secrets/secrets.repository';
-import { SecretsService } from '../secrets/secrets.service';
+import { CiphertextSweepRepository } from './ciphertext-sweep.repository';
 import { DataKeyRepository } from './data-key.repository';
 import { KeyJobLock } from './key-job-lock';
 import type { KeyJobsOptions } from './key-job.types';
@@ -25,8 +24,9 @@ export interface KeysModuleOptions {
 
 /**
  * Key management of the vault: the master key provider, the {@link Envelope} over the Prisma
- * data-key store, encrypted secrets and the key jobs. Global, so every feature can inject
- * {@link SecretsService}. Needs the ConfigModule (VAULT_CONFIG) and the DatabaseModule.
+ * data-key store, tenants' data keys and the key jobs (rotation, shredding). Global. Needs the
+ * ConfigModule (VAULT_CONFIG), the CommonModule and the DatabaseModule. Encrypted values are the
+ * SecretsModule's, which builds on this one (never the other way round).
  */
 @Global()
 @Module({})
@@ -57,8 +57,7 @@ export class KeysModule {
         },
         DataKeyRepository,
         TenantKeysRepository,
-        SecretsRepository,
-        SecretsService,
+        CiphertextSweepRepository,
         KeyJobsRepository,
         KeyJobLock,
         MasterKeyRotationJob,
@@ -66,7 +65,7 @@ export class KeysModule {
         TenantShredJob,
         KeyJobsService,
       ],
-      exports: [KEY_PROVIDER, Envelope, DataKeyRepository, TenantKeysRepository, SecretsService, KeyJobsService],
+      exports: [KEY_PROVIDER, Envelope, DataKeyRepository, TenantKeysRepository, KeyJobsService],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CryptoIntegrityError, Envelope, readKeyVersion, type KeyOwner } from '@authpipe/crypto';
-import { SecretsRepository } from '../secrets/secrets.repository';
+import { CLOCK, type Clock } from '../common/clock';
+import { CiphertextSweepRepository } from './ciphertext-sweep.repository';
 import { DataKeyRepository } from './data-key.repository';
 import type { KeyJobContext, KeyJobRunner, KeyJobsOptions } from './key-job.types';
 import type { KeyJobParams, KeyJobRecord } from './key-jobs.repository';
@@ -16,8 +17,9 @@ export class TenantKeyRotationJob implements KeyJobRunner {
   constructor(
     private readonly envelope: Envelope,
     private readonly dataKeys: DataKeyRepository,
-    private readonly secrets: SecretsRepository,
+    private readonly secrets: CiphertextSweepRepository,
     @Inject(KEY_JOBS_OPTIONS) private readonly options: KeyJobsOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async run(job: KeyJobRecord, ctx: KeyJobContext): Promise<KeyJobParams> {
@@ -65,7 +67,7 @@ export class TenantKeyRotationJob implements KeyJobRunner {
     }
     const deletedVersions = await this.dataKeys.deleteUnreferencedRetired(
       owner,
-      new Date(Date.now() - this.options.retiredKeyGraceMs),
+      new Date(this.clock() - this.options.retiredKeyGraceMs),
     );
     // Deleted versions must not linger in this process's cache either.
     if (deletedVersions.length > 0) this.envelope.forget(owner);

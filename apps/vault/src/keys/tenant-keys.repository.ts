@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Prisma, PrismaClient } from '@authpipe/prisma';
+import { CLOCK, type Clock } from '../common/clock';
+import { IDS, type IdGenerator } from '../common/id-generator';
 
 /** The tenant row a key belongs to: `id` is internal (bound into AADs), `externalId` the project's name for it. */
 export interface TenantRef {
@@ -17,14 +18,21 @@ const select = { id: true, projectId: true, externalId: true } as const;
  */
 @Injectable()
 export class TenantKeysRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(IDS) private readonly ids: IdGenerator,
+  ) {}
 
   /** Returns the tenant, creating it on first use; concurrent callers get the same row. */
   async ensureTenant(projectId: string, externalId: string): Promise<TenantRef> {
     const existing = await this.findTenant(projectId, externalId);
     if (existing) return existing;
     try {
-      return await this.prisma.tenant.create({ data: { id: `ten_${randomUUID()}`, projectId, externalId }, select });
+      return await this.prisma.tenant.create({
+        data: { id: this.ids.next('ten'), projectId, externalId, createdAt: new Date(this.clock()) },
+        select,
+      });
     } catch (error) {
       if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
       const winner = await this.findTenant(projectId, externalId);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Envelope } from '@authpipe/crypto';
-import { SecretsRepository } from '../secrets/secrets.repository';
+import { CiphertextSweepRepository } from './ciphertext-sweep.repository';
 import { DataKeyRepository } from './data-key.repository';
 import type { KeyJobContext, KeyJobRunner } from './key-job.types';
 import type { KeyJobParams, KeyJobRecord } from './key-jobs.repository';
@@ -17,7 +17,7 @@ export class TenantShredJob implements KeyJobRunner {
   constructor(
     private readonly envelope: Envelope,
     private readonly dataKeys: DataKeyRepository,
-    private readonly secrets: SecretsRepository,
+    private readonly secrets: CiphertextSweepRepository,
     private readonly tenants: TenantKeysRepository,
   ) {}
 

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { RequestMethod, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, stdSerializers, type DestinationStream, type LevelWithSilent } from 'pino';
 import { REDACTED, REDACT_PATHS, redactDeep, serializeRequest, serializeResponse } from './redaction';
+import { randomUuid, type Random } from '../common/random';
 
 /** Options of {@link createLoggingModule}. */
 export interface LoggingOptions {
@@ -44,7 +44,9 @@ export function createLoggingModule(options: LoggingOptions): DynamicModule {
 }
 
 /** Fastify's request id: a proxy's well-formed `x-request-id`, else a random UUID. */
-export function requestId(req: Pick<IncomingMessage, 'headers'>): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+export function requestIdFrom(random: Random): (req: Pick<IncomingMessage, 'headers'>) => string {
+  return (req) => {
+    const given = req.headers['x-request-id'];
+    return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUuid(random);
+  };
 }

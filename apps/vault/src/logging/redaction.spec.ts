@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createRootLogger, requestId } from './logging.module';
+import { createRootLogger, requestIdFrom } from './logging.module';
 import { REDACTED, isSensitiveKey, pathOnly, redactDeep, serializeRequest } from './redaction';
+import { cryptoRandom } from '../common/random';
 
 const CANARY = 'canary-7f3a9c1e';
 
@@ -84,8 +85,9 @@ describe('log redaction', () => {
   });
 });
 
-describe(requestId.name, () => {
+describe(requestIdFrom.name, () => {
   it("keeps a proxy's well-formed x-request-id and replaces anything else by a UUID", () => {
+    const requestId = requestIdFrom(cryptoRandom);
     const req = (id?: string) => ({ headers: id === undefined ? {} : { 'x-request-id': id } }) as never;
     expect(requestId(req('abc-123.x'))).toBe('abc-123.x');
     expect(requestId(req('bad id\n{"level":60}'))).toMatch(/^[0-9a-f-]{36}$/);

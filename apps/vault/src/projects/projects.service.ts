@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiError } from '../common/api-error';
-import { newId } from '../common/ids';
+import { IDS, type IdGenerator } from '../common/id-generator';
 import { parseInput } from '../common/zod-validation.pipe';
 import { ProjectsRepository, type ProjectRecord } from './projects.repository';
 
@@ -16,11 +16,14 @@ export const updateProjectSchema = z
 /** Creates and lists projects (used by the CLI; projects have no public HTTP API yet). */
 @Injectable()
 export class ProjectsService {
-  constructor(private readonly projects: ProjectsRepository) {}
+  constructor(
+    private readonly projects: ProjectsRepository,
+    @Inject(IDS) private readonly ids: IdGenerator,
+  ) {}
 
   async create(input: z.input<typeof createProjectSchema>): Promise<ProjectRecord> {
     const { name } = parseInput(createProjectSchema, input);
-    return this.projects.create({ id: newId('prj'), name });
+    return this.projects.create({ id: this.ids.next('prj'), name });
   }
 
   async list(limit = 1000): Promise<ProjectRecord[]> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlowError } from './flow-errors';
+import { FlowError } from './flow-error';
 import { MICROSOFT_ONEDRIVE } from './microsoft-onedrive.provider';
 import { ProvidersRegistry } from './providers.registry';
 

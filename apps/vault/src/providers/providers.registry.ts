@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FlowError } from './flow-errors';
+import { FlowError } from './flow-error';
 import { MICROSOFT_ONEDRIVE } from './microsoft-onedrive.provider';
 import type { ProviderDefinition, ScopeDefinition } from './provider.types';
 

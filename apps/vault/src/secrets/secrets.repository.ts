@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { KeyOwner } from '@authpipe/crypto';
 import { PrismaClient } from '@authpipe/prisma';
+import { CLOCK, type Clock } from '../common/clock';
+import { IDS, type IdGenerator } from '../common/id-generator';
 
 /** Where a secret lives inside its record. */
 export interface SecretRef {
@@ -16,13 +17,6 @@ export interface SecretRef {
  */
 export type StoredCiphertext = Uint8Array<ArrayBuffer>;
 
-/** A stored secret as the re-encryption job pages through it. */
-export interface StoredSecret extends SecretRef {
-  id: string;
-  ciphertext: StoredCiphertext;
-  dekVersion: number;
-}
-
 /** Outcome of {@link SecretsRepository.upsert}. */
 export type UpsertResult = 'stored' | 'scope_conflict' | 'data_key_missing';
 
@@ -30,12 +24,17 @@ const ownerWhere = (owner: KeyOwner) => ({ projectId: owner.projectId, tenantId:
 const refWhere = (ref: SecretRef) => ({ recordType: ref.recordType, recordId: ref.recordId, field: ref.field });
 
 /**
- * Rows of `secrets`. Every method takes the owner (project, and tenant row id or null for project
+ * Rows of `secrets` as features read and write them (the key jobs' sweeps of the table live in
+ * keys/ciphertext-sweep.repository.ts). Every method takes the owner (project, and tenant row id or null for project
  * secrets) first and filters by it, so no query can reach another tenant's rows.
  */
 @Injectable()
 export class SecretsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(IDS) private readonly ids: IdGenerator,
+  ) {}
 
   /**
    * Inserts or replaces one secret. The (record type, record id, field) key is global, so the
@@ -48,6 +47,7 @@ export class SecretsRepository {
    */
   async upsert(owner: KeyOwner, ref: SecretRef, ciphertext: Buffer, dekVersion: number): Promise<UpsertResult> {
     const ownerId = owner.tenantId ?? owner.projectId;
+    const now = new Date(this.clock());
     const rows = await this.prisma.$queryRaw<{ id: string }[]>`
       WITH dek AS (
         SELECT 1 FROM data_keys
@@ -55,11 +55,11 @@ export class SecretsRepository {
            AND tenant_id IS NOT DISTINCT FROM ${owner.tenantId}::text AND version = ${dekVersion}
            FOR KEY SHARE)
       INSERT INTO secrets (id, project_id, tenant_id, record_type, record_id, field, ciphertext, dek_version, updated_at)
-      SELECT ${`sec_${randomUUID()}`}, ${owner.projectId}, ${owner.tenantId}::text, ${ref.recordType}, ${ref.recordId},
-             ${ref.field}, ${new Uint8Array(ciphertext)}, ${dekVersion}, now()
+      SELECT ${this.ids.next('sec')}, ${owner.projectId}, ${owner.tenantId}::text, ${ref.recordType}, ${ref.recordId},
+             ${ref.field}, ${new Uint8Array(ciphertext)}, ${dekVersion}, ${now}
         FROM dek
       ON CONFLICT (record_type, record_id, field) DO UPDATE
-         SET ciphertext = EXCLUDED.ciphertext, dek_version = EXCLUDED.dek_version, updated_at = now()
+         SET ciphertext = EXCLUDED.ciphertext, dek_version = EXCLUDED.dek_version, updated_at = ${now}
        WHERE secrets.project_id = EXCLUDED.project_id
          AND secrets.tenant_id IS NOT DISTINCT FROM EXCLUDED.tenant_id
       RETURNING id`;
@@ -97,60 +97,5 @@ export class SecretsRepository {
   async deleteRecord(owner: KeyOwner, recordType: string, recordId: string): Promise<number> {
     const { count } = await this.prisma.secret.deleteMany({ where: { ...ownerWhere(owner), recordType, recordId } });
     return count;
-  }
-
-  /** How many of the owner's secrets are under a DEK version older than `version`. */
-  countBelowVersion(owner: KeyOwner, version: number): Promise<number> {
-    return this.prisma.secret.count({ where: { ...ownerWhere(owner), dekVersion: { lt: version } } });
-  }
-
-  /** Keyset page (by id, after `afterId`) of the owner's secrets under a DEK version older than `version`. */
-  pageBelowVersion(owner: KeyOwner, version: number, afterId: string | null, limit: number): Promise<StoredSecret[]> {
-    return this.prisma.secret.findMany({
-      where: {
-        ...ownerWhere(owner),
-        dekVersion: { lt: version },
-        ...(afterId === null ? {} : { id: { gt: afterId } }),
-      },
-      orderBy: { id: 'asc' },
-      take: limit,
-      select: { id: true, recordType: true, recordId: true, field: true, ciphertext: true, dekVersion: true },
-    });
-  }
-
-  /**
-   * Replaces a ciphertext only if it is still `expected`: a concurrent put of a new value wins
-   * over the re-encryption of the old one. Returns whether the row changed.
-   */
-  async replaceIfUnchanged(
-    owner: KeyOwner,
-    id: string,
-    expected: StoredCiphertext,
-    next: Buffer,
-    dekVersion: number,
-  ): Promise<boolean> {
-    const { count } = await this.prisma.secret.updateMany({
-      where: { ...ownerWhere(owner), id, ciphertext: { equals: expected } },
-      data: { ciphertext: new Uint8Array(next), dekVersion },
-    });
-    return count === 1;
-  }
-
-  countForOwner(owner: KeyOwner): Promise<number> {
-    return this.prisma.secret.count({ where: ownerWhere(owner) });
-  }
-
-  /** Deletes up to `limit` of the owner's secrets, lowest ids first; returns the ids deleted. */
-  async deleteBatch(owner: KeyOwner, limit: number): Promise<string[]> {
-    const rows = await this.prisma.secret.findMany({
-      where: ownerWhere(owner),
-      orderBy: { id: 'asc' },
-      take: limit,
-      select: { id: true },
-    });
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
-    await this.prisma.secret.deleteMany({ where: { ...ownerWhere(owner), id: { in: ids } } });
-    return ids;
   }
 }

@@ -134,6 +134,7 @@ export class AdminConsentService {
           installationId: installation.id,
         },
         'The installation',
+        run.random,
       );
     });
   }

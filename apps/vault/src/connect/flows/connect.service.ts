@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { createPkcePair, MicrosoftError, toMicrosoftError } from '@authpipe/microsoft';
+import { RANDOM, randomToken, type Random } from '../../common/random';
 import type { AppWithCredentials } from '../../apps/apps.service';
 import { ConnectSessionsService } from '../sessions/connect-sessions.service';
 import type { ConnectSessionRecord } from '../sessions/connect-sessions.repository';
@@ -39,6 +39,7 @@ export class ConnectService {
     private readonly installations: InstallationsService,
     private readonly connections: ConnectionsService,
     private readonly microsoft: MicrosoftGateway,
+    @Inject(RANDOM) private readonly random: Random,
   ) {}
 
   async start(provider: string, token: string | undefined): Promise<ConnectStart> {
@@ -62,7 +63,7 @@ export class ConnectService {
           loaded.app.statusRemediation ?? "The application's developers must fix the app's credentials in Authpipe.",
         );
       }
-      binding = newBindingValue();
+      binding = newBindingValue(this.random);
       const url =
         session.credentialFor === 'installation'
           ? await this.adminSignInUrl(session, loaded, binding)
@@ -143,7 +144,7 @@ export class ConnectService {
   ): Promise<string> {
     const redirectUri = this.apps.callbackUri(app, request.kind);
     const pkce = createPkcePair();
-    const nonce = randomBytes(24).toString('base64url');
+    const nonce = randomToken(this.random, 24);
     const state = await this.states.issue({
       session,
       kind: request.kind,

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApiError } from '../../common/api-error';
 import { CLOCK, type Clock } from '../../common/clock';
+import { IDS, type IdGenerator } from '../../common/id-generator';
+import { RANDOM, type Random } from '../../common/random';
 import type { ConnectSessionRecord } from '../sessions/connect-sessions.repository';
 import { ConnectSessionsService } from '../sessions/connect-sessions.service';
 import { completeFailure, failureResult, type CompletionTarget, type FlowResponse } from '../pages/completion';
@@ -20,6 +21,9 @@ export class FlowRun {
   constructor(
     private readonly sessions: ConnectSessionsService,
     private readonly clock: Clock,
+    /** The vault's randomness, for the pages this run renders (CSP nonces). */
+    readonly random: Random,
+    private readonly ids: IdGenerator,
     private readonly logger: Logger,
   ) {}
 
@@ -64,7 +68,7 @@ export class FlowRun {
             failure.info,
           )
         : null;
-      return completeFailure(this.target, result, failure.info, failure.status);
+      return completeFailure(this.target, result, failure.info, failure.status, this.random);
     }
   }
 
@@ -83,7 +87,7 @@ export class FlowRun {
         error.extra.remediation,
       );
     }
-    const errorId = randomUUID();
+    const errorId = this.ids.next('err');
     this.logger.error({ errorId, err: error }, 'Unexpected error in an OAuth flow');
     return FlowFailure.of(
       500,
@@ -101,9 +105,11 @@ export class FlowRuns {
   constructor(
     private readonly sessions: ConnectSessionsService,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RANDOM) private readonly random: Random,
+    @Inject(IDS) private readonly ids: IdGenerator,
   ) {}
 
   start(): FlowRun {
-    return new FlowRun(this.sessions, this.clock, this.logger);
+    return new FlowRun(this.sessions, this.clock, this.random, this.ids, this.logger);
   }
 }

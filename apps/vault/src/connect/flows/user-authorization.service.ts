@@ -132,6 +132,7 @@ export class UserAuthorizationService {
           connectionId: connection.id,
         },
         'The connection',
+        run.random,
       );
     });
   }

@@ -1,5 +1,6 @@
 import { isAllowedReturnTo } from '../../apps/url-rules';
 import type { FlowFailureInfo } from '../flows/flow-failure';
+import type { Random } from '../../common/random';
 import { renderPage, type RenderedPage } from './pages';
 
 /** What a finished flow tells the application (posted to the opener, or put in the returnTo query). */
@@ -63,7 +64,12 @@ export function failureResult(
 }
 
 /** Ends a successful flow: a 302 to returnTo (redirect mode) or a page that posts to the opener and closes. */
-export function completeSuccess(target: CompletionTarget, result: FlowResult, what: string): FlowResponse {
+export function completeSuccess(
+  target: CompletionTarget,
+  result: FlowResult,
+  what: string,
+  random: Random,
+): FlowResponse {
   if (
     target.mode === 'redirect' &&
     target.returnTo !== null &&
@@ -73,13 +79,16 @@ export function completeSuccess(target: CompletionTarget, result: FlowResult, wh
   }
   return {
     kind: 'page',
-    page: renderPage({
-      status: 200,
-      title: `${what} complete`,
-      paragraphs: [`${what} is complete. You can close this window and return to the application.`],
-      data: { result, origins: target.allowedOrigins, close: true },
-      script: POST_SCRIPT,
-    }),
+    page: renderPage(
+      {
+        status: 200,
+        title: `${what} complete`,
+        paragraphs: [`${what} is complete. You can close this window and return to the application.`],
+        data: { result, origins: target.allowedOrigins, close: true },
+        script: POST_SCRIPT,
+      },
+      random,
+    ),
   };
 }
 
@@ -93,6 +102,7 @@ export function completeFailure(
   result: FlowResult | null,
   info: FlowFailureInfo,
   status: number,
+  random: Random,
 ): FlowResponse {
   const paragraphs = [info.message, info.remediation];
   if (info.aadsts !== undefined) paragraphs.push(`Microsoft error code: AADSTS${info.aadsts}.`);
@@ -113,12 +123,15 @@ export function completeFailure(
   const posting = target !== null && target.mode === 'popup' && result !== null;
   return {
     kind: 'page',
-    page: renderPage({
-      status,
-      title: 'The connection could not be completed',
-      paragraphs,
-      links,
-      ...(posting ? { data: { result, origins: target.allowedOrigins, close: false }, script: POST_SCRIPT } : {}),
-    }),
+    page: renderPage(
+      {
+        status,
+        title: 'The connection could not be completed',
+        paragraphs,
+        links,
+        ...(posting ? { data: { result, origins: target.allowedOrigins, close: false }, script: POST_SCRIPT } : {}),
+      },
+      random,
+    ),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { completeFailure, completeSuccess, resultUrl, type FlowResult } from './completion';
+import { cryptoRandom } from '../../common/random';
 import { escapeHtml, jsonForScript, renderPage } from './pages';
 
 const result: FlowResult = {
@@ -13,14 +14,17 @@ const result: FlowResult = {
 describe(renderPage.name, () => {
   it('escapes text, link targets and embedded JSON so no value can start markup', () => {
     const hostile = `</script><img src=x onerror="alert(1)">'`;
-    const page = renderPage({
-      status: 400,
-      title: hostile,
-      paragraphs: [hostile],
-      links: [{ href: `https://a.test/?q="${hostile}`, label: hostile }],
-      data: { v: hostile },
-      script: 'void 0;',
-    });
+    const page = renderPage(
+      {
+        status: 400,
+        title: hostile,
+        paragraphs: [hostile],
+        links: [{ href: `https://a.test/?q="${hostile}`, label: hostile }],
+        data: { v: hostile },
+        script: 'void 0;',
+      },
+      cryptoRandom,
+    );
     expect(page.html).not.toContain('<img');
     expect(page.html.match(/<script/g)).toHaveLength(2);
     expect(page.html.match(/<\/script>/g)).toHaveLength(2);
@@ -29,7 +33,7 @@ describe(renderPage.name, () => {
   });
 
   it('sets a strict CSP whose nonce is the one on the inline script and style', () => {
-    const page = renderPage({ status: 200, title: 't', paragraphs: [], script: 'void 0;' });
+    const page = renderPage({ status: 200, title: 't', paragraphs: [], script: 'void 0;' }, cryptoRandom);
     const nonce = /'nonce-([^']+)'/.exec(page.headers['content-security-policy'])?.[1];
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
@@ -45,6 +49,7 @@ describe(completeSuccess.name, () => {
       { mode: 'redirect', returnTo: 'https://app.test/done?x=1', allowedOrigins: ['https://app.test'] },
       result,
       'The connection',
+      cryptoRandom,
     );
     expect(response.kind).toBe('redirect');
     const url = new URL(response.kind === 'redirect' ? response.location : '');
@@ -63,6 +68,7 @@ describe(completeSuccess.name, () => {
       { mode: 'redirect', returnTo: 'https://gone.test/done', allowedOrigins: ['https://app.test'] },
       result,
       'The connection',
+      cryptoRandom,
     );
     expect(response.kind).toBe('page');
   });
@@ -72,6 +78,7 @@ describe(completeSuccess.name, () => {
       { mode: 'popup', returnTo: null, allowedOrigins: ['https://a.test', 'https://b.test'] },
       result,
       'The connection',
+      cryptoRandom,
     );
     const html = response.kind === 'page' ? response.page.html : '';
     expect(html).toContain('"origins":["https://a.test","https://b.test"]');
@@ -98,6 +105,7 @@ describe(completeFailure.name, () => {
       failure,
       info,
       502,
+      cryptoRandom,
     );
     const page = response.kind === 'page' ? response.page : null;
     expect(page?.status).toBe(502);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { type Random } from '../../common/random';
 
 /** A server-rendered page: status, headers (CSP included) and HTML. */
 export interface RenderedPage {
@@ -44,8 +44,8 @@ h1{font-size:1.3rem}p{line-height:1.5}a{color:#0969da}.code{font-family:monospac
  * page's own nonce-tagged style and script run, no framing, no form posts, no referrer leaks the
  * callback URL (it carries the authorization code).
  */
-export function renderPage(content: PageContent): RenderedPage {
-  const nonce = randomBytes(16).toString('base64');
+export function renderPage(content: PageContent, random: Random): RenderedPage {
+  const nonce = random.bytes(16).toString('base64');
   const body = [
     `<h1>${escapeHtml(content.title)}</h1>`,
     ...content.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),

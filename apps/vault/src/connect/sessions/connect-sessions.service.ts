@@ -8,10 +8,11 @@ import { AppsRepository, type ProviderAppRecord } from '../../apps/apps.reposito
 import { isAllowedReturnTo } from '../../apps/url-rules';
 import { ConnectionsService } from '../../connections/connections.service';
 import { EventsService } from '../../events/events.service';
-import { newSortableId } from '../../events/sortable-id';
+import { IDS, type IdGenerator } from '../../common/id-generator';
+import { RANDOM, type Random } from '../../common/random';
 import { InstallationsService } from '../../installations/installations.service';
 import { TenantKeysRepository } from '../../keys/tenant-keys.repository';
-import { FlowError } from '../../providers/flow-errors';
+import { FlowError } from '../../providers/flow-error';
 import type { ProviderDefinition } from '../../providers/provider.types';
 import { ProvidersRegistry } from '../../providers/providers.registry';
 import {
@@ -37,6 +38,8 @@ export class ConnectSessionsService {
     private readonly connections: ConnectionsService,
     private readonly events: EventsService,
     @Inject(VAULT_CONFIG) private readonly config: VaultConfig,
+    @Inject(RANDOM) private readonly random: Random,
+    @Inject(IDS) private readonly ids: IdGenerator,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -82,13 +85,13 @@ export class ConnectSessionsService {
     const tenant = await this.tenants.ensureTenant(projectId, input.tenantId);
     const target = await this.findTarget(projectId, input, provider.id);
     const now = this.clock();
-    const token = newSessionToken();
+    const token = newSessionToken(this.random);
     const session = await this.sessions.create(
       projectId,
       tenant.id,
       hashSessionToken(token),
       {
-        id: newSortableId('cs', now),
+        id: this.ids.next('cs'),
         appId: app.id,
         provider: provider.id,
         credentialFor: input.credentialFor,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { randomBase62 } from '../../api-keys/api-key-format';
+import { randomBase62, type Random } from '../../common/random';
 
 /** Recognisable prefix of connect-session tokens, so secret scanners and support can tell them apart. */
 export const SESSION_TOKEN_PREFIX = 'ap_cs_';
@@ -7,8 +7,8 @@ const SECRET_LENGTH = 32; // base62: ~190 bits
 const TOKEN_PATTERN = /^ap_cs_[0-9A-Za-z]{32}$/;
 
 /** A new connect-session token: `ap_cs_` + 32 base62 characters. */
-export function newSessionToken(): string {
-  return `${SESSION_TOKEN_PREFIX}${randomBase62(SECRET_LENGTH)}`;
+export function newSessionToken(random: Random): string {
+  return `${SESSION_TOKEN_PREFIX}${randomBase62(random, SECRET_LENGTH)}`;
 }
 
 /**

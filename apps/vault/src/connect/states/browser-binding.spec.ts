@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { bindingCookie, clearBindingCookie, hashBinding, newBindingValue, readBinding } from './browser-binding';
 import { grantedScopes, requestScopes } from '../flows/user-scopes';
+import { cryptoRandom } from '../../common/random';
 
 describe(readBinding.name, () => {
   it('reads the binding among other cookies and refuses malformed values', () => {
-    const value = newBindingValue();
+    const value = newBindingValue(cryptoRandom);
     expect(readBinding(`a=1; authpipe_flow=${value}; b=2`)).toBe(value);
     expect(readBinding('authpipe_flow=short')).toBeNull();
     expect(readBinding(undefined)).toBeNull();

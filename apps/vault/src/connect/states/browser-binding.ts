@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomToken, type Random } from '../../common/random';
 
 /**
  * The cookie that binds an OAuth state to the browser that started the flow: a state carried to
@@ -11,8 +12,8 @@ export const BINDING_COOKIE = 'authpipe_flow';
 const VALUE = /^[A-Za-z0-9_-]{43}$/;
 
 /** A fresh binding value (256 random bits). */
-export function newBindingValue(): string {
-  return randomBytes(32).toString('base64url');
+export function newBindingValue(random: Random): string {
+  return randomToken(random, 32);
 }
 
 export function hashBinding(value: string): Buffer {

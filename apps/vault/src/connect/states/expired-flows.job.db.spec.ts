@@ -4,6 +4,7 @@ import { ConnectSessionsService } from '../sessions/connect-sessions.service';
 import { newBindingValue } from './browser-binding';
 import { EXPIRED_FLOWS_GRACE_MS, ExpiredFlowsJob } from './expired-flows.job';
 import { FlowStatesService } from './flow-states.service';
+import { cryptoRandom } from '../../common/random';
 
 const PROJECT = 'prj_purge_job';
 const MINUTE = 60_000;
@@ -31,7 +32,7 @@ describe(ExpiredFlowsJob.name, () => {
       session,
       kind: 'authorize',
       redirectUri: 'https://vault.example.test/oauth/callback',
-      binding: newBindingValue(),
+      binding: newBindingValue(cryptoRandom),
       codeVerifier: 'verifier-canary-0123456789012345678901234567890123',
       nonce: 'nonce-canary',
     });

@@ -1,8 +1,9 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../../common/clock';
+import { IDS, type IdGenerator } from '../../common/id-generator';
+import { RANDOM, randomToken, type Random } from '../../common/random';
 import { ConnectSessionsRepository, type ConnectSessionRecord } from '../sessions/connect-sessions.repository';
-import { newSortableId } from '../../events/sortable-id';
 import { SecretsService } from '../../secrets/secrets.service';
 import { hashBinding } from './browser-binding';
 import { FlowFailure } from '../flows/flow-failure';
@@ -57,14 +58,16 @@ export class FlowStatesService {
     private readonly sessions: ConnectSessionsRepository,
     private readonly secrets: SecretsService,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RANDOM) private readonly random: Random,
+    @Inject(IDS) private readonly ids: IdGenerator,
   ) {}
 
   /** Stores a new state for the session and returns its value (to put in the login URL). */
   async issue(params: IssueStateParams): Promise<string> {
     const { session } = params;
     const now = this.clock();
-    const state = randomBytes(32).toString('base64url');
-    const id = newSortableId('ost', now);
+    const state = randomToken(this.random, 32);
+    const id = this.ids.next('ost');
     const scope = { projectId: session.projectId, tenantId: session.tenantExternalId };
     // Secrets first: a state row whose verifier is missing could only fail later, confusingly.
     if (params.codeVerifier !== undefined)

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { cryptoRandom, randomBase62, randomToken, randomUuid, type Random } from './random';
+
+/** A Random that serves `bytes` over and over. */
+const serving = (bytes: number[]): Random => ({
+  bytes: (n) => Buffer.from(Array.from({ length: n }, (_, i) => bytes[i % bytes.length])),
+});
+
+describe(randomBase62.name, () => {
+  it('skips bytes that would bias the alphabet', () => {
+    // 255, 250 and 248 are refused; 0 → '0', 61 → 'z', 62 → '0', 247 → 'z'.
+    expect(randomBase62(serving([255, 250, 248, 0, 61, 62, 247]), 4)).toBe('0z0z');
+  });
+});
+
+describe(randomToken.name, () => {
+  it('encodes the drawn bytes as base64url', () => {
+    expect(randomToken(serving([0xfb, 0xff]), 3)).toBe('-__7');
+    expect(randomToken(cryptoRandom, 32)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
+describe(randomUuid.name, () => {
+  it('makes RFC 9562 version-4 UUIDs', () => {
+    expect(randomUuid(cryptoRandom)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(randomUuid(serving([0xff]))).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff');
+  });
+});

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+
+/** Injection token of the vault's {@link Random}. */
+export const RANDOM = Symbol('RANDOM');
+
+/**
+ * The vault's one source of randomness: ids, tokens, OAuth states, nonces, binding cookies and
+ * error ids all come from here, so a test can replace it and nothing else calls the CSPRNG.
+ * (libs/crypto draws its AES-GCM nonces itself: a primitive, not a seam.)
+ */
+export interface Random {
+  /** `length` bytes from a cryptographically secure generator. */
+  bytes(length: number): Buffer;
+}
+
+/** Node's CSPRNG. */
+export const cryptoRandom: Random = { bytes: (length) => randomBytes(length) };
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Random base62 text; rejection sampling keeps every character equally likely. */
+export function randomBase62(random: Random, length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of random.bytes(length * 2)) {
+      // 248 = 4 * 62: bytes at or above it would favour the first characters.
+      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
+    }
+  }
+  return out;
+}
+
+/** `bytes` random bytes as base64url text (43 characters for 32 bytes). */
+export function randomToken(random: Random, bytes: number): string {
+  return random.bytes(bytes).toString('base64url');
+}
+
+/** An RFC 9562 version-4 UUID. */
+export function randomUuid(random: Random): string {
+  const b = random.bytes(16);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = b.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,194 @@
+// Data builders over a test vault: what a test needs to exist before it starts (a project with
+// a key, an app registered at the emulator and in the vault, a connect session, a stored
+// installation or connection), each made through the vault's own API or services.
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import { createClientCertificate, type ClientCertificate } from '../../apps/microsoft-emulator/src/tls/certificates';
+import { ApiKeysService } from '../../apps/vault/src/api-keys/api-keys.service';
+import { ConnectionsService, type AuthorizationResult } from '../../apps/vault/src/connections/connections.service';
+import { InstallationsService, type ConsentResult } from '../../apps/vault/src/installations/installations.service';
+import { ProjectsService } from '../../apps/vault/src/projects/projects.service';
+import { DAY_MS } from './test-clock';
+import { SEED, type TestEmulator } from './test-emulator';
+import { PUBLIC_URL, type TestVault } from './test-vault';
+
+export const HOUR_MS = 3_600_000;
+/** Canary token values: a test that finds them in a log, a page or a dump has found a leak. */
+export const ACCESS_CANARY = 'canary-access-token-0b7e4f';
+export const REFRESH_CANARY = 'canary-refresh-token-9d21aa';
+/** The application's own web origin, allowed to receive popup results. */
+export const APP_ORIGIN = 'https://app.example.test';
+export const CALLBACK_URIS = [`${PUBLIC_URL}/oauth/callback`, `${PUBLIC_URL}/oauth/admin-consent/callback`];
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+/** A project with one secret key. */
+export interface TestProject {
+  projectId: string;
+  key: string;
+  keyId: string;
+}
+
+/** A project and its secret key, made through the vault's services. */
+export async function aProject(vault: TestVault, name = 'Test project'): Promise<TestProject> {
+  const project = await vault.get(ProjectsService).create({ name });
+  const key = await vault.get(ApiKeysService).create(project.id, { name: 'test' });
+  return { projectId: project.id, key: key.secretKey, keyId: key.id };
+}
+
+/** An Entra app registered in the emulator for the test vault's callbacks. */
+export interface RegisteredApp {
+  clientId: string;
+  secret: string;
+  secretId: string;
+  certificate: ClientCertificate;
+}
+
+const DELEGATED = [
+  'openid',
+  'profile',
+  'email',
+  'offline_access',
+  'User.Read',
+  'Files.ReadWrite.All',
+  'Sites.ReadWrite.All',
+];
+const ROLES = ['Files.ReadWrite.All', 'Sites.ReadWrite.All', 'User.Read.All'];
+
+/**
+ * Registers a multi-tenant app (personal accounts allowed) in the emulator, with a secret valid
+ * for a year of the test clock and a certificate. `groupMembershipClaims: 'DirectoryRole'` makes
+ * its tokens carry the signed-in user's directory roles (`wids`); by default they carry none.
+ */
+export async function anEmulatorApp(
+  t: TestEmulator,
+  options: { groupMembershipClaims?: 'None' | 'DirectoryRole' } = {},
+): Promise<RegisteredApp> {
+  const { store } = t.emulator;
+  const clientId = randomUUID();
+  store.addApp({
+    clientId,
+    displayName: 'Test app',
+    homeTenantId: SEED.contoso.tenantId,
+    signInAudience: 'AzureADandPersonalMicrosoftAccount',
+    redirectUris: CALLBACK_URIS,
+    delegatedPermissions: DELEGATED,
+    applicationPermissions: ROLES,
+    groupMembershipClaims: options.groupMembershipClaims ?? 'None',
+  });
+  const secret = `test~${randomUUID()}`;
+  const added = store.addSecret(clientId, { value: secret, expiresAt: t.clock.date(365 * DAY_MS) });
+  const certificate = await createClientCertificate('test-app', t.clock.date());
+  store.addCertificate(clientId, certificate.certificatePem);
+  return { clientId, secret, secretId: added.id, certificate };
+}
+
+/** The body of `POST /v1/apps` for an emulator app (custom endpoints at the emulator unless a national cloud is named). */
+export function anAppBody(
+  t: TestEmulator,
+  registered: Pick<RegisteredApp, 'clientId' | 'secret' | 'certificate'>,
+  options: {
+    credential?: 'secret' | 'certificate' | { certificate: ClientCertificate };
+    cloud?: 'custom' | 'usgov-l4';
+    userAuthority?: string;
+    allowedOrigins?: string[];
+  } = {},
+): Record<string, unknown> {
+  const credential = options.credential ?? 'secret';
+  const cert =
+    credential === 'secret' ? null : credential === 'certificate' ? registered.certificate : credential.certificate;
+  const cloud = options.cloud ?? 'custom';
+  return {
+    name: 'OneDrive',
+    clientId: registered.clientId,
+    credential: cert
+      ? { type: 'certificate', certificatePem: cert.certificatePem, privateKeyPem: cert.privateKeyPem }
+      : { type: 'secret', secret: registered.secret },
+    cloud,
+    ...(cloud === 'custom' ? { endpoints: t.customEndpoints } : {}),
+    userAuthority: options.userAuthority ?? 'organizations',
+    homeTenantId: SEED.contoso.tenantId,
+    userScopes: ['offline_access', 'openid', 'profile', 'User.Read', 'Files.ReadWrite.All'],
+    redirectUris: CALLBACK_URIS,
+    allowedOrigins: options.allowedOrigins ?? [APP_ORIGIN],
+  };
+}
+
+/** `POST /v1/apps` (asserted 201); returns the app id. */
+export async function anApp(vault: TestVault, project: TestProject, body: Record<string, unknown>): Promise<string> {
+  const res = await vault.api().post('/v1/apps').set(bearer(project.key)).send(body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id as string;
+}
+
+/** `POST /v1/connect-sessions` (asserted 201); returns the session token. */
+export async function aConnectSession(
+  vault: TestVault,
+  project: TestProject,
+  body: Record<string, unknown>,
+): Promise<string> {
+  const res = await vault
+    .api()
+    .post('/v1/connect-sessions')
+    .set(bearer(project.key))
+    .send({ provider: 'microsoft-onedrive', ...body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.token as string;
+}
+
+/** An installation stored through the service the admin-consent flow ends with (no Microsoft call). */
+export async function anInstallation(
+  vault: TestVault,
+  base: { projectId: string; appId: string; tenantId: string },
+  overrides: Partial<ConsentResult> = {},
+): Promise<string> {
+  const now = vault.clock.nowMs;
+  const { installation } = await vault.get(InstallationsService).upsertFromConsent({
+    ...base,
+    provider: 'microsoft-onedrive',
+    directoryId: SEED.contoso.tenantId,
+    cloud: 'custom',
+    resourceKind: 'drive',
+    resourceDriveId: SEED.contoso.marketingSite.driveId,
+    resourceSiteId: null,
+    resourceUser: null,
+    resourceWebUrl: null,
+    scopes: ['Files.ReadWrite.All'],
+    consentedAt: new Date(now),
+    consentedBy: SEED.contoso.admin.upn,
+    expiresAt: new Date(now + HOUR_MS),
+    refreshAt: new Date(now + HOUR_MS - 600_000),
+    accessToken: ACCESS_CANARY,
+    sessionId: null,
+    // Tenants of a test often share the seeded Contoso directory.
+    exclusiveDirectory: false,
+    ...overrides,
+  });
+  return installation.id;
+}
+
+/** A connection stored through the service the user flow ends with (no Microsoft call). */
+export async function aConnection(
+  vault: TestVault,
+  base: { projectId: string; appId: string; tenantId: string; userId: string },
+  overrides: Partial<AuthorizationResult> = {},
+): Promise<string> {
+  const now = vault.clock.nowMs;
+  const { connection } = await vault.get(ConnectionsService).upsertFromCode({
+    ...base,
+    provider: 'microsoft-onedrive',
+    installationId: null,
+    oid: `oid-${base.userId}`,
+    tid: SEED.contoso.tenantId,
+    upn: `${base.userId}@contoso.com`,
+    scopes: ['User.Read', 'offline_access'],
+    expiresAt: new Date(now + HOUR_MS),
+    refreshAt: new Date(now + HOUR_MS - 600_000),
+    keepAliveAt: new Date(now + 80 * DAY_MS),
+    accessToken: ACCESS_CANARY,
+    refreshToken: REFRESH_CANARY,
+    sessionId: null,
+    ...overrides,
+  });
+  return connection.id;
+}

@@ -1,0 +1,63 @@
+// The Microsoft emulator as the tests start it: on a random port, nothing on disk, on the test
+// clock, with what the vault needs to reach it the way a deployment reaches Microsoft (its CA
+// trusted, the real Microsoft hosts routed to it) and a client for scripting its pages.
+import { HttpClient, MICROSOFT_CLOUD_HOSTS } from '@authpipe/microsoft';
+import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
+import { startEmulator, type RunningEmulator } from '../../apps/microsoft-emulator/src/emulator';
+import type { MicrosoftConfig } from '../../apps/vault/src/config/config.schema';
+import { TestClock } from './test-clock';
+import { useStarted } from './use-started';
+
+export { SEED };
+
+export interface TestEmulatorOptions {
+  /** The clock the emulator runs on; share it with the vault to move both together. */
+  clock?: TestClock;
+  /** Mount the control API (faults, consents, clock). Default true. */
+  controlApi?: boolean;
+  /** Load the demo directory. Default true. */
+  seed?: boolean;
+}
+
+export interface TestEmulator {
+  readonly emulator: RunningEmulator;
+  readonly clock: TestClock;
+  /**
+   * The vault's run-time Microsoft settings for this emulator: its CA trusted and every Microsoft
+   * host (all clouds) routed to it, as `AUTHPIPE_MICROSOFT_CA_FILE`/`_ROUTES` would in production.
+   */
+  readonly microsoft: Partial<MicrosoftConfig>;
+  /** A client standing in for a browser (trusts the CA, routes the Microsoft hosts). */
+  readonly browser: HttpClient;
+  /** `cloud: 'custom'` endpoints of an app that talks to the emulator at its own address. */
+  readonly customEndpoints: { loginUrl: string; graphUrl: string };
+  close(): Promise<void>;
+}
+
+export async function createTestEmulator(options: TestEmulatorOptions = {}): Promise<TestEmulator> {
+  const clock = options.clock ?? new TestClock();
+  const emulator = await startEmulator({
+    dataDir: null,
+    controlApi: options.controlApi ?? true,
+    seed: options.seed ?? true,
+    now: clock.source,
+  });
+  const routes = Object.fromEntries(MICROSOFT_CLOUD_HOSTS.map((host) => [host, emulator.baseUrl]));
+  const browser = new HttpClient({ caCertificates: [emulator.caCertPem], routes });
+  return {
+    emulator,
+    clock,
+    microsoft: { caCertificates: [emulator.caCertPem], routes, timeoutMs: 10_000 },
+    browser,
+    customEndpoints: { loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl },
+    async close() {
+      browser.close();
+      await emulator.close();
+    },
+  };
+}
+
+/** One emulator for the enclosing describe block (started in beforeAll, closed in afterAll). */
+export function useTestEmulator(options: TestEmulatorOptions | (() => TestEmulatorOptions) = {}): TestEmulator {
+  return useStarted(() => createTestEmulator(typeof options === 'function' ? options() : options));
+}

@@ -1,0 +1,129 @@
+// The one way tests get a vault: the real application (createVaultApp: Fastify, real database,
+// real key management, real Microsoft gateway) on the test clock, driven through supertest or
+// its services. Several vaults over one database are replicas.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { createVaultApp } from '../../apps/vault/src/bootstrap';
+import type { MicrosoftConfig } from '../../apps/vault/src/config/config.schema';
+import { createTestDatabase, type TestDatabase } from './test-database';
+import { TestClock } from './test-clock';
+import type { TestEmulator } from './test-emulator';
+import { useStarted } from './use-started';
+
+/** Where test vaults say they live; supertest drives them without listening. */
+export const PUBLIC_URL = 'http://127.0.0.1:3999';
+
+/** An `AUTHPIPE_MASTER_KEYS` value with fresh random keys, newest first. */
+export function masterKeyList(...versions: number[]): string {
+  return (versions.length > 0 ? versions : [1]).map((v) => `${v}:${randomBytes(32).toString('base64')}`).join(',');
+}
+
+/** Everything the vault logged, as raw JSON lines. */
+export class CapturedLogs {
+  readonly lines: string[] = [];
+  readonly stream = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+
+  /** All lines joined: what a canary must never appear in. */
+  text(): string {
+    return this.lines.join('\n');
+  }
+
+  records(): Record<string, unknown>[] {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+export interface TestVaultOptions {
+  /** The vault's clock; pass the emulator's to move both together. Default: a new TestClock. */
+  clock?: TestClock;
+  /** The emulator the vault's Microsoft gateway reaches (its CA and routes). */
+  emulator?: TestEmulator;
+  /** Extra Microsoft settings (beside or instead of an emulator's). */
+  microsoft?: Partial<MicrosoftConfig>;
+  /** Environment beside the test defaults (NODE_ENV=test, a temporary data dir, random master keys). */
+  env?: Record<string, string>;
+  /** Share a database (another vault's: replicas). Default: a fresh clone of the migrated template. */
+  database?: TestDatabase;
+  /** The replica id, for tests of several vaults over one database. */
+  replicaId?: string;
+}
+
+export interface TestVault {
+  readonly app: NestFastifyApplication;
+  readonly db: TestDatabase;
+  readonly clock: TestClock;
+  readonly logs: CapturedLogs;
+  /** The environment the vault was created with (its master keys included). */
+  readonly env: Record<string, string>;
+  readonly dataDir: string;
+  /** The Node HTTP server, for supertest. */
+  server(): Server;
+  /** A supertest request builder against the vault. */
+  api(): ReturnType<typeof request>;
+  /** A provider of the application (a service, a repository). */
+  get<T>(token: abstract new (...args: never[]) => T): T;
+  close(): Promise<void>;
+}
+
+export async function createTestVault(options: TestVaultOptions = {}): Promise<TestVault> {
+  const clock = options.clock ?? options.emulator?.clock ?? new TestClock();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-test-'));
+  const ownsDatabase = options.database === undefined;
+  const db = options.database ?? (await createTestDatabase());
+  const logs = new CapturedLogs();
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    AUTHPIPE_PUBLIC_URL: PUBLIC_URL,
+    AUTHPIPE_DATA_DIR: dataDir,
+    AUTHPIPE_MASTER_KEYS: masterKeyList(1),
+    ...options.env,
+  };
+  let app: NestFastifyApplication;
+  try {
+    app = await createVaultApp({
+      env,
+      database: db,
+      logDestination: logs.stream,
+      microsoft: { ...options.emulator?.microsoft, ...options.microsoft },
+      clock: clock.read,
+      ...(options.replicaId !== undefined ? { replicaId: options.replicaId } : {}),
+    });
+  } catch (error) {
+    if (ownsDatabase) await db.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    app,
+    db,
+    clock,
+    logs,
+    env,
+    dataDir,
+    server: () => app.getHttpServer(),
+    api: () => request(app.getHttpServer()),
+    get: (token) => app.get(token),
+    async close() {
+      await app.close();
+      if (ownsDatabase) await db.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One vault for the enclosing describe block (created in beforeAll, closed in afterAll). */
+export function useTestVault(options: TestVaultOptions | (() => TestVaultOptions) = {}): TestVault {
+  return useStarted(() => createTestVault(typeof options === 'function' ? options() : options));
+}
