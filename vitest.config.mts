@@ -37,6 +37,8 @@ export default defineConfig({
           // Everything that touches a database: PGlite by default, PostgreSQL when DATABASE_URL is set.
           name: 'db',
           globalSetup: ['test/support/global-setup.ts'],
+          // Nest and @peculiar/x509 (tsyringe) read decorator metadata, as main.ts arranges in production.
+          setupFiles: ['reflect-metadata'],
           include: ['apps/**/*.db.spec.ts', 'libs/**/*.db.spec.ts', 'test/**/*.e2e.spec.ts'],
           testTimeout: 60_000,
           // Per-file set-up starts databases, the emulator and the vault: slow on a loaded 2-core box.

@@ -1,28 +1,23 @@
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createProjectWithKey } from './support/fixtures';
-import { startVault, type VaultHarness } from './support/vault-harness';
+import { describe, expect, it } from 'vitest';
+import { aProject, bearer } from '@test/support/builders';
+import { useTestVault } from '@test/support/test-vault';
 
 describe('unexpected errors', () => {
-  let vault: VaultHarness;
-
-  beforeAll(async () => {
-    vault = await startVault();
-  });
-  afterAll(async () => {
-    await vault.close();
-  });
+  const vault = useTestVault();
 
   it('answer 500 with a generic body and an error id that the log holds with the cause', async () => {
-    const { key } = await createProjectWithKey(vault.app, 'Errors');
+    const { key } = await aProject(vault, 'Errors');
     // A real failure underneath: the table the tenants API reads disappears.
     await vault.db.exec('ALTER TABLE tenants RENAME TO tenants_moved');
-    let res: request.Response;
-    try {
-      res = await request(vault.server()).get('/v1/tenants').set(bearer(key)).expect(500);
-    } finally {
-      await vault.db.exec('ALTER TABLE tenants_moved RENAME TO tenants');
-    }
+    const res = await vault
+      .api()
+      .get('/v1/tenants')
+      .set(bearer(key))
+      .then(async (r) => {
+        await vault.db.exec('ALTER TABLE tenants_moved RENAME TO tenants');
+        return r;
+      });
+    expect(res.status).toBe(500);
     expect(res.body).toEqual({
       error: {
         code: 'internal_error',
