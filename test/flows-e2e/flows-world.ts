@@ -8,7 +8,9 @@ import { HttpClient, MICROSOFT_CLOUD_HOSTS } from '@authpipe/microsoft';
 import { startEmulator, type RunningEmulator } from '../../apps/microsoft-emulator/src/emulator';
 import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
 import { createClientCertificate, type ClientCertificate } from '../../apps/microsoft-emulator/src/tls/certificates';
-import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
+import { ConnectionsService } from '../../apps/vault/src/connections/connections.service';
+import type { Tokens } from '../../apps/vault/src/credentials/token-set';
+import { InstallationsService } from '../../apps/vault/src/installations/installations.service';
 import { bearer, createProjectWithKey } from '../e2e/support/fixtures';
 import { startVault, type VaultHarness } from '../e2e/support/vault-harness';
 
@@ -174,16 +176,19 @@ export async function dumpAllTables(world: FlowsWorld): Promise<string> {
   return chunks.join('\n');
 }
 
-/** A secret stored for a record, decrypted through the vault's own SecretsService. */
-export async function storedSecret(
+/** The token set stored for an installation or connection, decrypted through the vault's services. */
+export async function storedTokens(
   world: FlowsWorld,
-  scope: { projectId: string; tenantId: string },
-  recordType: string,
-  recordId: string,
-  field: string,
-): Promise<string | null> {
-  const value = await world.vault.app.get(SecretsService).get(scope, { recordType, recordId, field });
-  return value?.toString('utf8') ?? null;
+  kind: 'installation' | 'connection',
+  projectId: string,
+  id: string,
+): Promise<Tokens | null> {
+  if (kind === 'installation') {
+    const installations = world.vault.app.get(InstallationsService);
+    return installations.readTokens(await installations.find(projectId, id));
+  }
+  const connections = world.vault.app.get(ConnectionsService);
+  return connections.readTokens(await connections.find(projectId, id));
 }
 
 /** How many credentials, credential secrets and credential events exist (for "nothing stored" assertions). */

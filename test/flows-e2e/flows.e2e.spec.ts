@@ -11,7 +11,7 @@ import {
   dumpAllTables,
   registerApp,
   startFlowsWorld,
-  storedSecret,
+  storedTokens,
   type FlowsWorld,
   type ProjectContext,
   type RegisteredApp,
@@ -205,13 +205,16 @@ describe('install and connect flows', () => {
         status: 'active',
       });
       expect(row.scopes).toEqual(expect.arrayContaining(['User.Read', 'Files.ReadWrite.All']));
-      const scope = { projectId: project.projectId, tenantId: 'org_cert' };
-      const refresh = await storedSecret(world, scope, 'connection', row.id, 'refreshToken');
-      const access = await storedSecret(world, scope, 'connection', row.id, 'accessToken');
-      const appToken = await storedSecret(world, scope, 'installation', installationId, 'accessToken');
-      expect(refresh?.length).toBeGreaterThan(20);
-      expect(access?.length).toBeGreaterThan(20);
-      expect(appToken?.length).toBeGreaterThan(20);
+      const tokens = await storedTokens(world, 'connection', project.projectId, row.id);
+      const appTokens = await storedTokens(world, 'installation', project.projectId, installationId);
+      expect(tokens?.refreshToken?.length).toBeGreaterThan(20);
+      expect(tokens?.accessToken.length).toBeGreaterThan(20);
+      expect(tokens?.expiresAt.getTime()).toBe(row.expiresAt?.getTime());
+      expect(appTokens?.accessToken.length).toBeGreaterThan(20);
+      expect(appTokens?.refreshToken).toBeNull();
+      const refresh = tokens?.refreshToken;
+      const access = tokens?.accessToken;
+      const appToken = appTokens?.accessToken;
 
       // The stored rows hold none of what Microsoft issued or the app's secrets in the clear.
       const everything = await dumpAllTables(world);

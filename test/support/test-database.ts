@@ -14,15 +14,17 @@ export interface TestDatabase extends Database {
 /**
  * A fresh, migrated database of its own for one test file: a clone of the run's template,
  * on PGlite by default or on PostgreSQL when DATABASE_URL is set. `close()` drops it.
+ * `empty`: no migrations applied (for tests of migrations and of data older vaults made).
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL;
-  if (url) return createPostgresDatabase(url);
-  const template = inject('pgliteTemplate');
-  if (!template)
+  if (url) return createPostgresDatabase(url, options.empty ?? false);
+  const template = options.empty ? null : inject('pgliteTemplate');
+  if (!options.empty && !template)
     throw new Error('The db test project has no PGlite template: is test/support/global-setup.ts configured?');
-  const blob = new Blob([await fs.readFile(template)]);
-  const pglite = await PGlite.create({ loadDataDir: blob });
+  const pglite = template
+    ? await PGlite.create({ loadDataDir: new Blob([await fs.readFile(template)]) })
+    : await PGlite.create();
   const db = await openDatabase({ pglite });
   return {
     ...db,
@@ -34,8 +36,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-async function createPostgresDatabase(url: string): Promise<TestDatabase> {
-  const template = inject('postgresTemplate');
+async function createPostgresDatabase(url: string, empty: boolean): Promise<TestDatabase> {
+  const template = empty ? 'template0' : inject('postgresTemplate');
   if (!template)
     throw new Error('The db test project has no PostgreSQL template: is test/support/global-setup.ts configured?');
   const name = `authpipe_test_${randomBytes(6).toString('hex')}`;

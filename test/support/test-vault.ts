@@ -44,6 +44,13 @@ export class CapturedLogs {
   }
 }
 
+/**
+ * Where every vault of this test process logs. nestjs-pino keeps one root logger per process (the
+ * first application's), so several vaults in one test file (replicas, restarts) log through the
+ * same destination anyway: one capture, shared, says so plainly.
+ */
+const processLogs = new CapturedLogs();
+
 export interface TestVaultOptions {
   /** The vault's clock; pass the emulator's to move both together. Default: a new TestClock. */
   clock?: TestClock;
@@ -63,6 +70,7 @@ export interface TestVault {
   readonly app: NestFastifyApplication;
   readonly db: TestDatabase;
   readonly clock: TestClock;
+  /** What the vaults of this test process logged (one capture per process: see `processLogs`). */
   readonly logs: CapturedLogs;
   /** The environment the vault was created with (its master keys included). */
   readonly env: Record<string, string>;
@@ -81,7 +89,7 @@ export async function createTestVault(options: TestVaultOptions = {}): Promise<T
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-test-'));
   const ownsDatabase = options.database === undefined;
   const db = options.database ?? (await createTestDatabase());
-  const logs = new CapturedLogs();
+  const logs = processLogs;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaClient } from '@authpipe/prisma';
+import { UnitOfWork } from '../database/unit-of-work';
 import {
   CREDENTIAL_COLUMNS,
   listQuery,
@@ -52,10 +52,10 @@ const toRecord = (row: Row): ConnectionRecord => withTenantExternalId(row);
 /** `connections`. Reads take the project first; writes take project and tenant row. */
 @Injectable()
 export class ConnectionsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   async find(projectId: string, id: string): Promise<ConnectionRecord | null> {
-    const row = await this.prisma.connection.findFirst({ where: { projectId, id }, select: columns });
+    const row = await this.uow.db.connection.findFirst({ where: { projectId, id }, select: columns });
     return row ? toRecord(row) : null;
   }
 
@@ -66,7 +66,7 @@ export class ConnectionsRepository {
     provider: string,
     userId: string,
   ): Promise<ConnectionRecord | null> {
-    const row = await this.prisma.connection.findFirst({
+    const row = await this.uow.db.connection.findFirst({
       where: { projectId, tenantId: tenantRowId, provider, userId },
       select: columns,
     });
@@ -74,7 +74,7 @@ export class ConnectionsRepository {
   }
 
   async list(projectId: string, filter: ListFilter, page: PageRequest): Promise<ConnectionRecord[]> {
-    const rows = await this.prisma.connection.findMany({ ...listQuery(projectId, filter, page), select: columns });
+    const rows = await this.uow.db.connection.findMany({ ...listQuery(projectId, filter, page), select: columns });
     return rows.map(toRecord);
   }
 
@@ -86,7 +86,7 @@ export class ConnectionsRepository {
     data: ConnectionWrite,
     at: Date,
   ): Promise<ConnectionRecord> {
-    const row = await this.prisma.connection.create({
+    const row = await this.uow.db.connection.create({
       data: {
         id,
         projectId,
@@ -102,23 +102,27 @@ export class ConnectionsRepository {
     return toRecord(row);
   }
 
-  /** Re-authorization in place (same id; see `reactivation`). */
+  /**
+   * Re-authorization in place (same id; see `reactivation`), only if the row is still at
+   * `expectedVersion`; null when it moved on (or is gone).
+   */
   async replaceAuthorization(
     projectId: string,
     tenantRowId: string,
     id: string,
+    expectedVersion: number,
     data: ConnectionWrite,
     at: Date,
   ): Promise<ConnectionRecord | null> {
-    const { count } = await this.prisma.connection.updateMany({
-      where: { projectId, tenantId: tenantRowId, id },
+    const { count } = await this.uow.db.connection.updateMany({
+      where: { projectId, tenantId: tenantRowId, id, version: expectedVersion },
       data: { ...data, ...reactivation(at), lastRefreshedAt: at },
     });
     return count === 1 ? this.find(projectId, id) : null;
   }
 
   async delete(projectId: string, id: string): Promise<boolean> {
-    const { count } = await this.prisma.connection.deleteMany({ where: { projectId, id } });
+    const { count } = await this.uow.db.connection.deleteMany({ where: { projectId, id } });
     return count === 1;
   }
 }

@@ -2,8 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dumpDatabase } from '../../../../test/keys/db-dump';
 import { rejection, useFlowsDb } from '../../../../test/support/flows-db';
 import { CredentialHistoryRepository } from '../credentials/credential-history.repository';
-import { SecretsService } from '../secrets/secrets.service';
-import { CONNECTION_TOKEN_REFS, ConnectionsService, type AuthorizationResult } from './connections.service';
+import { ConnectionsService, type AuthorizationResult } from './connections.service';
 
 const P1 = 'prj_con_one';
 const P2 = 'prj_con_two';
@@ -40,11 +39,10 @@ describe(ConnectionsService.name, () => {
     it('creates the connection with both tokens encrypted and none in any table in clear', async () => {
       const { connection, created } = await connections.upsertFromCode(authorization('user_1'));
       expect(created).toBe(true);
-      const secrets = flows.get(SecretsService);
-      const refs = CONNECTION_TOKEN_REFS(connection.id);
-      const scope = { projectId: P1, tenantId: 'org_acme' };
-      expect((await secrets.get(scope, refs.refreshToken))?.toString()).toBe('refresh-canary-user_1');
-      expect((await secrets.get(scope, refs.accessToken))?.toString()).toBe('access-canary-user_1');
+      expect(await connections.readTokens(connection)).toMatchObject({
+        accessToken: 'access-canary-user_1',
+        refreshToken: 'refresh-canary-user_1',
+      });
       expect(JSON.stringify(await dumpDatabase(flows.db))).not.toContain('canary-user_1');
     });
 

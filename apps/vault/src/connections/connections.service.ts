@@ -1,20 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '../common/clock';
-import { IDS, type IdGenerator } from '../common/id-generator';
-import { CredentialHistoryRepository } from '../credentials/credential-history.repository';
-import { CredentialLifecycle, type CredentialKind } from '../credentials/credential-lifecycle';
-import { EventsService } from '../events/events.service';
+import { Injectable } from '@nestjs/common';
+import { CredentialStore, type CredentialKind, type CredentialLifecycle } from '../credentials/credential-lifecycle';
+import type { Tokens } from '../credentials/token-set';
 import type { ListCredentialsQuery, PageDto } from '../installations/installation.dto';
 import { TenantKeysRepository } from '../keys/tenant-keys.repository';
-import { SecretsService } from '../secrets/secrets.service';
 import { toConnectionDto, type ConnectionDto } from './connection.dto';
 import { ConnectionsRepository, type ConnectionRecord, type ConnectionWrite } from './connections.repository';
-
-/** Where a connection's tokens are kept (tenant-scoped secrets). */
-export const CONNECTION_TOKEN_REFS = (id: string) => ({
-  accessToken: { recordType: 'connection', recordId: id, field: 'accessToken' },
-  refreshToken: { recordType: 'connection', recordId: id, field: 'refreshToken' },
-});
 
 /** What the user flow redeemed and verified, to store as the user's connection. */
 export interface AuthorizationResult extends ConnectionWrite {
@@ -63,28 +53,20 @@ export class ConnectionsService {
 
   constructor(
     private readonly connections: ConnectionsRepository,
-    history: CredentialHistoryRepository,
     private readonly tenants: TenantKeysRepository,
-    secrets: SecretsService,
-    events: EventsService,
-    @Inject(CLOCK) clock: Clock,
-    @Inject(IDS) ids: IdGenerator,
+    store: CredentialStore,
   ) {
-    this.lifecycle = new CredentialLifecycle(
-      CONNECTION,
-      {
-        find: (projectId, id) => connections.find(projectId, id),
-        findCurrent: (projectId, tenantRowId, grant) =>
-          connections.findForUser(projectId, tenantRowId, grant.provider, grant.userId),
-        list: (projectId, filter, page) => connections.list(projectId, filter, page),
-        create: (projectId, tenantRowId, id, { userId, ...write }, at) =>
-          connections.create(projectId, tenantRowId, id, userId, write, at),
-        replace: (projectId, tenantRowId, id, { userId: _user, ...write }, at) =>
-          connections.replaceAuthorization(projectId, tenantRowId, id, write, at),
-        delete: (projectId, id) => connections.delete(projectId, id),
-      },
-      { tenants, secrets, history, events, clock, ids },
-    );
+    this.lifecycle = store.lifecycle(CONNECTION, {
+      find: (projectId, id) => connections.find(projectId, id),
+      findCurrent: (projectId, tenantRowId, grant) =>
+        connections.findForUser(projectId, tenantRowId, grant.provider, grant.userId),
+      list: (projectId, filter, page) => connections.list(projectId, filter, page),
+      create: (projectId, tenantRowId, id, { userId, ...write }, at) =>
+        connections.create(projectId, tenantRowId, id, userId, write, at),
+      replace: (projectId, tenantRowId, id, version, { userId: _user, ...write }, at) =>
+        connections.replaceAuthorization(projectId, tenantRowId, id, version, write, at),
+      delete: (projectId, id) => connections.delete(projectId, id),
+    });
   }
 
   list(projectId: string, query: ListCredentialsQuery): Promise<PageDto<ConnectionDto>> {
@@ -121,10 +103,15 @@ export class ConnectionsService {
       projectId,
       tenantId,
       sessionId,
-      tokens: { accessToken, refreshToken },
+      tokens: { accessToken, refreshToken, expiresAt: grant.expiresAt, scopes: grant.scopes },
       grant,
     });
     return { connection: record, created };
+  }
+
+  /** The connection's token set (access and refresh token). Holds secrets: never log it. */
+  readTokens(connection: ConnectionRecord): Promise<Tokens | null> {
+    return this.lifecycle.readTokens(connection);
   }
 
   /** Deletes the connection and its tokens. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { IDS, type IdGenerator } from '../common/id-generator';
-import { PrismaClient, type Prisma } from '@authpipe/prisma';
+import type { Prisma } from '@authpipe/prisma';
+import { UnitOfWork } from '../database/unit-of-work';
 
 /** What happened to an installation or connection. */
 export type CredentialHistoryAction = 'created' | 'reauthorized' | 'revoked' | 'deleted';
@@ -25,16 +26,19 @@ export interface CredentialHistoryRecord {
   createdAt: Date;
 }
 
-/** `credential_history`: append-only, kept after the credential is deleted. Project and tenant first. */
+/**
+ * `credential_history`: append-only, kept after the credential is deleted. Project and tenant first;
+ * written through the ambient unit of work, with the change it records.
+ */
 @Injectable()
 export class CredentialHistoryRepository {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly uow: UnitOfWork,
     @Inject(IDS) private readonly ids: IdGenerator,
   ) {}
 
   async append(projectId: string, tenantRowId: string, entry: CredentialHistoryEntry, at: Date): Promise<void> {
-    await this.prisma.credentialHistory.create({
+    await this.uow.db.credentialHistory.create({
       data: {
         id: this.ids.next('chi'),
         projectId,
@@ -54,7 +58,7 @@ export class CredentialHistoryRepository {
     projectId: string,
     of: { installationId: string } | { connectionId: string },
   ): Promise<CredentialHistoryRecord[]> {
-    return this.prisma.credentialHistory.findMany({
+    return this.uow.db.credentialHistory.findMany({
       where: { projectId, ...of },
       orderBy: { id: 'asc' },
       select: {

@@ -1,12 +1,15 @@
-import type { Clock } from '../common/clock';
-import type { IdGenerator } from '../common/id-generator';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock';
 import { decodeCursor, encodeCursor } from '../common/cursor';
-import type { EventsService } from '../events/events.service';
-import type { TenantKeysRepository } from '../keys/tenant-keys.repository';
+import { IDS, type IdGenerator } from '../common/id-generator';
+import { UnitOfWork } from '../database/unit-of-work';
+import { EventsService } from '../events/events.service';
+import { TenantKeysRepository, type TenantRef } from '../keys/tenant-keys.repository';
 import { FlowError } from '../providers/flow-error';
-import type { SecretsService } from '../secrets/secrets.service';
-import type { CredentialHistoryRepository } from './credential-history.repository';
+import { SecretsService, type SealedSecret } from '../secrets/secrets.service';
+import { CredentialHistoryRepository } from './credential-history.repository';
 import type { ListFilter, PageRequest } from './credential-records';
+import { TOKEN_SET_FIELD, parseTokenSet, serializeTokenSet, type Tokens } from './token-set';
 import { isUniqueViolation } from './unique-violation';
 
 /** The columns the lifecycle itself reads from an installation or a connection. */
@@ -17,6 +20,8 @@ export interface CredentialRow {
   tenantId: string;
   /** The project's id for the tenant (`org_acme`). */
   tenantExternalId: string;
+  /** Compare-and-set counter: every credential write is conditional on the version it read. */
+  version: number;
 }
 
 /** Row access to one credential table; `G` is what a grant (consent, authorization) writes. */
@@ -26,8 +31,15 @@ export interface CredentialTable<R extends CredentialRow, G> {
   findCurrent(projectId: string, tenantRowId: string, grant: G): Promise<R | null>;
   list(projectId: string, filter: ListFilter, page: PageRequest): Promise<R[]>;
   create(projectId: string, tenantRowId: string, id: string, grant: G, at: Date): Promise<R>;
-  /** Writes the grant over an existing row in place; null when the row is gone. */
-  replace(projectId: string, tenantRowId: string, id: string, grant: G, at: Date): Promise<R | null>;
+  /** Writes the grant over an existing row at `expectedVersion`; null when it moved on or is gone. */
+  replace(
+    projectId: string,
+    tenantRowId: string,
+    id: string,
+    expectedVersion: number,
+    grant: G,
+    at: Date,
+  ): Promise<R | null>;
   delete(projectId: string, id: string): Promise<boolean>;
 }
 
@@ -52,31 +64,56 @@ export interface CredentialGrant<G> {
   tenantId: string;
   /** The connect session that ran the flow, for the history. */
   sessionId: string | null;
-  /** Secret fields by name (`accessToken`, `refreshToken`): encrypted, never returned. */
-  tokens: Record<string, string>;
+  /** The token set: encrypted as one ciphertext, never returned. */
+  tokens: Tokens;
   grant: G;
 }
 
-/** Services the lifecycle writes through. */
-export interface CredentialLifecycleDeps {
-  tenants: TenantKeysRepository;
-  secrets: SecretsService;
-  history: CredentialHistoryRepository;
-  events: EventsService;
-  clock: Clock;
-  ids: IdGenerator;
+/** A change lost its compare-and-set this many times in a row: something else keeps writing. */
+const MAX_ATTEMPTS = 5;
+
+/** Every try of a credential change met a newer row: nothing of this change was stored. */
+export class CredentialWriteConflictError extends Error {
+  constructor(recordType: string) {
+    super(`The ${recordType} kept changing under this write; nothing was stored`);
+    this.name = 'CredentialWriteConflictError';
+  }
+}
+
+/** The services a credential change writes through, shared by every {@link CredentialLifecycle}. */
+@Injectable()
+export class CredentialStore {
+  constructor(
+    readonly tenants: TenantKeysRepository,
+    readonly secrets: SecretsService,
+    readonly history: CredentialHistoryRepository,
+    readonly events: EventsService,
+    readonly uow: UnitOfWork,
+    @Inject(CLOCK) readonly clock: Clock,
+    @Inject(IDS) readonly ids: IdGenerator,
+  ) {}
+
+  /** The lifecycle of one kind of credential over its table. */
+  lifecycle<R extends CredentialRow, G>(
+    kind: CredentialKind<R>,
+    table: CredentialTable<R, G>,
+  ): CredentialLifecycle<R, G> {
+    return new CredentialLifecycle(kind, table, this);
+  }
 }
 
 /**
  * The life of a stored credential, shared by installations and connections: keyset listing,
  * lookup that answers another project's id with the same not-found, create-or-re-authorize in
- * place with tokens through SecretsService, history and events, and deletion.
+ * place, and deletion. A change (the row with its version compare-and-set, the token set, the
+ * history entry and the event) is one unit of work: it commits whole or not at all. The token set
+ * is encrypted before the transaction opens.
  */
 export class CredentialLifecycle<R extends CredentialRow, G> {
   constructor(
     private readonly kind: CredentialKind<R>,
     private readonly table: CredentialTable<R, G>,
-    private readonly deps: CredentialLifecycleDeps,
+    private readonly store: CredentialStore,
   ) {}
 
   /** One page of the project's credentials, filtered, with the cursor of the next. */
@@ -103,93 +140,115 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
     return row;
   }
 
+  /** The credential's token set (decrypted), or null when it has none. Holds secrets: never log it. */
+  async readTokens(row: R): Promise<Tokens | null> {
+    const plaintext = await this.store.secrets.get(
+      { projectId: row.projectId, tenantId: row.tenantExternalId },
+      this.tokenSetRef(row.id),
+    );
+    if (plaintext === null) return null;
+    try {
+      return parseTokenSet(plaintext);
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
   /**
    * Creates the credential, or re-authorizes the current one in place (same id, history entry
-   * with its previous state). Tokens are written before the row so a failure never leaves a row
-   * without its credential; a lost race for the same tenant (and user) re-authorizes the winner.
+   * with its previous state). Conditional on what it read: when another writer created the row
+   * first or moved its version meanwhile, it reads again and applies this (newest) grant on top.
    */
   async upsert(input: CredentialGrant<G>): Promise<{ record: R; created: boolean }> {
-    const now = new Date(this.deps.clock());
-    const { projectId, tenantId, sessionId, grant } = input;
-    const tenant = await this.deps.tenants.ensureTenant(projectId, tenantId);
-    const existing = await this.table.findCurrent(projectId, tenant.id, grant);
-    if (existing) return { record: await this.reauthorize(input, tenant.id, existing, now), created: false };
-    const scope = { projectId, tenantId };
-    const id = this.deps.ids.next(this.kind.idPrefix);
-    await this.putTokens(scope, id, input.tokens);
-    let created: R;
+    const { projectId, tenantId } = input;
+    const plaintext = serializeTokenSet(input.tokens);
     try {
-      created = await this.table.create(projectId, tenant.id, id, grant, now);
-    } catch (error) {
-      await this.deps.secrets.deleteRecord(scope, this.kind.recordType, id);
-      const winner = isUniqueViolation(error) ? await this.table.findCurrent(projectId, tenant.id, grant) : null;
-      if (!winner) throw error;
-      return { record: await this.reauthorize(input, tenant.id, winner, now), created: false };
+      return await this.store.secrets.retryingStaleKeys({ projectId, tenantId }, async () => {
+        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+          const tenant = await this.store.tenants.ensureTenant(projectId, tenantId);
+          const current = await this.table.findCurrent(projectId, tenant.id, input.grant);
+          const id = current?.id ?? this.store.ids.next(this.kind.idPrefix);
+          const sealed = await this.store.secrets.seal({ projectId, tenantId }, this.tokenSetRef(id), plaintext);
+          const written = await this.write(input, tenant, current, id, sealed);
+          if (written !== null) return written;
+        }
+        throw new CredentialWriteConflictError(this.kind.recordType);
+      });
+    } finally {
+      plaintext.fill(0);
     }
-    await this.deps.history.append(
-      projectId,
-      tenant.id,
-      { [this.kind.historyKey]: id, action: 'created', sessionId },
-      now,
-    );
-    await this.deps.events.append(
-      projectId,
-      tenantId,
-      `${this.kind.recordType}.created`,
-      this.kind.eventPayload(created),
-    );
-    return { record: created, created: true };
   }
 
-  /** Deletes the credential and its secrets; the history keeps its last state. */
+  /** Deletes the credential and its token set in one unit of work; the history keeps its last state. */
   async delete(projectId: string, id: string): Promise<void> {
     const row = await this.find(projectId, id);
-    const now = new Date(this.deps.clock());
-    if (!(await this.table.delete(projectId, id))) throw this.missing();
-    await this.deps.secrets.deleteRecord({ projectId, tenantId: row.tenantExternalId }, this.kind.recordType, id);
-    await this.deps.history.append(
-      projectId,
-      row.tenantId,
-      { [this.kind.historyKey]: id, action: 'deleted', previous: this.kind.snapshot(row) },
-      now,
-    );
-    await this.deps.events.append(
-      projectId,
-      row.tenantExternalId,
-      `${this.kind.recordType}.deleted`,
-      this.kind.eventPayload(row),
-    );
+    const now = new Date(this.store.clock());
+    const tenant = { id: row.tenantId, externalId: row.tenantExternalId };
+    await this.store.uow.run(async () => {
+      if (!(await this.table.delete(projectId, id))) throw this.missing();
+      await this.store.secrets.deleteRecord({ projectId, tenantId: row.tenantExternalId }, this.kind.recordType, id);
+      await this.store.history.append(
+        projectId,
+        row.tenantId,
+        { [this.kind.historyKey]: id, action: 'deleted', previous: this.kind.snapshot(row) },
+        now,
+      );
+      await this.store.events.appendFor(
+        projectId,
+        tenant,
+        `${this.kind.recordType}.deleted`,
+        this.kind.eventPayload(row),
+      );
+    });
   }
 
-  private async reauthorize(input: CredentialGrant<G>, tenantRowId: string, existing: R, now: Date): Promise<R> {
-    const { projectId, tenantId, sessionId, grant } = input;
-    await this.putTokens({ projectId, tenantId }, existing.id, input.tokens);
-    const updated = await this.table.replace(projectId, tenantRowId, existing.id, grant, now);
-    if (!updated) throw this.missing();
-    await this.deps.history.append(
-      projectId,
-      tenantRowId,
-      {
-        [this.kind.historyKey]: existing.id,
-        action: 'reauthorized',
-        sessionId,
-        previous: this.kind.snapshot(existing),
-      },
-      now,
-    );
-    await this.deps.events.append(
-      projectId,
-      tenantId,
-      `${this.kind.recordType}.reauthorized`,
-      this.kind.eventPayload(updated),
-    );
-    return updated;
-  }
-
-  private async putTokens(scope: { projectId: string; tenantId: string }, id: string, tokens: Record<string, string>) {
-    for (const [field, value] of Object.entries(tokens)) {
-      await this.deps.secrets.put(scope, { recordType: this.kind.recordType, recordId: id, field }, value);
+  /**
+   * One attempt: the row (created, or replaced at the version read), the token set, the history
+   * entry and the event, in one transaction. Null when the compare-and-set lost (nothing stored).
+   */
+  private async write(
+    input: CredentialGrant<G>,
+    tenant: TenantRef,
+    current: R | null,
+    id: string,
+    sealed: SealedSecret,
+  ): Promise<{ record: R; created: boolean } | null> {
+    const { projectId, sessionId, grant } = input;
+    const now = new Date(this.store.clock());
+    const eventTenant = { id: tenant.id, externalId: tenant.externalId };
+    try {
+      return await this.store.uow.run(async () => {
+        const record = current
+          ? await this.table.replace(projectId, tenant.id, id, current.version, grant, now)
+          : await this.table.create(projectId, tenant.id, id, grant, now);
+        if (record === null) return null;
+        await this.store.secrets.store(sealed);
+        await this.store.history.append(
+          projectId,
+          tenant.id,
+          current
+            ? { [this.kind.historyKey]: id, action: 'reauthorized', sessionId, previous: this.kind.snapshot(current) }
+            : { [this.kind.historyKey]: id, action: 'created', sessionId },
+          now,
+        );
+        const what = current ? 'reauthorized' : 'created';
+        await this.store.events.appendFor(
+          projectId,
+          eventTenant,
+          `${this.kind.recordType}.${what}`,
+          this.kind.eventPayload(record),
+        );
+        return { record, created: current === null };
+      });
+    } catch (error) {
+      // Another writer created the tenant's (or user's) credential first: read it and go again.
+      if (current === null && isUniqueViolation(error)) return null;
+      throw error;
     }
+  }
+
+  private tokenSetRef(id: string) {
+    return { recordType: this.kind.recordType, recordId: id, field: TOKEN_SET_FIELD };
   }
 
   private missing(): FlowError {

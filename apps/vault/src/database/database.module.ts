@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule, type OnApplicationShutdown, Inject 
 import { PrismaClient } from '@authpipe/prisma';
 import type { Database } from './database';
 import type { Migration } from './migrator';
+import { UnitOfWork } from './unit-of-work';
 
 /** Injection token of the opened {@link Database}. Repositories inject `PrismaClient` instead. */
 export const DATABASE = Symbol('DATABASE');
@@ -40,8 +41,9 @@ export class DatabaseModule {
         { provide: PrismaClient, useValue: db.prisma },
         { provide: MIGRATIONS, useValue: options.migrations ?? [] },
         { provide: DatabaseLifecycle, useFactory: () => new DatabaseLifecycle(db, options.owned) },
+        UnitOfWork,
       ],
-      exports: [DATABASE, PrismaClient, MIGRATIONS],
+      exports: [DATABASE, PrismaClient, MIGRATIONS, UnitOfWork],
     };
   }
 }

@@ -1,15 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { ApiError } from '../common/api-error';
 import { CLOCK, type Clock } from '../common/clock';
 import { IDS, type IdGenerator } from '../common/id-generator';
-import { decodeCursor, encodeCursor } from '../common/cursor';
 import { TenantKeysRepository } from '../keys/tenant-keys.repository';
 import { toEventDto, type EventPageDto, type ListEventsQuery } from './event.dto';
-import { EventsRepository, type EventRecord } from './events.repository';
+import { EventsRepository, type EventPosition, type EventRecord } from './events.repository';
 import { eventPayloadSchema, eventTypeSchema, type EventPayload, type EventType } from './events.types';
+
+/** The tenant an event is about: its row id and the project's id for it. */
+export interface EventTenant {
+  id: string;
+  externalId: string;
+}
 
 /**
  * The project's append-only event log: what the flows, the scheduler and the health checks
- * record, and what webhooks will deliver.
+ * record, and what webhooks will deliver. Appends join the caller's unit of work, so an event
+ * commits with the change it records or not at all.
  */
 @Injectable()
 export class EventsService {
@@ -22,7 +30,7 @@ export class EventsService {
 
   /**
    * Appends one event. `tenantId` is the project's id for the tenant (`org_acme`), or null for
-   * project-wide events such as `app.checked`.
+   * project-wide events such as `app.checked`; the tenant is created on first use.
    *
    * @throws Error when the payload has a key naming a secret (a bug in the caller, never stored).
    */
@@ -32,20 +40,29 @@ export class EventsService {
     type: EventType,
     payload: EventPayload,
   ): Promise<EventRecord> {
+    const tenant = tenantId === null ? null : await this.tenants.ensureTenant(projectId, tenantId);
+    return this.appendFor(projectId, tenant, type, payload);
+  }
+
+  /** Appends one event about a tenant whose row is known (inside a change's transaction). */
+  appendFor(
+    projectId: string,
+    tenant: EventTenant | null,
+    type: EventType,
+    payload: EventPayload,
+  ): Promise<EventRecord> {
     const checkedType = eventTypeSchema.parse(type);
     const checkedPayload = eventPayloadSchema.parse(payload);
-    const tenant = tenantId === null ? null : await this.tenants.ensureTenant(projectId, tenantId);
-    const now = this.clock();
     return this.events.insert(projectId, tenant, {
       id: this.ids.next('evt'),
       type: checkedType,
       payload: checkedPayload,
-      createdAt: new Date(now),
+      createdAt: new Date(this.clock()),
     });
   }
 
   async list(projectId: string, query: ListEventsQuery): Promise<EventPageDto> {
-    const after = query.cursor !== undefined ? decodeCursor(query.cursor) : undefined;
+    const after = query.cursor !== undefined ? decodePosition(query.cursor) : undefined;
     const rows = await this.events.list(
       projectId,
       { tenantExternalId: query.tenantId, type: query.type },
@@ -53,6 +70,27 @@ export class EventsService {
     );
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
-    return { data: page.map(toEventDto), nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
+    return {
+      data: page.map(toEventDto),
+      nextCursor: rows.length > query.limit && last ? encodePosition(last.position) : null,
+    };
+  }
+}
+
+const positionSchema = z.object({ tx: z.string().regex(/^\d{1,19}$/), seq: z.string().regex(/^\d{1,19}$/) });
+
+/** An event cursor: opaque base64url of the last position read. */
+function encodePosition(position: EventPosition): string {
+  return Buffer.from(JSON.stringify({ tx: String(position.txId), seq: String(position.seq) })).toString('base64url');
+}
+
+function decodePosition(cursor: string): EventPosition {
+  try {
+    const { tx, seq } = positionSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return { txId: BigInt(tx), seq: BigInt(seq) };
+  } catch {
+    throw ApiError.invalidRequest('The cursor is invalid.', [
+      { path: 'cursor', message: 'not a cursor returned by this API' },
+    ]);
   }
 }

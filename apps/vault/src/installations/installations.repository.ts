@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaClient } from '@authpipe/prisma';
+import { UnitOfWork } from '../database/unit-of-work';
 import {
   CREDENTIAL_COLUMNS,
   listQuery,
@@ -72,16 +72,16 @@ const toRecord = (row: Row): InstallationRecord => withTenantExternalId(row);
 /** `installations`. Reads take the project first; writes take project and tenant row. */
 @Injectable()
 export class InstallationsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   async find(projectId: string, id: string): Promise<InstallationRecord | null> {
-    const row = await this.prisma.installation.findFirst({ where: { projectId, id }, select: columns });
+    const row = await this.uow.db.installation.findFirst({ where: { projectId, id }, select: columns });
     return row ? toRecord(row) : null;
   }
 
   /** The tenant's installation of a provider (at most one), by the tenant's row id. */
   async findForTenant(projectId: string, tenantRowId: string, provider: string): Promise<InstallationRecord | null> {
-    const row = await this.prisma.installation.findFirst({
+    const row = await this.uow.db.installation.findFirst({
       where: { projectId, tenantId: tenantRowId, provider },
       select: columns,
     });
@@ -98,7 +98,7 @@ export class InstallationsRepository {
     directoryId: string,
     exceptTenantRowId: string | null,
   ): Promise<InstallationRecord | null> {
-    const row = await this.prisma.installation.findFirst({
+    const row = await this.uow.db.installation.findFirst({
       where: {
         projectId,
         provider,
@@ -112,12 +112,13 @@ export class InstallationsRepository {
   }
 
   async list(projectId: string, filter: ListFilter, page: PageRequest): Promise<InstallationRecord[]> {
-    const rows = await this.prisma.installation.findMany({ ...listQuery(projectId, filter, page), select: columns });
+    const rows = await this.uow.db.installation.findMany({ ...listQuery(projectId, filter, page), select: columns });
     return rows.map(toRecord);
   }
 
   /**
-   * Creates the installation and, when exclusive, its directory claim in one transaction.
+   * Creates the installation and, when exclusive, its directory claim (in the caller's unit of
+   * work: the claim commits with the row or not at all).
    *
    * @throws DirectoryAlreadyInstalledError when another installation holds the directory's claim.
    */
@@ -129,41 +130,39 @@ export class InstallationsRepository {
     at: Date,
   ): Promise<InstallationRecord> {
     const { exclusiveDirectory, ...data } = write;
-    const row = await this.prisma.$transaction(async (tx) => {
-      const created = await tx.installation.create({
-        data: { id, projectId, tenantId: tenantRowId, ...data, status: 'active', statusChangedAt: at },
-        select: columns,
-      });
-      if (exclusiveDirectory) await claimDirectory(tx, projectId, data.provider, data.directoryId, id, at);
-      return created;
+    const row = await this.uow.db.installation.create({
+      data: { id, projectId, tenantId: tenantRowId, ...data, status: 'active', statusChangedAt: at },
+      select: columns,
     });
+    if (exclusiveDirectory) await this.claimDirectory(projectId, data.provider, data.directoryId, id, at);
     return toRecord(row);
   }
 
-  /** Replaces the consent of an existing installation in place (same id; see `reactivation`). */
+  /**
+   * Replaces the consent of an existing installation in place (same id; see `reactivation`), only
+   * if the row is still at `expectedVersion`; null when it moved on (or is gone).
+   */
   async replaceConsent(
     projectId: string,
     tenantRowId: string,
     id: string,
+    expectedVersion: number,
     write: InstallationWrite,
     at: Date,
   ): Promise<InstallationRecord | null> {
     const { exclusiveDirectory, ...data } = write;
-    const count = await this.prisma.$transaction(async (tx) => {
-      const updated = await tx.installation.updateMany({
-        where: { projectId, tenantId: tenantRowId, id },
-        data: { ...data, ...reactivation(at) },
-      });
-      if (updated.count === 1 && exclusiveDirectory)
-        await claimDirectory(tx, projectId, data.provider, data.directoryId, id, at);
-      return updated.count;
+    const updated = await this.uow.db.installation.updateMany({
+      where: { projectId, tenantId: tenantRowId, id, version: expectedVersion },
+      data: { ...data, ...reactivation(at) },
     });
-    return count === 1 ? this.find(projectId, id) : null;
+    if (updated.count !== 1) return null;
+    if (exclusiveDirectory) await this.claimDirectory(projectId, data.provider, data.directoryId, id, at);
+    return this.find(projectId, id);
   }
 
   /** Whether the project lets several of its tenants install the same directory. */
   async allowsSharedDirectories(projectId: string): Promise<boolean> {
-    const project = await this.prisma.project.findUnique({
+    const project = await this.uow.db.project.findUnique({
       where: { id: projectId },
       select: { allowSharedDirectories: true },
     });
@@ -171,35 +170,32 @@ export class InstallationsRepository {
   }
 
   async delete(projectId: string, id: string): Promise<boolean> {
-    const { count } = await this.prisma.installation.deleteMany({ where: { projectId, id } });
+    const { count } = await this.uow.db.installation.deleteMany({ where: { projectId, id } });
     return count === 1;
   }
-}
 
-type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
-
-/**
- * Claims `directoryId` for installation `id`, keeping a claim it already holds. The insert skips
- * a taken key instead of failing, so a concurrent claim waits for the other transaction and then
- * sees its row: the loser raises inside its own transaction, which rolls its installation back.
- */
-async function claimDirectory(
-  tx: Tx,
-  projectId: string,
-  provider: string,
-  directoryId: string,
-  id: string,
-  at: Date,
-): Promise<void> {
-  const key = { projectId, provider, directoryId: directoryId.toLowerCase() };
-  const { count } = await tx.directoryClaim.createMany({
-    data: [{ ...key, installationId: id, createdAt: at }],
-    skipDuplicates: true,
-  });
-  if (count === 1) return;
-  const holder = await tx.directoryClaim.findUnique({
-    where: { projectId_provider_directoryId: key },
-    select: { installationId: true },
-  });
-  if (holder?.installationId !== id) throw new DirectoryAlreadyInstalledError();
+  /**
+   * Claims `directoryId` for installation `id`, keeping a claim it already holds. The insert skips
+   * a taken key instead of failing, so a concurrent claim waits for the other transaction and then
+   * sees its row: the loser raises inside its own unit of work, which rolls its installation back.
+   */
+  private async claimDirectory(
+    projectId: string,
+    provider: string,
+    directoryId: string,
+    id: string,
+    at: Date,
+  ): Promise<void> {
+    const key = { projectId, provider, directoryId: directoryId.toLowerCase() };
+    const { count } = await this.uow.db.directoryClaim.createMany({
+      data: [{ ...key, installationId: id, createdAt: at }],
+      skipDuplicates: true,
+    });
+    if (count === 1) return;
+    const holder = await this.uow.db.directoryClaim.findUnique({
+      where: { projectId_provider_directoryId: key },
+      select: { installationId: true },
+    });
+    if (holder?.installationId !== id) throw new DirectoryAlreadyInstalledError();
+  }
 }

@@ -2,10 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dumpDatabase } from '../../../../test/keys/db-dump';
 import { rejection, useFlowsDb } from '../../../../test/support/flows-db';
 import { EventsService } from '../events/events.service';
-import { SecretsService } from '../secrets/secrets.service';
 import { CredentialHistoryRepository } from '../credentials/credential-history.repository';
 import { DirectoryAlreadyInstalledError } from './installations.repository';
-import { INSTALLATION_TOKEN_REF, InstallationsService, type ConsentResult } from './installations.service';
+import { InstallationsService, type ConsentResult } from './installations.service';
 
 const P1 = 'prj_ins_one';
 const P2 = 'prj_ins_two';
@@ -52,10 +51,7 @@ describe(InstallationsService.name, () => {
         version: 0,
         directoryId: DIRECTORY,
       });
-      const token = await flows.module
-        .get(SecretsService)
-        .get({ projectId: P1, tenantId: 'org_one' }, INSTALLATION_TOKEN_REF(installation.id));
-      expect(token?.toString()).toBe('app-only-token-canary-org_one');
+      expect((await installations.readTokens(installation))?.accessToken).toBe('app-only-token-canary-org_one');
       expect(JSON.stringify(await dumpDatabase(flows.db))).not.toContain('app-only-token-canary');
       const history = await flows.module.get(CredentialHistoryRepository).list(P1, { installationId: installation.id });
       expect(history.map((h) => h.action)).toEqual(['created']);
@@ -93,10 +89,7 @@ describe(InstallationsService.name, () => {
         consentedBy: 'admin@contoso.com',
         scopes: ['Files.ReadWrite.All'],
       });
-      const token = await flows.module
-        .get(SecretsService)
-        .get({ projectId: P1, tenantId: 'org_two' }, INSTALLATION_TOKEN_REF(first.id));
-      expect(token?.toString()).toBe('second-token');
+      expect((await installations.readTokens(installation))?.accessToken).toBe('second-token');
     });
     it('settles two concurrent first consents of one tenant into one installation', async () => {
       const results = await Promise.all([

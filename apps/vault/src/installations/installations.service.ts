@@ -1,20 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '../common/clock';
-import { IDS, type IdGenerator } from '../common/id-generator';
-import { CredentialHistoryRepository } from '../credentials/credential-history.repository';
-import { CredentialLifecycle, type CredentialKind } from '../credentials/credential-lifecycle';
-import { EventsService } from '../events/events.service';
+import { Injectable } from '@nestjs/common';
+import { CredentialStore, type CredentialKind, type CredentialLifecycle } from '../credentials/credential-lifecycle';
+import type { Tokens } from '../credentials/token-set';
 import { TenantKeysRepository } from '../keys/tenant-keys.repository';
-import { SecretsService } from '../secrets/secrets.service';
 import { toInstallationDto, type InstallationDto, type ListCredentialsQuery, type PageDto } from './installation.dto';
 import { InstallationsRepository, type InstallationRecord, type InstallationWrite } from './installations.repository';
-
-/** Where an installation's app-only access token is kept (tenant-scoped secret). */
-export const INSTALLATION_TOKEN_REF = (id: string) => ({
-  recordType: 'installation',
-  recordId: id,
-  field: 'accessToken',
-});
 
 /** What the admin-consent flow proved and fetched, to store as the tenant's installation. */
 export interface ConsentResult extends InstallationWrite {
@@ -60,27 +49,19 @@ export class InstallationsService {
 
   constructor(
     private readonly installations: InstallationsRepository,
-    history: CredentialHistoryRepository,
     private readonly tenants: TenantKeysRepository,
-    secrets: SecretsService,
-    events: EventsService,
-    @Inject(CLOCK) clock: Clock,
-    @Inject(IDS) ids: IdGenerator,
+    store: CredentialStore,
   ) {
-    this.lifecycle = new CredentialLifecycle(
-      INSTALLATION,
-      {
-        find: (projectId, id) => installations.find(projectId, id),
-        findCurrent: (projectId, tenantRowId, grant) =>
-          installations.findForTenant(projectId, tenantRowId, grant.provider),
-        list: (projectId, filter, page) => installations.list(projectId, filter, page),
-        create: (projectId, tenantRowId, id, grant, at) => installations.create(projectId, tenantRowId, id, grant, at),
-        replace: (projectId, tenantRowId, id, grant, at) =>
-          installations.replaceConsent(projectId, tenantRowId, id, grant, at),
-        delete: (projectId, id) => installations.delete(projectId, id),
-      },
-      { tenants, secrets, history, events, clock, ids },
-    );
+    this.lifecycle = store.lifecycle(INSTALLATION, {
+      find: (projectId, id) => installations.find(projectId, id),
+      findCurrent: (projectId, tenantRowId, grant) =>
+        installations.findForTenant(projectId, tenantRowId, grant.provider),
+      list: (projectId, filter, page) => installations.list(projectId, filter, page),
+      create: (projectId, tenantRowId, id, grant, at) => installations.create(projectId, tenantRowId, id, grant, at),
+      replace: (projectId, tenantRowId, id, version, grant, at) =>
+        installations.replaceConsent(projectId, tenantRowId, id, version, grant, at),
+      delete: (projectId, id) => installations.delete(projectId, id),
+    });
   }
 
   list(projectId: string, query: ListCredentialsQuery): Promise<PageDto<InstallationDto>> {
@@ -131,10 +112,15 @@ export class InstallationsService {
       projectId,
       tenantId,
       sessionId,
-      tokens: { accessToken },
+      tokens: { accessToken, refreshToken: null, expiresAt: grant.expiresAt ?? new Date(0), scopes: grant.scopes },
       grant,
     });
     return { installation: record, created };
+  }
+
+  /** The installation's token set (its app-only access token). Holds secrets: never log it. */
+  readTokens(installation: InstallationRecord): Promise<Tokens | null> {
+    return this.lifecycle.readTokens(installation);
   }
 
   /** Deletes the installation and its token; its connections stay, unlinked. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Prisma, PrismaClient } from '@authpipe/prisma';
 import { CLOCK, type Clock } from '../common/clock';
 import { IDS, type IdGenerator } from '../common/id-generator';
+import { UnitOfWork } from '../database/unit-of-work';
 
 /** The tenant row a key belongs to: `id` is internal (bound into AADs), `externalId` the project's name for it. */
 export interface TenantRef {
@@ -19,35 +19,34 @@ const select = { id: true, projectId: true, externalId: true } as const;
 @Injectable()
 export class TenantKeysRepository {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly uow: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(IDS) private readonly ids: IdGenerator,
   ) {}
 
-  /** Returns the tenant, creating it on first use; concurrent callers get the same row. */
+  /**
+   * Returns the tenant, creating it on first use; concurrent callers get the same row. The insert
+   * skips an existing key instead of failing, so it may run inside a transaction too.
+   */
   async ensureTenant(projectId: string, externalId: string): Promise<TenantRef> {
     const existing = await this.findTenant(projectId, externalId);
     if (existing) return existing;
-    try {
-      return await this.prisma.tenant.create({
-        data: { id: this.ids.next('ten'), projectId, externalId, createdAt: new Date(this.clock()) },
-        select,
-      });
-    } catch (error) {
-      if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
-      const winner = await this.findTenant(projectId, externalId);
-      if (!winner) throw error;
-      return winner;
-    }
+    await this.uow.db.tenant.createMany({
+      data: [{ id: this.ids.next('ten'), projectId, externalId, createdAt: new Date(this.clock()) }],
+      skipDuplicates: true,
+    });
+    const tenant = await this.findTenant(projectId, externalId);
+    if (!tenant) throw new Error(`Tenant ${externalId} of project ${projectId} vanished while being created`);
+    return tenant;
   }
 
   findTenant(projectId: string, externalId: string): Promise<TenantRef | null> {
-    return this.prisma.tenant.findUnique({ where: { projectId_externalId: { projectId, externalId } }, select });
+    return this.uow.db.tenant.findUnique({ where: { projectId_externalId: { projectId, externalId } }, select });
   }
 
   /** Deletes the tenant row (its remaining rows go by cascade). Returns whether it existed. */
   async deleteTenant(projectId: string, tenantId: string): Promise<boolean> {
-    const { count } = await this.prisma.tenant.deleteMany({ where: { projectId, id: tenantId } });
+    const { count } = await this.uow.db.tenant.deleteMany({ where: { projectId, id: tenantId } });
     return count === 1;
   }
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { KeyOwner } from '@authpipe/crypto';
-import { PrismaClient } from '@authpipe/prisma';
 import { CLOCK, type Clock } from '../common/clock';
 import { IDS, type IdGenerator } from '../common/id-generator';
+import { UnitOfWork } from '../database/unit-of-work';
 
 /** Where a secret lives inside its record. */
 export interface SecretRef {
@@ -25,13 +25,13 @@ const refWhere = (ref: SecretRef) => ({ recordType: ref.recordType, recordId: re
 
 /**
  * Rows of `secrets` as features read and write them (the key jobs' sweeps of the table live in
- * keys/ciphertext-sweep.repository.ts). Every method takes the owner (project, and tenant row id or null for project
+ * keys/ciphertext-sweep.repository.ts), through the ambient unit of work. Every method takes the owner (project, and tenant row id or null for project
  * secrets) first and filters by it, so no query can reach another tenant's rows.
  */
 @Injectable()
 export class SecretsRepository {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly uow: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(IDS) private readonly ids: IdGenerator,
   ) {}
@@ -48,7 +48,7 @@ export class SecretsRepository {
   async upsert(owner: KeyOwner, ref: SecretRef, ciphertext: Buffer, dekVersion: number): Promise<UpsertResult> {
     const ownerId = owner.tenantId ?? owner.projectId;
     const now = new Date(this.clock());
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+    const rows = await this.uow.db.$queryRaw<{ id: string }[]>`
       WITH dek AS (
         SELECT 1 FROM data_keys
          WHERE owner_id = ${ownerId} AND project_id = ${owner.projectId}
@@ -64,7 +64,7 @@ export class SecretsRepository {
          AND secrets.tenant_id IS NOT DISTINCT FROM EXCLUDED.tenant_id
       RETURNING id`;
     if (rows.length === 1) return 'stored';
-    const dek = await this.prisma.dataKey.count({
+    const dek = await this.uow.db.dataKey.count({
       where: { ownerId, projectId: owner.projectId, tenantId: owner.tenantId, version: dekVersion },
     });
     return dek === 0 ? 'data_key_missing' : 'scope_conflict';
@@ -76,7 +76,7 @@ export class SecretsRepository {
     tenantExternalId: string | null,
     ref: SecretRef,
   ): Promise<{ tenantId: string | null; ciphertext: StoredCiphertext } | null> {
-    const row = await this.prisma.secret.findFirst({
+    const row = await this.uow.db.secret.findFirst({
       where: {
         projectId,
         ...(tenantExternalId === null
@@ -90,12 +90,12 @@ export class SecretsRepository {
   }
 
   async delete(owner: KeyOwner, ref: SecretRef): Promise<number> {
-    const { count } = await this.prisma.secret.deleteMany({ where: { ...ownerWhere(owner), ...refWhere(ref) } });
+    const { count } = await this.uow.db.secret.deleteMany({ where: { ...ownerWhere(owner), ...refWhere(ref) } });
     return count;
   }
 
   async deleteRecord(owner: KeyOwner, recordType: string, recordId: string): Promise<number> {
-    const { count } = await this.prisma.secret.deleteMany({ where: { ...ownerWhere(owner), recordType, recordId } });
+    const { count } = await this.uow.db.secret.deleteMany({ where: { ...ownerWhere(owner), recordType, recordId } });
     return count;
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CryptoIntegrityError, Envelope, readKeyVersion } from '@authpipe/crypto';
+import { CryptoIntegrityError, Envelope, readKeyVersion, type KeyOwner } from '@authpipe/crypto';
 import { z } from 'zod';
 import { DataKeyUnavailableError, SecretScopeConflictError } from '../keys/keys.errors';
 import { TenantKeysRepository } from '../keys/tenant-keys.repository';
@@ -14,6 +14,27 @@ export type { SecretRef } from './secrets.repository';
 export interface SecretScope {
   projectId: string;
   tenantId: string | null;
+}
+
+/**
+ * A secret encrypted for its place (owner, record, field), not yet stored: sealed before a unit of
+ * work opens (encryption may reserve data-key uses or unwrap keys), stored inside it.
+ */
+export interface SealedSecret {
+  owner: KeyOwner;
+  ref: SecretRef;
+  ciphertext: Buffer;
+}
+
+/**
+ * The data key a sealed secret was made with was retired and deleted by a rotation on another
+ * replica meanwhile: nothing was stored; seal again (the cached key was dropped) and retry.
+ */
+export class StaleDataKeyError extends Error {
+  constructor(readonly owner: KeyOwner) {
+    super(`The data key of project ${owner.projectId} tenant ${owner.tenantId ?? '-'} changed while writing`);
+    this.name = 'StaleDataKeyError';
+  }
 }
 
 const id = z.string().min(1).max(255);
@@ -41,19 +62,52 @@ export class SecretsService {
    * @throws SecretScopeConflictError when the record id already holds a secret of another scope.
    */
   async put(scope: SecretScope, ref: SecretRef, plaintext: Buffer | string): Promise<void> {
+    await this.retryingStaleKeys(scope, async () => this.store(await this.seal(scope, ref, plaintext)));
+  }
+
+  /**
+   * Encrypts a secret for its place without storing it; creates the tenant row on first use.
+   * Call before opening a unit of work, then {@link store} inside it.
+   */
+  async seal(scope: SecretScope, ref: SecretRef, plaintext: Buffer | string): Promise<SealedSecret> {
     const s = scopeSchema.parse(scope);
     const r = refSchema.parse(ref);
     const tenantId = s.tenantId === null ? null : (await this.tenants.ensureTenant(s.projectId, s.tenantId)).id;
     const owner = { projectId: s.projectId, tenantId };
+    return { owner, ref: r, ciphertext: await this.envelope.encrypt({ ...owner, ...r }, plaintext) };
+  }
+
+  /**
+   * Stores (or replaces) a sealed secret, in the ambient unit of work when there is one.
+   *
+   * @throws SecretScopeConflictError when the record id already holds a secret of another scope.
+   * @throws StaleDataKeyError when its data key was deleted meanwhile (nothing stored: seal again).
+   */
+  async store(sealed: SealedSecret): Promise<void> {
+    const { owner, ref, ciphertext } = sealed;
+    const result = await this.secrets.upsert(owner, ref, ciphertext, readKeyVersion(ciphertext));
+    if (result === 'stored') return;
+    if (result === 'scope_conflict') throw new SecretScopeConflictError(ref.recordType, ref.recordId, ref.field);
+    // This process still held a DEK version that a rotation elsewhere retired and deleted: drop
+    // what it cached for the owner, so the next seal encrypts under the active version.
+    this.envelope.forget(owner);
+    throw new StaleDataKeyError(owner);
+  }
+
+  /**
+   * Runs `write` (seal, then store, perhaps in a unit of work), once more when a rotation on
+   * another replica deleted the data key it sealed with.
+   *
+   * @throws DataKeyUnavailableError when the second attempt meets a deleted key too.
+   */
+  async retryingStaleKeys<T>(scope: SecretScope, write: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const ciphertext = await this.envelope.encrypt({ ...owner, ...r }, plaintext);
-      const result = await this.secrets.upsert(owner, r, ciphertext, readKeyVersion(ciphertext));
-      if (result === 'stored') return;
-      if (result === 'scope_conflict') throw new SecretScopeConflictError(r.recordType, r.recordId, r.field);
-      // This process still held a DEK version that a rotation elsewhere retired and deleted:
-      // drop what it cached for the owner and encrypt again under the active version.
-      this.envelope.forget(owner);
-      if (attempt >= 1) throw new DataKeyUnavailableError(s.projectId, s.tenantId);
+      try {
+        return await write();
+      } catch (error) {
+        if (!(error instanceof StaleDataKeyError)) throw error;
+        if (attempt >= 1) throw new DataKeyUnavailableError(scope.projectId, scope.tenantId);
+      }
     }
   }
 
