@@ -1,4 +1,5 @@
-import { createHash, randomUUID, X509Certificate } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { addCertificateTo, addSecretTo } from './app-credentials';
 import type { DirectoryStore, EmulatorClock } from './contracts';
 import type {
   AdminConsent,
@@ -13,7 +14,11 @@ import type {
   UserConsent,
 } from './directory.types';
 import { DriveTree } from './drive-tree';
-import { driveIdFor, newClientSecretValue } from './ids';
+import { driveIdFor } from './ids';
+import { UserIndex } from './user-index';
+
+/** A tenant to add; the consent setting defaults to Entra's "Allow user consent". */
+export type NewTenant = Omit<DirectoryTenant, 'usersCanConsent'> & Partial<Pick<DirectoryTenant, 'usersCanConsent'>>;
 
 /** A user to add; everything but the names has a default. */
 export type NewUser = Pick<DirectoryUser, 'tenantId' | 'userPrincipalName' | 'displayName'> &
@@ -41,7 +46,7 @@ const consentKey = (...parts: string[]): string => parts.join('|');
  */
 export class InMemoryDirectoryStore implements DirectoryStore {
   private readonly tenantsById = new Map<string, DirectoryTenant>();
-  private readonly users = new Map<string, DirectoryUser>();
+  private readonly users = new UserIndex();
   private readonly apps = new Map<string, AppRegistration>();
   private readonly adminConsents = new Map<string, AdminConsent>();
   private readonly userConsents = new Map<string, UserConsent>();
@@ -62,20 +67,21 @@ export class InMemoryDirectoryStore implements DirectoryStore {
   }
 
   findUser(tenantId: string, idOrUpn: string): DirectoryUser | undefined {
-    const key = idOrUpn.toLowerCase();
-    const byId = this.users.get(key);
-    if (byId) return byId.tenantId === tenantId ? byId : undefined;
-    return this.usersOf(tenantId).find((u) => u.userPrincipalName.toLowerCase() === key);
+    const user = this.users.get(idOrUpn) ?? this.users.byPrincipalName(idOrUpn);
+    return user?.tenantId === tenantId ? user : undefined;
   }
 
   /** A user by UPN in any tenant: what a sign-in page does with the name a person types. */
   findUserByUpn(upn: string): DirectoryUser | undefined {
-    const key = upn.toLowerCase();
-    return [...this.users.values()].find((u) => u.userPrincipalName.toLowerCase() === key);
+    return this.users.byPrincipalName(upn);
   }
 
   usersOf(tenantId: string): DirectoryUser[] {
-    return [...this.users.values()].filter((u) => u.tenantId === tenantId);
+    return this.users.ofTenant(tenantId);
+  }
+
+  userCount(tenantId: string): number {
+    return this.users.countOfTenant(tenantId);
   }
 
   findApp(clientId: string): AppRegistration | undefined {
@@ -164,8 +170,12 @@ export class InMemoryDirectoryStore implements DirectoryStore {
 
   // ---- mutations (seed and control API) ----
 
-  addTenant(tenant: DirectoryTenant): DirectoryTenant {
-    const stored = { ...tenant, id: tenant.id.toLowerCase() };
+  addTenant(tenant: NewTenant): DirectoryTenant {
+    const stored: DirectoryTenant = {
+      ...tenant,
+      id: tenant.id.toLowerCase(),
+      usersCanConsent: tenant.usersCanConsent ?? true,
+    };
     this.tenantsById.set(stored.id, stored);
     return stored;
   }
@@ -178,12 +188,13 @@ export class InMemoryDirectoryStore implements DirectoryStore {
       isAdmin: input.isAdmin ?? false,
       refreshTokensValidFrom: input.refreshTokensValidFrom ?? null,
       mfaRequired: input.mfaRequired ?? false,
+      mfaRegistered: input.mfaRegistered ?? true,
       accountEnabled: input.accountEnabled ?? true,
       tenantId: input.tenantId,
       userPrincipalName: input.userPrincipalName,
       displayName: input.displayName,
     };
-    this.users.set(user.id, user);
+    this.users.add(user);
     return user;
   }
 
@@ -191,12 +202,20 @@ export class InMemoryDirectoryStore implements DirectoryStore {
   updateUser(
     tenantId: string,
     userId: string,
-    patch: Partial<Pick<DirectoryUser, 'mfaRequired' | 'accountEnabled' | 'isAdmin' | 'displayName'>>,
+    patch: Partial<Pick<DirectoryUser, 'mfaRequired' | 'mfaRegistered' | 'accountEnabled' | 'isAdmin' | 'displayName'>>,
   ): DirectoryUser {
     const user = this.findUser(tenantId, userId);
     if (!user) throw new DirectoryObjectNotFoundError(`user ${userId} in tenant ${tenantId}`);
     Object.assign(user, patch);
     return user;
+  }
+
+  /** Changes a tenant's settings (the user consent setting) in place. */
+  updateTenant(tenantId: string, patch: Partial<Pick<DirectoryTenant, 'usersCanConsent'>>): DirectoryTenant {
+    const tenant = this.tenantsById.get(tenantId.toLowerCase());
+    if (!tenant) throw new DirectoryObjectNotFoundError(`tenant ${tenantId}`);
+    Object.assign(tenant, patch);
+    return tenant;
   }
 
   /**
@@ -229,16 +248,7 @@ export class InMemoryDirectoryStore implements DirectoryStore {
 
   /** Adds a client secret; the value is generated unless given (the seed names a fixed demo secret). */
   addSecret(clientId: string, options: { expiresAt: Date; value?: string; id?: string }): AppSecret {
-    const app = this.requireApp(clientId);
-    const value = options.value ?? newClientSecretValue();
-    const secret: AppSecret = {
-      id: options.id ?? randomUUID(),
-      hint: value.slice(0, 3),
-      value,
-      expiresAt: options.expiresAt,
-    };
-    app.secrets.push(secret);
-    return secret;
+    return addSecretTo(this.requireApp(clientId), options);
   }
 
   /** Moves a secret's expiry (to the past, to test AADSTS7000222). */
@@ -256,17 +266,7 @@ export class InMemoryDirectoryStore implements DirectoryStore {
 
   /** Registers a certificate's public part; thumbprints are computed from its DER bytes. */
   addCertificate(clientId: string, certificatePem: string, id: string = randomUUID()): AppCertificate {
-    const app = this.requireApp(clientId);
-    const x509 = new X509Certificate(certificatePem);
-    const certificate: AppCertificate = {
-      id,
-      x5t: createHash('sha1').update(x509.raw).digest('base64url'),
-      x5tS256: createHash('sha256').update(x509.raw).digest('base64url'),
-      certificatePem: x509.toString(),
-      expiresAt: new Date(x509.validTo),
-    };
-    app.certificates.push(certificate);
-    return certificate;
+    return addCertificateTo(this.requireApp(clientId), certificatePem, id);
   }
 
   grantAdminConsent(input: Omit<AdminConsent, 'grantedAt'>): AdminConsent {
