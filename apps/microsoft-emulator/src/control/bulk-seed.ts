@@ -45,9 +45,10 @@ export function seedUsers(
   const tenant = store.findTenant(input.tenantId);
   if (!tenant) throw new DirectoryObjectNotFoundError(`tenant ${input.tenantId}`);
   const domain = tenant.domains[0] ?? 'bench.example';
-  const upnOf = (n: number): string => `${input.upnPrefix}${n}@${domain}`;
-  for (let n = 1; n <= input.count; n += 1)
-    if (store.findUserByUpn(upnOf(n))) throw new BulkSeedConflictError(upnOf(n));
+  const upns = Array.from({ length: input.count }, (_, i) => `${input.upnPrefix}${i + 1}@${domain}`);
+  // Checked before anything is created, so a refused call leaves the directory as it was.
+  const taken = upns.find((upn) => store.findUserByUpn(upn) !== undefined);
+  if (taken) throw new BulkSeedConflictError(taken);
   const app = input.grant ? store.findApp(input.grant.clientId) : undefined;
   if (input.grant && !app) throw new DirectoryObjectNotFoundError(`application ${input.grant.clientId}`);
 
@@ -64,11 +65,12 @@ export function seedUsers(
     const user = store.addUser({
       tenantId: tenant.id,
       id: randomUUID(),
-      userPrincipalName: upnOf(n),
+      userPrincipalName: upns[n - 1] as string,
       displayName: `Bench user ${n}`,
     });
     userIds[n - 1] = user.id;
     if (!app || !scopes) continue;
+    // One scope list shared by every consent: nothing mutates a consent's scopes.
     store.grantUserConsent({ tenantId: tenant.id, userId: user.id, clientId: app.clientId, scopes: consented });
     if (input.grant?.refreshTokens)
       grants.push({

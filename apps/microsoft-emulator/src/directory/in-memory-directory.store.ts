@@ -279,10 +279,13 @@ export class InMemoryDirectoryStore implements DirectoryStore {
     return this.adminConsents.delete(consentKey(tenantId, clientId.toLowerCase()));
   }
 
-  /** Records a user's consent, merging scopes with what the user granted before, as Entra does. */
+  /**
+   * Records a user's consent, merging scopes with what the user granted before, as Entra does. A
+   * first consent keeps the caller's list (a bulk seed shares one), so callers pass distinct scopes.
+   */
   grantUserConsent(input: Omit<UserConsent, 'grantedAt'>): UserConsent {
     const previous = this.findUserConsent(input.tenantId, input.userId, input.clientId);
-    const scopes = [...new Set([...(previous?.scopes ?? []), ...input.scopes])];
+    const scopes = previous ? [...new Set([...previous.scopes, ...input.scopes])] : input.scopes;
     const consent: UserConsent = {
       ...input,
       clientId: input.clientId.toLowerCase(),
