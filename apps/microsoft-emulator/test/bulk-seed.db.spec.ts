@@ -58,9 +58,7 @@ describe('bulk seeding for benchmarks', () => {
   it('creates users only, without consents or refresh tokens, when no grant is asked for', async () => {
     const reply = await seed({ count: 3, upnPrefix: 'plain-' });
     expect(reply.refreshTokens).toBeUndefined();
-    expect(
-      t.emulator.store.findUserConsent(C.tenantId, reply.userIds[0] as string, SEED.demoApp.clientId),
-    ).toBeUndefined();
+    expect(t.emulator.store.findUserConsent(C.tenantId, reply.userIds[0], SEED.demoApp.clientId)).toBeUndefined();
   });
 
   it('handles 100,000 users in one call', async () => {

@@ -65,7 +65,7 @@ export function seedUsers(
     const user = store.addUser({
       tenantId: tenant.id,
       id: randomUUID(),
-      userPrincipalName: upns[n - 1] as string,
+      userPrincipalName: upns[n - 1],
       displayName: `Bench user ${n}`,
     });
     userIds[n - 1] = user.id;
