@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { addCertificateTo, addSecretTo } from './app-credentials';
+import { ConsentGrants } from './consent-grants';
 import type { DirectoryStore, EmulatorClock } from './contracts';
 import type {
   AdminConsent,
@@ -38,8 +39,6 @@ export class DirectoryObjectNotFoundError extends Error {
   }
 }
 
-const consentKey = (...parts: string[]): string => parts.join('|');
-
 /**
  * The emulator's directory, held in memory. Reads implement `DirectoryStore`; the mutations are
  * what the seed and the control API use. Every read of tenant data is scoped by tenant id.
@@ -48,8 +47,7 @@ export class InMemoryDirectoryStore implements DirectoryStore {
   private readonly tenantsById = new Map<string, DirectoryTenant>();
   private readonly users = new UserIndex();
   private readonly apps = new Map<string, AppRegistration>();
-  private readonly adminConsents = new Map<string, AdminConsent>();
-  private readonly userConsents = new Map<string, UserConsent>();
+  private readonly consents = new ConsentGrants();
   private readonly sites = new Map<string, Site>();
   private readonly driveTree = new DriveTree();
 
@@ -93,11 +91,11 @@ export class InMemoryDirectoryStore implements DirectoryStore {
   }
 
   findAdminConsent(tenantId: string, clientId: string): AdminConsent | undefined {
-    return this.adminConsents.get(consentKey(tenantId, clientId.toLowerCase()));
+    return this.consents.findAdmin(tenantId, clientId);
   }
 
   findUserConsent(tenantId: string, userId: string, clientId: string): UserConsent | undefined {
-    return this.userConsents.get(consentKey(tenantId, userId, clientId.toLowerCase()));
+    return this.consents.findUser(tenantId, userId, clientId);
   }
 
   sitesOf(tenantId: string): Site[] {
@@ -270,34 +268,20 @@ export class InMemoryDirectoryStore implements DirectoryStore {
   }
 
   grantAdminConsent(input: Omit<AdminConsent, 'grantedAt'>): AdminConsent {
-    const consent: AdminConsent = { ...input, clientId: input.clientId.toLowerCase(), grantedAt: this.clock.now() };
-    this.adminConsents.set(consentKey(consent.tenantId, consent.clientId), consent);
-    return consent;
+    return this.consents.grantAdmin(input, this.clock.now());
   }
 
   removeAdminConsent(tenantId: string, clientId: string): boolean {
-    return this.adminConsents.delete(consentKey(tenantId, clientId.toLowerCase()));
+    return this.consents.removeAdmin(tenantId, clientId);
   }
 
-  /**
-   * Records a user's consent, merging scopes with what the user granted before, as Entra does. A
-   * first consent keeps the caller's list (a bulk seed shares one), so callers pass distinct scopes.
-   */
+  /** Records a user's consent, merged with earlier ones (see ConsentGrants.grantUser). */
   grantUserConsent(input: Omit<UserConsent, 'grantedAt'>): UserConsent {
-    const previous = this.findUserConsent(input.tenantId, input.userId, input.clientId);
-    const scopes = previous ? [...new Set([...previous.scopes, ...input.scopes])] : input.scopes;
-    const consent: UserConsent = {
-      ...input,
-      clientId: input.clientId.toLowerCase(),
-      scopes,
-      grantedAt: this.clock.now(),
-    };
-    this.userConsents.set(consentKey(consent.tenantId, consent.userId, consent.clientId), consent);
-    return consent;
+    return this.consents.grantUser(input, this.clock.now());
   }
 
   removeUserConsent(tenantId: string, userId: string, clientId: string): boolean {
-    return this.userConsents.delete(consentKey(tenantId, userId, clientId.toLowerCase()));
+    return this.consents.removeUser(tenantId, userId, clientId);
   }
 
   addSite(site: Site): Site {
@@ -313,8 +297,7 @@ export class InMemoryDirectoryStore implements DirectoryStore {
 
   /** Empties the directory (the control API's reset seeds it again). */
   clear(): void {
-    for (const map of [this.tenantsById, this.users, this.apps, this.adminConsents, this.userConsents, this.sites])
-      map.clear();
+    for (const part of [this.tenantsById, this.users, this.apps, this.consents, this.sites]) part.clear();
     this.driveTree.clear();
   }
 

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import type { ControllableClock } from '../clock/controllable-clock';
-import { sameLoginHost } from '../directory/clouds';
+import { graphResource, sameLoginHost } from '../directory/clouds';
 import type { AppRegistration, DirectoryTenant, DirectoryUser } from '../directory/directory.types';
 import type { InMemoryDirectoryStore } from '../directory/in-memory-directory.store';
 import { consentedScopes } from '../tokens/consent';
 import type { AuthorizationCodeStore } from '../tokens/grant-stores';
 import { OIDC_SCOPES, parseScopes } from '../tokens/scopes';
-import { graphResource } from '../directory/clouds';
 import { Aadsts, AadstsError } from './aadsts';
 import { AadstsPolicy } from './aadsts-policy';
 import {
