@@ -251,6 +251,7 @@ describe('install and connect flows', () => {
     });
   });
 
+  // National clouds are separate directories: the emulator's US Government tenant signs in there.
   describe('national cloud (usgov-l4 through the routes endpoint override)', () => {
     it('installs and connects with a secret against login.microsoftonline.us and graph.microsoft.us', async () => {
       const project = await createProject(world);
@@ -258,14 +259,14 @@ describe('install and connect flows', () => {
       const installToken = await createSession(world, project, {
         tenantId: 'org_gov',
         credentialFor: 'installation',
-        resource: { kind: 'user_drive', user: SEED.contoso.alex.upn },
+        resource: { kind: 'user_drive', user: SEED.usGov.grace.upn },
       });
       const browser = new FlowBrowser(world);
       const login = await browser.start(installToken);
       expect(new URL(login).origin).toBe('https://login.microsoftonline.us');
       const install = await browser.consent(
-        await browser.callback('/oauth/callback', await browser.signIn(login, SEED.contoso.admin.upn)),
-        SEED.contoso.admin.upn,
+        await browser.callback('/oauth/callback', await browser.signIn(login, SEED.usGov.admin.upn)),
+        SEED.usGov.admin.upn,
       );
       expect(popupData(install.text).result.status).toBe('success');
 
@@ -274,7 +275,7 @@ describe('install and connect flows', () => {
         credentialFor: 'user',
         userId: 'u_gov',
       });
-      const connect = await new FlowBrowser(world).connect(connectToken, SEED.contoso.adele.upn);
+      const connect = await new FlowBrowser(world).connect(connectToken, SEED.usGov.grace.upn);
       const result = popupData(connect.text).result;
       expect(result.status, JSON.stringify(result)).toBe('success');
       const row = await world.vault.db.prisma.installation.findFirstOrThrow({
@@ -287,7 +288,7 @@ describe('install and connect flows', () => {
       const project = await createProject(world);
       await createVaultApp(world, project, registered, { cloud: 'usgov-l4', credential: { type: 'certificate' } });
       const token = await createSession(world, project, { tenantId: 'org_gov_cert', credentialFor: 'installation' });
-      const reply = await new FlowBrowser(world).install(token, SEED.contoso.admin.upn);
+      const reply = await new FlowBrowser(world).install(token, SEED.usGov.admin.upn);
       expect(popupData(reply.text).result).toMatchObject({
         status: 'success',
         installationId: expect.stringMatching(/^ins_/),

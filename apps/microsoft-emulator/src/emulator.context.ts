@@ -11,6 +11,7 @@ import { ClientAuthenticator } from './identity/client-authentication';
 import { Grants } from './identity/grants';
 import { PendingRequests } from './identity/pending-requests';
 import { TokenService } from './identity/token.service';
+import { ConditionalAccessPolicies } from './identity/conditional-access';
 import { ControlService } from './control/control.service';
 import { FaultInjector } from './control/faults';
 import { RequestLog } from './control/request-log';
@@ -30,6 +31,7 @@ export interface EmulatorContext {
     refreshTokens: RefreshTokenStore;
     replays: AssertionReplayCache;
     pending: PendingRequests;
+    policies: ConditionalAccessPolicies;
     tokens: TokenService;
     authorize: AuthorizeService;
     faults: FaultInjector;
@@ -60,24 +62,38 @@ export async function createEmulatorContext(options: ContextOptions): Promise<Em
   const refreshTokens = new RefreshTokenStore();
   const replays = new AssertionReplayCache();
   const pending = new PendingRequests();
-  const grants = new Grants(store, clock, codes, refreshTokens, issuer);
+  const policies = new ConditionalAccessPolicies();
+  const grants = new Grants(store, clock, codes, refreshTokens, issuer, policies);
   const tokens = new TokenService(store, new ClientAuthenticator(clock, replays), grants);
-  const authorize = new AuthorizeService(store, clock, codes, pending);
+  const authorize = new AuthorizeService(store, clock, codes, pending, policies);
   const faults = new FaultInjector();
   const requestLog = new RequestLog();
   const reset = (): void => {
     clock.reset();
     store.clear();
     if (options.seed) seedDirectory(store, clock.now(), { demoAppCertificatePem: demoAppCertificate.certificatePem });
-    for (const part of [codes, refreshTokens, replays, pending, faults, requestLog]) part.clear();
+    for (const part of [codes, refreshTokens, replays, pending, policies, faults, requestLog]) part.clear();
   };
-  const control = new ControlService(store, clock, faults, requestLog, reset);
+  const control = new ControlService({ store, clock, faults, requestLog, policies, refreshTokens, reset });
   return {
     store,
     clock,
     verifier,
     controlApi: options.controlApi,
     demoAppCertificate,
-    services: { keys, issuer, codes, refreshTokens, replays, pending, tokens, authorize, faults, requestLog, control },
+    services: {
+      keys,
+      issuer,
+      codes,
+      refreshTokens,
+      replays,
+      pending,
+      policies,
+      tokens,
+      authorize,
+      faults,
+      requestLog,
+      control,
+    },
   };
 }

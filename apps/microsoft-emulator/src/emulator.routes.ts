@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { ControlController } from './control/control.controller';
+import { ControlPolicyController } from './control/control-policy.controller';
 import { AuthorizeController } from './identity/authorize.controller';
 import { DiscoveryController } from './identity/discovery.controller';
 import { TokenController } from './identity/token.controller';
@@ -8,4 +9,4 @@ import { TokenController } from './identity/token.controller';
 export const identityControllers: Type<unknown>[] = [DiscoveryController, AuthorizeController, TokenController];
 
 /** Controllers of the control API, mounted only when it is enabled. */
-export const controlControllers: Type<unknown>[] = [ControlController];
+export const controlControllers: Type<unknown>[] = [ControlController, ControlPolicyController];

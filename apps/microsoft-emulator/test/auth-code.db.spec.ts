@@ -208,16 +208,29 @@ describe('authorization code flow with unmodified msal-node', () => {
     expect(error.errorNo).toBe(501481);
   });
 
-  it('refuses a code redeemed with another redirect URI', async () => {
+  it('refuses a code redeemed with another redirect URI than the authorize request’s with AADSTS50011', async () => {
     const { code, verifier } = await signIn(SEED.contoso.adele.upn);
+    // A registered redirect URI, just not the one the code was issued for.
+    const other = 'http://localhost:3000/oauth/admin-consent/callback';
     const error = await errorOf(
-      customAuthorityApp(t).acquireTokenByCode({
-        code,
-        codeVerifier: verifier,
-        redirectUri: 'http://localhost:3000/oauth/admin-consent/callback',
-        scopes: SCOPES,
-      }),
+      customAuthorityApp(t).acquireTokenByCode({ code, codeVerifier: verifier, redirectUri: other, scopes: SCOPES }),
     );
+    expect(error.errorNo).toBe(50011);
+    expect(error.errorCode).toBe('invalid_client');
+    expect(error.errorMessage).toContain(`The reply address '${other}' does not match the reply address '${REDIRECT}'`);
+    expect(error.errorMessage).toMatch(/Trace ID: [0-9a-f-]{36}/);
+  });
+
+  it('keeps AADSTS70000 for a code redeemed by another client', async () => {
+    const { code, verifier } = await signIn(SEED.contoso.adele.upn);
+    const fabrikamApp = customAuthorityApp(t, {
+      clientId: SEED.fabrikamApp.clientId,
+      clientSecret: SEED.fabrikamApp.secretValue,
+    });
+    const error = await errorOf(
+      fabrikamApp.acquireTokenByCode({ code, codeVerifier: verifier, redirectUri: REDIRECT, scopes: SCOPES }),
+    );
+    expect(error.errorNo).toBe(70000);
     expect(error.errorCode).toBe('invalid_grant');
   });
 

@@ -1,7 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../src/directory/seed';
 import { HttpsClient } from './support/https-client';
-import {} from './support/emulator-fixture';
 import { useTestEmulator } from './support/emulator-suite';
 
 const C = SEED.contoso;
@@ -57,25 +56,53 @@ describe('discovery, keys and instance discovery', () => {
     });
   });
 
-  it.each([
-    ['login.microsoftonline.us', 'graph.microsoft.us'],
-    ['login.chinacloudapi.cn', 'microsoftgraph.chinacloudapi.cn'],
-    ['login.microsoftonline.com', 'graph.microsoft.com'],
-  ])('answers as the cloud of %s when reached under that host name', async (loginHost, graphHost) => {
-    const routed = new HttpsClient({
-      caCertPem: t.emulator.caCertPem,
-      routeToPort: Number(new URL(t.emulator.baseUrl).port),
+  describe('national clouds kept apart', () => {
+    let routed: HttpsClient;
+    beforeAll(() => {
+      routed = new HttpsClient({
+        caCertPem: t.emulator.caCertPem,
+        routeToPort: Number(new URL(t.emulator.baseUrl).port),
+      });
     });
-    try {
-      const { body } = await getJson(
-        `https://${loginHost}/${C.tenantId}/v2.0/.well-known/openid-configuration`,
+    afterAll(() => routed.close());
+
+    it.each([
+      ['login.microsoftonline.us', 'graph.microsoft.us', SEED.usGov.tenantId],
+      ['login.chinacloudapi.cn', 'microsoftgraph.chinacloudapi.cn', SEED.china.tenantId],
+      ['login.microsoftonline.com', 'graph.microsoft.com', C.tenantId],
+    ])('answers as the cloud of %s for a tenant of that cloud', async (loginHost, graphHost, tenantId) => {
+      const { status, body } = await getJson(
+        `https://${loginHost}/${tenantId}/v2.0/.well-known/openid-configuration`,
         routed,
       );
-      expect(body.issuer).toBe(`https://${loginHost}/${C.tenantId}/v2.0`);
-      expect(body.token_endpoint).toBe(`https://${loginHost}/${C.tenantId}/oauth2/v2.0/token`);
+      expect(status).toBe(200);
+      expect(body.issuer).toBe(`https://${loginHost}/${tenantId}/v2.0`);
+      expect(body.token_endpoint).toBe(`https://${loginHost}/${tenantId}/oauth2/v2.0/token`);
       expect(body.msgraph_host).toBe(graphHost);
-    } finally {
-      routed.close();
-    }
+    });
+
+    // authentication-national-cloud: each cloud is a separate instance; reference-error-codes 90002
+    // ("a cross-cloud app was used against the wrong cloud").
+    it.each([
+      ['login.microsoftonline.us', C.tenantId],
+      ['login.chinacloudapi.cn', 'contoso.com'],
+      ['login.microsoftonline.com', SEED.usGov.tenantId],
+      ['login.microsoftonline.us', SEED.china.domains[0]],
+    ])('answers AADSTS90002 at %s for %s, a tenant of another cloud', async (loginHost, tenant) => {
+      for (const path of ['v2.0/.well-known/openid-configuration', 'discovery/v2.0/keys']) {
+        const { status, body } = await getJson(`https://${loginHost}/${tenant}/${path}`, routed);
+        expect(status).toBe(400);
+        expect(body).toMatchObject({ error: 'invalid_request', error_codes: [90002] });
+        expect(body.error_uri).toBe(`https://${loginHost}/error?code=90002`);
+      }
+    });
+
+    it('answers a national-cloud tenant as not found on the emulator’s own origin, which answers as the global cloud', async () => {
+      const { status, body } = await getJson(
+        `${t.emulator.baseUrl}/${SEED.usGov.tenantId}/v2.0/.well-known/openid-configuration`,
+      );
+      expect(status).toBe(400);
+      expect(body.error_codes).toEqual([90002]);
+    });
   });
 });

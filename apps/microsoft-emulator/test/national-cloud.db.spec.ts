@@ -7,10 +7,13 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../src/directory/seed';
 import { HttpsClient, MsalNetworkClient } from './support/https-client';
-import { completeSignIn, pkce, verifyWithJwks } from './support/emulator-fixture';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { completeSignIn, pkce } from './support/emulator-fixture';
 import { useTestEmulator } from './support/emulator-suite';
 
 const C = SEED.contoso;
+const GOV = SEED.usGov;
+const CN = SEED.china;
 const run = promisify(execFile);
 
 describe('reaching the emulator', () => {
@@ -27,26 +30,38 @@ describe('reaching the emulator', () => {
   });
 
   /** Way (b): the real authority of a national cloud, with msal's network client routing its hosts to the emulator. */
-  function usGovApp(): ConfidentialClientApplication {
+  function nationalApp(loginHost: string, tenantId: string): ConfidentialClientApplication {
     return new ConfidentialClientApplication({
       auth: {
         clientId: SEED.demoApp.clientId,
         clientSecret: SEED.demoApp.secretValue,
-        authority: `https://login.microsoftonline.us/${C.tenantId}`,
+        authority: `https://${loginHost}/${tenantId}`,
       },
       system: { networkClient: new MsalNetworkClient(routed) },
     });
+  }
+  const usGovApp = (tenantId: string = GOV.tenantId) => nationalApp('login.microsoftonline.us', tenantId);
+
+  /** JWKS fetched through the routed client, as a client of that cloud would. */
+  async function verifyAtCloud(token: string, loginHost: string, tenantId: string, audience: string, issuer: string) {
+    const jwks = JSON.parse(
+      (await routed.send(`https://${loginHost}/${tenantId}/discovery/v2.0/keys`)).body,
+    ) as JSONWebKeySet;
+    return (await jwtVerify(token, createLocalJWKSet(jwks), { issuer, audience, algorithms: ['RS256'] })).payload;
   }
 
   it('issues US Government L5 (DoD) app-only tokens at the real login.microsoftonline.us authority', async () => {
     const result = await usGovApp().acquireTokenByClientCredential({
       scopes: ['https://dod-graph.microsoft.us/.default'],
     });
-    const claims = await verifyWithJwks(t, result?.accessToken as string, C.tenantId, {
-      issuer: `https://login.microsoftonline.us/${C.tenantId}/`,
-      audience: 'https://dod-graph.microsoft.us',
-    });
-    expect(claims.tid).toBe(C.tenantId);
+    const claims = await verifyAtCloud(
+      result?.accessToken as string,
+      'login.microsoftonline.us',
+      GOV.tenantId,
+      'https://dod-graph.microsoft.us',
+      `https://login.microsoftonline.us/${GOV.tenantId}/`,
+    );
+    expect(claims.tid).toBe(GOV.tenantId);
     await expect(t.emulator.context.verifier.verify(result?.accessToken as string, 'usgov-l5')).resolves.toMatchObject({
       cloud: 'usgov-l5',
     });
@@ -67,15 +82,57 @@ describe('reaching the emulator', () => {
       codeChallengeMethod: 'S256',
     });
     expect(url.startsWith('https://login.microsoftonline.us/')).toBe(true);
-    const signIn = await completeSignIn(routed, url, C.adele.upn);
+    const signIn = await completeSignIn(routed, url, GOV.grace.upn);
     const code = new URL(signIn.location as string).searchParams.get('code') as string;
     const result = await app.acquireTokenByCode({ code, codeVerifier: verifier, redirectUri, scopes });
-    expect((result.idTokenClaims as { iss: string }).iss).toBe(`https://login.microsoftonline.us/${C.tenantId}/v2.0`);
-    const access = await verifyWithJwks(t, result.accessToken, C.tenantId, {
-      issuer: `https://login.microsoftonline.us/${C.tenantId}/`,
-      audience: 'https://graph.microsoft.us',
-    });
+    expect((result.idTokenClaims as { iss: string }).iss).toBe(`https://login.microsoftonline.us/${GOV.tenantId}/v2.0`);
+    const access = await verifyAtCloud(
+      result.accessToken,
+      'login.microsoftonline.us',
+      GOV.tenantId,
+      'https://graph.microsoft.us',
+      `https://login.microsoftonline.us/${GOV.tenantId}/`,
+    );
     expect(access.scp).toContain('Files.Read');
+  });
+
+  it('issues China app-only tokens at login.chinacloudapi.cn for the China tenant', async () => {
+    const result = await nationalApp('login.chinacloudapi.cn', CN.tenantId).acquireTokenByClientCredential({
+      scopes: ['https://microsoftgraph.chinacloudapi.cn/.default'],
+    });
+    const claims = await verifyAtCloud(
+      result?.accessToken as string,
+      'login.chinacloudapi.cn',
+      CN.tenantId,
+      'https://microsoftgraph.chinacloudapi.cn',
+      `https://sts.chinacloudapi.cn/${CN.tenantId}/`,
+    );
+    expect(claims.roles).toEqual(expect.arrayContaining(['Files.ReadWrite.All']));
+  });
+
+  it('refuses a global tenant at the US Government authority and a US Government tenant at the global one (AADSTS90002)', async () => {
+    const errorOf = (promise: Promise<unknown>) =>
+      promise.then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+    const atGov = await errorOf(
+      usGovApp(C.tenantId).acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.us/.default'] }),
+    );
+    expect(atGov?.message).toContain('90002');
+    const atGlobal = await errorOf(
+      nationalApp('login.microsoftonline.com', GOV.tenantId).acquireTokenByClientCredential({
+        scopes: ['https://graph.microsoft.com/.default'],
+      }),
+    );
+    expect(atGlobal?.message).toContain('90002');
+    const signInPage = await routed.send(
+      `https://login.microsoftonline.us/organizations/oauth2/v2.0/authorize?client_id=${SEED.demoApp.clientId}&response_type=code&redirect_uri=${encodeURIComponent('http://localhost:3000/oauth/callback')}&scope=openid`,
+    );
+    // organizations at a national cloud lists only that cloud's accounts.
+    expect(signInPage.body).toContain(GOV.grace.upn);
+    expect(signInPage.body).not.toContain(C.adele.upn);
+    expect(signInPage.body).not.toContain(CN.li.upn);
   });
 
   it('serves msal-node’s default fetch client once the CA is trusted through NODE_EXTRA_CA_CERTS', async () => {

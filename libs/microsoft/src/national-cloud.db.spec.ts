@@ -20,6 +20,8 @@ describe('national cloud through routes', () => {
   let http: HttpClient;
   const cloud: CloudConfig = { name: 'usgov-l4' };
   const us = resolveCloud(cloud);
+  // National clouds are separate directories: the emulator's US Government tenant, not Contoso.
+  const gov = SEED.usGov;
 
   beforeAll(async () => {
     emulator = await startTestEmulator();
@@ -39,9 +41,9 @@ describe('national cloud through routes', () => {
     const scopes = [`${us.graphResource}/User.Read`, 'offline_access'];
     const signIn = await signInWithCode(auth, http, {
       app,
-      authority: SEED.contoso.tenantId,
+      authority: gov.tenantId,
       scopes,
-      upn: SEED.contoso.adele.upn,
+      upn: gov.grace.upn,
     });
     expect(new URL(signIn.url).origin).toBe('https://login.microsoftonline.us');
     const tokens = await signIn.redeem();
@@ -49,17 +51,17 @@ describe('national cloud through routes', () => {
     const claims = await new IdTokenVerifier({ http }).verify({
       idToken: tokens.idToken ?? '',
       cloud,
-      authority: SEED.contoso.tenantId,
+      authority: gov.tenantId,
       clientId: app.clientId,
       nonce,
-      expectedTenantId: SEED.contoso.tenantId,
+      expectedTenantId: gov.tenantId,
     });
-    expect(claims.iss).toBe(`https://login.microsoftonline.us/${SEED.contoso.tenantId}/v2.0`);
+    expect(claims.iss).toBe(`https://login.microsoftonline.us/${gov.tenantId}/v2.0`);
     const me = await new GraphClient(http).getMe({ cloud, accessToken: tokens.accessToken });
-    expect(me.id).toBe(SEED.contoso.adele.id);
+    expect(me.id).toBe(gov.grace.id);
     const refreshed = await auth.refresh({
       app,
-      authority: SEED.contoso.tenantId,
+      authority: gov.tenantId,
       refreshToken: tokens.refreshToken ?? '',
       scopes,
     });
@@ -70,13 +72,10 @@ describe('national cloud through routes', () => {
     const auth = new MicrosoftAuth(factoryFor(http));
     const token = await auth.acquireAppToken({
       app: demoAppWithSecret(cloud),
-      tenantId: SEED.contoso.tenantId,
+      tenantId: gov.tenantId,
       scopes: [us.graphDefaultScope],
     });
-    const drive = await new GraphClient(http).getUserDrive(
-      { cloud, accessToken: token.accessToken },
-      SEED.contoso.alex.upn,
-    );
+    const drive = await new GraphClient(http).getUserDrive({ cloud, accessToken: token.accessToken }, gov.grace.upn);
     expect(drive.driveType).toBe('business');
   });
 });

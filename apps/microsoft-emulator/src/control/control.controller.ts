@@ -19,6 +19,7 @@ import { z, ZodError } from 'zod';
 import { EMULATOR_CLOCK } from '../directory/contracts';
 import type { ControllableClock } from '../clock/controllable-clock';
 import { DirectoryObjectNotFoundError } from '../directory/in-memory-directory.store';
+import { BulkSeedConflictError } from './bulk-seed';
 import { ControlService } from './control.service';
 import { faultRuleSchema } from './faults';
 import {
@@ -32,20 +33,24 @@ import {
   userPatchSchema,
 } from './control.schemas';
 
-/** Maps validation and lookup failures to `{error: {code, message}}` with 400/404. */
-@Catch(ZodError, DirectoryObjectNotFoundError)
-class ControlErrorFilter implements ExceptionFilter {
-  catch(error: ZodError | DirectoryObjectNotFoundError, host: ArgumentsHost): void {
+/** Maps validation, lookup and conflict failures to `{error: {code, message}}` with 400/404/409. */
+@Catch(ZodError, DirectoryObjectNotFoundError, BulkSeedConflictError)
+export class ControlErrorFilter implements ExceptionFilter {
+  catch(error: ZodError | DirectoryObjectNotFoundError | BulkSeedConflictError, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (error instanceof ZodError) {
       void reply.code(400).send({ error: { code: 'invalid_request', message: z.prettifyError(error) } });
+      return;
+    }
+    if (error instanceof BulkSeedConflictError) {
+      void reply.code(409).send({ error: { code: 'conflict', message: error.message } });
       return;
     }
     void reply.code(404).send({ error: { code: 'not_found', message: error.message } });
   }
 }
 
-function notFound(what: string): never {
+export function notFound(what: string): never {
   throw new HttpException({ error: { code: 'not_found', message: `${what} not found` } }, 404);
 }
 

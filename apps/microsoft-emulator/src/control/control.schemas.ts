@@ -19,6 +19,8 @@ export const newUserSchema = z.object({
 
 export const userPatchSchema = z.object({
   mfaRequired: z.boolean().optional(),
+  /** false: the user has no MFA method, so an MFA requirement becomes AADSTS50079 (enroll first). */
+  mfaRegistered: z.boolean().optional(),
   accountEnabled: z.boolean().optional(),
   isAdmin: z.boolean().optional(),
 });
@@ -56,4 +58,43 @@ export const advanceClockSchema = z.object({
     .number()
     .min(0)
     .max(10 * 365 * 24 * 3600),
+});
+
+/** The tenant's user consent setting (false: "Do not allow user consent", AADSTS90094 for non-admins). */
+export const tenantPatchSchema = z.object({ usersCanConsent: z.boolean().optional() });
+
+export const conditionalAccessPolicySchema = z.object({
+  tenantId: guid,
+  /** `all` (the default) or the object ids of the users the policy is assigned to. */
+  users: z.union([z.literal('all'), z.array(guid).min(1)]).default('all'),
+  control: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('block') }),
+    z.object({
+      kind: z.literal('signInFrequency'),
+      seconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(365 * 24 * 3600),
+    }),
+    z.object({ kind: z.literal('claimsChallenge') }),
+  ]),
+});
+
+export const rotationSchema = z.object({ mode: z.enum(['microsoft', 'strict']) });
+
+export const bulkUsersSchema = z.object({
+  tenantId: guid,
+  count: z.number().int().min(1).max(200_000),
+  upnPrefix: z
+    .string()
+    .regex(/^[a-z0-9._-]{1,40}$/i)
+    .default('bench-user-'),
+  grant: z
+    .object({
+      clientId: guid,
+      scopes: z.array(z.string().min(1)).min(1),
+      refreshTokens: z.boolean().default(true),
+    })
+    .optional(),
 });

@@ -1,8 +1,22 @@
 import type { ControllableClock } from '../clock/controllable-clock';
 import type { AdminConsent, AppRegistration, AppSecret, DirectoryTenant } from '../directory/directory.types';
-import type { InMemoryDirectoryStore, NewApp, NewUser } from '../directory/in-memory-directory.store';
+import type { InMemoryDirectoryStore, NewApp, NewTenant, NewUser } from '../directory/in-memory-directory.store';
+import type { ConditionalAccessPolicies } from '../identity/conditional-access';
+import type { RefreshTokenStore } from '../tokens/grant-stores';
+import { seedUsers, type BulkUsersInput, type BulkUsersResult } from './bulk-seed';
 import type { FaultInjector } from './faults';
 import type { RequestLog } from './request-log';
+
+/** The live state the control API acts on. */
+export interface ControlDependencies {
+  store: InMemoryDirectoryStore;
+  clock: ControllableClock;
+  faults: FaultInjector;
+  requestLog: RequestLog;
+  policies: ConditionalAccessPolicies;
+  refreshTokens: RefreshTokenStore;
+  reset: () => void;
+}
 
 /** An app as the control API shows it: secrets by id and hint only. */
 function appView(app: AppRegistration): Record<string, unknown> {
@@ -32,13 +46,23 @@ function createdSecret(secret: AppSecret): Record<string, unknown> {
 
 /** What the control API does, over the emulator's live state. */
 export class ControlService {
-  constructor(
-    private readonly store: InMemoryDirectoryStore,
-    private readonly clock: ControllableClock,
-    readonly faults: FaultInjector,
-    readonly requestLog: RequestLog,
-    private readonly resetState: () => void,
-  ) {}
+  private readonly store: InMemoryDirectoryStore;
+  private readonly clock: ControllableClock;
+  readonly faults: FaultInjector;
+  readonly requestLog: RequestLog;
+  readonly policies: ConditionalAccessPolicies;
+  readonly refreshTokens: RefreshTokenStore;
+  private readonly resetState: () => void;
+
+  constructor(deps: ControlDependencies) {
+    this.store = deps.store;
+    this.clock = deps.clock;
+    this.faults = deps.faults;
+    this.requestLog = deps.requestLog;
+    this.policies = deps.policies;
+    this.refreshTokens = deps.refreshTokens;
+    this.resetState = deps.reset;
+  }
 
   directorySummary(): Record<string, unknown> {
     return {
@@ -48,7 +72,7 @@ export class ControlService {
     };
   }
 
-  addTenant(input: Omit<DirectoryTenant, 'id' | 'kind'> & { id?: string }): DirectoryTenant {
+  addTenant(input: Omit<NewTenant, 'id' | 'kind'> & { id?: string }): DirectoryTenant {
     return this.store.addTenant({ ...input, id: input.id ?? crypto.randomUUID(), kind: 'organization' });
   }
 
@@ -59,9 +83,13 @@ export class ControlService {
   updateUser(
     tenantId: string,
     userId: string,
-    patch: { mfaRequired?: boolean; accountEnabled?: boolean; isAdmin?: boolean },
+    patch: { mfaRequired?: boolean; mfaRegistered?: boolean; accountEnabled?: boolean; isAdmin?: boolean },
   ): unknown {
     return this.store.updateUser(tenantId, userId, patch);
+  }
+
+  updateTenant(tenantId: string, patch: { usersCanConsent?: boolean }): DirectoryTenant {
+    return this.store.updateTenant(tenantId, patch);
   }
 
   revoke(tenantId: string, userId: string): unknown {
@@ -112,6 +140,10 @@ export class ControlService {
 
   removeUserConsent(tenantId: string, userId: string, clientId: string): boolean {
     return this.store.removeUserConsent(tenantId, userId, clientId);
+  }
+
+  seedUsers(input: BulkUsersInput): BulkUsersResult {
+    return seedUsers(this.store, this.refreshTokens, this.clock, input);
   }
 
   reset(): void {

@@ -7,8 +7,10 @@ import type { CloudName } from './directory.types';
 
 export interface CloudHosts {
   name: CloudName;
-  /** Microsoft Entra login host of the cloud. */
+  /** Microsoft Entra login host of the cloud, as authentication-national-cloud lists it. */
   loginHost: string;
+  /** Other login hosts that answer as the same cloud (older names msal-node and clients still use). */
+  loginAliases: readonly string[];
   /** Microsoft Graph host of the cloud. */
   graphHost: string;
   /** Host in the `iss` of v1.0 access tokens (what Graph accepts). */
@@ -19,24 +21,29 @@ export const CLOUDS: Readonly<Record<CloudName, CloudHosts>> = {
   global: {
     name: 'global',
     loginHost: 'login.microsoftonline.com',
+    loginAliases: [],
     graphHost: 'graph.microsoft.com',
     stsHost: 'sts.windows.net',
   },
   'usgov-l4': {
     name: 'usgov-l4',
     loginHost: 'login.microsoftonline.us',
+    loginAliases: [],
     graphHost: 'graph.microsoft.us',
     stsHost: 'login.microsoftonline.us',
   },
   'usgov-l5': {
     name: 'usgov-l5',
     loginHost: 'login.microsoftonline.us',
+    loginAliases: [],
     graphHost: 'dod-graph.microsoft.us',
     stsHost: 'login.microsoftonline.us',
   },
   china: {
     name: 'china',
-    loginHost: 'login.chinacloudapi.cn',
+    // msal-node rewrites login.chinacloudapi.cn to this host (its preferred_network for China).
+    loginHost: 'login.partner.microsoftonline.cn',
+    loginAliases: ['login.chinacloudapi.cn'],
     graphHost: 'microsoftgraph.chinacloudapi.cn',
     stsHost: 'sts.chinacloudapi.cn',
   },
@@ -44,10 +51,10 @@ export const CLOUDS: Readonly<Record<CloudName, CloudHosts>> = {
 
 /** Every real Microsoft host the emulator's TLS certificate names. */
 export const MICROSOFT_HOSTS: readonly string[] = [
-  ...new Set(Object.values(CLOUDS).flatMap((c) => [c.loginHost, c.graphHost])),
+  ...new Set(Object.values(CLOUDS).flatMap((c) => [c.loginHost, ...c.loginAliases, c.graphHost])),
 ];
 
-function hostWithoutPort(host: string): string {
+export function hostWithoutPort(host: string): string {
   const lower = host.toLowerCase();
   if (lower.startsWith('[')) return lower.slice(0, lower.indexOf(']') + 1);
   const colon = lower.lastIndexOf(':');
@@ -62,7 +69,7 @@ function hostWithoutPort(host: string): string {
 export function cloudForLoginHost(host: string | undefined): CloudName | null {
   const bare = hostWithoutPort(host ?? '');
   for (const cloud of Object.values(CLOUDS)) {
-    if (cloud.loginHost === bare) return cloud.name;
+    if (cloud.loginHost === bare || cloud.loginAliases.includes(bare)) return cloud.name;
   }
   return null;
 }
@@ -79,4 +86,12 @@ export function cloudForGraphHost(host: string | undefined): CloudName {
 /** The Graph resource URL (`https://graph.microsoft.com`) of a cloud: the `aud` of its access tokens. */
 export function graphResource(cloud: CloudName): string {
   return `https://${CLOUDS[cloud].graphHost}`;
+}
+
+/**
+ * Whether two clouds share a login host: US Government L4 and L5 tenants both sign in at
+ * login.microsoftonline.us. A tenant answers only on its own cloud's login host.
+ */
+export function sameLoginHost(a: CloudName, b: CloudName): boolean {
+  return CLOUDS[a].loginHost === CLOUDS[b].loginHost;
 }

@@ -14,6 +14,12 @@ export interface DirectoryTenant {
   cloud: CloudName;
   /** `consumers` is the single MSA tenant 9188040d-6c67-4c5b-b112-36a304b66dad. */
   kind: 'organization' | 'consumers';
+  /**
+   * The tenant's user consent setting: when false ("Do not allow user consent"), a user who is not
+   * an administrator meets "Need admin approval" (AADSTS90094) instead of the consent prompt.
+   * https://learn.microsoft.com/en-us/entra/identity/enterprise-apps/configure-user-consent
+   */
+  usersCanConsent: boolean;
 }
 
 export interface DirectoryUser {
@@ -29,6 +35,11 @@ export interface DirectoryUser {
   refreshTokensValidFrom: Date | null;
   /** Conditional access demands MFA on the next token request (AADSTS50076). */
   mfaRequired: boolean;
+  /**
+   * The user has registered an MFA method. A user who must use MFA but has none must enroll first
+   * (AADSTS50079); the emulator's sign-in page stands for that registration.
+   */
+  mfaRegistered: boolean;
   accountEnabled: boolean;
 }
 

@@ -1,4 +1,6 @@
-import { createHash, randomUUID, X509Certificate } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { addCertificateTo, addSecretTo } from './app-credentials';
+import { ConsentGrants } from './consent-grants';
 import type { DirectoryStore, EmulatorClock } from './contracts';
 import type {
   AdminConsent,
@@ -13,7 +15,11 @@ import type {
   UserConsent,
 } from './directory.types';
 import { DriveTree } from './drive-tree';
-import { driveIdFor, newClientSecretValue } from './ids';
+import { driveIdFor } from './ids';
+import { UserIndex } from './user-index';
+
+/** A tenant to add; the consent setting defaults to Entra's "Allow user consent". */
+export type NewTenant = Omit<DirectoryTenant, 'usersCanConsent'> & Partial<Pick<DirectoryTenant, 'usersCanConsent'>>;
 
 /** A user to add; everything but the names has a default. */
 export type NewUser = Pick<DirectoryUser, 'tenantId' | 'userPrincipalName' | 'displayName'> &
@@ -33,18 +39,15 @@ export class DirectoryObjectNotFoundError extends Error {
   }
 }
 
-const consentKey = (...parts: string[]): string => parts.join('|');
-
 /**
  * The emulator's directory, held in memory. Reads implement `DirectoryStore`; the mutations are
  * what the seed and the control API use. Every read of tenant data is scoped by tenant id.
  */
 export class InMemoryDirectoryStore implements DirectoryStore {
   private readonly tenantsById = new Map<string, DirectoryTenant>();
-  private readonly users = new Map<string, DirectoryUser>();
+  private readonly users = new UserIndex();
   private readonly apps = new Map<string, AppRegistration>();
-  private readonly adminConsents = new Map<string, AdminConsent>();
-  private readonly userConsents = new Map<string, UserConsent>();
+  private readonly consents = new ConsentGrants();
   private readonly sites = new Map<string, Site>();
   private readonly driveTree = new DriveTree();
 
@@ -62,20 +65,21 @@ export class InMemoryDirectoryStore implements DirectoryStore {
   }
 
   findUser(tenantId: string, idOrUpn: string): DirectoryUser | undefined {
-    const key = idOrUpn.toLowerCase();
-    const byId = this.users.get(key);
-    if (byId) return byId.tenantId === tenantId ? byId : undefined;
-    return this.usersOf(tenantId).find((u) => u.userPrincipalName.toLowerCase() === key);
+    const user = this.users.get(idOrUpn) ?? this.users.byPrincipalName(idOrUpn);
+    return user?.tenantId === tenantId ? user : undefined;
   }
 
   /** A user by UPN in any tenant: what a sign-in page does with the name a person types. */
   findUserByUpn(upn: string): DirectoryUser | undefined {
-    const key = upn.toLowerCase();
-    return [...this.users.values()].find((u) => u.userPrincipalName.toLowerCase() === key);
+    return this.users.byPrincipalName(upn);
   }
 
   usersOf(tenantId: string): DirectoryUser[] {
-    return [...this.users.values()].filter((u) => u.tenantId === tenantId);
+    return this.users.ofTenant(tenantId);
+  }
+
+  userCount(tenantId: string): number {
+    return this.users.countOfTenant(tenantId);
   }
 
   findApp(clientId: string): AppRegistration | undefined {
@@ -87,11 +91,11 @@ export class InMemoryDirectoryStore implements DirectoryStore {
   }
 
   findAdminConsent(tenantId: string, clientId: string): AdminConsent | undefined {
-    return this.adminConsents.get(consentKey(tenantId, clientId.toLowerCase()));
+    return this.consents.findAdmin(tenantId, clientId);
   }
 
   findUserConsent(tenantId: string, userId: string, clientId: string): UserConsent | undefined {
-    return this.userConsents.get(consentKey(tenantId, userId, clientId.toLowerCase()));
+    return this.consents.findUser(tenantId, userId, clientId);
   }
 
   sitesOf(tenantId: string): Site[] {
@@ -164,8 +168,12 @@ export class InMemoryDirectoryStore implements DirectoryStore {
 
   // ---- mutations (seed and control API) ----
 
-  addTenant(tenant: DirectoryTenant): DirectoryTenant {
-    const stored = { ...tenant, id: tenant.id.toLowerCase() };
+  addTenant(tenant: NewTenant): DirectoryTenant {
+    const stored: DirectoryTenant = {
+      ...tenant,
+      id: tenant.id.toLowerCase(),
+      usersCanConsent: tenant.usersCanConsent ?? true,
+    };
     this.tenantsById.set(stored.id, stored);
     return stored;
   }
@@ -178,12 +186,13 @@ export class InMemoryDirectoryStore implements DirectoryStore {
       isAdmin: input.isAdmin ?? false,
       refreshTokensValidFrom: input.refreshTokensValidFrom ?? null,
       mfaRequired: input.mfaRequired ?? false,
+      mfaRegistered: input.mfaRegistered ?? true,
       accountEnabled: input.accountEnabled ?? true,
       tenantId: input.tenantId,
       userPrincipalName: input.userPrincipalName,
       displayName: input.displayName,
     };
-    this.users.set(user.id, user);
+    this.users.add(user);
     return user;
   }
 
@@ -191,12 +200,20 @@ export class InMemoryDirectoryStore implements DirectoryStore {
   updateUser(
     tenantId: string,
     userId: string,
-    patch: Partial<Pick<DirectoryUser, 'mfaRequired' | 'accountEnabled' | 'isAdmin' | 'displayName'>>,
+    patch: Partial<Pick<DirectoryUser, 'mfaRequired' | 'mfaRegistered' | 'accountEnabled' | 'isAdmin' | 'displayName'>>,
   ): DirectoryUser {
     const user = this.findUser(tenantId, userId);
     if (!user) throw new DirectoryObjectNotFoundError(`user ${userId} in tenant ${tenantId}`);
     Object.assign(user, patch);
     return user;
+  }
+
+  /** Changes a tenant's settings (the user consent setting) in place. */
+  updateTenant(tenantId: string, patch: Partial<Pick<DirectoryTenant, 'usersCanConsent'>>): DirectoryTenant {
+    const tenant = this.tenantsById.get(tenantId.toLowerCase());
+    if (!tenant) throw new DirectoryObjectNotFoundError(`tenant ${tenantId}`);
+    Object.assign(tenant, patch);
+    return tenant;
   }
 
   /**
@@ -229,16 +246,7 @@ export class InMemoryDirectoryStore implements DirectoryStore {
 
   /** Adds a client secret; the value is generated unless given (the seed names a fixed demo secret). */
   addSecret(clientId: string, options: { expiresAt: Date; value?: string; id?: string }): AppSecret {
-    const app = this.requireApp(clientId);
-    const value = options.value ?? newClientSecretValue();
-    const secret: AppSecret = {
-      id: options.id ?? randomUUID(),
-      hint: value.slice(0, 3),
-      value,
-      expiresAt: options.expiresAt,
-    };
-    app.secrets.push(secret);
-    return secret;
+    return addSecretTo(this.requireApp(clientId), options);
   }
 
   /** Moves a secret's expiry (to the past, to test AADSTS7000222). */
@@ -256,45 +264,24 @@ export class InMemoryDirectoryStore implements DirectoryStore {
 
   /** Registers a certificate's public part; thumbprints are computed from its DER bytes. */
   addCertificate(clientId: string, certificatePem: string, id: string = randomUUID()): AppCertificate {
-    const app = this.requireApp(clientId);
-    const x509 = new X509Certificate(certificatePem);
-    const certificate: AppCertificate = {
-      id,
-      x5t: createHash('sha1').update(x509.raw).digest('base64url'),
-      x5tS256: createHash('sha256').update(x509.raw).digest('base64url'),
-      certificatePem: x509.toString(),
-      expiresAt: new Date(x509.validTo),
-    };
-    app.certificates.push(certificate);
-    return certificate;
+    return addCertificateTo(this.requireApp(clientId), certificatePem, id);
   }
 
   grantAdminConsent(input: Omit<AdminConsent, 'grantedAt'>): AdminConsent {
-    const consent: AdminConsent = { ...input, clientId: input.clientId.toLowerCase(), grantedAt: this.clock.now() };
-    this.adminConsents.set(consentKey(consent.tenantId, consent.clientId), consent);
-    return consent;
+    return this.consents.grantAdmin(input, this.clock.now());
   }
 
   removeAdminConsent(tenantId: string, clientId: string): boolean {
-    return this.adminConsents.delete(consentKey(tenantId, clientId.toLowerCase()));
+    return this.consents.removeAdmin(tenantId, clientId);
   }
 
-  /** Records a user's consent, merging scopes with what the user granted before, as Entra does. */
+  /** Records a user's consent, merged with earlier ones (see ConsentGrants.grantUser). */
   grantUserConsent(input: Omit<UserConsent, 'grantedAt'>): UserConsent {
-    const previous = this.findUserConsent(input.tenantId, input.userId, input.clientId);
-    const scopes = [...new Set([...(previous?.scopes ?? []), ...input.scopes])];
-    const consent: UserConsent = {
-      ...input,
-      clientId: input.clientId.toLowerCase(),
-      scopes,
-      grantedAt: this.clock.now(),
-    };
-    this.userConsents.set(consentKey(consent.tenantId, consent.userId, consent.clientId), consent);
-    return consent;
+    return this.consents.grantUser(input, this.clock.now());
   }
 
   removeUserConsent(tenantId: string, userId: string, clientId: string): boolean {
-    return this.userConsents.delete(consentKey(tenantId, userId, clientId.toLowerCase()));
+    return this.consents.removeUser(tenantId, userId, clientId);
   }
 
   addSite(site: Site): Site {
@@ -310,8 +297,7 @@ export class InMemoryDirectoryStore implements DirectoryStore {
 
   /** Empties the directory (the control API's reset seeds it again). */
   clear(): void {
-    for (const map of [this.tenantsById, this.users, this.apps, this.adminConsents, this.userConsents, this.sites])
-      map.clear();
+    for (const part of [this.tenantsById, this.users, this.apps, this.consents, this.sites]) part.clear();
     this.driveTree.clear();
   }
 

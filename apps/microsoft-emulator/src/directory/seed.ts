@@ -6,6 +6,9 @@ const CONTOSO = 'c0a70000-0000-4000-8000-000000000001';
 const FABRIKAM = 'fab0a000-0000-4000-8000-000000000002';
 /** The one tenant every personal Microsoft account (MSA) belongs to. */
 const CONSUMERS = '9188040d-6c67-4c5b-b112-36a304b66dad';
+/** National-cloud tenants: each answers only on its own cloud's login host. */
+const CONTOSO_GOV = '90f00000-0000-4000-8000-000000000003';
+const CONTOSO_CHINA = 'c4140000-0000-4000-8000-000000000004';
 const MARKETING_SITE =
   'contoso.sharepoint.com,5a1e0000-0000-4000-8000-000000000101,5a1e0000-0000-4000-8000-000000000102';
 
@@ -33,6 +36,22 @@ export const SEED = {
     domains: ['fabrikam.onmicrosoft.com'],
     admin: { id: 'fab0a000-0000-4000-8000-0000000000a1', upn: 'admin@fabrikam.onmicrosoft.com' },
     diego: { id: 'fab0a000-0000-4000-8000-0000000000b1', upn: 'diego@fabrikam.onmicrosoft.com' },
+  },
+  /** US Government (login.microsoftonline.us; Graph graph.microsoft.us for L4, dod-graph.microsoft.us for L5). */
+  usGov: {
+    tenantId: CONTOSO_GOV,
+    cloud: 'usgov-l4',
+    domains: ['contosogov.onmicrosoft.us'],
+    admin: { id: '90f00000-0000-4000-8000-0000000000a1', upn: 'admin@contosogov.onmicrosoft.us' },
+    grace: { id: '90f00000-0000-4000-8000-0000000000b1', upn: 'grace@contosogov.onmicrosoft.us' },
+  },
+  /** China, operated by 21Vianet (login.chinacloudapi.cn, microsoftgraph.chinacloudapi.cn). */
+  china: {
+    tenantId: CONTOSO_CHINA,
+    cloud: 'china',
+    domains: ['contosochina.partner.onmschina.cn'],
+    admin: { id: 'c4140000-0000-4000-8000-0000000000a1', upn: 'admin@contosochina.partner.onmschina.cn' },
+    li: { id: 'c4140000-0000-4000-8000-0000000000b1', upn: 'li@contosochina.partner.onmschina.cn' },
   },
   consumers: {
     tenantId: CONSUMERS,
@@ -180,7 +199,43 @@ export function seedDirectory(store: InMemoryDirectoryStore, now: Date, options:
     grantedBy: f.admin.id,
   });
 
+  seedNationalClouds(store);
   seedMarketingSite(store, now);
+}
+
+/**
+ * One tenant per national cloud with an admin and a user; the demo app (registered in Contoso, so
+ * foreign there) is admin-consented for its app roles, so client credentials work in each.
+ */
+function seedNationalClouds(store: InMemoryDirectoryStore): void {
+  const clouds = [
+    { t: SEED.usGov, name: 'Contoso Government', member: SEED.usGov.grace, memberName: 'Grace Taylor' },
+    { t: SEED.china, name: 'Contoso China', member: SEED.china.li, memberName: 'Li Wei' },
+  ];
+  for (const { t, name, member, memberName } of clouds) {
+    store.addTenant({
+      id: t.tenantId,
+      displayName: name,
+      domains: [...t.domains],
+      cloud: t.cloud,
+      kind: 'organization',
+    });
+    store.addUser({
+      tenantId: t.tenantId,
+      id: t.admin.id,
+      userPrincipalName: t.admin.upn,
+      displayName: `${name} Admin`,
+      isAdmin: true,
+    });
+    store.addUser({ tenantId: t.tenantId, id: member.id, userPrincipalName: member.upn, displayName: memberName });
+    store.grantAdminConsent({
+      tenantId: t.tenantId,
+      clientId: SEED.demoApp.clientId,
+      roles: DEMO_ROLES,
+      scopes: [],
+      grantedBy: t.admin.id,
+    });
+  }
 }
 
 function seedMarketingSite(store: InMemoryDirectoryStore, now: Date): void {

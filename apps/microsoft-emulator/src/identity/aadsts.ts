@@ -26,6 +26,8 @@ export class AadstsError extends Error {
     readonly description: string,
     readonly status: number = 400,
     readonly suberror?: string,
+    /** A claims request the client passes back on its next authorize request (a Conditional Access challenge). */
+    readonly claims?: string,
   ) {
     super(`AADSTS${code}: ${description}`);
     this.name = 'AadstsError';
@@ -94,8 +96,28 @@ export const Aadsts = {
     new AadstsError(
       70000,
       'invalid_grant',
-      'Provided grant is invalid or malformed: it was issued to a different client or redirect URI.',
+      'Provided grant is invalid or malformed: it was issued to a different client.',
     ),
+  /**
+   * The token request's redirect_uri differs from the authorize request's. Microsoft answers this
+   * with AADSTS50011 and `invalid_client` (reference-error-codes names 50011 InvalidReplyTo but
+   * gives no `error` string; recorded v2.0 token replies, e.g. MicrosoftDocs/azure-docs#86043, carry
+   * `invalid_client` and `error_codes: [50011]`). The wording is Microsoft's recorded one for this case.
+   */
+  replyAddressMismatch: (sent: string, authorized: string): AadstsError =>
+    new AadstsError(
+      50011,
+      'invalid_client',
+      `The reply address '${sent}' does not match the reply address '${authorized}' provided when requesting Authorization code.`,
+    ),
+  /**
+   * Strict rotation (a control-API fault, not Microsoft's default): a refresh token that already
+   * has a successor is refused like any refresh token Entra no longer accepts. 70000 is
+   * "InvalidGrant - The refresh token isn't valid" in reference-error-codes; 50173 would claim a
+   * per-user revocation (TokensValidFrom), which is not what happened.
+   */
+  refreshTokenSuperseded: (): AadstsError =>
+    new AadstsError(70000, 'invalid_grant', 'Provided grant is invalid or malformed.'),
   verifierMismatch: (): AadstsError =>
     new AadstsError(
       501481,
@@ -229,5 +251,6 @@ export function errorBody(error: AadstsError, context: ErrorContext, loginHost: 
     correlation_id: context.correlationId,
     error_uri: `https://${loginHost}/error?code=${error.code}`,
     ...(error.suberror ? { suberror: error.suberror } : {}),
+    ...(error.claims ? { claims: error.claims } : {}),
   };
 }

@@ -14,7 +14,8 @@ function send(reply: FastifyReply, outcome: AuthorizeOutcome): FastifyReply {
 
 /**
  * GET shows the sign-in (or admin consent) page, POST is that page's form.
- * /{tenant}/oauth2/v2.0/authorize and /{tenant}/v2.0/adminconsent
+ * /{tenant}/oauth2/v2.0/authorize, /{tenant}/v2.0/adminconsent and the older /{tenant}/adminconsent
+ * (documented with the client credentials flow; it takes no scope and answers without one).
  */
 @Controller()
 export class AuthorizeController {
@@ -48,5 +49,24 @@ export class AuthorizeController {
     @Res() reply: FastifyReply,
   ): FastifyReply {
     return send(reply, this.authorize.complete(request.body, `/${encodeURIComponent(tenant)}/v2.0/adminconsent`));
+  }
+
+  @Get(':tenant/adminconsent')
+  startAdminConsentV1(
+    @Param('tenant') tenant: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): FastifyReply {
+    const action = `/${encodeURIComponent(tenant)}/adminconsent`;
+    return send(reply, this.authorize.start('adminconsent-v1', tenant, request.query, loginOriginOf(request), action));
+  }
+
+  @Post(':tenant/adminconsent')
+  completeAdminConsentV1(
+    @Param('tenant') tenant: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): FastifyReply {
+    return send(reply, this.authorize.complete(request.body, `/${encodeURIComponent(tenant)}/adminconsent`));
   }
 }

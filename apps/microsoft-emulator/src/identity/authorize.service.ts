@@ -1,20 +1,31 @@
 import { z } from 'zod';
 import type { ControllableClock } from '../clock/controllable-clock';
-import type { AppRegistration, DirectoryUser } from '../directory/directory.types';
+import { graphResource, sameLoginHost } from '../directory/clouds';
+import type { AppRegistration, DirectoryTenant, DirectoryUser } from '../directory/directory.types';
 import type { InMemoryDirectoryStore } from '../directory/in-memory-directory.store';
 import { consentedScopes } from '../tokens/consent';
 import type { AuthorizationCodeStore } from '../tokens/grant-stores';
 import { OIDC_SCOPES, parseScopes } from '../tokens/scopes';
-import { clientInfo } from '../tokens/token-issuer';
 import { Aadsts, AadstsError } from './aadsts';
+import { AadstsPolicy } from './aadsts-policy';
+import {
+  codeReply,
+  errorPageOutcome,
+  errorReply,
+  permissionsOf,
+  pickerPage,
+  RedirectableError,
+  type AuthorizeOutcome,
+} from './authorize-outcomes';
+import { parseClaimsRequest } from './claims-request';
+import type { ConditionalAccessPolicies } from './conditional-access';
 import { resolveTenantSegment, type LoginOrigin, type TenantSegment } from './login-origin';
 import type { PendingRequest, PendingRequests } from './pending-requests';
-import { redirectUriMatches, replyTo, type AuthorizationReply, type ResponseMode } from './redirect-uris';
-import { errorPage, signInPage } from './sign-in.page';
+import { redirectUriMatches, type ResponseMode } from './redirect-uris';
+import { SignInCompletion } from './sign-in-completion';
+import { signInRefusal } from './sign-in-policy';
 
-/** The browser's next step: a page to show, or a reply to the client's redirect URI. */
-export type AuthorizeOutcome =
-  { kind: 'page'; status: number; html: string } | { kind: 'reply'; reply: AuthorizationReply };
+export type { AuthorizeOutcome } from './authorize-outcomes';
 
 const queryValue = z.string().optional();
 const authorizeQuery = z.object({
@@ -30,30 +41,11 @@ const authorizeQuery = z.object({
   login_hint: queryValue,
   prompt: queryValue,
   client_info: queryValue,
-});
-const signInForm = z.object({
-  request: z.string().min(1),
-  login: z.string().default(''),
-  action: z.enum(['approve', 'deny']),
+  claims: queryValue,
 });
 
-/** An error Microsoft sends back to the (already validated) redirect URI. */
-class RedirectableError extends Error {
-  constructor(
-    readonly error: AadstsError,
-    readonly redirectUri: string,
-    readonly mode: ResponseMode,
-    readonly state: string | undefined,
-  ) {
-    // The AADSTS code only: the redirect URI and state stay out of any stack trace or log line.
-    super(`AADSTS${error.code} to be sent to the redirect URI`);
-    this.name = 'RedirectableError';
-  }
-}
-
-function page(error: AadstsError, status = 400): AuthorizeOutcome {
-  return { kind: 'page', status, html: errorPage(error.code, error.description) };
-}
+/** Accounts listed on one sign-in page; a benchmark directory can hold a hundred thousand. */
+const MAX_LISTED_ACCOUNTS = 100;
 
 /**
  * The authorize and admin-consent endpoints. Until the client and its redirect URI are known to
@@ -61,14 +53,22 @@ function page(error: AadstsError, status = 400): AuthorizeOutcome {
  * they go back to the redirect URI.
  * https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow#request-an-authorization-code
  * https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent
+ * https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow#request-the-permissions-from-a-directory-admin
  */
 export class AuthorizeService {
+  private readonly completion: SignInCompletion;
+
   constructor(
     private readonly store: InMemoryDirectoryStore,
     private readonly clock: ControllableClock,
     private readonly codes: AuthorizationCodeStore,
     private readonly pending: PendingRequests,
-  ) {}
+    private readonly policies: ConditionalAccessPolicies,
+  ) {
+    this.completion = new SignInCompletion(store, clock, codes, pending, policies, (request, user) =>
+      this.eligible(request.app, request.tenant, request.cloud, user),
+    );
+  }
 
   start(
     kind: PendingRequest['kind'],
@@ -80,64 +80,14 @@ export class AuthorizeService {
     try {
       return this.startOrThrow(kind, tenantSegment, query, origin, action);
     } catch (error) {
-      if (error instanceof RedirectableError) return this.errorReply(error);
-      if (error instanceof AadstsError) return page(error);
+      if (error instanceof RedirectableError) return errorReply(error);
+      if (error instanceof AadstsError) return errorPageOutcome(error);
       throw error;
     }
   }
 
   complete(form: unknown, action: string): AuthorizeOutcome {
-    const parsed = signInForm.safeParse(form);
-    if (!parsed.success) return page(Aadsts.invalidParameter('request'));
-    const request = this.pending.take(parsed.data.request, this.clock.now().getTime());
-    if (!request)
-      return page(
-        new AadstsError(
-          50012,
-          'invalid_request',
-          'This sign-in request has expired or was already completed. Start again from the application.',
-        ),
-      );
-    if (parsed.data.action === 'deny') {
-      return this.errorReply(
-        new RedirectableError(Aadsts.userDeclined(), request.redirectUri, request.responseMode, request.state),
-        'cancel',
-      );
-    }
-    const user = request.candidates.find((u) => u.userPrincipalName.toLowerCase() === parsed.data.login.toLowerCase());
-    if (!user) return this.showPage(request, action, 'Choose one of the accounts listed.');
-    if (request.kind === 'adminconsent') {
-      if (!user.isAdmin)
-        return this.showPage(
-          request,
-          action,
-          `${user.userPrincipalName} is not an administrator: this app needs admin approval.`,
-          403,
-        );
-      this.store.grantAdminConsent({
-        tenantId: user.tenantId,
-        clientId: request.app.clientId,
-        roles: [...request.app.applicationPermissions],
-        scopes: request.app.delegatedPermissions.filter((p) => !OIDC_SCOPES.has(p.toLowerCase())),
-        grantedBy: user.id,
-      });
-      return {
-        kind: 'reply',
-        reply: replyTo(request.redirectUri, request.responseMode, {
-          admin_consent: 'True',
-          tenant: user.tenantId,
-          scope: request.scope,
-          state: request.state,
-        }),
-      };
-    }
-    this.store.grantUserConsent({
-      tenantId: user.tenantId,
-      userId: user.id,
-      clientId: request.app.clientId,
-      scopes: this.permissionsOf(request),
-    });
-    return this.codeReply(request, user);
+    return this.completion.complete(form, action);
   }
 
   private startOrThrow(
@@ -147,7 +97,7 @@ export class AuthorizeService {
     origin: LoginOrigin,
     action: string,
   ): AuthorizeOutcome {
-    const tenant = resolveTenantSegment(this.store, tenantSegment);
+    const tenant = resolveTenantSegment(this.store, tenantSegment, origin.cloud);
     const parsedQuery = authorizeQuery.safeParse(rawQuery ?? {});
     if (!parsedQuery.success) throw Aadsts.invalidParameter(String(parsedQuery.error.issues[0]?.path[0] ?? 'query'));
     const q = parsedQuery.data;
@@ -158,8 +108,6 @@ export class AuthorizeService {
     if (!redirectUriMatches(app.redirectUris, q.redirect_uri))
       throw Aadsts.redirectMismatch(q.redirect_uri, app.clientId);
     const mode: ResponseMode = q.response_mode ?? 'query';
-    const fail = (error: AadstsError): RedirectableError =>
-      new RedirectableError(error, q.redirect_uri as string, mode, q.state);
     try {
       this.checkAudience(app, tenant, kind);
       if (kind === 'authorize') {
@@ -171,65 +119,113 @@ export class AuthorizeService {
         if (q.code_challenge !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(q.code_challenge))
           throw Aadsts.invalidParameter('code_challenge');
       }
-      if (!q.scope) throw Aadsts.missingParameter('scope');
+      // The older admin consent path takes no scope: it grants what the app registration lists.
+      const scope = kind === 'adminconsent-v1' ? (q.scope ?? `${graphResource(origin.cloud)}/.default`) : q.scope;
+      if (!scope) throw Aadsts.missingParameter('scope');
       const request: PendingRequest = {
         kind,
         app,
         tenant,
+        cloud: origin.cloud,
         redirectUri: q.redirect_uri,
         responseMode: mode,
         state: q.state,
-        scope: q.scope,
-        scopes: parseScopes(q.scope, origin.cloud),
+        scope,
+        scopes: parseScopes(scope, origin.cloud),
         codeChallenge: q.code_challenge ?? null,
         nonce: q.nonce ?? null,
         loginHint: q.login_hint ?? null,
         prompt: q.prompt ?? null,
         clientInfo: q.client_info === '1',
-        candidates: this.candidatesFor(app, tenant),
+        claims: parseClaimsRequest(q.claims),
+        adminApprovalShown: false,
+        candidates: this.candidatesFor(app, tenant, origin, q.login_hint ?? null),
         createdAt: this.clock.now().getTime(),
       };
       if (kind === 'authorize' && request.prompt === 'none') return this.silent(request);
-      return this.showPage(request, action, null);
+      return pickerPage(this.pending, request, action, null);
     } catch (error) {
-      if (error instanceof AadstsError) throw fail(error);
+      if (error instanceof AadstsError) throw new RedirectableError(error, q.redirect_uri, mode, q.state);
       throw error;
     }
   }
 
-  /** prompt=none: no page can be shown, so the hinted user must exist and have consented already. */
+  /** prompt=none: no page can be shown, so the hinted user must exist, be let in and have consented already. */
   private silent(request: PendingRequest): AuthorizeOutcome {
-    const user = request.loginHint
-      ? request.candidates.find((u) => u.userPrincipalName.toLowerCase() === request.loginHint?.toLowerCase())
-      : undefined;
+    const hinted = request.loginHint ? this.store.findUserByUpn(request.loginHint) : undefined;
+    const user = hinted && this.eligible(request.app, request.tenant, request.cloud, hinted) ? hinted : undefined;
     if (!user) throw Aadsts.interactionRequired();
+    const refusal = signInRefusal(this.policies, user);
+    if (refusal) throw refusal;
+    // A pending Conditional Access challenge needs the person (MFA on the sign-in page).
+    if (this.policies.applying(user.tenantId, user.id).some((p) => p.control.kind === 'claimsChallenge'))
+      throw AadstsPolicy.conditionalAccessChallenge(graphResource(request.scopes.graphCloud), undefined);
     const granted = consentedScopes(this.store, user.tenantId, user.id, request.app.clientId);
-    const missing = this.permissionsOf(request).filter((p) => !OIDC_SCOPES.has(p.toLowerCase()) && !granted.has(p));
+    const missing = permissionsOf(request).filter((p) => !OIDC_SCOPES.has(p.toLowerCase()) && !granted.has(p));
     if (missing.length > 0)
       throw new AadstsError(
         65001,
         'consent_required',
         Aadsts.consentMissing(request.app.clientId, request.app.displayName).description,
       );
-    return this.codeReply(request, user);
+    return codeReply(this.codes, this.clock, request, user);
   }
 
-  /** Who may sign in: the tenant in the path, the app's sign-in audience and (consumers) personal accounts. */
-  private candidatesFor(app: AppRegistration, tenant: TenantSegment): DirectoryUser[] {
-    const tenants = tenant.tenant
-      ? [tenant.tenant]
-      : this.store.tenants().filter((t) => (tenant.kind === 'organizations' ? t.kind === 'organization' : true));
-    const allowed = tenants.filter((t) => {
-      if (app.signInAudience === 'AzureADMyOrg') return t.id === app.homeTenantId;
-      if (app.signInAudience === 'AzureADMultipleOrgs') return t.kind === 'organization';
-      return true;
-    });
-    return allowed.flatMap((t) => this.store.usersOf(t.id)).filter((u) => u.accountEnabled);
+  /**
+   * Whether a user may sign in here: enabled, in a tenant of the login host's cloud, in the tenant
+   * of the path (or any for common/organizations/consumers), within the app's sign-in audience.
+   */
+  private eligible(
+    app: AppRegistration,
+    segment: TenantSegment,
+    cloud: LoginOrigin['cloud'],
+    user: DirectoryUser,
+  ): boolean {
+    if (!user.accountEnabled) return false;
+    const tenant = this.store.findTenant(user.tenantId);
+    return tenant !== undefined && this.tenantAllowed(app, segment, cloud, tenant);
+  }
+
+  private tenantAllowed(
+    app: AppRegistration,
+    segment: TenantSegment,
+    cloud: LoginOrigin['cloud'],
+    t: DirectoryTenant,
+  ): boolean {
+    if (!sameLoginHost(t.cloud, cloud)) return false;
+    if (segment.tenant) {
+      if (t.id !== segment.tenant.id) return false;
+    } else if (segment.kind === 'organizations' && t.kind !== 'organization') return false;
+    else if (segment.kind === 'consumers' && t.kind !== 'consumers') return false;
+    if (app.signInAudience === 'AzureADMyOrg') return t.id === app.homeTenantId;
+    if (app.signInAudience === 'AzureADMultipleOrgs') return t.kind === 'organization';
+    return true;
+  }
+
+  /** The accounts the page lists: the hinted one first, then others up to a page full. */
+  private candidatesFor(
+    app: AppRegistration,
+    segment: TenantSegment,
+    origin: LoginOrigin,
+    loginHint: string | null,
+  ): DirectoryUser[] {
+    const listed: DirectoryUser[] = [];
+    const hinted = loginHint ? this.store.findUserByUpn(loginHint) : undefined;
+    if (hinted && this.eligible(app, segment, origin.cloud, hinted)) listed.push(hinted);
+    for (const tenant of this.store.tenants()) {
+      if (!this.tenantAllowed(app, segment, origin.cloud, tenant)) continue;
+      for (const user of this.store.usersOf(tenant.id)) {
+        if (listed.length >= MAX_LISTED_ACCOUNTS) return listed;
+        if (user.accountEnabled && user !== hinted) listed.push(user);
+      }
+    }
+    return listed;
   }
 
   private checkAudience(app: AppRegistration, tenant: TenantSegment, kind: PendingRequest['kind']): void {
-    if (kind === 'adminconsent' && tenant.kind !== 'tenant' && tenant.kind !== 'organizations')
-      throw Aadsts.invalidParameter('tenant');
+    // v2.0 admin consent needs the tenant (or organizations); the older path also takes common.
+    const allowed = kind === 'adminconsent-v1' ? ['tenant', 'organizations', 'common'] : ['tenant', 'organizations'];
+    if (kind !== 'authorize' && !allowed.includes(tenant.kind)) throw Aadsts.invalidParameter('tenant');
     if (app.signInAudience === 'AzureADMyOrg') {
       if (tenant.kind !== 'tenant') throw Aadsts.singleTenantOnCommon(app.clientId);
       if (tenant.tenant.id !== app.homeTenantId) throw Aadsts.appNotFound(app.clientId, tenant.tenant.id);
@@ -241,74 +237,5 @@ export class AuthorizeService {
         'The client does not exist or is not enabled for consumers.',
       );
     }
-  }
-
-  /** Delegated permissions the user consents to: `.default` means everything the app registered. */
-  private permissionsOf(request: PendingRequest): string[] {
-    const named = request.scopes.permissions.includes('.default')
-      ? request.app.delegatedPermissions
-      : request.scopes.permissions;
-    return [...new Set([...named, ...request.scopes.oidcScopes])];
-  }
-
-  private codeReply(request: PendingRequest, user: DirectoryUser): AuthorizeOutcome {
-    const code = this.codes.issue({
-      tenantId: user.tenantId,
-      userId: user.id,
-      clientId: request.app.clientId,
-      resourceScopes: request.scopes.resourceScopes,
-      oidcScopes: request.scopes.oidcScopes,
-      graphCloud: request.scopes.graphCloud,
-      // The sign-in page stands for the whole interactive sign-in, MFA included when required.
-      mfa: user.mfaRequired,
-      redirectUri: request.redirectUri,
-      codeChallenge: request.codeChallenge,
-      nonce: request.nonce,
-      issuedAt: this.clock.now(),
-    });
-    const fields = {
-      code,
-      state: request.state,
-      client_info: request.clientInfo ? clientInfo(user.id, user.tenantId) : undefined,
-    };
-    return { kind: 'reply', reply: replyTo(request.redirectUri, request.responseMode, fields) };
-  }
-
-  private showPage(request: PendingRequest, action: string, error: string | null, status = 200): AuthorizeOutcome {
-    const requestId = this.pending.add(request);
-    const admin = request.kind === 'adminconsent';
-    const permissions = admin
-      ? [
-          ...request.app.applicationPermissions.map((p) => `${p} (application)`),
-          ...request.app.delegatedPermissions.filter((p) => !OIDC_SCOPES.has(p.toLowerCase())),
-        ]
-      : this.permissionsOf(request);
-    const html = signInPage({
-      action,
-      requestId,
-      appName: request.app.displayName,
-      title: admin
-        ? `Permissions requested for your organization: ${request.app.displayName}`
-        : `Sign in to ${request.app.displayName}`,
-      users: request.candidates.map((u) => ({ upn: u.userPrincipalName, displayName: u.displayName })),
-      selectedUpn: request.loginHint,
-      permissions,
-      error,
-    });
-    return { kind: 'page', status, html };
-  }
-
-  private errorReply(failure: RedirectableError, subcode?: string): AuthorizeOutcome {
-    const e = failure.error;
-    return {
-      kind: 'reply',
-      reply: replyTo(failure.redirectUri, failure.mode, {
-        error: e.error,
-        error_description: `AADSTS${e.code}: ${e.description}`,
-        error_uri: `https://login.microsoftonline.com/error?code=${e.code}`,
-        ...(subcode ? { error_subcode: subcode } : {}),
-        state: failure.state,
-      }),
-    };
   }
 }

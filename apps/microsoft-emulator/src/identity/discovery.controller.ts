@@ -35,8 +35,8 @@ export class DiscoveryController {
     @Res() reply: FastifyReply,
   ): FastifyReply {
     try {
-      const tenant = resolveTenantSegment(this.store, segment);
       const origin = loginOriginOf(request);
+      const tenant = resolveTenantSegment(this.store, segment, origin.cloud);
       const base = `${origin.base}/${pathSegmentOf(tenant)}`;
       const cloud = CLOUDS[origin.cloud];
       return reply.header('cache-control', 'max-age=86400, private').send({
@@ -87,10 +87,9 @@ export class DiscoveryController {
     @Res() reply: FastifyReply,
   ): FastifyReply {
     try {
-      const tenant = resolveTenantSegment(this.store, segment);
-      return reply
-        .header('cache-control', 'max-age=86400, private')
-        .send(this.keys.jwks(issuerOf(loginOriginOf(request), tenant)));
+      const origin = loginOriginOf(request);
+      const tenant = resolveTenantSegment(this.store, segment, origin.cloud);
+      return reply.header('cache-control', 'max-age=86400, private').send(this.keys.jwks(issuerOf(origin, tenant)));
     } catch (error) {
       return sendJsonError(error, request, reply, this.clock);
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { AppRegistration, DirectoryUser } from '../directory/directory.types';
+import type { AppRegistration, CloudName, DirectoryUser } from '../directory/directory.types';
 import type { ParsedScopes } from '../tokens/scopes';
+import type { ClaimsRequest } from './claims-request';
 import type { ResponseMode } from './redirect-uris';
 import type { TenantSegment } from './login-origin';
 
@@ -9,9 +10,12 @@ const MAX_PENDING = 10_000;
 
 /** A validated authorize or admin-consent request waiting for the person on the sign-in page. */
 export interface PendingRequest {
-  kind: 'authorize' | 'adminconsent';
+  /** `adminconsent-v1`: the older /{tenant}/adminconsent path, which answers without `scope`. */
+  kind: 'authorize' | 'adminconsent' | 'adminconsent-v1';
   app: AppRegistration;
   tenant: TenantSegment;
+  /** The cloud of the login host the request came to: only that cloud's tenants can sign in. */
+  cloud: CloudName;
   redirectUri: string;
   responseMode: ResponseMode;
   state: string | undefined;
@@ -23,6 +27,11 @@ export interface PendingRequest {
   loginHint: string | null;
   prompt: string | null;
   clientInfo: boolean;
+  /** The `claims` parameter: client capabilities and answers to Conditional Access challenges. */
+  claims: ClaimsRequest;
+  /** Set once the person was shown "Need admin approval": the only way on is back to the app. */
+  adminApprovalShown: boolean;
+  /** Accounts the page offers (at most a page full; any eligible account may still be typed). */
   candidates: DirectoryUser[];
   createdAt: number;
 }

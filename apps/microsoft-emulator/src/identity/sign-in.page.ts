@@ -57,6 +57,24 @@ ${permissions}
   );
 }
 
+/**
+ * "Need admin approval": a user who is not an administrator meets it when the tenant does not let
+ * users consent. Its one way out returns to the application without consent; the AADSTS code is
+ * what the sign-in logs show (AADSTS90094).
+ */
+export function adminApprovalPage(model: { action: string; requestId: string; upn: string; message: string }): string {
+  return layout(
+    'Need admin approval',
+    `<h1>Need admin approval</h1><p>${escapeHtml(model.upn)}</p><p class="error" role="alert">${escapeHtml(model.message)}</p>
+<p><small>AADSTS90094</small></p>
+<form method="post" action="${escapeHtml(model.action)}">
+<input type="hidden" name="request" value="${escapeHtml(model.requestId)}">
+<input type="hidden" name="login" value="${escapeHtml(model.upn)}">
+<button type="submit" name="action" value="deny" id="deny">Return to the application without granting consent</button>
+</form>`,
+  );
+}
+
 /** Microsoft's own error page, for errors it will not send to an untrusted redirect URI. */
 export function errorPage(code: number, description: string): string {
   return layout(

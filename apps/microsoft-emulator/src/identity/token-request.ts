@@ -13,6 +13,8 @@ export const tokenRequestSchema = z.object({
   code_verifier: z.string().optional(),
   refresh_token: z.string().optional(),
   client_info: z.string().optional(),
+  /** OIDC claims request: client capabilities (cp1) and answers to Conditional Access challenges. */
+  claims: z.string().optional(),
 });
 
 export type TokenRequest = z.infer<typeof tokenRequestSchema>;

@@ -23,7 +23,7 @@ export class TokenService {
     authorization: string | undefined,
     origin: LoginOrigin,
   ): Promise<TokenResponse> {
-    const tenant = resolveTenantSegment(this.store, tenantSegment);
+    const tenant = resolveTenantSegment(this.store, tenantSegment, origin.cloud);
     const parsed = tokenRequestSchema.safeParse(body ?? {});
     if (!parsed.success) throw Aadsts.invalidParameter(String(parsed.error.issues[0]?.path[0] ?? 'body'));
     const request = parsed.data;

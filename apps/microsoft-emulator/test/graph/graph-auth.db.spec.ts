@@ -62,15 +62,18 @@ describe(GraphController.name, () => {
     });
 
     it("answers as the Host header's national cloud, naming that cloud's Graph in @odata.context", async () => {
-      const token = await h.appToken(contoso.tenantId, DEMO_APP, {
+      // National clouds are separate directories: the US Government tenant, reached at its own login host.
+      const gov = SEED.usGov;
+      const token = await h.appToken(gov.tenantId, DEMO_APP, {
         login: 'login.microsoftonline.us',
         graph: 'dod-graph.microsoft.us',
       });
-      const res = await h.graph(token, `/v1.0/drives/${marketing.driveId}`, {
+      const res = await h.graph(token, `/v1.0/users/${gov.grace.id}/drive`, {
         headers: { host: 'dod-graph.microsoft.us' },
       });
       expect(res.status).toBe(200);
       expect(res.json['@odata.context']).toBe('https://dod-graph.microsoft.us/v1.0/$metadata#drives/$entity');
+      expect(res.json.owner.user.id).toBe(gov.grace.id);
     });
   });
 
