@@ -9,6 +9,7 @@ import { startEmulator, type RunningEmulator } from '../../apps/microsoft-emulat
 import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
 import { createClientCertificate, type ClientCertificate } from '../../apps/microsoft-emulator/src/tls/certificates';
 import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
+import { emulatorAsCustomCloud } from '../../apps/vault/src/sandbox/sandbox';
 import { bearer, createProjectWithKey } from '../e2e/support/fixtures';
 import { startVault, type VaultHarness } from '../e2e/support/vault-harness';
 
@@ -42,15 +43,27 @@ export async function startFlowsWorld(): Promise<FlowsWorld> {
   const routes = Object.fromEntries(MICROSOFT_CLOUD_HOSTS.map((host) => [host, emulator.baseUrl]));
   const vault = await startVault(
     { AUTHPIPE_PUBLIC_URL: PUBLIC_URL },
-    { microsoft: { caCertificates: [emulator.caCertPem], routes, timeoutMs: 10_000 } },
+    {
+      microsoft: {
+        caCertificates: [emulator.caCertPem],
+        routes,
+        ...emulatorAsCustomCloud(emulator),
+        timeoutMs: 10_000,
+      },
+    },
   );
-  const browserHttp = new HttpClient({ caCertificates: [emulator.caCertPem], routes });
+  // The browser stand-in opens the emulator's own origin too (custom-cloud login pages).
+  const browserHttp = new HttpClient({
+    caCertificates: [emulator.caCertPem],
+    routes,
+    allowPrivateNetworks: emulatorAsCustomCloud(emulator).allowPrivateNetworks,
+  });
   return {
     vault,
     emulator,
     browserHttp,
     async close() {
-      browserHttp.close();
+      await browserHttp.close();
       await vault.close();
       await emulator.close();
     },

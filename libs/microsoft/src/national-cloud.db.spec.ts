@@ -29,7 +29,7 @@ describe('national cloud through routes', () => {
     });
   });
   afterAll(async () => {
-    http.close();
+    await http.close();
     await emulator.close();
   });
 

@@ -64,7 +64,7 @@ describe(AppsService.name, () => {
     db = await createTestDatabase();
     emulator = await startEmulator({ dataDir: null });
     cloud = { cloud: 'custom', endpoints: { loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl } };
-    harness = await createFlowsHarness(db, { microsoft: emulatorMicrosoft(emulator.caCertPem) });
+    harness = await createFlowsHarness(db, { microsoft: emulatorMicrosoft(emulator) });
     apps = harness.module.get(AppsService);
     await insertProject(db, P1);
     await insertProject(db, P2);
