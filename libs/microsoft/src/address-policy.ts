@@ -28,12 +28,6 @@ export function addressRange(address: string): string {
   return ipaddr.process(address).range();
 }
 
-/** The part of an address before an IPv6 zone id (`fe80::1%eth0`), which ipaddr.js does not parse. */
-function withoutZone(address: string): string {
-  const percent = address.indexOf('%');
-  return percent < 0 ? address : address.slice(0, percent);
-}
-
 /** Thrown before connecting when the destination's address is not allowed. Names the host, not the path. */
 export class DestinationNotAllowedError extends Error {
   readonly code = 'ERR_DESTINATION_NOT_ALLOWED';
@@ -68,7 +62,7 @@ export class AddressPolicy {
   refusal(address: string): string | null {
     let parsed: ipaddr.IPv4 | ipaddr.IPv6;
     try {
-      parsed = ipaddr.process(withoutZone(address));
+      parsed = ipaddr.process(address);
     } catch {
       return 'invalid';
     }
