@@ -11,6 +11,7 @@ import { createClientCertificate, type ClientCertificate } from '../../apps/micr
 import { ConnectionsService } from '../../apps/vault/src/connections/connections.service';
 import type { Tokens } from '../../apps/vault/src/credentials/token-set';
 import { InstallationsService } from '../../apps/vault/src/installations/installations.service';
+import { emulatorAsCustomCloud } from '../../apps/vault/src/sandbox/sandbox';
 import { bearer, createProjectWithKey } from '../e2e/support/fixtures';
 import { startVault, type VaultHarness } from '../e2e/support/vault-harness';
 
@@ -44,15 +45,27 @@ export async function startFlowsWorld(): Promise<FlowsWorld> {
   const routes = Object.fromEntries(MICROSOFT_CLOUD_HOSTS.map((host) => [host, emulator.baseUrl]));
   const vault = await startVault(
     { AUTHPIPE_PUBLIC_URL: PUBLIC_URL },
-    { microsoft: { caCertificates: [emulator.caCertPem], routes, timeoutMs: 10_000 } },
+    {
+      microsoft: {
+        caCertificates: [emulator.caCertPem],
+        routes,
+        ...emulatorAsCustomCloud(emulator),
+        timeoutMs: 10_000,
+      },
+    },
   );
-  const browserHttp = new HttpClient({ caCertificates: [emulator.caCertPem], routes });
+  // The browser stand-in opens the emulator's own origin too (custom-cloud login pages).
+  const browserHttp = new HttpClient({
+    caCertificates: [emulator.caCertPem],
+    routes,
+    allowPrivateNetworks: emulatorAsCustomCloud(emulator).allowPrivateNetworks,
+  });
   return {
     vault,
     emulator,
     browserHttp,
     async close() {
-      browserHttp.close();
+      await browserHttp.close();
       await vault.close();
       await emulator.close();
     },

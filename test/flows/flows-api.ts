@@ -10,6 +10,7 @@ import { ConnectionsService } from '../../apps/vault/src/connections/connections
 import { InstallationsService } from '../../apps/vault/src/installations/installations.service';
 import { bearer, createProjectWithKey } from '../e2e/support/fixtures';
 import { startVault, type VaultHarness } from '../e2e/support/vault-harness';
+import { emulatorMicrosoft } from './flows-harness';
 
 export { SEED, bearer, createProjectWithKey };
 
@@ -40,7 +41,7 @@ export async function startFlowsApi(): Promise<FlowsApi> {
   const emulator = await startEmulator({ dataDir: null });
   const vault = await startVault(
     { AUTHPIPE_PUBLIC_URL: 'https://vault.example.test' },
-    { microsoft: { caCertificates: [emulator.caCertPem], timeoutMs: 10_000 } },
+    { microsoft: emulatorMicrosoft(emulator) },
   );
   const api = () => request(vault.server());
   const appBody = (overrides: Record<string, unknown> = {}) => ({

@@ -16,6 +16,8 @@ import { SecretsModule } from '../../apps/vault/src/secrets/secrets.module';
 import { ProvidersModule } from '../../apps/vault/src/providers/providers.module';
 import { LocalKeyProvider, MasterKeyring } from '@authpipe/crypto';
 import { TestClock } from '../support/test-clock';
+import type { RunningEmulator } from '../../apps/microsoft-emulator/src/emulator';
+import { emulatorAsCustomCloud } from '../../apps/vault/src/sandbox/sandbox';
 
 /** Every Nest module of the flows foundation (what AppModule must import). */
 export const FLOW_MODULES = [
@@ -29,9 +31,12 @@ export const FLOW_MODULES = [
 
 export { TestClock };
 
-/** Microsoft settings that trust an emulator's CA: the same code path as production. */
-export function emulatorMicrosoft(caCertPem: string): Partial<MicrosoftConfig> {
-  return { caCertificates: [caCertPem], timeoutMs: 10_000 };
+/**
+ * Microsoft settings that trust an emulator's CA and accept it as a custom cloud (its origin
+ * allowed, its loopback address allowed), as the sandbox does: the same code path as production.
+ */
+export function emulatorMicrosoft(emulator: Pick<RunningEmulator, 'baseUrl' | 'caCertPem'>): Partial<MicrosoftConfig> {
+  return { caCertificates: [emulator.caCertPem], ...emulatorAsCustomCloud(emulator), timeoutMs: 10_000 };
 }
 
 export interface FlowsHarness {

@@ -279,6 +279,11 @@ export const TRANSPORT_RULES = {
     null,
     `The TLS certificate of the Microsoft endpoint was not trusted: check the app's cloud endpoints and the CA certificates of the endpoint override.`,
   ),
+  destination: rule(
+    'misconfigured',
+    null,
+    `The Microsoft endpoint resolves to a loopback, link-local or private address that this deployment does not allow: check the app's cloud endpoints, or have the operator allow that network.`,
+  ),
   unknown: rule(
     'unknown',
     null,

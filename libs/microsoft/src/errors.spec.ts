@@ -1,7 +1,7 @@
 import { ServerError, InteractionRequiredAuthError, ClientAuthError } from '@azure/msal-node';
 import { describe, expect, it } from 'vitest';
 import { AADSTS_RULES } from './aadsts';
-import { classifyFailure, classifyOAuthError, MicrosoftError, toMicrosoftError } from './errors';
+import { classifyFailure, classifyOAuthError, isNetworkFailure, MicrosoftError, toMicrosoftError } from './errors';
 import { GraphError } from './graph';
 import { HttpRequestError } from './http';
 
@@ -142,6 +142,31 @@ describe(classifyFailure.name, () => {
       kind: 'misconfigured',
       error: 'tls',
     });
+  });
+
+  it('classifies a refused destination as misconfigured and aborts as transient', () => {
+    expect(
+      classifyFailure(new HttpRequestError('destination_not_allowed', 'ERR_DESTINATION_NOT_ALLOWED', 'GET x failed')),
+    ).toMatchObject({ kind: 'misconfigured', error: 'destination_not_allowed', action: null });
+    expect(classifyFailure(new HttpRequestError('aborted', 'UND_ERR_ABORTED', 'GET x failed'))).toMatchObject({
+      kind: 'transient',
+      error: 'aborted',
+    });
+  });
+
+  it('tells network failures (no HTTP answer) from answers', () => {
+    for (const code of [
+      'timeout',
+      'connection_refused',
+      'connection_reset',
+      'tls',
+      'dns',
+      'destination_not_allowed',
+    ] as const) {
+      expect(isNetworkFailure(classifyFailure(new HttpRequestError(code, undefined, 'GET x failed')))).toBe(true);
+    }
+    expect(isNetworkFailure(classifyOAuthError({ error: 'invalid_client', error_codes: [7000215] }))).toBe(false);
+    expect(isNetworkFailure(classifyFailure(new GraphError('getDrive', 503, 'serviceNotAvailable')))).toBe(false);
   });
 
   it('classifies Graph errors by Graph code and status', () => {

@@ -11,7 +11,8 @@ import {
   type FailureKind,
   type FailureRule,
 } from './aadsts';
-import { parseRetryAfter, type HttpFailureCode } from './http';
+import { parseRetryAfter } from './http';
+import { HTTP_FAILURE_CODES, HttpRequestError, type HttpFailureCode } from './http-errors';
 import type { NetworkOutcome } from './msal-network';
 
 export type { FailureAction, FailureKind } from './aadsts';
@@ -35,7 +36,14 @@ export interface MicrosoftFailure {
 export class MicrosoftError extends Error {
   readonly code = 'microsoft_error';
 
-  constructor(readonly failure: MicrosoftFailure) {
+  constructor(
+    readonly failure: MicrosoftFailure,
+    /**
+     * The system or undici code of a transport failure (ECONNREFUSED, ERR_SSL_WRONG_VERSION_NUMBER,
+     * UND_ERR_HEADERS_TIMEOUT...), for logs: finer than `failure.error`, and never shown to callers.
+     */
+    readonly systemCode?: string,
+  ) {
     super(`Microsoft ${failure.aadsts !== null ? `AADSTS${failure.aadsts}` : failure.error}: ${failure.remediation}`);
     this.name = 'MicrosoftError';
   }
@@ -85,16 +93,7 @@ const failureSchema = z
   })
   .loose();
 
-const transportFailure = z.enum([
-  'timeout',
-  'connection_reset',
-  'connection_refused',
-  'dns',
-  'tls',
-  'response_too_large',
-  'invalid_url',
-  'network',
-]);
+const transportFailure = z.enum(HTTP_FAILURE_CODES);
 
 function aadstsIn(text: string | undefined): number | null {
   const match = text?.match(/AADSTS(\d{4,7})\b/);
@@ -114,6 +113,7 @@ function pick(
   if (Object.hasOwn(ERROR_RULES, error)) return ERROR_RULES[error];
   if (suberror !== undefined && Object.hasOwn(ERROR_RULES, suberror)) return ERROR_RULES[suberror];
   if (transport === 'tls') return TRANSPORT_RULES.tls;
+  if (transport === 'destination_not_allowed') return TRANSPORT_RULES.destination;
   if (error === 'network_error') return TRANSPORT_RULES.network;
   if (error === 'throttled') return TRANSPORT_RULES.throttled;
   if (transport !== undefined && transport !== 'invalid_url') return TRANSPORT_RULES.network;
@@ -199,8 +199,21 @@ export function classifyFailure(thrown: unknown, context: ClassifyContext = {}):
   });
 }
 
+/**
+ * Whether a classified failure means the endpoint gave no HTTP answer at all (refused, reset,
+ * timed out, TLS, DNS, a refused destination): no AADSTS code, no HTTP status, a transport error.
+ */
+export function isNetworkFailure(failure: MicrosoftFailure): boolean {
+  return (
+    failure.aadsts === null &&
+    failure.httpStatus === undefined &&
+    (transportFailure.safeParse(failure.error).success || failure.error === 'network_error')
+  );
+}
+
 /** Wraps anything thrown into a `MicrosoftError` carrying its classification. */
 export function toMicrosoftError(thrown: unknown, context: ClassifyContext = {}): MicrosoftError {
   if (thrown instanceof MicrosoftError) return thrown;
-  return new MicrosoftError(classifyFailure(thrown, context));
+  const systemCode = thrown instanceof HttpRequestError ? thrown.systemCode : context.outcome?.systemCode;
+  return new MicrosoftError(classifyFailure(thrown, context), systemCode);
 }

@@ -39,7 +39,7 @@ describe(GraphClient.name, () => {
     });
     const tokens = await signIn.redeem();
     delegated = { cloud, accessToken: tokens.accessToken };
-    setupHttp.close();
+    await setupHttp.close();
   });
   beforeEach(() => {
     graph = new GraphClient(t.http);

@@ -1,36 +1,42 @@
 // @peculiar/x509 (the emulator's certificate maker) needs the reflect polyfill that Nest loads elsewhere.
 import 'reflect-metadata';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TLSSocket } from 'node:tls';
-import { loadOrCreateTls } from '../../../apps/microsoft-emulator/src/tls/certificates';
 import { HttpClient, HttpRequestError } from './http';
+import { startTlsTestServer, type TlsTestServer } from '../test/tls-test-server';
+
+async function failure(promise: Promise<unknown>): Promise<HttpRequestError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof HttpRequestError)) throw new Error(`expected an HttpRequestError, got ${String(error)}`);
+  return error;
+}
 
 // A TLS echo server with the emulator's certificate material (its leaf names the real Microsoft
-// hosts), to show what a routed request looks like on the wire.
+// hosts, localhost and 127.0.0.1), to show what a request looks like on the wire.
 describe(HttpClient.name, () => {
+  let server: TlsTestServer;
   let caCertPem: string;
-  let server: Server;
   let target: string;
 
   beforeAll(async () => {
-    const tls = await loadOrCreateTls(null, new Date());
-    caCertPem = tls.caCertPem;
-    server = createServer({ key: tls.leafKeyPem, cert: tls.leafCertPem }, (req, res) => {
+    server = await startTlsTestServer((req, res) => {
       const socket = req.socket as TLSSocket & { servername?: string | false };
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ host: req.headers.host, sni: socket.servername || null, path: req.url }));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    target = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    caCertPem = server.caCertPem;
+    target = server.origin;
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   });
 
   describe('request', () => {
+    // The route target is on loopback and no network is allowed: route targets are the operator's
+    // own configuration, which the address policy does not second-guess.
     it('connects a routed host to the route target, keeping the real host for SNI, certificate check and Host', async () => {
       const http = new HttpClient({ caCertificates: [caCertPem], routes: { 'graph.microsoft.us': target } });
       try {
@@ -41,7 +47,7 @@ describe(HttpClient.name, () => {
           path: '/v1.0/me?x=1',
         });
       } finally {
-        http.close();
+        await http.close();
       }
     });
 
@@ -54,7 +60,7 @@ describe(HttpClient.name, () => {
         expect(error).toBeInstanceOf(HttpRequestError);
         expect((error as HttpRequestError).failure).toBe('tls');
       } finally {
-        http.close();
+        await http.close();
       }
     });
 
@@ -64,7 +70,49 @@ describe(HttpClient.name, () => {
         .request({ method: 'GET', url: 'http://graph.microsoft.com/v1.0/me' })
         .catch((e: unknown) => e);
       expect((error as HttpRequestError).failure).toBe('invalid_url');
-      http.close();
+      await http.close();
+    });
+  });
+
+  describe('address policy at connect time', () => {
+    it('refuses a name that resolves to loopback before connecting, and connects once that network is allowed', async () => {
+      const url = `https://localhost:${server.port}/probe?code=canary-code`;
+      const guarded = new HttpClient({ caCertificates: [caCertPem] });
+      const allowed = new HttpClient({ caCertificates: [caCertPem], allowPrivateNetworks: ['127.0.0.1', '::1'] });
+      try {
+        const before = server.connections;
+        const refused = await failure(guarded.request({ method: 'GET', url }));
+        expect(refused).toMatchObject({
+          failure: 'destination_not_allowed',
+          systemCode: 'ERR_DESTINATION_NOT_ALLOWED',
+        });
+        expect(refused.message).not.toContain('canary-code');
+        const streamed = await failure(guarded.stream({ method: 'GET', url }));
+        expect(streamed.failure).toBe('destination_not_allowed');
+        expect(server.connections).toBe(before);
+
+        const response = await allowed.request({ method: 'GET', url });
+        expect(JSON.parse(response.body.toString())).toEqual({
+          host: `localhost:${server.port}`,
+          sni: 'localhost',
+          path: '/probe?code=canary-code',
+        });
+      } finally {
+        await guarded.close();
+        await allowed.close();
+      }
+    });
+
+    it.each(['127.0.0.1', '[::1]', '[::ffff:127.0.0.1]'])('refuses the address literal %s', async (host) => {
+      const http = new HttpClient({ caCertificates: [caCertPem] });
+      try {
+        const before = server.connections;
+        const error = await failure(http.request({ method: 'GET', url: `https://${host}:${server.port}/` }));
+        expect(error.failure).toBe('destination_not_allowed');
+        expect(server.connections).toBe(before);
+      } finally {
+        await http.close();
+      }
     });
   });
 });

@@ -1,35 +1,64 @@
 // The one outbound HTTP layer of the library: msal-node (through `msal-network.ts`), Graph and
-// JWKS all go through it, so TLS trust, timeouts and the endpoint override apply everywhere alike.
-import https from 'node:https';
-import { isIP } from 'node:net';
-import tls from 'node:tls';
+// JWKS all go through it, so TLS trust, timeouts, the endpoint override and the address policy
+// apply everywhere alike. Built on undici: one Agent (pooled keep-alive connections) per client.
+//
+// Two ways to send: `request()` buffers a bounded body (token and JSON calls), `stream()` hands
+// back the response body as a Readable with backpressure (Graph downloads and uploads of any size).
+import type { Agent } from 'undici';
 import { z } from 'zod';
+import { cidrSchema } from './address-policy';
+import { createDispatcher, routeFor } from './http-dispatcher';
+import { HttpRequestError, toHttpRequestError } from './http-errors';
+import { sendStream, type HttpStreamRequest, type HttpStreamResponse } from './http-stream';
+
+export * from './http-errors';
+export type { HttpStreamRequest, HttpStreamResponse, HttpStreamBody } from './http-stream';
 
 /** Options of the outbound HTTP layer, validated by `httpClientOptionsSchema`. */
 export const httpClientOptionsSchema = z.object({
   /** Extra trusted CA certificates (PEM), added to Node's bundled roots, e.g. an emulator's or a proxy's CA. */
   caCertificates: z.array(z.string().includes('-----BEGIN CERTIFICATE-----')).default([]),
-  /** Deadline of one request from connect to the last body byte, in milliseconds. */
+  /** Deadline of one buffered `request()` from connect to the last body byte, in milliseconds. */
   timeoutMs: z.number().int().positive().default(30_000),
-  /** Largest response body accepted, in bytes. */
+  /** Deadline for DNS, TCP and the TLS handshake of a new connection. */
+  connectTimeoutMs: z.number().int().positive().default(10_000),
+  /** `stream()`: longest wait for the response headers once the request is sent. */
+  headersTimeoutMs: z.number().int().positive().default(30_000),
+  /** `stream()`: longest silence between two chunks of the response body (not a total deadline). */
+  bodyIdleTimeoutMs: z.number().int().positive().default(60_000),
+  /** Largest response body `request()` accepts, in bytes; `stream()` has no limit. */
   maxResponseBytes: z
     .number()
     .int()
     .positive()
     .default(8 * 1024 * 1024),
+  /** Open connections per origin at most; requests beyond wait for a free one. */
+  maxConnectionsPerOrigin: z.number().int().positive().default(32),
+  /** How long an idle keep-alive connection is kept (the server's Keep-Alive hint wins when shorter). */
+  keepAliveTimeoutMs: z.number().int().positive().default(10_000),
   /**
    * Endpoint override: `{ 'login.microsoftonline.us': 'https://127.0.0.1:4443' }` connects requests for
    * that host (name, or `name:port`) to the given address while TLS still checks the certificate
    * against the real host name (SNI) and the Host header keeps it. This is how the emulator answers
    * for the national clouds, and how a deployment sends Microsoft traffic to an egress proxy.
+   * Route targets are operator configuration: the address policy does not apply to them.
    */
   routes: z.record(z.string().min(1), z.url({ protocol: /^https$/ })).default({}),
+  /**
+   * Networks outside the public internet that may be connected to (CIDR ranges or single
+   * addresses, e.g. `['127.0.0.1/32', '::1/128']`). Every other loopback, link-local, private,
+   * unique-local, unspecified, multicast or reserved address is refused at connect time, after DNS.
+   */
+  allowPrivateNetworks: z.array(cidrSchema).default([]),
 });
 export type HttpClientOptions = z.input<typeof httpClientOptionsSchema>;
 
-/** One outbound request. Only https URLs are accepted. */
+/** Methods the layer sends. */
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/** One buffered outbound request. Only https URLs are accepted. */
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: HttpMethod;
   url: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
@@ -37,61 +66,11 @@ export interface HttpRequest {
   timeoutMs?: number;
 }
 
-/** A response; header names are lower-case, repeated headers joined by ", ". */
+/** A buffered response; header names are lower-case, repeated headers joined by ", ". */
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
-}
-
-/** Why a request produced no response; stable values. */
-export type HttpFailureCode =
-  | 'timeout'
-  | 'connection_reset'
-  | 'connection_refused'
-  | 'dns'
-  | 'tls'
-  | 'response_too_large'
-  | 'invalid_url'
-  | 'network';
-
-/**
- * A request produced no HTTP response. The message names the method and host only: URLs may
- * carry user names or codes in their query, bodies carry secrets.
- */
-export class HttpRequestError extends Error {
-  readonly code = 'http_request_failed';
-
-  constructor(
-    readonly failure: HttpFailureCode,
-    /** The system error code when there is one (ECONNRESET, ETIMEDOUT, ...). */
-    readonly systemCode: string | undefined,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HttpRequestError';
-  }
-}
-
-function failureOf(systemCode: string | undefined): HttpFailureCode {
-  switch (systemCode) {
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'ECONNABORTED':
-      return 'connection_reset';
-    case 'ECONNREFUSED':
-      return 'connection_refused';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'dns';
-    case 'ETIMEDOUT':
-      return 'timeout';
-    case undefined:
-      return 'network';
-    default:
-      if (/^(ERR_TLS|ERR_SSL|UNABLE_TO|DEPTH_ZERO)|CERT/.test(systemCode)) return 'tls';
-      return 'network';
-  }
 }
 
 /** Parses a Retry-After header (seconds or an HTTP date) into whole seconds from `now`. */
@@ -104,117 +83,109 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
   return Math.max(0, Math.ceil((date - now.getTime()) / 1000));
 }
 
-/** The outbound HTTP client; one per process or per configuration, it keeps connections alive. */
+/** Marks the abort of a buffered request by its own deadline, to tell it from other aborts. */
+class DeadlineExceeded extends Error {}
+
+/**
+ * The outbound HTTP client: one per configuration, it keeps connections alive until `close()`.
+ * Never follows redirects: a 3xx is returned as it is.
+ */
 export class HttpClient {
   private readonly options: z.output<typeof httpClientOptionsSchema>;
-  private readonly agent: https.Agent;
   private readonly routes: Map<string, URL>;
+  private readonly dispatcher: Agent;
 
   constructor(options: HttpClientOptions = {}) {
     this.options = httpClientOptionsSchema.parse(options);
     this.routes = new Map(
       Object.entries(this.options.routes).map(([host, target]) => [host.toLowerCase(), new URL(target)]),
     );
-    this.agent = new https.Agent({
-      keepAlive: true,
-      // `ca` replaces Node's roots, so the bundled ones are kept explicitly.
-      ca:
-        this.options.caCertificates.length > 0 ? [...tls.rootCertificates, ...this.options.caCertificates] : undefined,
-    });
+    this.dispatcher = createDispatcher({ ...this.options, routes: this.routes });
   }
 
   /** The address a URL's host is connected to: the route target, or the host itself. */
   resolve(url: URL): { hostname: string; port: number } {
-    const target = this.routes.get(url.host.toLowerCase()) ?? this.routes.get(url.hostname.toLowerCase());
-    const via = target ?? url;
+    const via = routeFor(this.routes, url.host, url.hostname) ?? url;
     return { hostname: via.hostname.replace(/^\[|\]$/g, ''), port: via.port === '' ? 443 : Number(via.port) };
   }
 
-  /** Sends one request; resolves with any HTTP status, rejects with `HttpRequestError` when no response came. */
-  request(req: HttpRequest): Promise<HttpResponse> {
-    let url: URL;
-    try {
-      url = new URL(req.url);
-    } catch {
-      return Promise.reject(new HttpRequestError('invalid_url', undefined, `${req.method} to an invalid URL`));
-    }
-    if (url.protocol !== 'https:') {
-      return Promise.reject(
-        new HttpRequestError('invalid_url', undefined, `${req.method} ${url.host}: only https is allowed`),
-      );
-    }
-    const label = `${req.method} ${url.host}${url.pathname}`;
-    const { hostname, port } = this.resolve(url);
-    const realHost = url.hostname.replace(/^\[|\]$/g, '');
+  /**
+   * Sends one request and buffers its response (at most `maxResponseBytes`); resolves with any
+   * HTTP status, rejects with {@link HttpRequestError} when no complete response came.
+   */
+  async request(req: HttpRequest): Promise<HttpResponse> {
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
-    const maxBytes = this.options.maxResponseBytes;
-
-    return new Promise<HttpResponse>((resolve, reject) => {
-      let settled = false;
-      const fail = (error: HttpRequestError): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        request.destroy();
-        reject(error);
-      };
-      const request = https.request(
-        {
-          agent: this.agent,
-          host: hostname,
-          port,
-          // SNI and certificate checks use the real host even when routed elsewhere; SNI cannot carry an IP.
-          servername: isIP(realHost) ? undefined : realHost,
-          path: `${url.pathname}${url.search}`,
-          method: req.method,
-          headers: { ...req.headers, host: url.host },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          response.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > maxBytes) {
-              fail(new HttpRequestError('response_too_large', undefined, `${label}: response over ${maxBytes} bytes`));
-              return;
-            }
-            chunks.push(chunk);
-          });
-          response.on('error', (error: NodeJS.ErrnoException) => {
-            fail(
-              new HttpRequestError(
-                failureOf(error.code),
-                error.code,
-                `${label} failed while reading the response (${error.code ?? 'error'})`,
-              ),
-            );
-          });
-          response.on('end', () => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            const headers: Record<string, string> = {};
-            for (const [name, value] of Object.entries(response.headers)) {
-              if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-            }
-            resolve({ status: response.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
-          });
-        },
-      );
-      const timer = setTimeout(() => {
-        fail(new HttpRequestError('timeout', 'ETIMEDOUT', `${label} timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      request.on('error', (error: NodeJS.ErrnoException) => {
-        fail(new HttpRequestError(failureOf(error.code), error.code, `${label} failed (${error.code ?? 'error'})`));
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DeadlineExceeded()), timeoutMs);
+    const label = labelOf(req.method, req.url);
+    try {
+      const response = await this.stream({
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: req.body,
+        signal: deadline.signal,
       });
-      request.end(req.body);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > this.options.maxResponseBytes) {
+          response.body.destroy();
+          throw new HttpRequestError(
+            'response_too_large',
+            undefined,
+            `${label}: response over ${this.options.maxResponseBytes} bytes`,
+          );
+        }
+        chunks.push(chunk);
+      }
+      return { status: response.status, headers: joinHeaders(response.headers), body: Buffer.concat(chunks) };
+    } catch (error) {
+      if (deadline.signal.reason instanceof DeadlineExceeded) {
+        throw new HttpRequestError('timeout', 'ETIMEDOUT', `${label} timed out after ${timeoutMs} ms`, {
+          cause: error,
+        });
+      }
+      throw toHttpRequestError(error, label, 'request');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Sends one request with a streamed body (or none) and resolves once the response headers
+   * arrive; the response body is a Readable that applies backpressure to the connection. Read it
+   * to the end or destroy it, or the connection stays busy. Errors, before or during the body,
+   * are {@link HttpRequestError}s. Timeouts: connect, headers and body idle (no total deadline);
+   * `signal` aborts the request or the body at any point.
+   */
+  stream(req: HttpStreamRequest): Promise<HttpStreamResponse> {
+    return sendStream(this.dispatcher, req, {
+      headersTimeoutMs: this.options.headersTimeoutMs,
+      bodyIdleTimeoutMs: this.options.bodyIdleTimeoutMs,
     });
   }
 
-  /** Closes idle keep-alive sockets. */
-  close(): void {
-    this.agent.destroy();
+  /** Closes every connection of this client, aborting requests still running. */
+  async close(): Promise<void> {
+    await this.dispatcher.destroy();
   }
+}
+
+function labelOf(method: string, url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${method} ${parsed.host}${parsed.pathname}`;
+  } catch {
+    return `${method} to an invalid URL`;
+  }
+}
+
+function joinHeaders(headers: Record<string, string | string[]>): Record<string, string> {
+  const joined: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) joined[name] = Array.isArray(value) ? value.join(', ') : value;
+  return joined;
 }
 
 /** Parses a response body as JSON and then with `schema`; null when the body is not JSON or does not fit. */

@@ -36,7 +36,7 @@ describe(IdTokenVerifier.name, () => {
     base = { idToken: tokens.idToken ?? '', cloud, authority: 'common', clientId: app.clientId, nonce };
   });
   afterAll(async () => {
-    http.close();
+    await http.close();
     await emulator.close();
   });
 

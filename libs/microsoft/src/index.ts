@@ -4,6 +4,7 @@
  */
 export * from './clouds';
 export * from './http';
+export * from './address-policy';
 export * from './msal-network';
 export * from './aadsts';
 export * from './errors';

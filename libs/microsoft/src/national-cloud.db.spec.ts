@@ -31,7 +31,7 @@ describe('national cloud through routes', () => {
     });
   });
   afterAll(async () => {
-    http.close();
+    await http.close();
     await emulator.close();
   });
 

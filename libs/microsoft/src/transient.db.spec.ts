@@ -2,7 +2,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MicrosoftError } from './errors';
 import { HttpClient } from './http';
 import { MicrosoftAuth } from './msal';
-import { SEED, demoAppWithSecret, factoryFor, useEmulatorSuite } from '../test/emulator-harness';
+import {
+  SEED,
+  demoAppWithSecret,
+  emulatorHttp,
+  emulatorNetworks,
+  factoryFor,
+  useEmulatorSuite,
+} from '../test/emulator-harness';
 
 const GRAPH_DEFAULT = ['https://graph.microsoft.com/.default'];
 const TOKEN_PATH = `/${SEED.contoso.tenantId}/oauth2/v2.0/token`;
@@ -67,22 +74,23 @@ describe(`${MicrosoftAuth.name} transient failures`, () => {
 
   it('classifies a reply slower than the HTTP timeout as transient timeout', async () => {
     t.emulator.context.services.faults.add({ kind: 'latency', latencyMs: 2_000, pathPrefix: TOKEN_PATH, count: 1 });
-    const slowHttp = new HttpClient({ caCertificates: [t.emulator.caCertPem], timeoutMs: 300 });
+    const slowHttp = emulatorHttp(t.emulator, { timeoutMs: 300 });
     try {
       const failure = await appToken(new MicrosoftAuth(factoryFor(slowHttp))).catch((e: unknown) => e);
       expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'transient', error: 'timeout' });
     } finally {
-      slowHttp.close();
+      await slowHttp.close();
     }
   });
 
   it('classifies an untrusted TLS certificate as misconfigured', async () => {
-    const untrusting = new HttpClient();
+    // Allowed to reach the emulator's address, but without its CA.
+    const untrusting = new HttpClient({ allowPrivateNetworks: emulatorNetworks(t.emulator) });
     try {
       const failure = await appToken(new MicrosoftAuth(factoryFor(untrusting))).catch((e: unknown) => e);
       expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'misconfigured', error: 'tls' });
     } finally {
-      untrusting.close();
+      await untrusting.close();
     }
   });
 });

@@ -23,9 +23,21 @@ export function customCloud(emulator: RunningEmulator): CloudConfig {
   return { name: 'custom', loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl };
 }
 
-/** An HttpClient trusting the emulator's CA, with optional routes. */
+/**
+ * The emulator's listening address as an allowed network: it is on loopback, which the HTTP
+ * layer refuses unless allowed, exactly as an operator would allow a private endpoint.
+ */
+export function emulatorNetworks(emulator: RunningEmulator): string[] {
+  return [new URL(emulator.baseUrl).hostname];
+}
+
+/** An HttpClient trusting the emulator's CA and allowed to reach its address, with optional routes. */
 export function emulatorHttp(emulator: RunningEmulator, options: HttpClientOptions = {}): HttpClient {
-  return new HttpClient({ ...options, caCertificates: [emulator.caCertPem] });
+  return new HttpClient({
+    ...options,
+    caCertificates: [emulator.caCertPem],
+    allowPrivateNetworks: [...(options.allowPrivateNetworks ?? []), ...emulatorNetworks(emulator)],
+  });
 }
 
 /** A fresh factory per test, so msal's throttling state never leaks between tests. */
@@ -75,9 +87,9 @@ export function useEmulatorSuite(): EmulatorSuite {
   beforeEach(() => {
     const http = emulatorHttp(started());
     perTest = { http, auth: new MicrosoftAuth(factoryFor(http)) };
-    return () => {
-      http.close();
+    return async () => {
       perTest = undefined;
+      await http.close();
     };
   });
   return {

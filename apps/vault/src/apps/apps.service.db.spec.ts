@@ -10,6 +10,7 @@ import {
 } from '../../../../test/flows/flows-harness';
 import { dumpDatabase } from '../../../../test/keys/db-dump';
 import { DAY_MS } from '../../../../test/support/test-clock';
+import { startProbePorts, type ProbePorts } from '../../../../test/support/ssrf-probes';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { FlowError } from '../providers/flow-error';
 import { AppsService } from './apps.service';
@@ -45,6 +46,7 @@ describe(AppsService.name, () => {
   let emulator: RunningEmulator;
   let harness: FlowsHarness;
   let apps: AppsService;
+  let probes: ProbePorts;
   let cloud: { cloud: 'custom'; endpoints: { loginUrl: string; graphUrl: string } };
 
   // A year after the test clock's start: a secret far from expiry on whatever date the suite runs.
@@ -63,8 +65,13 @@ describe(AppsService.name, () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     emulator = await startEmulator({ dataDir: null });
+    probes = await startProbePorts();
     cloud = { cloud: 'custom', endpoints: { loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl } };
-    harness = await createFlowsHarness(db, { microsoft: emulatorMicrosoft(emulator.caCertPem) });
+    // The operator allows the emulator and the three probe ports as custom clouds (all on loopback).
+    const microsoft = emulatorMicrosoft(emulator);
+    harness = await createFlowsHarness(db, {
+      microsoft: { ...microsoft, customCloudOrigins: [...(microsoft.customCloudOrigins ?? []), ...probes.origins] },
+    });
     apps = harness.module.get(AppsService);
     await insertProject(db, P1);
     await insertProject(db, P2);
@@ -73,6 +80,7 @@ describe(AppsService.name, () => {
   afterAll(async () => {
     await harness?.close();
     await emulator?.close();
+    await probes?.close();
     await db?.close();
   });
 
@@ -181,6 +189,24 @@ describe(AppsService.name, () => {
       expect((await rejection(apps.create(P1, secretApp({ userScopes })))).toBody().code).toBe(code);
     });
 
+    it.each([
+      ['the cloud metadata address', 'https://169.254.169.254'],
+      ['an internal host', 'https://intranet.corp.example'],
+      ['a loopback port not on the list', 'https://127.0.0.1:1'],
+    ])('refuses custom endpoints at %s with custom_endpoint_not_allowed and stores nothing', async (_what, url) => {
+      const before = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM secrets`);
+      const error = await rejection(
+        apps.create(P1, secretApp({ endpoints: { loginUrl: url, graphUrl: emulator.baseUrl } })),
+      );
+      expect(error.status).toBe(400);
+      expect(error.toBody()).toMatchObject({
+        code: 'custom_endpoint_not_allowed',
+        details: [{ path: 'endpoints.loginUrl' }],
+        remediation: expect.stringContaining('AUTHPIPE_CUSTOM_CLOUD_ORIGINS'),
+      });
+      expect(await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM secrets`)).toEqual(before);
+    });
+
     it('refuses a plain-http redirect URI outside loopback', async () => {
       const error = await rejection(
         apps.create(P1, secretApp({ redirectUris: ['http://vault.example.com/oauth/callback'] })),
@@ -287,6 +313,58 @@ describe(AppsService.name, () => {
     it('refuses with app_home_tenant_required when no directory is known', async () => {
       const app = await apps.create(P1, secretApp({ homeTenantId: null, userAuthority: 'common' }));
       expect((await rejection(apps.check(P1, app.id))).toBody().code).toBe('app_home_tenant_required');
+    });
+  });
+
+  describe('update', () => {
+    it('refuses moving an app to custom endpoints outside the allow-list, by endpoints or by cloud', async () => {
+      const app = await apps.create(P1, secretApp());
+      const outside = { loginUrl: 'https://169.254.169.254', graphUrl: 'https://169.254.169.254' };
+      const byEndpoints = await rejection(apps.update(P1, app.id, { endpoints: outside }));
+      expect(byEndpoints.toBody()).toMatchObject({
+        code: 'custom_endpoint_not_allowed',
+        details: [{ path: 'endpoints.loginUrl' }, { path: 'endpoints.graphUrl' }],
+      });
+      const global = await apps.create(P1, secretApp({ cloud: 'global', endpoints: undefined }));
+      const byCloud = await rejection(apps.update(P1, global.id, { cloud: 'custom', endpoints: outside }));
+      expect(byCloud.toBody().code).toBe('custom_endpoint_not_allowed');
+      expect((await apps.get(P1, app.id)).endpoints).toMatchObject({ loginUrl: emulator.baseUrl });
+      expect((await apps.get(P1, global.id)).cloud).toBe('global');
+    });
+
+    it('refuses to use a stored custom app whose origin is no longer allowed (409)', async () => {
+      const app = await apps.create(P1, secretApp());
+      await db.query(`UPDATE provider_apps SET login_url = 'https://10.0.0.5' WHERE id = $1`, [app.id]);
+      const error = await rejection(apps.check(P1, app.id));
+      expect(error.status).toBe(409);
+      expect(error.toBody().code).toBe('custom_endpoint_not_allowed');
+    });
+  });
+
+  describe('check against endpoints that give no HTTP answer', () => {
+    it('answers a closed port, a plain-HTTP port and an untrusted TLS port with one generic error', async () => {
+      const results = [];
+      for (const url of [probes.closed, probes.plainHttp, probes.untrustedTls]) {
+        const app = await apps.create(P1, secretApp({ endpoints: { loginUrl: url, graphUrl: url } }));
+        const { checkedAt, ...rest } = await apps.check(P1, app.id);
+        expect(Date.parse(checkedAt)).not.toBeNaN();
+        results.push({ result: rest, stored: (await apps.get(P1, app.id)).statusDetail });
+      }
+      expect(results[0].result).toEqual({
+        ok: false,
+        status: 'unchecked',
+        directory: CONTOSO,
+        token: null,
+        error: {
+          kind: 'transient',
+          aadsts: null,
+          error: 'endpoint_unreachable',
+          remediation: expect.stringContaining('no HTTP answer'),
+          action: 'retry',
+        },
+      });
+      expect(results[1]).toEqual(results[0]);
+      expect(results[2]).toEqual(results[0]);
     });
   });
 

@@ -1,5 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { MicrosoftError, resolveCloud, type MicrosoftApp, type MicrosoftFailure } from '@authpipe/microsoft';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  isNetworkFailure,
+  MicrosoftError,
+  resolveCloud,
+  type MicrosoftApp,
+  type MicrosoftFailure,
+} from '@authpipe/microsoft';
 import { ApiError } from '../common/api-error';
 import { CLOCK, type Clock } from '../common/clock';
 import { IDS, type IdGenerator } from '../common/id-generator';
@@ -30,6 +36,7 @@ import {
   type StoredCredential,
 } from './app-credentials';
 import { AppsRepository, type AppStatus, type ProviderAppData, type ProviderAppRecord } from './apps.repository';
+import { assertCustomEndpointsAllowed, ENDPOINT_UNREACHABLE } from './custom-endpoints';
 
 /** An app with its decrypted credential, for the OAuth flows. Holds a secret: never log or return it. */
 export interface AppWithCredentials {
@@ -42,6 +49,8 @@ const MULTI_TENANT_AUTHORITIES = new Set(['common', 'organizations', 'consumers'
 /** Provider apps: the project's own Entra app registrations, their encrypted credentials and checks. */
 @Injectable()
 export class AppsService {
+  private readonly logger = new Logger(AppsService.name);
+
   constructor(
     private readonly apps: AppsRepository,
     private readonly providers: ProvidersRegistry,
@@ -55,6 +64,7 @@ export class AppsService {
 
   async create(projectId: string, body: unknown): Promise<AppDto> {
     const input: CreateAppInput = parseInput(createAppSchema, body);
+    if (input.endpoints !== undefined) assertCustomEndpointsAllowed(this.microsoft, input.endpoints);
     const provider = this.providers.get(input.provider);
     const userScopes = this.providers.normaliseScopes(provider, 'user', input.userScopes ?? provider.defaultUserScopes);
     this.providers.requireUserScopes(provider, userScopes);
@@ -136,6 +146,7 @@ export class AppsService {
       data.installationScopes = this.providers.normaliseScopes(provider, 'installation', input.installationScopes);
     }
     if (input.cloud !== undefined) {
+      if (input.endpoints !== undefined) assertCustomEndpointsAllowed(this.microsoft, input.endpoints);
       data.cloud = input.cloud;
       data.loginUrl = input.endpoints?.loginUrl ?? null;
       data.graphUrl = input.endpoints?.graphUrl ?? null;
@@ -146,6 +157,7 @@ export class AppsService {
           { path: 'endpoints', message: 'only for cloud custom' },
         ]);
       }
+      assertCustomEndpointsAllowed(this.microsoft, input.endpoints);
       Object.assign(data, {
         loginUrl: input.endpoints.loginUrl,
         graphUrl: input.endpoints.graphUrl,
@@ -188,6 +200,10 @@ export class AppsService {
    */
   async getWithCredentials(projectId: string, appId: string): Promise<AppWithCredentials> {
     const app = await this.find(projectId, appId);
+    // A row written before the allow-list, or an origin the operator has since removed.
+    if (app.cloud === 'custom') {
+      assertCustomEndpointsAllowed(this.microsoft, { loginUrl: app.loginUrl ?? '', graphUrl: app.graphUrl ?? '' }, 409);
+    }
     const raw = await this.secrets.get({ projectId, tenantId: null }, APP_SECRET_REF(app.id));
     if (!raw) throw new Error(`App ${app.id} has no stored credential`);
     const credential = storedCredentialSchema.parse(JSON.parse(raw.toString('utf8')));
@@ -224,6 +240,21 @@ export class AppsService {
     } catch (error) {
       if (!(error instanceof MicrosoftError)) throw error;
       failure = error.failure;
+      if (isNetworkFailure(failure)) {
+        // The caller learns only that no HTTP answer came (custom-endpoints.ts); the log keeps why.
+        this.logger.warn(
+          {
+            projectId,
+            appId: id,
+            cloud: app.cloud,
+            loginOrigin: new URL(resolveCloud(microsoft.cloud).loginUrl).origin,
+            failure: failure.error,
+            systemCode: error.systemCode,
+          },
+          'App check: the Microsoft endpoints gave no HTTP answer',
+        );
+        failure = ENDPOINT_UNREACHABLE;
+      }
     }
     const checkedAt = new Date(this.clock());
     const status: AppStatus = failure === null ? 'active' : failure.kind === 'transient' ? app.status : 'misconfigured';

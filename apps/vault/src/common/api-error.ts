@@ -14,6 +14,7 @@ export type FlowErrorCode =
   | 'app_in_use'
   | 'app_misconfigured'
   | 'app_home_tenant_required'
+  | 'custom_endpoint_not_allowed'
   | 'return_to_not_allowed'
   | 'connect_session_not_found'
   | 'connect_session_expired'

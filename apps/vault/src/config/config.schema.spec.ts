@@ -49,8 +49,56 @@ describe(loadConfig.name, () => {
       ]);
     });
 
-    it('defaults to no routes, no extra CAs and no browser origins', () => {
-      expect(loadConfig({}).microsoft).toEqual({ caCertificates: [], routes: {}, browserOrigins: {} });
+    it('defaults to no routes, no extra CAs, no browser origins, no custom clouds and no private networks', () => {
+      expect(loadConfig({}).microsoft).toEqual({
+        caCertificates: [],
+        routes: {},
+        browserOrigins: {},
+        customCloudOrigins: [],
+        allowPrivateNetworks: [],
+      });
+    });
+  });
+
+  describe('AUTHPIPE_CUSTOM_CLOUD_ORIGINS', () => {
+    it('parses https origins, normalising case, a trailing slash and the default port', () => {
+      const config = loadConfig({
+        AUTHPIPE_CUSTOM_CLOUD_ORIGINS:
+          'https://Login.Sovereign.example/, https://graph.sovereign.example:8443,https://login.sovereign.example:443',
+      });
+      expect(config.microsoft.customCloudOrigins).toEqual([
+        'https://login.sovereign.example',
+        'https://graph.sovereign.example:8443',
+      ]);
+    });
+
+    it('names every entry that is not exactly an https origin', () => {
+      expect(
+        problemsOf({
+          AUTHPIPE_CUSTOM_CLOUD_ORIGINS:
+            'http://a.example,https://b.example/path,https://user:pw@c.example,not a url,https://d.example?x',
+        }),
+      ).toEqual(
+        [1, 2, 3, 4, 5].map(
+          (n) => `AUTHPIPE_CUSTOM_CLOUD_ORIGINS: entry ${n} must be an origin such as https://host[:port]`,
+        ),
+      );
+    });
+  });
+
+  describe('AUTHPIPE_ALLOW_PRIVATE_NETWORKS', () => {
+    it('parses CIDR ranges and single addresses of both families', () => {
+      expect(
+        loadConfig({ AUTHPIPE_ALLOW_PRIVATE_NETWORKS: '10.20.0.0/16, 127.0.0.1,::1,fd00::/8' }).microsoft
+          .allowPrivateNetworks,
+      ).toEqual(['10.20.0.0/16', '127.0.0.1', '::1', 'fd00::/8']);
+    });
+
+    it('names every entry that is neither an address nor a CIDR range', () => {
+      expect(problemsOf({ AUTHPIPE_ALLOW_PRIVATE_NETWORKS: 'localhost,10.0.0.0/8,10.0.0.0/40' })).toEqual([
+        'AUTHPIPE_ALLOW_PRIVATE_NETWORKS: entry 1 must be an IP address or a CIDR range',
+        'AUTHPIPE_ALLOW_PRIVATE_NETWORKS: entry 3 must be an IP address or a CIDR range',
+      ]);
     });
   });
 
@@ -79,20 +127,28 @@ describe(loadConfig.name, () => {
 });
 
 describe(withMicrosoft.name, () => {
-  it('adds CAs, merges routes and browser origins (the addition wins) and keeps the rest of the config', () => {
-    const base = loadConfig({ AUTHPIPE_MICROSOFT_ROUTES: 'a.test=https://one.test,b.test=https://two.test' });
+  it('adds CAs, custom clouds and networks, merges routes and browser origins (the addition wins) and keeps the rest of the config', () => {
+    const base = loadConfig({
+      AUTHPIPE_MICROSOFT_ROUTES: 'a.test=https://one.test,b.test=https://two.test',
+      AUTHPIPE_CUSTOM_CLOUD_ORIGINS: 'https://login.sovereign.example',
+      AUTHPIPE_ALLOW_PRIVATE_NETWORKS: '10.0.0.0/8',
+    });
     const merged = withMicrosoft(
       { ...base, microsoft: { ...base.microsoft, caCertificates: ['ca1'] } },
       {
         caCertificates: ['ca2'],
         routes: { 'b.test': 'https://three.test' },
         browserOrigins: { 'https://e.test': 'http://e.test' },
+        customCloudOrigins: ['https://127.0.0.1:4443', 'https://login.sovereign.example'],
+        allowPrivateNetworks: ['127.0.0.1'],
       },
     );
     expect(merged.microsoft).toEqual({
       caCertificates: ['ca1', 'ca2'],
       routes: { 'a.test': 'https://one.test', 'b.test': 'https://three.test' },
       browserOrigins: { 'https://e.test': 'http://e.test' },
+      customCloudOrigins: ['https://login.sovereign.example', 'https://127.0.0.1:4443'],
+      allowPrivateNetworks: ['10.0.0.0/8', '127.0.0.1'],
       timeoutMs: undefined,
     });
     expect(merged.publicUrl).toBe(base.publicUrl);

@@ -1,57 +1,12 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { caFile, networkList, originList, routesList } from './microsoft-env';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const positiveInt = z.coerce.number().int().positive();
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/** A PEM bundle file, read at boot: a missing, unreadable or certificate-less file is a config error. */
-const caFile = z.string().transform((file, ctx) => {
-  let text: string;
-  try {
-    text = readFileSync(path.resolve(file), 'utf8');
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'cannot read the CA bundle file' });
-    return z.NEVER;
-  }
-  const certificates = text.match(PEM_CERTIFICATE);
-  if (certificates === null) {
-    ctx.addIssue({ code: 'custom', message: 'the CA bundle file holds no PEM certificate' });
-    return z.NEVER;
-  }
-  return certificates;
-});
-
-const HOST = /^(?=.{1,253}(:\d{1,5})?$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
-
-/** `host=https://address[:port],host2=...`: the endpoint override of libs/microsoft's HTTP layer. */
-const routesList = z.string().transform((value, ctx) => {
-  const routes: Record<string, string> = {};
-  for (const [index, entry] of value.split(',').entries()) {
-    const at = entry.indexOf('=');
-    const host = entry.slice(0, at).trim().toLowerCase();
-    const target = entry.slice(at + 1).trim();
-    if (at < 0 || !HOST.test(host)) {
-      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must be host=https://address[:port]` });
-      continue;
-    }
-    if (!z.url({ protocol: /^https$/ }).safeParse(target).success) {
-      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must route to an https:// URL` });
-      continue;
-    }
-    if (host in routes) {
-      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} routes a host already routed` });
-      continue;
-    }
-    routes[host] = target;
-  }
-  return routes;
-});
 
 /**
  * Every environment variable the vault reads, validated once at boot. Anything not listed
@@ -83,6 +38,10 @@ export const envSchema = z.object({
   AUTHPIPE_MICROSOFT_CA_FILE: caFile.optional(),
   /** Endpoint override: `login.microsoftonline.com=https://10.0.0.5:8443,graph.microsoft.com=https://...`. */
   AUTHPIPE_MICROSOFT_ROUTES: routesList.optional(),
+  /** Origins an app may use as custom cloud endpoints: `https://login.sovereign.example,https://graph.sovereign.example`. */
+  AUTHPIPE_CUSTOM_CLOUD_ORIGINS: originList.optional(),
+  /** Networks beyond the public internet that outbound Microsoft traffic may reach: `10.20.0.0/16,fd00::/8`. */
+  AUTHPIPE_ALLOW_PRIVATE_NETWORKS: networkList.optional(),
   /** Run the Microsoft emulator and seed a demo project (default: on outside production). */
   AUTHPIPE_SANDBOX: bool.optional(),
 });
@@ -112,13 +71,24 @@ export interface MicrosoftConfig {
   routes: Record<string, string>;
   /** Origin of a login URL to the origin a browser should open instead (the sandbox's plain-HTTP emulator). */
   browserOrigins: Record<string, string>;
+  /**
+   * Origins (`https://host[:port]`) an app with `cloud: 'custom'` may use as its login and Graph
+   * URLs; any other custom endpoint is refused (`custom_endpoint_not_allowed`).
+   */
+  customCloudOrigins: string[];
+  /**
+   * Loopback, link-local or private networks (CIDR or address) outbound traffic may connect to;
+   * every other non-public address is refused at connect time. Route targets are exempt.
+   */
+  allowPrivateNetworks: string[];
   /** Deadline of one outbound request; the HTTP layer's default when absent. */
   timeoutMs?: number;
 }
 
 /**
  * Adds settings only known at start (the sandbox's in-process emulator, a test's emulator) to
- * the configured ones: CAs are added, routes and browser origins merged (the addition wins).
+ * the configured ones: CAs, custom cloud origins and networks are added, routes and browser
+ * origins merged (the addition wins).
  */
 export function withMicrosoft(config: VaultConfig, extra: Partial<MicrosoftConfig> | undefined): VaultConfig {
   if (extra === undefined) return config;
@@ -129,9 +99,15 @@ export function withMicrosoft(config: VaultConfig, extra: Partial<MicrosoftConfi
       caCertificates: [...current.caCertificates, ...(extra.caCertificates ?? [])],
       routes: { ...current.routes, ...extra.routes },
       browserOrigins: { ...current.browserOrigins, ...extra.browserOrigins },
+      customCloudOrigins: union(current.customCloudOrigins, extra.customCloudOrigins),
+      allowPrivateNetworks: union(current.allowPrivateNetworks, extra.allowPrivateNetworks),
       timeoutMs: extra.timeoutMs ?? current.timeoutMs,
     },
   };
+}
+
+function union(current: readonly string[], extra: readonly string[] = []): string[] {
+  return [...new Set([...current, ...extra])];
 }
 
 /** Thrown when the environment is invalid; lists every bad variable at once. */
@@ -176,6 +152,8 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
       caCertificates: env.AUTHPIPE_MICROSOFT_CA_FILE ?? [],
       routes: env.AUTHPIPE_MICROSOFT_ROUTES ?? {},
       browserOrigins: {},
+      customCloudOrigins: env.AUTHPIPE_CUSTOM_CLOUD_ORIGINS ?? [],
+      allowPrivateNetworks: env.AUTHPIPE_ALLOW_PRIVATE_NETWORKS ?? [],
     },
     sandbox: env.AUTHPIPE_SANDBOX ?? !production,
   };

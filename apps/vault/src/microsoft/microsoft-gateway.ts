@@ -13,12 +13,14 @@ import type { Clock } from '../common/clock';
 
 /**
  * How the vault reaches Microsoft: the HTTP layer's options (extra CAs, the `routes` endpoint
- * override of libs/microsoft) plus `browserOrigins`, which rewrites the origin of a login URL
- * sent to a browser (the sandbox's emulator speaks HTTPS to msal-node and plain HTTP to
- * browsers, which do not trust its CA).
+ * override of libs/microsoft, the private networks it may connect to) plus `browserOrigins`,
+ * which rewrites the origin of a login URL sent to a browser (the sandbox's emulator speaks HTTPS
+ * to msal-node and plain HTTP to browsers, which do not trust its CA), and `customCloudOrigins`,
+ * the only origins an app's custom cloud endpoints may name.
  */
 export const microsoftEndpointsSchema = httpClientOptionsSchema.extend({
   browserOrigins: z.record(z.url(), z.url()).default({}),
+  customCloudOrigins: z.array(z.url({ protocol: /^https$/ })).default([]),
 });
 export type MicrosoftEndpoints = z.input<typeof microsoftEndpointsSchema>;
 
@@ -37,9 +39,11 @@ export class MicrosoftGateway implements OnApplicationShutdown {
   /** id_token validation against the cloud's JWKS. */
   readonly idTokens: IdTokenVerifier;
   private readonly browserOrigins: Map<string, string>;
+  private readonly customCloudOrigins: Set<string>;
 
   constructor(endpoints: MicrosoftEndpoints, clock: Clock) {
-    const { browserOrigins, ...httpOptions } = microsoftEndpointsSchema.parse(endpoints);
+    const { browserOrigins, customCloudOrigins, ...httpOptions } = microsoftEndpointsSchema.parse(endpoints);
+    this.customCloudOrigins = new Set(customCloudOrigins.map((origin) => new URL(origin).origin));
     this.http = new HttpClient(httpOptions satisfies HttpClientOptions);
     const now = (): Date => new Date(clock());
     const logger = new Logger('msal');
@@ -61,6 +65,18 @@ export class MicrosoftGateway implements OnApplicationShutdown {
     );
   }
 
+  /**
+   * Whether an app may use `url` as a custom cloud endpoint: its origin must be on the operator's
+   * allow-list. (Where it resolves to is checked again at every connection by the HTTP layer.)
+   */
+  allowsCustomEndpoint(url: string): boolean {
+    try {
+      return this.customCloudOrigins.has(new URL(url).origin);
+    } catch {
+      return false;
+    }
+  }
+
   /** The URL a browser should open for a login URL msal-node built (origin rewritten if configured). */
   forBrowser(loginUrl: string): string {
     const url = new URL(loginUrl);
@@ -69,7 +85,7 @@ export class MicrosoftGateway implements OnApplicationShutdown {
     return `${target}${url.pathname}${url.search}`;
   }
 
-  onApplicationShutdown(): void {
-    this.http.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.http.close();
   }
 }

@@ -1,4 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { z } from 'zod';
@@ -62,12 +63,32 @@ export async function startSandboxEmulator(
 }
 
 /**
+ * The operator settings that let apps use an emulator as their custom cloud, exactly what
+ * AUTHPIPE_CUSTOM_CLOUD_ORIGINS and AUTHPIPE_ALLOW_PRIVATE_NETWORKS would say: its origin on the
+ * custom-cloud allow-list and its (loopback) address among the allowed networks. The sandbox
+ * and the test factories use this, so they pass the same SSRF checks as any deployment.
+ */
+export function emulatorAsCustomCloud(
+  emulator: Pick<RunningEmulator, 'baseUrl'>,
+): Pick<MicrosoftConfig, 'customCloudOrigins' | 'allowPrivateNetworks'> {
+  const url = new URL(emulator.baseUrl);
+  const address = url.hostname.replace(/^\[|\]$/g, '');
+  return {
+    customCloudOrigins: [url.origin],
+    // A named host (rather than an address) may resolve to either loopback address.
+    allowPrivateNetworks: isIP(address) ? [address] : ['127.0.0.1', '::1'],
+  };
+}
+
+/**
  * What the vault must add to its Microsoft settings (`createVaultApp({ microsoft })`) to use the
- * sandbox's emulator: trust its CA, and send browsers to its plain-HTTP origin.
+ * sandbox's emulator: trust its CA, accept it as a custom cloud, and send browsers to its
+ * plain-HTTP origin.
  */
 export function sandboxMicrosoft(emulator: RunningEmulator): Partial<MicrosoftConfig> {
   return {
     caCertificates: [emulator.caCertPem],
+    ...emulatorAsCustomCloud(emulator),
     browserOrigins: emulator.httpBaseUrl ? { [emulator.baseUrl]: emulator.httpBaseUrl } : {},
   };
 }
