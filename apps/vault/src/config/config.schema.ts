@@ -83,6 +83,11 @@ export const envSchema = z.object({
   AUTHPIPE_MICROSOFT_CA_FILE: caFile.optional(),
   /** Endpoint override: `login.microsoftonline.com=https://10.0.0.5:8443,graph.microsoft.com=https://...`. */
   AUTHPIPE_MICROSOFT_ROUTES: routesList.optional(),
+  /**
+   * Time limit of reading one uploaded certificate (PFX or PEM pair) in its worker thread; the
+   * thread is stopped past it. The iteration caps keep real files far below the default.
+   */
+  AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS: positiveInt.max(60_000).default(10_000),
   /** Run the Microsoft emulator and seed a demo project (default: on outside production). */
   AUTHPIPE_SANDBOX: bool.optional(),
 });
@@ -101,6 +106,8 @@ export interface VaultConfig {
   masterKeys: { fromEnv: string | null; file: string; createFileIfMissing: boolean };
   dataKeys: { rotateAfterUses: number; cacheMax: number; cacheTtlMs: number };
   microsoft: MicrosoftConfig;
+  /** Reading uploaded certificate credentials (apps/certificate-reader.ts). */
+  certificates: { parseTimeoutMs: number };
   sandbox: boolean;
 }
 
@@ -177,6 +184,7 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
       routes: env.AUTHPIPE_MICROSOFT_ROUTES ?? {},
       browserOrigins: {},
     },
+    certificates: { parseTimeoutMs: env.AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS },
     sandbox: env.AUTHPIPE_SANDBOX ?? !production,
   };
 }
