@@ -4,6 +4,7 @@
 import { HttpClient, MICROSOFT_CLOUD_HOSTS } from '@authpipe/microsoft';
 import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
 import { startEmulator, type RunningEmulator } from '../../apps/microsoft-emulator/src/emulator';
+import { emulatorAsCustomCloud } from '../../apps/vault/src/sandbox/sandbox';
 import type { MicrosoftConfig } from '../../apps/vault/src/config/config.schema';
 import { TestClock } from './test-clock';
 import { useStarted } from './use-started';
@@ -23,8 +24,10 @@ export interface TestEmulator {
   readonly emulator: RunningEmulator;
   readonly clock: TestClock;
   /**
-   * The vault's run-time Microsoft settings for this emulator: its CA trusted and every Microsoft
-   * host (all clouds) routed to it, as `AUTHPIPE_MICROSOFT_CA_FILE`/`_ROUTES` would in production.
+   * The vault's run-time Microsoft settings for this emulator: its CA trusted, every Microsoft host
+   * (all clouds) routed to it, and its own origin allowed as a custom cloud on loopback — what
+   * `AUTHPIPE_MICROSOFT_CA_FILE`, `_ROUTES`, `AUTHPIPE_CUSTOM_CLOUD_ORIGINS` and
+   * `AUTHPIPE_ALLOW_PRIVATE_NETWORKS` would say in production.
    */
   readonly microsoft: Partial<MicrosoftConfig>;
   /** A client standing in for a browser (trusts the CA, routes the Microsoft hosts). */
@@ -47,11 +50,11 @@ export async function createTestEmulator(options: TestEmulatorOptions = {}): Pro
   return {
     emulator,
     clock,
-    microsoft: { caCertificates: [emulator.caCertPem], routes, timeoutMs: 10_000 },
+    microsoft: { caCertificates: [emulator.caCertPem], routes, timeoutMs: 10_000, ...emulatorAsCustomCloud(emulator) },
     browser,
     customEndpoints: { loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl },
     async close() {
-      browser.close();
+      await browser.close();
       await emulator.close();
     },
   };

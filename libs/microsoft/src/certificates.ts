@@ -1,9 +1,16 @@
 // Certificate credentials of an Entra app: what msal-node's `clientCertificate` needs (a PKCS#8 PEM
 // key, the SHA-256 thumbprint in hex, the chain for x5c) from either a PEM pair or a base64 PFX.
-// Node's crypto reads X.509 and PEM keys but not PKCS#12, so PFX goes through node-forge.
+// Node's crypto reads X.509 and PEM keys but not PKCS#12, so PFX goes through node-forge (pfx.ts).
+// Every password-based key derivation is bounded before it runs (pbe-cost.ts); the vault runs this
+// whole parse in a worker thread with a time limit (certificate-parser.ts).
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
 import { z } from 'zod';
+import { CertificateCredentialError } from './certificate-errors';
+import { MAX_CERTIFICATES, MAX_PEM_CHARS } from './certificate-limits';
+import { decodePfxBase64, unpackPfx } from './pfx';
+import { readPrivateKeyPem, tooLargePem } from './private-key-pem';
+
+export * from './certificate-errors';
 
 /** A certificate credential in one of the two forms an admin can hand over. */
 export const certificateInputSchema = z.union([
@@ -36,94 +43,62 @@ export interface CertificateCredential {
   notAfter: Date;
 }
 
-export type CertificateErrorReason =
-  | 'invalid_certificate'
-  | 'invalid_private_key'
-  | 'invalid_pfx'
-  | 'wrong_password'
-  | 'key_mismatch'
-  | 'unsupported_key_type'
-  | 'certificate_expired'
-  | 'certificate_not_yet_valid';
-
-/** A certificate credential could not be used; the message never contains key material or passwords. */
-export class CertificateCredentialError extends Error {
-  readonly code = 'invalid_certificate_credential';
-
-  constructor(
-    readonly reason: CertificateErrorReason,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CertificateCredentialError';
-  }
-}
-
 function hex(fingerprint: string): string {
   return fingerprint.replace(/:/g, '').toLowerCase();
 }
 
-function readCertificate(pem: string): X509Certificate {
+function invalidCertificate(): CertificateCredentialError {
+  return new CertificateCredentialError('invalid_certificate', 'The certificate is not a valid PEM X.509 certificate.');
+}
+
+function readCertificate(pem: string | Buffer): X509Certificate {
   try {
     return new X509Certificate(pem);
   } catch {
-    throw new CertificateCredentialError(
-      'invalid_certificate',
-      'The certificate is not a valid PEM X.509 certificate.',
-    );
+    throw invalidCertificate();
   }
 }
 
-function readKey(pem: string, passphrase: string | undefined): KeyObject {
-  try {
-    return createPrivateKey({ key: pem, format: 'pem', passphrase });
-  } catch {
+/** The PEM blocks of a certificate chain, not parsed yet (as before, a bad key is reported before a bad block). */
+function certificatePemsOf(text: string): string[] {
+  if (text.length > MAX_PEM_CHARS) throw tooLargePem('certificate');
+  const pems = [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => m[0]);
+  if (pems.length === 0) throw invalidCertificate();
+  if (pems.length > MAX_CERTIFICATES) {
     throw new CertificateCredentialError(
-      'invalid_private_key',
-      passphrase === undefined
-        ? 'The private key is not a valid PEM private key (or it is encrypted and needs its passphrase).'
-        : 'The private key could not be read: it is not a valid PEM private key or the passphrase is wrong.',
+      'too_many_parts',
+      `The certificate PEM holds more than ${MAX_CERTIFICATES} certificates; send the app's certificate and its chain only.`,
+      { part: 'certificates', max: MAX_CERTIFICATES },
     );
   }
+  return pems;
 }
 
-interface Unpacked {
-  keyPem: string;
-  certificatePems: string[];
+function readPemPair(
+  certificatePem: string,
+  privateKeyPem: string,
+  passphrase: string | undefined,
+): { keys: KeyObject[]; certificates: X509Certificate[] } {
+  const pems = certificatePemsOf(certificatePem);
+  const key = readPrivateKeyPem(privateKeyPem, passphrase);
+  return { keys: [key], certificates: pems.map(readCertificate) };
 }
 
-// A PFX may carry several certificates; the leaf is the one whose public key matches the key.
-function unpackPfx(pfxBase64: string, password: string): Unpacked {
-  let p12: forge.pkcs12.Pkcs12Pfx;
-  try {
-    const asn1 = forge.asn1.fromDer(forge.util.decode64(pfxBase64.replace(/\s+/g, '')));
-    p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, password);
-  } catch (error) {
-    const text = error instanceof Error ? error.message : '';
-    if (/MAC could not be verified|Invalid password|decrypt/i.test(text)) {
-      throw new CertificateCredentialError('wrong_password', 'The PFX password is wrong.');
+// A PFX may carry several keys and certificates; the leaf is a certificate whose public key matches a key.
+function readPfx(pfxBase64: string, password: string): { keys: KeyObject[]; certificates: X509Certificate[] } {
+  const { privateKeys, certificates } = unpackPfx(decodePfxBase64(pfxBase64), password);
+  if (privateKeys.length === 0) {
+    throw new CertificateCredentialError('invalid_pfx', 'The PFX holds no private key.');
+  }
+  if (certificates.length === 0) throw new CertificateCredentialError('invalid_pfx', 'The PFX holds no certificate.');
+  const keys = privateKeys.map((der) => {
+    try {
+      return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    } catch {
+      throw new CertificateCredentialError('invalid_pfx', 'The PFX holds a private key that cannot be read.');
     }
-    throw new CertificateCredentialError(
-      'invalid_pfx',
-      'The PFX is not a valid base64 PKCS#12 file (or uses an algorithm that cannot be read).',
-    );
-  }
-  const keyBags = [
-    ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ?? []),
-    ...(p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? []),
-  ];
-  const certBags = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [];
-  const key = keyBags.find((bag) => bag.key)?.key;
-  if (!key)
-    throw new CertificateCredentialError(
-      'invalid_pfx',
-      'The PFX holds no private key readable here (only RSA keys are supported).',
-    );
-  // forge leaves `cert` empty for certificates it cannot parse (non-RSA keys); those cannot be the leaf.
-  const certificatePems = certBags.flatMap((bag) => (bag.cert ? [forge.pki.certificateToPem(bag.cert)] : []));
-  if (certificatePems.length === 0)
-    throw new CertificateCredentialError('invalid_pfx', 'The PFX holds no certificate.');
-  return { keyPem: forge.pki.privateKeyToPem(key), certificatePems };
+  });
+  return { keys, certificates: certificates.map(readCertificate) };
 }
 
 /**
@@ -132,33 +107,28 @@ function unpackPfx(pfxBase64: string, password: string): Unpacked {
  */
 export function parseCertificateCredential(input: CertificateInput, now: Date): CertificateCredential {
   const parsed = certificateInputSchema.parse(input);
-  let keyPem: string;
-  let certificatePems: string[];
-  let passphrase: string | undefined;
-  if ('pfxBase64' in parsed) {
-    ({ keyPem, certificatePems } = unpackPfx(parsed.pfxBase64, parsed.password));
-  } else {
-    keyPem = parsed.privateKeyPem;
-    passphrase = parsed.privateKeyPassphrase;
-    certificatePems = [
-      ...parsed.certificatePem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g),
-    ].map((m) => m[0]);
-    if (certificatePems.length === 0)
-      throw new CertificateCredentialError(
-        'invalid_certificate',
-        'The certificate is not a valid PEM X.509 certificate.',
-      );
-  }
-  const key = readKey(keyPem, passphrase);
-  if (key.asymmetricKeyType !== 'rsa') {
+  const { keys, certificates } =
+    'pfxBase64' in parsed
+      ? readPfx(parsed.pfxBase64, parsed.password)
+      : readPemPair(parsed.certificatePem, parsed.privateKeyPem, parsed.privateKeyPassphrase);
+  const rsaKeys = keys.filter((key) => key.asymmetricKeyType === 'rsa');
+  if (rsaKeys.length === 0) {
+    const type = keys[0].asymmetricKeyType;
     throw new CertificateCredentialError(
       'unsupported_key_type',
-      `The private key is ${key.asymmetricKeyType ?? 'of an unknown type'}; Microsoft Entra client certificates need an RSA key.`,
+      `The private key is ${type ?? 'of an unknown type'}; Microsoft Entra client certificates need an RSA key.`,
     );
   }
-  const certificates = certificatePems.map(readCertificate);
-  const leafIndex = certificates.findIndex((cert) => cert.checkPrivateKey(key));
-  if (leafIndex === -1)
+  let key: KeyObject | undefined;
+  let leafIndex = -1;
+  for (const candidate of rsaKeys) {
+    leafIndex = certificates.findIndex((cert) => cert.checkPrivateKey(candidate));
+    if (leafIndex !== -1) {
+      key = candidate;
+      break;
+    }
+  }
+  if (key === undefined)
     throw new CertificateCredentialError('key_mismatch', 'The private key does not belong to the certificate.');
   const leaf = certificates[leafIndex];
   const notBefore = new Date(leaf.validFrom);

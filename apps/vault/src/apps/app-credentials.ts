@@ -1,10 +1,15 @@
 import {
   CertificateCredentialError,
-  parseCertificateCredential,
+  kdfRemedy,
+  WorkerBusyError,
+  type CertificateCredential,
+  type CertificateInput,
   type CloudConfig,
+  type KdfPart,
   type MicrosoftApp,
 } from '@authpipe/microsoft';
 import { z } from 'zod';
+import { ApiError } from '../common/api-error';
 import { FlowError } from '../providers/flow-error';
 import type { AppCredentialInput } from './app.dto';
 import type { ProviderAppRecord } from './apps.repository';
@@ -34,14 +39,23 @@ export interface PreparedCredential {
   };
 }
 
+/** Reads a certificate credential (CertificateReader: off the event loop, with a time limit). */
+export type ReadCertificate = (input: CertificateInput, now: Date) => Promise<CertificateCredential>;
+
 /**
  * Checks a credential as the API received it. A certificate is unpacked (PEM pair or base64
  * PFX + password), its key matched to it and its validity checked now, so a broken one is
  * refused at the door instead of at the first consent.
  *
- * @throws FlowError invalid_certificate with `details.reason` (never key material or passwords).
+ * @throws FlowError invalid_certificate, certificate_kdf_too_costly or certificate_parse_timeout,
+ *   with `details.reason` (never key material or passwords); ApiError rate_limited when too many
+ *   certificates are being read at once.
  */
-export function prepareCredential(input: AppCredentialInput, now: Date): PreparedCredential {
+export async function prepareCredential(
+  input: AppCredentialInput,
+  now: Date,
+  readCertificate: ReadCertificate,
+): Promise<PreparedCredential> {
   if (input.type === 'secret') {
     return {
       stored: { type: 'secret', clientSecret: input.secret },
@@ -61,8 +75,9 @@ export function prepareCredential(input: AppCredentialInput, now: Date): Prepare
       { reason: 'incomplete' },
     );
   }
+  let parsed: CertificateCredential;
   try {
-    const parsed = parseCertificateCredential(
+    parsed = await readCertificate(
       pem
         ? {
             certificatePem: input.certificatePem!,
@@ -72,25 +87,40 @@ export function prepareCredential(input: AppCredentialInput, now: Date): Prepare
         : { pfxBase64: input.pfxBase64!, password: input.password! },
       now,
     );
-    return {
-      stored: {
-        type: 'certificate',
-        privateKeyPem: parsed.privateKeyPem,
-        thumbprintSha256: parsed.thumbprintSha256,
-        x5c: parsed.x5c,
-      },
-      columns: {
-        credentialType: 'certificate',
-        credentialExpiresAt: parsed.notAfter,
-        certThumbprint: parsed.thumbprintSha256,
-      },
-    };
   } catch (error) {
-    if (error instanceof CertificateCredentialError) {
-      throw FlowError.invalid('invalid_certificate', error.message, { reason: error.reason });
-    }
-    throw error;
+    throw certificateFailure(error, pem ? 'private_key' : 'pfx_mac');
   }
+  return {
+    stored: {
+      type: 'certificate',
+      privateKeyPem: parsed.privateKeyPem,
+      thumbprintSha256: parsed.thumbprintSha256,
+      x5c: parsed.x5c,
+    },
+    columns: {
+      credentialType: 'certificate',
+      credentialExpiresAt: parsed.notAfter,
+      certThumbprint: parsed.thumbprintSha256,
+    },
+  };
+}
+
+/** The API error of a certificate that could not be read; anything unexpected is passed on as it is. */
+function certificateFailure(error: unknown, form: KdfPart): unknown {
+  if (error instanceof WorkerBusyError) {
+    return new ApiError(429, 'rate_limited', 'Too many certificates are being read right now; retry in a few seconds.');
+  }
+  if (!(error instanceof CertificateCredentialError)) return error;
+  const details = { reason: error.reason, ...error.details };
+  if (error.reason === 'kdf_too_costly') {
+    const part = error.details.part as KdfPart;
+    return FlowError.invalid('certificate_kdf_too_costly', error.message, details, kdfRemedy(part));
+  }
+  if (error.reason === 'parse_timeout') {
+    // The fix is the one for a too costly derivation of that form: re-export with standard settings.
+    return FlowError.invalid('certificate_parse_timeout', error.message, details, kdfRemedy(form));
+  }
+  return FlowError.invalid('invalid_certificate', error.message, details);
 }
 
 /** The cloud configuration of an app row, as libs/microsoft takes it. */

@@ -5,13 +5,14 @@ import { ProvidersModule } from '../providers/providers.module';
 import { AppsController } from './apps.controller';
 import { AppsRepository } from './apps.repository';
 import { AppsService } from './apps.service';
+import { CertificateReader } from './certificate-reader';
 import { MicrosoftModule } from '../microsoft/microsoft.module';
 
 /** Provider apps (/v1/apps) and their check against Microsoft. Needs KeysModule (SecretsService). */
 @Module({
   imports: [ApiKeysModule, ProvidersModule, EventsModule, MicrosoftModule],
   controllers: [AppsController],
-  providers: [AppsRepository, AppsService],
+  providers: [AppsRepository, AppsService, CertificateReader],
   exports: [AppsService, AppsRepository],
 })
 export class AppsModule {}

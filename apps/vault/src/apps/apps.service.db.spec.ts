@@ -9,6 +9,7 @@ import {
   type FlowsHarness,
 } from '../../../../test/flows/flows-harness';
 import { dumpDatabase } from '../../../../test/keys/db-dump';
+import { makePfx } from '../../../../test/support/certificate-fixtures';
 import { DAY_MS } from '../../../../test/support/test-clock';
 import { startProbePorts, type ProbePorts } from '../../../../test/support/ssrf-probes';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
@@ -39,6 +40,17 @@ function pfxOf(certificatePem: string, privateKeyPem: string, password: string):
     },
   );
   return forge.util.encode64(forge.asn1.toDer(p12).getBytes());
+}
+
+/** The audit's file: a valid PFX whose MAC iteration count was raised to 4,000,000. */
+function costlyPfxOf(certificatePem: string, privateKeyPem: string, password: string): string {
+  const fixture = {
+    certificatePem,
+    privateKeyPem,
+    cert: forge.pki.certificateFromPem(certificatePem),
+    key: forge.pki.privateKeyFromPem(privateKeyPem),
+  };
+  return makePfx(fixture, password, { claim: { mac: 4_000_000 } });
 }
 
 describe(AppsService.name, () => {
@@ -164,6 +176,34 @@ describe(AppsService.name, () => {
       expect(await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM provider_apps`)).toEqual(before);
     });
 
+    it('refuses a PFX whose MAC asks for 4,000,000 iterations with certificate_kdf_too_costly and stores nothing', async () => {
+      const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
+      const counts = () =>
+        db.query<{ apps: number; secrets: number }>(
+          `SELECT (SELECT count(*)::int FROM provider_apps) AS apps, (SELECT count(*)::int FROM secrets) AS secrets`,
+        );
+      const before = await counts();
+      const error = await rejection(
+        apps.create(
+          P1,
+          secretApp({
+            credential: {
+              type: 'certificate',
+              pfxBase64: costlyPfxOf(certificatePem, privateKeyPem, 'canary-pfx-password'),
+              password: 'canary-pfx-password',
+            },
+          }),
+        ),
+      );
+      expect(error.status).toBe(400);
+      expect(error.toBody()).toMatchObject({
+        code: 'certificate_kdf_too_costly',
+        details: { part: 'pfx_mac', iterations: 4_000_000 },
+      });
+      expect(JSON.stringify(error.toBody())).not.toContain('canary-pfx-password');
+      expect(await counts()).toEqual(before);
+    });
+
     it('refuses a certificate with another key with invalid_certificate key_mismatch', async () => {
       const other = forge.pki.rsa.generateKeyPair({ bits: 2048 });
       const error = await rejection(
@@ -212,6 +252,26 @@ describe(AppsService.name, () => {
         apps.create(P1, secretApp({ redirectUris: ['http://vault.example.com/oauth/callback'] })),
       );
       expect(error.toBody()).toMatchObject({ code: 'invalid_request', details: [{ path: 'redirectUris.0' }] });
+    });
+  });
+
+  describe('update', () => {
+    it('refuses a costly PFX as the new credential and keeps the stored one', async () => {
+      const app = await apps.create(P1, secretApp());
+      const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
+      const error = await rejection(
+        apps.update(P1, app.id, {
+          credential: {
+            type: 'certificate',
+            pfxBase64: costlyPfxOf(certificatePem, privateKeyPem, 'pfx-pass'),
+            password: 'pfx-pass',
+          },
+        }),
+      );
+      expect(error.toBody()).toMatchObject({ code: 'certificate_kdf_too_costly', details: { iterations: 4_000_000 } });
+      expect(await apps.get(P1, app.id)).toEqual(app);
+      const { microsoft } = await apps.getWithCredentials(P1, app.id);
+      expect(microsoft.credential).toEqual({ clientSecret: SEED.demoApp.secretValue });
     });
   });
 

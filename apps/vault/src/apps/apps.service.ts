@@ -23,6 +23,7 @@ import {
   toAppDto,
   updateAppSchema,
   type AppCheckDto,
+  type AppCredentialInput,
   type AppDto,
   type CreateAppInput,
   type ListAppsQuery,
@@ -33,9 +34,11 @@ import {
   prepareCredential,
   storedCredentialSchema,
   toMicrosoftApp,
+  type PreparedCredential,
   type StoredCredential,
 } from './app-credentials';
 import { AppsRepository, type AppStatus, type ProviderAppData, type ProviderAppRecord } from './apps.repository';
+import { CertificateReader } from './certificate-reader';
 import { assertCustomEndpointsAllowed, ENDPOINT_UNREACHABLE } from './custom-endpoints';
 
 /** An app with its decrypted credential, for the OAuth flows. Holds a secret: never log or return it. */
@@ -57,6 +60,7 @@ export class AppsService {
     private readonly secrets: SecretsService,
     private readonly events: EventsService,
     private readonly microsoft: MicrosoftGateway,
+    private readonly certificates: CertificateReader,
     @Inject(VAULT_CONFIG) private readonly config: VaultConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(IDS) private readonly ids: IdGenerator,
@@ -73,7 +77,7 @@ export class AppsService {
       'installation',
       input.installationScopes ?? provider.defaultInstallationScopes,
     );
-    const credential = prepareCredential(input.credential, new Date(this.clock()));
+    const credential = await this.prepare(input.credential);
     const id = this.ids.next('app');
     const data: ProviderAppData = {
       provider: provider.id,
@@ -165,7 +169,7 @@ export class AppsService {
       });
     }
     if (input.credential !== undefined) {
-      const credential = prepareCredential(input.credential, new Date(this.clock()));
+      const credential = await this.prepare(input.credential);
       Object.assign(data, credential.columns);
       await this.putCredential(projectId, id, credential.stored);
     }
@@ -288,6 +292,11 @@ export class AppsService {
           }
         : null,
     };
+  }
+
+  /** Checks a credential; a certificate is read in a worker thread (CertificateReader). */
+  private prepare(credential: AppCredentialInput): Promise<PreparedCredential> {
+    return prepareCredential(credential, new Date(this.clock()), (input, now) => this.certificates.read(input, now));
   }
 
   private defaultRedirectUris(): string[] {

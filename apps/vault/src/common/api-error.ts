@@ -10,6 +10,8 @@ export type FlowErrorCode =
   | 'invalid_redirect_uri'
   | 'no_allowed_origins'
   | 'invalid_certificate'
+  | 'certificate_kdf_too_costly'
+  | 'certificate_parse_timeout'
   | 'app_not_found'
   | 'app_in_use'
   | 'app_misconfigured'

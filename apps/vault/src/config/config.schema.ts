@@ -42,6 +42,11 @@ export const envSchema = z.object({
   AUTHPIPE_CUSTOM_CLOUD_ORIGINS: originList.optional(),
   /** Networks beyond the public internet that outbound Microsoft traffic may reach: `10.20.0.0/16,fd00::/8`. */
   AUTHPIPE_ALLOW_PRIVATE_NETWORKS: networkList.optional(),
+  /**
+   * Time limit of reading one uploaded certificate (PFX or PEM pair) in its worker thread; the
+   * thread is stopped past it. The iteration caps keep real files far below the default.
+   */
+  AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS: positiveInt.max(60_000).default(10_000),
   /** Run the Microsoft emulator and seed a demo project (default: on outside production). */
   AUTHPIPE_SANDBOX: bool.optional(),
 });
@@ -60,6 +65,8 @@ export interface VaultConfig {
   masterKeys: { fromEnv: string | null; file: string; createFileIfMissing: boolean };
   dataKeys: { rotateAfterUses: number; cacheMax: number; cacheTtlMs: number };
   microsoft: MicrosoftConfig;
+  /** Reading uploaded certificate credentials (apps/certificate-reader.ts). */
+  certificates: { parseTimeoutMs: number };
   sandbox: boolean;
 }
 
@@ -155,6 +162,7 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
       customCloudOrigins: env.AUTHPIPE_CUSTOM_CLOUD_ORIGINS ?? [],
       allowPrivateNetworks: env.AUTHPIPE_ALLOW_PRIVATE_NETWORKS ?? [],
     },
+    certificates: { parseTimeoutMs: env.AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS },
     sandbox: env.AUTHPIPE_SANDBOX ?? !production,
   };
 }
