@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaClient } from '@authpipe/prisma';
+import { UnitOfWork } from '../database/unit-of-work';
 
 /** A provider app row (no secret in it: the credential lives in `secrets`). */
 export interface ProviderAppRecord {
@@ -69,14 +69,14 @@ function toRecord<T extends { credentialType: string; status: string }>(
 /** `provider_apps`. Every method takes the project first; another project's app is simply absent. */
 @Injectable()
 export class AppsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   async create(projectId: string, id: string, data: ProviderAppData): Promise<ProviderAppRecord> {
-    return toRecord(await this.prisma.providerApp.create({ data: { id, projectId, ...data, status: 'unchecked' } }));
+    return toRecord(await this.uow.db.providerApp.create({ data: { id, projectId, ...data, status: 'unchecked' } }));
   }
 
   async find(projectId: string, id: string): Promise<ProviderAppRecord | null> {
-    const row = await this.prisma.providerApp.findFirst({ where: { projectId, id } });
+    const row = await this.uow.db.providerApp.findFirst({ where: { projectId, id } });
     return row ? toRecord(row) : null;
   }
 
@@ -86,7 +86,7 @@ export class AppsRepository {
     filter: { provider?: string },
     page: { limit: number; after?: string },
   ): Promise<ProviderAppRecord[]> {
-    const rows = await this.prisma.providerApp.findMany({
+    const rows = await this.uow.db.providerApp.findMany({
       where: {
         projectId,
         ...(filter.provider !== undefined ? { provider: filter.provider } : {}),
@@ -111,7 +111,7 @@ export class AppsRepository {
     const reset = options.resetStatus
       ? { status: 'unchecked', statusAadsts: null, statusError: null, statusRemediation: null, lastCheckedAt: null }
       : {};
-    const { count } = await this.prisma.providerApp.updateMany({
+    const { count } = await this.uow.db.providerApp.updateMany({
       where: { projectId, id },
       data: { ...data, ...reset },
     });
@@ -119,7 +119,7 @@ export class AppsRepository {
   }
 
   async recordCheck(projectId: string, id: string, result: AppCheckResult): Promise<ProviderAppRecord | null> {
-    const { count } = await this.prisma.providerApp.updateMany({
+    const { count } = await this.uow.db.providerApp.updateMany({
       where: { projectId, id },
       data: {
         status: result.status,
@@ -135,15 +135,15 @@ export class AppsRepository {
   /** How many installations and connections use the app (they keep it from being deleted). */
   async usage(projectId: string, id: string): Promise<{ installations: number; connections: number }> {
     const [installations, connections] = await Promise.all([
-      this.prisma.installation.count({ where: { projectId, appId: id } }),
-      this.prisma.connection.count({ where: { projectId, appId: id } }),
+      this.uow.db.installation.count({ where: { projectId, appId: id } }),
+      this.uow.db.connection.count({ where: { projectId, appId: id } }),
     ]);
     return { installations, connections };
   }
 
   /** Deletes the app (its connect sessions go by cascade); returns whether it existed. */
   async delete(projectId: string, id: string): Promise<boolean> {
-    const { count } = await this.prisma.providerApp.deleteMany({ where: { projectId, id } });
+    const { count } = await this.uow.db.providerApp.deleteMany({ where: { projectId, id } });
     return count === 1;
   }
 }

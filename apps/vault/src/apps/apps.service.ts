@@ -37,6 +37,7 @@ import {
   type PreparedCredential,
   type StoredCredential,
 } from './app-credentials';
+import { UnitOfWork } from '../database/unit-of-work';
 import { AppsRepository, type AppStatus, type ProviderAppData, type ProviderAppRecord } from './apps.repository';
 import { CertificateReader } from './certificate-reader';
 import { assertCustomEndpointsAllowed, ENDPOINT_UNREACHABLE } from './custom-endpoints';
@@ -64,6 +65,7 @@ export class AppsService {
     @Inject(VAULT_CONFIG) private readonly config: VaultConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(IDS) private readonly ids: IdGenerator,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async create(projectId: string, body: unknown): Promise<AppDto> {
@@ -95,19 +97,15 @@ export class AppsService {
       redirectUris: input.redirectUris ?? this.defaultRedirectUris(),
       allowedOrigins: input.allowedOrigins ?? [],
     };
-    // The secret first: a row without its credential would be a half-written app.
-    await this.putCredential(projectId, id, credential.stored);
-    let record: ProviderAppRecord;
-    try {
-      record = await this.apps.create(projectId, id, data);
-    } catch (error) {
-      await this.secrets.deleteRecord({ projectId, tenantId: null }, APP_SECRET_REF(id).recordType, id);
-      throw error;
-    }
-    await this.events.append(projectId, null, 'app.created', {
-      appId: id,
-      provider: provider.id,
-      credentialType: data.credentialType,
+    // The row, its credential and the event commit together (the credential sealed beforehand).
+    const record = await this.withSealedCredential(projectId, id, credential.stored, async () => {
+      const created = await this.apps.create(projectId, id, data);
+      await this.events.append(projectId, null, 'app.created', {
+        appId: id,
+        provider: provider.id,
+        credentialType: data.credentialType,
+      });
+      return created;
     });
     return toAppDto(record);
   }
@@ -168,18 +166,22 @@ export class AppsService {
         graphResource: input.endpoints.graphResource ?? null,
       });
     }
-    if (input.credential !== undefined) {
-      const credential = await this.prepare(input.credential);
-      Object.assign(data, credential.columns);
-      await this.putCredential(projectId, id, credential.stored);
-    }
+    const credential = input.credential !== undefined ? await this.prepare(input.credential) : null;
+    if (credential !== null) Object.assign(data, credential.columns);
     // Whatever the last check proved no longer holds once the credential, client or endpoints change.
     const resetStatus = [input.credential, input.clientId, input.cloud, input.endpoints, input.homeTenantId].some(
       (v) => v !== undefined,
     );
-    const updated = await this.apps.update(projectId, id, data, { resetStatus });
-    if (!updated) throw FlowError.missing('app_not_found', 'app in this project');
-    await this.events.append(projectId, null, 'app.updated', { appId: id, fields: Object.keys(input).sort() });
+    const write = async () => {
+      const updated = await this.apps.update(projectId, id, data, { resetStatus });
+      if (!updated) throw FlowError.missing('app_not_found', 'app in this project');
+      await this.events.append(projectId, null, 'app.updated', { appId: id, fields: Object.keys(input).sort() });
+      return updated;
+    };
+    const updated =
+      credential !== null
+        ? await this.withSealedCredential(projectId, id, credential.stored, write)
+        : await this.uow.run(write);
     return toAppDto(updated);
   }
 
@@ -192,9 +194,11 @@ export class AppsService {
         details: usage,
       });
     }
-    if (!(await this.apps.delete(projectId, id))) throw FlowError.missing('app_not_found', 'app in this project');
-    await this.secrets.deleteRecord({ projectId, tenantId: null }, APP_SECRET_REF(id).recordType, id);
-    await this.events.append(projectId, null, 'app.deleted', { appId: id });
+    await this.uow.run(async () => {
+      if (!(await this.apps.delete(projectId, id))) throw FlowError.missing('app_not_found', 'app in this project');
+      await this.secrets.deleteRecord({ projectId, tenantId: null }, APP_SECRET_REF(id).recordType, id);
+      await this.events.append(projectId, null, 'app.deleted', { appId: id });
+    });
   }
 
   /**
@@ -262,19 +266,21 @@ export class AppsService {
     }
     const checkedAt = new Date(this.clock());
     const status: AppStatus = failure === null ? 'active' : failure.kind === 'transient' ? app.status : 'misconfigured';
-    await this.apps.recordCheck(projectId, id, {
-      status,
-      aadsts: failure?.aadsts ?? null,
-      error: failure?.error ?? null,
-      remediation: failure?.remediation ?? null,
-      checkedAt,
-    });
-    await this.events.append(projectId, null, 'app.checked', {
-      appId: id,
-      ok: failure === null,
-      status,
-      aadsts: failure?.aadsts ?? null,
-      error: failure?.error ?? null,
+    await this.uow.run(async () => {
+      await this.apps.recordCheck(projectId, id, {
+        status,
+        aadsts: failure?.aadsts ?? null,
+        error: failure?.error ?? null,
+        remediation: failure?.remediation ?? null,
+        checkedAt,
+      });
+      await this.events.append(projectId, null, 'app.checked', {
+        appId: id,
+        ok: failure === null,
+        status,
+        aadsts: failure?.aadsts ?? null,
+        error: failure?.error ?? null,
+      });
     });
     return {
       ok: failure === null,
@@ -303,7 +309,48 @@ export class AppsService {
     return [`${this.config.publicUrl}/oauth/callback`, `${this.config.publicUrl}/oauth/admin-consent/callback`];
   }
 
-  private putCredential(projectId: string, appId: string, credential: StoredCredential): Promise<void> {
-    return this.secrets.put({ projectId, tenantId: null }, APP_SECRET_REF(appId), JSON.stringify(credential));
+  /**
+   * Records that Microsoft refused the app's own credential while it was used (a flow, a
+   * refresh): the app becomes misconfigured with the remediation, with an event, in one unit of
+   * work, so new connect sessions are refused until it is fixed.
+   */
+  async markMisconfigured(
+    app: ProviderAppRecord,
+    failure: MicrosoftFailure,
+    source: 'flow' | 'refresh',
+  ): Promise<void> {
+    await this.uow.run(async () => {
+      await this.apps.recordCheck(app.projectId, app.id, {
+        status: 'misconfigured',
+        aadsts: failure.aadsts,
+        error: failure.error,
+        remediation: failure.remediation,
+        checkedAt: new Date(this.clock()),
+      });
+      await this.events.append(app.projectId, null, 'app.misconfigured', {
+        appId: app.id,
+        aadsts: failure.aadsts,
+        error: failure.error,
+        source,
+      });
+    });
+  }
+
+  /** Seals the app's credential, then runs `write` and stores the credential in one unit of work. */
+  private async withSealedCredential<T>(
+    projectId: string,
+    appId: string,
+    credential: StoredCredential,
+    write: () => Promise<T>,
+  ): Promise<T> {
+    const scope = { projectId, tenantId: null };
+    return this.secrets.retryingStaleKeys(scope, async () => {
+      const sealed = await this.secrets.seal(scope, APP_SECRET_REF(appId), JSON.stringify(credential));
+      return this.uow.run(async () => {
+        const result = await write();
+        await this.secrets.store(sealed);
+        return result;
+      });
+    });
   }
 }

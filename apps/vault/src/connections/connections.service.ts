@@ -97,9 +97,13 @@ export class ConnectionsService {
    * Stores the outcome of a user authorization: creates the user's connection, or re-authorizes
    * the existing one in place (same id; history keeps the previous account and scopes).
    */
-  async upsertFromCode(result: AuthorizationResult): Promise<{ connection: ConnectionRecord; created: boolean }> {
+  async upsertFromCode(
+    result: AuthorizationResult,
+    alsoInTransaction?: () => Promise<void>,
+  ): Promise<{ connection: ConnectionRecord; created: boolean }> {
     const { projectId, tenantId, accessToken, refreshToken, sessionId, ...grant } = result;
     const { record, created } = await this.lifecycle.upsert({
+      alsoInTransaction,
       projectId,
       tenantId,
       sessionId,

@@ -67,7 +67,15 @@ export interface CredentialGrant<G> {
   /** The token set: encrypted as one ciphertext, never returned. */
   tokens: Tokens;
   grant: G;
+  /**
+   * More of the same change, run inside its transaction before the credential is written (a flow
+   * uses up its connect session here): its failure stores nothing.
+   */
+  alsoInTransaction?: () => Promise<void>;
 }
+
+/** Internal: the compare-and-set lost inside a transaction, which must roll back. */
+class LostCompareAndSet extends Error {}
 
 /** A change lost its compare-and-set this many times in a row: something else keeps writing. */
 const MAX_ATTEMPTS = 5;
@@ -218,10 +226,11 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
     const eventTenant = { id: tenant.id, externalId: tenant.externalId };
     try {
       return await this.store.uow.run(async () => {
+        await input.alsoInTransaction?.();
         const record = current
           ? await this.table.replace(projectId, tenant.id, id, current.version, grant, now)
           : await this.table.create(projectId, tenant.id, id, grant, now);
-        if (record === null) return null;
+        if (record === null) throw new LostCompareAndSet();
         await this.store.secrets.store(sealed);
         await this.store.history.append(
           projectId,
@@ -241,7 +250,9 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
         return { record, created: current === null };
       });
     } catch (error) {
-      // Another writer created the tenant's (or user's) credential first: read it and go again.
+      // Another writer moved the row on, or created the tenant's (or user's) credential first:
+      // nothing of this attempt was stored; read again and go again.
+      if (error instanceof LostCompareAndSet) return null;
       if (current === null && isUniqueViolation(error)) return null;
       throw error;
     }

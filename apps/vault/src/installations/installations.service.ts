@@ -106,9 +106,13 @@ export class InstallationsService {
    * Stores the outcome of an admin consent: creates the tenant's installation of the provider, or
    * re-authorizes the existing one in place (same id, history entry with its previous state).
    */
-  async upsertFromConsent(result: ConsentResult): Promise<{ installation: InstallationRecord; created: boolean }> {
+  async upsertFromConsent(
+    result: ConsentResult,
+    alsoInTransaction?: () => Promise<void>,
+  ): Promise<{ installation: InstallationRecord; created: boolean }> {
     const { projectId, tenantId, accessToken, sessionId, ...grant } = result;
     const { record, created } = await this.lifecycle.upsert({
+      alsoInTransaction,
       projectId,
       tenantId,
       sessionId,

@@ -11,7 +11,7 @@ import { microsoftRedirectError, type CallbackQuery } from './callback-query';
 import { completeSuccess, type FlowResponse } from '../pages/completion';
 import { FlowAppsService, isAppCredentialFailure } from './flow-apps.service';
 import { FlowFailure } from './flow-failure';
-import { FlowRuns } from './flow-run';
+import { FlowRuns, type FlowRun } from './flow-run';
 import { FlowStatesService } from '../states/flow-states.service';
 import { MicrosoftGateway } from '../../microsoft/microsoft-gateway';
 import { refuseInstalledDirectory } from './directory-refusal';
@@ -102,8 +102,7 @@ export class AdminConsentService {
       }
       const resource = await resolveResource(this.microsoft.graph, cloud, token.accessToken, session.resource);
       const exclusiveDirectory = !(await this.installations.allowsSharedDirectories(session.projectId));
-      await run.consumeSession();
-      const { installation } = await this.write(session, {
+      const { installation } = await this.write(run, session, {
         projectId: session.projectId,
         tenantId: session.tenantExternalId,
         sessionId: session.id,
@@ -140,12 +139,14 @@ export class AdminConsentService {
   }
 
   /** Writes the installation; a directory another tenant claimed meanwhile is refused, with an event. */
+  /** Writes the installation, using the session up in the same unit of work. */
   private async write(
+    run: FlowRun,
     session: ConnectSessionRecord,
     result: ConsentResult,
   ): ReturnType<InstallationsService['upsertFromConsent']> {
     try {
-      return await this.installations.upsertFromConsent(result);
+      return await this.installations.upsertFromConsent(result, () => run.consumeSession());
     } catch (error) {
       if (!(error instanceof DirectoryAlreadyInstalledError)) throw error;
       throw await refuseInstalledDirectory(this.events, session, result.directoryId, null);

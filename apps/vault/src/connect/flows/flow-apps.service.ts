@@ -1,11 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { MicrosoftFailure } from '@authpipe/microsoft';
-import { AppsRepository, type ProviderAppRecord } from '../../apps/apps.repository';
+import type { ProviderAppRecord } from '../../apps/apps.repository';
 import { AppsService, type AppWithCredentials } from '../../apps/apps.service';
-import { CLOCK, type Clock } from '../../common/clock';
 import type { VaultConfig } from '../../config/config.schema';
 import { VAULT_CONFIG } from '../../config/config.module';
-import { EventsService } from '../../events/events.service';
 import type { ConnectSessionRecord } from '../sessions/connect-sessions.repository';
 import { FlowFailure } from './flow-failure';
 import type { CompletionTarget } from '../pages/completion';
@@ -28,10 +26,7 @@ export function isAppCredentialFailure(failure: MicrosoftFailure): boolean {
 export class FlowAppsService {
   constructor(
     private readonly apps: AppsService,
-    private readonly appRows: AppsRepository,
-    private readonly events: EventsService,
     @Inject(VAULT_CONFIG) private readonly config: VaultConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** The app with its decrypted credential. */
@@ -73,23 +68,8 @@ export class FlowAppsService {
     );
   }
 
-  /**
-   * Records that Microsoft refused the app's own credential during a flow: the app becomes
-   * misconfigured with the remediation, so new connect sessions are refused until it is fixed.
-   */
-  async markMisconfigured(app: ProviderAppRecord, failure: MicrosoftFailure): Promise<void> {
-    await this.appRows.recordCheck(app.projectId, app.id, {
-      status: 'misconfigured',
-      aadsts: failure.aadsts,
-      error: failure.error,
-      remediation: failure.remediation,
-      checkedAt: new Date(this.clock()),
-    });
-    await this.events.append(app.projectId, null, 'app.misconfigured', {
-      appId: app.id,
-      aadsts: failure.aadsts,
-      error: failure.error,
-      source: 'flow',
-    });
+  /** Records that Microsoft refused the app's own credential during a flow (see AppsService). */
+  markMisconfigured(app: ProviderAppRecord, failure: MicrosoftFailure): Promise<void> {
+    return this.apps.markMisconfigured(app, failure, 'flow');
   }
 }

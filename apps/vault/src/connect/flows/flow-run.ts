@@ -16,7 +16,6 @@ import { FlowFailure, type FlowFailureCode } from './flow-failure';
 export class FlowRun {
   session: ConnectSessionRecord | null = null;
   target: CompletionTarget | null = null;
-  private consumed = false;
 
   constructor(
     private readonly sessions: ConnectSessionsService,
@@ -36,12 +35,12 @@ export class FlowRun {
   }
 
   /**
-   * Marks the session used just before the credential is written; a session completed by another
-   * flow meanwhile, or expired, stops this one with nothing stored.
+   * Marks the session used, inside the unit of work that writes the credential (see
+   * CredentialGrant.alsoInTransaction); a session completed by another flow meanwhile, or expired,
+   * stops this one with nothing stored.
    */
   async consumeSession(): Promise<void> {
     const session = this.requireSession();
-    this.consumed = true;
     if (await this.sessions.consume(session.projectId, session.id)) return;
     const expired = session.expiresAt.getTime() <= this.clock();
     throw FlowFailure.of(
@@ -58,8 +57,10 @@ export class FlowRun {
       return await body();
     } catch (error) {
       const failure = this.toFailure(error);
-      // A failed attempt uses its session up too: a retry starts from the application with a new one.
-      if (this.session !== null && !this.consumed)
+      // A failed attempt uses its session up too: a retry starts from the application with a new
+      // one. (Conditional: a session already used stays as it is; one whose use rolled back with
+      // the failed write is used up here.)
+      if (this.session !== null)
         await this.sessions.consume(this.session.projectId, this.session.id).catch(() => false);
       const s = this.session;
       const result = s

@@ -102,26 +102,29 @@ export class UserAuthorizationService {
           "The application's developers must request offline_access in the app's user scopes.",
         );
       }
-      await run.consumeSession();
       const now = run.now();
-      const { connection } = await this.connections.upsertFromCode({
-        projectId: session.projectId,
-        tenantId: session.tenantExternalId,
-        userId: session.userId,
-        sessionId: session.id,
-        accessToken: tokens.accessToken,
-        refreshToken: tokens.refreshToken,
-        appId: app.id,
-        provider: session.provider,
-        installationId: installation?.id ?? null,
-        oid: claims.oid,
-        tid,
-        upn: claims.preferred_username ?? tokens.account.upn ?? null,
-        scopes: grantedScopes(cloud, tokens.scopes),
-        expiresAt: tokens.expiresOn,
-        refreshAt: new Date(Math.max(now, tokens.expiresOn.getTime() - REFRESH_LEAD_MS)),
-        keepAliveAt: new Date(now + KEEP_ALIVE_MS),
-      });
+      // The connection is written in the same unit of work that uses the session up.
+      const { connection } = await this.connections.upsertFromCode(
+        {
+          projectId: session.projectId,
+          tenantId: session.tenantExternalId,
+          userId: session.userId,
+          sessionId: session.id,
+          accessToken: tokens.accessToken,
+          refreshToken: tokens.refreshToken,
+          appId: app.id,
+          provider: session.provider,
+          installationId: installation?.id ?? null,
+          oid: claims.oid,
+          tid,
+          upn: claims.preferred_username ?? tokens.account.upn ?? null,
+          scopes: grantedScopes(cloud, tokens.scopes),
+          expiresAt: tokens.expiresOn,
+          refreshAt: new Date(Math.max(now, tokens.expiresOn.getTime() - REFRESH_LEAD_MS)),
+          keepAliveAt: new Date(now + KEEP_ALIVE_MS),
+        },
+        () => run.consumeSession(),
+      );
       return completeSuccess(
         loaded.target,
         {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaClient, type Prisma } from '@authpipe/prisma';
+import type { Prisma } from '@authpipe/prisma';
+import { UnitOfWork } from '../../database/unit-of-work';
 import type { ResourceSpec } from './connect-session.dto';
 
 export interface ConnectSessionRecord {
@@ -60,7 +61,7 @@ function toRecord({ tenant, ...row }: Row): ConnectSessionRecord {
 /** `connect_sessions`. Looked up by token hash (the browser has no API key), else by project first. */
 @Injectable()
 export class ConnectSessionsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   async create(
     projectId: string,
@@ -69,7 +70,7 @@ export class ConnectSessionsRepository {
     data: ConnectSessionWrite,
     at: Date,
   ): Promise<ConnectSessionRecord> {
-    const row = await this.prisma.connectSession.create({
+    const row = await this.uow.db.connectSession.create({
       data: {
         ...data,
         resource: data.resource === null ? undefined : (data.resource as Prisma.InputJsonObject),
@@ -85,7 +86,7 @@ export class ConnectSessionsRepository {
 
   /** The session whose token hashes to `tokenHash`, whatever its project: the token is the authority. */
   async findByTokenHash(tokenHash: Buffer): Promise<ConnectSessionRecord | null> {
-    const row = await this.prisma.connectSession.findUnique({
+    const row = await this.uow.db.connectSession.findUnique({
       where: { tokenHash: new Uint8Array(tokenHash) },
       select: columns,
     });
@@ -93,7 +94,7 @@ export class ConnectSessionsRepository {
   }
 
   async find(projectId: string, id: string): Promise<ConnectSessionRecord | null> {
-    const row = await this.prisma.connectSession.findFirst({ where: { projectId, id }, select: columns });
+    const row = await this.uow.db.connectSession.findFirst({ where: { projectId, id }, select: columns });
     return row ? toRecord(row) : null;
   }
 
@@ -102,7 +103,7 @@ export class ConnectSessionsRepository {
    * UPDATE, so of two flows racing to complete the same session exactly one wins.
    */
   async consume(projectId: string, id: string, now: Date): Promise<boolean> {
-    const { count } = await this.prisma.connectSession.updateMany({
+    const { count } = await this.uow.db.connectSession.updateMany({
       where: { projectId, id, consumedAt: null, expiresAt: { gt: now } },
       data: { consumedAt: now },
     });
@@ -115,13 +116,13 @@ export class ConnectSessionsRepository {
    * states are purged first with their secrets (OAuthStatesRepository.deleteExpired).
    */
   async deleteExpired(before: Date, limit: number): Promise<number> {
-    const rows = await this.prisma.connectSession.findMany({
+    const rows = await this.uow.db.connectSession.findMany({
       where: { expiresAt: { lt: before }, oauthStates: { none: {} } },
       select: { id: true },
       take: limit,
     });
     if (rows.length === 0) return 0;
-    const { count } = await this.prisma.connectSession.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
+    const { count } = await this.uow.db.connectSession.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
     return count;
   }
 }

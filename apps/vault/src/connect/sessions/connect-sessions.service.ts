@@ -10,6 +10,7 @@ import { ConnectionsService } from '../../connections/connections.service';
 import { EventsService } from '../../events/events.service';
 import { IDS, type IdGenerator } from '../../common/id-generator';
 import { RANDOM, type Random } from '../../common/random';
+import { UnitOfWork } from '../../database/unit-of-work';
 import { InstallationsService } from '../../installations/installations.service';
 import { TenantKeysRepository } from '../../keys/tenant-keys.repository';
 import { FlowError } from '../../providers/flow-error';
@@ -41,6 +42,7 @@ export class ConnectSessionsService {
     @Inject(RANDOM) private readonly random: Random,
     @Inject(IDS) private readonly ids: IdGenerator,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly uow: UnitOfWork,
   ) {}
 
   /**
@@ -86,32 +88,36 @@ export class ConnectSessionsService {
     const target = await this.findTarget(projectId, input, provider.id);
     const now = this.clock();
     const token = newSessionToken(this.random);
-    const session = await this.sessions.create(
-      projectId,
-      tenant.id,
-      hashSessionToken(token),
-      {
-        id: this.ids.next('cs'),
+    // The session and its event commit together.
+    const session = await this.uow.run(async () => {
+      const created = await this.sessions.create(
+        projectId,
+        tenant.id,
+        hashSessionToken(token),
+        {
+          id: this.ids.next('cs'),
+          appId: app.id,
+          provider: provider.id,
+          credentialFor: input.credentialFor,
+          userId: input.userId ?? null,
+          returnTo: input.returnTo ?? null,
+          mode: input.mode,
+          resource: input.resource ?? null,
+          targetInstallationId: target.installationId,
+          targetConnectionId: target.connectionId,
+          expiresAt: new Date(now + input.expiresInSeconds * 1000),
+        },
+        new Date(now),
+      );
+      await this.events.append(projectId, input.tenantId, 'connect_session.created', {
+        sessionId: created.id,
         appId: app.id,
         provider: provider.id,
-        credentialFor: input.credentialFor,
-        userId: input.userId ?? null,
-        returnTo: input.returnTo ?? null,
-        mode: input.mode,
-        resource: input.resource ?? null,
-        targetInstallationId: target.installationId,
-        targetConnectionId: target.connectionId,
-        expiresAt: new Date(now + input.expiresInSeconds * 1000),
-      },
-      new Date(now),
-    );
-    await this.events.append(projectId, input.tenantId, 'connect_session.created', {
-      sessionId: session.id,
-      appId: app.id,
-      provider: provider.id,
-      credentialFor: session.credentialFor,
-      userId: session.userId,
-      reauthorization: target.installationId !== null || target.connectionId !== null,
+        credentialFor: created.credentialFor,
+        userId: created.userId,
+        reauthorization: target.installationId !== null || target.connectionId !== null,
+      });
+      return created;
     });
     return {
       id: session.id,

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../../common/clock';
 import { IDS, type IdGenerator } from '../../common/id-generator';
 import { RANDOM, randomToken, type Random } from '../../common/random';
+import { UnitOfWork } from '../../database/unit-of-work';
 import { ConnectSessionsRepository, type ConnectSessionRecord } from '../sessions/connect-sessions.repository';
 import { SecretsService } from '../../secrets/secrets.service';
 import { hashBinding } from './browser-binding';
@@ -60,6 +61,7 @@ export class FlowStatesService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
     @Inject(IDS) private readonly ids: IdGenerator,
+    private readonly uow: UnitOfWork,
   ) {}
 
   /** Stores a new state for the session and returns its value (to put in the login URL). */
@@ -69,27 +71,38 @@ export class FlowStatesService {
     const state = randomToken(this.random, 32);
     const id = this.ids.next('ost');
     const scope = { projectId: session.projectId, tenantId: session.tenantExternalId };
-    // Secrets first: a state row whose verifier is missing could only fail later, confusingly.
-    if (params.codeVerifier !== undefined)
-      await this.secrets.put(scope, secretRef(id, 'codeVerifier'), params.codeVerifier);
-    if (params.nonce !== undefined) await this.secrets.put(scope, secretRef(id, 'nonce'), params.nonce);
-    await this.states.create(
-      session.projectId,
-      session.tenantId,
-      {
-        id,
-        sessionId: session.id,
-        stateHash: sha256(state),
-        kind: params.kind,
-        nonceHash: params.nonce !== undefined ? sha256(params.nonce) : null,
-        browserBindingHash: hashBinding(params.binding),
-        redirectUri: params.redirectUri,
-        directoryId: params.proven?.directoryId.toLowerCase() ?? null,
-        adminUpn: params.proven?.adminUpn ?? null,
-        expiresAt: new Date(now + STATE_TTL_MS),
-      },
-      new Date(now),
-    );
+    // The state row and its encrypted verifier and nonce commit together (sealed beforehand).
+    const secrets: [string, string | undefined][] = [
+      ['codeVerifier', params.codeVerifier],
+      ['nonce', params.nonce],
+    ];
+    await this.secrets.retryingStaleKeys(scope, async () => {
+      const sealed = await Promise.all(
+        secrets
+          .filter((entry): entry is [string, string] => entry[1] !== undefined)
+          .map(([field, value]) => this.secrets.seal(scope, secretRef(id, field as 'codeVerifier' | 'nonce'), value)),
+      );
+      await this.uow.run(async () => {
+        for (const secret of sealed) await this.secrets.store(secret);
+        await this.states.create(
+          session.projectId,
+          session.tenantId,
+          {
+            id,
+            sessionId: session.id,
+            stateHash: sha256(state),
+            kind: params.kind,
+            nonceHash: params.nonce !== undefined ? sha256(params.nonce) : null,
+            browserBindingHash: hashBinding(params.binding),
+            redirectUri: params.redirectUri,
+            directoryId: params.proven?.directoryId.toLowerCase() ?? null,
+            adminUpn: params.proven?.adminUpn ?? null,
+            expiresAt: new Date(now + STATE_TTL_MS),
+          },
+          new Date(now),
+        );
+      });
+    });
     return state;
   }
 

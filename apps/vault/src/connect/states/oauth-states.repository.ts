@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaClient } from '@authpipe/prisma';
+import { UnitOfWork } from '../../database/unit-of-work';
 
 /** Record type of a state's encrypted PKCE verifier and nonce in `secrets`. */
 export const OAUTH_STATE_SECRETS = 'oauth_state';
@@ -84,10 +84,10 @@ function toRecord(row: Row): OAuthStateRecord {
  */
 @Injectable()
 export class OAuthStatesRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   async create(projectId: string, tenantRowId: string, data: OAuthStateWrite, at: Date): Promise<OAuthStateRecord> {
-    const row = await this.prisma.oAuthState.create({
+    const row = await this.uow.db.oAuthState.create({
       data: {
         ...data,
         stateHash: new Uint8Array(data.stateHash),
@@ -104,7 +104,7 @@ export class OAuthStatesRepository {
 
   /** The state whose value hashes to `stateHash`, whatever its project: the state is the authority. */
   async findByHash(stateHash: Buffer): Promise<OAuthStateRecord | null> {
-    const row = await this.prisma.oAuthState.findUnique({
+    const row = await this.uow.db.oAuthState.findUnique({
       where: { stateHash: new Uint8Array(stateHash) },
       select: columns,
     });
@@ -116,7 +116,7 @@ export class OAuthStatesRepository {
    * callbacks racing with the same state exactly one wins.
    */
   async markUsed(projectId: string, id: string, now: Date): Promise<boolean> {
-    const { count } = await this.prisma.oAuthState.updateMany({
+    const { count } = await this.uow.db.oAuthState.updateMany({
       where: { projectId, id, usedAt: null, expiresAt: { gt: now } },
       data: { usedAt: now },
     });
@@ -130,16 +130,16 @@ export class OAuthStatesRepository {
    * skipped (SKIP LOCKED), so replicas share the work instead of waiting on each other.
    */
   async deleteExpired(before: Date, limit: number): Promise<number> {
-    return this.prisma.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<{ id: string }[]>`
+    return this.uow.run(async () => {
+      const rows = await this.uow.db.$queryRaw<{ id: string }[]>`
         SELECT s.id FROM oauth_states s JOIN connect_sessions c ON c.id = s.session_id
         WHERE s.expires_at < ${before} OR c.expires_at < ${before}
         ORDER BY s.id LIMIT ${limit}
         FOR UPDATE OF s SKIP LOCKED`;
       if (rows.length === 0) return 0;
       const ids = rows.map((r) => r.id);
-      await tx.secret.deleteMany({ where: { recordType: OAUTH_STATE_SECRETS, recordId: { in: ids } } });
-      const { count } = await tx.oAuthState.deleteMany({ where: { id: { in: ids } } });
+      await this.uow.db.secret.deleteMany({ where: { recordType: OAUTH_STATE_SECRETS, recordId: { in: ids } } });
+      const { count } = await this.uow.db.oAuthState.deleteMany({ where: { id: { in: ids } } });
       return count;
     });
   }
