@@ -34,6 +34,13 @@ export interface TestEmulator {
   readonly browser: HttpClient;
   /** `cloud: 'custom'` endpoints of an app that talks to the emulator at its own address. */
   readonly customEndpoints: { loginUrl: string; graphUrl: string };
+  /**
+   * Calls the emulator's control API (`/_emulator/...`: faults, directory changes, the request
+   * log) and returns the parsed JSON body; fails on a status other than `expect` (default 2xx).
+   */
+  control<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  /** How many token-endpoint calls the emulator served with `grantType` since its log was last cleared. */
+  tokenCalls(grantType: 'refresh_token' | 'client_credentials' | 'authorization_code'): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -46,10 +53,33 @@ export async function createTestEmulator(options: TestEmulatorOptions = {}): Pro
     now: clock.source,
   });
   const routes = Object.fromEntries(MICROSOFT_CLOUD_HOSTS.map((host) => [host, emulator.baseUrl]));
-  const browser = new HttpClient({ caCertificates: [emulator.caCertPem], routes });
+  // Loopback allowed: the emulator listens there (the vault's own client is told so by `microsoft`).
+  const browser = new HttpClient({
+    caCertificates: [emulator.caCertPem],
+    routes,
+    allowPrivateNetworks: ['127.0.0.1', '::1'],
+  });
+  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await browser.request({
+      method: method as 'GET',
+      url: `${emulator.baseUrl}/_emulator${path}`,
+      ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    });
+    const text = res.body.toString('utf8');
+    if (res.status < 200 || res.status > 299)
+      throw new Error(`emulator ${method} ${path} answered ${res.status}: ${text}`);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  };
   return {
     emulator,
     clock,
+    control,
+    async tokenCalls(grantType) {
+      // In-process: the log is read directly (same numbers as GET /_emulator/requests).
+      return emulator.context.services.requestLog
+        .list()
+        .filter((r) => r.path.endsWith('/oauth2/v2.0/token') && r.grantType === grantType).length;
+    },
     microsoft: { caCertificates: [emulator.caCertPem], routes, timeoutMs: 10_000, ...emulatorAsCustomCloud(emulator) },
     browser,
     customEndpoints: { loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl },

@@ -25,6 +25,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { MicrosoftModule } from './microsoft/microsoft.module';
 import { ProjectsModule } from './projects/projects.module';
 import { ProvidersModule } from './providers/providers.module';
+import { RefreshModule } from './refresh/refresh.module';
 import { TenantsModule } from './tenants/tenants.module';
 
 /** What bootstrap hands the application once config, keys and database have been checked. */
@@ -69,6 +70,7 @@ export class AppModule {
         InstallationsModule,
         ConnectionsModule,
         ConnectModule,
+        RefreshModule,
         ...(options.admin ? [AdminModule.forRoot(options.admin)] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

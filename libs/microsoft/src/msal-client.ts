@@ -112,6 +112,12 @@ export class MsalClientFactory {
     return client;
   }
 
+  /** A fresh app-only client (empty token cache, no throttling state), for one call. */
+  async freshAppClient(app: MicrosoftApp, tenant: string): Promise<ConfidentialClientApplication> {
+    const metadata = await this.openIdConfiguration(app, tenant);
+    return new ConfidentialClientApplication(this.configuration(app, tenant, JSON.stringify(metadata)));
+  }
+
   /** A fresh client with an empty token cache, for one user-token call. */
   async userClient(app: MicrosoftApp, tenant: string): Promise<ConfidentialClientApplication> {
     const metadata = await this.openIdConfiguration(app, tenant);

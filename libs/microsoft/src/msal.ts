@@ -67,6 +67,11 @@ export interface MicrosoftAccount {
 export interface UserTokens {
   accessToken: string;
   expiresOn: Date;
+  /**
+   * How long the access token lives from now (`expires_in`). msal-node dates `expiresOn` by the
+   * process's real clock; a caller on another clock (the vault's injected one) dates it by this.
+   */
+  expiresInMs: number;
   scopes: string[];
   idToken: string | null;
   idTokenClaims: Record<string, unknown> | null;
@@ -79,6 +84,8 @@ export interface UserTokens {
 export interface AppToken {
   accessToken: string;
   expiresOn: Date;
+  /** How long the access token lives from now (see {@link UserTokens.expiresInMs}). */
+  expiresInMs: number;
   scopes: string[];
   tenantId: string;
   fromCache: boolean;
@@ -151,20 +158,29 @@ export class MicrosoftAuth {
     tenantId: string;
     scopes: string[];
     skipCache?: boolean;
+    /**
+     * A client of its own for this call (no token cache, no throttling state carried over from
+     * earlier calls): for callers that keep their own backoff on their own clock.
+     */
+    fresh?: boolean;
   }): Promise<AppToken> {
     const tenant = tenantSchema.parse(params.tenantId);
     if (tenant === 'common' || tenant === 'organizations' || tenant === 'consumers') {
       throw new MicrosoftError(classifyOAuthError({ error: 'missing_tenant_id_error' }));
     }
     const scopes = scopesSchema.parse(params.scopes);
-    const client = this.clients.appClient(params.app, tenant);
+    const client = params.fresh
+      ? await this.clients.freshAppClient(params.app, tenant)
+      : this.clients.appClient(params.app, tenant);
     const result = await this.call(() =>
       client.acquireTokenByClientCredential({ scopes, skipCache: params.skipCache ?? false }),
     );
     if (!result) throw new MicrosoftError(classifyOAuthError({ error: 'server_error' }));
+    const expiresOn = requireExpiry(result);
     return {
       accessToken: result.accessToken,
-      expiresOn: requireExpiry(result),
+      expiresOn,
+      expiresInMs: lifetimeOf(expiresOn),
       scopes: result.scopes,
       tenantId: result.tenantId || tenant,
       fromCache: result.fromCache,
@@ -200,6 +216,11 @@ export class MicrosoftAuth {
   }
 }
 
+/** Milliseconds from now to an msal-node expiry (both on the process's real clock). */
+function lifetimeOf(expiresOn: Date): number {
+  return Math.max(0, expiresOn.getTime() - Date.now());
+}
+
 function requireExpiry(result: AuthenticationResult): Date {
   if (!result.expiresOn) throw new MicrosoftError(classifyOAuthError({ error: 'server_error' }));
   return result.expiresOn;
@@ -218,9 +239,11 @@ function userTokens(
     upn: claims.preferred_username ?? claims.upn ?? result.account.username,
     homeAccountId: result.account.homeAccountId,
   };
+  const expiresOn = requireExpiry(result);
   return {
     accessToken: result.accessToken,
-    expiresOn: requireExpiry(result),
+    expiresOn,
+    expiresInMs: lifetimeOf(expiresOn),
     scopes: result.scopes,
     idToken: result.idToken || null,
     idTokenClaims: result.idToken ? claims : null,

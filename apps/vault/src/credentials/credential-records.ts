@@ -38,6 +38,8 @@ export interface CredentialRecordBase {
   statusChangedAt: Date | null;
   expiresAt: Date | null;
   refreshAt: Date | null;
+  /** Consecutive failed refreshes (the backoff's exponent); 0 after a success. */
+  failureCount: number;
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -58,6 +60,7 @@ export const CREDENTIAL_COLUMNS = {
   statusChangedAt: true,
   expiresAt: true,
   refreshAt: true,
+  failureCount: true,
   version: true,
   createdAt: true,
   updatedAt: true,

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { CredentialHistoryRepository } from './credential-history.repository';
 import { CredentialStore } from './credential-lifecycle';
+import { CredentialStateRepository } from './credential-state.repository';
+import { CredentialStateWriter } from './credential-state-writer';
 import { LegacyTokenFieldsRepository } from './legacy-token-fields.repository';
 import { TokenSetConversion } from './token-set-conversion';
 
@@ -11,7 +13,14 @@ import { TokenSetConversion } from './token-set-conversion';
  */
 @Module({
   imports: [EventsModule],
-  providers: [CredentialHistoryRepository, CredentialStore, LegacyTokenFieldsRepository, TokenSetConversion],
-  exports: [CredentialHistoryRepository, CredentialStore],
+  providers: [
+    CredentialHistoryRepository,
+    CredentialStore,
+    CredentialStateRepository,
+    CredentialStateWriter,
+    LegacyTokenFieldsRepository,
+    TokenSetConversion,
+  ],
+  exports: [CredentialHistoryRepository, CredentialStore, CredentialStateRepository, CredentialStateWriter],
 })
 export class CredentialsModule {}

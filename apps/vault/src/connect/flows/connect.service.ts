@@ -14,7 +14,7 @@ import { FlowFailure } from './flow-failure';
 import { FlowRuns } from './flow-run';
 import { FlowStatesService } from '../states/flow-states.service';
 import { MicrosoftGateway } from '../../microsoft/microsoft-gateway';
-import { requestScopes } from './user-scopes';
+import { requestScopes } from '../../microsoft/scopes';
 
 /** The start of a flow: where to send the browser, and the binding cookie to set when it goes. */
 export interface ConnectStart {

@@ -11,7 +11,7 @@ import { FlowFailure } from './flow-failure';
 import { FlowRuns } from './flow-run';
 import { FlowStatesService } from '../states/flow-states.service';
 import { MicrosoftGateway } from '../../microsoft/microsoft-gateway';
-import { grantedScopes, requestScopes } from './user-scopes';
+import { grantedScopes, requestScopes } from '../../microsoft/scopes';
 
 /** The directory every personal Microsoft account belongs to. */
 export const CONSUMERS_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bindingCookie, clearBindingCookie, hashBinding, newBindingValue, readBinding } from './browser-binding';
-import { grantedScopes, requestScopes } from '../flows/user-scopes';
+import { grantedScopes, requestScopes } from '../../microsoft/scopes';
 import { cryptoRandom } from '../../common/random';
 
 describe(readBinding.name, () => {

@@ -1,0 +1,115 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock';
+import { UnitOfWork } from '../database/unit-of-work';
+import { EventsService } from '../events/events.service';
+import { SecretsService } from '../secrets/secrets.service';
+import type { CredentialRecordBase } from './credential-records';
+import {
+  CredentialStateRepository,
+  type CredentialKindName,
+  type FailedState,
+  type RefreshedState,
+} from './credential-state.repository';
+import { TOKEN_SET_FIELD, serializeTokenSet, type Tokens } from './token-set';
+
+/** Internal: the compare-and-set lost inside a transaction, which must roll back. */
+class LostCompareAndSet extends Error {}
+
+/**
+ * Writes what a refresh (or a health check) learnt about a credential, each outcome one unit of
+ * work conditional on the version the caller read: the row, the new token set (the rotated
+ * refresh token with the access token: never one without the other) and the status events.
+ * Returns the new version, or null when another writer moved the row on first (nothing stored:
+ * its tokens are newer).
+ */
+@Injectable()
+export class CredentialStateWriter {
+  constructor(
+    private readonly state: CredentialStateRepository,
+    private readonly secrets: SecretsService,
+    private readonly events: EventsService,
+    private readonly uow: UnitOfWork,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async refreshed(
+    kind: CredentialKindName,
+    row: CredentialRecordBase,
+    tokens: Tokens,
+    next: Omit<RefreshedState, 'expiresAt' | 'scopes'>,
+  ): Promise<number | null> {
+    const scope = { projectId: row.projectId, tenantId: row.tenantExternalId };
+    const plaintext = serializeTokenSet(tokens);
+    try {
+      return await this.secrets.retryingStaleKeys(scope, async () => {
+        const sealed = await this.secrets.seal(
+          scope,
+          { recordType: kind, recordId: row.id, field: TOKEN_SET_FIELD },
+          plaintext,
+        );
+        return this.conditionally(async () => {
+          const at = new Date(this.clock());
+          const ref = { kind, projectId: row.projectId, id: row.id };
+          const version = await this.state.refreshed(
+            ref,
+            row.version,
+            { ...next, expiresAt: tokens.expiresAt, scopes: tokens.scopes },
+            at,
+          );
+          if (version === null) throw new LostCompareAndSet();
+          await this.secrets.store(sealed);
+          if (row.status !== 'active') {
+            await this.statusChanged(kind, row, 'active', null);
+            await this.events.appendFor(row.projectId, tenantOf(row), 'credential.recovered', {
+              credentialId: row.id,
+              kind,
+              from: row.status,
+            });
+          }
+          return version;
+        });
+      });
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  async failed(kind: CredentialKindName, row: CredentialRecordBase, state: FailedState): Promise<number | null> {
+    return this.conditionally(async () => {
+      const at = new Date(this.clock());
+      const version = await this.state.failed({ kind, projectId: row.projectId, id: row.id }, row.version, state, at);
+      if (version === null) throw new LostCompareAndSet();
+      if (row.status !== state.status) await this.statusChanged(kind, row, state.status, state);
+      return version;
+    });
+  }
+
+  private statusChanged(
+    kind: CredentialKindName,
+    row: CredentialRecordBase,
+    to: string,
+    failure: FailedState | null,
+  ): Promise<unknown> {
+    return this.events.appendFor(row.projectId, tenantOf(row), 'credential.status_changed', {
+      credentialId: row.id,
+      kind,
+      from: row.status,
+      to,
+      aadsts: failure?.aadsts ?? null,
+      error: failure?.error ?? null,
+    });
+  }
+
+  private async conditionally(work: () => Promise<number>): Promise<number | null> {
+    try {
+      return await this.uow.run(work);
+    } catch (error) {
+      if (error instanceof LostCompareAndSet) return null;
+      throw error;
+    }
+  }
+}
+
+function tenantOf(row: CredentialRecordBase): { id: string; externalId: string } {
+  return { id: row.tenantId, externalId: row.tenantExternalId };
+}

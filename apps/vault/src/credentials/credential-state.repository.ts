@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '@authpipe/prisma';
+import { UnitOfWork } from '../database/unit-of-work';
+import type { CredentialStatus } from './credential-records';
+
+/** Which credential table: the two kinds share their refresh, health and lease columns. */
+export type CredentialKindName = 'installation' | 'connection';
+
+// Table names are identifiers, never values: fixed here, never from input.
+const TABLE: Record<CredentialKindName, Prisma.Sql> = {
+  installation: Prisma.raw('installations'),
+  connection: Prisma.raw('connections'),
+};
+
+/** A credential named for a refresh: its kind, project and id. */
+export interface CredentialRef {
+  kind: CredentialKindName;
+  projectId: string;
+  id: string;
+}
+
+/** The columns a successful refresh sets. */
+export interface RefreshedState {
+  expiresAt: Date;
+  refreshAt: Date;
+  /** Connections: when the next keep-alive refresh is due (refresh tokens die after ~90 idle days). */
+  keepAliveAt: Date | null;
+  scopes: string[];
+}
+
+/** The columns a failed refresh sets. */
+export interface FailedState {
+  status: CredentialStatus;
+  aadsts: number | null;
+  error: string;
+  remediation: string;
+  failureCount: number;
+  /** When to try again; null when no retry can help (the user or an admin must act). */
+  refreshAt: Date | null;
+}
+
+/**
+ * The refresh side of the credential tables: leases (which replica is refreshing a credential)
+ * and the conditional writes of a refresh's outcome. Every comparison takes its time from the
+ * vault's clock as a parameter, never the database's `now()`, so one clock decides.
+ */
+@Injectable()
+export class CredentialStateRepository {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  /**
+   * Takes the credential's lease for `owner` until `until`, if it is free, expired at `now`, or
+   * already `owner`'s. Returns the version read with it, or null when another replica holds it.
+   */
+  async lease(ref: CredentialRef, owner: string, now: Date, until: Date): Promise<{ version: number } | null> {
+    const rows = await this.uow.db.$queryRaw<{ version: number }[]>`
+      UPDATE ${TABLE[ref.kind]} SET lease_owner = ${owner}, lease_until = ${until}
+       WHERE project_id = ${ref.projectId} AND id = ${ref.id}
+         AND (lease_until IS NULL OR lease_until <= ${now} OR lease_owner = ${owner})
+      RETURNING version`;
+    return rows[0] ?? null;
+  }
+
+  /** Gives the lease back if `owner` still holds it. */
+  async release(ref: CredentialRef, owner: string): Promise<void> {
+    await this.uow.db.$executeRaw`
+      UPDATE ${TABLE[ref.kind]} SET lease_owner = NULL, lease_until = NULL
+       WHERE project_id = ${ref.projectId} AND id = ${ref.id} AND lease_owner = ${owner}`;
+  }
+
+  /** The credential's version and lease, to wait on another replica's refresh. */
+  async leaseState(ref: CredentialRef): Promise<{ version: number; leaseUntil: Date | null } | null> {
+    const rows = await this.uow.db.$queryRaw<{ version: number; lease_until: Date | null }[]>`
+      SELECT version, lease_until FROM ${TABLE[ref.kind]} WHERE project_id = ${ref.projectId} AND id = ${ref.id}`;
+    const row = rows[0];
+    return row ? { version: row.version, leaseUntil: row.lease_until } : null;
+  }
+
+  /**
+   * Writes a successful refresh if the row is still at `expectedVersion`: active, errors cleared,
+   * lease released, version bumped. Null when another writer moved it on (nothing written).
+   */
+  async refreshed(
+    ref: CredentialRef,
+    expectedVersion: number,
+    state: RefreshedState,
+    at: Date,
+  ): Promise<number | null> {
+    const keepAlive =
+      ref.kind === 'connection'
+        ? Prisma.sql`, keep_alive_at = ${state.keepAliveAt}, last_refreshed_at = ${at}`
+        : Prisma.empty;
+    const rows = await this.uow.db.$queryRaw<{ version: number }[]>`
+      UPDATE ${TABLE[ref.kind]}
+         SET expires_at = ${state.expiresAt}, refresh_at = ${state.refreshAt}, scopes = ${state.scopes},
+             status = 'active', status_aadsts = NULL, status_error = NULL, status_remediation = NULL,
+             status_changed_at = CASE WHEN status = 'active' THEN status_changed_at ELSE ${at} END,
+             failure_count = 0, lease_owner = NULL, lease_until = NULL,
+             version = version + 1, updated_at = ${at} ${keepAlive}
+       WHERE project_id = ${ref.projectId} AND id = ${ref.id} AND version = ${expectedVersion}
+      RETURNING version`;
+    return rows[0]?.version ?? null;
+  }
+
+  /** Writes a failed refresh if the row is still at `expectedVersion`; null when it moved on. */
+  async failed(ref: CredentialRef, expectedVersion: number, state: FailedState, at: Date): Promise<number | null> {
+    const rows = await this.uow.db.$queryRaw<{ version: number }[]>`
+      UPDATE ${TABLE[ref.kind]}
+         SET status = ${state.status}, status_aadsts = ${state.aadsts}, status_error = ${state.error},
+             status_remediation = ${state.remediation},
+             status_changed_at = CASE WHEN status = ${state.status} THEN status_changed_at ELSE ${at} END,
+             failure_count = ${state.failureCount}, refresh_at = ${state.refreshAt},
+             lease_owner = NULL, lease_until = NULL, version = version + 1, updated_at = ${at}
+       WHERE project_id = ${ref.projectId} AND id = ${ref.id} AND version = ${expectedVersion}
+      RETURNING version`;
+    return rows[0]?.version ?? null;
+  }
+}

@@ -1,0 +1,41 @@
+import type { Random } from '../common/random';
+
+/** A token with less than this left is refreshed when asked for (getCredential). */
+export const NEAR_EXPIRY_MS = 5 * 60_000;
+/** The scheduler refreshes a token when this fraction of its lifetime is left (≈ 80% used). */
+export const SCHEDULER_LEAD_FRACTION = 0.2;
+/** Up to this fraction of the lifetime is taken off at random, so a batch of tokens spreads out. */
+export const SCHEDULER_JITTER_FRACTION = 0.05;
+/** Refresh at least this often even when unused: Microsoft's refresh tokens die after ~90 idle days. */
+export const KEEP_ALIVE_MS = 14 * 24 * 3600_000;
+/** How long a replica may hold a credential's refresh before another may take it over. */
+export const LEASE_MS = 60_000;
+
+const BACKOFF_BASE_MS = 30_000;
+const BACKOFF_MAX_MS = 3600_000;
+
+/** A fraction in [0, 1) from the vault's randomness. */
+function unit(random: Random): number {
+  return random.bytes(4).readUInt32BE(0) / 2 ** 32;
+}
+
+/**
+ * When the scheduler should refresh a token issued at `now` that expires at `expiresAt`: with
+ * about 20% of its lifetime left, minus up to 5% at random, never in the past.
+ */
+export function refreshAtFor(now: number, expiresAt: Date, random: Random): Date {
+  const lifetime = Math.max(0, expiresAt.getTime() - now);
+  const lead = lifetime * (SCHEDULER_LEAD_FRACTION + SCHEDULER_JITTER_FRACTION * unit(random));
+  return new Date(Math.max(now, expiresAt.getTime() - lead));
+}
+
+/**
+ * When to try again after `failures` consecutive transient failures: exponential from 30 s,
+ * capped at an hour, with ±20% jitter so replicas and credentials do not retry in step; never
+ * sooner than Microsoft's Retry-After.
+ */
+export function retryAtFor(now: number, failures: number, random: Random, retryAfterSeconds?: number): Date {
+  const exponential = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+  const jittered = exponential * (0.8 + 0.4 * unit(random));
+  return new Date(now + Math.max(jittered, (retryAfterSeconds ?? 0) * 1000));
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AppsModule } from '../apps/apps.module';
+import { ConnectionsModule } from '../connections/connections.module';
+import { CredentialsModule } from '../credentials/credentials.module';
+import { InstallationsModule } from '../installations/installations.module';
+import { MicrosoftModule } from '../microsoft/microsoft.module';
+import { RefreshService } from './refresh.service';
+
+/** Keeping credentials valid: the shared refresh (and, next, the scheduler in every replica). */
+@Module({
+  imports: [CredentialsModule, InstallationsModule, ConnectionsModule, AppsModule, MicrosoftModule],
+  providers: [RefreshService],
+  exports: [RefreshService],
+})
+export class RefreshModule {}

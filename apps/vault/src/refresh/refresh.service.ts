@@ -1,0 +1,213 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { MicrosoftError, resolveCloud, type MicrosoftFailure } from '@authpipe/microsoft';
+import { decodeJwt } from 'jose';
+import { z } from 'zod';
+import { cloudOf } from '../apps/app-credentials';
+import { AppsService, type AppWithCredentials } from '../apps/apps.service';
+import { CLOCK, type Clock } from '../common/clock';
+import { RANDOM, type Random } from '../common/random';
+import { REPLICA_ID } from '../common/replica';
+import { ConnectionsService } from '../connections/connections.service';
+import type { ConnectionRecord } from '../connections/connections.repository';
+import type { CredentialRecordBase, CredentialStatus } from '../credentials/credential-records';
+import { CredentialStateRepository, type CredentialRef } from '../credentials/credential-state.repository';
+import { CredentialStateWriter } from '../credentials/credential-state-writer';
+import type { Tokens } from '../credentials/token-set';
+import { InstallationsService } from '../installations/installations.service';
+import type { InstallationRecord } from '../installations/installations.repository';
+import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
+import { grantedScopes, requestScopes } from '../microsoft/scopes';
+import { statusForFailure } from './failure-status';
+import { KEEP_ALIVE_MS, LEASE_MS, NEAR_EXPIRY_MS, refreshAtFor, retryAtFor } from './refresh-timing';
+
+/** Why a refresh is asked for: the scheduler (due by `refreshAt` or keep-alive), a reader (near expiry), or forced. */
+export type RefreshReason = 'scheduled' | 'on_demand' | 'forced';
+
+/** What one refresh attempt came to. */
+export type RefreshOutcome =
+  | { result: 'refreshed'; version: number }
+  /** Nothing to do: the stored token is not due (another writer refreshed it meanwhile). */
+  | { result: 'fresh' }
+  /** Another replica holds the credential's lease: it is refreshing it now. */
+  | { result: 'busy' }
+  /** Microsoft answered, but another writer moved the row on first: its tokens are newer, ours are dropped. */
+  | { result: 'lost' }
+  | { result: 'failed'; failure: MicrosoftFailure; status: CredentialStatus }
+  | { result: 'gone' };
+
+type Row = InstallationRecord | ConnectionRecord;
+
+const appTokenClaims = z.looseObject({ roles: z.array(z.string()).optional() });
+
+/** A connection without a refresh token (its token set lost it) can only be signed in again. */
+const NO_REFRESH_TOKEN: MicrosoftFailure = {
+  kind: 'needs_reauth',
+  aadsts: null,
+  error: 'refresh_token_missing',
+  remediation: 'The connection holds no refresh token: ask the user to connect again from your app.',
+  action: 'reauthorize',
+};
+
+/**
+ * The one refresh of a credential, shared by the scheduler and getCredential's on-demand path:
+ * single-flight in this process, a row lease across replicas, the call to Microsoft through
+ * msal-node (a client of its own per call, so msal's throttling state and clock never decide for
+ * the vault), then the new token set — the rotated refresh token with its access token — written
+ * under the version compare-and-set in one transaction, or the failure classified and recorded.
+ * Times come from the vault's clock; msal's real-clock expiry dates are converted by lifetime.
+ */
+@Injectable()
+export class RefreshService {
+  private readonly logger = new Logger('Refresh');
+  private readonly inFlight = new Map<string, Promise<RefreshOutcome>>();
+
+  constructor(
+    private readonly state: CredentialStateRepository,
+    private readonly writer: CredentialStateWriter,
+    private readonly installations: InstallationsService,
+    private readonly connections: ConnectionsService,
+    private readonly apps: AppsService,
+    private readonly microsoft: MicrosoftGateway,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RANDOM) private readonly random: Random,
+    @Inject(REPLICA_ID) private readonly replicaId: string,
+  ) {}
+
+  /** Refreshes the credential if it is due for `reason`; concurrent callers in this process share one attempt. */
+  refresh(ref: CredentialRef, reason: RefreshReason): Promise<RefreshOutcome> {
+    const key = `${ref.kind}:${ref.id}`;
+    let pending = this.inFlight.get(key);
+    if (pending === undefined) {
+      pending = this.leased(ref, reason).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async leased(ref: CredentialRef, reason: RefreshReason): Promise<RefreshOutcome> {
+    const now = this.clock();
+    const lease = await this.state.lease(ref, this.replicaId, new Date(now), new Date(now + LEASE_MS));
+    if (lease === null) return (await this.state.leaseState(ref)) === null ? { result: 'gone' } : { result: 'busy' };
+    try {
+      const row = await this.find(ref);
+      if (row === null) return { result: 'gone' };
+      if (!isDue(ref, row, reason, now)) return { result: 'fresh' };
+      return await this.attempt(ref, row);
+    } finally {
+      // A written outcome already released it; this covers every other way out.
+      await this.state.release(ref, this.replicaId);
+    }
+  }
+
+  private async attempt(ref: CredentialRef, row: Row): Promise<RefreshOutcome> {
+    const loaded = await this.apps.getWithCredentials(ref.projectId, row.appId);
+    let tokens: Tokens;
+    try {
+      tokens =
+        ref.kind === 'installation'
+          ? await this.appToken(row as InstallationRecord, loaded)
+          : await this.userToken(row as ConnectionRecord, loaded);
+    } catch (error) {
+      if (!(error instanceof MicrosoftError)) throw error;
+      return this.failed(ref, row, loaded, error.failure);
+    }
+    const now = this.clock();
+    const version = await this.writer.refreshed(ref.kind, row, tokens, {
+      refreshAt: refreshAtFor(now, tokens.expiresAt, this.random),
+      keepAliveAt: ref.kind === 'connection' ? new Date(now + KEEP_ALIVE_MS) : null,
+    });
+    return version === null ? { result: 'lost' } : { result: 'refreshed', version };
+  }
+
+  /** Re-mints an installation's app-only token with client credentials (secret or certificate). */
+  private async appToken(row: InstallationRecord, { app, microsoft }: AppWithCredentials): Promise<Tokens> {
+    const token = await this.microsoft.auth.acquireAppToken({
+      app: microsoft,
+      tenantId: row.directoryId,
+      scopes: [resolveCloud(cloudOf(app)).graphDefaultScope],
+      skipCache: true,
+      fresh: true,
+    });
+    const claims = appTokenClaims.safeParse(decodeJwt(token.accessToken));
+    return {
+      accessToken: token.accessToken,
+      refreshToken: null,
+      expiresAt: new Date(this.clock() + token.expiresInMs),
+      scopes: (claims.success ? claims.data.roles : undefined) ?? row.scopes,
+    };
+  }
+
+  /** Redeems a connection's refresh token; Microsoft rotates it, and the new one is kept. */
+  private async userToken(row: ConnectionRecord, { app, microsoft }: AppWithCredentials): Promise<Tokens> {
+    const stored = await this.connections.readTokens(row);
+    if (stored?.refreshToken == null) throw new MicrosoftError(NO_REFRESH_TOKEN);
+    const cloud = cloudOf(app);
+    const result = await this.microsoft.auth.refresh({
+      app: microsoft,
+      authority: app.userAuthority,
+      refreshToken: stored.refreshToken,
+      scopes: requestScopes(cloud, app.userScopes),
+    });
+    return {
+      accessToken: result.accessToken,
+      refreshToken: result.refreshToken,
+      expiresAt: new Date(this.clock() + result.expiresInMs),
+      scopes: grantedScopes(cloud, result.scopes),
+    };
+  }
+
+  private async failed(
+    ref: CredentialRef,
+    row: Row,
+    { app }: AppWithCredentials,
+    failure: MicrosoftFailure,
+  ): Promise<RefreshOutcome> {
+    const { status, retry } = statusForFailure(failure);
+    const failures = row.failureCount + 1;
+    const now = this.clock();
+    if (failure.kind === 'misconfigured' && failure.action === 'fix_app_credentials')
+      await this.apps.markMisconfigured(app, failure, 'refresh');
+    const version = await this.writer.failed(ref.kind, row, {
+      status,
+      aadsts: failure.aadsts,
+      error: failure.error,
+      remediation: failure.remediation,
+      failureCount: failures,
+      refreshAt: retry ? retryAtFor(now, failures, this.random, failure.retryAfterSeconds) : null,
+    });
+    this.logger.warn(
+      { credentialId: row.id, kind: ref.kind, status, aadsts: failure.aadsts, error: failure.error, failures },
+      'Refresh failed',
+    );
+    return version === null ? { result: 'lost' } : { result: 'failed', failure, status };
+  }
+
+  private async find(ref: CredentialRef): Promise<Row | null> {
+    try {
+      return ref.kind === 'installation'
+        ? await this.installations.find(ref.projectId, ref.id)
+        : await this.connections.find(ref.projectId, ref.id);
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+}
+
+/** Whether `row` needs a refresh for `reason` at `now`. */
+function isDue(
+  ref: CredentialRef,
+  row: CredentialRecordBase & { keepAliveAt?: Date | null },
+  reason: RefreshReason,
+  now: number,
+): boolean {
+  if (reason === 'forced') return true;
+  const expiresAt = row.expiresAt?.getTime() ?? 0;
+  if (reason === 'on_demand') return expiresAt - now <= NEAR_EXPIRY_MS;
+  const keepAliveDue = ref.kind === 'connection' && row.keepAliveAt != null && row.keepAliveAt.getTime() <= now;
+  return (row.refreshAt !== null && row.refreshAt.getTime() <= now) || keepAliveDue;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && 'status' in error && (error as { status: unknown }).status === 404;
+}

@@ -1,0 +1,240 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionsService } from '../../../apps/vault/src/connections/connections.service';
+import { CredentialStateRepository } from '../../../apps/vault/src/credentials/credential-state.repository';
+import { CredentialStateWriter } from '../../../apps/vault/src/credentials/credential-state-writer';
+import { InstallationsService } from '../../../apps/vault/src/installations/installations.service';
+import { RefreshService } from '../../../apps/vault/src/refresh/refresh.service';
+import { LEASE_MS, NEAR_EXPIRY_MS } from '../../../apps/vault/src/refresh/refresh-timing';
+import {
+  aConnection,
+  anApp,
+  anAppBody,
+  anEmulatorApp,
+  anInstallation,
+  aProject,
+  HOUR_MS,
+  type RegisteredApp,
+  type TestProject,
+} from '@test/support/builders';
+import { SEED, useTestEmulator } from '@test/support/test-emulator';
+import { createTestVault, useTestVault } from '@test/support/test-vault';
+
+const CONTOSO = SEED.contoso.tenantId;
+const SCOPES = ['offline_access', 'openid', 'profile', 'User.Read', 'Files.ReadWrite.All'];
+
+describe(RefreshService.name, () => {
+  const t = useTestEmulator();
+  const vault = useTestVault(() => ({ emulator: t }));
+  let project: TestProject;
+  let registered: RegisteredApp;
+  let appId: string;
+  let users = 0;
+
+  beforeAll(async () => {
+    project = await aProject(vault);
+    registered = await anEmulatorApp(t);
+    appId = await anApp(vault, project, anAppBody(t, registered));
+  });
+
+  /** A connection holding a refresh token Microsoft (the emulator) really issued, expiring in an hour. */
+  async function aLiveConnection(tenantId = 'org_refresh'): Promise<string> {
+    users += 1;
+    const seeded = await t.control<{ userIds: string[]; refreshTokens: string[] }>('POST', '/bulk/users', {
+      tenantId: CONTOSO,
+      count: 1,
+      upnPrefix: `refresh-${users}-`,
+      grant: { clientId: registered.clientId, scopes: SCOPES },
+    });
+    return aConnection(
+      vault,
+      { projectId: project.projectId, appId, tenantId, userId: `user_${users}` },
+      { oid: seeded.userIds[0], refreshToken: seeded.refreshTokens[0], accessToken: `stale-access-${users}` },
+    );
+  }
+
+  const ref = (id: string) => ({ kind: 'connection' as const, projectId: project.projectId, id });
+  const connection = (id: string) => vault.get(ConnectionsService).find(project.projectId, id);
+  const tokensOf = async (id: string) => vault.get(ConnectionsService).readTokens(await connection(id));
+
+  describe('refresh', () => {
+    it('leaves a token with time to spare alone, without calling Microsoft', async () => {
+      const id = await aLiveConnection();
+      const calls = await t.tokenCalls('refresh_token');
+      expect(await vault.get(RefreshService).refresh(ref(id), 'on_demand')).toEqual({ result: 'fresh' });
+      expect(await t.tokenCalls('refresh_token')).toBe(calls);
+    });
+
+    it('redeems a token near expiry and stores the rotated refresh token with the new access token', async () => {
+      const id = await aLiveConnection();
+      const before = await tokensOf(id);
+      const row = await connection(id);
+      vault.clock.advance(HOUR_MS - NEAR_EXPIRY_MS + 1000);
+
+      const outcome = await vault.get(RefreshService).refresh(ref(id), 'on_demand');
+
+      expect(outcome).toEqual({ result: 'refreshed', version: row.version + 1 });
+      const after = await tokensOf(id);
+      expect(after?.accessToken).not.toBe(before?.accessToken);
+      expect(after?.refreshToken).not.toBe(before?.refreshToken);
+      expect(after!.expiresAt.getTime()).toBeGreaterThan(vault.clock.nowMs + NEAR_EXPIRY_MS);
+      const updated = await connection(id);
+      expect(updated).toMatchObject({ status: 'active', failureCount: 0, version: row.version + 1 });
+      expect(updated.expiresAt?.getTime()).toBe(after!.expiresAt.getTime());
+      // The scheduler's next turn is at about 80% of the new lifetime.
+      const lifetime = after!.expiresAt.getTime() - vault.clock.nowMs;
+      expect(updated.refreshAt!.getTime() - vault.clock.nowMs).toBeGreaterThanOrEqual(lifetime * 0.75 - 1000);
+      expect(updated.refreshAt!.getTime() - vault.clock.nowMs).toBeLessThanOrEqual(lifetime * 0.8 + 1000);
+    });
+
+    it('makes one call to Microsoft for many concurrent callers in this process', async () => {
+      const id = await aLiveConnection();
+      vault.clock.advance(2 * HOUR_MS);
+      const calls = await t.tokenCalls('refresh_token');
+      const outcomes = await Promise.all(
+        Array.from({ length: 25 }, () => vault.get(RefreshService).refresh(ref(id), 'on_demand')),
+      );
+      expect(new Set(outcomes.map((o) => JSON.stringify(o))).size).toBe(1);
+      expect(outcomes[0].result).toBe('refreshed');
+      expect(await t.tokenCalls('refresh_token')).toBe(calls + 1);
+    });
+
+    it('re-mints an installation with client credentials, keeping the roles it carries', async () => {
+      t.emulator.store.grantAdminConsent({
+        tenantId: CONTOSO,
+        clientId: registered.clientId,
+        roles: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'],
+        scopes: [],
+        grantedBy: SEED.contoso.admin.id,
+      });
+      const id = await anInstallation(vault, { projectId: project.projectId, appId, tenantId: 'org_install' });
+      const outcome = await vault
+        .get(RefreshService)
+        .refresh({ kind: 'installation', projectId: project.projectId, id }, 'forced');
+      expect(outcome.result).toBe('refreshed');
+      const installations = vault.get(InstallationsService);
+      const row = await installations.find(project.projectId, id);
+      const tokens = await installations.readTokens(row);
+      expect(tokens?.accessToken.split('.')).toHaveLength(3);
+      expect(tokens?.refreshToken).toBeNull();
+      expect(row.scopes.sort()).toEqual(['Files.ReadWrite.All', 'Sites.ReadWrite.All']);
+    });
+  });
+
+  describe('failures', () => {
+    it('degrades on a Microsoft outage with backoff, never marks it dead, and recovers with an event', async () => {
+      const id = await aLiveConnection('org_outage');
+      vault.clock.advance(2 * HOUR_MS);
+      await t.control('POST', '/faults', { kind: 'status', status: 503, pathPrefix: '/', count: 10 });
+      try {
+        const failed = await vault.get(RefreshService).refresh(ref(id), 'on_demand');
+        expect(failed).toMatchObject({ result: 'failed', status: 'degraded' });
+      } finally {
+        await t.control('DELETE', '/faults');
+      }
+      const degraded = await connection(id);
+      expect(degraded).toMatchObject({ status: 'degraded', failureCount: 1 });
+      expect(degraded.refreshAt!.getTime()).toBeGreaterThan(vault.clock.nowMs);
+
+      expect((await vault.get(RefreshService).refresh(ref(id), 'on_demand')).result).toBe('refreshed');
+      expect(await connection(id)).toMatchObject({ status: 'active', failureCount: 0 });
+      const events = await vault.db.prisma.event.findMany({
+        where: { projectId: project.projectId, tenantExternalId: 'org_outage' },
+        orderBy: { seq: 'asc' },
+      });
+      expect(events.map((e) => [e.type, (e.payload as { to?: string }).to ?? null])).toEqual(
+        expect.arrayContaining([
+          ['credential.status_changed', 'degraded'],
+          ['credential.status_changed', 'active'],
+          ['credential.recovered', null],
+        ]),
+      );
+    });
+
+    it('stops retrying a credential whose user must sign in again', async () => {
+      const id = await aLiveConnection('org_revoked');
+      const row = await connection(id);
+      // Sessions revoked after the refresh token was issued (as an admin or a password reset does).
+      vault.clock.advance(1000);
+      t.emulator.store.revokeSignInSessions(CONTOSO, row.oid);
+      vault.clock.advance(2 * HOUR_MS);
+      const outcome = await vault.get(RefreshService).refresh(ref(id), 'on_demand');
+      expect(outcome).toMatchObject({ result: 'failed', failure: { aadsts: 50173 } });
+      const after = await connection(id);
+      expect(after.status).not.toBe('degraded');
+      expect(after).toMatchObject({ refreshAt: null, statusAadsts: 50173 });
+    });
+  });
+
+  describe('replicas', () => {
+    it("waits out another replica's lease, then refreshes once it has expired", async () => {
+      const id = await aLiveConnection();
+      vault.clock.advance(2 * HOUR_MS);
+      const other = await createTestVault({ database: vault.db, clock: vault.clock, emulator: t, env: vault.env });
+      try {
+        const now = vault.clock.nowMs;
+        await other
+          .get(CredentialStateRepository)
+          .lease(ref(id), 'another-replica', new Date(now), new Date(now + LEASE_MS));
+        expect(await vault.get(RefreshService).refresh(ref(id), 'on_demand')).toEqual({ result: 'busy' });
+        vault.clock.advance(LEASE_MS);
+        expect((await vault.get(RefreshService).refresh(ref(id), 'on_demand')).result).toBe('refreshed');
+      } finally {
+        await other.close();
+      }
+    });
+  });
+});
+
+describe(CredentialStateWriter.name, () => {
+  const t = useTestEmulator();
+  const vault = useTestVault(() => ({ emulator: t }));
+
+  it('lets exactly one of two writers with the same read version win; the loser stores nothing', async () => {
+    const project = await aProject(vault);
+    const registered = await anEmulatorApp(t);
+    const appId = await anApp(vault, project, anAppBody(t, registered));
+    const id = await aConnection(vault, { projectId: project.projectId, appId, tenantId: 'org_cas', userId: 'u1' });
+    const connections = vault.get(ConnectionsService);
+    const row = await connections.find(project.projectId, id);
+    const tokens = (n: number) => ({
+      accessToken: `access-${n}`,
+      refreshToken: `refresh-${n}`,
+      expiresAt: vault.clock.date(HOUR_MS),
+      scopes: ['User.Read'],
+    });
+    const writer = vault.get(CredentialStateWriter);
+    const next = { refreshAt: vault.clock.date(HOUR_MS / 2), keepAliveAt: null };
+    const results = await Promise.all([1, 2].map((n) => writer.refreshed('connection', row, tokens(n), next)));
+    expect(results.filter((r) => r === row.version + 1)).toHaveLength(1);
+    expect(results.filter((r) => r === null)).toHaveLength(1);
+    const winner = results[0] === null ? 2 : 1;
+    expect(await connections.readTokens(await connections.find(project.projectId, id))).toMatchObject({
+      accessToken: `access-${winner}`,
+      refreshToken: `refresh-${winner}`,
+    });
+  });
+
+  it('lets a re-authorization racing a refresh land on top of it', async () => {
+    const project = await aProject(vault);
+    const registered = await anEmulatorApp(t);
+    const appId = await anApp(vault, project, anAppBody(t, registered));
+    const base = { projectId: project.projectId, appId, tenantId: 'org_race', userId: 'u1' };
+    const id = await aConnection(vault, base);
+    const connections = vault.get(ConnectionsService);
+    const read = await connections.find(project.projectId, id);
+    const refresh = vault
+      .get(CredentialStateWriter)
+      .refreshed(
+        'connection',
+        read,
+        { accessToken: 'refreshed', refreshToken: 'refreshed-rt', expiresAt: vault.clock.date(HOUR_MS), scopes: [] },
+        { refreshAt: vault.clock.date(HOUR_MS / 2), keepAliveAt: null },
+      );
+    const reauthorize = aConnection(vault, base, { accessToken: 'reauthorized', refreshToken: 'reauthorized-rt' });
+    await Promise.all([refresh, reauthorize]);
+    expect(await connections.readTokens(await connections.find(project.projectId, id))).toMatchObject({
+      accessToken: 'reauthorized',
+      refreshToken: 'reauthorized-rt',
+    });
+  });
+});
