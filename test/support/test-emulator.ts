@@ -40,7 +40,7 @@ export interface TestEmulator {
    */
   control<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
   /** How many token-endpoint calls the emulator served with `grantType` since its log was last cleared. */
-  tokenCalls(grantType: 'refresh_token' | 'client_credentials' | 'authorization_code'): Promise<number>;
+  tokenCalls(grantType: 'refresh_token' | 'client_credentials' | 'authorization_code'): number;
   close(): Promise<void>;
 }
 
@@ -74,7 +74,7 @@ export async function createTestEmulator(options: TestEmulatorOptions = {}): Pro
     emulator,
     clock,
     control,
-    async tokenCalls(grantType) {
+    tokenCalls(grantType) {
       // In-process: the log is read directly (same numbers as GET /_emulator/requests).
       return emulator.context.services.requestLog
         .list()
