@@ -136,6 +136,41 @@ export class Envelope {
     }
   }
 
+  /**
+   * Decrypts like {@link Envelope.decrypt}, given the owner's stored DEK row the caller read in the
+   * same query as the ciphertext (a one-statement read): on a cache miss that row is unwrapped
+   * instead of asking the store again. A row of another version than the ciphertext names is
+   * ignored (the store is asked, as `decrypt` would).
+   */
+  async decryptWithStoredKey(
+    ctx: FieldContext,
+    input: Uint8Array,
+    stored: { version: number; wrappedKey: Uint8Array } | null,
+  ): Promise<Buffer> {
+    hot.assertFieldContext(ctx);
+    const ciphertext = hot.asBuffer(input);
+    let version: number;
+    try {
+      version = hot.readKeyVersion(ciphertext);
+    } catch (error) {
+      throw decryptFailure(ctx, 'malformed', error);
+    }
+    if (stored === null || stored.version !== version || this.#cache.get(ctx, version) !== undefined)
+      return this.decrypt(ctx, ciphertext);
+    const owner = { projectId: ctx.projectId, tenantId: ctx.tenantId };
+    const generation = this.#generation;
+    const key = await this.#forDecrypt(ctx, () => this.#unwrap(owner, version, Buffer.from(stored.wrappedKey)));
+    if (generation === this.#generation) {
+      const entry = this.#cache.put(owner, version, key);
+      return this.#open(ctx, entry.key, ciphertext, hot.fieldAadFromPrefix(entry.aadPrefix, hot.headerRoom, ctx));
+    }
+    try {
+      return this.#open(ctx, key, ciphertext, fieldAadWithRoom(ctx, HEADER_LENGTH));
+    } finally {
+      key.fill(0);
+    }
+  }
+
   #open(ctx: FieldContext, key: Buffer, ciphertext: Buffer, aad: Buffer): Buffer {
     try {
       return hot.openWithHeaderRoom(key, ciphertext, aad);
@@ -235,7 +270,13 @@ export class Envelope {
     const clean = { projectId: owner.projectId, tenantId: owner.tenantId };
     const stored = await this.#store.find(clean, version);
     if (!stored) throw new DataKeyMissing(version);
-    const key = await this.#keyProvider.unwrap(stored.wrappedKey, dataKeyAad({ ...clean, dekVersion: version }));
+    return this.#unwrap(clean, version, stored.wrappedKey);
+  }
+
+  /** Unwraps a DEK version's wrapped bytes, bound to its owner and version; the caller owns the key. */
+  async #unwrap(owner: KeyOwner, version: number, wrappedKey: Buffer): Promise<Buffer> {
+    const clean = { projectId: owner.projectId, tenantId: owner.tenantId };
+    const key = await this.#keyProvider.unwrap(wrappedKey, dataKeyAad({ ...clean, dekVersion: version }));
     if (key.length !== KEY_LENGTH) {
       key.fill(0);
       throw new CryptoIntegrityError('Unwrapped data key has the wrong length', 'malformed');

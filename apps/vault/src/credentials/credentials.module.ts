@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { CredentialHistoryRepository } from './credential-history.repository';
 import { CredentialStore } from './credential-lifecycle';
+import { CredentialReader } from './credential-reader';
 import { CredentialStateRepository } from './credential-state.repository';
 import { CredentialStateWriter } from './credential-state-writer';
 import { LegacyTokenFieldsRepository } from './legacy-token-fields.repository';
@@ -18,9 +19,16 @@ import { TokenSetConversion } from './token-set-conversion';
     CredentialStore,
     CredentialStateRepository,
     CredentialStateWriter,
+    CredentialReader,
     LegacyTokenFieldsRepository,
     TokenSetConversion,
   ],
-  exports: [CredentialHistoryRepository, CredentialStore, CredentialStateRepository, CredentialStateWriter],
+  exports: [
+    CredentialHistoryRepository,
+    CredentialStore,
+    CredentialStateRepository,
+    CredentialStateWriter,
+    CredentialReader,
+  ],
 })
 export class CredentialsModule {}

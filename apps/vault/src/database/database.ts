@@ -16,6 +16,11 @@ export interface Database {
   /** Runs one or more statements without parameters. */
   exec(sql: string): Promise<void>;
   query<T extends object>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Like `query`, as a named prepared statement: PostgreSQL parses and plans it once per
+   * connection. For the few statements on a hot path; `name` must always stand for the same SQL.
+   */
+  prepared<T extends object>(name: string, sql: string, params: unknown[]): Promise<T[]>;
   /** Runs `fn` on one dedicated connection (PGlite has only one). */
   withConnection<T>(fn: (conn: RawConnection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -51,6 +56,8 @@ function fromPGlite(pglite: PGlite, ownsInstance: boolean): Database {
     kind: 'pglite',
     prisma,
     ...conn,
+    // One in-process session: nothing to prepare across connections.
+    prepared: (_name, sql, params) => conn.query(sql, params),
     withConnection: <T>(fn: (c: RawConnection) => Promise<T>) => {
       const run = turn.then(() => fn(conn));
       turn = run.catch(() => undefined);
@@ -88,6 +95,8 @@ async function openPostgres(url: string): Promise<Database> {
     },
     query: async <T extends object>(sql: string, params: unknown[] = []) =>
       (await pool.query<T & pg.QueryResultRow>(sql, params)).rows,
+    prepared: async <T extends object>(name: string, sql: string, params: unknown[]) =>
+      (await pool.query<T & pg.QueryResultRow>({ name, text: sql, values: params })).rows,
     withConnection: async (fn) => {
       const client = await pool.connect();
       try {

@@ -1,0 +1,182 @@
+/**
+ * The cold read of a credential (CredentialReader: one SQL statement, then one decryption with a
+ * warm data-key cache) against raw `pg` primary-key selects of the same table, in one process,
+ * with the same pool (10 connections) and the same number of reads in flight, on PostgreSQL.
+ *
+ *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench:cold-read -- [--seconds 4] [--rounds 3] [--concurrency 32] [--credentials 2000]
+ *
+ * Prints statements per read (counted at the `pg` driver: every query a client sends) and the
+ * median reads/s of each variant over rounds run in alternating order, and their ratio. The
+ * target (DESIGN.md): the read at least 50% of the raw selects.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { createVaultApp } from '../../apps/vault/src/bootstrap';
+import { ConnectionsService } from '../../apps/vault/src/connections/connections.service';
+import { CredentialReader } from '../../apps/vault/src/credentials/credential-reader';
+import { openDatabase } from '../../apps/vault/src/database/database';
+import { applyMigrations, readMigrations } from '../../apps/vault/src/database/migrator';
+import { AppsService } from '../../apps/vault/src/apps/apps.service';
+import { ProjectsService } from '../../apps/vault/src/projects/projects.service';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '32' },
+    credentials: { type: 'string', default: '2000' },
+  },
+});
+const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const CONCURRENCY = Number(values.concurrency);
+const CREDENTIALS = Number(values.credentials);
+const TENANTS = Math.max(1, Math.floor(CREDENTIALS / 20));
+
+// Every query a pg client sends, Prisma's included (its adapter drives the same pool).
+let statements = 0;
+const send = Reflect.get(pg.Client.prototype, 'query') as (this: pg.Client, ...args: unknown[]) => unknown;
+Reflect.set(pg.Client.prototype, 'query', function counted(this: pg.Client, ...args: unknown[]) {
+  statements += 1;
+  return send.apply(this, args);
+});
+
+/** Runs `read` with CONCURRENCY in flight for SECONDS; returns reads per second. */
+async function throughput(read: (i: number) => Promise<unknown>): Promise<number> {
+  const deadline = performance.now() + SECONDS * 1000;
+  let done = 0;
+  const worker = async (w: number) => {
+    for (let i = w; performance.now() < deadline; i += CONCURRENCY) {
+      await read(i);
+      done += 1;
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
+  return done / ((performance.now() - start) / 1000);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const url = process.env.DATABASE_URL;
+  if (!url)
+    throw new Error('Set DATABASE_URL to a PostgreSQL server: the benchmark creates a database of its own there.');
+  const name = `authpipe_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const dbUrl = new URL(url);
+  dbUrl.pathname = `/${name}`;
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-bench-'));
+  const db = await openDatabase({ url: dbUrl.toString() });
+  const raw = new pg.Pool({ connectionString: dbUrl.toString(), max: 10 });
+  try {
+    await applyMigrations(db, await readMigrations());
+    const app = await createVaultApp({
+      env: {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        AUTHPIPE_SANDBOX: 'false',
+        AUTHPIPE_DATA_DIR: dataDir,
+        AUTHPIPE_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
+      },
+      database: db,
+      logDestination: new Writable({ write: (_c, _e, done) => done() }),
+    });
+    try {
+      const project = await app.get(ProjectsService).create({ name: 'bench' });
+      const created = await app.get(AppsService).create(project.id, {
+        name: 'bench',
+        clientId: '11111111-2222-4333-8444-555555555555',
+        credential: { type: 'secret', secret: 'bench-secret-value' },
+        allowedOrigins: ['https://app.example.com'],
+      });
+      process.stderr.write(`seeding ${CREDENTIALS} connections over ${TENANTS} tenants…\n`);
+      const ids: { tenant: string; user: string; id: string }[] = [];
+      const connections = app.get(ConnectionsService);
+      const now = Date.now();
+      for (let i = 0; i < CREDENTIALS; i++) {
+        const tenant = `org_${i % TENANTS}`;
+        const user = `user_${i}`;
+        const { connection } = await connections.upsertFromCode({
+          projectId: project.id,
+          tenantId: tenant,
+          userId: user,
+          appId: created.id,
+          provider: 'microsoft-onedrive',
+          installationId: null,
+          oid: `oid-${i}`,
+          tid: '00000000-0000-4000-8000-000000000001',
+          upn: `${user}@example.com`,
+          scopes: ['User.Read', 'Files.ReadWrite.All', 'offline_access'],
+          expiresAt: new Date(now + 3600_000),
+          refreshAt: new Date(now + 3000_000),
+          keepAliveAt: new Date(now + 14 * 86_400_000),
+          accessToken: randomBytes(900).toString('base64url'),
+          refreshToken: randomBytes(700).toString('base64url'),
+          sessionId: null,
+        });
+        ids.push({ tenant, user, id: connection.id });
+      }
+      const reader = app.get(CredentialReader);
+      const cold = (i: number) => {
+        const c = ids[i % ids.length];
+        return reader.read(project.id, c.tenant, 'microsoft-onedrive', { credentialFor: 'user', userId: c.user });
+      };
+      const select = (i: number) => raw.query('SELECT * FROM connections WHERE id = $1', [ids[i % ids.length].id]);
+      // Warm the pools and the data-key cache of every tenant.
+      for (let i = 0; i < TENANTS; i++) await cold(i);
+      await throughput(select);
+
+      statements = 0;
+      for (let i = 0; i < 1000; i++) await cold(i);
+      const perRead = statements / 1000;
+
+      const reads: number[] = [];
+      const selects: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        if (round % 2 === 0) {
+          reads.push(await throughput(cold));
+          selects.push(await throughput(select));
+        } else {
+          selects.push(await throughput(select));
+          reads.push(await throughput(cold));
+        }
+      }
+      const ratio = median(reads.map((r, i) => r / selects[i]));
+      const result = {
+        statementsPerRead: perRead,
+        coldReadsPerSecond: Math.round(median(reads)),
+        rawSelectsPerSecond: Math.round(median(selects)),
+        ratio: Number(ratio.toFixed(3)),
+        target: 0.5,
+        concurrency: CONCURRENCY,
+        pool: 10,
+        credentials: CREDENTIALS,
+        cpus: os.cpus().length,
+        loadavg: os.loadavg().map((l) => Number(l.toFixed(2))),
+      };
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await raw.end();
+    await db.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
