@@ -9,7 +9,13 @@ import { DatabaseModule } from '../../apps/vault/src/database/database.module';
 import { DataKeyRepository } from '../../apps/vault/src/keys/data-key.repository';
 import { KeyJobsService } from '../../apps/vault/src/keys/key-jobs.service';
 import { CommonModule } from '../../apps/vault/src/common/common.module';
-import { KeysModule, type KeysModuleOptions } from '../../apps/vault/src/keys/keys.module';
+import { KeysModule } from '../../apps/vault/src/keys/keys.module';
+
+/** Key-job tuning, given to the vault as AUTHPIPE_KEY_JOB_BATCH_SIZE and AUTHPIPE_RETIRED_KEY_GRACE_MS. */
+export interface KeysModuleOptions {
+  jobBatchSize?: number;
+  retiredKeyGraceMs?: number;
+}
 import { SecretsModule } from '../../apps/vault/src/secrets/secrets.module';
 import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -40,10 +46,17 @@ export async function createKeysHarness(
 ): Promise<KeysHarness> {
   const module = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot(loadConfig({ NODE_ENV: 'test', ...options.env })),
+      ConfigModule.forRoot(
+        loadConfig({
+          NODE_ENV: 'test',
+          AUTHPIPE_KEY_JOB_BATCH_SIZE: options.jobBatchSize?.toString(),
+          AUTHPIPE_RETIRED_KEY_GRACE_MS: options.retiredKeyGraceMs?.toString(),
+          ...options.env,
+        }),
+      ),
       DatabaseModule.forRoot(db, { owned: false }),
       CommonModule.forRoot(),
-      KeysModule.forRoot(provider, options),
+      KeysModule.forRoot(provider),
       SecretsModule,
     ],
   }).compile();
