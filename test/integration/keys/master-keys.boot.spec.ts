@@ -2,42 +2,36 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dumpDatabase } from '../../../../test/keys/db-dump';
-import { createKeysHarness, createProject, masterKeyList, providerOf } from '../../../../test/keys/keys-harness';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { loadConfig } from '../config/config.schema';
-import { MasterKeyMismatchError, MasterKeyMissingError } from './keys.errors';
-import { loadMasterKeyProvider, verifyMasterKeys } from './master-keys.boot';
+import { loadConfig } from '../../../apps/vault/src/config/config.schema';
+import { MasterKeyMismatchError, MasterKeyMissingError } from '../../../apps/vault/src/keys/keys.errors';
+import { loadMasterKeyProvider, verifyMasterKeys } from '../../../apps/vault/src/keys/master-keys.boot';
+import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
+import { aProject } from '@test/support/builders';
+import { dumpDatabase } from '@test/support/db-dump';
+import { createTestDatabase, useTestDatabase } from '@test/support/test-database';
+import { createTestVault, keyProviderOf, masterKeyList } from '@test/support/test-vault';
 
 describe(verifyMasterKeys.name, () => {
-  let db: TestDatabase;
-  let keysV1: string;
+  const db = useTestDatabase();
+  const keysV1 = masterKeyList(1);
   let before: Record<string, string[]>;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await createProject(db, 'prj_boot');
-    keysV1 = masterKeyList(1);
-    const keys = await createKeysHarness(db, providerOf(keysV1));
-    await keys.secrets.put(
-      { projectId: 'prj_boot', tenantId: 'org_acme' },
-      { recordType: 'c', recordId: 'c1', field: 'f' },
-      'x',
-    );
-    await keys.secrets.put(
-      { projectId: 'prj_boot', tenantId: null },
-      { recordType: 'app', recordId: 'a1', field: 'f' },
-      'y',
-    );
-    await keys.close();
+    // A vault with master key version 1 stores a tenant secret and a project secret, then stops.
+    const vault = await createTestVault({ database: db, env: { AUTHPIPE_MASTER_KEYS: keysV1 } });
+    try {
+      const { projectId } = await aProject(vault, 'boot');
+      const secrets = vault.get(SecretsService);
+      await secrets.put({ projectId, tenantId: 'org_acme' }, { recordType: 'c', recordId: 'c1', field: 'f' }, 'x');
+      await secrets.put({ projectId, tenantId: null }, { recordType: 'app', recordId: 'a1', field: 'f' }, 'y');
+    } finally {
+      await vault.close();
+    }
     before = await dumpDatabase(db);
-  });
-  afterAll(async () => {
-    await db.close();
   });
 
   async function mismatchOf(list: string): Promise<MasterKeyMismatchError> {
-    const error = await verifyMasterKeys(db, providerOf(list)).then(
+    const error = await verifyMasterKeys(db, keyProviderOf(list)).then(
       () => null,
       (e: unknown) => e,
     );
@@ -49,7 +43,7 @@ describe(verifyMasterKeys.name, () => {
 
   it('accepts the keys that wrapped the stored data keys, with a newer version in front', async () => {
     const rotated = `${masterKeyList(2)},${keysV1}`;
-    await expect(verifyMasterKeys(db, providerOf(rotated))).resolves.toBeUndefined();
+    await expect(verifyMasterKeys(db, keyProviderOf(rotated))).resolves.toBeUndefined();
     expect(await dumpDatabase(db)).toEqual(before);
   });
 
@@ -74,7 +68,7 @@ describe(verifyMasterKeys.name, () => {
     const empty = await createTestDatabase();
     await empty.exec('DROP TABLE data_keys CASCADE');
     try {
-      await expect(verifyMasterKeys(empty, providerOf(masterKeyList(1)))).resolves.toBeUndefined();
+      await expect(verifyMasterKeys(empty, keyProviderOf(masterKeyList(1)))).resolves.toBeUndefined();
     } finally {
       await empty.close();
     }

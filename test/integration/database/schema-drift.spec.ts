@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPrismaSchema } from '../../../../test/support/prisma-schema';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
+import { describe, expect, it } from 'vitest';
+import { readPrismaSchema } from '@test/support/prisma-schema';
+import { useTestDatabase } from '@test/support/test-database';
 
 // Prisma's own drift check (`prisma migrate diff`) needs the schema engine binary, which
 // cannot be downloaded here (ENVIRONMENT.md). This test compares prisma/schema.prisma with
 // the database the SQL migrations produce: same tables, columns, types, nullability, indexes.
 describe('schema.prisma and prisma/migrations', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   const schema = readPrismaSchema();
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db.close();
-  });
 
   it('create the same tables', async () => {
     const rows = await db.query<{ table_name: string }>(

@@ -1,32 +1,14 @@
 import forge from 'node-forge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../../microsoft-emulator/src/emulator';
-import { SEED } from '../../../microsoft-emulator/src/directory/seed';
-import {
-  createFlowsHarness,
-  emulatorMicrosoft,
-  insertProject,
-  type FlowsHarness,
-} from '../../../../test/flows/flows-harness';
-import { dumpDatabase } from '../../../../test/keys/db-dump';
-import { DAY_MS } from '../../../../test/support/test-clock';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { FlowError } from '../providers/flow-error';
-import { AppsService } from './apps.service';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AppsService } from '../../../apps/vault/src/apps/apps.service';
+import { aDemoAppBody, aProject } from '@test/support/builders';
+import { dumpText } from '@test/support/db-dump';
+import { rejection } from '@test/support/rejection';
+import { DAY_MS } from '@test/support/test-clock';
+import { SEED, useTestEmulator } from '@test/support/test-emulator';
+import { PUBLIC_URL, useTestVault } from '@test/support/test-vault';
 
-const P1 = 'prj_apps_one';
-const P2 = 'prj_apps_two';
 const CONTOSO = SEED.contoso.tenantId;
-
-async function rejection(promise: Promise<unknown>): Promise<FlowError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof FlowError) && !(error instanceof Error && 'toBody' in error))
-    throw new Error(`expected an API error, got ${String(error)}`);
-  return error as FlowError;
-}
 
 function pfxOf(certificatePem: string, privateKeyPem: string, password: string): string {
   const p12 = forge.pkcs12.toPkcs12Asn1(
@@ -41,90 +23,74 @@ function pfxOf(certificatePem: string, privateKeyPem: string, password: string):
 }
 
 describe(AppsService.name, () => {
-  let db: TestDatabase;
-  let emulator: RunningEmulator;
-  let harness: FlowsHarness;
+  const t = useTestEmulator();
+  const vault = useTestVault(() => ({ emulator: t }));
   let apps: AppsService;
-  let cloud: { cloud: 'custom'; endpoints: { loginUrl: string; graphUrl: string } };
+  let p1: string;
+  let p2: string;
 
   // A year after the test clock's start: a secret far from expiry on whatever date the suite runs.
-  const secretExpiresAt = () => harness.clock.iso(365 * DAY_MS);
-  const secretApp = (overrides: Record<string, unknown> = {}) => ({
-    name: 'Demo (secret)',
-    clientId: SEED.demoApp.clientId,
-    credential: { type: 'secret', secret: SEED.demoApp.secretValue, expiresAt: secretExpiresAt() },
-    ...cloud,
-    userAuthority: 'organizations',
-    homeTenantId: CONTOSO,
-    allowedOrigins: ['https://app.example.com'],
-    ...overrides,
-  });
+  const secretExpiresAt = () => vault.clock.iso(365 * DAY_MS);
+  const secretApp = (overrides: Record<string, unknown> = {}) =>
+    aDemoAppBody(t, {
+      name: 'Demo (secret)',
+      credential: { type: 'secret', secret: SEED.demoApp.secretValue, expiresAt: secretExpiresAt() },
+      userAuthority: 'organizations',
+      ...overrides,
+    });
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    emulator = await startEmulator({ dataDir: null });
-    cloud = { cloud: 'custom', endpoints: { loginUrl: emulator.baseUrl, graphUrl: emulator.baseUrl } };
-    harness = await createFlowsHarness(db, { microsoft: emulatorMicrosoft(emulator.caCertPem) });
-    apps = harness.module.get(AppsService);
-    await insertProject(db, P1);
-    await insertProject(db, P2);
-  }, 120_000);
-
-  afterAll(async () => {
-    await harness?.close();
-    await emulator?.close();
-    await db?.close();
+    apps = vault.get(AppsService);
+    p1 = (await aProject(vault, 'one')).projectId;
+    p2 = (await aProject(vault, 'two')).projectId;
   });
 
   describe('create', () => {
     it('stores the secret encrypted, returns no secret, and applies default scopes and redirect URIs', async () => {
-      const app = await apps.create(P1, secretApp());
+      const app = await apps.create(p1, secretApp());
       expect(JSON.stringify(app)).not.toContain(SEED.demoApp.secretValue);
       expect(app).toMatchObject({
         provider: 'microsoft-onedrive',
         status: 'unchecked',
         credential: { type: 'secret', expiresAt: secretExpiresAt(), thumbprintSha256: null },
         userScopes: ['offline_access', 'openid', 'profile', 'User.Read', 'Files.ReadWrite.All'],
-        redirectUris: [
-          'https://vault.example.test/oauth/callback',
-          'https://vault.example.test/oauth/admin-consent/callback',
-        ],
+        redirectUris: [`${PUBLIC_URL}/oauth/callback`, `${PUBLIC_URL}/oauth/admin-consent/callback`],
       });
-      const dump = JSON.stringify(await dumpDatabase(db));
+      const dump = await dumpText(vault.db);
       expect(dump).not.toContain(SEED.demoApp.secretValue);
-      const stored = await db.query<{ record_id: string }>(
+      const stored = await vault.db.query<{ record_id: string }>(
         `SELECT record_id FROM secrets WHERE record_type = 'provider_app' AND tenant_id IS NULL`,
       );
       expect(stored.map((r) => r.record_id)).toContain(app.id);
     });
 
     it('allows several apps for the same project and provider', async () => {
-      await apps.create(P2, secretApp({ name: 'one' }));
-      await apps.create(P2, secretApp({ name: 'two', cloud: 'usgov-l4', endpoints: undefined }));
-      const list = await apps.list(P2, { limit: 50, provider: 'microsoft-onedrive' });
+      await apps.create(p2, secretApp({ name: 'one' }));
+      await apps.create(p2, secretApp({ name: 'two', cloud: 'usgov-l4', endpoints: undefined }));
+      const list = await apps.list(p2, { limit: 50, provider: 'microsoft-onedrive' });
       expect(list.data.map((a) => a.name)).toEqual(['one', 'two']);
     });
 
     it('computes the thumbprint and expiry of a PEM certificate and never returns the key', async () => {
-      const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
+      const { certificatePem, privateKeyPem } = t.emulator.demoAppCertificate;
       const app = await apps.create(
-        P1,
+        p1,
         secretApp({ credential: { type: 'certificate', certificatePem, privateKeyPem } }),
       );
       expect(app.credential.type).toBe('certificate');
       expect(app.credential.thumbprintSha256).toMatch(/^[0-9a-f]{64}$/);
-      expect(Date.parse(app.credential.expiresAt!)).toBeGreaterThan(harness.clock.nowMs);
-      expect(JSON.stringify(await dumpDatabase(db))).not.toContain(privateKeyPem.split('\n')[1]);
+      expect(Date.parse(app.credential.expiresAt!)).toBeGreaterThan(vault.clock.nowMs);
+      expect(await dumpText(vault.db)).not.toContain(privateKeyPem.split('\n')[1]);
     });
 
     it('unpacks a base64 PFX with its password to the same thumbprint as the PEM', async () => {
-      const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
+      const { certificatePem, privateKeyPem } = t.emulator.demoAppCertificate;
       const pem = await apps.create(
-        P1,
+        p1,
         secretApp({ credential: { type: 'certificate', certificatePem, privateKeyPem } }),
       );
       const pfx = await apps.create(
-        P1,
+        p1,
         secretApp({
           credential: {
             type: 'certificate',
@@ -137,11 +103,11 @@ describe(AppsService.name, () => {
     });
 
     it('refuses a PFX with the wrong password with invalid_certificate and stores nothing', async () => {
-      const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
-      const before = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM provider_apps`);
+      const { certificatePem, privateKeyPem } = t.emulator.demoAppCertificate;
+      const before = await vault.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM provider_apps`);
       const error = await rejection(
         apps.create(
-          P1,
+          p1,
           secretApp({
             credential: {
               type: 'certificate',
@@ -153,18 +119,18 @@ describe(AppsService.name, () => {
       );
       expect(error.toBody()).toMatchObject({ code: 'invalid_certificate', details: { reason: 'wrong_password' } });
       expect(JSON.stringify(error.toBody())).not.toContain('canary-pfx-password');
-      expect(await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM provider_apps`)).toEqual(before);
+      expect(await vault.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM provider_apps`)).toEqual(before);
     });
 
     it('refuses a certificate with another key with invalid_certificate key_mismatch', async () => {
       const other = forge.pki.rsa.generateKeyPair({ bits: 2048 });
       const error = await rejection(
         apps.create(
-          P1,
+          p1,
           secretApp({
             credential: {
               type: 'certificate',
-              certificatePem: emulator.demoAppCertificate.certificatePem,
+              certificatePem: t.emulator.demoAppCertificate.certificatePem,
               privateKeyPem: forge.pki.privateKeyToPem(other.privateKey),
             },
           }),
@@ -178,12 +144,12 @@ describe(AppsService.name, () => {
       [['offline_access', 'Files.Read'], 'scopes_missing_user_read'],
       [['offline_access', 'User.Read', 'Mail.Send'], 'invalid_scope'],
     ])('refuses user scopes %j with %s', async (userScopes, code) => {
-      expect((await rejection(apps.create(P1, secretApp({ userScopes })))).toBody().code).toBe(code);
+      expect((await rejection(apps.create(p1, secretApp({ userScopes })))).toBody().code).toBe(code);
     });
 
     it('refuses a plain-http redirect URI outside loopback', async () => {
       const error = await rejection(
-        apps.create(P1, secretApp({ redirectUris: ['http://vault.example.com/oauth/callback'] })),
+        apps.create(p1, secretApp({ redirectUris: ['http://vault.example.com/oauth/callback'] })),
       );
       expect(error.toBody()).toMatchObject({ code: 'invalid_request', details: [{ path: 'redirectUris.0' }] });
     });
@@ -191,70 +157,70 @@ describe(AppsService.name, () => {
 
   describe('check', () => {
     it('marks an app active when its secret gets a token from its home directory', async () => {
-      const app = await apps.create(P1, secretApp());
-      const result = await apps.check(P1, app.id);
+      const app = await apps.create(p1, secretApp());
+      const result = await apps.check(p1, app.id);
       expect(result).toMatchObject({ ok: true, status: 'active', directory: CONTOSO, error: null });
       expect(JSON.stringify(result)).not.toMatch(/eyJ/);
-      expect((await apps.get(P1, app.id)).status).toBe('active');
+      expect((await apps.get(p1, app.id)).status).toBe('active');
     });
 
     it('marks an app active when its certificate gets a token', async () => {
-      const { certificatePem, privateKeyPem } = emulator.demoAppCertificate;
+      const { certificatePem, privateKeyPem } = t.emulator.demoAppCertificate;
       const app = await apps.create(
-        P1,
+        p1,
         secretApp({ credential: { type: 'certificate', certificatePem, privateKeyPem } }),
       );
-      expect(await apps.check(P1, app.id)).toMatchObject({ ok: true, status: 'active' });
+      expect(await apps.check(p1, app.id)).toMatchObject({ ok: true, status: 'active' });
     });
 
     it('marks an app misconfigured with AADSTS7000215 and a remediation when the secret is wrong', async () => {
       const app = await apps.create(
-        P1,
+        p1,
         secretApp({ credential: { type: 'secret', secret: 'not-the-secret-of-this-app' } }),
       );
-      const result = await apps.check(P1, app.id);
+      const result = await apps.check(p1, app.id);
       expect(result).toMatchObject({
         ok: false,
         status: 'misconfigured',
         error: { aadsts: 7000215, kind: 'misconfigured' },
       });
       expect(result.error!.remediation.length).toBeGreaterThan(20);
-      const stored = await apps.get(P1, app.id);
+      const stored = await apps.get(p1, app.id);
       expect(stored.statusDetail).toMatchObject({ aadsts: 7000215 });
       expect(JSON.stringify(stored)).not.toContain('not-the-secret-of-this-app');
     });
 
     it('marks an app misconfigured with AADSTS7000222 when its secret has expired', async () => {
-      const app = await apps.create(P1, secretApp());
+      const app = await apps.create(p1, secretApp());
       const { secretId, clientId } = SEED.demoApp;
-      emulator.store.setSecretExpiry(clientId, secretId, new Date(emulator.clock.now().getTime() - 60_000));
+      t.emulator.store.setSecretExpiry(clientId, secretId, new Date(t.clock.nowMs - 60_000));
       try {
-        expect(await apps.check(P1, app.id)).toMatchObject({
+        expect(await apps.check(p1, app.id)).toMatchObject({
           ok: false,
           status: 'misconfigured',
           error: { aadsts: 7000222 },
         });
       } finally {
-        emulator.store.setSecretExpiry(clientId, secretId, new Date(emulator.clock.now().getTime() + 86_400_000));
+        t.emulator.store.setSecretExpiry(clientId, secretId, new Date(t.clock.nowMs + 86_400_000));
       }
     });
 
     it('puts the app back to unchecked when its credential is replaced', async () => {
       const app = await apps.create(
-        P1,
+        p1,
         secretApp({ credential: { type: 'secret', secret: 'not-the-secret-of-this-app' } }),
       );
-      await apps.check(P1, app.id);
-      const updated = await apps.update(P1, app.id, {
+      await apps.check(p1, app.id);
+      const updated = await apps.update(p1, app.id, {
         credential: { type: 'secret', secret: SEED.demoApp.secretValue },
       });
       expect(updated.status).toBe('unchecked');
-      expect((await apps.check(P1, app.id)).status).toBe('active');
+      expect((await apps.check(p1, app.id)).status).toBe('active');
     });
 
     it('keeps the last status when Microsoft fails transiently (503) and reports it as transient', async () => {
       // An app of its own: msal throttles a client after a 5xx, which must not reach the other tests.
-      const registered = emulator.store.addApp({
+      const registered = t.emulator.store.addApp({
         displayName: 'transient check',
         homeTenantId: CONTOSO,
         signInAudience: 'AzureADMultipleOrgs',
@@ -262,43 +228,43 @@ describe(AppsService.name, () => {
         delegatedPermissions: [],
         applicationPermissions: [],
       });
-      const secret = emulator.store.addSecret(registered.clientId, {
-        expiresAt: new Date(emulator.clock.now().getTime() + 86_400_000),
+      const secret = t.emulator.store.addSecret(registered.clientId, {
+        expiresAt: new Date(t.clock.nowMs + 86_400_000),
       });
       const app = await apps.create(
-        P1,
+        p1,
         secretApp({ clientId: registered.clientId, credential: { type: 'secret', secret: secret.value } }),
       );
-      expect((await apps.check(P1, app.id)).status).toBe('active');
-      emulator.context.services.faults.add({
+      expect((await apps.check(p1, app.id)).status).toBe('active');
+      t.emulator.context.services.faults.add({
         kind: 'status',
         status: 503,
         pathPrefix: `/${CONTOSO}/oauth2/v2.0/token`,
         count: 1,
       });
-      const result = await apps.check(P1, app.id);
+      const result = await apps.check(p1, app.id);
       expect(result).toMatchObject({ ok: false, status: 'active', error: { kind: 'transient' } });
-      expect(await apps.get(P1, app.id)).toMatchObject({
+      expect(await apps.get(p1, app.id)).toMatchObject({
         status: 'active',
         statusDetail: { error: result.error!.error },
       });
     });
 
     it('refuses with app_home_tenant_required when no directory is known', async () => {
-      const app = await apps.create(P1, secretApp({ homeTenantId: null, userAuthority: 'common' }));
-      expect((await rejection(apps.check(P1, app.id))).toBody().code).toBe('app_home_tenant_required');
+      const app = await apps.create(p1, secretApp({ homeTenantId: null, userAuthority: 'common' }));
+      expect((await rejection(apps.check(p1, app.id))).toBody().code).toBe('app_home_tenant_required');
     });
   });
 
   describe('getWithCredentials', () => {
     it('returns the decrypted secret for the flows', async () => {
-      const app = await apps.create(P1, secretApp());
-      const { microsoft } = await apps.getWithCredentials(P1, app.id);
+      const app = await apps.create(p1, secretApp());
+      const { microsoft } = await apps.getWithCredentials(p1, app.id);
       expect(microsoft.credential).toEqual({ clientSecret: SEED.demoApp.secretValue });
       expect(microsoft.cloud).toEqual({
         name: 'custom',
-        loginUrl: emulator.baseUrl,
-        graphUrl: emulator.baseUrl,
+        loginUrl: t.emulator.baseUrl,
+        graphUrl: t.emulator.baseUrl,
         graphResource: undefined,
       });
     });
@@ -306,28 +272,28 @@ describe(AppsService.name, () => {
 
   describe('isolation', () => {
     it("answers another project's app exactly like a missing one on every method", async () => {
-      const app = await apps.create(P1, secretApp());
+      const app = await apps.create(p1, secretApp());
       const calls = (id: string) => [
-        apps.get(P2, id),
-        apps.update(P2, id, { name: 'x' }),
-        apps.delete(P2, id),
-        apps.check(P2, id),
-        apps.getWithCredentials(P2, id),
+        apps.get(p2, id),
+        apps.update(p2, id, { name: 'x' }),
+        apps.delete(p2, id),
+        apps.check(p2, id),
+        apps.getWithCredentials(p2, id),
       ];
       const foreign = await Promise.all(calls(app.id).map(rejection));
       const missing = await Promise.all(calls('app_missing').map(rejection));
       expect(foreign.map((e) => [e.status, e.toBody()])).toEqual(missing.map((e) => [e.status, e.toBody()]));
       expect(foreign[0].toBody().code).toBe('app_not_found');
-      expect((await apps.get(P1, app.id)).name).toBe('Demo (secret)');
+      expect((await apps.get(p1, app.id)).name).toBe('Demo (secret)');
     });
   });
 
   describe('delete', () => {
     it('deletes the app and its stored credential', async () => {
-      const app = await apps.create(P1, secretApp());
-      await apps.delete(P1, app.id);
-      expect((await rejection(apps.get(P1, app.id))).toBody().code).toBe('app_not_found');
-      expect(await db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [app.id])).toEqual([]);
+      const app = await apps.create(p1, secretApp());
+      await apps.delete(p1, app.id);
+      expect((await rejection(apps.get(p1, app.id))).toBody().code).toBe('app_not_found');
+      expect(await vault.db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [app.id])).toEqual([]);
     });
   });
 });

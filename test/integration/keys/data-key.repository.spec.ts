@@ -1,28 +1,32 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { masterKeyList, providerOf, useKeysDb, type KeysHarness } from '../../../../test/keys/keys-harness';
-import { DataKeyRepository } from './data-key.repository';
-import { TenantKeysRepository } from './tenant-keys.repository';
+import { DataKeyRepository } from '../../../apps/vault/src/keys/data-key.repository';
+import { TenantKeysRepository } from '../../../apps/vault/src/keys/tenant-keys.repository';
+import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
+import { aProject } from '@test/support/builders';
+import { useReplicas, useTestVault } from '@test/support/test-vault';
 
 describe(DataKeyRepository.name, () => {
-  const keysDb = useKeysDb('prj_dk');
+  const vault = useTestVault();
+  const replica = useReplicas(vault);
+  let projectId: string;
   let repo: DataKeyRepository;
   let tenants: TenantKeysRepository;
-  let replicas: KeysHarness[];
-  let lowThreshold: KeysHarness[];
-  const provider = providerOf(masterKeyList(1));
+  /** Two replicas: separate Envelopes (caches, use blocks) over the same database. */
+  let replicas: SecretsService[];
+  let lowThreshold: SecretsService[];
 
   beforeAll(async () => {
-    // Two "replicas": separate Envelopes (caches, use blocks) over the same database.
-    replicas = await Promise.all([1, 2].map(() => keysDb.replica(provider)));
+    projectId = (await aProject(vault, 'data keys')).projectId;
+    replicas = [vault.get(SecretsService), (await replica()).get(SecretsService)];
     lowThreshold = await Promise.all(
-      [1, 2].map(() => keysDb.replica(provider, { env: { AUTHPIPE_DEK_ROTATE_AFTER: '1000' } })),
+      [1, 2].map(async () => (await replica({ env: { AUTHPIPE_DEK_ROTATE_AFTER: '1000' } })).get(SecretsService)),
     );
-    repo = replicas[0].dataKeys;
-    tenants = replicas[0].module.get(TenantKeysRepository);
+    repo = vault.get(DataKeyRepository);
+    tenants = vault.get(TenantKeysRepository);
   });
 
   async function ownerFor(externalId: string) {
-    return { projectId: 'prj_dk', tenantId: (await tenants.ensureTenant('prj_dk', externalId)).id };
+    return { projectId, tenantId: (await tenants.ensureTenant(projectId, externalId)).id };
   }
 
   describe('createNext', () => {
@@ -41,18 +45,16 @@ describe(DataKeyRepository.name, () => {
     });
 
     it('creates one DEK version when two replicas encrypt for a new tenant at once', async () => {
-      const scope = { projectId: 'prj_dk', tenantId: 'org_first_use' };
+      const scope = { projectId, tenantId: 'org_first_use' };
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          replicas[i % 2].secrets.put(scope, { recordType: 'c', recordId: `fu_${i}`, field: 'f' }, `v${i}`),
+          replicas[i % 2].put(scope, { recordType: 'c', recordId: `fu_${i}`, field: 'f' }, `v${i}`),
         ),
       );
       expect((await repo.listVersions(await ownerFor('org_first_use'))).map((v) => v.version)).toEqual([1]);
       for (let i = 0; i < 20; i++) {
         expect(
-          (
-            await replicas[(i + 1) % 2].secrets.get(scope, { recordType: 'c', recordId: `fu_${i}`, field: 'f' })
-          )?.toString(),
+          (await replicas[(i + 1) % 2].get(scope, { recordType: 'c', recordId: `fu_${i}`, field: 'f' }))?.toString(),
         ).toBe(`v${i}`);
       }
     });
@@ -71,12 +73,12 @@ describe(DataKeyRepository.name, () => {
 
   describe('through the Envelope', () => {
     it('rotates the DEK by itself after 1,000 uses and still opens the old ciphertexts', async () => {
-      const scope = { projectId: 'prj_dk', tenantId: 'org_busy' };
+      const scope = { projectId, tenantId: 'org_busy' };
       const ref = (i: number) => ({ recordType: 'c', recordId: `busy_${i}`, field: 'f' });
       const writes = 2_500;
       for (let i = 0; i < writes; i += 50) {
         await Promise.all(
-          Array.from({ length: 50 }, (_, j) => lowThreshold[0].secrets.put(scope, ref(i + j), `value-${i + j}`)),
+          Array.from({ length: 50 }, (_, j) => lowThreshold[0].put(scope, ref(i + j), `value-${i + j}`)),
         );
       }
       const versions = await repo.listVersions(await ownerFor('org_busy'));
@@ -84,7 +86,7 @@ describe(DataKeyRepository.name, () => {
       expect(versions.filter((v) => v.status === 'active').map((v) => v.version)).toEqual([versions.length]);
       // Each retired version was retired because its budget was reserved, not earlier.
       for (const v of versions.slice(0, -1)) expect(v.useCount).toBeGreaterThanOrEqual(1000n);
-      const rows = await keysDb.db.prisma.secret.groupBy({
+      const rows = await vault.db.prisma.secret.groupBy({
         by: ['dekVersion'],
         where: { recordId: { startsWith: 'busy_' } },
         _count: true,
@@ -92,7 +94,7 @@ describe(DataKeyRepository.name, () => {
       expect(rows.length).toBeGreaterThanOrEqual(3);
       // The other replica has nothing cached: every version is loaded from the store and opens.
       for (let i = 0; i < writes; i += 97) {
-        expect((await lowThreshold[1].secrets.get(scope, ref(i)))?.toString()).toBe(`value-${i}`);
+        expect((await lowThreshold[1].get(scope, ref(i)))?.toString()).toBe(`value-${i}`);
       }
     });
   });

@@ -1,37 +1,18 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { ApiError } from '../common/api-error';
-import { TestClock } from '../../../../test/support/test-clock';
-import { CommonModule } from '../common/common.module';
-import { DatabaseModule } from '../database/database.module';
-import { ProjectsService } from '../projects/projects.service';
-import { ApiKeysModule } from './api-keys.module';
-import { ApiKeysRepository } from './api-keys.repository';
-import { ApiKeysService } from './api-keys.service';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { ApiKeysRepository } from '../../../apps/vault/src/api-keys/api-keys.repository';
+import { ApiKeysService } from '../../../apps/vault/src/api-keys/api-keys.service';
+import type { ApiError } from '../../../apps/vault/src/common/api-error';
+import { ProjectsService } from '../../../apps/vault/src/projects/projects.service';
+import { useTestVault } from '@test/support/test-vault';
 
 describe(ApiKeysService.name, () => {
-  let db: TestDatabase;
-  let moduleRef: TestingModule;
+  const vault = useTestVault();
   let service: ApiKeysService;
   let projectId: string;
-  const clock = new TestClock();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    moduleRef = await Test.createTestingModule({
-      imports: [
-        CommonModule.forRoot({ clock: clock.read }),
-        DatabaseModule.forRoot(db, { owned: false }),
-        ApiKeysModule,
-      ],
-    }).compile();
-    service = moduleRef.get(ApiKeysService);
-    projectId = (await moduleRef.get(ProjectsService).create({ name: 'Keys' })).id;
-  });
-  afterAll(async () => {
-    await moduleRef.close();
-    await db.close();
+    service = vault.get(ApiKeysService);
+    projectId = (await vault.get(ProjectsService).create({ name: 'Keys' })).id;
   });
 
   const failure = (p: Promise<unknown>) =>
@@ -55,18 +36,18 @@ describe(ApiKeysService.name, () => {
 
     it('writes lastUsedAt at most once a minute per key, off the request path', async () => {
       const key = await service.create(projectId);
-      const touch = vi.spyOn(moduleRef.get(ApiKeysRepository), 'touchLastUsed');
+      const touch = vi.spyOn(vault.get(ApiKeysRepository), 'touchLastUsed');
       const header = `Bearer ${key.secretKey}`;
       await service.authenticate(header);
-      clock.advance(30_000);
+      vault.clock.advance(30_000);
       await service.authenticate(header);
       expect(touch).toHaveBeenCalledTimes(1);
-      clock.advance(31_000);
+      vault.clock.advance(31_000);
       await service.authenticate(header);
       expect(touch).toHaveBeenCalledTimes(2);
       await expect
         .poll(async () => (await service.list(projectId)).find((k) => k.id === key.id)?.lastUsedAt)
-        .toBe(clock.iso());
+        .toBe(vault.clock.iso());
       touch.mockRestore();
     });
 
@@ -80,17 +61,17 @@ describe(ApiKeysService.name, () => {
     it('sees a revocation made by another process once the cache entry expires', async () => {
       const key = await service.create(projectId);
       await service.authenticate(`Bearer ${key.secretKey}`);
-      await db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [key.id]);
+      await vault.db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [key.id]);
       // Within the cache TTL the cached row still answers ...
       expect(await failure(service.authenticate(`Bearer ${key.secretKey}`))).toBeNull();
-      clock.advance(10_001);
+      vault.clock.advance(10_001);
       expect(await failure(service.authenticate(`Bearer ${key.secretKey}`))).toBe('revoked_api_key');
     });
   });
 
   describe('revoke', () => {
     it("answers api_key_not_found for another project's key", async () => {
-      const other = (await moduleRef.get(ProjectsService).create({ name: 'Other' })).id;
+      const other = (await vault.get(ProjectsService).create({ name: 'Other' })).id;
       const key = await service.create(other);
       expect(await failure(service.revoke(projectId, key.id))).toBe('api_key_not_found');
       expect((await service.list(other))[0].revokedAt).toBeNull();

@@ -1,18 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { openDatabase } from './database';
-import { applyMigrations, MigrationError, pendingMigrations, readMigrations, type Migration } from './migrator';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  applyMigrations,
+  MigrationError,
+  pendingMigrations,
+  readMigrations,
+  type Migration,
+} from '../../../apps/vault/src/database/migrator';
+import { anotherConnection, useTestDatabase } from '@test/support/test-database';
 
 describe('applyMigrations', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let migrations: Migration[];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     migrations = await readMigrations();
-  });
-  afterAll(async () => {
-    await db.close();
   });
 
   it('applies nothing twice on an already migrated database', async () => {
@@ -31,13 +32,13 @@ describe('applyMigrations', () => {
     const all = [...migrations, extra];
     expect(await pendingMigrations(db, all)).toEqual([extra.name]);
     // On PostgreSQL each replica gets its own connection; PGlite serialises one process.
-    const replicas = db.url ? await Promise.all([1, 2, 3].map(() => openDatabase({ url: db.url! }))) : [db, db, db];
+    const replicas = await Promise.all([1, 2, 3].map(() => anotherConnection(db)));
     try {
-      const results = await Promise.all(replicas.map((r) => applyMigrations(r, all)));
+      const results = await Promise.all(replicas.map((r) => applyMigrations(r.db, all)));
       expect(results.flatMap((r) => r.applied)).toEqual([extra.name]);
       expect(await db.query('SELECT id FROM race_probe')).toEqual([{ id: 1 }]);
     } finally {
-      if (db.url) await Promise.all(replicas.map((r) => r.close()));
+      await Promise.all(replicas.map((r) => r.close()));
     }
   });
 

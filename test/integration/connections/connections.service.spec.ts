@@ -1,51 +1,61 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dumpDatabase } from '../../../../test/keys/db-dump';
-import { rejection, useFlowsDb } from '../../../../test/support/flows-db';
-import { CredentialHistoryRepository } from '../credentials/credential-history.repository';
-import { SecretsService } from '../secrets/secrets.service';
-import { CONNECTION_TOKEN_REFS, ConnectionsService, type AuthorizationResult } from './connections.service';
-
-const P1 = 'prj_con_one';
-const P2 = 'prj_con_two';
+import {
+  CONNECTION_TOKEN_REFS,
+  ConnectionsService,
+  type AuthorizationResult,
+} from '../../../apps/vault/src/connections/connections.service';
+import { CredentialHistoryRepository } from '../../../apps/vault/src/credentials/credential-history.repository';
+import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
+import { aProject, anOfflineApp } from '@test/support/builders';
+import { dumpText } from '@test/support/db-dump';
+import { rejection } from '@test/support/rejection';
+import { DAY_MS } from '@test/support/test-clock';
+import { useTestVault } from '@test/support/test-vault';
 
 describe(ConnectionsService.name, () => {
-  const flows = useFlowsDb({ projects: [P1, P2], apps: [P1] });
+  const vault = useTestVault();
   let connections: ConnectionsService;
+  let p1: string;
+  let p2: string;
+  let appId: string;
 
   const authorization = (userId: string, overrides: Partial<AuthorizationResult> = {}): AuthorizationResult => ({
-    projectId: P1,
+    projectId: p1,
     tenantId: 'org_acme',
     userId,
-    appId: flows.appIds[0],
+    appId,
     provider: 'microsoft-onedrive',
     installationId: null,
     oid: `oid-${userId}`,
     tid: 'c0a70000-0000-4000-8000-000000000001',
     upn: `${userId}@contoso.com`,
     scopes: ['User.Read', 'Files.ReadWrite.All', 'offline_access'],
-    expiresAt: new Date(flows.clock.nowMs + 3_600_000),
-    refreshAt: new Date(flows.clock.nowMs + 3_000_000),
-    keepAliveAt: new Date(flows.clock.nowMs + 80 * 86_400_000),
+    expiresAt: new Date(vault.clock.nowMs + 3_600_000),
+    refreshAt: new Date(vault.clock.nowMs + 3_000_000),
+    keepAliveAt: new Date(vault.clock.nowMs + 80 * DAY_MS),
     accessToken: `access-canary-${userId}`,
     refreshToken: `refresh-canary-${userId}`,
     sessionId: null,
     ...overrides,
   });
 
-  beforeAll(() => {
-    connections = flows.get(ConnectionsService);
+  beforeAll(async () => {
+    connections = vault.get(ConnectionsService);
+    p1 = (await aProject(vault, 'one')).projectId;
+    p2 = (await aProject(vault, 'two')).projectId;
+    appId = await anOfflineApp(vault, p1);
   });
 
   describe('upsertFromCode', () => {
     it('creates the connection with both tokens encrypted and none in any table in clear', async () => {
       const { connection, created } = await connections.upsertFromCode(authorization('user_1'));
       expect(created).toBe(true);
-      const secrets = flows.get(SecretsService);
+      const secrets = vault.get(SecretsService);
       const refs = CONNECTION_TOKEN_REFS(connection.id);
-      const scope = { projectId: P1, tenantId: 'org_acme' };
+      const scope = { projectId: p1, tenantId: 'org_acme' };
       expect((await secrets.get(scope, refs.refreshToken))?.toString()).toBe('refresh-canary-user_1');
       expect((await secrets.get(scope, refs.accessToken))?.toString()).toBe('access-canary-user_1');
-      expect(JSON.stringify(await dumpDatabase(flows.db))).not.toContain('canary-user_1');
+      expect(await dumpText(vault.db)).not.toContain('canary-user_1');
     });
 
     it('re-authorizes the same user in place and keeps the previous account in history', async () => {
@@ -55,7 +65,7 @@ describe(ConnectionsService.name, () => {
       );
       expect(created).toBe(false);
       expect(connection).toMatchObject({ id: first.id, version: 1, upn: 'renamed@contoso.com' });
-      const history = await flows.get(CredentialHistoryRepository).list(P1, { connectionId: first.id });
+      const history = await vault.get(CredentialHistoryRepository).list(p1, { connectionId: first.id });
       expect(history.map((h) => [h.action, (h.previous as { upn?: string } | null)?.upn ?? null])).toEqual([
         ['created', null],
         ['reauthorized', 'user_2@contoso.com'],
@@ -69,9 +79,9 @@ describe(ConnectionsService.name, () => {
       expect(results.map((r) => r.created).sort()).toEqual([false, true]);
       expect(new Set(results.map((r) => r.connection.id)).size).toBe(1);
       const id = results[0].connection.id;
-      const rows = await flows.db.query(`SELECT id FROM connections WHERE user_id = 'user_race'`);
+      const rows = await vault.db.query(`SELECT id FROM connections WHERE user_id = 'user_race'`);
       expect(rows).toEqual([{ id }]);
-      const secrets = await flows.db.query<{ record_id: string }>(
+      const secrets = await vault.db.query<{ record_id: string }>(
         `SELECT DISTINCT record_id FROM secrets WHERE record_type = 'connection' AND record_id LIKE 'con_%' AND record_id NOT IN (SELECT id FROM connections)`,
       );
       expect(secrets).toEqual([]);
@@ -81,24 +91,24 @@ describe(ConnectionsService.name, () => {
   describe('list and get', () => {
     it('filters by tenant and provider, pages by cursor and never shows a token', async () => {
       await connections.upsertFromCode(authorization('user_3', { tenantId: 'org_other' }));
-      const acme = await connections.list(P1, { limit: 1, tenantId: 'org_acme' });
-      const next = await connections.list(P1, { limit: 1, tenantId: 'org_acme', cursor: acme.nextCursor! });
+      const acme = await connections.list(p1, { limit: 1, tenantId: 'org_acme' });
+      const next = await connections.list(p1, { limit: 1, tenantId: 'org_acme', cursor: acme.nextCursor! });
       expect([...acme.data, ...next.data].every((c) => c.tenantId === 'org_acme')).toBe(true);
       expect(acme.data[0]?.id).not.toBe(next.data[0]?.id);
-      expect((await connections.list(P1, { limit: 10, tenantId: 'org_other' })).data.map((c) => c.userId)).toEqual([
+      expect((await connections.list(p1, { limit: 10, tenantId: 'org_other' })).data.map((c) => c.userId)).toEqual([
         'user_3',
       ]);
-      expect((await connections.list(P1, { limit: 10, provider: 'other' })).data).toEqual([]);
-      expect(JSON.stringify(await connections.list(P1, { limit: 100 }))).not.toMatch(/canary|rotated-refresh/);
+      expect((await connections.list(p1, { limit: 10, provider: 'other' })).data).toEqual([]);
+      expect(JSON.stringify(await connections.list(p1, { limit: 100 }))).not.toMatch(/canary|rotated-refresh/);
     });
 
     it("answers another project's connection exactly like a missing one", async () => {
       const { connection } = await connections.upsertFromCode(authorization('user_iso'));
       const foreign = await Promise.all(
-        [connections.get(P2, connection.id), connections.delete(P2, connection.id)].map(rejection),
+        [connections.get(p2, connection.id), connections.delete(p2, connection.id)].map(rejection),
       );
       const missing = await Promise.all(
-        [connections.get(P2, 'con_missing'), connections.delete(P2, 'con_missing')].map(rejection),
+        [connections.get(p2, 'con_missing'), connections.delete(p2, 'con_missing')].map(rejection),
       );
       expect(foreign.map((e) => [e.status, e.toBody()])).toEqual(missing.map((e) => [e.status, e.toBody()]));
       expect(foreign[0]?.toBody().code).toBe('connection_not_found');
@@ -108,9 +118,9 @@ describe(ConnectionsService.name, () => {
   describe('delete', () => {
     it('removes the connection and its tokens', async () => {
       const { connection } = await connections.upsertFromCode(authorization('user_del'));
-      await connections.delete(P1, connection.id);
-      expect(await flows.db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [connection.id])).toEqual([]);
-      expect((await rejection(connections.get(P1, connection.id))).toBody().code).toBe('connection_not_found');
+      await connections.delete(p1, connection.id);
+      expect(await vault.db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [connection.id])).toEqual([]);
+      expect((await rejection(connections.get(p1, connection.id))).toBody().code).toBe('connection_not_found');
     });
   });
 });

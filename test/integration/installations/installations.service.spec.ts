@@ -1,24 +1,31 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dumpDatabase } from '../../../../test/keys/db-dump';
-import { rejection, useFlowsDb } from '../../../../test/support/flows-db';
-import { EventsService } from '../events/events.service';
-import { SecretsService } from '../secrets/secrets.service';
-import { CredentialHistoryRepository } from '../credentials/credential-history.repository';
-import { DirectoryAlreadyInstalledError } from './installations.repository';
-import { INSTALLATION_TOKEN_REF, InstallationsService, type ConsentResult } from './installations.service';
+import { CredentialHistoryRepository } from '../../../apps/vault/src/credentials/credential-history.repository';
+import { EventsService } from '../../../apps/vault/src/events/events.service';
+import { DirectoryAlreadyInstalledError } from '../../../apps/vault/src/installations/installations.repository';
+import {
+  INSTALLATION_TOKEN_REF,
+  InstallationsService,
+  type ConsentResult,
+} from '../../../apps/vault/src/installations/installations.service';
+import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
+import { aProject, anOfflineApp } from '@test/support/builders';
+import { dumpText } from '@test/support/db-dump';
+import { rejection } from '@test/support/rejection';
+import { useTestVault } from '@test/support/test-vault';
 
-const P1 = 'prj_ins_one';
-const P2 = 'prj_ins_two';
 const DIRECTORY = 'c0a70000-0000-4000-8000-000000000001';
 
 describe(InstallationsService.name, () => {
-  const flows = useFlowsDb({ projects: [P1, P2], apps: [P1] });
+  const vault = useTestVault();
   let installations: InstallationsService;
+  let p1: string;
+  let p2: string;
+  let appId: string;
 
   const consent = (tenantId: string, overrides: Partial<ConsentResult> = {}): ConsentResult => ({
-    projectId: P1,
+    projectId: p1,
     tenantId,
-    appId: flows.appIds[0],
+    appId,
     provider: 'microsoft-onedrive',
     directoryId: DIRECTORY,
     cloud: 'global',
@@ -28,18 +35,21 @@ describe(InstallationsService.name, () => {
     resourceUser: null,
     resourceWebUrl: 'https://contoso.sharepoint.com/sites/Marketing',
     scopes: ['Files.ReadWrite.All'],
-    consentedAt: new Date(flows.clock.nowMs),
+    consentedAt: new Date(vault.clock.nowMs),
     consentedBy: 'admin@contoso.com',
-    expiresAt: new Date(flows.clock.nowMs + 3_600_000),
-    refreshAt: new Date(flows.clock.nowMs + 3_000_000),
+    expiresAt: new Date(vault.clock.nowMs + 3_600_000),
+    refreshAt: new Date(vault.clock.nowMs + 3_000_000),
     accessToken: `app-only-token-canary-${tenantId}`,
     sessionId: null,
     exclusiveDirectory: false,
     ...overrides,
   });
 
-  beforeAll(() => {
-    installations = flows.get(InstallationsService);
+  beforeAll(async () => {
+    installations = vault.get(InstallationsService);
+    p1 = (await aProject(vault, 'one')).projectId;
+    p2 = (await aProject(vault, 'two')).projectId;
+    appId = await anOfflineApp(vault, p1);
   });
 
   describe('upsertFromConsent', () => {
@@ -52,25 +62,25 @@ describe(InstallationsService.name, () => {
         version: 0,
         directoryId: DIRECTORY,
       });
-      const token = await flows.module
+      const token = await vault
         .get(SecretsService)
-        .get({ projectId: P1, tenantId: 'org_one' }, INSTALLATION_TOKEN_REF(installation.id));
+        .get({ projectId: p1, tenantId: 'org_one' }, INSTALLATION_TOKEN_REF(installation.id));
       expect(token?.toString()).toBe('app-only-token-canary-org_one');
-      expect(JSON.stringify(await dumpDatabase(flows.db))).not.toContain('app-only-token-canary');
-      const history = await flows.module.get(CredentialHistoryRepository).list(P1, { installationId: installation.id });
+      expect(await dumpText(vault.db)).not.toContain('app-only-token-canary');
+      const history = await vault.get(CredentialHistoryRepository).list(p1, { installationId: installation.id });
       expect(history.map((h) => h.action)).toEqual(['created']);
-      const events = await flows.module
+      const events = await vault
         .get(EventsService)
-        .list(P1, { limit: 50, tenantId: 'org_one', type: 'installation.created' });
+        .list(p1, { limit: 50, tenantId: 'org_one', type: 'installation.created' });
       expect(events.data[0]?.payload).toMatchObject({ installationId: installation.id, directoryId: DIRECTORY });
     });
 
     it('re-authorizes in place: same id, version bumped, errors cleared, previous state in history', async () => {
       const first = (await installations.upsertFromConsent(consent('org_two'))).installation;
-      await flows.db.query(`UPDATE installations SET status = 'needs_reauth', status_aadsts = 65001 WHERE id = $1`, [
+      await vault.db.query(`UPDATE installations SET status = 'needs_reauth', status_aadsts = 65001 WHERE id = $1`, [
         first.id,
       ]);
-      flows.clock.advance(1000);
+      vault.clock.advance(1000);
       const { installation, created } = await installations.upsertFromConsent(
         consent('org_two', {
           scopes: ['Files.Read.All'],
@@ -86,16 +96,16 @@ describe(InstallationsService.name, () => {
         statusAadsts: null,
         scopes: ['Files.Read.All'],
       });
-      const history = await flows.get(CredentialHistoryRepository).list(P1, { installationId: first.id });
+      const history = await vault.get(CredentialHistoryRepository).list(p1, { installationId: first.id });
       expect(history.map((h) => h.action)).toEqual(['created', 'reauthorized']);
       expect(history[1]?.previous).toMatchObject({
         status: 'needs_reauth',
         consentedBy: 'admin@contoso.com',
         scopes: ['Files.ReadWrite.All'],
       });
-      const token = await flows.module
+      const token = await vault
         .get(SecretsService)
-        .get({ projectId: P1, tenantId: 'org_two' }, INSTALLATION_TOKEN_REF(first.id));
+        .get({ projectId: p1, tenantId: 'org_two' }, INSTALLATION_TOKEN_REF(first.id));
       expect(token?.toString()).toBe('second-token');
     });
     it('settles two concurrent first consents of one tenant into one installation', async () => {
@@ -105,7 +115,7 @@ describe(InstallationsService.name, () => {
       ]);
       expect(results.map((r) => r.created).sort()).toEqual([false, true]);
       expect(new Set(results.map((r) => r.installation.id)).size).toBe(1);
-      const orphans = await flows.db.query(
+      const orphans = await vault.db.query(
         `SELECT record_id FROM secrets WHERE record_type = 'installation' AND record_id NOT IN (SELECT id FROM installations)`,
       );
       expect(orphans).toEqual([]);
@@ -121,13 +131,13 @@ describe(InstallationsService.name, () => {
       const first = (await installations.upsertFromConsent(exclusive('org_claim_a'))).installation;
       const refused = await installations.upsertFromConsent(exclusive('org_claim_b')).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(DirectoryAlreadyInstalledError);
-      expect((await installations.list(P1, { limit: 10, tenantId: 'org_claim_b' })).data).toEqual([]);
-      const claims = await flows.db.query<{ installation_id: string }>(
+      expect((await installations.list(p1, { limit: 10, tenantId: 'org_claim_b' })).data).toEqual([]);
+      const claims = await vault.db.query<{ installation_id: string }>(
         `SELECT installation_id FROM directory_claims WHERE project_id = $1 AND directory_id = $2`,
-        [P1, OTHER_DIRECTORY],
+        [p1, OTHER_DIRECTORY],
       );
       expect(claims.map((c) => c.installation_id)).toEqual([first.id]);
-      const orphans = await flows.db.query(
+      const orphans = await vault.db.query(
         `SELECT record_id FROM secrets WHERE record_type = 'installation' AND record_id NOT IN (SELECT id FROM installations)`,
       );
       expect(orphans).toEqual([]);
@@ -138,7 +148,7 @@ describe(InstallationsService.name, () => {
       const first = (await installations.upsertFromConsent(exclusive('org_claim_c', directory))).installation;
       const again = await installations.upsertFromConsent(exclusive('org_claim_c', directory));
       expect(again).toMatchObject({ created: false, installation: { id: first.id } });
-      await installations.delete(P1, first.id);
+      await installations.delete(p1, first.id);
       const moved = await installations.upsertFromConsent(exclusive('org_claim_d', directory));
       expect(moved.created).toBe(true);
     });
@@ -152,8 +162,8 @@ describe(InstallationsService.name, () => {
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const rejected = results.find((r) => r.status === 'rejected');
       expect(rejected?.reason).toBeInstanceOf(DirectoryAlreadyInstalledError);
-      const rows = await flows.db.query(`SELECT id FROM installations WHERE project_id = $1 AND directory_id = $2`, [
-        P1,
+      const rows = await vault.db.query(`SELECT id FROM installations WHERE project_id = $1 AND directory_id = $2`, [
+        p1,
         directory,
       ]);
       expect(rows).toHaveLength(1);
@@ -165,7 +175,7 @@ describe(InstallationsService.name, () => {
       const second = await installations.upsertFromConsent(consent('org_share_b', { directoryId: directory }));
       expect(second.created).toBe(true);
       expect(
-        await installations.findInDirectoryForOtherTenant(P1, 'org_share_b', 'microsoft-onedrive', directory),
+        await installations.findInDirectoryForOtherTenant(p1, 'org_share_b', 'microsoft-onedrive', directory),
       ).toMatchObject({ tenantExternalId: 'org_share_a' });
     });
   });
@@ -173,19 +183,19 @@ describe(InstallationsService.name, () => {
   describe('list', () => {
     it('filters by tenant and status and pages with a cursor', async () => {
       for (const t of ['org_p1', 'org_p2', 'org_p3']) await installations.upsertFromConsent(consent(t));
-      const page1 = await installations.list(P1, { limit: 2 });
-      const page2 = await installations.list(P1, { limit: 2, cursor: page1.nextCursor! });
-      const all = await installations.list(P1, { limit: 100 });
+      const page1 = await installations.list(p1, { limit: 2 });
+      const page2 = await installations.list(p1, { limit: 2, cursor: page1.nextCursor! });
+      const all = await installations.list(p1, { limit: 100 });
       expect([...page1.data, ...page2.data].map((i) => i.id)).toEqual(all.data.slice(0, 4).map((i) => i.id));
-      expect((await installations.list(P1, { limit: 10, tenantId: 'org_p2' })).data.map((i) => i.tenantId)).toEqual([
+      expect((await installations.list(p1, { limit: 10, tenantId: 'org_p2' })).data.map((i) => i.tenantId)).toEqual([
         'org_p2',
       ]);
-      expect((await installations.list(P1, { limit: 10, status: 'revoked' })).data).toEqual([]);
-      expect((await installations.list(P2, { limit: 10 })).data).toEqual([]);
+      expect((await installations.list(p1, { limit: 10, status: 'revoked' })).data).toEqual([]);
+      expect((await installations.list(p2, { limit: 10 })).data).toEqual([]);
     });
 
     it('never shows a token', async () => {
-      const all = await installations.list(P1, { limit: 100 });
+      const all = await installations.list(p1, { limit: 100 });
       expect(JSON.stringify(all)).not.toMatch(/canary|second-token/);
     });
   });
@@ -194,24 +204,24 @@ describe(InstallationsService.name, () => {
     it("answers another project's installation exactly like a missing one on get and delete", async () => {
       const { installation } = await installations.upsertFromConsent(consent('org_iso'));
       const foreign = await Promise.all(
-        [installations.get(P2, installation.id), installations.delete(P2, installation.id)].map(rejection),
+        [installations.get(p2, installation.id), installations.delete(p2, installation.id)].map(rejection),
       );
       const missing = await Promise.all(
-        [installations.get(P2, 'ins_missing'), installations.delete(P2, 'ins_missing')].map(rejection),
+        [installations.get(p2, 'ins_missing'), installations.delete(p2, 'ins_missing')].map(rejection),
       );
       expect(foreign.map((e) => [e.status, e.toBody()])).toEqual(missing.map((e) => [e.status, e.toBody()]));
       expect(foreign[0]?.toBody().code).toBe('installation_not_found');
-      expect((await installations.get(P1, installation.id)).id).toBe(installation.id);
+      expect((await installations.get(p1, installation.id)).id).toBe(installation.id);
     });
   });
 
   describe('delete', () => {
     it('removes the installation and its token, keeping a history entry', async () => {
       const { installation } = await installations.upsertFromConsent(consent('org_del'));
-      await installations.delete(P1, installation.id);
-      expect((await rejection(installations.get(P1, installation.id))).toBody().code).toBe('installation_not_found');
-      expect(await flows.db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [installation.id])).toEqual([]);
-      const history = await flows.module.get(CredentialHistoryRepository).list(P1, { installationId: installation.id });
+      await installations.delete(p1, installation.id);
+      expect((await rejection(installations.get(p1, installation.id))).toBody().code).toBe('installation_not_found');
+      expect(await vault.db.query(`SELECT 1 FROM secrets WHERE record_id = $1`, [installation.id])).toEqual([]);
+      const history = await vault.get(CredentialHistoryRepository).list(p1, { installationId: installation.id });
       expect(history.map((h) => h.action)).toEqual(['created', 'deleted']);
     });
   });
