@@ -1,46 +1,41 @@
 import { randomBytes } from 'node:crypto';
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createProjectWithKey, seedTenant } from './support/fixtures';
-import { startVault, type VaultHarness } from './support/vault-harness';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { aProject, aTenantWithSecrets, bearer, type TestProject } from '@test/support/builders';
+import { useTestVault } from '@test/support/test-vault';
 
 // Secrets that must never appear in a log line or a response body, whatever path they take.
 const masterKey = randomBytes(32).toString('base64');
 const tokenCanary = `canary-token-${randomBytes(8).toString('hex')}`;
 
 describe('secret canaries', () => {
-  let vault: VaultHarness;
-  let project: { projectId: string; key: string };
+  const vault = useTestVault({ env: { AUTHPIPE_MASTER_KEYS: `1:${masterKey}` } });
+  let project: TestProject;
   const bodies: string[] = [];
 
   beforeAll(async () => {
-    vault = await startVault({ AUTHPIPE_MASTER_KEYS: `1:${masterKey}` });
-    project = await createProjectWithKey(vault.app, 'Canaries');
-    await seedTenant(vault.app, project.projectId, 'org_canary');
-  });
-  afterAll(async () => {
-    await vault.close();
+    project = await aProject(vault, 'Canaries');
+    await aTenantWithSecrets(vault, project.projectId, 'org_canary');
   });
 
   it('keeps the API key, master key and token-like fields out of logs and error bodies on every path', async () => {
-    const server = vault.server();
     const revealingQuery = { code: tokenCanary, session: tokenCanary, state: tokenCanary };
     const responses = await Promise.all([
-      request(server).get('/v1/tenants').set(bearer(project.key)).query(revealingQuery),
-      request(server).get('/v1/tenants/org_canary').set(bearer(project.key)).set('Cookie', `s=${tokenCanary}`),
-      request(server).get('/v1/tenants/org_missing').set(bearer(project.key)).set('X-Api-Key', project.key),
-      request(server).get('/v1/tenants').set('Authorization', `Bearer ${tokenCanary}`),
-      request(server).get('/v1/tenants').set('Authorization', `Bearer ${project.key}x`),
-      request(server).post('/v1/tenants').set(bearer(project.key)).send({ token: tokenCanary, password: tokenCanary }),
-      request(server)
+      vault.api().get('/v1/tenants').set(bearer(project.key)).query(revealingQuery),
+      vault.api().get('/v1/tenants/org_canary').set(bearer(project.key)).set('Cookie', `s=${tokenCanary}`),
+      vault.api().get('/v1/tenants/org_missing').set(bearer(project.key)).set('X-Api-Key', project.key),
+      vault.api().get('/v1/tenants').set('Authorization', `Bearer ${tokenCanary}`),
+      vault.api().get('/v1/tenants').set('Authorization', `Bearer ${project.key}x`),
+      vault.api().post('/v1/tenants').set(bearer(project.key)).send({ token: tokenCanary, password: tokenCanary }),
+      vault
+        .api()
         .post('/v1/tenants')
         .set(bearer(project.key))
         .set('content-type', 'application/json')
         // Malformed JSON: the parser's error must not quote the body back.
         .send(`{"refresh_token": "${tokenCanary}"`),
-      request(server).get(`/oauth/callback?code=${tokenCanary}&state=${tokenCanary}`),
-      request(server).get('/readyz'),
-      request(server).get('/metrics'),
+      vault.api().get(`/oauth/callback?code=${tokenCanary}&state=${tokenCanary}`),
+      vault.api().get('/readyz'),
+      vault.api().get('/metrics'),
     ]);
     for (const res of responses) bodies.push(res.text);
 

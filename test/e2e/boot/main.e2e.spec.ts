@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from './support/cli-runner';
+import { buildCli } from '@test/support/cli-runner';
 
 /** Runs the compiled server entry (dist/apps/vault/src/main.js) with exactly `env`. */
 function runMain(

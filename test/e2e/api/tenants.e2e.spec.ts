@@ -1,30 +1,25 @@
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyJobsService } from '../../apps/vault/src/keys/key-jobs.service';
-import { bearer, createProjectWithKey, seedTenant } from './support/fixtures';
-import { startVault, type VaultHarness } from './support/vault-harness';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KeyJobsService } from '../../../apps/vault/src/keys/key-jobs.service';
+import { aProject, aTenantWithSecrets, bearer, type TestProject } from '@test/support/builders';
+import { useTestVault } from '@test/support/test-vault';
 
 describe('tenants API', () => {
-  let vault: VaultHarness;
-  let a: { projectId: string; key: string };
-  let b: { projectId: string; key: string };
+  const vault = useTestVault();
+  let a: TestProject;
+  let b: TestProject;
 
   beforeAll(async () => {
-    vault = await startVault();
-    a = await createProjectWithKey(vault.app, 'Project A');
-    b = await createProjectWithKey(vault.app, 'Project B');
-    await seedTenant(vault.app, a.projectId, 'org_acme', 3);
-    await seedTenant(vault.app, a.projectId, 'org_beta', 1);
-    await seedTenant(vault.app, a.projectId, 'org_gamma', 2);
-    await seedTenant(vault.app, b.projectId, 'org_only_b', 1);
-  });
-  afterAll(async () => {
-    await vault.close();
+    a = await aProject(vault, 'Project A');
+    b = await aProject(vault, 'Project B');
+    await aTenantWithSecrets(vault, a.projectId, 'org_acme', 3);
+    await aTenantWithSecrets(vault, a.projectId, 'org_beta', 1);
+    await aTenantWithSecrets(vault, a.projectId, 'org_gamma', 2);
+    await aTenantWithSecrets(vault, b.projectId, 'org_only_b', 1);
   });
 
   describe('GET /v1/tenants', () => {
     it("lists only the caller's tenants with key versions and secret counts, never key material", async () => {
-      const res = await request(vault.server()).get('/v1/tenants').set(bearer(a.key)).expect(200);
+      const res = await vault.api().get('/v1/tenants').set(bearer(a.key)).expect(200);
       expect(res.body.data.map((t: { tenantId: string }) => t.tenantId)).toEqual(['org_acme', 'org_beta', 'org_gamma']);
       expect(res.body.data[0]).toEqual({
         tenantId: 'org_acme',
@@ -37,10 +32,11 @@ describe('tenants API', () => {
     });
 
     it('pages with an opaque cursor until the last page', async () => {
-      const first = await request(vault.server()).get('/v1/tenants?limit=2').set(bearer(a.key)).expect(200);
+      const first = await vault.api().get('/v1/tenants?limit=2').set(bearer(a.key)).expect(200);
       expect(first.body.data.map((t: { tenantId: string }) => t.tenantId)).toEqual(['org_acme', 'org_beta']);
       expect(first.body.nextCursor).toEqual(expect.any(String));
-      const second = await request(vault.server())
+      const second = await vault
+        .api()
         .get('/v1/tenants')
         .query({ limit: 2, cursor: first.body.nextCursor })
         .set(bearer(a.key))
@@ -50,16 +46,16 @@ describe('tenants API', () => {
     });
 
     it('answers 400 invalid_request for a bad limit or a forged cursor', async () => {
-      const limit = await request(vault.server()).get('/v1/tenants?limit=1000').set(bearer(a.key)).expect(400);
+      const limit = await vault.api().get('/v1/tenants?limit=1000').set(bearer(a.key)).expect(400);
       expect(limit.body.error.code).toBe('invalid_request');
       expect(limit.body.error.details[0].path).toBe('limit');
-      const cursor = await request(vault.server()).get('/v1/tenants?cursor=zzz').set(bearer(a.key)).expect(400);
+      const cursor = await vault.api().get('/v1/tenants?cursor=zzz').set(bearer(a.key)).expect(400);
       expect(cursor.body.error.code).toBe('invalid_request');
     });
 
     it('shows the new active version and the retired one after a tenant key rotation', async () => {
-      await vault.app.get(KeyJobsService).rotateTenantKey(a.projectId, 'org_gamma');
-      const res = await request(vault.server()).get('/v1/tenants/org_gamma').set(bearer(a.key)).expect(200);
+      await vault.get(KeyJobsService).rotateTenantKey(a.projectId, 'org_gamma');
+      const res = await vault.api().get('/v1/tenants/org_gamma').set(bearer(a.key)).expect(200);
       // The old version stays until its grace period has passed (other replicas may still cache it).
       expect(res.body.dataKeys).toEqual({ activeVersion: 2, retiredVersions: [1] });
       expect(res.body.secretCount).toBe(2);
@@ -68,17 +64,17 @@ describe('tenants API', () => {
 
   describe('GET /v1/tenants/:tenantId', () => {
     it("returns the caller's tenant by its external id", async () => {
-      const res = await request(vault.server()).get('/v1/tenants/org_beta').set(bearer(a.key)).expect(200);
+      const res = await vault.api().get('/v1/tenants/org_beta').set(bearer(a.key)).expect(200);
       expect(res.body).toMatchObject({ tenantId: 'org_beta', secretCount: 1, dataKeys: { activeVersion: 1 } });
     });
 
     it("answers another project's tenant exactly like a missing one", async () => {
-      const other = await request(vault.server()).get('/v1/tenants/org_acme').set(bearer(b.key)).expect(404);
-      const missing = await request(vault.server()).get('/v1/tenants/org_nobody').set(bearer(b.key)).expect(404);
+      const other = await vault.api().get('/v1/tenants/org_acme').set(bearer(b.key)).expect(404);
+      const missing = await vault.api().get('/v1/tenants/org_nobody').set(bearer(b.key)).expect(404);
       expect(other.body).toEqual(missing.body);
       expect(other.body.error.code).toBe('tenant_not_found');
       expect(other.text).not.toContain('org_acme');
-      const list = await request(vault.server()).get('/v1/tenants').set(bearer(b.key)).expect(200);
+      const list = await vault.api().get('/v1/tenants').set(bearer(b.key)).expect(200);
       expect(list.body.data.map((t: { tenantId: string }) => t.tenantId)).toEqual(['org_only_b']);
     });
   });

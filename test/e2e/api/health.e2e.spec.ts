@@ -1,25 +1,17 @@
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVault, type VaultHarness } from './support/vault-harness';
+import { describe, expect, it } from 'vitest';
+import { useTestVault } from '@test/support/test-vault';
 
 describe('operations endpoints', () => {
-  let vault: VaultHarness;
-
-  beforeAll(async () => {
-    vault = await startVault();
-  });
-  afterAll(async () => {
-    await vault.close();
-  });
+  const vault = useTestVault();
 
   describe('GET /healthz', () => {
     it('answers 200 while the process is up', async () => {
-      const res = await request(vault.server()).get('/healthz').expect(200);
+      const res = await vault.api().get('/healthz').expect(200);
       expect(res.body).toEqual({ status: 'ok' });
     });
 
     it("logs the request as a JSON line under the proxy's x-request-id", async () => {
-      await request(vault.server()).get('/healthz').set('x-request-id', 'trace-healthz-1').expect(200);
+      await vault.api().get('/healthz').set('x-request-id', 'trace-healthz-1').expect(200);
       await expect
         .poll(() => vault.logs.records().find((r) => (r.req as { id?: string } | undefined)?.id === 'trace-healthz-1'))
         .toMatchObject({
@@ -32,7 +24,7 @@ describe('operations endpoints', () => {
 
   describe('GET /readyz', () => {
     it('answers 200 with every check up on a migrated database with keys loaded', async () => {
-      const res = await request(vault.server()).get('/readyz').expect(200);
+      const res = await vault.api().get('/readyz').expect(200);
       expect(res.body.status).toBe('ok');
       expect(res.body.details).toMatchObject({
         database: { status: 'up' },
@@ -49,7 +41,7 @@ describe('operations endpoints', () => {
         applied.migration_name,
       ]);
       try {
-        const res = await request(vault.server()).get('/readyz').expect(503);
+        const res = await vault.api().get('/readyz').expect(503);
         expect(res.body.error.code).toBe('not_ready');
         expect(res.body.error.details.error.migrations).toEqual({ status: 'down', pending: [applied.migration_name] });
         expect(res.body.error.details.details.database.status).toBe('up');
@@ -58,15 +50,15 @@ describe('operations endpoints', () => {
           applied.migration_name,
         ]);
       }
-      await request(vault.server()).get('/readyz').expect(200);
+      await vault.api().get('/readyz').expect(200);
     });
   });
 
   describe('GET /docs', () => {
     it('serves the OpenAPI UI and a document listing the tenants API', async () => {
-      const page = await request(vault.server()).get('/docs').expect(200);
+      const page = await vault.api().get('/docs').expect(200);
       expect(page.headers['content-type']).toContain('text/html');
-      const doc = await request(vault.server()).get('/docs-json').expect(200);
+      const doc = await vault.api().get('/docs-json').expect(200);
       expect(doc.body.openapi).toMatch(/^3\./);
       expect(Object.keys(doc.body.paths)).toEqual(
         expect.arrayContaining(['/v1/tenants', '/v1/tenants/{tenantId}', '/readyz']),
@@ -77,7 +69,7 @@ describe('operations endpoints', () => {
 
   describe('unknown routes', () => {
     it('answers 404 not_found without echoing the path or query', async () => {
-      const res = await request(vault.server()).get('/nope/secret-path?code=abc123canary').expect(404);
+      const res = await vault.api().get('/nope/secret-path?code=abc123canary').expect(404);
       expect(res.body).toEqual({ error: { code: 'not_found', message: 'No such resource.' } });
     });
   });

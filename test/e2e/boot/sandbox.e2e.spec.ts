@@ -1,22 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VAULT_CONFIG } from '../../apps/vault/src/config/config.module';
-import type { VaultConfig } from '../../apps/vault/src/config/config.schema';
-import { startSandbox, startSandboxEmulator } from '../../apps/vault/src/sandbox/sandbox';
-import { bearer } from '../e2e/support/fixtures';
-import { startVault, type VaultHarness } from '../e2e/support/vault-harness';
+import { describe, expect, it } from 'vitest';
+import { VAULT_CONFIG } from '../../../apps/vault/src/config/config.module';
+import type { VaultConfig } from '../../../apps/vault/src/config/config.schema';
+import { startSandbox, startSandboxEmulator } from '../../../apps/vault/src/sandbox/sandbox';
+import { bearer } from '@test/support/builders';
+import { useTestVault } from '@test/support/test-vault';
 
 describe(startSandbox.name, () => {
-  let vault: VaultHarness;
-
-  beforeAll(async () => {
-    vault = await startVault({ AUTHPIPE_PUBLIC_URL: 'http://127.0.0.1:3998' });
-  }, 60_000);
-  afterAll(async () => {
-    await vault?.close();
-  });
+  const vault = useTestVault({ env: { AUTHPIPE_PUBLIC_URL: 'http://127.0.0.1:3998' } });
 
   it('seeds one demo project across restarts, shows its key only the first time, and re-points the app at the emulator', async () => {
     const config = vault.app.get<VaultConfig>(VAULT_CONFIG);
@@ -35,7 +27,7 @@ describe(startSandbox.name, () => {
       expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
       expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual(second.file);
 
-      const apps = await request(vault.server()).get('/v1/apps').set(bearer(second.file.secretKey)).expect(200);
+      const apps = await vault.api().get('/v1/apps').set(bearer(second.file.secretKey)).expect(200);
       expect(apps.body.data).toHaveLength(1);
       expect(apps.body.data[0]).toMatchObject({ cloud: 'custom' });
       expect(JSON.stringify(apps.body.data[0])).toContain(second.emulator.baseUrl);

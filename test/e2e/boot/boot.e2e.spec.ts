@@ -3,12 +3,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createVaultApp } from '../../apps/vault/src/bootstrap';
-import { ConfigValidationError } from '../../apps/vault/src/config/config.schema';
-import { MasterKeyMismatchError, MasterKeyMissingError } from '../../apps/vault/src/keys/keys.errors';
-import { createTestDatabase } from '../support/test-database';
-import { seedTenant, createProjectWithKey } from './support/fixtures';
-import { CapturedLogs, randomMasterKeys } from './support/vault-harness';
+import { createVaultApp } from '../../../apps/vault/src/bootstrap';
+import { ConfigValidationError } from '../../../apps/vault/src/config/config.schema';
+import { MasterKeyMismatchError, MasterKeyMissingError } from '../../../apps/vault/src/keys/keys.errors';
+import { aProject, aTenantWithSecrets } from '@test/support/builders';
+import { createTestDatabase } from '@test/support/test-database';
+import { CapturedLogs, createTestVault, masterKeyList } from '@test/support/test-vault';
 
 const tempDirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -49,9 +49,9 @@ describe(createVaultApp.name, () => {
     const dataDir = await tempDir();
     const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', AUTHPIPE_DATA_DIR: dataDir };
     try {
-      const first = await createVaultApp({ env: { ...env, AUTHPIPE_MASTER_KEYS: randomMasterKeys() }, database: db });
-      const { projectId } = await createProjectWithKey(first, 'Boot');
-      await seedTenant(first, projectId, 'org_boot', 2);
+      const first = await createTestVault({ database: db, env: { ...env, AUTHPIPE_MASTER_KEYS: masterKeyList(1) } });
+      const { projectId } = await aProject(first, 'Boot');
+      await aTenantWithSecrets(first, projectId, 'org_boot', 2);
       await first.close();
       const snapshot = () =>
         db.query<{ rows: string }>(

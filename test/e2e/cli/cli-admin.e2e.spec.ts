@@ -1,14 +1,14 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { ADMIN_ENDPOINT_FILE, ADMIN_TOKEN_FILE, readAdminEndpoint } from '../../apps/vault/src/admin/admin-endpoint';
-import { createVaultApp } from '../../apps/vault/src/bootstrap';
-import { buildCli, runCli } from './support/cli-runner';
-import { randomMasterKeys } from './support/vault-harness';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ADMIN_ENDPOINT_FILE, ADMIN_TOKEN_FILE, readAdminEndpoint } from '../../../apps/vault/src/admin/admin-endpoint';
+import { createVaultApp } from '../../../apps/vault/src/bootstrap';
+import { buildCli, runCli } from '@test/support/cli-runner';
+import { seedPgliteDirectory } from '@test/support/test-database';
+import { masterKeyList } from '@test/support/test-vault';
 
 const SLOW = { timeout: 240_000 };
 
@@ -24,19 +24,12 @@ describe('authpipe CLI beside a running embedded vault', () => {
   beforeAll(async () => {
     cli = buildCli();
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-admin-'));
-    const template = inject('pgliteTemplate');
-    if (template) {
-      const pglite = await PGlite.create({
-        dataDir: path.join(dataDir, 'pg'),
-        loadDataDir: new Blob([await fs.readFile(template)]),
-      });
-      await pglite.close();
-    }
+    await seedPgliteDirectory(path.join(dataDir, 'pg'));
     env = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       AUTHPIPE_DATA_DIR: dataDir,
-      AUTHPIPE_MASTER_KEYS: randomMasterKeys(),
+      AUTHPIPE_MASTER_KEYS: masterKeyList(1),
     };
     app = await createVaultApp({ env });
     await app.listen({ host: '127.0.0.1', port: 0 });

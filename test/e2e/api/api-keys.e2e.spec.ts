@@ -1,27 +1,19 @@
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatApiKey, generateApiKey } from '../../apps/vault/src/api-keys/api-key-format';
-import { ApiKeysService } from '../../apps/vault/src/api-keys/api-keys.service';
-import { bearer, createProjectWithKey } from './support/fixtures';
-import { startVault, type VaultHarness } from './support/vault-harness';
-import { cryptoRandom } from '../../apps/vault/src/common/random';
+import { describe, expect, it } from 'vitest';
+import { formatApiKey, generateApiKey } from '../../../apps/vault/src/api-keys/api-key-format';
+import { ApiKeysService } from '../../../apps/vault/src/api-keys/api-keys.service';
+import { cryptoRandom } from '../../../apps/vault/src/common/random';
+import { aProject, bearer } from '@test/support/builders';
+import { useTestVault } from '@test/support/test-vault';
 
 describe('API key authentication of /v1', () => {
-  let vault: VaultHarness;
-
-  beforeAll(async () => {
-    vault = await startVault();
-  });
-  afterAll(async () => {
-    await vault.close();
-  });
+  const vault = useTestVault();
 
   it('shows a created key once, lists it without its secret, and refuses it once revoked', async () => {
-    const { projectId, key, keyId } = await createProjectWithKey(vault.app, 'Lifecycle');
+    const { projectId, key, keyId } = await aProject(vault, 'Lifecycle');
     expect(key).toMatch(/^ap_sk_/);
-    await request(vault.server()).get('/v1/tenants').set(bearer(key)).expect(200);
+    await vault.api().get('/v1/tenants').set(bearer(key)).expect(200);
 
-    const listed = await vault.app.get(ApiKeysService).list(projectId);
+    const listed = await vault.get(ApiKeysService).list(projectId);
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ id: keyId, lastFour: key.slice(-4), revokedAt: null });
     expect(JSON.stringify(listed)).not.toContain(key.split('_')[3]);
@@ -31,18 +23,18 @@ describe('API key authentication of /v1', () => {
     const rows = await vault.db.query<Record<string, unknown>>('SELECT * FROM api_keys');
     expect(JSON.stringify(rows)).not.toContain(key.split('_')[3]);
 
-    await vault.app.get(ApiKeysService).revoke(projectId, keyId);
-    const res = await request(vault.server()).get('/v1/tenants').set(bearer(key)).expect(401);
+    await vault.get(ApiKeysService).revoke(projectId, keyId);
+    const res = await vault.api().get('/v1/tenants').set(bearer(key)).expect(401);
     expect(res.body.error.code).toBe('revoked_api_key');
   });
 
   it('answers missing_api_key when no key is sent', async () => {
-    const res = await request(vault.server()).get('/v1/tenants').expect(401);
+    const res = await vault.api().get('/v1/tenants').expect(401);
     expect(res.body.error.code).toBe('missing_api_key');
   });
 
   it('gives malformed, bad-checksum, unknown and wrong-secret keys the very same 401 body', async () => {
-    const { key } = await createProjectWithKey(vault.app, 'Identical');
+    const { key } = await aProject(vault, 'Identical');
     const [prefix, sk, publicId, secret, sum] = key.split('_') as [string, string, string, string, string];
     // Same public id, another secret, a valid checksum: only the hash comparison can refuse it.
     const forged = formatApiKey({ publicId, secret: generateApiKey(cryptoRandom).secret });
@@ -56,7 +48,7 @@ describe('API key authentication of /v1', () => {
     const bodies = [];
     for (const candidate of candidates) {
       const header = candidate.startsWith('Basic ') ? candidate : `Bearer ${candidate}`;
-      const res = await request(vault.server()).get('/v1/tenants').set('Authorization', header).expect(401);
+      const res = await vault.api().get('/v1/tenants').set('Authorization', header).expect(401);
       bodies.push(res.body);
     }
     expect(bodies[0].error.code).toBe('invalid_api_key');
@@ -64,10 +56,10 @@ describe('API key authentication of /v1', () => {
   });
 
   it('records when a key was last used', async () => {
-    const { projectId, key, keyId } = await createProjectWithKey(vault.app, 'Last used');
-    await request(vault.server()).get('/v1/tenants').set(bearer(key)).expect(200);
+    const { projectId, key, keyId } = await aProject(vault, 'Last used');
+    await vault.api().get('/v1/tenants').set(bearer(key)).expect(200);
     await expect
-      .poll(async () => (await vault.app.get(ApiKeysService).list(projectId)).find((k) => k.id === keyId)?.lastUsedAt)
+      .poll(async () => (await vault.get(ApiKeysService).list(projectId)).find((k) => k.id === keyId)?.lastUsedAt)
       .not.toBeNull();
   });
 });

@@ -1,25 +1,16 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { lockEmbeddedDirectory } from '../../apps/vault/src/admin/embedded-database';
-import { openCliContext } from '../../apps/vault/src/cli/cli-context';
-import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { buildCli, runCli } from './support/cli-runner';
-import { randomMasterKeys } from './support/vault-harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockEmbeddedDirectory } from '../../../apps/vault/src/admin/embedded-database';
+import { openCliContext } from '../../../apps/vault/src/cli/cli-context';
+import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
+import { buildCli, runCli } from '@test/support/cli-runner';
+import { createTestDatabase, seedPgliteDirectory, type TestDatabase } from '@test/support/test-database';
+import { masterKeyList } from '@test/support/test-vault';
 
 // Every CLI run is a new process opening the database: seconds each on a loaded machine.
 const SLOW = { timeout: 240_000 };
-
-/** Starts the embedded data directory from the run's migrated template instead of a slow initdb. */
-async function seedPgliteDir(dir: string): Promise<void> {
-  const template = inject('pgliteTemplate');
-  if (!template) throw new Error('no PGlite template provided by the db project setup');
-  const pglite = await PGlite.create({ dataDir: dir, loadDataDir: new Blob([await fs.readFile(template)]) });
-  await pglite.close();
-}
 
 // Against the PostgreSQL test database when DATABASE_URL is set, else a temporary PGlite dir.
 describe('authpipe CLI', () => {
@@ -32,12 +23,13 @@ describe('authpipe CLI', () => {
   beforeAll(async () => {
     cli = buildCli();
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-cli-'));
-    env = { NODE_ENV: 'test', AUTHPIPE_DATA_DIR: dataDir, AUTHPIPE_MASTER_KEYS: randomMasterKeys(1) };
+    env = { NODE_ENV: 'test', AUTHPIPE_DATA_DIR: dataDir, AUTHPIPE_MASTER_KEYS: masterKeyList(1) };
     if (process.env.DATABASE_URL) {
       db = await createTestDatabase();
       env.DATABASE_URL = db.url!;
     } else {
-      await seedPgliteDir(path.join(dataDir, 'pg'));
+      if (!(await seedPgliteDirectory(path.join(dataDir, 'pg'))))
+        throw new Error('no PGlite template provided by the db project setup');
     }
   }, 120_000);
   afterAll(async () => {
@@ -151,7 +143,7 @@ describe('authpipe CLI', () => {
     } finally {
       await ctx.close();
     }
-    const newKey = randomMasterKeys(2);
+    const newKey = masterKeyList(2);
     env = { ...env, AUTHPIPE_MASTER_KEYS: `${newKey},${env.AUTHPIPE_MASTER_KEYS}` };
     const rotated = await run('master-key', 'rotate', '--json');
     expect(rotated.code).toBe(0);
