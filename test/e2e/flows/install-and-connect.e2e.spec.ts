@@ -1,58 +1,55 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminConsentService } from '../../apps/vault/src/connect/flows/admin-consent.service';
-import { UserAuthorizationService } from '../../apps/vault/src/connect/flows/user-authorization.service';
-import { FlowBrowser, popupData } from './flow-browser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AdminConsentService } from '../../../apps/vault/src/connect/flows/admin-consent.service';
+import { UserAuthorizationService } from '../../../apps/vault/src/connect/flows/user-authorization.service';
 import {
   APP_ORIGIN,
-  SEED,
-  createProject,
-  createSession,
-  createVaultApp,
-  dumpAllTables,
-  registerApp,
-  startFlowsWorld,
-  storedSecret,
-  type FlowsWorld,
-  type ProjectContext,
+  aConnectSession,
+  anApp,
+  anAppBody,
+  anEmulatorApp,
+  aProject,
   type RegisteredApp,
-} from './flows-world';
+  type TestProject,
+} from '@test/support/builders';
+import { dumpText } from '@test/support/db-dump';
+import { FlowBrowser, popupData } from '@test/support/flow-browser';
+import { storedSecret } from '@test/support/stored-secret';
+import { SEED, useTestEmulator } from '@test/support/test-emulator';
+import { useTestVault } from '@test/support/test-vault';
 
 const MARKETING_URL = `https://${SEED.contoso.marketingSite.hostname}${SEED.contoso.marketingSite.serverRelativePath}`;
 
 describe('install and connect flows', () => {
-  let world: FlowsWorld;
+  const t = useTestEmulator();
+  const vault = useTestVault(() => ({ emulator: t }));
   let registered: RegisteredApp;
 
   beforeAll(async () => {
-    world = await startFlowsWorld();
-    registered = await registerApp(world);
-  }, 120_000);
-  afterAll(async () => {
-    await world?.close();
+    registered = await anEmulatorApp(t);
   });
 
-  async function installAndConnect(project: ProjectContext, tenantId: string) {
-    const installToken = await createSession(world, project, {
+  async function installAndConnect(project: TestProject, tenantId: string) {
+    const installToken = await aConnectSession(vault, project, {
       tenantId,
       credentialFor: 'installation',
       resource: { kind: 'site', url: MARKETING_URL },
     });
-    const install = await new FlowBrowser(world).install(installToken, SEED.contoso.admin.upn);
-    const connectToken = await createSession(world, project, { tenantId, credentialFor: 'user', userId: 'user_1' });
-    const connect = await new FlowBrowser(world).connect(connectToken, SEED.contoso.adele.upn);
+    const install = await new FlowBrowser(vault, t).install(installToken, SEED.contoso.admin.upn);
+    const connectToken = await aConnectSession(vault, project, { tenantId, credentialFor: 'user', userId: 'user_1' });
+    const connect = await new FlowBrowser(vault, t).connect(connectToken, SEED.contoso.adele.upn);
     return { install, connect };
   }
 
   describe(AdminConsentService.name, () => {
     it('stores a proven installation bound to a SharePoint site and posts it to the allowed opener (secret, custom endpoints)', async () => {
-      const project = await createProject(world);
-      await createVaultApp(world, project, registered);
-      const token = await createSession(world, project, {
+      const project = await aProject(vault);
+      await anApp(vault, project, anAppBody(t, registered));
+      const token = await aConnectSession(vault, project, {
         tenantId: 'org_acme',
         credentialFor: 'installation',
         resource: { kind: 'site', url: MARKETING_URL },
       });
-      const browser = new FlowBrowser(world);
+      const browser = new FlowBrowser(vault, t);
       // The admin signs in first (openid, PKCE): the verified id_token names the directory.
       const login = new URL(await browser.start(token));
       expect(login.pathname).toBe('/organizations/oauth2/v2.0/authorize');
@@ -78,7 +75,7 @@ describe('install and connect flows', () => {
         installationId: expect.stringMatching(/^ins_/),
       });
 
-      const row = await world.vault.db.prisma.installation.findUniqueOrThrow({
+      const row = await vault.db.prisma.installation.findUniqueOrThrow({
         where: { id: data.result.installationId as string },
       });
       expect(row).toMatchObject({
@@ -90,23 +87,23 @@ describe('install and connect flows', () => {
         status: 'active',
       });
       expect(row.scopes).toContain('Files.ReadWrite.All');
-      const events = await world.vault.db.prisma.event.findMany({
+      const events = await vault.db.prisma.event.findMany({
         where: { projectId: project.projectId, type: 'installation.created' },
       });
       expect(events).toHaveLength(1);
     });
 
     it('re-consents an existing installation in place (same id) and records the history', async () => {
-      const project = await createProject(world);
-      await createVaultApp(world, project, registered);
-      const first = await new FlowBrowser(world).install(
-        await createSession(world, project, { tenantId: 'org_re', credentialFor: 'installation' }),
+      const project = await aProject(vault);
+      await anApp(vault, project, anAppBody(t, registered));
+      const first = await new FlowBrowser(vault, t).install(
+        await aConnectSession(vault, project, { tenantId: 'org_re', credentialFor: 'installation' }),
         SEED.contoso.admin.upn,
       );
       const id = popupData(first.text).result.installationId as string;
-      const browser = new FlowBrowser(world);
+      const browser = new FlowBrowser(vault, t);
       const login = await browser.start(
-        await createSession(world, project, {
+        await aConnectSession(vault, project, {
           tenantId: 'org_re',
           credentialFor: 'installation',
           resource: { kind: 'drive', driveId: SEED.contoso.marketingSite.driveId },
@@ -119,13 +116,13 @@ describe('install and connect flows', () => {
         SEED.contoso.admin.upn,
       );
       expect(popupData(again.text).result.installationId).toBe(id);
-      const row = await world.vault.db.prisma.installation.findUniqueOrThrow({ where: { id } });
+      const row = await vault.db.prisma.installation.findUniqueOrThrow({ where: { id } });
       expect(row).toMatchObject({
         resourceKind: 'drive',
         resourceDriveId: SEED.contoso.marketingSite.driveId,
         version: 1,
       });
-      const history = await world.vault.db.prisma.credentialHistory.findMany({
+      const history = await vault.db.prisma.credentialHistory.findMany({
         where: { installationId: id },
         orderBy: { id: 'asc' },
       });
@@ -133,16 +130,16 @@ describe('install and connect flows', () => {
     });
 
     it('redirects to the allow-listed returnTo with the result in redirect mode', async () => {
-      const project = await createProject(world);
-      await createVaultApp(world, project, registered);
-      const token = await createSession(world, project, {
+      const project = await aProject(vault);
+      await anApp(vault, project, anAppBody(t, registered));
+      const token = await aConnectSession(vault, project, {
         tenantId: 'org_redirect',
         credentialFor: 'installation',
         mode: 'redirect',
         returnTo: `${APP_ORIGIN}/settings/integrations?tab=files`,
         resource: { kind: 'user_drive', user: SEED.contoso.alex.upn },
       });
-      const reply = await new FlowBrowser(world).install(token, SEED.contoso.admin.upn);
+      const reply = await new FlowBrowser(vault, t).install(token, SEED.contoso.admin.upn);
       expect(reply.status).toBe(302);
       const back = new URL(reply.location!);
       expect(back.origin + back.pathname).toBe(`${APP_ORIGIN}/settings/integrations`);
@@ -157,11 +154,11 @@ describe('install and connect flows', () => {
 
   describe(UserAuthorizationService.name, () => {
     it('starts the code flow with PKCE S256, state and nonce, bound to the browser by an HttpOnly SameSite=Lax cookie', async () => {
-      const project = await createProject(world);
-      await createVaultApp(world, project, registered);
-      const browser = new FlowBrowser(world);
+      const project = await aProject(vault);
+      await anApp(vault, project, anAppBody(t, registered));
+      const browser = new FlowBrowser(vault, t);
       const res = await browser.open(
-        `/connect/microsoft-onedrive?session=${await createSession(world, project, { tenantId: 'org_pkce', credentialFor: 'user', userId: 'u' })}`,
+        `/connect/microsoft-onedrive?session=${await aConnectSession(vault, project, { tenantId: 'org_pkce', credentialFor: 'user', userId: 'u' })}`,
       );
       expect(res.status).toBe(302);
       const login = new URL(res.headers.location);
@@ -173,7 +170,7 @@ describe('install and connect flows', () => {
       expect(login.searchParams.get('scope')?.split(' ')).toContain('offline_access');
       const cookie = (res.headers['set-cookie'] as unknown as string[])[0];
       expect(cookie).toMatch(/^authpipe_flow=[A-Za-z0-9_-]{43}; Path=\/oauth; Max-Age=600; HttpOnly; SameSite=Lax$/);
-      const state = await world.vault.db.prisma.oAuthState.findFirstOrThrow({
+      const state = await vault.db.prisma.oAuthState.findFirstOrThrow({
         where: { projectId: project.projectId },
       });
       expect(state.expiresAt.getTime() - state.createdAt.getTime()).toBe(10 * 60_000);
@@ -181,8 +178,8 @@ describe('install and connect flows', () => {
     });
 
     it('connects a user of the installed directory with a certificate app, linked to the installation, tokens encrypted', async () => {
-      const project = await createProject(world);
-      await createVaultApp(world, project, registered, { credential: { type: 'certificate' } });
+      const project = await aProject(vault);
+      await anApp(vault, project, anAppBody(t, registered, { credential: 'certificate' }));
       const { install, connect } = await installAndConnect(project, 'org_cert');
       const installationId = popupData(install.text).result.installationId as string;
       expect(connect.status).toBe(200);
@@ -194,7 +191,7 @@ describe('install and connect flows', () => {
         connectionId: expect.stringMatching(/^con_/),
       });
 
-      const row = await world.vault.db.prisma.connection.findUniqueOrThrow({
+      const row = await vault.db.prisma.connection.findUniqueOrThrow({
         where: { id: result.connectionId as string },
       });
       expect(row).toMatchObject({
@@ -206,40 +203,40 @@ describe('install and connect flows', () => {
       });
       expect(row.scopes).toEqual(expect.arrayContaining(['User.Read', 'Files.ReadWrite.All']));
       const scope = { projectId: project.projectId, tenantId: 'org_cert' };
-      const refresh = await storedSecret(world, scope, 'connection', row.id, 'refreshToken');
-      const access = await storedSecret(world, scope, 'connection', row.id, 'accessToken');
-      const appToken = await storedSecret(world, scope, 'installation', installationId, 'accessToken');
+      const refresh = await storedSecret(vault, scope, 'connection', row.id, 'refreshToken');
+      const access = await storedSecret(vault, scope, 'connection', row.id, 'accessToken');
+      const appToken = await storedSecret(vault, scope, 'installation', installationId, 'accessToken');
       expect(refresh?.length).toBeGreaterThan(20);
       expect(access?.length).toBeGreaterThan(20);
       expect(appToken?.length).toBeGreaterThan(20);
 
       // The stored rows hold none of what Microsoft issued or the app's secrets in the clear.
-      const everything = await dumpAllTables(world);
+      const everything = await dumpText(vault.db);
       const privateKeyBody = registered.certificate.privateKeyPem.split('\n')[1];
       for (const secret of [refresh!, access!, appToken!, registered.secret, privateKeyBody]) {
         expect(everything).not.toContain(secret);
         expect(everything).not.toContain(Buffer.from(secret).toString('hex'));
       }
       expect(install.text + connect.text).not.toContain(access!);
-      const logs = world.vault.logs.text();
+      const logs = vault.logs.text();
       for (const secret of [refresh!, access!, appToken!, registered.secret]) expect(logs).not.toContain(secret);
     });
 
     it('re-authorizes an existing connection in place and records the history', async () => {
-      const project = await createProject(world);
-      await createVaultApp(world, project, registered);
+      const project = await aProject(vault);
+      await anApp(vault, project, anAppBody(t, registered));
       const { connect } = await installAndConnect(project, 'org_again');
       const first = popupData(connect.text).result.connectionId as string;
-      const again = await createSession(world, project, {
+      const again = await aConnectSession(vault, project, {
         tenantId: 'org_again',
         credentialFor: 'user',
         userId: 'user_1',
       });
-      const second = await new FlowBrowser(world).connect(again, SEED.contoso.alex.upn);
+      const second = await new FlowBrowser(vault, t).connect(again, SEED.contoso.alex.upn);
       expect(popupData(second.text).result.connectionId).toBe(first);
-      const row = await world.vault.db.prisma.connection.findUniqueOrThrow({ where: { id: first } });
+      const row = await vault.db.prisma.connection.findUniqueOrThrow({ where: { id: first } });
       expect(row.oid).toBe(SEED.contoso.alex.id);
-      const history = await world.vault.db.prisma.credentialHistory.findMany({
+      const history = await vault.db.prisma.credentialHistory.findMany({
         where: { connectionId: first },
         orderBy: { id: 'asc' },
       });
@@ -250,14 +247,14 @@ describe('install and connect flows', () => {
 
   describe('national cloud (usgov-l4 through the routes endpoint override)', () => {
     it('installs and connects with a secret against login.microsoftonline.us and graph.microsoft.us', async () => {
-      const project = await createProject(world);
-      await createVaultApp(world, project, registered, { cloud: 'usgov-l4' });
-      const installToken = await createSession(world, project, {
+      const project = await aProject(vault);
+      await anApp(vault, project, anAppBody(t, registered, { cloud: 'usgov-l4' }));
+      const installToken = await aConnectSession(vault, project, {
         tenantId: 'org_gov',
         credentialFor: 'installation',
         resource: { kind: 'user_drive', user: SEED.contoso.alex.upn },
       });
-      const browser = new FlowBrowser(world);
+      const browser = new FlowBrowser(vault, t);
       const login = await browser.start(installToken);
       expect(new URL(login).origin).toBe('https://login.microsoftonline.us');
       const install = await browser.consent(
@@ -266,25 +263,25 @@ describe('install and connect flows', () => {
       );
       expect(popupData(install.text).result.status).toBe('success');
 
-      const connectToken = await createSession(world, project, {
+      const connectToken = await aConnectSession(vault, project, {
         tenantId: 'org_gov',
         credentialFor: 'user',
         userId: 'u_gov',
       });
-      const connect = await new FlowBrowser(world).connect(connectToken, SEED.contoso.adele.upn);
+      const connect = await new FlowBrowser(vault, t).connect(connectToken, SEED.contoso.adele.upn);
       const result = popupData(connect.text).result;
       expect(result.status, JSON.stringify(result)).toBe('success');
-      const row = await world.vault.db.prisma.installation.findFirstOrThrow({
+      const row = await vault.db.prisma.installation.findFirstOrThrow({
         where: { projectId: project.projectId },
       });
       expect(row.cloud).toBe('usgov-l4');
     });
 
     it('installs with a certificate in the national cloud', async () => {
-      const project = await createProject(world);
-      await createVaultApp(world, project, registered, { cloud: 'usgov-l4', credential: { type: 'certificate' } });
-      const token = await createSession(world, project, { tenantId: 'org_gov_cert', credentialFor: 'installation' });
-      const reply = await new FlowBrowser(world).install(token, SEED.contoso.admin.upn);
+      const project = await aProject(vault);
+      await anApp(vault, project, anAppBody(t, registered, { cloud: 'usgov-l4', credential: 'certificate' }));
+      const token = await aConnectSession(vault, project, { tenantId: 'org_gov_cert', credentialFor: 'installation' });
+      const reply = await new FlowBrowser(vault, t).install(token, SEED.contoso.admin.upn);
       expect(popupData(reply.text).result).toMatchObject({
         status: 'success',
         installationId: expect.stringMatching(/^ins_/),

@@ -1,53 +1,55 @@
-import 'reflect-metadata';
-import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { useStarted } from '../support/use-started';
-import { createClientCertificate } from '../../apps/microsoft-emulator/src/tls/certificates';
-import { AdminConsentService } from '../../apps/vault/src/connect/flows/admin-consent.service';
-import { ConnectService } from '../../apps/vault/src/connect/flows/connect.service';
-import { UserAuthorizationService } from '../../apps/vault/src/connect/flows/user-authorization.service';
-import { bearer } from '../e2e/support/fixtures';
-import { FlowBrowser, popupData } from './flow-browser';
+import { createClientCertificate } from '../../../apps/microsoft-emulator/src/tls/certificates';
+import { AdminConsentService } from '../../../apps/vault/src/connect/flows/admin-consent.service';
+import { ConnectService } from '../../../apps/vault/src/connect/flows/connect.service';
+import { UserAuthorizationService } from '../../../apps/vault/src/connect/flows/user-authorization.service';
 import {
   APP_ORIGIN,
-  PUBLIC_URL,
-  SEED,
-  countRows,
-  createProject,
-  createSession,
-  createVaultApp,
-  registerApp,
-  startFlowsWorld,
-  type Credential,
+  aConnectSession,
+  anApp,
+  anAppBody,
+  anEmulatorApp,
+  aProject,
+  bearer,
   type RegisteredApp,
-} from './flows-world';
+} from '@test/support/builders';
+import { FlowBrowser, popupData } from '@test/support/flow-browser';
+import { countRows } from '@test/support/row-counts';
+import { SEED, useTestEmulator } from '@test/support/test-emulator';
+import { PUBLIC_URL, useTestVault } from '@test/support/test-vault';
+
+type AppOptions = NonNullable<Parameters<typeof anAppBody>[2]>;
 
 // Bad configuration and bad accounts: each ends on an explained failure page before or after
 // Microsoft, stores no credential, and marks the app misconfigured when its own credential failed.
 describe('flows under bad configuration and accounts', () => {
-  const world = useStarted(startFlowsWorld);
+  const t = useTestEmulator();
+  const vault = useTestVault(() => ({ emulator: t }));
 
-  async function setup(options: { credential?: Credential; userAuthority?: string; registered?: RegisteredApp } = {}) {
-    const registered = options.registered ?? (await registerApp(world));
-    const project = await createProject(world);
-    const appId = await createVaultApp(world, project, registered, options);
+  async function setup(
+    options: Pick<AppOptions, 'credential' | 'userAuthority'> & { registered?: RegisteredApp } = {},
+  ) {
+    const registered = options.registered ?? (await anEmulatorApp(t));
+    const project = await aProject(vault);
+    const appId = await anApp(vault, project, anAppBody(t, registered, options));
     return { registered, project, appId };
   }
   const install = (ctx: Awaited<ReturnType<typeof setup>>, tenantId: string, extra: Record<string, unknown> = {}) =>
-    createSession(world, ctx.project, { tenantId, credentialFor: 'installation', ...extra });
+    aConnectSession(vault, ctx.project, { tenantId, credentialFor: 'installation', ...extra });
   const connect = (ctx: Awaited<ReturnType<typeof setup>>, tenantId: string, userId = 'u1') =>
-    createSession(world, ctx.project, { tenantId, credentialFor: 'user', userId });
+    aConnectSession(vault, ctx.project, { tenantId, credentialFor: 'user', userId });
   const failed = (text: string, code: string) => expect(text).toContain(`Authpipe error code: ${code}.`);
 
   describe(ConnectService.name, () => {
     it('shows redirect_uri_not_registered before any redirect when the app has no callback URI', async () => {
       const ctx = await setup();
-      await request(world.vault.server())
+      await vault
+        .api()
         .patch(`/v1/apps/${ctx.appId}`)
         .set(bearer(ctx.project.key))
         .send({ redirectUris: [`${PUBLIC_URL}/elsewhere`] })
         .expect(200);
-      const res = await new FlowBrowser(world).open(
+      const res = await new FlowBrowser(vault, t).open(
         `/connect/microsoft-onedrive?session=${await connect(ctx, 'org_r')}`,
       );
       expect(res.status).toBe(500);
@@ -57,29 +59,30 @@ describe('flows under bad configuration and accounts', () => {
 
     it('stops at Microsoft (AADSTS50011) when the Entra app lacks the redirect URI, storing nothing', async () => {
       const ctx = await setup();
-      world.emulator.store.findApp(ctx.registered.clientId)!.redirectUris = [`${PUBLIC_URL}/somewhere-else`];
-      const before = await countRows(world);
-      const login = await new FlowBrowser(world).start(await install(ctx, 'org_r2'));
-      const page = await world.browserHttp.request({ method: 'GET', url: login });
+      t.emulator.store.findApp(ctx.registered.clientId)!.redirectUris = [`${PUBLIC_URL}/somewhere-else`];
+      const before = await countRows(vault);
+      const login = await new FlowBrowser(vault, t).start(await install(ctx, 'org_r2'));
+      const page = await t.browser.request({ method: 'GET', url: login });
       expect(page.status).toBeGreaterThanOrEqual(400);
       expect(page.body.toString('utf8')).toContain('AADSTS50011');
-      expect(await countRows(world)).toEqual(before);
+      expect(await countRows(vault)).toEqual(before);
     });
 
     it('refuses scopes without offline_access at the API and, for an older row, before any redirect', async () => {
       const ctx = await setup();
-      const res = await request(world.vault.server())
+      const res = await vault
+        .api()
         .patch(`/v1/apps/${ctx.appId}`)
         .set(bearer(ctx.project.key))
         .send({ userScopes: ['User.Read', 'Files.Read'] });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('scopes_missing_offline_access');
       const token = await connect(ctx, 'org_s');
-      await world.vault.db.prisma.providerApp.update({
+      await vault.db.prisma.providerApp.update({
         where: { id: ctx.appId },
         data: { userScopes: ['User.Read', 'Files.Read'] },
       });
-      const page = await new FlowBrowser(world).open(`/connect/microsoft-onedrive?session=${token}`);
+      const page = await new FlowBrowser(vault, t).open(`/connect/microsoft-onedrive?session=${token}`);
       expect(page.status).toBe(500);
       failed(page.text, 'scopes_missing_offline_access');
       expect(page.headers.location).toBeUndefined();
@@ -87,7 +90,7 @@ describe('flows under bad configuration and accounts', () => {
 
     it('refuses a returnTo outside the allowed origins, and never posts to another origin', async () => {
       const ctx = await setup();
-      const res = await request(world.vault.server()).post('/v1/connect-sessions').set(bearer(ctx.project.key)).send({
+      const res = await vault.api().post('/v1/connect-sessions').set(bearer(ctx.project.key)).send({
         provider: 'microsoft-onedrive',
         tenantId: 'org_o',
         credentialFor: 'installation',
@@ -98,12 +101,13 @@ describe('flows under bad configuration and accounts', () => {
       expect(res.body.error.code).toBe('return_to_not_allowed');
 
       const token = await install(ctx, 'org_o', { mode: 'redirect', returnTo: `${APP_ORIGIN}/done` });
-      await request(world.vault.server())
+      await vault
+        .api()
         .patch(`/v1/apps/${ctx.appId}`)
         .set(bearer(ctx.project.key))
         .send({ allowedOrigins: ['https://new.example.test'] })
         .expect(200);
-      const reply = await new FlowBrowser(world).install(token, SEED.contoso.admin.upn);
+      const reply = await new FlowBrowser(vault, t).install(token, SEED.contoso.admin.upn);
       // The origin left the allow-list meanwhile: no redirect there, a page posting only to allowed origins.
       expect(reply.status).toBe(200);
       expect(reply.location).toBeUndefined();
@@ -115,22 +119,23 @@ describe('flows under bad configuration and accounts', () => {
   describe(AdminConsentService.name, () => {
     it('marks the app misconfigured with the remediation when its secret has expired', async () => {
       const ctx = await setup();
-      world.emulator.store.setSecretExpiry(
+      t.emulator.store.setSecretExpiry(
         ctx.registered.clientId,
         ctx.registered.secretId,
-        new Date(world.emulator.clock.now().getTime() - 60_000),
+        new Date(t.clock.nowMs - 60_000),
       );
-      const before = await countRows(world);
+      const before = await countRows(vault);
       const minted = await install(ctx, 'org_exp2');
-      const reply = await new FlowBrowser(world).install(await install(ctx, 'org_exp'), SEED.contoso.admin.upn);
+      const reply = await new FlowBrowser(vault, t).install(await install(ctx, 'org_exp'), SEED.contoso.admin.upn);
       failed(reply.text, 'microsoft_error');
       expect(reply.text).toContain('AADSTS7000222');
       expect(reply.text).not.toContain(ctx.registered.secret);
-      expect(await countRows(world)).toEqual(before);
-      const app = await world.vault.db.prisma.providerApp.findUniqueOrThrow({ where: { id: ctx.appId } });
+      expect(await countRows(vault)).toEqual(before);
+      const app = await vault.db.prisma.providerApp.findUniqueOrThrow({ where: { id: ctx.appId } });
       expect(app).toMatchObject({ status: 'misconfigured', statusAadsts: 7000222 });
       expect(app.statusRemediation).toContain('expired');
-      const refused = await request(world.vault.server())
+      const refused = await vault
+        .api()
         .post('/v1/connect-sessions')
         .set(bearer(ctx.project.key))
         .send({ provider: 'microsoft-onedrive', tenantId: 'org_exp', credentialFor: 'installation' });
@@ -140,7 +145,7 @@ describe('flows under bad configuration and accounts', () => {
         remediation: expect.stringContaining('expired'),
       });
       // A session minted before the failure now stops on an explained page, before any redirect.
-      const page = await new FlowBrowser(world).open(`/connect/microsoft-onedrive?session=${minted}`);
+      const page = await new FlowBrowser(vault, t).open(`/connect/microsoft-onedrive?session=${minted}`);
       expect(page.status).toBe(409);
       expect(page.headers.location).toBeUndefined();
       failed(page.text, 'app_misconfigured');
@@ -148,22 +153,22 @@ describe('flows under bad configuration and accounts', () => {
     });
 
     it('marks the app misconfigured when its certificate key is not the registered one', async () => {
-      const stranger = await createClientCertificate('not-registered', world.emulator.clock.now());
-      const ctx = await setup({ credential: { type: 'certificate', certificate: stranger } });
-      const before = await countRows(world);
-      const reply = await new FlowBrowser(world).install(await install(ctx, 'org_cert'), SEED.contoso.admin.upn);
+      const stranger = await createClientCertificate('not-registered', t.clock.date());
+      const ctx = await setup({ credential: { certificate: stranger } });
+      const before = await countRows(vault);
+      const reply = await new FlowBrowser(vault, t).install(await install(ctx, 'org_cert'), SEED.contoso.admin.upn);
       failed(reply.text, 'microsoft_error');
       expect(reply.text).not.toContain(stranger.privateKeyPem.split('\n')[1]);
-      expect(await countRows(world)).toEqual(before);
-      expect(await world.vault.db.prisma.providerApp.findUniqueOrThrow({ where: { id: ctx.appId } })).toMatchObject({
+      expect(await countRows(vault)).toEqual(before);
+      expect(await vault.db.prisma.providerApp.findUniqueOrThrow({ where: { id: ctx.appId } })).toMatchObject({
         status: 'misconfigured',
       });
     });
 
     it('explains a denied admin consent and a SharePoint site that does not exist', async () => {
       const ctx = await setup();
-      const before = await countRows(world);
-      const browser = new FlowBrowser(world);
+      const before = await countRows(vault);
+      const browser = new FlowBrowser(vault, t);
       const signedIn = await browser.callback(
         '/oauth/callback',
         await browser.signIn(await browser.start(await install(ctx, 'org_d')), SEED.contoso.admin.upn),
@@ -173,21 +178,21 @@ describe('flows under bad configuration and accounts', () => {
       const site = await install(ctx, 'org_d', {
         resource: { kind: 'site', url: 'https://contoso.sharepoint.com/sites/DoesNotExist' },
       });
-      const missing = await new FlowBrowser(world).install(site, SEED.contoso.admin.upn);
+      const missing = await new FlowBrowser(vault, t).install(site, SEED.contoso.admin.upn);
       expect(missing.status).toBe(404);
       failed(missing.text, 'resource_not_found');
-      expect(await countRows(world)).toEqual(before);
+      expect(await countRows(vault)).toEqual(before);
     });
   });
 
   describe(UserAuthorizationService.name, () => {
     it('marks the app misconfigured when its secret is wrong', async () => {
-      const registered = await registerApp(world);
+      const registered = await anEmulatorApp(t);
       const ctx = await setup({ registered: { ...registered, secret: 'wrong~secret-value' } });
-      const reply = await new FlowBrowser(world).connect(await connect(ctx, 'org_w'), SEED.contoso.adele.upn);
+      const reply = await new FlowBrowser(vault, t).connect(await connect(ctx, 'org_w'), SEED.contoso.adele.upn);
       failed(reply.text, 'microsoft_error');
       expect(reply.text).toContain('AADSTS7000215');
-      expect(await world.vault.db.prisma.providerApp.findUniqueOrThrow({ where: { id: ctx.appId } })).toMatchObject({
+      expect(await vault.db.prisma.providerApp.findUniqueOrThrow({ where: { id: ctx.appId } })).toMatchObject({
         status: 'misconfigured',
         statusAadsts: 7000215,
       });
@@ -195,26 +200,26 @@ describe('flows under bad configuration and accounts', () => {
 
     it('refuses a user of directory B connecting into an installation of directory A', async () => {
       const ctx = await setup();
-      await new FlowBrowser(world).install(await install(ctx, 'org_a'), SEED.contoso.admin.upn);
-      const before = await countRows(world);
-      const reply = await new FlowBrowser(world).connect(await connect(ctx, 'org_a'), SEED.fabrikam.diego.upn);
+      await new FlowBrowser(vault, t).install(await install(ctx, 'org_a'), SEED.contoso.admin.upn);
+      const before = await countRows(vault);
+      const reply = await new FlowBrowser(vault, t).connect(await connect(ctx, 'org_a'), SEED.fabrikam.diego.upn);
       expect(reply.status).toBe(403);
       failed(reply.text, 'directory_mismatch');
-      expect(await countRows(world)).toEqual(before);
+      expect(await countRows(vault)).toEqual(before);
     });
 
     it('refuses a personal account where the organisation is installed', async () => {
       const ctx = await setup({ userAuthority: 'common' });
-      await new FlowBrowser(world).install(await install(ctx, 'org_p'), SEED.contoso.admin.upn);
-      const before = await countRows(world);
-      const reply = await new FlowBrowser(world).connect(await connect(ctx, 'org_p'), SEED.consumers.megan.upn);
+      await new FlowBrowser(vault, t).install(await install(ctx, 'org_p'), SEED.contoso.admin.upn);
+      const before = await countRows(vault);
+      const reply = await new FlowBrowser(vault, t).connect(await connect(ctx, 'org_p'), SEED.consumers.megan.upn);
       expect(reply.status).toBe(403);
       failed(reply.text, 'personal_account_not_allowed');
       expect(popupData(reply.text).result).toMatchObject({
         status: 'error',
         error: { code: 'personal_account_not_allowed' },
       });
-      expect(await countRows(world)).toEqual(before);
+      expect(await countRows(vault)).toEqual(before);
     });
   });
 });
