@@ -39,7 +39,8 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
           // Nest and @peculiar/x509 (tsyringe) read decorator metadata, as main.ts arranges in production.
           setupFiles: ['reflect-metadata'],
-          include: ['apps/**/*.db.spec.ts', 'libs/**/*.db.spec.ts', 'test/**/*.e2e.spec.ts', 'test/integration/**/*.spec.ts'],
+          // test/<tier>/ (integration, e2e, browser, security) and the db specs still beside their code.
+          include: ['test/**/*.spec.ts', 'apps/**/*.db.spec.ts', 'libs/**/*.db.spec.ts'],
           testTimeout: 60_000,
           // Per-file set-up starts databases, the emulator and the vault: slow on a loaded 2-core box.
           hookTimeout: 120_000,

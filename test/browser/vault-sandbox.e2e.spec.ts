@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
+import { launchChromium } from '@test/support/chromium';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
@@ -22,7 +22,7 @@ import {
   startSandboxEmulator,
   type RunningSandbox,
 } from '../../apps/vault/src/sandbox/sandbox';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, type TestDatabase } from '@test/support/test-database';
 
 async function freePort(): Promise<number> {
   const server = createServer();

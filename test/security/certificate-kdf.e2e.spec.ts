@@ -6,13 +6,12 @@
 // vault now reads the counts before deriving anything and refuses them above the cap, and reads
 // every certificate in a worker thread with a time limit, so no upload can hold other requests.
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createProjectWithKey } from '../e2e/support/fixtures';
-import { startVault, type VaultHarness } from '../e2e/support/vault-harness';
-import { encryptedPkcs8, makeCertificate, makePfx, type CertificateFixture } from '../support/certificate-fixtures';
-import { useStarted } from '../support/use-started';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CertificateReader } from '../../apps/vault/src/apps/certificate-reader';
+import { aProject, bearer } from '@test/support/builders';
+import { createTestVault, useTestVault, type TestVault } from '@test/support/test-vault';
+import { encryptedPkcs8, makeCertificate, makePfx, type CertificateFixture } from '@test/support/certificate-fixtures';
 
 const DAY = 24 * 3600 * 1000;
 const PASSWORD = 'canary-pfx-password-7f3a';
@@ -26,20 +25,20 @@ function appBody(credential: Record<string, unknown>) {
   };
 }
 
-async function storedRows(vault: VaultHarness): Promise<{ apps: number; secrets: number }> {
+async function storedRows(vault: TestVault): Promise<{ apps: number; secrets: number }> {
   const prisma = vault.db.prisma;
   return { apps: await prisma.providerApp.count(), secrets: await prisma.secret.count() };
 }
 
 describe('certificate key-derivation cost: one upload freezing the vault', () => {
-  const vault = useStarted(() => startVault());
+  const vault = useTestVault();
   let key: string;
   let fixture: CertificateFixture;
   /** The audit's file: a real PFX whose MAC iteration count was raised to 4,000,000. */
   let auditPfx: string;
 
   beforeAll(async () => {
-    ({ key } = await createProjectWithKey(vault.app, 'certificate-kdf'));
+    ({ key } = await aProject(vault, 'certificate-kdf'));
     const now = Date.now();
     fixture = makeCertificate(new Date(now - DAY), new Date(now + 365 * DAY));
     auditPfx = makePfx(fixture, PASSWORD, { claim: { mac: 4_000_000 } });
@@ -94,9 +93,9 @@ describe('certificate key-derivation cost: one upload freezing the vault', () =>
       uploadAnswered = true;
       return res;
     });
-    // Gives the upload time to reach its read. Were it read on this thread, this timer could
-    // only fire once the read is over and the upload has answered.
-    await sleep(100);
+    // Waits until the upload's read runs in its worker thread. Were it read on this thread, this
+    // wait could only end once the read is over and the upload has answered.
+    await vi.waitFor(() => expect(vault.get(CertificateReader).reading).toBe(1), { timeout: 30_000 });
     const health = await request(vault.server()).get('/healthz').expect(200);
     expect(health.body).toEqual({ status: 'ok' });
     expect(uploadAnswered).toBe(false);
@@ -109,12 +108,12 @@ describe('certificate key-derivation cost: one upload freezing the vault', () =>
 });
 
 describe('certificate read time limit (AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS)', () => {
-  let vault: VaultHarness;
+  let vault: TestVault;
   let key: string;
 
   beforeAll(async () => {
-    vault = await startVault({ AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS: '1' });
-    ({ key } = await createProjectWithKey(vault.app, 'certificate-timeout'));
+    vault = await createTestVault({ env: { AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS: '1' } });
+    ({ key } = await aProject(vault, 'certificate-timeout'));
   }, 120_000);
 
   afterAll(async () => {

@@ -5,23 +5,22 @@
 // app is consented somewhere in that directory, which is true for every customer already
 // installed. So the directory must be proven by the admin's verified sign-in (id_token `tid`),
 // carried in the flow's state, and the consent reply must name that same directory.
-import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer } from '../e2e/support/fixtures';
-import { FlowBrowser, popupData, type CallbackReply } from '../flows-e2e/flow-browser';
-import {
-  SEED,
-  countRows,
-  createProject,
-  createSession,
-  createVaultApp,
-  registerApp,
-  startFlowsWorld,
-  type ProjectContext,
-  type RegisteredApp,
-} from '../flows-e2e/flows-world';
 import { ProjectsService } from '../../apps/vault/src/projects/projects.service';
-import { useStarted } from '../support/use-started';
+import {
+  aConnectSession,
+  anApp,
+  anAppBody,
+  anEmulatorApp,
+  aProject,
+  bearer,
+  type RegisteredApp,
+  type TestProject,
+} from '@test/support/builders';
+import { FlowBrowser, popupData, type CallbackReply } from '@test/support/flow-browser';
+import { countRows } from '@test/support/row-counts';
+import { SEED, useTestEmulator } from '@test/support/test-emulator';
+import { useTestVault } from '@test/support/test-vault';
 
 const CONTOSO = SEED.contoso.tenantId;
 const MARKETING_URL = `https://${SEED.contoso.marketingSite.hostname}${SEED.contoso.marketingSite.serverRelativePath}`;
@@ -31,22 +30,23 @@ const RESOURCES = [
 ] as const;
 
 describe('forged admin consent: one tenant binding another customer directory', () => {
-  const world = useStarted(startFlowsWorld);
+  const t = useTestEmulator();
+  const vault = useTestVault(() => ({ emulator: t }));
   /** The app's tokens carry directory roles (`wids`), so the vault can tell an admin at sign-in. */
   let withRoles: RegisteredApp;
   /** The app's tokens carry no roles: the vault cannot tell an admin until Microsoft's consent page. */
   let withoutRoles: RegisteredApp;
 
   beforeAll(async () => {
-    withRoles = await registerApp(world, { groupMembershipClaims: 'DirectoryRole' });
-    withoutRoles = await registerApp(world);
+    withRoles = await anEmulatorApp(t, { groupMembershipClaims: 'DirectoryRole' });
+    withoutRoles = await anEmulatorApp(t);
   });
 
   /** A project whose customer `org_victim` installed Contoso legitimately, as its admin. */
-  async function victimProject(registered: RegisteredApp): Promise<{ project: ProjectContext; victimId: string }> {
-    const project = await createProject(world);
-    await createVaultApp(world, project, registered);
-    const reply = await new FlowBrowser(world).install(
+  async function victimProject(registered: RegisteredApp): Promise<{ project: TestProject; victimId: string }> {
+    const project = await aProject(vault);
+    await anApp(vault, project, anAppBody(t, registered));
+    const reply = await new FlowBrowser(vault, t).install(
       await installSession(project, 'org_victim'),
       SEED.contoso.admin.upn,
     );
@@ -55,15 +55,15 @@ describe('forged admin consent: one tenant binding another customer directory', 
     return { project, victimId: result.installationId as string };
   }
 
-  const installSession = (project: ProjectContext, tenantId: string, resource?: unknown) =>
-    createSession(world, project, {
+  const installSession = (project: TestProject, tenantId: string, resource?: unknown) =>
+    aConnectSession(vault, project, {
       tenantId,
       credentialFor: 'installation',
       ...(resource !== undefined ? { resource } : {}),
     });
 
-  async function installationsOf(project: ProjectContext) {
-    return world.vault.db.prisma.installation.findMany({
+  async function installationsOf(project: TestProject) {
+    return vault.db.prisma.installation.findMany({
       where: { projectId: project.projectId },
       select: { id: true, directoryId: true, version: true, tenant: { select: { externalId: true } } },
       orderBy: { id: 'asc' },
@@ -79,8 +79,8 @@ describe('forged admin consent: one tenant binding another customer directory', 
   }
 
   /** The attacker's own browser: starts a flow and signs in at Microsoft as `upn` (when given). */
-  async function attackerSignedIn(project: ProjectContext, upn: string, resource?: unknown) {
-    const browser = new FlowBrowser(world);
+  async function attackerSignedIn(project: TestProject, upn: string, resource?: unknown) {
+    const browser = new FlowBrowser(vault, t);
     const login = await browser.start(await installSession(project, 'org_attacker', resource));
     const signedIn = await browser.callback('/oauth/callback', await browser.signIn(login, upn));
     return { browser, signedIn };
@@ -99,9 +99,9 @@ describe('forged admin consent: one tenant binding another customer directory', 
     async (_label, resource) => {
       const { project } = await victimProject(withoutRoles);
       const before = await installationsOf(project);
-      const rows = await countRows(world);
+      const rows = await countRows(vault);
 
-      const browser = new FlowBrowser(world);
+      const browser = new FlowBrowser(vault, t);
       const login = new URL(await browser.start(await installSession(project, 'org_attacker', resource)));
       // The only state the attacker holds is the sign-in's: it cannot complete a consent.
       const reply = await forgedConsent(browser, login.searchParams.get('state')!);
@@ -109,7 +109,7 @@ describe('forged admin consent: one tenant binding another customer directory', 
       // No consent state matches: nothing to complete, nobody to post to.
       expectRefused(reply, 400, 'state_not_found', false);
       expect(await installationsOf(project)).toEqual(before);
-      expect(await countRows(world)).toEqual(rows);
+      expect(await countRows(vault)).toEqual(rows);
     },
   );
 
@@ -132,24 +132,24 @@ describe('forged admin consent: one tenant binding another customer directory', 
 
   describe('a member of the directory who is not an administrator', () => {
     it('is refused at sign-in when the tokens carry directory roles', async () => {
-      const project = await createProject(world);
-      await createVaultApp(world, project, withRoles);
-      const rows = await countRows(world);
+      const project = await aProject(vault);
+      await anApp(vault, project, anAppBody(t, withRoles));
+      const rows = await countRows(vault);
       const { signedIn } = await attackerSignedIn(project, SEED.contoso.adele.upn);
       expectRefused(signedIn, 403, 'admin_role_required');
-      expect(await countRows(world)).toEqual(rows);
+      expect(await countRows(vault)).toEqual(rows);
     });
 
     it("cannot use the app's existing consent in a directory another tenant installed", async () => {
       const { project } = await victimProject(withoutRoles);
       const before = await installationsOf(project);
-      const events = await world.vault.db.prisma.event.count({ where: { type: 'installation.refused' } });
+      const events = await vault.db.prisma.event.count({ where: { type: 'installation.refused' } });
       // Without roles in the token, the sign-in of a non-admin passes…
       const signIn = await attackerSignedInRaw(project, SEED.contoso.adele.upn);
       expectRefused(signIn, 409, 'directory_already_installed');
       expect(await installationsOf(project)).toEqual(before);
       // …and the refusal is recorded for the operator, naming the tenant that holds the directory.
-      const refused = await world.vault.db.prisma.event.findMany({
+      const refused = await vault.db.prisma.event.findMany({
         where: { projectId: project.projectId, type: 'installation.refused' },
       });
       expect(refused).toHaveLength(1);
@@ -158,12 +158,12 @@ describe('forged admin consent: one tenant binding another customer directory', 
         directoryId: CONTOSO,
         installedForTenantId: 'org_victim',
       });
-      expect(await world.vault.db.prisma.event.count({ where: { type: 'installation.refused' } })).toBe(events + 1);
+      expect(await vault.db.prisma.event.count({ where: { type: 'installation.refused' } })).toBe(events + 1);
     });
 
     it("is stopped by Microsoft's consent page when the vault cannot tell", async () => {
-      const project = await createProject(world);
-      await createVaultApp(world, project, withoutRoles);
+      const project = await aProject(vault);
+      await anApp(vault, project, anAppBody(t, withoutRoles));
       const { browser, signedIn } = await attackerSignedIn(project, SEED.fabrikam.diego.upn);
       expect(signedIn.status).toBe(302);
       await expect(browser.signIn(signedIn.location!, SEED.fabrikam.diego.upn)).rejects.toThrow(
@@ -180,7 +180,7 @@ describe('forged admin consent: one tenant binding another customer directory', 
 
   it('refuses an admin of another directory re-consenting an existing installation', async () => {
     const { project, victimId } = await victimProject(withRoles);
-    const browser = new FlowBrowser(world);
+    const browser = new FlowBrowser(vault, t);
     const login = await browser.start(await installSession(project, 'org_victim'));
     // Re-consent signs in at the installation's own directory; another directory's admin cannot.
     expect(new URL(login).pathname).toBe(`/${CONTOSO}/oauth2/v2.0/authorize`);
@@ -206,8 +206,8 @@ describe('forged admin consent: one tenant binding another customer directory', 
 
     it("is allowed once the project opts in, with the admin's role proven", async () => {
       const { project } = await victimProject(withRoles);
-      await world.vault.app.get(ProjectsService).update(project.projectId, { allowSharedDirectories: true });
-      const reply = await new FlowBrowser(world).install(
+      await vault.get(ProjectsService).update(project.projectId, { allowSharedDirectories: true });
+      const reply = await new FlowBrowser(vault, t).install(
         await installSession(project, 'org_second'),
         SEED.contoso.admin.upn,
       );
@@ -217,7 +217,7 @@ describe('forged admin consent: one tenant binding another customer directory', 
         ['org_victim', CONTOSO],
         ['org_second', CONTOSO],
       ]);
-      const consentedBy = await world.vault.db.prisma.installation.findMany({
+      const consentedBy = await vault.db.prisma.installation.findMany({
         where: { projectId: project.projectId },
         select: { consentedBy: true },
       });
@@ -226,17 +226,17 @@ describe('forged admin consent: one tenant binding another customer directory', 
 
     it('needs the admin role proven even when the project opts in', async () => {
       const { project } = await victimProject(withoutRoles);
-      await world.vault.app.get(ProjectsService).update(project.projectId, { allowSharedDirectories: true });
+      await vault.get(ProjectsService).update(project.projectId, { allowSharedDirectories: true });
       const signedIn = await attackerSignedInRaw(project, SEED.contoso.adele.upn);
       expectRefused(signedIn, 403, 'admin_role_required');
     });
 
     it('lets exactly one of two tenants consenting at the same moment win', async () => {
-      const project = await createProject(world);
-      await createVaultApp(world, project, withRoles);
+      const project = await aProject(vault);
+      await anApp(vault, project, anAppBody(t, withRoles));
       const signIns = await Promise.all(
         ['org_left', 'org_right'].map(async (tenantId) => {
-          const browser = new FlowBrowser(world);
+          const browser = new FlowBrowser(vault, t);
           const login = await browser.start(await installSession(project, tenantId));
           const signedIn = await browser.callback(
             '/oauth/callback',
@@ -256,18 +256,19 @@ describe('forged admin consent: one tenant binding another customer directory', 
   });
 
   it("offers a project's own key no way to allow shared directories (an operator setting)", async () => {
-    const project = await createProject(world);
+    const project = await aProject(vault);
     // The project's own key cannot change it: there is no such public route.
-    const res = await request(world.vault.server())
+    const res = await vault
+      .api()
       .patch(`/v1/projects/${project.projectId}`)
       .set(bearer(project.key))
       .send({ allowSharedDirectories: true });
     expect(res.status).toBe(404);
-    expect((await world.vault.app.get(ProjectsService).get(project.projectId)).allowSharedDirectories).toBe(false);
+    expect((await vault.get(ProjectsService).get(project.projectId)).allowSharedDirectories).toBe(false);
   });
 
   /** Start and sign in as `upn`, returning the vault's reply to the sign-in. */
-  async function attackerSignedInRaw(project: ProjectContext, upn: string): Promise<CallbackReply> {
+  async function attackerSignedInRaw(project: TestProject, upn: string): Promise<CallbackReply> {
     return (await attackerSignedIn(project, upn)).signedIn;
   }
 });

@@ -14,9 +14,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../apps/microsoft-emulator/src/emulator';
 import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
-import { bearer, createProjectWithKey } from '../e2e/support/fixtures';
-import { startVault, type CapturedLogs, type VaultHarness } from '../e2e/support/vault-harness';
-import { startProbePorts, type ProbePorts } from '../support/ssrf-probes';
+import { aProject, bearer } from '@test/support/builders';
+import { createTestVault, type CapturedLogs, type TestVault } from '@test/support/test-vault';
+import { startProbePorts, type ProbePorts } from '@test/support/ssrf-probes';
 
 const NO_ANSWER_LOG = 'App check: the Microsoft endpoints gave no HTTP answer';
 
@@ -43,22 +43,23 @@ describe('SSRF through custom cloud endpoints', () => {
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
-  // nestjs-pino keeps one root logger per process, so a second vault in this file may log into
-  // the first one's capture: the log assertions read every capture.
-  const captures: CapturedLogs[] = [];
+  // nestjs-pino keeps one root logger per process: the vaults of this file share one capture.
+  const captures = new Set<CapturedLogs>();
   const noAnswerLogs = () =>
-    captures.flatMap((capture) => capture.records()).filter((record) => record.msg === NO_ANSWER_LOG);
+    [...captures].flatMap((capture) => capture.records()).filter((record) => record.msg === NO_ANSWER_LOG);
 
   /** A vault configured by production variables only, as an operator would. */
-  function deployment(env: () => Record<string, string>): () => VaultHarness {
-    let vault: VaultHarness | undefined;
+  function deployment(env: () => Record<string, string>): () => TestVault {
+    let vault: TestVault | undefined;
     beforeAll(async () => {
-      vault = await startVault({
-        AUTHPIPE_PUBLIC_URL: 'https://vault.example.test',
-        AUTHPIPE_MICROSOFT_CA_FILE: caFile,
-        ...env(),
+      vault = await createTestVault({
+        env: {
+          AUTHPIPE_PUBLIC_URL: 'https://vault.example.test',
+          AUTHPIPE_MICROSOFT_CA_FILE: caFile,
+          ...env(),
+        },
       });
-      captures.push(vault.logs);
+      captures.add(vault.logs);
     }, 120_000);
     afterAll(async () => {
       await vault?.close();
@@ -81,13 +82,13 @@ describe('SSRF through custom cloud endpoints', () => {
     };
   }
 
-  async function createApp(on: VaultHarness, key: string, url: string): Promise<string> {
+  async function createApp(on: TestVault, key: string, url: string): Promise<string> {
     const res = await request(on.server()).post('/v1/apps').set(bearer(key)).send(appBody(url));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body.id as string;
   }
 
-  async function check(on: VaultHarness, key: string, appId: string) {
+  async function check(on: TestVault, key: string, appId: string) {
     const res = await request(on.server()).post(`/v1/apps/${appId}/check`).set(bearer(key));
     expect(res.status).toBe(200);
     const { checkedAt, ...rest } = res.body as { checkedAt: string } & Record<string, unknown>;
@@ -101,7 +102,7 @@ describe('SSRF through custom cloud endpoints', () => {
       AUTHPIPE_ALLOW_PRIVATE_NETWORKS: '127.0.0.1,::1',
     }));
     it('refuses custom endpoints the operator did not allow, when an app is created or updated', async () => {
-      const { key } = await createProjectWithKey(vault().app, 'attacker');
+      const { key } = await aProject(vault(), 'attacker');
       for (const [loginUrl, graphUrl] of [
         ['https://169.254.169.254', emulator.baseUrl],
         [emulator.baseUrl, 'https://10.0.0.5:8443'],
@@ -128,7 +129,7 @@ describe('SSRF through custom cloud endpoints', () => {
     });
 
     it('answers the check of a closed, a plain-HTTP and an untrusted-TLS port alike, keeping the difference in the log', async () => {
-      const { key } = await createProjectWithKey(vault().app, 'scanner');
+      const { key } = await aProject(vault(), 'scanner');
       const answers = [];
       for (const url of [probes.closed, probes.plainHttp, probes.untrustedTls]) {
         const appId = await createApp(vault(), key, url);
@@ -169,7 +170,7 @@ describe('SSRF through custom cloud endpoints', () => {
     });
 
     it('connects to an allowed origin by name when its loopback network is allowed', async () => {
-      const { key } = await createProjectWithKey(vault().app, 'by-name');
+      const { key } = await aProject(vault(), 'by-name');
       const appId = await createApp(vault(), key, byName);
       expect(await check(vault(), key, appId)).toMatchObject({ ok: true, status: 'active' });
     });
@@ -181,7 +182,7 @@ describe('SSRF through custom cloud endpoints', () => {
     it('refuses at connect time an allowed origin whose name resolves to loopback', async () => {
       // The create-time check passes (the origin is on the list); where the name resolves is
       // decided at each connection, which is what a DNS rebinding attack changes.
-      const { key } = await createProjectWithKey(strict().app, 'rebinding');
+      const { key } = await aProject(strict(), 'rebinding');
       const appId = await createApp(strict(), key, byName);
       const served = emulator.context.services.requestLog.list().length;
       expect((await check(strict(), key, appId)).error).toMatchObject({ error: 'endpoint_unreachable' });

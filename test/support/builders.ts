@@ -5,9 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { createClientCertificate, type ClientCertificate } from '../../apps/microsoft-emulator/src/tls/certificates';
 import { ApiKeysService } from '../../apps/vault/src/api-keys/api-keys.service';
+import { AppsService } from '../../apps/vault/src/apps/apps.service';
 import { ConnectionsService, type AuthorizationResult } from '../../apps/vault/src/connections/connections.service';
 import { InstallationsService, type ConsentResult } from '../../apps/vault/src/installations/installations.service';
 import { ProjectsService } from '../../apps/vault/src/projects/projects.service';
+import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
 import { DAY_MS } from './test-clock';
 import { SEED, type TestEmulator } from './test-emulator';
 import { PUBLIC_URL, type TestVault } from './test-vault';
@@ -34,6 +36,66 @@ export async function aProject(vault: TestVault, name = 'Test project'): Promise
   const project = await vault.get(ProjectsService).create({ name });
   const key = await vault.get(ApiKeysService).create(project.id, { name: 'test' });
   return { projectId: project.id, key: key.secretKey, keyId: key.id };
+}
+
+/**
+ * Gives a tenant `count` secrets (`tenant-secret-<i>`) through the vault's SecretsService, which
+ * creates the tenant and its data key on first use.
+ */
+export async function aTenantWithSecrets(
+  vault: TestVault,
+  projectId: string,
+  tenantId: string,
+  count = 1,
+): Promise<void> {
+  const secrets = vault.get(SecretsService);
+  for (let i = 0; i < count; i++) {
+    await secrets.put(
+      { projectId, tenantId },
+      { recordType: 'test', recordId: `${projectId}:${tenantId}:${i}`, field: 'token' },
+      `tenant-secret-${i}`,
+    );
+  }
+}
+
+/** A client id of no registered app: for apps of specs that never reach Microsoft. */
+export const OFFLINE_CLIENT_ID = '11111111-2222-4333-8444-555555555555';
+
+/**
+ * An app made through AppsService for specs that never reach Microsoft: a secret, default
+ * scopes and redirect URIs, {@link APP_ORIGIN} allowed. Returns the app id.
+ */
+export async function anOfflineApp(
+  vault: TestVault,
+  projectId: string,
+  overrides: Record<string, unknown> = {},
+): Promise<string> {
+  const app = await vault.get(AppsService).create(projectId, {
+    name: 'app',
+    clientId: OFFLINE_CLIENT_ID,
+    credential: { type: 'secret', secret: 'offline-secret-value-123' },
+    allowedOrigins: [APP_ORIGIN],
+    ...overrides,
+  });
+  return app.id;
+}
+
+/**
+ * The body of `POST /v1/apps` for the emulator's seeded demo app: its secret, custom endpoints at
+ * the emulator, the Contoso home directory, {@link APP_ORIGIN} allowed; default scopes and
+ * redirect URIs.
+ */
+export function aDemoAppBody(t: TestEmulator, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'OneDrive',
+    clientId: SEED.demoApp.clientId,
+    credential: { type: 'secret', secret: SEED.demoApp.secretValue },
+    cloud: 'custom',
+    endpoints: t.customEndpoints,
+    homeTenantId: SEED.contoso.tenantId,
+    allowedOrigins: [APP_ORIGIN],
+    ...overrides,
+  };
 }
 
 /** An Entra app registered in the emulator for the test vault's callbacks. */

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { openDatabase, type Database } from '../../apps/vault/src/database/database';
 import { withDatabase } from './database-template';
+import { useStarted } from './use-started';
 
 export interface TestDatabase extends Database {
   /** For PostgreSQL: the URL of this test's own database (another process may open it). */
@@ -60,4 +61,33 @@ async function createPostgresDatabase(url: string, empty: boolean): Promise<Test
       await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => cleanup.end());
     },
   };
+}
+
+/** A database of the enclosing describe block's own (created in beforeAll, dropped in afterAll). */
+export function useTestDatabase(): TestDatabase {
+  return useStarted(createTestDatabase);
+}
+
+/**
+ * The same database as another process would reach it: on PostgreSQL through a connection pool
+ * of its own, which `close` closes; on PGlite, which one process holds, `db` itself (the vault
+ * keys in-process state such as key-job locks by that object), and `close` does nothing.
+ */
+export async function anotherConnection(db: TestDatabase): Promise<{ db: TestDatabase; close(): Promise<void> }> {
+  if (db.url === null) return { db, close: () => Promise.resolve() };
+  const pool = await openDatabase({ url: db.url });
+  return { db: { ...pool, url: db.url }, close: () => pool.close() };
+}
+
+/**
+ * Starts an embedded PGlite data directory (what a vault opens at `AUTHPIPE_DATA_DIR/pg`) from
+ * the run's migrated template instead of a slow initdb. False on a PostgreSQL run, which has no
+ * PGlite template: the directory is then left for the vault to create.
+ */
+export async function seedPgliteDirectory(dir: string): Promise<boolean> {
+  const template = inject('pgliteTemplate');
+  if (!template) return false;
+  const pglite = await PGlite.create({ dataDir: dir, loadDataDir: new Blob([await fs.readFile(template)]) });
+  await pglite.close();
+  return true;
 }

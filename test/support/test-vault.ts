@@ -7,7 +7,10 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll } from 'vitest';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { LocalKeyProvider, MasterKeyring, type KeyProvider } from '@authpipe/crypto';
 import request from 'supertest';
 import { createVaultApp } from '../../apps/vault/src/bootstrap';
 import type { MicrosoftConfig } from '../../apps/vault/src/config/config.schema';
@@ -22,6 +25,11 @@ export const PUBLIC_URL = 'http://127.0.0.1:3999';
 /** An `AUTHPIPE_MASTER_KEYS` value with fresh random keys, newest first. */
 export function masterKeyList(...versions: number[]): string {
   return (versions.length > 0 ? versions : [1]).map((v) => `${v}:${randomBytes(32).toString('base64')}`).join(',');
+}
+
+/** The key provider a vault builds from an `AUTHPIPE_MASTER_KEYS` value (for checks past the vault). */
+export function keyProviderOf(masterKeys: string): KeyProvider {
+  return new LocalKeyProvider(MasterKeyring.parse(masterKeys));
 }
 
 /** Everything the vault logged, as raw JSON lines. */
@@ -66,6 +74,11 @@ export interface TestVaultOptions {
   replicaId?: string;
 }
 
+/**
+ * A test vault is the production application with two differences: it runs on a {@link TestClock}
+ * and its scheduled jobs (cron) are stopped, since they fire on the machine's wall clock, not the
+ * test clock; a test runs a job by calling it (`vault.get(ExpiredFlowsJob).run()`).
+ */
 export interface TestVault {
   readonly app: NestFastifyApplication;
   readonly db: TestDatabase;
@@ -113,6 +126,7 @@ export async function createTestVault(options: TestVaultOptions = {}): Promise<T
     await fs.rm(dataDir, { recursive: true, force: true });
     throw error;
   }
+  for (const job of app.get(SchedulerRegistry).getCronJobs().values()) await job.stop();
   return {
     app,
     db,
@@ -134,4 +148,26 @@ export async function createTestVault(options: TestVaultOptions = {}): Promise<T
 /** One vault for the enclosing describe block (created in beforeAll, closed in afterAll). */
 export function useTestVault(options: TestVaultOptions | (() => TestVaultOptions) = {}): TestVault {
   return useStarted(() => createTestVault(typeof options === 'function' ? options() : options));
+}
+
+/**
+ * More vaults over `primary`'s database, on its clock and with its master keys unless told
+ * otherwise: replicas, as several processes of one deployment are. Each is started when a test
+ * asks and closed after the enclosing describe block.
+ */
+export function useReplicas(primary: TestVault): (options?: TestVaultOptions) => Promise<TestVault> {
+  const started: TestVault[] = [];
+  afterAll(async () => {
+    await Promise.all(started.splice(0).map((replica) => replica.close()));
+  });
+  return async (options = {}) => {
+    const replica = await createTestVault({
+      database: primary.db,
+      clock: primary.clock,
+      ...options,
+      env: { AUTHPIPE_MASTER_KEYS: primary.env.AUTHPIPE_MASTER_KEYS, ...options.env },
+    });
+    started.push(replica);
+    return replica;
+  };
 }

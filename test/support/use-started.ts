@@ -13,10 +13,18 @@ export function useStarted<T extends { close(): Promise<void> }>(start: () => Pr
   afterAll(async () => {
     await started?.close();
   });
+  const ready = (): T => {
+    if (started === undefined) throw new Error('useStarted: the fixture is read before its beforeAll ran');
+    return started;
+  };
   return new Proxy({} as T, {
-    get(_target, property) {
-      if (started === undefined) throw new Error('useStarted: the fixture is read before its beforeAll ran');
-      return Reflect.get(started, property) as unknown;
+    get: (_target, property) => Reflect.get(ready(), property) as unknown,
+    has: (_target, property) => Reflect.has(ready(), property),
+    // Spreading the stand-in (`{ ...vault.db }`) copies the started value's own properties.
+    ownKeys: () => Reflect.ownKeys(ready()),
+    getOwnPropertyDescriptor: (_target, property) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(ready(), property);
+      return descriptor && { ...descriptor, configurable: true };
     },
   });
 }

@@ -70,6 +70,11 @@ export class CertificateParser {
    *   when the time limit stopped it.
    * @throws WorkerBusyError when too many parses are running and waiting.
    */
+  /** Reads in progress in their worker threads now. */
+  get reading(): number {
+    return this.runner.alive;
+  }
+
   async parse(input: CertificateInput, now: Date): Promise<CertificateCredential> {
     // The shape is checked here, so a malformed call fails as it would in-thread.
     const task: CertificateTask = { input: certificateInputSchema.parse(input), nowMs: now.getTime() };

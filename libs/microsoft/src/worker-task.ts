@@ -83,6 +83,11 @@ export class WorkerTaskRunner<In, Out> {
     return result;
   }
 
+  /** Worker threads alive now (a task running, or a stopped one still exiting). */
+  get alive(): number {
+    return this.workers.size;
+  }
+
   /** Terminates every running worker (at shutdown). */
   async close(): Promise<void> {
     this.closed = true;

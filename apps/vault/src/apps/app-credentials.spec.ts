@@ -1,11 +1,6 @@
 import { CertificateParser, WorkerBusyError } from '@authpipe/microsoft';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  encryptedPkcs8,
-  makeCertificate,
-  makePfx,
-  type CertificateFixture,
-} from '../../../../test/support/certificate-fixtures';
+import { encryptedPkcs8, makeCertificate, makePfx, type CertificateFixture } from '@test/support/certificate-fixtures';
 import { ApiError, type ApiErrorBody } from '../common/api-error';
 import { createAppSchema } from './app.dto';
 import { cloudOf, prepareCredential, toMicrosoftApp, type ReadCertificate } from './app-credentials';

@@ -16,6 +16,11 @@ export class CertificateReader implements OnModuleDestroy {
     this.parser = new CertificateParser({ timeoutMs: config.certificates.parseTimeoutMs });
   }
 
+  /** Reads in progress in their worker threads now (for readiness and tests). */
+  get reading(): number {
+    return this.parser.reading;
+  }
+
   read(input: CertificateInput, now: Date): Promise<CertificateCredential> {
     return this.parser.parse(input, now);
   }

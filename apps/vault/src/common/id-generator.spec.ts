@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TestClock } from '../../../../test/support/test-clock';
+import { TestClock } from '@test/support/test-clock';
 import { IdGenerator } from './id-generator';
 import { cryptoRandom, type Random } from './random';
 

@@ -154,4 +154,27 @@ describe(withMicrosoft.name, () => {
     expect(merged.publicUrl).toBe(base.publicUrl);
     expect(withMicrosoft(base, undefined)).toBe(base);
   });
+
+  describe('AUTHPIPE_KEY_JOB_BATCH_SIZE and AUTHPIPE_RETIRED_KEY_GRACE_MS', () => {
+    it('default to batches of 500 and a grace of twice the DEK cache TTL', () => {
+      expect(loadConfig({}).keyJobs).toEqual({ batchSize: 500, retiredKeyGraceMs: 10 * 60_000 });
+      expect(loadConfig({ AUTHPIPE_DEK_CACHE_TTL_MS: '30000' }).keyJobs.retiredKeyGraceMs).toBe(60_000);
+    });
+
+    it('take the configured values, a grace of 0 included', () => {
+      expect(loadConfig({ AUTHPIPE_KEY_JOB_BATCH_SIZE: '3', AUTHPIPE_RETIRED_KEY_GRACE_MS: '0' }).keyJobs).toEqual({
+        batchSize: 3,
+        retiredKeyGraceMs: 0,
+      });
+    });
+
+    it('refuse a batch size below 1 and a negative or fractional grace, naming each variable', () => {
+      const problems = problemsOf({ AUTHPIPE_KEY_JOB_BATCH_SIZE: '0', AUTHPIPE_RETIRED_KEY_GRACE_MS: '-1' });
+      expect(problems.map((p) => p.split(':')[0])).toEqual([
+        'AUTHPIPE_KEY_JOB_BATCH_SIZE',
+        'AUTHPIPE_RETIRED_KEY_GRACE_MS',
+      ]);
+      expect(problemsOf({ AUTHPIPE_RETIRED_KEY_GRACE_MS: '1.5' })[0]).toMatch(/^AUTHPIPE_RETIRED_KEY_GRACE_MS: /);
+    });
+  });
 });

@@ -34,6 +34,13 @@ export const envSchema = z.object({
   AUTHPIPE_DEK_ROTATE_AFTER: positiveInt.default(2 ** 31),
   AUTHPIPE_DEK_CACHE_MAX: positiveInt.default(10_000),
   AUTHPIPE_DEK_CACHE_TTL_MS: positiveInt.default(5 * 60_000),
+  /** Rows a key job (master or tenant key rotation, shred) handles per batch: one progress save each. */
+  AUTHPIPE_KEY_JOB_BATCH_SIZE: positiveInt.default(500),
+  /**
+   * How long a retired data key stays before a tenant rotation may delete it (default: twice the
+   * DEK cache TTL). Other replicas may still encrypt with it until their cache entry expires.
+   */
+  AUTHPIPE_RETIRED_KEY_GRACE_MS: z.coerce.number().int().min(0).optional(),
   /** Extra CA certificates (a PEM bundle file) trusted for Microsoft traffic, e.g. an egress proxy's. */
   AUTHPIPE_MICROSOFT_CA_FILE: caFile.optional(),
   /** Endpoint override: `login.microsoftonline.com=https://10.0.0.5:8443,graph.microsoft.com=https://...`. */
@@ -64,6 +71,7 @@ export interface VaultConfig {
   dataDir: string;
   masterKeys: { fromEnv: string | null; file: string; createFileIfMissing: boolean };
   dataKeys: { rotateAfterUses: number; cacheMax: number; cacheTtlMs: number };
+  keyJobs: { batchSize: number; retiredKeyGraceMs: number };
   microsoft: MicrosoftConfig;
   /** Reading uploaded certificate credentials (apps/certificate-reader.ts). */
   certificates: { parseTimeoutMs: number };
@@ -154,6 +162,10 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
       rotateAfterUses: env.AUTHPIPE_DEK_ROTATE_AFTER,
       cacheMax: env.AUTHPIPE_DEK_CACHE_MAX,
       cacheTtlMs: env.AUTHPIPE_DEK_CACHE_TTL_MS,
+    },
+    keyJobs: {
+      batchSize: env.AUTHPIPE_KEY_JOB_BATCH_SIZE,
+      retiredKeyGraceMs: env.AUTHPIPE_RETIRED_KEY_GRACE_MS ?? 2 * env.AUTHPIPE_DEK_CACHE_TTL_MS,
     },
     microsoft: {
       caCertificates: env.AUTHPIPE_MICROSOFT_CA_FILE ?? [],

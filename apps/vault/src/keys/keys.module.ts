@@ -14,14 +14,6 @@ import { TenantKeyRotationJob } from './tenant-key-rotation.job';
 import { TenantKeysRepository } from './tenant-keys.repository';
 import { TenantShredJob } from './tenant-shred.job';
 
-/** Optional tuning of {@link KeysModule.forRoot}; tests shrink batches and the grace period. */
-export interface KeysModuleOptions {
-  /** Rows per key-job batch; default 500. */
-  jobBatchSize?: number;
-  /** Minimum age of a retired DEK before a tenant rotation deletes it; default twice the DEK cache TTL. */
-  retiredKeyGraceMs?: number;
-}
-
 /**
  * Key management of the vault: the master key provider, the {@link Envelope} over the Prisma
  * data-key store, tenants' data keys and the key jobs (rotation, shredding). Global. Needs the
@@ -31,7 +23,7 @@ export interface KeysModuleOptions {
 @Global()
 @Module({})
 export class KeysModule {
-  static forRoot(provider: KeyProvider, options: KeysModuleOptions = {}): DynamicModule {
+  static forRoot(provider: KeyProvider): DynamicModule {
     return {
       module: KeysModule,
       providers: [
@@ -39,10 +31,8 @@ export class KeysModule {
         {
           provide: KEY_JOBS_OPTIONS,
           inject: [VAULT_CONFIG],
-          useFactory: (config: VaultConfig): KeyJobsOptions => ({
-            batchSize: options.jobBatchSize ?? 500,
-            retiredKeyGraceMs: options.retiredKeyGraceMs ?? 2 * config.dataKeys.cacheTtlMs,
-          }),
+          // AUTHPIPE_KEY_JOB_BATCH_SIZE and AUTHPIPE_RETIRED_KEY_GRACE_MS.
+          useFactory: (config: VaultConfig): KeyJobsOptions => config.keyJobs,
         },
         {
           provide: Envelope,

@@ -1,0 +1,63 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EventsService } from '../../../apps/vault/src/events/events.service';
+import { aProject } from '@test/support/builders';
+import { useTestVault } from '@test/support/test-vault';
+
+describe(EventsService.name, () => {
+  const vault = useTestVault();
+  let events: EventsService;
+  let p1: string;
+  let p2: string;
+
+  beforeAll(async () => {
+    events = vault.get(EventsService);
+    p1 = (await aProject(vault, 'one')).projectId;
+    p2 = (await aProject(vault, 'two')).projectId;
+  });
+
+  describe('append', () => {
+    it('stores the event under the tenant, creating the tenant on first use', async () => {
+      const event = await events.append(p1, 'org_new', 'installation.created', {
+        installationId: 'ins_1',
+        scopes: ['Files.Read.All'],
+      });
+      expect(event).toMatchObject({
+        tenantExternalId: 'org_new',
+        type: 'installation.created',
+        payload: { installationId: 'ins_1' },
+      });
+      expect(
+        await vault.db.query(`SELECT 1 FROM tenants WHERE project_id = $1 AND external_id = 'org_new'`, [p1]),
+      ).toHaveLength(1);
+    });
+
+    it.each(['accessToken', 'clientSecret', 'password', 'codeVerifier', 'privateKeyPem'])(
+      'refuses a payload key named %s and stores nothing',
+      async (key) => {
+        const before = await vault.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`);
+        await expect(events.append(p1, null, 'app.checked', { [key]: 'x' })).rejects.toThrow(/must not name secrets/);
+        expect(await vault.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`)).toEqual(before);
+      },
+    );
+  });
+
+  describe('list', () => {
+    it("pages through the project's events in order, filtered by tenant and type, never another project's", async () => {
+      for (let i = 0; i < 5; i++) await events.append(p2, 'org_a', 'connection.created', { n: i });
+      await events.append(p2, 'org_b', 'connection.created', { n: 99 });
+      await events.append(p2, null, 'app.checked', { ok: true });
+      await events.append(p1, 'org_a', 'connection.created', { n: -1 });
+      const seen: unknown[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await events.list(p2, { limit: 2, tenantId: 'org_a', type: 'connection.created', cursor });
+        seen.push(...page.data.map((e) => e.payload.n));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual([0, 1, 2, 3, 4]);
+      const all = await events.list(p2, { limit: 100 });
+      expect(all.data.map((e) => e.type)).toEqual([...Array(6).fill('connection.created'), 'app.checked']);
+      expect(all.data.at(-1)?.tenantId).toBeNull();
+    });
+  });
+});
