@@ -91,6 +91,22 @@ describe(InvalidationBus.name, () => {
       inB.stop();
     });
 
+    it('holds a message published in a nested unit of work until the outermost one commits', async () => {
+      const [inA, inB] = [delivered(a), delivered(b)];
+      const uow = a.get(UnitOfWork);
+      await expect(
+        uow.run(async () => {
+          await uow.run(() => a.get(InvalidationBus).publish(changed('nested')));
+          expect(inA.ids).not.toContain('nested');
+          throw new Error('outer rolls back');
+        }),
+      ).rejects.toThrow('outer rolls back');
+      await settled(inB.ids, 'after_nested');
+      expect([...inA.ids, ...inB.ids]).not.toContain('nested');
+      inA.stop();
+      inB.stop();
+    });
+
     it('delivers at once outside a unit of work, to the publisher before publish() returns', async () => {
       const [inA, inB] = [delivered(a), delivered(b)];
       await a.get(InvalidationBus).publish(changed('outside'));

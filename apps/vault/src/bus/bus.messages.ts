@@ -32,6 +32,9 @@ type Catalog = typeof catalog;
 /** The type of an invalidation message. */
 export type InvalidationType = keyof Catalog;
 
+/** Every type of the catalog. */
+export const INVALIDATION_TYPES = Object.keys(catalog) as InvalidationType[];
+
 /** The message of one type: `{type, ...fields}`. */
 export type InvalidationOf<T extends InvalidationType> = { type: T } & z.infer<Catalog[T]>;
 

@@ -9,6 +9,7 @@ import {
   BUS_CHANNEL,
   decodeWire,
   encodeWire,
+  INVALIDATION_TYPES,
   parseMessage,
   type InvalidationMessage,
   type InvalidationOf,
@@ -38,11 +39,8 @@ export interface BusCounters {
   resets: number;
 }
 
-const zeroes = (): Record<InvalidationType, number> => ({
-  'data_key.changed': 0,
-  'api_key.changed': 0,
-  'credential.changed': 0,
-});
+const zeroes = (): Record<InvalidationType, number> =>
+  Object.fromEntries(INVALIDATION_TYPES.map((type) => [type, 0])) as Record<InvalidationType, number>;
 
 /**
  * Tells every replica what changed, so caches of data keys, API keys and credentials drop stale
