@@ -168,28 +168,6 @@ describe(InvalidationBus.name, () => {
       );
     });
   });
-
-  describe.skipIf(!onPostgres)('receiving from PostgreSQL', () => {
-    it('ignores a message of a type this build does not know, and drops every cache on an unreadable one', async () => {
-      const bus = a.get(InvalidationBus);
-      const inA = delivered(a);
-      let resets = 0;
-      const off = bus.onReset(() => resets++);
-      const newer = JSON.stringify({
-        v: 1,
-        origin: 'newer',
-        replica: 'r',
-        message: { type: 'tenant.renamed', id: 't' },
-      });
-      await raw!.query('SELECT pg_notify($1, $2)', [BUS_CHANNEL, newer]);
-      await settled(inA.ids, 'after_unknown');
-      expect(resets).toBe(0);
-      await raw!.query('SELECT pg_notify($1, $2)', [BUS_CHANNEL, 'not a message']);
-      await vi.waitFor(() => expect(resets).toBe(1), DELIVERY);
-      off();
-      inA.stop();
-    });
-  });
 });
 
 describe('the wire format', () => {

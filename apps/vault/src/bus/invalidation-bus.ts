@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
-import { RANDOM, randomBase62, type Random } from '../common/random';
 import { REPLICA_ID } from '../common/replica';
 import type { Database } from '../database/database';
 import { DATABASE } from '../database/database.module';
@@ -77,11 +77,12 @@ export class InvalidationBus implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly uow: UnitOfWork,
     private readonly repository: BusRepository,
     @Inject(REPLICA_ID) private readonly replicaId: string,
-    @Inject(RANDOM) random: Random,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(BUS_OPTIONS) private readonly options: BusOptions,
   ) {
-    this.origin = randomBase62(random, 12);
+    // Not from the RANDOM seam: two buses that took the same origin from a deterministic test
+    // Random would each drop the other's messages as their own echo. An identity, not a secret.
+    this.origin = randomUUID();
     this.since = clock();
     if (db.kind === 'pglite') {
       // Joined at construction, so a module that is never initialised (unit tests) still delivers.

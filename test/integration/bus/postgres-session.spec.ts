@@ -1,6 +1,7 @@
-// The PostgreSQL listening session going away: killed, or unable to come back. Only PostgreSQL
-// has such a session; on PGlite the bus is in-process and cannot lose it, so this file needs
-// DATABASE_URL (`DATABASE_URL=… npm run test:db`).
+// The PostgreSQL listening session: what arrives on it from outside the vault, and it going away
+// (killed, or unable to come back). Only PostgreSQL has such a session; on PGlite the bus is an
+// in-process hub with no wire and nothing to lose, so this file needs DATABASE_URL
+// (`DATABASE_URL=… npm run test:db`).
 import { randomBytes } from 'node:crypto';
 import { Envelope } from '@authpipe/crypto';
 import pg from 'pg';
@@ -13,7 +14,7 @@ import { useTestVault, type TestVault } from '../../support/test-vault';
 
 const postgres = process.env.DATABASE_URL;
 const SKIP_REASON = 'needs DATABASE_URL: only PostgreSQL has a listening session to lose';
-if (!postgres) console.info(`reconnect.spec.ts skipped: ${SKIP_REASON}`);
+if (!postgres) console.info(`postgres-session.spec.ts skipped: ${SKIP_REASON}`);
 
 // Reconnects back off from 100 ms up to 5 s: deadlines generous enough for a loaded machine.
 const RECONNECT = { timeout: 15_000, interval: 20 };
@@ -23,8 +24,34 @@ async function authenticate(vault: TestVault, key: string): Promise<string> {
   return res.status === 200 ? 'ok' : String(res.body.error?.code);
 }
 
-describe.skipIf(!postgres)(`${InvalidationBus.name} losing its PostgreSQL session (${SKIP_REASON})`, () => {
+describe.skipIf(!postgres)(`${InvalidationBus.name} on its PostgreSQL session (${SKIP_REASON})`, () => {
   const vault = useTestVault();
+
+  /** Sends a raw payload on the channel, as anyone with access to the database could. */
+  const notify = (payload: string) => vault.db.query('SELECT pg_notify($1, $2)', [BUS_CHANNEL, payload]);
+  const sentinel = (id: string) =>
+    encodeWire({
+      origin: 'test',
+      replica: 'test',
+      message: { type: 'credential.changed', projectId: 'prj_bus', kind: 'connection', id },
+    });
+
+  it('ignores a message of a type this build does not know, and drops every cache on an unreadable one', async () => {
+    const bus = vault.get(InvalidationBus);
+    const heard: string[] = [];
+    const stop = bus.subscribe('credential.changed', (m) => heard.push(m.id));
+    let resets = 0;
+    const off = bus.onReset(() => resets++);
+    await notify(JSON.stringify({ v: 1, origin: 'newer', replica: 'r', message: { type: 'tenant.renamed', id: 't' } }));
+    // Messages arrive in commit order: once the sentinel is here, the newer message was handled.
+    await notify(sentinel('after_unknown'));
+    await vi.waitFor(() => expect(heard).toEqual(['after_unknown']), { timeout: 1_000, interval: 10 });
+    expect(resets).toBe(0);
+    await notify('not a message');
+    await vi.waitFor(() => expect(resets).toBe(1), { timeout: 1_000, interval: 10 });
+    off();
+    stop();
+  });
 
   it('drops every cache it feeds, listens again on a new session by itself, and hears messages there', async () => {
     const bus = vault.get(InvalidationBus);
@@ -60,12 +87,7 @@ describe.skipIf(!postgres)(`${InvalidationBus.name} losing its PostgreSQL sessio
     });
     const heard: string[] = [];
     const off = bus.subscribe('credential.changed', (m) => heard.push(m.id));
-    const wire = encodeWire({
-      origin: 'test',
-      replica: 'test',
-      message: { type: 'credential.changed', projectId: project.projectId, kind: 'connection', id: 'con_after' },
-    });
-    await vault.db.query('SELECT pg_notify($1, $2)', [BUS_CHANNEL, wire]);
+    await notify(sentinel('con_after'));
     await vi.waitFor(() => expect(heard).toEqual(['con_after']), { timeout: 1_000, interval: 10 });
     off();
   });
