@@ -13,7 +13,7 @@ import { aProject, bearer } from '../../support/builders';
 import { useTestVault, type TestVault } from '../../support/test-vault';
 
 const postgres = process.env.DATABASE_URL;
-const SKIP_REASON = 'needs DATABASE_URL: only PostgreSQL has a listening session to lose';
+const SKIP_REASON = 'needs DATABASE_URL: only PostgreSQL has a listening session (PGlite: an in-process hub)';
 if (!postgres) console.info(`postgres-session.spec.ts skipped: ${SKIP_REASON}`);
 
 // Reconnects back off from 100 ms up to 5 s: deadlines generous enough for a loaded machine.
