@@ -42,7 +42,8 @@ const hot = {
  *
  * Safe to run in many replicas over one {@link DataKeyStore}: use counts are reserved in blocks with
  * the store's atomic counter and DEK versions are created with its compare-and-insert. A replica
- * notices another one's rotation within the cache TTL (see {@link DataKeyUses}).
+ * notices another one's rotation within the cache TTL (see {@link DataKeyUses}), or at once when the
+ * application calls {@link Envelope.forget} on every replica (the vault's invalidation bus does).
  */
 export class Envelope {
   readonly #keyProvider: KeyProvider;

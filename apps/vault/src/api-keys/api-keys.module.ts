@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BusModule } from '../bus/bus.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -6,7 +7,7 @@ import { ApiKeysService } from './api-keys.service';
 
 /** Project secret keys and the guard of the /v1 API. */
 @Module({
-  imports: [ProjectsModule],
+  imports: [ProjectsModule, BusModule],
   providers: [ApiKeysRepository, ApiKeysService, ApiKeyGuard],
   exports: [ApiKeysService, ApiKeyGuard],
 })

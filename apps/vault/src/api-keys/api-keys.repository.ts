@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaClient } from '@authpipe/prisma';
+import { UnitOfWork } from '../database/unit-of-work';
 
 /** An API key row without anything secret-derived except the hash the guard compares. */
 export interface ApiKeyRecord {
@@ -27,13 +28,17 @@ const listSelect = {
 /** Persistence of API keys. Every method but the guard's lookup is scoped by project. */
 @Injectable()
 export class ApiKeysRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly uow: UnitOfWork,
+  ) {}
 
   async create(
     projectId: string,
     key: { id: string; publicId: string; secretHash: Buffer; name: string; lastFour: string },
   ): Promise<ApiKeyRecord> {
-    return this.prisma.apiKey.create({
+    // Creation and revocation join the ambient unit of work: they commit with their bus message.
+    return this.uow.db.apiKey.create({
       data: { projectId, ...key, secretHash: new Uint8Array(key.secretHash) },
       select: listSelect,
     });
@@ -53,7 +58,7 @@ export class ApiKeysRepository {
 
   /** Marks a key revoked; a key already revoked keeps its first revocation date. */
   async revoke(projectId: string, id: string, at: Date): Promise<void> {
-    await this.prisma.apiKey.updateMany({ where: { projectId, id, revokedAt: null }, data: { revokedAt: at } });
+    await this.uow.db.apiKey.updateMany({ where: { projectId, id, revokedAt: null }, data: { revokedAt: at } });
   }
 
   /**

@@ -1,11 +1,13 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
+import { InvalidationBus } from '../bus/invalidation-bus';
 import { ApiError } from '../common/api-error';
 import { CLOCK, type Clock } from '../common/clock';
 import { IDS, type IdGenerator } from '../common/id-generator';
 import { RANDOM, type Random } from '../common/random';
 import { parseInput } from '../common/zod-validation.pipe';
+import { UnitOfWork } from '../database/unit-of-work';
 import { ProjectsService } from '../projects/projects.service';
 import { apiKeyMatches, generateApiKey, hashApiKeySecret, lastFourOf, parseApiKey } from './api-key-format';
 import { toApiKeyDto, type ApiKeyDto, type CreatedApiKeyDto } from './api-key.dto';
@@ -27,9 +29,9 @@ interface CachedKey {
 }
 
 /**
- * How long a verified key row is reused without reading the database. Revocation through
- * this process evicts at once; a revocation by another process (CLI, another replica) takes
- * effect within this delay.
+ * How long a verified key row is reused without reading the database. Creation and revocation
+ * by any replica (or the CLI) evict the key through the invalidation bus when they commit; this
+ * TTL only bounds a change the bus did not carry (a row edited by hand in SQL).
  */
 const KEY_CACHE_TTL_MS = 10_000;
 /** `lastUsedAt` is written at most this often per key, off the request's path. */
@@ -44,7 +46,7 @@ const INVALID_KEY = new ApiError(401, 'invalid_api_key', 'The API key is not val
 
 /** API keys: creation (shown once), listing, revocation, and verification for the guard. */
 @Injectable()
-export class ApiKeysService {
+export class ApiKeysService implements OnModuleDestroy {
   private readonly logger = new Logger(ApiKeysService.name);
   // TTL measured on the injected clock, so tests can step over it.
   private readonly keys = new LRUCache<string, CachedKey>({
@@ -55,26 +57,55 @@ export class ApiKeysService {
     ttlResolution: 0,
   });
   private readonly touched = new LRUCache<string, number>({ max: 10_000 });
+  /**
+   * Bumped by every invalidation: a lookup that read the database before a change committed must
+   * not cache what it read once the change's message has dropped the entry.
+   */
+  private generation = 0;
+  private readonly unsubscribe: (() => void)[];
 
   constructor(
     private readonly repository: ApiKeysRepository,
     private readonly projects: ProjectsService,
+    private readonly uow: UnitOfWork,
+    private readonly bus: InvalidationBus,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
     @Inject(IDS) private readonly ids: IdGenerator,
-  ) {}
+  ) {
+    // Every replica (this one at commit) drops the key when it is created or revoked. There is no
+    // negative cache of unknown ids yet; when one comes, this handler must drop from it too.
+    this.unsubscribe = [
+      bus.subscribe('api_key.changed', ({ publicId }) => {
+        this.generation++;
+        this.keys.delete(publicId);
+      }),
+      bus.onReset(() => {
+        this.generation++;
+        this.keys.clear();
+      }),
+    ];
+  }
+
+  onModuleDestroy(): void {
+    for (const off of this.unsubscribe) off();
+  }
 
   /** Creates a key; the returned `secretKey` is never stored nor shown again. */
   async create(projectId: string, input: z.input<typeof createApiKeySchema> = {}): Promise<CreatedApiKeyDto> {
     const { name } = parseInput(createApiKeySchema, input);
     await this.projects.get(projectId);
     const key = generateApiKey(this.random);
-    const record = await this.repository.create(projectId, {
-      id: this.ids.next('key'),
-      publicId: key.publicId,
-      secretHash: hashApiKeySecret(key),
-      name,
-      lastFour: lastFourOf(key.text),
+    const record = await this.uow.run(async () => {
+      const created = await this.repository.create(projectId, {
+        id: this.ids.next('key'),
+        publicId: key.publicId,
+        secretHash: hashApiKeySecret(key),
+        name,
+        lastFour: lastFourOf(key.text),
+      });
+      await this.bus.publish({ type: 'api_key.changed', publicId: key.publicId });
+      return created;
     });
     return { ...toApiKeyDto(record), secretKey: key.text };
   }
@@ -84,12 +115,17 @@ export class ApiKeysService {
     return (await this.repository.list(projectId)).map(toApiKeyDto);
   }
 
-  /** Revokes a key of the project (by id or public id); idempotent. */
+  /**
+   * Revokes a key of the project (by id or public id); idempotent. Every replica refuses the key
+   * once the revocation commits (this one before this call returns).
+   */
   async revoke(projectId: string, keyId: string): Promise<ApiKeyDto> {
     const found = await this.repository.find(projectId, keyId);
     if (!found) throw ApiError.notFound('api_key_not_found', `No API key ${keyId} in project ${projectId}.`);
-    await this.repository.revoke(projectId, found.id, new Date(this.clock()));
-    this.keys.delete(found.publicId);
+    await this.uow.run(async () => {
+      await this.repository.revoke(projectId, found.id, new Date(this.clock()));
+      await this.bus.publish({ type: 'api_key.changed', publicId: found.publicId });
+    });
     return toApiKeyDto((await this.repository.find(projectId, found.id)) ?? found);
   }
 
@@ -118,10 +154,11 @@ export class ApiKeysService {
   private async lookup(publicId: string): Promise<CachedKey | null> {
     const cached = this.keys.get(publicId);
     if (cached) return cached;
+    const generation = this.generation;
     const row = await this.repository.findForAuthentication(publicId);
     if (!row) return null;
     const entry = { id: row.id, projectId: row.projectId, revoked: row.revokedAt !== null, secretHash: row.secretHash };
-    this.keys.set(publicId, entry);
+    if (generation === this.generation) this.keys.set(publicId, entry);
     return entry;
   }
 

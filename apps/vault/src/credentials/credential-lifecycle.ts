@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InvalidationBus } from '../bus/invalidation-bus';
 import { CLOCK, type Clock } from '../common/clock';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { IDS, type IdGenerator } from '../common/id-generator';
@@ -97,6 +98,7 @@ export class CredentialStore {
     readonly history: CredentialHistoryRepository,
     readonly events: EventsService,
     readonly uow: UnitOfWork,
+    readonly bus: InvalidationBus,
     @Inject(CLOCK) readonly clock: Clock,
     @Inject(IDS) readonly ids: IdGenerator,
   ) {}
@@ -114,8 +116,9 @@ export class CredentialStore {
  * The life of a stored credential, shared by installations and connections: keyset listing,
  * lookup that answers another project's id with the same not-found, create-or-re-authorize in
  * place, and deletion. A change (the row with its version compare-and-set, the token set, the
- * history entry and the event) is one unit of work: it commits whole or not at all. The token set
- * is encrypted before the transaction opens.
+ * history entry, the event and its `credential.changed` bus message) is one unit of work: it
+ * commits whole or not at all, and every replica hears of it when it commits. The token set is
+ * encrypted before the transaction opens.
  */
 export class CredentialLifecycle<R extends CredentialRow, G> {
   constructor(
@@ -207,6 +210,7 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
         `${this.kind.recordType}.deleted`,
         this.kind.eventPayload(row),
       );
+      await this.changed(projectId, id);
     });
   }
 
@@ -247,6 +251,7 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
           `${this.kind.recordType}.${what}`,
           this.kind.eventPayload(record),
         );
+        await this.changed(projectId, id);
         return { record, created: current === null };
       });
     } catch (error) {
@@ -256,6 +261,14 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
       if (current === null && isUniqueViolation(error)) return null;
       throw error;
     }
+  }
+
+  /**
+   * Tells every replica the credential changed, when the ambient unit of work commits. No cache
+   * of credentials subscribes yet: getCredential's cache of served credentials will.
+   */
+  private changed(projectId: string, id: string): Promise<void> {
+    return this.store.bus.publish({ type: 'credential.changed', projectId, kind: this.kind.recordType, id });
   }
 
   private tokenSetRef(id: string) {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BusModule } from '../bus/bus.module';
 import { EventsModule } from '../events/events.module';
 import { CredentialHistoryRepository } from './credential-history.repository';
 import { CredentialStore } from './credential-lifecycle';
@@ -13,7 +14,7 @@ import { TokenSetConversion } from './token-set-conversion';
  * history, and the boot-time conversion of older vaults' per-field tokens into token sets.
  */
 @Module({
-  imports: [EventsModule],
+  imports: [EventsModule, BusModule],
   providers: [
     CredentialHistoryRepository,
     CredentialStore,

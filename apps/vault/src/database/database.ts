@@ -23,6 +23,12 @@ export interface Database {
   prepared<T extends object>(name: string, sql: string, params: unknown[]): Promise<T[]>;
   /** Runs `fn` on one dedicated connection (PGlite has only one). */
   withConnection<T>(fn: (conn: RawConnection) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL: a new client outside the pool, not yet connected, for a session that must stay
+   * its own for as long as the process runs (the invalidation bus's LISTEN). The caller connects
+   * and ends it. Null on PGlite, which has one session only.
+   */
+  dedicatedClient(applicationName: string): pg.Client | null;
   close(): Promise<void>;
 }
 
@@ -63,6 +69,7 @@ function fromPGlite(pglite: PGlite, ownsInstance: boolean): Database {
       turn = run.catch(() => undefined);
       return run;
     },
+    dedicatedClient: () => null,
     close: async () => {
       await prisma.$disconnect();
       if (ownsInstance) await pglite.close();
@@ -97,6 +104,9 @@ async function openPostgres(url: string): Promise<Database> {
       (await pool.query<T & pg.QueryResultRow>(sql, params)).rows,
     prepared: async <T extends object>(name: string, sql: string, params: unknown[]) =>
       (await pool.query<T & pg.QueryResultRow>({ name, text: sql, values: params })).rows,
+    // TCP keep-alive lets the OS notice a dead peer even on a session that only listens.
+    dedicatedClient: (applicationName) =>
+      new pg.Client({ connectionString: url, application_name: applicationName, keepAlive: true }),
     withConnection: async (fn) => {
       const client = await pool.connect();
       try {

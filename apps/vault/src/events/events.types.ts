@@ -7,13 +7,16 @@ export type EventType = `${string}.${string}`;
 // anything is stored, whatever its value.
 const SECRET_KEY = /(token|secret|password|verifier|private|assertion|credential$)/i;
 
+/** Whether a payload key names a secret (events, invalidation messages): such keys are refused. */
+export const namesSecret = (key: string): boolean => SECRET_KEY.test(key);
+
 const scalar = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
 const value = z.union([scalar, z.array(scalar).max(100)]);
 
 /** Event payloads: flat maps of ids, statuses, codes and dates. Never tokens or secrets. */
 export const eventPayloadSchema = z
   .record(z.string().min(1).max(64), value)
-  .refine((payload) => Object.keys(payload).every((key) => !SECRET_KEY.test(key)), {
+  .refine((payload) => Object.keys(payload).every((key) => !namesSecret(key)), {
     message: 'event payload keys must not name secrets',
   });
 

@@ -3,6 +3,7 @@ import type { DataKeyStore, KeyOwner, StoredDataKey } from '@authpipe/crypto';
 import { Prisma, PrismaClient, type DataKey } from '@authpipe/prisma';
 import { CLOCK, type Clock } from '../common/clock';
 import { IDS, type IdGenerator } from '../common/id-generator';
+import { UnitOfWork } from '../database/unit-of-work';
 
 /** A stored data key with its row id, as the rotation jobs page through them. */
 export interface DataKeyRow {
@@ -46,6 +47,7 @@ function isUniqueViolation(error: unknown): boolean {
 export class DataKeyRepository implements DataKeyStore {
   constructor(
     private readonly prisma: PrismaClient,
+    private readonly uow: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(IDS) private readonly ids: IdGenerator,
   ) {}
@@ -168,9 +170,12 @@ export class DataKeyRepository implements DataKeyStore {
     return rows.map((r) => r.masterKeyVersion);
   }
 
-  /** Deletes every version of the owner's key: crypto-shredding. Returns how many were deleted. */
+  /**
+   * Deletes every version of the owner's key: crypto-shredding. Returns how many were deleted.
+   * Joins the ambient unit of work, so the shred commits together with its invalidation message.
+   */
   async deleteAll(owner: KeyOwner): Promise<number> {
-    const { count } = await this.prisma.dataKey.deleteMany({ where: ownerWhere(owner) });
+    const { count } = await this.uow.db.dataKey.deleteMany({ where: ownerWhere(owner) });
     return count;
   }
 

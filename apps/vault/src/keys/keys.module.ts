@@ -1,8 +1,10 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Envelope, type KeyProvider } from '@authpipe/crypto';
+import { BusModule } from '../bus/bus.module';
 import type { VaultConfig } from '../config/config.schema';
 import { VAULT_CONFIG } from '../config/config.module';
 import { CiphertextSweepRepository } from './ciphertext-sweep.repository';
+import { DataKeyInvalidation } from './data-key-invalidation';
 import { DataKeyRepository } from './data-key.repository';
 import { KeyJobLock } from './key-job-lock';
 import type { KeyJobsOptions } from './key-job.types';
@@ -26,6 +28,7 @@ export class KeysModule {
   static forRoot(provider: KeyProvider): DynamicModule {
     return {
       module: KeysModule,
+      imports: [BusModule],
       providers: [
         { provide: KEY_PROVIDER, useValue: provider },
         {
@@ -46,6 +49,7 @@ export class KeysModule {
             }),
         },
         DataKeyRepository,
+        DataKeyInvalidation,
         TenantKeysRepository,
         CiphertextSweepRepository,
         KeyJobsRepository,

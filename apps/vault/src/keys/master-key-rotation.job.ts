@@ -8,7 +8,8 @@ import { KEY_PROVIDER } from './keys.tokens';
 /**
  * Rewraps every data key wrapped by a master key version older than the current one, in batches paged by
  * id. The DEKs themselves do not change, so reads and writes go on throughout; every old master
- * version stays configured (and readable) until the job ends and reports it unused.
+ * version stays configured (and readable) until the job ends and reports it unused. Nothing goes
+ * on the invalidation bus: the unwrapped keys other replicas cache are the same keys.
  */
 @Injectable()
 export class MasterKeyRotationJob implements KeyJobRunner {

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CryptoIntegrityError, Envelope, readKeyVersion, type KeyOwner } from '@authpipe/crypto';
+import { InvalidationBus } from '../bus/invalidation-bus';
 import { CLOCK, type Clock } from '../common/clock';
 import { CiphertextSweepRepository } from './ciphertext-sweep.repository';
+import { dataKeyChanged } from './data-key-invalidation';
 import { DataKeyRepository } from './data-key.repository';
 import type { KeyJobContext, KeyJobRunner, KeyJobsOptions } from './key-job.types';
 import type { KeyJobParams, KeyJobRecord } from './key-jobs.repository';
@@ -11,6 +13,11 @@ import { KEY_JOBS_OPTIONS } from './keys.tokens';
  * Rotates one tenant's data key: a new DEK version becomes active, every secret under an older
  * version is re-encrypted in batches, then retired versions nothing references any more are
  * deleted (once past the grace period).
+ *
+ * Every replica is told (`data_key.changed`) once the new version exists, so they encrypt under
+ * it from then on, and again at the end (a resumed run, deleted versions). Both are after the
+ * fact: a replica that misses one keeps using its cached version, which stays readable and is
+ * never deleted while referenced, and a write under a deleted version is retried by its writer.
  */
 @Injectable()
 export class TenantKeyRotationJob implements KeyJobRunner {
@@ -20,6 +27,7 @@ export class TenantKeyRotationJob implements KeyJobRunner {
     private readonly secrets: CiphertextSweepRepository,
     @Inject(KEY_JOBS_OPTIONS) private readonly options: KeyJobsOptions,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly bus: InvalidationBus,
   ) {}
 
   async run(job: KeyJobRecord, ctx: KeyJobContext): Promise<KeyJobParams> {
@@ -32,6 +40,7 @@ export class TenantKeyRotationJob implements KeyJobRunner {
       total = await this.secrets.countBelowVersion(owner, newVersion);
       params = { ...params, newVersion, reencrypted: 0, unreadable: 0 };
       await ctx.save({ cursor, processed, total, params });
+      await this.bus.publish(dataKeyChanged(owner));
     }
     const newVersion = params.newVersion as number;
     let reencrypted = Number(params.reencrypted ?? 0);
@@ -69,8 +78,9 @@ export class TenantKeyRotationJob implements KeyJobRunner {
       owner,
       new Date(this.clock() - this.options.retiredKeyGraceMs),
     );
-    // Deleted versions must not linger in this process's cache either.
+    // Deleted versions must not linger in this process's cache, nor in any other replica's.
     if (deletedVersions.length > 0) this.envelope.forget(owner);
+    await this.bus.publish(dataKeyChanged(owner));
     const remaining = await this.dataKeys.listVersions(owner);
     return {
       ...params,

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { BusModule } from '../bus/bus.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
 /** Prometheus metrics. */
 @Module({
+  imports: [BusModule],
   controllers: [MetricsController],
   providers: [MetricsService],
   exports: [MetricsService],

@@ -2,6 +2,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerBusMetrics } from '../bus/bus.metrics';
+import { InvalidationBus } from '../bus/invalidation-bus';
 
 /** Label of requests that matched no route: their raw path could hold anything. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -23,8 +25,12 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
   });
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    bus: InvalidationBus,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'authpipe_' });
+    registerBusMetrics(this.registry, bus);
   }
 
   onModuleInit(): void {

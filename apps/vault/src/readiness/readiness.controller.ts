@@ -22,18 +22,23 @@ export class ReadinessController {
 
   /** Ready for traffic: 200, or 503 `not_ready` with each check's status in `details`. */
   @Get('readyz')
-  @ApiOperation({ summary: 'Readiness: database reachable, master keys loaded, migrations applied' })
+  @ApiOperation({
+    summary: 'Readiness: database reachable, master keys loaded, migrations applied, invalidation bus listening',
+  })
   async readyz(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([
         () => this.indicators.database(),
         () => this.indicators.masterKeys(),
         () => this.indicators.migrations(),
+        () => this.indicators.bus(),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       throw new ApiError(503, 'not_ready', 'The vault is not ready to serve requests.', {
-        remediation: 'See details: start the database, configure the master keys, or restart to apply migrations.',
+        remediation:
+          'See details: start the database, configure the master keys, restart to apply migrations, or let the ' +
+          'invalidation bus reconnect to PostgreSQL (it retries by itself).',
         details: error.getResponse(),
       });
     }

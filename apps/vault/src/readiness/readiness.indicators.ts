@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { KeyProvider } from '@authpipe/crypto';
+import { InvalidationBus } from '../bus/invalidation-bus';
 import type { Database } from '../database/database';
 import { DATABASE } from '../database/database.module';
 import { pendingMigrations, type Migration } from '../database/migrator';
@@ -10,7 +11,10 @@ import { MIGRATIONS } from '../database/database.module';
 /** A database that does not answer within this delay counts as down. */
 const DATABASE_TIMEOUT_MS = 2_000;
 
-/** The checks behind GET /readyz: database reachable, master keys loaded, no pending migration. */
+/**
+ * The checks behind GET /readyz: database reachable, master keys loaded, no pending migration,
+ * invalidation bus listening.
+ */
 @Injectable()
 export class ReadinessIndicators {
   constructor(
@@ -18,6 +22,7 @@ export class ReadinessIndicators {
     @Inject(DATABASE) private readonly db: Database,
     @Inject(KEY_PROVIDER) private readonly keys: KeyProvider,
     @Inject(MIGRATIONS) private readonly shipped: Migration[],
+    private readonly invalidationBus: InvalidationBus,
   ) {}
 
   async database(): Promise<HealthIndicatorResult<'database'>> {
@@ -49,6 +54,17 @@ export class ReadinessIndicators {
     return versions.length > 0
       ? check.up({ currentVersion: this.keys.currentVersion() })
       : check.down({ message: 'no master key loaded' });
+  }
+
+  /**
+   * Down while the bus does not hear other replicas: this replica then drops its caches every
+   * second (correct, but slower), and an orchestrator should prefer replicas that listen.
+   */
+  bus(): HealthIndicatorResult<'invalidationBus'> {
+    const check = this.health.check('invalidationBus');
+    const { transport, listening, since } = this.invalidationBus.status();
+    const details = { transport, listening, since: new Date(since).toISOString() };
+    return listening ? check.up(details) : check.down(details);
   }
 
   async migrations(): Promise<HealthIndicatorResult<'migrations'>> {

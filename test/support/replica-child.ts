@@ -1,0 +1,79 @@
+// The entry of a second vault process for the two-process bus tests: the real application, built
+// as main.ts builds it (createVaultApp from the compiled dist-like output, its own PORT), over the
+// parent's PostgreSQL database. Over IPC it answers what HTTP cannot show (its own Envelope and
+// DEK cache at work) and forwards every invalidation message its bus hears. Started by
+// replica-process.ts; never imported by a test.
+import { CryptoIntegrityError, Envelope, type FieldContext } from '../../libs/crypto/src/index';
+import { createVaultApp } from '../../apps/vault/src/bootstrap';
+import type { InvalidationMessage } from '../../apps/vault/src/bus/bus.messages';
+import { InvalidationBus } from '../../apps/vault/src/bus/invalidation-bus';
+import { SecretsService, type SecretRef, type SecretScope } from '../../apps/vault/src/secrets/secrets.service';
+// Types only: test/support pulls in vitest, which has no place in this process.
+import type { DecryptOutcome } from './replicas';
+
+/** What the parent asks. */
+export type ReplicaCommand =
+  | { op: 'putSecret'; scope: SecretScope; ref: SecretRef; value: string }
+  | { op: 'decrypt'; ctx: FieldContext; ciphertext: string }
+  | { op: 'close' };
+
+/** A command with the id its reply carries. */
+export type ReplicaRequest = ReplicaCommand & { id: number };
+
+/** What the child sends: a reply to a request, or an event. */
+export type ReplicaSignal =
+  | { kind: 'reply'; id: number; result?: DecryptOutcome | null; error?: string }
+  | { kind: 'ready'; url: string }
+  | { kind: 'heard'; message: InvalidationMessage };
+
+function send(signal: ReplicaSignal): Promise<void> {
+  return new Promise((resolve) => process.send!(signal, undefined, undefined, () => resolve()));
+}
+
+async function main(): Promise<void> {
+  const app = await createVaultApp({ replicaId: 'replica-process-b' });
+  const bus = app.get(InvalidationBus);
+  const forward = (message: InvalidationMessage): void => void send({ kind: 'heard', message });
+  bus.subscribe('data_key.changed', forward);
+  bus.subscribe('api_key.changed', forward);
+  bus.subscribe('credential.changed', forward);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+
+  process.on('message', (request: ReplicaRequest) => {
+    void (async () => {
+      try {
+        switch (request.op) {
+          case 'putSecret':
+            await app.get(SecretsService).put(request.scope, request.ref, request.value);
+            return await send({ kind: 'reply', id: request.id, result: null });
+          case 'decrypt': {
+            const ciphertext = Buffer.from(request.ciphertext, 'base64');
+            const result = await app
+              .get(Envelope)
+              .decrypt(request.ctx, ciphertext)
+              .then(
+                (plaintext): DecryptOutcome => ({ plaintext: plaintext.toString('utf8') }),
+                (error: unknown): DecryptOutcome => {
+                  if (error instanceof CryptoIntegrityError) return { refused: error.reason };
+                  throw error;
+                },
+              );
+            return await send({ kind: 'reply', id: request.id, result });
+          }
+          case 'close':
+            await app.close();
+            await send({ kind: 'reply', id: request.id, result: null });
+            process.exit(0);
+        }
+      } catch (error) {
+        await send({ kind: 'reply', id: request.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    })();
+  });
+  await send({ kind: 'ready', url: await app.getUrl() });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`replica failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
