@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidationBus } from '../../../apps/vault/src/bus/invalidation-bus';
 import { ConnectionsService } from '../../../apps/vault/src/connections/connections.service';
 import { CredentialStateRepository } from '../../../apps/vault/src/credentials/credential-state.repository';
 import { CredentialStateWriter } from '../../../apps/vault/src/credentials/credential-state-writer';
@@ -125,14 +126,23 @@ describe(RefreshService.name, () => {
       const id = await aLiveConnection('org_outage');
       vault.clock.advance(2 * HOUR_MS);
       await t.control('POST', '/faults', { kind: 'status', status: 503, pathPrefix: '/', count: 10 });
+      const heard: unknown[] = [];
+      const unsubscribe = vault.get(InvalidationBus).subscribe('credential.changed', (m) => heard.push(m));
       try {
         const failed = await vault.get(RefreshService).refresh(ref(id), 'on_demand');
         expect(failed).toMatchObject({ result: 'failed', status: 'degraded' });
       } finally {
+        unsubscribe();
         await t.control('DELETE', '/faults');
       }
       const degraded = await connection(id);
       expect(degraded).toMatchObject({ status: 'degraded', failureCount: 1 });
+      expect(heard).toContainEqual({
+        type: 'credential.changed',
+        projectId: project.projectId,
+        kind: 'connection',
+        id,
+      });
       expect(degraded.refreshAt!.getTime()).toBeGreaterThan(vault.clock.nowMs);
 
       expect((await vault.get(RefreshService).refresh(ref(id), 'on_demand')).result).toBe('refreshed');
@@ -204,9 +214,14 @@ describe(CredentialStateWriter.name, () => {
     });
     const writer = vault.get(CredentialStateWriter);
     const next = { refreshAt: vault.clock.date(HOUR_MS / 2), keepAliveAt: null };
+    const heard: unknown[] = [];
+    const unsubscribe = vault.get(InvalidationBus).subscribe('credential.changed', (m) => heard.push(m));
     const results = await Promise.all([1, 2].map((n) => writer.refreshed('connection', row, tokens(n), next)));
+    unsubscribe();
     expect(results.filter((r) => r === row.version + 1)).toHaveLength(1);
     expect(results.filter((r) => r === null)).toHaveLength(1);
+    // Every replica hears of the one change that committed; the rolled-back one says nothing.
+    expect(heard).toEqual([{ type: 'credential.changed', projectId: project.projectId, kind: 'connection', id }]);
     const winner = results[0] === null ? 2 : 1;
     expect(await connections.readTokens(await connections.find(project.projectId, id))).toMatchObject({
       accessToken: `access-${winner}`,

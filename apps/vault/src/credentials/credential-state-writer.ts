@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InvalidationBus } from '../bus/invalidation-bus';
 import { CLOCK, type Clock } from '../common/clock';
 import { UnitOfWork } from '../database/unit-of-work';
 import { EventsService } from '../events/events.service';
@@ -18,7 +19,8 @@ class LostCompareAndSet extends Error {}
 /**
  * Writes what a refresh (or a health check) learnt about a credential, each outcome one unit of
  * work conditional on the version the caller read: the row, the new token set (the rotated
- * refresh token with the access token: never one without the other) and the status events.
+ * refresh token with the access token: never one without the other), the status events and the
+ * `credential.changed` bus message that drops every replica's cached copy once it commits.
  * Returns the new version, or null when another writer moved the row on first (nothing stored:
  * its tokens are newer).
  */
@@ -29,6 +31,7 @@ export class CredentialStateWriter {
     private readonly secrets: SecretsService,
     private readonly events: EventsService,
     private readonly uow: UnitOfWork,
+    private readonly bus: InvalidationBus,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -47,7 +50,7 @@ export class CredentialStateWriter {
           { recordType: kind, recordId: row.id, field: TOKEN_SET_FIELD },
           plaintext,
         );
-        return this.conditionally(async () => {
+        return this.conditionally(kind, row, async () => {
           const at = new Date(this.clock());
           const ref = { kind, projectId: row.projectId, id: row.id };
           const version = await this.state.refreshed(
@@ -75,7 +78,7 @@ export class CredentialStateWriter {
   }
 
   async failed(kind: CredentialKindName, row: CredentialRecordBase, state: FailedState): Promise<number | null> {
-    return this.conditionally(async () => {
+    return this.conditionally(kind, row, async () => {
       const at = new Date(this.clock());
       const version = await this.state.failed({ kind, projectId: row.projectId, id: row.id }, row.version, state, at);
       if (version === null) throw new LostCompareAndSet();
@@ -100,9 +103,17 @@ export class CredentialStateWriter {
     });
   }
 
-  private async conditionally(work: () => Promise<number>): Promise<number | null> {
+  private async conditionally(
+    kind: CredentialKindName,
+    row: CredentialRecordBase,
+    work: () => Promise<number>,
+  ): Promise<number | null> {
     try {
-      return await this.uow.run(work);
+      return await this.uow.run(async () => {
+        const version = await work();
+        await this.bus.publish({ type: 'credential.changed', projectId: row.projectId, kind, id: row.id });
+        return version;
+      });
     } catch (error) {
       if (error instanceof LostCompareAndSet) return null;
       throw error;
