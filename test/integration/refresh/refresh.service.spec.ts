@@ -5,7 +5,7 @@ import { CredentialStateRepository } from '../../../apps/vault/src/credentials/c
 import { CredentialStateWriter } from '../../../apps/vault/src/credentials/credential-state-writer';
 import { InstallationsService } from '../../../apps/vault/src/installations/installations.service';
 import { RefreshService } from '../../../apps/vault/src/refresh/refresh.service';
-import { LEASE_MS, NEAR_EXPIRY_MS } from '../../../apps/vault/src/refresh/refresh-timing';
+import { FORCED_REFRESH_INTERVAL_MS, LEASE_MS, NEAR_EXPIRY_MS } from '../../../apps/vault/src/refresh/refresh-timing';
 import {
   aConnection,
   anApp,
@@ -87,6 +87,18 @@ describe(RefreshService.name, () => {
       expect(updated.refreshAt!.getTime() - vault.clock.nowMs).toBeLessThanOrEqual(lifetime * 0.8 + 1000);
     });
 
+    it('honours a forced refresh of a valid token at most once per interval', async () => {
+      const id = await aLiveConnection();
+      const calls = t.tokenCalls('refresh_token');
+      // Just issued (the sign-in): a forced refresh now is answered with that token.
+      expect(await vault.get(RefreshService).refresh(ref(id), 'forced')).toEqual({ result: 'fresh' });
+      vault.clock.advance(FORCED_REFRESH_INTERVAL_MS);
+      expect((await vault.get(RefreshService).refresh(ref(id), 'forced')).result).toBe('refreshed');
+      expect(await vault.get(RefreshService).refresh(ref(id), 'forced')).toEqual({ result: 'fresh' });
+      expect(t.tokenCalls('refresh_token')).toBe(calls + 1);
+      expect((await connection(id)).lastRefreshedAt?.getTime()).toBe(vault.clock.nowMs);
+    });
+
     it('makes one call to Microsoft for many concurrent callers in this process', async () => {
       const id = await aLiveConnection();
       vault.clock.advance(2 * HOUR_MS);
@@ -108,6 +120,7 @@ describe(RefreshService.name, () => {
         grantedBy: SEED.contoso.admin.id,
       });
       const id = await anInstallation(vault, { projectId: project.projectId, appId, tenantId: 'org_install' });
+      vault.clock.advance(FORCED_REFRESH_INTERVAL_MS);
       const outcome = await vault
         .get(RefreshService)
         .refresh({ kind: 'installation', projectId: project.projectId, id }, 'forced');

@@ -18,7 +18,6 @@ export interface ConnectionRecord extends CredentialRecordBase {
   tid: string;
   upn: string | null;
   keepAliveAt: Date | null;
-  lastRefreshedAt: Date | null;
 }
 
 /** Columns written when a user authorizes (first time or again). */
@@ -43,7 +42,6 @@ const columns = {
   tid: true,
   upn: true,
   keepAliveAt: true,
-  lastRefreshedAt: true,
 } as const;
 
 type Row = Omit<ConnectionRecord, 'tenantExternalId'> & { tenant: { externalId: string } };

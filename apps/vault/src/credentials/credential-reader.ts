@@ -21,6 +21,8 @@ export interface ReadCredential {
   expiresAt: Date | null;
   version: number;
   scopes: string[];
+  /** The app's health: `misconfigured` while its own credential fails (every credential of it is blocked). */
+  appStatus: string;
   /** The app's cloud and, for custom clouds, its Graph origin. */
   cloud: string;
   graphUrl: string | null;
@@ -43,6 +45,7 @@ interface Row {
   expires_at: Date | null;
   version: number;
   scopes: string[];
+  app_status: string;
   cloud: string;
   graph_url: string | null;
   directory_id: string;
@@ -61,7 +64,7 @@ interface Row {
 // provider, $4 user.
 const INSTALLATION = `
   SELECT c.id, t.id AS tenant_row_id, c.app_id, c.status, c.status_aadsts, c.status_error, c.status_remediation,
-         c.expires_at, c.version, c.scopes, a.cloud, a.graph_url, c.directory_id, NULL AS oid, NULL AS upn,
+         c.expires_at, c.version, c.scopes, a.status AS app_status, a.cloud, a.graph_url, c.directory_id, NULL AS oid, NULL AS upn,
          c.resource_kind, c.resource_drive_id, c.resource_site_id, c.resource_web_url,
          s.ciphertext, dk.version AS dek_version, dk.wrapped_key
     FROM tenants t
@@ -73,7 +76,7 @@ const INSTALLATION = `
 
 const CONNECTION = `
   SELECT c.id, t.id AS tenant_row_id, c.app_id, c.status, c.status_aadsts, c.status_error, c.status_remediation,
-         c.expires_at, c.version, c.scopes, a.cloud, a.graph_url, c.tid AS directory_id, c.oid, c.upn,
+         c.expires_at, c.version, c.scopes, a.status AS app_status, a.cloud, a.graph_url, c.tid AS directory_id, c.oid, c.upn,
          NULL AS resource_kind, NULL AS resource_drive_id, NULL AS resource_site_id, NULL AS resource_web_url,
          s.ciphertext, dk.version AS dek_version, dk.wrapped_key
     FROM tenants t
@@ -134,6 +137,7 @@ export class CredentialReader {
       expiresAt: row.expires_at,
       version: row.version,
       scopes: row.scopes,
+      appStatus: row.app_status,
       cloud: row.cloud,
       graphUrl: row.graph_url,
       directoryId: row.directory_id,

@@ -38,6 +38,8 @@ export interface CredentialRecordBase {
   statusChangedAt: Date | null;
   expiresAt: Date | null;
   refreshAt: Date | null;
+  /** When Microsoft last issued its token set (consent, sign-in or refresh). */
+  lastRefreshedAt: Date | null;
   /** Consecutive failed refreshes (the backoff's exponent); 0 after a success. */
   failureCount: number;
   version: number;
@@ -60,6 +62,7 @@ export const CREDENTIAL_COLUMNS = {
   statusChangedAt: true,
   expiresAt: true,
   refreshAt: true,
+  lastRefreshedAt: true,
   failureCount: true,
   version: true,
   createdAt: true,

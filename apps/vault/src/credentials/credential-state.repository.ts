@@ -86,16 +86,13 @@ export class CredentialStateRepository {
     state: RefreshedState,
     at: Date,
   ): Promise<number | null> {
-    const keepAlive =
-      ref.kind === 'connection'
-        ? Prisma.sql`, keep_alive_at = ${state.keepAliveAt}, last_refreshed_at = ${at}`
-        : Prisma.empty;
+    const keepAlive = ref.kind === 'connection' ? Prisma.sql`, keep_alive_at = ${state.keepAliveAt}` : Prisma.empty;
     const rows = await this.uow.db.$queryRaw<{ version: number }[]>`
       UPDATE ${TABLE[ref.kind]}
          SET expires_at = ${state.expiresAt}, refresh_at = ${state.refreshAt}, scopes = ${state.scopes},
              status = 'active', status_aadsts = NULL, status_error = NULL, status_remediation = NULL,
              status_changed_at = CASE WHEN status = 'active' THEN status_changed_at ELSE ${at} END,
-             failure_count = 0, lease_owner = NULL, lease_until = NULL,
+             failure_count = 0, last_refreshed_at = ${at}, lease_owner = NULL, lease_until = NULL,
              version = version + 1, updated_at = ${at} ${keepAlive}
        WHERE project_id = ${ref.projectId} AND id = ${ref.id} AND version = ${expectedVersion}
       RETURNING version`;

@@ -131,7 +131,7 @@ export class InstallationsRepository {
   ): Promise<InstallationRecord> {
     const { exclusiveDirectory, ...data } = write;
     const row = await this.uow.db.installation.create({
-      data: { id, projectId, tenantId: tenantRowId, ...data, status: 'active', statusChangedAt: at },
+      data: { id, projectId, tenantId: tenantRowId, ...data, status: 'active', statusChangedAt: at, lastRefreshedAt: at },
       select: columns,
     });
     if (exclusiveDirectory) await this.claimDirectory(projectId, data.provider, data.directoryId, id, at);
@@ -153,7 +153,7 @@ export class InstallationsRepository {
     const { exclusiveDirectory, ...data } = write;
     const updated = await this.uow.db.installation.updateMany({
       where: { projectId, tenantId: tenantRowId, id, version: expectedVersion },
-      data: { ...data, ...reactivation(at) },
+      data: { ...data, ...reactivation(at), lastRefreshedAt: at },
     });
     if (updated.count !== 1) return null;
     if (exclusiveDirectory) await this.claimDirectory(projectId, data.provider, data.directoryId, id, at);

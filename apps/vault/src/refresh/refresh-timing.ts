@@ -8,6 +8,13 @@ export const SCHEDULER_LEAD_FRACTION = 0.2;
 export const SCHEDULER_JITTER_FRACTION = 0.05;
 /** Refresh at least this often even when unused: Microsoft's refresh tokens die after ~90 idle days. */
 export const KEEP_ALIVE_MS = 14 * 24 * 3600_000;
+/**
+ * A forced refresh (getCredential's `forceRefresh`) is honoured at most once per credential in
+ * this interval, across replicas (it is decided under the row's lease, from the row's
+ * `last_refreshed_at`); a caller asking again sooner gets the token just issued. So no caller can
+ * make the app hammer Microsoft's token endpoint and get it throttled for every tenant.
+ */
+export const FORCED_REFRESH_INTERVAL_MS = 30_000;
 /** How long a replica may hold a credential's refresh before another may take it over. */
 export const LEASE_MS = 60_000;
 

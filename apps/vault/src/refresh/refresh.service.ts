@@ -18,7 +18,14 @@ import type { InstallationRecord } from '../installations/installations.reposito
 import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
 import { grantedScopes, requestScopes } from '../microsoft/scopes';
 import { statusForFailure } from './failure-status';
-import { KEEP_ALIVE_MS, LEASE_MS, NEAR_EXPIRY_MS, refreshAtFor, retryAtFor } from './refresh-timing';
+import {
+  FORCED_REFRESH_INTERVAL_MS,
+  KEEP_ALIVE_MS,
+  LEASE_MS,
+  NEAR_EXPIRY_MS,
+  refreshAtFor,
+  retryAtFor,
+} from './refresh-timing';
 
 /** Why a refresh is asked for: the scheduler (due by `refreshAt` or keep-alive), a reader (near expiry), or forced. */
 export type RefreshReason = 'scheduled' | 'on_demand' | 'forced';
@@ -201,8 +208,11 @@ function isDue(
   reason: RefreshReason,
   now: number,
 ): boolean {
-  if (reason === 'forced') return true;
   const expiresAt = row.expiresAt?.getTime() ?? 0;
+  if (reason === 'forced') {
+    const issued = row.lastRefreshedAt?.getTime() ?? 0;
+    return now - issued >= FORCED_REFRESH_INTERVAL_MS || expiresAt - now <= NEAR_EXPIRY_MS;
+  }
   if (reason === 'on_demand') return expiresAt - now <= NEAR_EXPIRY_MS;
   const keepAliveDue = ref.kind === 'connection' && row.keepAliveAt != null && row.keepAliveAt.getTime() <= now;
   return (row.refreshAt !== null && row.refreshAt.getTime() <= now) || keepAliveDue;
