@@ -131,7 +131,15 @@ export class InstallationsRepository {
   ): Promise<InstallationRecord> {
     const { exclusiveDirectory, ...data } = write;
     const row = await this.uow.db.installation.create({
-      data: { id, projectId, tenantId: tenantRowId, ...data, status: 'active', statusChangedAt: at, lastRefreshedAt: at },
+      data: {
+        id,
+        projectId,
+        tenantId: tenantRowId,
+        ...data,
+        status: 'active',
+        statusChangedAt: at,
+        lastRefreshedAt: at,
+      },
       select: columns,
     });
     if (exclusiveDirectory) await this.claimDirectory(projectId, data.provider, data.directoryId, id, at);
