@@ -254,3 +254,35 @@ export async function aConnection(
   });
   return connection.id;
 }
+
+let liveUsers = 0;
+
+/**
+ * A connection holding a refresh token the emulator really issued (to a new user of the seeded
+ * Contoso directory who granted `registered`), with a placeholder access token expiring in an
+ * hour: a refresh of it reaches the emulator and succeeds. Returns the connection id and the user.
+ */
+export async function aLiveConnection(
+  vault: TestVault,
+  t: TestEmulator,
+  base: { projectId: string; appId: string; tenantId: string; userId?: string },
+  registered: RegisteredApp,
+): Promise<{ id: string; oid: string; userId: string }> {
+  liveUsers += 1;
+  const seeded = await t.control<{ userIds: string[]; refreshTokens: string[] }>('POST', '/bulk/users', {
+    tenantId: SEED.contoso.tenantId,
+    count: 1,
+    upnPrefix: `live-${liveUsers}-${randomUUID().slice(0, 8)}-`,
+    grant: {
+      clientId: registered.clientId,
+      scopes: ['offline_access', 'openid', 'profile', 'User.Read', 'Files.ReadWrite.All'],
+    },
+  });
+  const userId = base.userId ?? `user_live_${liveUsers}`;
+  const id = await aConnection(
+    vault,
+    { ...base, userId },
+    { oid: seeded.userIds[0], refreshToken: seeded.refreshTokens[0], accessToken: `placeholder-access-${liveUsers}` },
+  );
+  return { id, oid: seeded.userIds[0], userId };
+}

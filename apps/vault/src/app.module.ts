@@ -8,6 +8,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AppsModule } from './apps/apps.module';
 import { CommonModule, type Seams } from './common/common.module';
 import { ConnectModule } from './connect/connect.module';
+import { GetCredentialModule } from './get-credential/get-credential.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { ErrorFilter } from './common/error.filter';
 import type { VaultConfig } from './config/config.schema';
@@ -71,6 +72,7 @@ export class AppModule {
         ConnectionsModule,
         ConnectModule,
         RefreshModule,
+        GetCredentialModule,
         ...(options.admin ? [AdminModule.forRoot(options.admin)] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

@@ -8,6 +8,7 @@ import { RefreshService } from '../../../apps/vault/src/refresh/refresh.service'
 import { FORCED_REFRESH_INTERVAL_MS, LEASE_MS, NEAR_EXPIRY_MS } from '../../../apps/vault/src/refresh/refresh-timing';
 import {
   aConnection,
+  aLiveConnection as aLiveConnectionOf,
   anApp,
   anAppBody,
   anEmulatorApp,
@@ -21,7 +22,6 @@ import { SEED, useTestEmulator } from '@test/support/test-emulator';
 import { createTestVault, useTestVault } from '@test/support/test-vault';
 
 const CONTOSO = SEED.contoso.tenantId;
-const SCOPES = ['offline_access', 'openid', 'profile', 'User.Read', 'Files.ReadWrite.All'];
 
 describe(RefreshService.name, () => {
   const t = useTestEmulator();
@@ -29,7 +29,6 @@ describe(RefreshService.name, () => {
   let project: TestProject;
   let registered: RegisteredApp;
   let appId: string;
-  let users = 0;
 
   beforeAll(async () => {
     project = await aProject(vault);
@@ -39,18 +38,7 @@ describe(RefreshService.name, () => {
 
   /** A connection holding a refresh token Microsoft (the emulator) really issued, expiring in an hour. */
   async function aLiveConnection(tenantId = 'org_refresh'): Promise<string> {
-    users += 1;
-    const seeded = await t.control<{ userIds: string[]; refreshTokens: string[] }>('POST', '/bulk/users', {
-      tenantId: CONTOSO,
-      count: 1,
-      upnPrefix: `refresh-${users}-`,
-      grant: { clientId: registered.clientId, scopes: SCOPES },
-    });
-    return aConnection(
-      vault,
-      { projectId: project.projectId, appId, tenantId, userId: `user_${users}` },
-      { oid: seeded.userIds[0], refreshToken: seeded.refreshTokens[0], accessToken: `stale-access-${users}` },
-    );
+    return (await aLiveConnectionOf(vault, t, { projectId: project.projectId, appId, tenantId }, registered)).id;
   }
 
   const ref = (id: string) => ({ kind: 'connection' as const, projectId: project.projectId, id });

@@ -24,6 +24,10 @@ export type FlowErrorCode =
   | 'installation_not_found'
   | 'connection_not_found';
 
+/** Stable codes of getCredential's refusals (get-credential/get-credential.service.ts). */
+export type CredentialErrorCode =
+  'credential_not_found' | 'needs_reauth' | 'revoked' | 'access_lost' | 'provider_unavailable';
+
 /** Stable codes of key management and encryption failures that reach HTTP (see common/domain-errors.ts). */
 export type KeysErrorCode =
   'key_job_busy' | 'secret_scope_conflict' | 'data_key_unavailable' | 'master_key_unavailable' | 'crypto_integrity';
@@ -35,6 +39,7 @@ export type KeysErrorCode =
 export type ErrorCode =
   | FlowErrorCode
   | KeysErrorCode
+  | CredentialErrorCode
   | 'invalid_request'
   | 'unauthorized'
   | 'missing_api_key'

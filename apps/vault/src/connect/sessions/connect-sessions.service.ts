@@ -50,8 +50,12 @@ export class ConnectSessionsService {
    * passed its last check, user scopes carry offline_access and User.Read, returnTo is under one
    * of the app's allowed origins. The tenant is created on first use. A session for a tenant (and
    * user) that already has an installation (connection) re-authorizes it in place.
+   *
+   * `asLink`: the session's URL is handed out as a link (getCredential's re-authorization action)
+   * to be opened on its own, with no page to post to: popup mode is then allowed without allowed
+   * origins (the last page says the work is done and posts to no one).
    */
-  async create(projectId: string, body: unknown): Promise<ConnectSessionCreatedDto> {
+  async create(projectId: string, body: unknown, { asLink = false } = {}): Promise<ConnectSessionCreatedDto> {
     const input: CreateConnectSessionInput = parseInput(createConnectSessionSchema, body);
     const provider = this.providers.get(input.provider);
     const app = await this.resolveApp(projectId, provider, input.appId);
@@ -67,7 +71,7 @@ export class ConnectSessionsService {
       );
     }
     if (input.credentialFor === 'user') this.providers.requireUserScopes(provider, app.userScopes);
-    if (input.mode === 'popup' && app.allowedOrigins.length === 0) {
+    if (input.mode === 'popup' && app.allowedOrigins.length === 0 && !asLink) {
       // Caught now rather than after the user consented: the result page could post to no one.
       throw FlowError.invalid(
         'no_allowed_origins',

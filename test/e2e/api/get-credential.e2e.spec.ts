@@ -1,0 +1,333 @@
+// GET /v1/credentials/:provider through HTTP against the real vault and msal-node talking to the
+// emulator: both kinds, on-demand refresh, single flight, refusals with their links, outages,
+// isolation, the served-credential cache and its invalidation, the read audit.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CredentialReadAudit } from '../../../apps/vault/src/get-credential/credential-read-audit';
+import { MIN_SERVED_LIFETIME_MS } from '../../../apps/vault/src/get-credential/get-credential.service';
+import { ServedCredentialCache } from '../../../apps/vault/src/get-credential/served-credential-cache';
+import { ConnectionsService } from '../../../apps/vault/src/connections/connections.service';
+import { FORCED_REFRESH_INTERVAL_MS, NEAR_EXPIRY_MS } from '../../../apps/vault/src/refresh/refresh-timing';
+import {
+  aConnection,
+  aLiveConnection,
+  anApp,
+  anAppBody,
+  anEmulatorApp,
+  anInstallation,
+  aProject,
+  bearer,
+  HOUR_MS,
+  type RegisteredApp,
+  type TestProject,
+} from '@test/support/builders';
+import { SEED, useTestEmulator } from '@test/support/test-emulator';
+import { createTestVault, PUBLIC_URL, useTestVault } from '@test/support/test-vault';
+
+const PROVIDER = 'microsoft-onedrive';
+const CONTOSO = SEED.contoso.tenantId;
+
+describe('GET /v1/credentials/:provider (e2e)', () => {
+  const t = useTestEmulator();
+  const vault = useTestVault(() => ({ emulator: t }));
+  let project: TestProject;
+  let registered: RegisteredApp;
+  let appId: string;
+  let tenants = 0;
+
+  beforeAll(async () => {
+    project = await aProject(vault);
+    registered = await anEmulatorApp(t);
+    appId = await anApp(vault, project, anAppBody(t, registered));
+    t.emulator.store.grantAdminConsent({
+      tenantId: CONTOSO,
+      clientId: registered.clientId,
+      roles: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'],
+      scopes: [],
+      grantedBy: SEED.contoso.admin.id,
+    });
+  });
+
+  const aTenant = () => `org_get_${++tenants}`;
+  const get = (query: Record<string, string>, key = project.key) =>
+    vault.api().get(`/v1/credentials/${PROVIDER}`).query(query).set(bearer(key));
+  const userQuery = (tenantId: string, userId: string, extra: Record<string, string> = {}) => ({
+    tenantId,
+    userId,
+    credentialFor: 'user',
+    ...extra,
+  });
+  const live = (tenantId: string) =>
+    aLiveConnection(vault, t, { projectId: project.projectId, appId, tenantId }, registered);
+
+  describe('serving', () => {
+    it("answers a user's valid delegated token with its account, cloud and Graph base", async () => {
+      const tenantId = aTenant();
+      const { id, oid, userId } = await live(tenantId);
+      const res = await get(userQuery(tenantId, userId)).expect(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).toEqual({
+        credential: expect.stringMatching(/^placeholder-access-/),
+        tokenType: 'Bearer',
+        expiresAt: vault.clock.date(HOUR_MS).toISOString(),
+        scopes: ['User.Read', 'offline_access'],
+        credentialId: id,
+        credentialFor: 'user',
+        cloud: 'custom',
+        graphBaseUrl: `${t.customEndpoints.graphUrl}/v1.0`,
+        account: { oid, tid: CONTOSO, upn: `${userId}@contoso.com` },
+        resource: null,
+        status: 'active',
+      });
+    });
+
+    it("answers an installation's app-only token, re-minted with client credentials when near expiry", async () => {
+      const tenantId = aTenant();
+      const id = await anInstallation(vault, { projectId: project.projectId, appId, tenantId });
+      const first = await get({ tenantId, credentialFor: 'installation' }).expect(200);
+      expect(first.body).toMatchObject({ credentialId: id, credentialFor: 'installation', account: null });
+      expect(first.body.resource).toEqual({
+        kind: 'drive',
+        driveId: SEED.contoso.marketingSite.driveId,
+        siteId: null,
+        webUrl: null,
+      });
+
+      const calls = t.tokenCalls('client_credentials');
+      vault.clock.advance(HOUR_MS - NEAR_EXPIRY_MS + 1000);
+      const renewed = await get({ tenantId, credentialFor: 'installation' }).expect(200);
+      expect(t.tokenCalls('client_credentials')).toBe(calls + 1);
+      expect(renewed.body.credential).not.toBe(first.body.credential);
+      expect(renewed.body.credential.split('.')).toHaveLength(3);
+      expect(Date.parse(renewed.body.expiresAt) - vault.clock.nowMs).toBeGreaterThan(NEAR_EXPIRY_MS);
+      expect(renewed.body.scopes.sort()).toEqual(['Files.ReadWrite.All', 'Sites.ReadWrite.All']);
+    });
+
+    it('refreshes an expired user token on demand and keeps the rotated refresh token', async () => {
+      const tenantId = aTenant();
+      const { id, userId } = await live(tenantId);
+      const connections = vault.get(ConnectionsService);
+      const before = await connections.readTokens(await connections.find(project.projectId, id));
+      vault.clock.advance(2 * HOUR_MS);
+
+      const res = await get(userQuery(tenantId, userId)).expect(200);
+
+      expect(Date.parse(res.body.expiresAt)).toBeGreaterThan(vault.clock.nowMs + NEAR_EXPIRY_MS);
+      const after = await connections.readTokens(await connections.find(project.projectId, id));
+      expect(res.body.credential).toBe(after?.accessToken);
+      expect(after?.refreshToken).not.toBe(before?.refreshToken);
+    });
+
+    it('reaches the token endpoint exactly once for 50 concurrent reads of one expired token', async () => {
+      const tenantId = aTenant();
+      const { userId } = await live(tenantId);
+      vault.clock.advance(2 * HOUR_MS);
+      const calls = t.tokenCalls('refresh_token');
+
+      const answers = await Promise.all(Array.from({ length: 50 }, () => get(userQuery(tenantId, userId))));
+
+      expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
+      expect(new Set(answers.map((a) => a.body.credential)).size).toBe(1);
+      expect(t.tokenCalls('refresh_token')).toBe(calls + 1);
+    });
+
+    it('reaches the token endpoint once when two vaults on one database read the same expired token', async () => {
+      const tenantId = aTenant();
+      const { userId } = await live(tenantId);
+      vault.clock.advance(2 * HOUR_MS);
+      const other = await createTestVault({ database: vault.db, clock: vault.clock, emulator: t, env: vault.env });
+      try {
+        const calls = t.tokenCalls('refresh_token');
+        const read = (v: typeof other) =>
+          v.api().get(`/v1/credentials/${PROVIDER}`).query(userQuery(tenantId, userId)).set(bearer(project.key));
+        const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => read(i % 2 === 0 ? vault : other)));
+        expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+        expect(new Set(answers.map((a) => a.body.credential)).size).toBe(1);
+        expect(t.tokenCalls('refresh_token')).toBe(calls + 1);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('honours forceRefresh at most once per credential per interval', async () => {
+      const tenantId = aTenant();
+      const { userId } = await live(tenantId);
+      vault.clock.advance(FORCED_REFRESH_INTERVAL_MS);
+      const calls = t.tokenCalls('refresh_token');
+      const forced = await get(userQuery(tenantId, userId, { forceRefresh: 'true' })).expect(200);
+      const again = await get(userQuery(tenantId, userId, { forceRefresh: 'true' })).expect(200);
+      expect(t.tokenCalls('refresh_token')).toBe(calls + 1);
+      expect(again.body.credential).toBe(forced.body.credential);
+      expect(forced.body.credential).not.toMatch(/^placeholder-access-/);
+    });
+  });
+
+  describe('refusals', () => {
+    it('refuses with a working re-authorization link when the user sessions were revoked', async () => {
+      const tenantId = aTenant();
+      const { id, oid, userId } = await live(tenantId);
+      vault.clock.advance(1000);
+      t.emulator.store.revokeSignInSessions(CONTOSO, oid);
+      vault.clock.advance(2 * HOUR_MS);
+
+      const res = await get(userQuery(tenantId, userId)).expect(409);
+
+      expect(res.body.error).toMatchObject({
+        // AADSTS50173 is classified `revoked` until the refresh issue realigns it to needs_reauth.
+        code: 'revoked',
+        remediation: expect.any(String),
+        details: {
+          credentialId: id,
+          status: 'revoked',
+          aadsts: 50173,
+          action: { type: 'reauthorize', url: expect.stringContaining(`${PUBLIC_URL}/connect/${PROVIDER}?session=`) },
+        },
+      });
+      // The link starts the user's flow, and asking again hands out the same link.
+      const link = new URL(res.body.error.details.action.url);
+      const page = await vault.api().get(`${link.pathname}${link.search}`);
+      expect(page.status).toBeLessThan(400);
+      const again = await get(userQuery(tenantId, userId)).expect(409);
+      expect(again.body.error.details.action.url).toBe(res.body.error.details.action.url);
+    });
+
+    it('answers provider_unavailable with Retry-After when Microsoft is down and the token has expired', async () => {
+      const tenantId = aTenant();
+      const { id, userId } = await live(tenantId);
+      vault.clock.advance(2 * HOUR_MS);
+      await t.control('POST', '/faults', { kind: 'status', status: 503, pathPrefix: '/', count: 10 });
+      try {
+        const res = await get(userQuery(tenantId, userId)).expect(503);
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+        expect(res.body.error).toMatchObject({
+          code: 'provider_unavailable',
+          details: { credentialId: id, status: 'degraded' },
+        });
+      } finally {
+        await t.control('DELETE', '/faults');
+      }
+    });
+
+    it('serves a still-valid token while Microsoft is down, marked degraded', async () => {
+      const tenantId = aTenant();
+      const { userId } = await live(tenantId);
+      // Inside the near-expiry window but with more than the minimum left.
+      vault.clock.advance(HOUR_MS - NEAR_EXPIRY_MS + MIN_SERVED_LIFETIME_MS);
+      await t.control('POST', '/faults', { kind: 'status', status: 503, pathPrefix: '/', count: 10 });
+      try {
+        const res = await get(userQuery(tenantId, userId)).expect(200);
+        expect(res.body).toMatchObject({
+          status: 'degraded',
+          credential: expect.stringMatching(/^placeholder-access-/),
+        });
+        expect(Date.parse(res.body.expiresAt) - vault.clock.nowMs).toBeGreaterThan(MIN_SERVED_LIFETIME_MS);
+      } finally {
+        await t.control('DELETE', '/faults');
+      }
+    });
+
+    it('answers credential_not_found for a missing user, and identically for another project and tenant', async () => {
+      const tenantId = aTenant();
+      const { userId } = await live(tenantId);
+      const other = await aProject(vault, 'other');
+      const theirs = await get(userQuery(tenantId, userId), other.key).expect(404);
+      const missing = await get(userQuery(tenantId, userId), (await aProject(vault, 'empty')).key).expect(404);
+      expect(theirs.body).toEqual(missing.body);
+      expect(theirs.body.error.code).toBe('credential_not_found');
+      const installation = await get({ tenantId, credentialFor: 'installation' }).expect(404);
+      expect(installation.body.error.remediation).toContain('credentialFor installation');
+    });
+
+    it('refuses bad queries with invalid_request naming the field', async () => {
+      const tenantId = aTenant();
+      const cases: [Record<string, string>, string][] = [
+        [{ tenantId }, 'credentialFor'],
+        [{ tenantId, credentialFor: 'user' }, 'userId'],
+        [{ tenantId, credentialFor: 'installation', userId: 'u' }, 'userId'],
+        [{ tenantId, credentialFor: 'user', userId: 'a\u0001b' }, 'userId'],
+        [{ tenantId, credentialFor: 'installation', forceRefresh: 'yes' }, 'forceRefresh'],
+      ];
+      for (const [query, field] of cases) {
+        const res = await get(query).expect(400);
+        expect(res.body.error.code).toBe('invalid_request');
+        expect(JSON.stringify(res.body.error.details)).toContain(field);
+      }
+    });
+  });
+
+  describe('cache', () => {
+    it('answers warm reads from memory and drops the entry when the credential changes', async () => {
+      const tenantId = aTenant();
+      const userId = 'user_cached';
+      const base = { projectId: project.projectId, appId, tenantId, userId };
+      await aConnection(vault, base, { accessToken: 'first-token' });
+      const cache = vault.get(ServedCredentialCache);
+      const lookup = {
+        projectId: project.projectId,
+        provider: PROVIDER,
+        tenantId,
+        credentialFor: 'user' as const,
+        userId,
+      };
+
+      expect((await get(userQuery(tenantId, userId)).expect(200)).body.credential).toBe('first-token');
+      expect(cache.get(lookup)?.body).toMatchObject({ credential: 'first-token' });
+
+      // A re-authorization (through another replica or this one) publishes credential.changed.
+      await aConnection(vault, base, { accessToken: 'second-token' });
+      expect(cache.get(lookup)).toBeUndefined();
+      expect((await get(userQuery(tenantId, userId)).expect(200)).body.credential).toBe('second-token');
+
+      const id = (await get(userQuery(tenantId, userId))).body.credentialId as string;
+      await vault.api().delete(`/v1/connections/${id}`).set(bearer(project.key)).expect(204);
+      await get(userQuery(tenantId, userId)).expect(404);
+    });
+
+    it('drops a served credential on another replica when it changes here', async () => {
+      const tenantId = aTenant();
+      const base = { projectId: project.projectId, appId, tenantId, userId: 'user_replicas' };
+      await aConnection(vault, base, { accessToken: 'before' });
+      const other = await createTestVault({ database: vault.db, clock: vault.clock, emulator: t, env: vault.env });
+      try {
+        const read = () =>
+          other
+            .api()
+            .get(`/v1/credentials/${PROVIDER}`)
+            .query(userQuery(tenantId, 'user_replicas'))
+            .set(bearer(project.key));
+        expect((await read().expect(200)).body.credential).toBe('before');
+        await aConnection(vault, base, { accessToken: 'after' });
+        expect((await read().expect(200)).body.credential).toBe('after');
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('never serves from the cache a token inside the near-expiry window', async () => {
+      const tenantId = aTenant();
+      const { userId } = await live(tenantId);
+      const first = await get(userQuery(tenantId, userId)).expect(200);
+      vault.clock.advance(HOUR_MS - NEAR_EXPIRY_MS);
+      const second = await get(userQuery(tenantId, userId)).expect(200);
+      expect(second.body.credential).not.toBe(first.body.credential);
+    });
+  });
+
+  it('audits which key read which credential, per minute, without a write per read', async () => {
+    const tenantId = aTenant();
+    const id = await aConnection(vault, { projectId: project.projectId, appId, tenantId, userId: 'user_audit' });
+    const audit = vault.get(CredentialReadAudit);
+    await audit.flush();
+    for (let i = 0; i < 5; i++) await get(userQuery(tenantId, 'user_audit')).expect(200);
+    const before = await vault.db.prisma.credentialRead.count({ where: { credentialId: id } });
+    expect(before).toBe(0);
+    expect(audit.pendingLines).toBeGreaterThan(0);
+
+    await audit.flush();
+
+    const rows = await vault.db.prisma.credentialRead.findMany({ where: { credentialId: id } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ projectId: project.projectId, credentialKind: 'connection', count: 5 });
+    expect(rows[0].apiKeyId).toEqual(expect.any(String));
+    expect(JSON.stringify(rows)).not.toContain('canary');
+  });
+});
