@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'generated/**', 'node_modules/**', 'data/**', 'coverage/**', 'bin/**', 'scripts/**', '**/*.mjs', 'test/fixtures/**'] },
+  { ignores: ['dist/**', 'libs/*/dist/**', 'generated/**', 'node_modules/**', 'data/**', 'coverage/**', 'bin/**', 'scripts/**', '**/*.mjs', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
