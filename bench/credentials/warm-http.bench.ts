@@ -1,0 +1,255 @@
+/**
+ * Warm getCredential over HTTP against a bare Fastify endpoint that returns a body of the same
+ * size, measured in one run: each server runs alone in a child process pinned to one core and the
+ * load generator (autocannon) in another child pinned to the other core (`taskset`), so the two
+ * never share a core. Rounds alternate the order of the two servers.
+ *
+ *   npm run bench:warm-http -- [--seconds 5] [--rounds 3] [--connections 32] [--server-cpu 1] [--load-cpu 0]
+ *
+ * Prints the median requests/s of each and their ratio (target: ≥ 0.70), then the vault's latency
+ * percentiles at half of its measured maximum rate (target: p99 ≤ 2 ms). The vault runs on its
+ * embedded PGlite default: a warm read touches no database (the API key and the served credential
+ * both come from memory), so the database does not matter here.
+ */
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { ApiKeysService } from '../../apps/vault/src/api-keys/api-keys.service';
+import { AppsService } from '../../apps/vault/src/apps/apps.service';
+import { createVaultApp } from '../../apps/vault/src/bootstrap';
+import { ConnectionsService } from '../../apps/vault/src/connections/connections.service';
+import { ProjectsService } from '../../apps/vault/src/projects/projects.service';
+
+const { values } = parseArgs({
+  options: {
+    role: { type: 'string', default: 'main' },
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '32' },
+    'server-cpu': { type: 'string', default: '1' },
+    'load-cpu': { type: 'string', default: '0' },
+    url: { type: 'string' },
+    authorization: { type: 'string' },
+    rate: { type: 'string' },
+    size: { type: 'string' },
+  },
+});
+
+/** A server child prints one line, `ready <json>`, once it listens. */
+interface Ready {
+  url: string;
+  authorization?: string;
+  bodyBytes: number;
+}
+
+function announce(ready: Ready): void {
+  process.stdout.write(`ready ${JSON.stringify(ready)}\n`);
+}
+
+/** The vault with one project, one API key and one user connection whose token is valid for an hour. */
+async function serveVault(): Promise<void> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-bench-warm-'));
+  const app = await createVaultApp({
+    env: {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      AUTHPIPE_SANDBOX: 'false',
+      AUTHPIPE_DATA_DIR: dataDir,
+      AUTHPIPE_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
+    },
+    logDestination: new Writable({ write: (_c, _e, done) => done() }),
+  });
+  const project = await app.get(ProjectsService).create({ name: 'bench' });
+  const key = await app.get(ApiKeysService).create(project.id, { name: 'bench' });
+  const created = await app.get(AppsService).create(project.id, {
+    name: 'bench',
+    clientId: '11111111-2222-4333-8444-555555555555',
+    credential: { type: 'secret', secret: 'bench-secret-value' },
+    allowedOrigins: ['https://app.example.com'],
+  });
+  const now = Date.now();
+  await app.get(ConnectionsService).upsertFromCode({
+    projectId: project.id,
+    tenantId: 'org_bench',
+    userId: 'user_bench',
+    appId: created.id,
+    provider: 'microsoft-onedrive',
+    installationId: null,
+    oid: 'oid-bench',
+    tid: '00000000-0000-4000-8000-000000000001',
+    upn: 'user_bench@example.com',
+    scopes: ['User.Read', 'Files.ReadWrite.All', 'offline_access'],
+    expiresAt: new Date(now + 3600_000),
+    refreshAt: new Date(now + 3000_000),
+    keepAliveAt: new Date(now + 14 * 86_400_000),
+    accessToken: randomBytes(1200).toString('base64url'),
+    refreshToken: randomBytes(700).toString('base64url'),
+    sessionId: null,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `${await app.getUrl()}/v1/credentials/microsoft-onedrive?tenantId=org_bench&userId=user_bench&credentialFor=user`;
+  const authorization = `Bearer ${key.secretKey}`;
+  const probe = await fetch(url, { headers: { authorization } });
+  const body = await probe.text();
+  if (probe.status !== 200) throw new Error(`the vault answered ${probe.status}: ${body}`);
+  announce({ url, authorization, bodyBytes: Buffer.byteLength(body) });
+  const stop = async () => {
+    await app.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+}
+
+/** A bare Fastify route answering a fixed JSON body of the given size: the ceiling for the machine. */
+async function serveBare(size: number): Promise<void> {
+  const server = Fastify({ logger: false });
+  // A JSON object of exactly `size` bytes, serialised per request as the vault's body is.
+  const filler = 'x'.repeat(Math.max(0, size - '{"credential":""}'.length));
+  server.get('/v1/credentials/microsoft-onedrive', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { credential: filler };
+  });
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  const address = server.server.address();
+  if (!address || typeof address === 'string') throw new Error('no TCP address');
+  announce({ url: `http://127.0.0.1:${address.port}/v1/credentials/microsoft-onedrive`, bodyBytes: size });
+  process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
+}
+
+/** The load generator: one autocannon run, its result as JSON on stdout. */
+async function load(): Promise<void> {
+  const rate = values.rate ? Number(values.rate) : undefined;
+  const result = await autocannon({
+    url: values.url!,
+    headers: values.authorization ? { authorization: values.authorization } : {},
+    connections: Number(values.connections),
+    duration: Number(values.seconds),
+    ...(rate ? { overallRate: rate } : {}),
+  });
+  const failures = result.non2xx + result.errors + result.timeouts;
+  process.stdout.write(
+    `${JSON.stringify({
+      requestsPerSecond: result.requests.average,
+      total: result.requests.total,
+      failures,
+      latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    })}\n`,
+  );
+}
+
+// ---- the orchestrator ----
+
+const compiled = process.argv[1];
+
+function pinned(cpu: string, args: string[]): ChildProcess {
+  return spawn('taskset', ['-c', cpu, process.execPath, compiled, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+async function firstLine(child: ChildProcess, prefix: string): Promise<string> {
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) if (line.startsWith(prefix)) return line.slice(prefix.length);
+  throw new Error(`the child exited before printing "${prefix}"`);
+}
+
+async function startServer(args: string[]): Promise<{ child: ChildProcess; ready: Ready }> {
+  const child = pinned(values['server-cpu'], args);
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`server ${args.join(' ')} exited with ${code}`))),
+  );
+  const ready = JSON.parse(await Promise.race([firstLine(child, 'ready '), exited])) as Ready;
+  return { child, ready };
+}
+
+interface LoadResult {
+  requestsPerSecond: number;
+  total: number;
+  failures: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+}
+
+async function runLoad(ready: Ready, rate?: number): Promise<LoadResult> {
+  const args = ['--role', 'load', '--url', ready.url, '--seconds', values.seconds, '--connections', values.connections];
+  if (ready.authorization) args.push('--authorization', ready.authorization);
+  if (rate) args.push('--rate', String(Math.round(rate)));
+  const child = pinned(values['load-cpu'], args);
+  const result = JSON.parse(await firstLine(child, '{').then((rest) => `{${rest}`)) as LoadResult;
+  if (result.failures > 0) throw new Error(`${result.failures} requests failed against ${ready.url}`);
+  return result;
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  if (os.cpus().length < 2)
+    throw new Error('This benchmark pins the server and the load generator to two different cores.');
+  process.stderr.write('starting the vault…\n');
+  const vault = await startServer(['--role', 'vault']);
+  const bare = await startServer(['--role', 'bare', '--size', String(vault.ready.bodyBytes)]);
+  try {
+    // Warm both (JIT, the served-credential cache, keep-alive sockets).
+    await runLoad(vault.ready);
+    await runLoad(bare.ready);
+    const vaultRates: number[] = [];
+    const bareRates: number[] = [];
+    for (let round = 0; round < Number(values.rounds); round++) {
+      const order = round % 2 === 0 ? ['vault', 'bare'] : ['bare', 'vault'];
+      for (const which of order) {
+        const result = await runLoad(which === 'vault' ? vault.ready : bare.ready);
+        (which === 'vault' ? vaultRates : bareRates).push(result.requestsPerSecond);
+        process.stderr.write(`round ${round + 1}: ${which} ${Math.round(result.requestsPerSecond)} req/s\n`);
+      }
+    }
+    const vaultMax = median(vaultRates);
+    const halfLoad = await runLoad(vault.ready, vaultMax / 2);
+    const ratio = median(vaultRates.map((rate, i) => rate / bareRates[i]));
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          vaultRequestsPerSecond: Math.round(vaultMax),
+          bareFastifyRequestsPerSecond: Math.round(median(bareRates)),
+          ratio: Number(ratio.toFixed(3)),
+          ratioTarget: 0.7,
+          atHalfLoad: { requestsPerSecond: Math.round(halfLoad.requestsPerSecond), latencyMs: halfLoad.latencyMs },
+          p99TargetMs: 2,
+          bodyBytes: vault.ready.bodyBytes,
+          connections: Number(values.connections),
+          seconds: Number(values.seconds),
+          cpus: { server: values['server-cpu'], load: values['load-cpu'] },
+          loadavg: os.loadavg().map((l) => Number(l.toFixed(2))),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } finally {
+    await stopServer(vault.child);
+    await stopServer(bare.child);
+  }
+}
+
+const roles: Record<string, () => Promise<void>> = {
+  main,
+  vault: serveVault,
+  bare: () => serveBare(Number(values.size)),
+  load,
+};
+
+void (roles[values.role] ?? main)().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
