@@ -8,9 +8,11 @@ import { buildCli } from '@test/support/cli-runner';
 
 const CHILD = `
 const { CertificateParser } = require(process.argv[1]);
+// The test's own time: a child process may not share the clock the test runs on (a moved clock).
+const now = new Date(Number(process.argv[2]));
 const inputs = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
 const parser = new CertificateParser({ timeoutMs: 30000 });
-Promise.all(inputs.map((input) => parser.parse(input, new Date()).then(
+Promise.all(inputs.map((input) => parser.parse(input, now).then(
   (credential) => ({ thumbprintSha256: credential.thumbprintSha256 }),
   (error) => ({ reason: error.reason, details: error.details }),
 ))).then(async (results) => { process.stdout.write(JSON.stringify(results)); await parser.close(); });
@@ -37,7 +39,7 @@ describe('certificate parser from the compiled build', () => {
       { pfxBase64: makePfx(fixture, 'pw'), password: 'pw' },
       { pfxBase64: makePfx(fixture, 'pw', { claim: { mac: 4_000_000 } }), password: 'pw' },
     ];
-    const child = spawnSync(process.execPath, ['-e', CHILD, parser], {
+    const child = spawnSync(process.execPath, ['-e', CHILD, parser, String(now)], {
       input: JSON.stringify(inputs),
       encoding: 'utf8',
       timeout: 60_000,
