@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EventsService } from '../../../apps/vault/src/events/events.service';
 import { aProject } from '@test/support/builders';
 import { useTestVault } from '@test/support/test-vault';
@@ -47,6 +47,16 @@ describe(EventsService.name, () => {
       await events.append(p2, 'org_b', 'connection.created', { n: 99 });
       await events.append(p2, null, 'app.checked', { ok: true });
       await events.append(p1, 'org_a', 'connection.created', { n: -1 });
+      // An event is listed once every transaction older than its own has ended; on a PostgreSQL
+      // server that other suites share, one of theirs may still be open: wait for the horizon.
+      const all = await vi.waitFor(
+        async () => {
+          const listed = await events.list(p2, { limit: 100 });
+          expect(listed.data.map((e) => e.type)).toEqual([...Array(6).fill('connection.created'), 'app.checked']);
+          return listed;
+        },
+        { timeout: 30_000, interval: 50 },
+      );
       const seen: unknown[] = [];
       let cursor: string | undefined;
       do {
@@ -55,8 +65,6 @@ describe(EventsService.name, () => {
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
       expect(seen).toEqual([0, 1, 2, 3, 4]);
-      const all = await events.list(p2, { limit: 100 });
-      expect(all.data.map((e) => e.type)).toEqual([...Array(6).fill('connection.created'), 'app.checked']);
       expect(all.data.at(-1)?.tenantId).toBeNull();
     });
   });

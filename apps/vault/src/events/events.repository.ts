@@ -76,6 +76,9 @@ export class EventsRepository {
    * still running (`pg_snapshot_xmin`). A transaction that commits late has a smaller id than one
    * already read only if it was running when the reader looked, and then none of the events after
    * it were returned yet: a reader walking the cursor never skips an event that commits late.
+   * The price: an event is listed only once every older transaction of the server has ended (the
+   * snapshot's xmin is server-wide), so a long transaction anywhere on a shared server, or a
+   * session left idle in a transaction, delays new events until it ends.
    */
   async list(
     projectId: string,
