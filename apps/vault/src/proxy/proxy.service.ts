@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { HttpRequestError, type HttpMethod, type HttpStreamResponse } from '@authpipe/microsoft';
 import { ApiError } from '../common/api-error';
@@ -23,6 +23,13 @@ import { requestHeadersForGraph, responseHeadersForCaller } from './proxy-header
 export const REPLAYABLE_BODY_BYTES = 64 * 1024;
 /** How much of a Graph 401's body is kept to pass back when the request is not retried. */
 const ERROR_BODY_BYTES = 64 * 1024;
+/**
+ * A streamed upload: the longest silence of the caller's body, and then the longest wait for
+ * Graph's answer once it is all sent. (undici's own headers timeout runs from the start of the
+ * request and is refreshed only when the socket pushes back, so a caller uploading more slowly
+ * than the network drains would hit it after 30 s however healthy the transfer.)
+ */
+export const UPLOAD_IDLE_MS = 60_000;
 
 /** One caller request to proxy, as the route read it. */
 export interface ProxyRequest {
@@ -118,15 +125,23 @@ export class ProxyService {
     token: string,
     body: Buffer | 'streamed' | null,
   ): Promise<HttpStreamResponse> {
+    const upload = body === 'streamed' ? watchedUpload(request.body!) : null;
     try {
       return await this.microsoft.stream({
         method: request.method,
         url,
         headers: { ...requestHeadersForGraph(request.headers), authorization: `Bearer ${token}` },
-        body: body === 'streamed' ? request.body! : (body ?? undefined),
-        signal: request.signal,
+        body: upload?.body ?? (body === 'streamed' ? undefined : (body ?? undefined)),
+        signal: upload ? AbortSignal.any([request.signal, upload.stalled]) : request.signal,
+        // 0: off; the upload's own watch (above) bounds the wait instead.
+        ...(upload ? { headersTimeoutMs: 0 } : {}),
       });
     } catch (error) {
+      if (upload?.stalled.aborted) {
+        throw new ApiError(408, 'invalid_request', 'The request body stopped arriving, or Graph did not answer it.', {
+          remediation: `Send the body without pauses longer than ${UPLOAD_IDLE_MS / 1000} seconds, or use an upload session for large files.`,
+        });
+      }
       if (error instanceof HttpRequestError) {
         throw new ApiError(502, 'provider_unavailable', 'Microsoft Graph could not be reached.', {
           remediation: 'Retry later; if it persists, check the vault’s outbound network to Microsoft.',
@@ -134,8 +149,31 @@ export class ProxyService {
         });
       }
       throw error;
+    } finally {
+      upload?.stop();
     }
   }
+}
+
+/**
+ * The caller's body as sent to Graph, watched: `stalled` aborts when no byte arrived for
+ * {@link UPLOAD_IDLE_MS}, or Graph did not answer within as long after the last one.
+ */
+function watchedUpload(body: Readable): { body: Readable; stalled: AbortSignal; stop(): void } {
+  const stalled = new AbortController();
+  const timer = setTimeout(() => stalled.abort(new Error('upload stalled')), UPLOAD_IDLE_MS);
+  const watched = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      timer.refresh();
+      done(null, chunk);
+    },
+    flush(done) {
+      timer.refresh();
+      done();
+    },
+  });
+  pipeline(body, watched, () => undefined);
+  return { body: watched, stalled: stalled.signal, stop: () => clearTimeout(timer) };
 }
 
 /** Thrown for a refused credential, with the status getCredential answers it with. */

@@ -57,15 +57,11 @@ export class UploadSessionHandlers {
     if (parsed !== null && !parsed.success) throw GraphError.invalidRequest('The request body is not valid.');
     const options = parsed?.data ?? {};
     if (options.deferCommit === true) throw new GraphError(400, 'notSupported', 'deferCommit is not supported.');
-    // The target is either a path below an item (a new file or a new version of one), or an
-    // existing file by id; which fails now if the path's parent or the file does not exist.
+    // The target is a path below an item (a new file or a new version; missing folders are made
+    // at completion, as a simple upload makes them), or an existing file by id, checked now.
     if (itemRef.path.length === 0) {
       const existing = this.items.resolve(request.caller.tenantId, scope.drive, itemRef);
       if (existing.kind !== 'file') throw GraphError.invalidRequest('Content can only be uploaded to a file.');
-    } else {
-      const parentPath = { ...itemRef, path: itemRef.path.slice(0, -1) };
-      const parent = this.items.resolve(request.caller.tenantId, scope.drive, parentPath);
-      if (parent.kind !== 'folder') throw GraphError.invalidRequest('The parent item is not a folder.');
     }
     const behavior = conflictBehaviorOf(request.query, options.item?.['@microsoft.graph.conflictBehavior'], 'replace');
     const session = this.sessions.open({
