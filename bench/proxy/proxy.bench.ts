@@ -71,6 +71,18 @@ function download(url: string, headers: Record<string, string>, ca?: string): Pr
   });
 }
 
+/** CPU time (user + system) a process has used, in milliseconds, from /proc. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name), in clock ticks.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
@@ -219,9 +231,18 @@ async function main(): Promise<void> {
     const directRates: number[] = [];
     const proxyRates: number[] = [];
     const peaks: number[] = [];
+    // CPU per MiB moved: this process (emulator + client) for each path, and the vault's for the
+    // proxied one. Throughput on a shared machine follows the CPU a path needs.
+    const cpu = { direct: 0, proxiedHere: 0, proxiedVault: 0 };
     for (let round = 0; round < ROUNDS; round++) {
+      let here = ownCpuMs();
       directRates.push(await direct());
+      cpu.direct += ownCpuMs() - here;
+      here = ownCpuMs();
+      const vaultBefore = cpuMsOf(child.pid!);
       const { result, peak } = await sampled(child.pid!, proxied);
+      cpu.proxiedHere += ownCpuMs() - here;
+      cpu.proxiedVault += cpuMsOf(child.pid!) - vaultBefore;
       proxyRates.push(result);
       peaks.push(peak);
       process.stderr.write(
@@ -229,12 +250,14 @@ async function main(): Promise<void> {
       );
     }
     const ratio = median(proxyRates) / median(directRates);
+    const perMib = (ms: number) => `${(ms / ((ROUNDS * BYTES) / MIB)).toFixed(2)} ms`;
     process.stdout.write(
       [
         `file: ${BYTES / MIB} MiB, ${ROUNDS} rounds (alternating), vault as a child process on the embedded database`,
         `direct (emulator Graph, HTTPS):  median ${mibps(median(directRates))}`,
         `proxied (vault → emulator Graph): median ${mibps(median(proxyRates))}`,
         `ratio: ${(ratio * 100).toFixed(1)}% (target ≥ 80%) ${ratio >= 0.8 ? 'PASS' : 'FAIL'}`,
+        `CPU per MiB: direct ${perMib(cpu.direct)} (emulator + client); proxied ${perMib(cpu.proxiedHere)} (emulator + client) + ${perMib(cpu.proxiedVault)} (vault)`,
         `vault RSS: ${(baseline / MIB).toFixed(0)} MiB after warm-up; peak per proxied round ${peaks.map((p) => (p / MIB).toFixed(0)).join(', ')} MiB (${((Math.max(...peaks) - baseline) / MIB).toFixed(0)} MiB above, for ${((ROUNDS * BYTES) / MIB).toFixed(0)} MiB moved)`,
         '',
       ].join('\n'),

@@ -30,6 +30,12 @@ const ERROR_BODY_BYTES = 64 * 1024;
  * than the network drains would hit it after 30 s however healthy the transfer.)
  */
 export const UPLOAD_IDLE_MS = 60_000;
+/**
+ * Bytes of Graph's response read ahead of the caller (twice: undici's buffer and the body
+ * stream's), the memory a download holds in the vault. Larger than the HTTP layer's 64 KiB
+ * default so a brief stall of either side does not stop the other.
+ */
+const RESPONSE_BUFFER_BYTES = 256 * 1024;
 
 /** One caller request to proxy, as the route read it. */
 export interface ProxyRequest {
@@ -135,6 +141,7 @@ export class ProxyService {
         signal: upload ? AbortSignal.any([request.signal, upload.stalled]) : request.signal,
         // 0: off; the upload's own watch (above) bounds the wait instead.
         ...(upload ? { headersTimeoutMs: 0 } : {}),
+        highWaterMark: RESPONSE_BUFFER_BYTES,
       });
     } catch (error) {
       if (upload?.stalled.aborted) {
