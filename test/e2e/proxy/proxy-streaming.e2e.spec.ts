@@ -20,9 +20,9 @@ const MIB = 1024 * 1024;
 const VAULT_NODE_OPTIONS = '--max-semi-space-size=4';
 /** What the vault's resident memory may grow by while a body streams through. */
 const ALLOWED_GROWTH = 64 * MIB;
-const DOWNLOAD_BYTES = 256 * MIB;
+const DOWNLOAD_BYTES = 192 * MIB;
 /** Under Graph's 250 MB limit of a simple upload. */
-const UPLOAD_BYTES = 200 * MIB;
+const UPLOAD_BYTES = 160 * MIB;
 const MARKETING = SEED.contoso.marketingSite;
 
 describe('Graph proxy streaming (e2e, vault in a child process)', () => {
