@@ -15,6 +15,8 @@ import type { DecryptOutcome } from './replicas';
 export type ReplicaCommand =
   | { op: 'putSecret'; scope: SecretScope; ref: SecretRef; value: string }
   | { op: 'decrypt'; ctx: FieldContext; ciphertext: string }
+  /** This process's resident set size now, in bytes (the proxy's memory tests sample it). */
+  | { op: 'memory' }
   | { op: 'close' };
 
 /** A command with the id its reply carries. */
@@ -22,7 +24,7 @@ export type ReplicaRequest = ReplicaCommand & { id: number };
 
 /** What the child sends: a reply to a request, or an event. */
 export type ReplicaSignal =
-  | { kind: 'reply'; id: number; result?: DecryptOutcome | null; error?: string }
+  | { kind: 'reply'; id: number; result?: DecryptOutcome | number | null; error?: string }
   | { kind: 'ready'; url: string }
   | { kind: 'heard'; message: InvalidationMessage };
 
@@ -60,6 +62,8 @@ async function main(): Promise<void> {
               );
             return await send({ kind: 'reply', id: request.id, result });
           }
+          case 'memory':
+            return await send({ kind: 'reply', id: request.id, result: process.memoryUsage.rss() });
           case 'close':
             await app.close();
             await send({ kind: 'reply', id: request.id, result: null });

@@ -52,6 +52,8 @@ export interface ReplicaProcess extends Replica {
   readonly url: string;
   /** What it printed (for a failing test's message). */
   output(): string;
+  /** Its resident set size now, in bytes. */
+  memory(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export async function startReplicaProcess(build: ReplicaBuild, env: Record<strin
   return {
     url,
     output: () => printed,
+    memory: () => request<number>({ op: 'memory' }),
     async authenticate(key): Promise<AuthOutcome> {
       const res = await fetch(`${url}/v1/tenants`, { headers: { authorization: `Bearer ${key}` } });
       if (res.status === 200) return { status: 200 };

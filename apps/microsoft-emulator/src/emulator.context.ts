@@ -15,6 +15,7 @@ import { ConditionalAccessPolicies } from './identity/conditional-access';
 import { ControlService } from './control/control.service';
 import { FaultInjector } from './control/faults';
 import { RequestLog } from './control/request-log';
+import { UploadSessions } from './graph/drive/upload-sessions';
 
 /** Everything stateful in one emulator instance. */
 export interface EmulatorContext {
@@ -36,6 +37,7 @@ export interface EmulatorContext {
     authorize: AuthorizeService;
     faults: FaultInjector;
     requestLog: RequestLog;
+    uploadSessions: UploadSessions;
     control: ControlService;
   };
 }
@@ -68,11 +70,13 @@ export async function createEmulatorContext(options: ContextOptions): Promise<Em
   const authorize = new AuthorizeService(store, clock, codes, pending, policies);
   const faults = new FaultInjector();
   const requestLog = new RequestLog();
+  const uploadSessions = new UploadSessions();
   const reset = (): void => {
     clock.reset();
     store.clear();
     if (options.seed) seedDirectory(store, clock.now(), { demoAppCertificatePem: demoAppCertificate.certificatePem });
-    for (const part of [codes, refreshTokens, replays, pending, policies, faults, requestLog]) part.clear();
+    for (const part of [codes, refreshTokens, replays, pending, policies, faults, requestLog, uploadSessions])
+      part.clear();
   };
   const control = new ControlService({ store, clock, faults, requestLog, policies, refreshTokens, reset });
   return {
@@ -93,6 +97,7 @@ export async function createEmulatorContext(options: ContextOptions): Promise<Em
       authorize,
       faults,
       requestLog,
+      uploadSessions,
       control,
     },
   };

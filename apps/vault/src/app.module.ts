@@ -26,6 +26,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { MicrosoftModule } from './microsoft/microsoft.module';
 import { ProjectsModule } from './projects/projects.module';
 import { ProvidersModule } from './providers/providers.module';
+import { ProxyModule } from './proxy/proxy.module';
 import { RefreshModule } from './refresh/refresh.module';
 import { TenantsModule } from './tenants/tenants.module';
 
@@ -73,6 +74,7 @@ export class AppModule {
         ConnectModule,
         RefreshModule,
         GetCredentialModule,
+        ProxyModule,
         ...(options.admin ? [AdminModule.forRoot(options.admin)] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

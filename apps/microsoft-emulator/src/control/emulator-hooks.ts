@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cloudForGraphHost } from '../directory/clouds';
 import type { EmulatorClock } from '../directory/contracts';
+import { graphChallenge } from '../graph/auth/graph-authenticator';
 import { AadstsError, errorBody } from '../identity/aadsts';
 import type { FaultInjector, FaultRule } from './faults';
 import type { RequestLog } from './request-log';
@@ -9,6 +11,13 @@ import type { RequestLog } from './request-log';
 export const CONTROL_PREFIX = '/_emulator';
 
 const pathOf = (url: string): string => url.split('?')[0] ?? url;
+const isGraphPath = (path: string): boolean => path.startsWith('/v1.0') || path.startsWith('/beta');
+
+/** SHA-256 (hex) of the request's bearer token, or null without one. */
+function bearerSha256(request: FastifyRequest): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return match ? createHash('sha256').update(match[1]).digest('hex') : null;
+}
 
 function grantTypeOf(request: FastifyRequest): string | null {
   const body = request.body as Record<string, unknown> | undefined;
@@ -18,13 +27,20 @@ function grantTypeOf(request: FastifyRequest): string | null {
 /** A fault reply shaped like the service the path belongs to: Graph's error object or the identity platform's. */
 function faultBody(rule: FaultRule, path: string, request: FastifyRequest, now: Date): Record<string, unknown> {
   const status = rule.status ?? 503;
-  if (path.startsWith('/v1.0') || path.startsWith('/beta')) {
-    const code = status === 429 ? 'TooManyRequests' : status === 503 ? 'serviceNotAvailable' : 'generalException';
+  if (isGraphPath(path)) {
+    const [code, message] =
+      status === 401
+        ? ['InvalidAuthenticationToken', 'Access token validation failure.']
+        : status === 429
+          ? ['TooManyRequests', 'Too many requests.']
+          : status === 503
+            ? ['serviceNotAvailable', 'The service is temporarily unavailable.']
+            : ['generalException', 'The service is temporarily unavailable.'];
     const clientRequestId = request.headers['client-request-id'];
     return {
       error: {
         code,
-        message: status === 429 ? 'Too many requests.' : 'The service is temporarily unavailable.',
+        message,
         innerError: {
           date: now.toISOString().slice(0, 19),
           'request-id': randomUUID(),
@@ -62,7 +78,7 @@ export function installEmulatorHooks(
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const path = pathOf(request.url);
     if (path.startsWith(CONTROL_PREFIX)) return;
-    const rule = faults.take(path);
+    const rule = faults.take(path, () => bearerSha256(request));
     if (!rule) return;
     const label = rule.kind === 'status' ? `status_${rule.status}` : rule.kind;
     applied.set(request, label);
@@ -88,6 +104,8 @@ export function installEmulatorHooks(
       case 'status': {
         if (rule.retryAfterSeconds !== undefined || rule.status === 429)
           reply.header('retry-after', String(rule.retryAfterSeconds ?? 1));
+        if (rule.status === 401 && isGraphPath(path))
+          reply.header('www-authenticate', graphChallenge(cloudForGraphHost(request.headers.host)));
         return reply.code(rule.status ?? 503).send(faultBody(rule, path, request, clock.now()));
       }
     }

@@ -3,9 +3,18 @@ import { z } from 'zod';
 
 export const faultRuleSchema = z
   .object({
-    /** status: answer 429/500/503; latency: delay then serve; drop: destroy the connection; reply_lost: serve, then destroy the connection instead of replying. */
+    /** status: answer 401/429/500/503; latency: delay then serve; drop: destroy the connection; reply_lost: serve, then destroy the connection instead of replying. */
     kind: z.enum(['status', 'latency', 'drop', 'reply_lost']),
-    status: z.union([z.literal(429), z.literal(500), z.literal(503)]).optional(),
+    status: z.union([z.literal(401), z.literal(429), z.literal(500), z.literal(503)]).optional(),
+    /**
+     * Only requests whose bearer token has this SHA-256 (hex): with status 401, Graph refusing one
+     * token it would otherwise accept (revoked under CAE, a key rolled). The token itself is never
+     * sent to the control API, so it never lands in its replies.
+     */
+    tokenSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
     latencyMs: z.number().int().min(0).max(60_000).optional(),
     /** Only requests whose path starts with this (e.g. `/common/oauth2/v2.0/token`, `/v1.0/drives`). */
@@ -53,11 +62,15 @@ export class FaultInjector {
     this.rules = [];
   }
 
-  /** The fault for a request to `path`, consuming one use of a counted rule. */
-  take(path: string): FaultRule | null {
+  /**
+   * The fault for a request to `path` (whose bearer token's SHA-256 `tokenSha256` gives, when
+   * a rule names one), consuming one use of a counted rule.
+   */
+  take(path: string, tokenSha256: () => string | null = () => null): FaultRule | null {
     if (this.rules.length === 0) return null;
     for (const rule of this.rules) {
       if (!path.startsWith(rule.pathPrefix)) continue;
+      if (rule.tokenSha256 !== undefined && rule.tokenSha256 !== tokenSha256()) continue;
       if (rule.remaining !== null) {
         rule.remaining -= 1;
         if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule);

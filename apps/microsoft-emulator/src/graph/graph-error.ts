@@ -14,6 +14,7 @@ export type GraphErrorCode =
   | 'accessDenied'
   | 'notSupported'
   | 'preconditionFailed'
+  | 'invalidRange'
   | 'Request_ResourceNotFound'
   | 'Authorization_RequestDenied'
   | 'generalException';

@@ -1,4 +1,4 @@
-import { All, Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
+import { All, Controller, Get, Headers, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DownloadHandler } from './http/download.handler';
 import { GraphDispatcher } from './http/graph.dispatcher';
@@ -18,6 +18,12 @@ export class GraphController {
   @All('v1.0/*')
   async graph(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.dispatcher.handle(request, reply);
+  }
+
+  /** Upload URLs of upload sessions: no Authorization header, the URL is the grant. */
+  @All('_api/v2.0/uploadSessions/:sessionId')
+  uploadUrl(@Param('sessionId') sessionId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    this.dispatcher.uploadUrl(request, reply, sessionId);
   }
 
   /** Pre-authenticated download URLs: no Authorization header, the signed `tempauth` is the grant. */

@@ -6,6 +6,7 @@ import { DriveItemsService } from './drive/drive-items.service';
 import { GraphController } from './graph.controller';
 import { DirectoryHandlers } from './handlers/directory.handlers';
 import { DriveHandlers } from './handlers/drive.handlers';
+import { UploadSessionHandlers } from './handlers/upload-session.handlers';
 import { DriveViews } from './handlers/drive-views';
 import { GraphLocator } from './handlers/graph-locator';
 import { DownloadHandler } from './http/download.handler';
@@ -26,6 +27,7 @@ import { GraphBodyParsing } from './http/graph-body';
     DriveViews,
     DirectoryHandlers,
     DriveHandlers,
+    UploadSessionHandlers,
     GraphDispatcher,
     DownloadHandler,
     GraphBodyParsing,

@@ -47,6 +47,7 @@ export type ErrorCode =
   | 'revoked_api_key'
   | 'forbidden'
   | 'not_found'
+  | 'proxy_target_not_allowed'
   | 'tenant_not_found'
   | 'project_not_found'
   | 'api_key_not_found'

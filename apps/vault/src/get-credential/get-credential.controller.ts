@@ -9,7 +9,8 @@ import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { getCredentialParamsSchema, getCredentialQuerySchema, type GetCredentialQuery } from './get-credential.dto';
 import { CredentialRefused, GetCredentialService, type ServedCredential } from './get-credential.service';
 
-const STATUS: Record<CredentialRefused['code'], number> = {
+/** The HTTP status of each refusal (the Graph proxy answers them alike). */
+export const CREDENTIAL_REFUSAL_STATUS: Record<CredentialRefused['code'], number> = {
   credential_not_found: 404,
   needs_reauth: 409,
   revoked: 409,
@@ -51,7 +52,7 @@ export class GetCredentialController {
       if (!(error instanceof CredentialRefused)) throw error;
       if (error.extra.retryAfterSeconds !== undefined)
         reply.header('Retry-After', String(error.extra.retryAfterSeconds));
-      throw new ApiError(STATUS[error.code], error.code, error.message, {
+      throw new ApiError(CREDENTIAL_REFUSAL_STATUS[error.code], error.code, error.message, {
         remediation: error.extra.remediation,
         details: error.extra.details,
       });

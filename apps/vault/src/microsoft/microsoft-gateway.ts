@@ -7,6 +7,8 @@ import {
   MsalClientFactory,
   httpClientOptionsSchema,
   type HttpClientOptions,
+  type HttpStreamRequest,
+  type HttpStreamResponse,
 } from '@authpipe/microsoft';
 import { z } from 'zod';
 import type { Clock } from '../common/clock';
@@ -83,6 +85,14 @@ export class MicrosoftGateway implements OnApplicationShutdown {
     const target = this.browserOrigins.get(url.origin);
     if (target === undefined) return loginUrl;
     return `${target}${url.pathname}${url.search}`;
+  }
+
+  /**
+   * One streamed request to Microsoft (the Graph proxy): the same TLS trust, endpoint override and
+   * address policy as every other Microsoft call; bodies stream both ways with backpressure.
+   */
+  stream(request: HttpStreamRequest): Promise<HttpStreamResponse> {
+    return this.http.stream(request);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -14,6 +14,7 @@ import {
 } from '../http/graph-request';
 import { applySelect, cTagOf, eTagOf, odataContext } from '../mapping/graph-json';
 import type { DriveRef, ItemRef } from '../routing/graph-route';
+import { bytesReply } from '../http/byte-range';
 import { DriveViews } from './drive-views';
 import { GraphLocator } from './graph-locator';
 
@@ -153,6 +154,17 @@ export class DriveHandlers {
     if (ifNoneMatch !== undefined && (ifNoneMatch === eTagOf(item) || ifNoneMatch === cTagOf(item)))
       return { status: 304 };
     return { status: 302, location: this.views.downloadUrl(request.caller, item, request.origin) };
+  }
+
+  /**
+   * GET .../contentStream: the bytes themselves (200, or 206 for a Range), no redirect.
+   * https://learn.microsoft.com/graph/api/driveitem-get-contentstream
+   */
+  contentStream(request: GraphRequest, ref: DriveRef, itemRef: ItemRef): GraphReply {
+    const scope = this.open(request, ref, 'read');
+    const item = this.items.resolve(request.caller.tenantId, scope.drive, itemRef);
+    if (item.kind !== 'file') throw GraphError.invalidRequest('Only files can be downloaded.');
+    return bytesReply(item, request.header('range'));
   }
 
   /** PUT .../content: simple upload. https://learn.microsoft.com/graph/api/driveitem-put-content */

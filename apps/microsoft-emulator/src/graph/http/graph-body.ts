@@ -5,12 +5,13 @@
 //   deriving the mime type from the file name;
 // - a malformed JSON body must be answered with Graph's error body, which Fastify's JSON parser
 //   (failing before any Graph code runs) cannot give.
-// So before parsing, every /v1.0 request that carries a body is relabelled with a private media
+// So before parsing, every /v1.0 request (and upload-session fragment) that carries a body is relabelled with a private media
 // type whose parser keeps the raw Buffer. Other routes and content types keep Fastify's and
 // Nest's parsers untouched.
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { isUploadSessionUrl } from '../drive/upload-sessions';
 import { GraphError } from '../graph-error';
 
 /** The media type Graph request bodies are relabelled with; never sent by clients. */
@@ -60,7 +61,8 @@ export class GraphBodyParsing implements OnModuleInit {
         headers['content-type'] !== undefined ||
         headers['transfer-encoding'] !== undefined ||
         (headers['content-length'] ?? '0') !== '0';
-      if (hasBody && isGraphUrl(request.url)) headers['content-type'] = GRAPH_BODY_MEDIA_TYPE;
+      if (hasBody && (isGraphUrl(request.url) || isUploadSessionUrl(request.url)))
+        headers['content-type'] = GRAPH_BODY_MEDIA_TYPE;
       done();
     });
   }

@@ -20,7 +20,19 @@ export interface GraphRequest {
 
 /** What a handler answers. */
 export type GraphReply =
-  { status: 200 | 201; json: GraphJson } | { status: 204 } | { status: 304 } | { status: 302; location: string };
+  | { status: 200 | 201 | 202; json: GraphJson }
+  | { status: 204 }
+  | { status: 304 }
+  | { status: 302; location: string }
+  | BytesReply;
+
+/** File bytes served by Graph itself (contentStream), with their status (200, 206 or 416) and headers. */
+export interface BytesReply {
+  status: 'bytes';
+  code: 200 | 206 | 416;
+  headers: Record<string, string>;
+  bytes: Buffer;
+}
 
 const CLIENT_REQUEST_ID = /^[\w.-]{1,128}$/;
 

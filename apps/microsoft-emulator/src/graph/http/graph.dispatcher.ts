@@ -2,10 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cloudForGraphHost } from '../../directory/clouds';
 import { EMULATOR_CLOCK, type EmulatorClock } from '../../directory/contracts';
+import type { CloudName } from '../../directory/directory.types';
 import { GraphAuthenticator, graphChallenge } from '../auth/graph-authenticator';
-import { GraphError, graphErrorBody } from '../graph-error';
+import { GraphError, graphErrorBody, type RequestIds } from '../graph-error';
 import { DirectoryHandlers } from '../handlers/directory.handlers';
 import { DriveHandlers } from '../handlers/drive.handlers';
+import { UploadSessionHandlers } from '../handlers/upload-session.handlers';
 import { type GraphTarget, parseGraphPath } from '../routing/graph-route';
 import { type GraphReply, type GraphRequest, requestIdsFor } from './graph-request';
 
@@ -34,6 +36,7 @@ export class GraphDispatcher {
     @Inject(GraphAuthenticator) private readonly authenticator: GraphAuthenticator,
     @Inject(DirectoryHandlers) private readonly directory: DirectoryHandlers,
     @Inject(DriveHandlers) private readonly drives: DriveHandlers,
+    @Inject(UploadSessionHandlers) private readonly uploads: UploadSessionHandlers,
     @Inject(EMULATOR_CLOCK) private readonly clock: EmulatorClock,
   ) {}
 
@@ -65,13 +68,37 @@ export class GraphDispatcher {
       };
       this.send(reply, this.route(graphRequest, parsed.target));
     } catch (error) {
-      const graphError = error instanceof GraphError ? error : this.unexpected(error, ids.requestId);
-      if (graphError.status === 401) void reply.header('www-authenticate', graphChallenge(cloud));
-      void reply
-        .status(graphError.status)
-        .type(GRAPH_JSON)
-        .send(graphErrorBody(graphError, ids, this.clock.now()));
+      this.fail(reply, error, ids, cloud);
     }
+  }
+
+  /**
+   * The upload URL of an upload session: PUT a fragment, GET the status, DELETE to cancel. No
+   * Authorization: the URL is the grant. https://learn.microsoft.com/graph/api/driveitem-createuploadsession
+   */
+  uploadUrl(request: FastifyRequest, reply: FastifyReply, sessionId: string): void {
+    const ids = requestIdsFor(headerOf(request, 'client-request-id'));
+    void reply.header('request-id', ids.requestId).header('client-request-id', ids.clientRequestId);
+    try {
+      const method = request.method.toUpperCase();
+      if (method === 'PUT') {
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        this.send(reply, this.uploads.fragment({ sessionId, header: (name) => headerOf(request, name), body }));
+      } else if (method === 'GET') this.send(reply, this.uploads.status(sessionId));
+      else if (method === 'DELETE') this.send(reply, this.uploads.cancel(sessionId));
+      else throw methodNotAllowed();
+    } catch (error) {
+      this.fail(reply, error, ids, cloudForGraphHost(request.headers.host));
+    }
+  }
+
+  private fail(reply: FastifyReply, error: unknown, ids: RequestIds, cloud: CloudName): void {
+    const graphError = error instanceof GraphError ? error : this.unexpected(error, ids.requestId);
+    if (graphError.status === 401) void reply.header('www-authenticate', graphChallenge(cloud));
+    void reply
+      .status(graphError.status)
+      .type(GRAPH_JSON)
+      .send(graphErrorBody(graphError, ids, this.clock.now()));
   }
 
   private route(request: GraphRequest, target: GraphTarget): GraphReply {
@@ -105,6 +132,12 @@ export class GraphDispatcher {
         if (method === 'GET') return this.drives.download(request, target.drive, target.item);
         if (method === 'PUT') return this.drives.upload(request, target.drive, target.item);
         throw methodNotAllowed();
+      case 'contentStream':
+        if (method !== 'GET') throw methodNotAllowed();
+        return this.drives.contentStream(request, target.drive, target.item);
+      case 'createUploadSession':
+        if (method !== 'POST') throw methodNotAllowed();
+        return this.uploads.create(request, target.drive, target.item);
       case 'search':
         if (method !== 'GET') throw methodNotAllowed();
         return this.drives.search(request, target.drive, target.item, target.query);
@@ -113,8 +146,12 @@ export class GraphDispatcher {
 
   private send(reply: FastifyReply, result: GraphReply): void {
     switch (result.status) {
+      case 'bytes':
+        void reply.status(result.code).headers(result.headers).send(result.bytes);
+        return;
       case 200:
       case 201:
+      case 202:
         void reply
           .status(result.status)
           .header('odata-version', '4.0')

@@ -30,6 +30,8 @@ export type GraphTarget =
   | { kind: 'item'; drive: DriveRef; item: ItemRef }
   | { kind: 'children'; drive: DriveRef; item: ItemRef }
   | { kind: 'content'; drive: DriveRef; item: ItemRef }
+  | { kind: 'contentStream'; drive: DriveRef; item: ItemRef }
+  | { kind: 'createUploadSession'; drive: DriveRef; item: ItemRef }
   | { kind: 'search'; drive: DriveRef; item: ItemRef; query: string };
 
 export type GraphTargetKind = GraphTarget['kind'];
@@ -113,6 +115,8 @@ function itemTarget(drive: DriveRef, item: ItemRef, after: Segment[]): ParseResu
   if (action === undefined) return { ok: true, target: { kind: 'item', drive, item } };
   if (is(action, 'children')) return { ok: true, target: { kind: 'children', drive, item } };
   if (is(action, 'content')) return { ok: true, target: { kind: 'content', drive, item } };
+  if (is(action, 'contentstream')) return { ok: true, target: { kind: 'contentStream', drive, item } };
+  if (is(action, 'createuploadsession')) return { ok: true, target: { kind: 'createUploadSession', drive, item } };
   const call = action.colonPath === null ? SEARCH_CALL.exec(action.name) : null;
   if (call) {
     const argument = /^\s*q\s*=(.*)$/s.exec(call[1]);
