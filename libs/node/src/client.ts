@@ -109,6 +109,20 @@ export class Authpipe {
    * {@link ProviderUnavailableError}, {@link RateLimitedError} or {@link AuthpipeError}.
    */
   getCredential(input: GetCredentialInput): Promise<Credential> {
+    // The hot path: no validation, no string built. Only validated keys are ever stored, so an
+    // input that would fail validation cannot match one.
+    if (this.cache !== null && input.forceRefresh !== true) {
+      const entry = this.cache.get(input.provider, input.tenantId, input.credentialFor, input.userId);
+      if (entry !== undefined) {
+        const now = this.now();
+        const left = entry.expiresAtMs - now;
+        if (left > SDK_REFRESH_AHEAD_MS) return Promise.resolve(entry.value);
+        if (left > SDK_MIN_REMAINING_MS) {
+          if (now >= entry.revalidateAfterMs) this.revalidate(keyParts(input), entry);
+          return Promise.resolve(entry.value);
+        }
+      }
+    }
     let parts: CredentialKeyParts;
     try {
       parts = keyParts(input);
@@ -116,20 +130,7 @@ export class Authpipe {
       // An async API: a bad argument rejects like every other failure.
       return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
     }
-    const key = cacheKey(parts);
-    if (this.cache !== null && input.forceRefresh !== true) {
-      const entry = this.cache.get(key);
-      if (entry !== undefined) {
-        const now = this.now();
-        const left = entry.expiresAtMs - now;
-        if (left > SDK_REFRESH_AHEAD_MS) return Promise.resolve(entry.value);
-        if (left > SDK_MIN_REMAINING_MS) {
-          if (now >= entry.revalidateAfterMs) this.revalidate(key, parts, entry);
-          return Promise.resolve(entry.value);
-        }
-      }
-    }
-    return this.load(key, parts, input.forceRefresh === true, input.signal);
+    return this.load(parts, input.forceRefresh === true, input.signal);
   }
 
   /**
@@ -139,11 +140,9 @@ export class Authpipe {
   evict(input: EvictInput): number {
     if (this.cache === null) return 0;
     if ('credentialId' in input) return this.cache.deleteCredential(input.credentialId);
-    const key = cacheKey(keyParts(input));
-    const had = this.cache.get(key) !== undefined;
-    this.cache.delete(key);
-    this.inflight.delete(key);
-    return had ? 1 : 0;
+    const parts = keyParts(input);
+    this.inflight.delete(cacheKey(parts));
+    return this.cache.delete(parts) ? 1 : 0;
   }
 
   /** A connect session for your frontend to start an install or connect flow (POST /v1/connect-sessions). */
@@ -237,19 +236,20 @@ export class Authpipe {
   }
 
   /** One request per key at a time; the answer is cached unless an eviction happened meanwhile. */
-  private load(key: string, parts: CredentialKeyParts, force: boolean, signal?: AbortSignal): Promise<Credential> {
+  private load(parts: CredentialKeyParts, force: boolean, signal?: AbortSignal): Promise<Credential> {
+    const key = cacheKey(parts);
     const flightKey = force ? `${key}\u0000force` : key;
     const running = this.inflight.get(flightKey);
     if (running !== undefined) return running;
     const epoch = this.cache?.epoch ?? 0;
     const request = this.fetchCredential(parts, force, signal).then(
       (credential) => {
-        this.cache?.set(key, entryOf(credential, this.now()), epoch);
+        this.cache?.set(parts, entryOf(credential, this.now()), epoch);
         return credential;
       },
       (error: unknown) => {
         // A refusal (blocked, not found) means no cached token of this key may be served again.
-        if (error instanceof AuthpipeError && error.status >= 400 && error.status < 500) this.cache?.delete(key);
+        if (error instanceof AuthpipeError && error.status >= 400 && error.status < 500) this.cache?.delete(parts);
         throw error;
       },
     );
@@ -261,10 +261,10 @@ export class Authpipe {
     return request;
   }
 
-  private revalidate(key: string, parts: CredentialKeyParts, entry: CacheEntry<Credential>): void {
+  private revalidate(parts: CredentialKeyParts, entry: CacheEntry<Credential>): void {
     // Whatever happens, not again for this entry until the cooldown has passed.
     entry.revalidateAfterMs = this.now() + SDK_REVALIDATE_COOLDOWN_MS;
-    this.load(key, parts, false).catch((error: unknown) => this.onBackgroundError(error));
+    this.load(parts, false).catch((error: unknown) => this.onBackgroundError(error));
   }
 
   private async fetchCredential(parts: CredentialKeyParts, force: boolean, signal?: AbortSignal): Promise<Credential> {
