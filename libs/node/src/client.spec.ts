@@ -454,6 +454,13 @@ describe(Authpipe.name, () => {
       );
     });
 
+    it('refuses a path that would leave the proxy for another vault route, sending nothing', async () => {
+      for (const path of ['../../v1/tenants', 'me/%2e%2E/x', 'a/./b', 'me\\drive', '..']) {
+        await expect(client().proxy({ path, tenantId: 'org_acme' })).rejects.toThrow(/dot segments/);
+      }
+      expect(server.received).toHaveLength(0);
+    });
+
     it("drops the cached token of the credential Graph answered 401 for, and no one else's", async () => {
       const authpipe = client();
       server.handle = (request) =>

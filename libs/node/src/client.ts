@@ -202,6 +202,7 @@ export class Authpipe {
     assertKeyPart('provider', provider);
     assertKeyPart('tenantId', input.tenantId);
     if (input.userId !== undefined) assertKeyPart('userId', input.userId);
+    assertGraphPath(input.path);
     const headers: Record<string, string> = { ...input.headers, [TENANT_HEADER]: input.tenantId };
     if (input.userId !== undefined) headers[USER_HEADER] = input.userId;
     const { response, requestId } = await this.transport.send({
@@ -313,6 +314,17 @@ function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/**
+ * Refuses dot segments (also percent-encoded, which URL parsing resolves alike) and backslashes:
+ * `../../v1/credentials/...` would otherwise leave the proxy for another vault route, with the key.
+ */
+function assertGraphPath(path: string): void {
+  const [pathOnly = ''] = path.split(/[?#]/, 1);
+  const dotSegment = pathOnly.split('/').some((part) => /^(?:\.|%2e){1,2}$/i.test(part));
+  if (dotSegment || pathOnly.includes('\\'))
+    throw new TypeError('proxy: path must be a Graph path without dot segments or backslashes.');
 }
 
 function segment(value: string): string {
