@@ -133,6 +133,24 @@ describe(Authpipe.name, () => {
       expect(server.received).toHaveLength(1);
     });
 
+    it("lets one caller give up without failing the others' shared request", async () => {
+      const release = gate();
+      server.handle = async (request) => {
+        await release.promise;
+        return issuing()(request);
+      };
+      const authpipe = client();
+      const controller = new AbortController();
+      const impatient = authpipe.getCredential({ ...user('u1'), signal: controller.signal });
+      const patient = authpipe.getCredential(user('u1'));
+      await vi.waitUntil(() => server.received.length === 1);
+      controller.abort();
+      await expect(impatient).rejects.toThrow(/abort/i);
+      release.open();
+      expect((await patient).credentialId).toBe('cred_user_org_acme_u1');
+      expect(server.received).toHaveLength(1);
+    });
+
     it('renews ahead of expiry in the background, answering the cached token meanwhile', async () => {
       server.handle = issuing();
       const authpipe = client();

@@ -130,7 +130,8 @@ export class Authpipe {
       // An async API: a bad argument rejects like every other failure.
       return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
     }
-    return this.load(parts, input.forceRefresh === true, input.signal);
+    const shared = this.load(parts, input.forceRefresh === true);
+    return input.signal === undefined ? shared : untilAborted(shared, input.signal);
   }
 
   /**
@@ -237,13 +238,13 @@ export class Authpipe {
   }
 
   /** One request per key at a time; the answer is cached unless an eviction happened meanwhile. */
-  private load(parts: CredentialKeyParts, force: boolean, signal?: AbortSignal): Promise<Credential> {
+  private load(parts: CredentialKeyParts, force: boolean): Promise<Credential> {
     const key = cacheKey(parts);
     const flightKey = force ? `${key}\u0000force` : key;
     const running = this.inflight.get(flightKey);
     if (running !== undefined) return running;
     const epoch = this.cache?.epoch ?? 0;
-    const request = this.fetchCredential(parts, force, signal).then(
+    const request = this.fetchCredential(parts, force).then(
       (credential) => {
         this.cache?.set(parts, entryOf(credential, this.now()), epoch);
         return credential;
@@ -268,7 +269,7 @@ export class Authpipe {
     this.load(parts, false).catch((error: unknown) => this.onBackgroundError(error));
   }
 
-  private async fetchCredential(parts: CredentialKeyParts, force: boolean, signal?: AbortSignal): Promise<Credential> {
+  private async fetchCredential(parts: CredentialKeyParts, force: boolean): Promise<Credential> {
     const credential = await this.transport.json<Credential>({
       method: 'GET',
       path: `/v1/credentials/${segment(parts.provider)}`,
@@ -279,10 +280,35 @@ export class Authpipe {
         ...(force ? { forceRefresh: true } : {}),
       },
       idempotent: true,
-      ...(signal ? { signal } : {}),
     });
     return deepFreeze(credential);
   }
+}
+
+/**
+ * `shared` for one caller that may give up: its abort rejects its own promise only, since the
+ * request is shared with every other caller of the key (and still fills the cache).
+ */
+function untilAborted<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', abort, { once: true });
+    shared.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError');
 }
 
 function keyParts(input: CredentialKeyParts): CredentialKeyParts {

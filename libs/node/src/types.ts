@@ -20,7 +20,7 @@ export interface GetCredentialInput {
    * refused; the proxy does this by itself.
    */
   forceRefresh?: boolean;
-  /** Abort the request (the cache answers without waiting for anything). */
+  /** Stop waiting: rejects this call only; the request it shares with other callers of the key goes on. */
   signal?: AbortSignal;
 }
 
