@@ -49,7 +49,7 @@ export interface VaultRequest {
   idempotent: boolean;
   signal?: AbortSignal;
   /** `manual` to get a redirect back instead of following it (the proxy's 302 downloads). */
-  redirect?: RequestRedirect;
+  redirect?: 'follow' | 'manual' | 'error';
 }
 
 /** The vault's HTTP API with authentication, request ids, timeouts and retries. */
