@@ -336,6 +336,24 @@ describe(Authpipe.name, () => {
       expect(server.received).toHaveLength(2);
     });
 
+    it('times out an attempt whose answer does not come, but not a body that keeps streaming', async () => {
+      server.handle = () => ({ hang: true });
+      const error = await client({ timeoutMs: 100, retry: { retries: 0 } })
+        .getCredential(user('u1'))
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'timeout', status: 0 });
+
+      server.handle = () => ({
+        headers: { 'authpipe-upstream': 'microsoft-graph' },
+        slowBody: { pieces: Array.from({ length: 4 }, () => Buffer.alloc(1024, 1)), everyMs: 60 },
+      });
+      const response = await client({ timeoutMs: 100 }).proxy({
+        path: 'me/drive/items/1/content',
+        tenantId: 'org_acme',
+      });
+      expect((await response.arrayBuffer()).byteLength).toBe(4096);
+    });
+
     it('never retries a 4xx, nor a request that is not idempotent', async () => {
       server.handle = () => vaultError(429, 'rate_limited', {}, { 'retry-after': '1' });
       await expect(client().getCredential(user('u1'))).rejects.toBeInstanceOf(RateLimitedError);

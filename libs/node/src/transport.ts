@@ -93,7 +93,7 @@ export class Transport {
     }
   }
 
-  private attempt(request: VaultRequest, requestId: string): Promise<Response> {
+  private async attempt(request: VaultRequest, requestId: string): Promise<Response> {
     const url = new URL(`${this.options.baseUrl}${request.path}`);
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
@@ -108,11 +108,17 @@ export class Transport {
       body = JSON.stringify(request.json);
       headers['content-type'] = 'application/json';
     }
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    // The timeout runs until the answer's headers arrive, not while its body streams: a large
+    // download through the proxy may take longer than any timeout fit for waiting on the vault.
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException('The vault did not answer in time.', 'TimeoutError')),
+      this.options.timeoutMs,
+    );
     const init: RequestInit & { duplex?: 'half' } = {
       method: request.method,
       headers,
-      signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
+      signal: request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal,
       redirect: request.redirect ?? 'follow',
     };
     if (body !== undefined && body !== null) {
@@ -120,7 +126,11 @@ export class Transport {
       // A streamed request body needs half-duplex in fetch (undici).
       if (isStream(body)) init.duplex = 'half';
     }
-    return this.options.fetch(url, init);
+    try {
+      return await this.options.fetch(url, init);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private backoff(attempt: number): number {

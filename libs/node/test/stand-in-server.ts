@@ -21,6 +21,10 @@ export interface Reply {
   headers?: Record<string, string>;
   json?: unknown;
   body?: Buffer | string;
+  /** Sent after the headers, one piece every `everyMs` (a slow download). */
+  slowBody?: { pieces: Buffer[]; everyMs: number };
+  /** Headers never come: the request hangs until the client gives up. */
+  hang?: boolean;
   destroy?: boolean;
 }
 
@@ -87,7 +91,19 @@ function send(res: ServerResponse, reply: Reply): void {
     res.socket?.destroy();
     return;
   }
+  if (reply.hang === true) return;
   const headers: Record<string, string> = { ...reply.headers };
+  if (reply.slowBody !== undefined) {
+    res.writeHead(reply.status ?? 200, headers);
+    const pieces = [...reply.slowBody.pieces];
+    const next = () => {
+      const piece = pieces.shift();
+      if (piece === undefined) res.end();
+      else res.write(piece, () => setTimeout(next, reply.slowBody!.everyMs));
+    };
+    next();
+    return;
+  }
   let body: Buffer | string = reply.body ?? '';
   if (reply.json !== undefined) {
     body = JSON.stringify(reply.json);
