@@ -1,8 +1,12 @@
-import { Readable } from 'node:stream';
 import type { Authpipe } from './client.js';
 import { AuthpipeError, GraphError } from './errors.js';
+import { graphError, pageOf } from './graph-response.js';
 import type { FetchLike } from './transport.js';
 import type { ProxyInput } from './types.js';
+import { collect, knownSize, sendRanges, UPLOAD_CHUNK_UNIT_BYTES, type UploadContent } from './upload-session.js';
+
+export { UPLOAD_CHUNK_UNIT_BYTES, type UploadContent } from './upload-session.js';
+export { cursorOf } from './graph-response.js';
 
 /** Whose drive a file action works on, and which one. */
 export interface DriveTarget {
@@ -43,16 +47,9 @@ export interface ItemPage {
 /** What to do when the name is taken: Graph's `@microsoft.graph.conflictBehavior`. */
 export type ConflictBehavior = 'fail' | 'replace' | 'rename';
 
-/** The content of an upload: bytes, text, a Blob, or a stream (with its `size`). */
-export type UploadContent =
-  string | Uint8Array | ArrayBuffer | Blob | Readable | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
-
 /** Graph's simple upload takes at most 4 MiB; larger files go through an upload session. */
 export const SIMPLE_UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
-/** Upload session byte ranges must be multiples of 320 KiB (Microsoft's driveitem-createuploadsession). */
-export const UPLOAD_CHUNK_UNIT_BYTES = 320 * 1024;
 const DEFAULT_CHUNK_BYTES = 10 * UPLOAD_CHUNK_UNIT_BYTES;
-const CHUNK_ATTEMPTS = 3;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
@@ -157,7 +154,7 @@ export class FileActions {
     const session = (await this.graph(target, 'POST', `${named}/createUploadSession`, {
       item: { '@microsoft.graph.conflictBehavior': behavior, name: target.name },
     })) as { uploadUrl: string };
-    return this.sendRanges(session.uploadUrl, target.content, size, chunkSize, target.signal);
+    return sendRanges(this.fetchImpl, session.uploadUrl, target.content, size, chunkSize, target.signal);
   }
 
   /** A new folder `name` in `parentId` (default the root); `conflictBehavior` default `fail`. */
@@ -242,88 +239,6 @@ export class FileActions {
     if (response.status === 204) return undefined;
     return response.json();
   }
-
-  /** Sends `content` to an upload session in ranges; the last answer is the new item. */
-  private async sendRanges(
-    uploadUrl: string,
-    content: UploadContent,
-    size: number,
-    chunkSize: number,
-    signal?: AbortSignal,
-  ): Promise<DriveItem> {
-    let offset = 0;
-    try {
-      for await (const chunk of chunks(content, chunkSize)) {
-        const end = offset + chunk.byteLength - 1;
-        const response = await this.putRange(uploadUrl, chunk, `bytes ${offset}-${end}/${size}`, signal);
-        offset = end + 1;
-        if (response.status === 200 || response.status === 201) {
-          if (offset !== size) throw new TypeError(`upload: Graph finished at ${offset} bytes, not ${size}.`);
-          return (await response.json()) as DriveItem;
-        }
-        await response.body?.cancel();
-      }
-      throw new TypeError(`upload: the content ended after ${offset} of ${size} bytes.`);
-    } catch (error) {
-      // Frees the session's storage at once rather than when it expires.
-      await this.fetchImpl(uploadUrl, { method: 'DELETE' }).then(
-        (r) => r.body?.cancel(),
-        () => undefined,
-      );
-      throw error;
-    }
-  }
-
-  /** One byte range, to the pre-authenticated URL without any credential; retried after 5xx and network errors. */
-  private async putRange(url: string, chunk: Uint8Array, range: string, signal?: AbortSignal): Promise<Response> {
-    for (let attempt = 1; ; attempt++) {
-      let response: Response | undefined;
-      try {
-        response = await this.fetchImpl(url, {
-          method: 'PUT',
-          headers: { 'content-length': String(chunk.byteLength), 'content-range': range },
-          body: chunk as Uint8Array<ArrayBuffer>,
-          ...(signal ? { signal } : {}),
-        });
-      } catch (error) {
-        if (signal?.aborted || attempt >= CHUNK_ATTEMPTS) throw error;
-      }
-      if (response !== undefined) {
-        if (response.status === 202 || response.ok) return response;
-        if (response.status < 500 || attempt >= CHUNK_ATTEMPTS) throw await graphError(response);
-        await response.body?.cancel();
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 200 * 2 ** attempt));
-    }
-  }
-}
-
-/** The next-page cursor of a Graph `@odata.nextLink`: its path relative to the API version. */
-export function cursorOf(nextLink: unknown): string | null {
-  if (typeof nextLink !== 'string') return null;
-  const url = new URL(nextLink);
-  const match = /\/(?:v1\.0|beta)\/(.*)$/s.exec(url.pathname);
-  return match ? `${match[1]}${url.search}` : null;
-}
-
-function pageOf(body: unknown): ItemPage {
-  const page = body as { value?: DriveItem[]; '@odata.nextLink'?: string };
-  return { items: page.value ?? [], nextCursor: cursorOf(page['@odata.nextLink']) };
-}
-
-async function graphError(response: Response): Promise<GraphError> {
-  const text = await response.text().catch(() => '');
-  let code = `http_${response.status}`;
-  let message = `Graph answered ${response.status}.`;
-  try {
-    const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-    if (typeof parsed.error?.code === 'string') code = parsed.error.code;
-    if (typeof parsed.error?.message === 'string') message = parsed.error.message;
-  } catch {
-    // Not Graph's JSON error shape: keep the status.
-  }
-  const retryAfter = Number(response.headers.get('retry-after') ?? NaN);
-  return new GraphError({ code, message, status: response.status, ...(retryAfter >= 0 ? { retryAfter } : {}) });
 }
 
 function encodeName(name: string): string {
@@ -334,62 +249,4 @@ function encodeName(name: string): string {
 
 function signalOf(target: { signal?: AbortSignal }): { signal?: AbortSignal } {
   return target.signal ? { signal: target.signal } : {};
-}
-
-function knownSize(content: UploadContent): number | undefined {
-  if (typeof content === 'string') return Buffer.byteLength(content);
-  if (content instanceof Uint8Array || content instanceof ArrayBuffer) return content.byteLength;
-  if (content instanceof Blob) return content.size;
-  return undefined;
-}
-
-async function collect(content: UploadContent): Promise<Uint8Array> {
-  if (typeof content === 'string') return Buffer.from(content);
-  if (content instanceof Uint8Array) return content;
-  if (content instanceof ArrayBuffer) return new Uint8Array(content);
-  if (content instanceof Blob) return new Uint8Array(await content.arrayBuffer());
-  const parts: Uint8Array[] = [];
-  for await (const part of iterate(content)) parts.push(part);
-  return Buffer.concat(parts);
-}
-
-function iterate(
-  content: Readable | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
-): AsyncIterable<Uint8Array> {
-  if (content instanceof ReadableStream)
-    return Readable.fromWeb(content as import('node:stream/web').ReadableStream<Uint8Array>);
-  return content;
-}
-
-/** `content` in pieces of exactly `size` bytes (the last may be shorter), holding one piece at a time. */
-async function* chunks(content: UploadContent, size: number): AsyncGenerator<Uint8Array> {
-  if (
-    typeof content === 'string' ||
-    content instanceof Uint8Array ||
-    content instanceof ArrayBuffer ||
-    content instanceof Blob
-  ) {
-    const bytes = await collect(content);
-    for (let at = 0; at < bytes.byteLength; at += size) yield bytes.subarray(at, at + size);
-    return;
-  }
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  for await (const part of iterate(content)) {
-    let piece = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
-    while (pendingBytes + piece.byteLength >= size) {
-      const take = size - pendingBytes;
-      pending.push(piece.subarray(0, take));
-      yield Buffer.concat(pending, size);
-      piece = piece.subarray(take);
-      pending = [];
-      pendingBytes = 0;
-    }
-    if (piece.byteLength > 0) {
-      // Copied: a stream may reuse its buffer for the next piece.
-      pending.push(Buffer.from(piece));
-      pendingBytes += piece.byteLength;
-    }
-  }
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
