@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 const alias = {
   '@authpipe/crypto': path.resolve(import.meta.dirname, 'libs/crypto/src/index.ts'),
   '@authpipe/microsoft': path.resolve(import.meta.dirname, 'libs/microsoft/src/index.ts'),
+  '@authpipe/node': path.resolve(import.meta.dirname, 'libs/node/src/index.ts'),
   '@authpipe/prisma': path.resolve(import.meta.dirname, 'generated/prisma/client.ts'),
   // Test support, imported by name instead of ../../../../test/ (never part of the build).
   '@test': path.resolve(import.meta.dirname, 'test'),

@@ -1,0 +1,53 @@
+// @authpipe/node: the backend SDK of Authpipe. See README.md.
+export { Authpipe, type AuthpipeOptions, type EvictInput } from './client.js';
+export {
+  AccessLostError,
+  AppMisconfiguredError,
+  AuthpipeError,
+  CredentialBlockedError,
+  CredentialNotFoundError,
+  GraphError,
+  NeedsReauthError,
+  NetworkError,
+  ProviderUnavailableError,
+  RateLimitedError,
+  RevokedError,
+  type AuthpipeErrorInit,
+  type CredentialAction,
+  type CredentialRefusalDetails,
+} from './errors.js';
+export {
+  FileActions,
+  SIMPLE_UPLOAD_MAX_BYTES,
+  UPLOAD_CHUNK_UNIT_BYTES,
+  type ConflictBehavior,
+  type DriveItem,
+  type DriveTarget,
+  type ItemPage,
+  type UploadContent,
+} from './files.js';
+export type { CredentialKeyParts } from './credential-cache.js';
+export type { FetchLike, RetryOptions } from './transport.js';
+export type {
+  Connection,
+  ConnectSession,
+  CreateConnectSessionInput,
+  Credential,
+  CredentialFor,
+  GetCredentialInput,
+  Installation,
+  ListInput,
+  Page,
+  Provider,
+  ProxyInput,
+  ResourceSpec,
+  StatusDetail,
+} from './types.js';
+export {
+  CREDENTIAL_REFUSALS,
+  SDK_MIN_REMAINING_MS,
+  SDK_REFRESH_AHEAD_MS,
+  VAULT_NEAR_EXPIRY_MS,
+  type CredentialRefusalCode,
+  type KnownErrorCode,
+} from './wire.js';
