@@ -69,6 +69,7 @@ export async function startProxyVaultProcess(
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       ...(options.nodeOptions !== undefined ? { NODE_OPTIONS: options.nodeOptions } : {}),
+      ...clockShift(),
       HOST: '127.0.0.1',
       PORT: '0',
       AUTHPIPE_DATA_DIR: dataDir,
@@ -97,6 +98,19 @@ export async function startProxyVaultProcess(
     await fs.rm(dataDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * The machine clock shift this process runs under (CI runs the PGlite suites under `faketime`):
+ * the child must see the same time as the database rows seeded here and the emulator.
+ */
+function clockShift(): Record<string, string> {
+  const shift: Record<string, string> = {};
+  for (const name of ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_SHARED']) {
+    const value = process.env[name];
+    if (value !== undefined) shift[name] = value;
+  }
+  return shift;
 }
 
 /** A migrated PGlite database in `dir` (what the vault opens at AUTHPIPE_DATA_DIR/pg). */

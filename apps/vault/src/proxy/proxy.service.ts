@@ -61,7 +61,7 @@ export interface ProxyResponse {
   retried: boolean;
 }
 
-/** The proxied providers and the credential each forwards with. */
+/** Providers the proxy serves. */
 export const PROXIED_PROVIDERS = new Set(['microsoft-onedrive']);
 
 /**
