@@ -117,9 +117,9 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
   }
 
   /**
-   * Opens the popup from the page, signs in as `upn` on the emulator page and, for an
-   * installation, approves the admin consent page that follows; then waits for the popup to
-   * close itself.
+   * Opens the popup from the page, continues past the start page (what is being connected), signs
+   * in as `upn` on the emulator page and, for an installation, approves the admin consent page
+   * that follows; then waits for the popup to close itself. Returns what the popup's console said.
    */
   async function clickThrough(
     page: Page,
@@ -127,9 +127,15 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
     connectUrl: string,
     upn: string,
     kind: 'installation' | 'user',
-  ): Promise<void> {
+  ): Promise<string[]> {
     await page.goto(`${pageOrigin}/?connect=${encodeURIComponent(connectUrl)}`, { waitUntil: 'domcontentloaded' });
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#open')]);
+    const consoleLines: string[] = [];
+    popup.on('console', (message) => consoleLines.push(message.text()));
+    await Promise.all([
+      popup.waitForURL(/\/connect\/microsoft-onedrive\/continue|\/authorize\?/),
+      popup.click('text=Continue to Microsoft'),
+    ]);
     await popup.waitForSelector('#login');
     await popup.selectOption('#login', upn);
     if (kind === 'installation') {
@@ -139,6 +145,7 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
       await popup.selectOption('#login', upn);
     }
     await Promise.all([popup.waitForEvent('close'), popup.click('#approve')]);
+    return consoleLines;
   }
 
   it('installs into the demo directory, then connects a user, each result posted to the allowed opener', async () => {
