@@ -98,7 +98,17 @@ export class ConnectService {
 
   /** The session, its provider and its app, checked before anything is shown or sent. */
   private async check(run: FlowRun, request: StartRequest) {
-    const session = await this.sessions.verify(request.token ?? '');
+    // A mistyped provider or a link cut short are named as such, not as an unknown session.
+    this.providers.get(request.provider);
+    if (request.token === undefined || request.token === '') {
+      throw FlowFailure.of(
+        400,
+        'connect_session_missing',
+        'The connect URL has no session: it must end with ?session=<token> as returned by POST /v1/connect-sessions.',
+        'Open the url returned by POST /v1/connect-sessions as it is.',
+      );
+    }
+    const session = await this.sessions.verify(request.token);
     const loaded = await this.apps.loadFor(run, session);
     if (session.provider !== request.provider) {
       throw FlowFailure.of(

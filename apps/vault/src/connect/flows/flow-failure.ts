@@ -6,9 +6,11 @@ import type { ConnectSessionRecord } from '../sessions/connect-sessions.reposito
  * the returnTo URL, so applications switch on them: never renamed or reused.
  */
 export type FlowFailureCode =
+  | 'connect_session_missing'
   | 'connect_session_not_found'
   | 'connect_session_expired'
   | 'connect_session_consumed'
+  | 'provider_not_found'
   | 'provider_mismatch'
   | 'app_misconfigured'
   | 'redirect_uri_not_registered'

@@ -77,7 +77,10 @@ export class FlowRun {
       const s = this.session;
       if (s !== null) await this.recordFailure(s, failure);
       const message = s ? failureMessage(messageBase(s), failure.info) : null;
-      return completeFailure(this.target, message, failure.info, failure.status, this.random);
+      return completeFailure(this.target, message, failure.info, failure.status, this.random, {
+        credentialFor: s?.credentialFor ?? null,
+        appName: s?.projectName ?? null,
+      });
     }
   }
 

@@ -8,6 +8,7 @@ import {
   type FlowResultMessage,
 } from '../flows/flow-protocol';
 import type { Random } from '../../common/random';
+import { failureText, type FailureContext } from './failure-text';
 import { renderPage, type RenderedPage } from './pages';
 
 /** Where a flow reports to: taken from its connect session and its app. */
@@ -197,9 +198,10 @@ export function completeSuperseded(
 }
 
 /**
- * Ends a failed flow with a page explaining it (Microsoft's error in plain words) and a way back.
- * In popup mode the page also posts the error to the opener and stays open for the person to read;
- * in redirect mode it links back to returnTo with the error in the query.
+ * Ends a failed flow with a page that tells the person what happened and what they can do, in
+ * their words (the developers' explanation goes to the opener and the failure event), with the
+ * codes for support. In popup mode the page also posts the error to the opener and stays open for
+ * the person to read; in redirect mode it links back to returnTo with the error in the query.
  */
 export function completeFailure(
   target: CompletionTarget | null,
@@ -207,31 +209,37 @@ export function completeFailure(
   info: FlowFailureInfo,
   status: number,
   random: Random,
+  context: FailureContext = { credentialFor: null, appName: null },
 ): FlowResponse {
-  const paragraphs = [info.message, info.remediation];
-  if (info.aadsts !== undefined) paragraphs.push(`Microsoft error code: AADSTS${info.aadsts}.`);
-  paragraphs.push(`Authpipe error code: ${info.code}.`);
+  const text = failureText(info, context);
+  const paragraphs = [text.happened, text.todo];
+  paragraphs.push(
+    `Authpipe error code: ${info.code}.` +
+      (info.aadsts !== undefined ? ` Microsoft error code: AADSTS${info.aadsts}.` : ''),
+  );
   const links: { href: string; label: string }[] = [];
   if (redirectsBack(target) && message !== null) {
-    links.push({
-      href: resultUrl(target.returnTo, message),
-      label: 'Return to the application to try again (it will start a new connect session)',
-    });
-  } else {
-    paragraphs.push('To try again, start over from the application: each attempt needs a new connect session.');
+    links.push({ href: resultUrl(target.returnTo, message), label: 'Return to the application' });
   }
   const posting = target !== null && target.mode === 'popup' && message !== null;
   const warning = openerWarning(target);
+  const what =
+    context.credentialFor === 'installation'
+      ? 'The installation'
+      : context.credentialFor === 'user'
+        ? 'The connection'
+        : 'This';
   return {
     kind: 'page',
     page: renderPage(
       {
         status,
-        title: 'The connection could not be completed',
+        title: `${what} could not be completed`,
         paragraphs,
         links,
         ...(posting
           ? {
+              closeButton: true,
               data: {
                 result: message,
                 origins: target.allowedOrigins,

@@ -156,8 +156,7 @@ describe(completeFailure.name, () => {
     );
     const page = response.kind === 'page' ? response.page : null;
     expect(page?.status).toBe(502);
-    expect(page?.html).toContain('Create a new secret.');
-    expect(page?.html).toContain('AADSTS7000222');
+    expect(page?.html).toContain('Authpipe error code: microsoft_error. Microsoft error code: AADSTS7000222.');
     expect(page?.html).toContain(escapeHtml(resultUrl('https://app.test/done', failure)));
     expect(resultUrl('https://app.test/done', failure)).toContain('error=microsoft_error');
     expect(resultUrl('https://app.test/done', failure)).not.toContain('Create');
@@ -175,5 +174,49 @@ describe(completeSuperseded.name, () => {
     expect(page?.status).toBe(409);
     expect(page?.html).toContain('Use the newest window to finish');
     expect(page?.html).toContain('"status":"superseded"');
+  });
+});
+
+describe('failure pages speak to the person, not to the developers', () => {
+  const popup = { mode: 'popup' as const, returnTo: null, allowedOrigins: ['https://a.test'] };
+  const render = (info: Parameters<typeof completeFailure>[2], credentialFor: 'installation' | 'user') => {
+    const message: FlowResultMessage = {
+      ...base,
+      credentialFor,
+      status: 'error',
+      error: { code: info.code, message: info.message, remediation: info.remediation },
+    };
+    const response = completeFailure(popup, message, info, 403, cryptoRandom, { credentialFor, appName: 'Acme Files' });
+    return response.kind === 'page' ? response.page.html : '';
+  };
+
+  it('keeps developer advice in the posted message only', () => {
+    const html = render(
+      {
+        code: 'scopes_missing_offline_access',
+        message: 'The app does not request offline_access.',
+        remediation: "The application's developers must add offline_access (PATCH /v1/apps/app_1).",
+      },
+      'user',
+    );
+    const visible = html.replace(/<script[\s\S]*?<\/script>/g, '');
+    expect(visible).not.toContain('PATCH /v1/apps');
+    expect(visible).toContain('Acme Files is not set up correctly with Microsoft');
+    expect(html).toContain('PATCH /v1/apps/app_1'); // in the opener's message
+  });
+
+  it('calls an installation an installation, and a declined admin consent is not "the user declined"', () => {
+    const html = render(
+      {
+        code: 'admin_consent_denied',
+        message: 'The administrator did not grant consent to the app.',
+        remediation: 'The user declined to consent to the app: ask the user to connect again and accept.',
+      },
+      'installation',
+    );
+    const visible = html.replace(/<script[\s\S]*?<\/script>/g, '');
+    expect(visible).toContain('<title>The installation could not be completed</title>');
+    expect(visible).toContain('were not approved for your organisation');
+    expect(visible).not.toMatch(/user declined|ask the user/i);
   });
 });
