@@ -13,6 +13,7 @@ import { openDatabase, type Database } from './database/database';
 import { applyMigrations, readMigrations, type Migration } from './database/migrator';
 import { loadMasterKeyProvider, requireMasterKeySource, verifyMasterKeys } from './keys/master-keys.boot';
 import { secureDataDir } from './config/data-dir';
+import { registerSecurityHeaders } from './common/security-headers';
 import { requestIdFrom } from './logging/logging.module';
 import type { Seams } from './common/common.module';
 import { cryptoRandom } from './common/random';
@@ -124,6 +125,8 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
     if (vault.ownsDatabase) await vault.database.close().catch(() => undefined);
     throw error;
   }
+  registerSecurityHeaders(app.getHttpAdapter().getInstance(), { https: vault.config.publicUrl.startsWith('https:') });
+  app.useLogger(app.get(Logger));
   if (vault.createdKeyFile) {
     new NestLogger('MasterKeys').warn(
       `Generated a new master key in ${vault.createdKeyFile}. Back this file up: without it the data in this ` +
