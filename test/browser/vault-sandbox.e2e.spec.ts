@@ -37,8 +37,10 @@ async function servePage(): Promise<{ origin: string; server: Server }> {
   const html = `<!doctype html><html><body><button id="open">Connect OneDrive</button><script>
 window.results = [];
 window.addEventListener('message', function (e) { window.results.push({ origin: e.origin, data: e.data }); });
+var opened = 0;
 document.getElementById('open').addEventListener('click', function () {
-  window.open(new URLSearchParams(location.search).get('connect'), 'authpipe', 'width=520,height=640');
+  // A new window per click, as a retried or double-clicked popup would be.
+  window.open(new URLSearchParams(location.search).get('connect'), 'authpipe' + opened++, 'width=520,height=640');
 });
 </script></body></html>`;
   const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
@@ -202,6 +204,33 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
       where: { id: results[0].data.connectionId as string },
     });
     expect(connection.installationId).toBe(installed[0].data.installationId);
+    await context.close();
+  });
+
+  it('a retried popup: the newest window finishes, the older one says it was replaced and posts superseded', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const url = await sessionUrl({ tenantId: 'org_demo', credentialFor: 'user', userId: 'user_retry' });
+    await page.goto(`${allowedPage.origin}/?connect=${encodeURIComponent(url)}`, { waitUntil: 'domcontentloaded' });
+    const toMicrosoft = async () => {
+      const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#open')]);
+      await Promise.all([popup.waitForURL(/\/authorize\?/), popup.click('text=Continue to Microsoft')]);
+      await popup.waitForSelector('#login');
+      await popup.selectOption('#login', SEED.contoso.adele.upn);
+      return popup;
+    };
+    const older = await toMicrosoft();
+    const newer = await toMicrosoft();
+
+    // The older window comes back first: set aside, it stays open and tells the person why.
+    await Promise.all([older.waitForURL(/\/oauth\/callback\?/), older.click('#approve')]);
+    await older.waitForSelector('text=This window was replaced by a newer one');
+    await Promise.all([newer.waitForEvent('close'), newer.click('#approve')]);
+
+    const results = await page.evaluate(() => window.results);
+    expect(results.map((r) => r.data.status)).toEqual(['superseded', 'success']);
+    expect(results[1].data).toMatchObject({ type: 'authpipe:flow-result', userId: 'user_retry' });
+    expect(results[0].data.correlationId).toBe(results[1].data.correlationId);
     await context.close();
   });
 
