@@ -37,8 +37,10 @@ async function servePage(): Promise<{ origin: string; server: Server }> {
   const html = `<!doctype html><html><body><button id="open">Connect OneDrive</button><script>
 window.results = [];
 window.addEventListener('message', function (e) { window.results.push({ origin: e.origin, data: e.data }); });
+var opened = 0;
 document.getElementById('open').addEventListener('click', function () {
-  window.open(new URLSearchParams(location.search).get('connect'), 'authpipe', 'width=520,height=640');
+  // A new window per click, as a retried or double-clicked popup would be.
+  window.open(new URLSearchParams(location.search).get('connect'), 'authpipe' + opened++, 'width=520,height=640');
 });
 </script></body></html>`;
   const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
@@ -63,6 +65,7 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
   let allowedPage: { origin: string; server: Server };
   let strangerPage: { origin: string; server: Server };
   let vaultUrl: string;
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-sandbox-'));
@@ -81,7 +84,12 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
     app = await createVaultApp({
       env,
       database: db,
-      logDestination: new Writable({ write: (_c, _e, done) => done() }),
+      logDestination: new Writable({
+        write: (chunk: Buffer, _e, done) => {
+          logLines.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
       microsoft: sandboxMicrosoft(emulator),
     });
     await app.listen({ host: '127.0.0.1', port });
@@ -117,9 +125,9 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
   }
 
   /**
-   * Opens the popup from the page, signs in as `upn` on the emulator page and, for an
-   * installation, approves the admin consent page that follows; then waits for the popup to
-   * close itself.
+   * Opens the popup from the page, continues past the start page (what is being connected), signs
+   * in as `upn` on the emulator page and, for an installation, approves the admin consent page
+   * that follows; then waits for the popup to close itself. Returns what the popup's console said.
    */
   async function clickThrough(
     page: Page,
@@ -127,9 +135,15 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
     connectUrl: string,
     upn: string,
     kind: 'installation' | 'user',
-  ): Promise<void> {
+  ): Promise<string[]> {
     await page.goto(`${pageOrigin}/?connect=${encodeURIComponent(connectUrl)}`, { waitUntil: 'domcontentloaded' });
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#open')]);
+    const consoleLines: string[] = [];
+    popup.on('console', (message) => consoleLines.push(message.text()));
+    await Promise.all([
+      popup.waitForURL(/\/connect\/microsoft-onedrive\/continue|\/authorize\?/),
+      popup.click('text=Continue to Microsoft'),
+    ]);
     await popup.waitForSelector('#login');
     await popup.selectOption('#login', upn);
     if (kind === 'installation') {
@@ -139,6 +153,7 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
       await popup.selectOption('#login', upn);
     }
     await Promise.all([popup.waitForEvent('close'), popup.click('#approve')]);
+    return consoleLines;
   }
 
   it('installs into the demo directory, then connects a user, each result posted to the allowed opener', async () => {
@@ -192,10 +207,37 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
     await context.close();
   });
 
-  it('posts nothing to an opener whose origin the app does not allow', async () => {
+  it('a retried popup: the newest window finishes, the older one says it was replaced and posts superseded', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await clickThrough(
+    const url = await sessionUrl({ tenantId: 'org_demo', credentialFor: 'user', userId: 'user_retry' });
+    await page.goto(`${allowedPage.origin}/?connect=${encodeURIComponent(url)}`, { waitUntil: 'domcontentloaded' });
+    const toMicrosoft = async () => {
+      const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#open')]);
+      await Promise.all([popup.waitForURL(/\/authorize\?/), popup.click('text=Continue to Microsoft')]);
+      await popup.waitForSelector('#login');
+      await popup.selectOption('#login', SEED.contoso.adele.upn);
+      return popup;
+    };
+    const older = await toMicrosoft();
+    const newer = await toMicrosoft();
+
+    // The older window comes back first: set aside, it stays open and tells the person why.
+    await Promise.all([older.waitForURL(/\/oauth\/callback\?/), older.click('#approve')]);
+    await older.waitForSelector('text=This window was replaced by a newer one');
+    await Promise.all([newer.waitForEvent('close'), newer.click('#approve')]);
+
+    const results = await page.evaluate(() => window.results);
+    expect(results.map((r) => r.data.status)).toEqual(['superseded', 'success']);
+    expect(results[1].data).toMatchObject({ type: 'authpipe:flow-result', userId: 'user_retry' });
+    expect(results[0].data.correlationId).toBe(results[1].data.correlationId);
+    await context.close();
+  });
+
+  it('posts nothing to an opener whose origin the app does not allow, and says so: console, log and event', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const consoleLines = await clickThrough(
       page,
       strangerPage.origin,
       await sessionUrl({ tenantId: 'org_stranger', credentialFor: 'installation' }),
@@ -206,6 +248,12 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
     // The completion page posted (to the allowed origins only) and closed itself: nothing arrived here.
     expect(await page.evaluate(() => window.results)).toEqual([]);
     expect(await db.prisma.installation.count({ where: { tenant: { externalId: 'org_stranger' } } })).toBe(1);
+    const warning = `Authpipe: this window was opened by ${strangerPage.origin}, which is not one of the app's allowed origins`;
+    expect(consoleLines.some((line) => line.startsWith(warning))).toBe(true);
+    const events = await db.prisma.event.findMany({ where: { type: 'connect_session.opener_not_allowed' } });
+    expect(events).toHaveLength(1);
+    expect(events[0].payload).toMatchObject({ openerOrigin: strangerPage.origin });
+    expect(logLines.join('\n')).toContain(strangerPage.origin);
     await context.close();
   });
 });

@@ -72,6 +72,8 @@ export interface TestVaultOptions {
   database?: TestDatabase;
   /** The replica id, for tests of several vaults over one database. */
   replicaId?: string;
+  /** Serve the admin API (the CLI's, normally only with the embedded database). */
+  adminApi?: boolean;
 }
 
 /**
@@ -120,6 +122,7 @@ export async function createTestVault(options: TestVaultOptions = {}): Promise<T
       microsoft: { ...options.emulator?.microsoft, ...options.microsoft },
       clock: clock.read,
       ...(options.replicaId !== undefined ? { replicaId: options.replicaId } : {}),
+      ...(options.adminApi !== undefined ? { adminApi: options.adminApi } : {}),
     });
   } catch (error) {
     if (ownsDatabase) await db.close();

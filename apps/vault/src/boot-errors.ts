@@ -1,6 +1,7 @@
 import { MasterKeyConfigError } from '@authpipe/crypto';
 import { EmbeddedDatabaseBusyError } from './admin/embedded-database';
 import { ConfigValidationError } from './config/config.schema';
+import { DataDirPermissionsError } from './config/data-dir';
 import { MigrationError } from './database/migrator';
 import { KeysError } from './keys/keys.errors';
 
@@ -15,6 +16,7 @@ export function describeBootError(error: unknown): string {
     error instanceof KeysError ||
     error instanceof MasterKeyConfigError ||
     error instanceof EmbeddedDatabaseBusyError ||
+    error instanceof DataDirPermissionsError ||
     error instanceof MigrationError
   ) {
     return `authpipe: ${error.message}`;

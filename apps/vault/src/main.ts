@@ -6,9 +6,12 @@ import { describeBootError } from './boot-errors';
 import { createVaultApp } from './bootstrap';
 import { VAULT_CONFIG } from './config/config.module';
 import { loadConfig, type VaultConfig } from './config/config.schema';
+import { restrictUmask } from './config/data-dir';
 
 /** Starts the vault: `npm start` (embedded defaults) or `node dist/apps/vault/src/main.js`. */
 async function main(): Promise<void> {
+  // Every file the vault creates (PGlite's database files, keys, tokens) is its owner's only.
+  restrictUmask();
   // Sandbox: on outside production unless AUTHPIPE_SANDBOX says otherwise. Its emulator starts
   // first: the vault's Microsoft gateway is built once, knowing the emulator's CA and origins.
   // Loaded on demand, so a production vault never loads emulator code.

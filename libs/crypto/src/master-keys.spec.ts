@@ -21,6 +21,24 @@ function configError(value: string): MasterKeyConfigError {
 }
 
 describe(MasterKeyring.name, () => {
+  describe('key memory', () => {
+    it("keeps every key in an allocation of its own, never in Node's shared Buffer pool", () => {
+      const parsed = MasterKeyring.parse(`2:${K2},1:${K1}`);
+      const built = new MasterKeyring([{ version: 3, key: Buffer.from(K3, 'base64') }]);
+      for (const key of [parsed.key(2), parsed.key(1), built.key(3)]) {
+        expect(key.byteOffset).toBe(0);
+        expect(key.buffer.byteLength).toBe(32);
+      }
+    });
+
+    it('destroy() overwrites the keys, and a provider destroys its keyring', () => {
+      const ring = MasterKeyring.parse(`1:${K1}`);
+      const key = ring.key(1);
+      new LocalKeyProvider(ring).destroy();
+      expect(key.equals(Buffer.alloc(32))).toBe(true);
+    });
+  });
+
   describe('parse', () => {
     it('reads a newest-first list and makes the first version current', () => {
       const ring = MasterKeyring.parse(` 3:${K3}, 2:${K2} ,1:${K1} `);

@@ -37,7 +37,7 @@ export class MasterKeyring {
       entries.map((e, i) => ({ position: i + 1, version: e.version, keyLength: e.key.length })),
     );
     if (problems.length > 0) throw new MasterKeyConfigError(source, problems);
-    this.#keys = new Map(entries.map((e) => [e.version, Buffer.from(e.key)]));
+    this.#keys = new Map(entries.map((e) => [e.version, ownCopy(e.key)]));
     this.#versions = Object.freeze(entries.map((e) => e.version));
   }
 
@@ -65,7 +65,7 @@ export class MasterKeyring {
       if (!isKeyVersion(version)) problems.push(`${label}: version is not an integer in 1..${MAX_KEY_VERSION}`);
       if (keyText.length === 0) return void problems.push(`${label}: key is empty`);
       if (!BASE64.test(keyText)) return void problems.push(`${label}: key is not valid standard base64`);
-      const key = Buffer.from(keyText, 'base64');
+      const key = decodeOwn(keyText);
       if (key.length !== KEY_LENGTH) {
         key.fill(0);
         return void problems.push(`${label}: key decodes to ${key.length} bytes, expected ${KEY_LENGTH}`);
@@ -144,6 +144,27 @@ export class MasterKeyring {
   }
 }
 
+/**
+ * A copy of key bytes in memory of their own. Small buffers (`Buffer.from`, `allocUnsafe`) are
+ * slices of Node's shared 8 KiB pool, whose ArrayBuffer any neighbouring buffer exposes through
+ * `.buffer`, and which is never wiped; a key gets its own allocation, zeroed on destroy().
+ */
+function ownCopy(key: Buffer): Buffer {
+  const own = Buffer.allocUnsafeSlow(key.length);
+  key.copy(own);
+  return own;
+}
+
+/** Decodes base64 key text straight into an allocation of its own (never the shared pool). */
+function decodeOwn(keyText: string): Buffer {
+  const room = Buffer.allocUnsafeSlow(Buffer.byteLength(keyText, 'base64'));
+  const written = room.write(keyText, 'base64');
+  if (written === room.length) return room;
+  const exact = ownCopy(room.subarray(0, written));
+  room.fill(0);
+  return exact;
+}
+
 function validateEntries(entries: readonly { position: number; version: number; keyLength: number }[]): string[] {
   if (entries.length === 0) return ['no master keys are configured'];
   const problems: string[] = [];
@@ -183,6 +204,8 @@ export interface KeyProvider {
    * @throws CryptoFormatError when the blob is not in the ciphertext format.
    */
   unwrap(wrapped: Buffer, aad: Buffer): Promise<Buffer>;
+  /** Forgets key material held in memory (a KMS-backed provider holds none); called at shutdown. */
+  destroy?(): void;
 }
 
 /** {@link KeyProvider} over an in-process {@link MasterKeyring} (env variable or key file). */
@@ -210,6 +233,11 @@ export class LocalKeyProvider implements KeyProvider {
       const version = readKeyVersion(wrapped);
       return openVersioned(this.keyring.key(version), wrapped, aad);
     });
+  }
+
+  /** Overwrites the master keys in memory (shutdown); the provider is unusable afterwards. */
+  destroy(): void {
+    this.keyring.destroy();
   }
 
   [inspect.custom](): string {

@@ -85,6 +85,16 @@ describe('vault server entry (main.js)', () => {
       const res = await fetch(`${url}/healthz`);
       expect(res.status).toBe(200);
       expect(output).not.toContain('sandbox');
+      // Other users cannot enter the data directory. (PGlite sets its own files' modes, 0666 in
+      // the WASM file system, whatever the umask: the 0700 directory is what keeps them private.)
+      expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o700);
+      const open: string[] = [];
+      for (const entry of await fs.readdir(dataDir, { recursive: true })) {
+        if (entry === 'pg' || entry.startsWith(`pg${path.sep}`)) continue;
+        const { mode } = await fs.stat(path.join(dataDir, entry));
+        if ((mode & 0o077) !== 0) open.push(`${entry} 0${(mode & 0o777).toString(8)}`);
+      }
+      expect(open).toEqual([]);
     } finally {
       child.kill('SIGTERM');
     }

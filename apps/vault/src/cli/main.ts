@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { restrictUmask } from '../config/data-dir';
 import { runCli } from './cli-program';
 
 /** Entry point of `npx authpipe` (bin/authpipe.js loads the compiled form of this file). */
@@ -14,4 +15,8 @@ export function main(argv = process.argv.slice(2)): void {
   );
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  // Whatever the CLI creates (an embedded database, a key file) is its owner's only.
+  restrictUmask();
+  main();
+}

@@ -11,6 +11,7 @@ import type { KeyJobsOptions } from './key-job.types';
 import { KeyJobsRepository } from './key-jobs.repository';
 import { KeyJobsService } from './key-jobs.service';
 import { KEY_JOBS_OPTIONS, KEY_PROVIDER } from './keys.tokens';
+import { KeyMaterialWiper } from './key-material-wiper';
 import { MasterKeyRotationJob } from './master-key-rotation.job';
 import { TenantKeyRotationJob } from './tenant-key-rotation.job';
 import { TenantKeysRepository } from './tenant-keys.repository';
@@ -58,6 +59,7 @@ export class KeysModule {
         TenantKeyRotationJob,
         TenantShredJob,
         KeyJobsService,
+        KeyMaterialWiper,
       ],
       exports: [KEY_PROVIDER, Envelope, DataKeyRepository, TenantKeysRepository, KeyJobsService],
     };

@@ -36,6 +36,19 @@ export async function loadMasterKeyProvider(config: VaultConfig): Promise<Loaded
   return { provider: new LocalKeyProvider(loaded.keyring), createdKeyFile: loaded.created ? loaded.path : null };
 }
 
+/**
+ * Refuses, before anything is created, a boot that has no master key and may not generate one
+ * (production without `AUTHPIPE_MASTER_KEYS` nor a key file).
+ *
+ * @throws MasterKeyMissingError naming the variable and the file path.
+ */
+export async function requireMasterKeySource(config: VaultConfig): Promise<void> {
+  const { fromEnv, file, createFileIfMissing } = config.masterKeys;
+  if (fromEnv === null && !createFileIfMissing && !(await exists(file))) {
+    throw new MasterKeyMissingError(MASTER_KEYS_ENV, file);
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
