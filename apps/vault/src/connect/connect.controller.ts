@@ -19,9 +19,14 @@ export class ConnectController {
   async start(
     @Param('provider') provider: string,
     @Query('session') session: unknown,
+    @Query('mode') mode: unknown,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { response, binding } = await this.connect.start(provider, typeof session === 'string' ? session : undefined);
+    const { response, binding } = await this.connect.start(
+      provider,
+      typeof session === 'string' ? session : undefined,
+      mode === 'popup' || mode === 'redirect' ? mode : undefined,
+    );
     sendFlowResponse(
       reply,
       response,

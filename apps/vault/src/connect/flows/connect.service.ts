@@ -42,11 +42,16 @@ export class ConnectService {
     @Inject(RANDOM) private readonly random: Random,
   ) {}
 
-  async start(provider: string, token: string | undefined): Promise<ConnectStart> {
+  /**
+   * `mode` (the URL's `mode`, set by @authpipe/react) runs this attempt in popup or redirect mode
+   * whatever mode the session was created with, so one session serves a popup and, when the
+   * browser blocks it, a redirect (which needs the session's returnTo).
+   */
+  async start(provider: string, token: string | undefined, mode?: 'popup' | 'redirect'): Promise<ConnectStart> {
     const run = this.runs.start();
     let binding: string | null = null;
     const response = await run.execute(async () => {
-      const session = await this.sessions.verify(token ?? '');
+      const session = await this.withMode(await this.sessions.verify(token ?? ''), mode);
       const loaded = await this.apps.loadFor(run, session);
       if (session.provider !== provider) {
         throw FlowFailure.of(
@@ -71,6 +76,29 @@ export class ConnectService {
       return { kind: 'redirect', location: this.microsoft.forBrowser(url) } satisfies FlowResponse;
     });
     return { response, binding: response.kind === 'redirect' ? binding : null };
+  }
+
+  /**
+   * The session set to run in `mode` from now on (its flow reads the mode when it completes), or
+   * unchanged when `mode` is absent or already its own. Popup mode is always possible (a session
+   * is created only with allowed origins to post to, or with an allowed returnTo); redirect mode
+   * needs the session's returnTo.
+   */
+  private async withMode(
+    session: ConnectSessionRecord,
+    mode: 'popup' | 'redirect' | undefined,
+  ): Promise<ConnectSessionRecord> {
+    if (mode === undefined || mode === session.mode) return session;
+    if (mode === 'redirect' && session.returnTo === null) {
+      throw FlowFailure.of(
+        400,
+        'redirect_mode_unavailable',
+        'This connect session has no return address, so it can only run in a popup.',
+        "The application's developers must create the connect session with returnTo (POST /v1/connect-sessions) to allow redirect mode.",
+      );
+    }
+    await this.sessions.setMode(session, mode);
+    return { ...session, mode };
   }
 
   /**

@@ -8,6 +8,7 @@ export type FlowFailureCode =
   | 'connect_session_not_found'
   | 'connect_session_expired'
   | 'connect_session_consumed'
+  | 'redirect_mode_unavailable'
   | 'provider_mismatch'
   | 'app_misconfigured'
   | 'redirect_uri_not_registered'
