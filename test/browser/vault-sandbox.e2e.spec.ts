@@ -63,6 +63,7 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
   let allowedPage: { origin: string; server: Server };
   let strangerPage: { origin: string; server: Server };
   let vaultUrl: string;
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-sandbox-'));
@@ -81,7 +82,12 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
     app = await createVaultApp({
       env,
       database: db,
-      logDestination: new Writable({ write: (_c, _e, done) => done() }),
+      logDestination: new Writable({
+        write: (chunk: Buffer, _e, done) => {
+          logLines.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
       microsoft: sandboxMicrosoft(emulator),
     });
     await app.listen({ host: '127.0.0.1', port });
@@ -117,9 +123,9 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
   }
 
   /**
-   * Opens the popup from the page, signs in as `upn` on the emulator page and, for an
-   * installation, approves the admin consent page that follows; then waits for the popup to
-   * close itself.
+   * Opens the popup from the page, continues past the start page (what is being connected), signs
+   * in as `upn` on the emulator page and, for an installation, approves the admin consent page
+   * that follows; then waits for the popup to close itself. Returns what the popup's console said.
    */
   async function clickThrough(
     page: Page,
@@ -127,9 +133,15 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
     connectUrl: string,
     upn: string,
     kind: 'installation' | 'user',
-  ): Promise<void> {
+  ): Promise<string[]> {
     await page.goto(`${pageOrigin}/?connect=${encodeURIComponent(connectUrl)}`, { waitUntil: 'domcontentloaded' });
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#open')]);
+    const consoleLines: string[] = [];
+    popup.on('console', (message) => consoleLines.push(message.text()));
+    await Promise.all([
+      popup.waitForURL(/\/connect\/microsoft-onedrive\/continue|\/authorize\?/),
+      popup.click('text=Continue to Microsoft'),
+    ]);
     await popup.waitForSelector('#login');
     await popup.selectOption('#login', upn);
     if (kind === 'installation') {
@@ -139,6 +151,7 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
       await popup.selectOption('#login', upn);
     }
     await Promise.all([popup.waitForEvent('close'), popup.click('#approve')]);
+    return consoleLines;
   }
 
   it('installs into the demo directory, then connects a user, each result posted to the allowed opener', async () => {
@@ -192,10 +205,10 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
     await context.close();
   });
 
-  it('posts nothing to an opener whose origin the app does not allow', async () => {
+  it('posts nothing to an opener whose origin the app does not allow, and says so: console, log and event', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await clickThrough(
+    const consoleLines = await clickThrough(
       page,
       strangerPage.origin,
       await sessionUrl({ tenantId: 'org_stranger', credentialFor: 'installation' }),
@@ -206,6 +219,12 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
     // The completion page posted (to the allowed origins only) and closed itself: nothing arrived here.
     expect(await page.evaluate(() => window.results)).toEqual([]);
     expect(await db.prisma.installation.count({ where: { tenant: { externalId: 'org_stranger' } } })).toBe(1);
+    const warning = `Authpipe: this window was opened by ${strangerPage.origin}, which is not one of the app's allowed origins`;
+    expect(consoleLines.some((line) => line.startsWith(warning))).toBe(true);
+    const events = await db.prisma.event.findMany({ where: { type: 'connect_session.opener_not_allowed' } });
+    expect(events).toHaveLength(1);
+    expect(events[0].payload).toMatchObject({ openerOrigin: strangerPage.origin });
+    expect(logLines.join('\n')).toContain(strangerPage.origin);
     await context.close();
   });
 });

@@ -22,20 +22,41 @@ export class FlowBrowser {
     private readonly emulator: TestEmulator,
   ) {}
 
-  /** GET /connect/… as a browser; returns the response, remembering the cookie. */
-  async open(connectPathAndQuery: string): Promise<request.Response> {
-    const res = await this.vault.api().get(connectPathAndQuery);
+  /**
+   * GET /connect/… as a browser (sending the binding cookie it holds, and a Referer when given);
+   * returns the response, remembering the cookie.
+   */
+  async open(connectPathAndQuery: string, referer?: string): Promise<request.Response> {
+    let req = this.vault.api().get(connectPathAndQuery);
+    if (this.cookie !== null) req = req.set('Cookie', `authpipe_flow=${this.cookie}`);
+    if (referer !== undefined) req = req.set('Referer', referer);
+    const res = await req;
     const setCookie = res.headers['set-cookie'] as unknown as string[] | undefined;
     const binding = setCookie?.map((c) => /^authpipe_flow=([^;]*)/.exec(c)?.[1]).find((v) => v);
     if (binding) this.cookie = binding;
     return res;
   }
 
-  /** Opens the session's connect URL and expects a redirect to Microsoft; returns the login URL. */
-  async start(sessionToken: string): Promise<string> {
-    const res = await this.open(`/connect/microsoft-onedrive?session=${sessionToken}`);
+  /**
+   * Opens the session's connect URL: the start page (what is being connected), then its
+   * "Continue to Microsoft" link, which must redirect to Microsoft; returns the login URL.
+   */
+  async start(sessionToken: string, referer?: string): Promise<string> {
+    const res = await this.continue(await this.startPage(sessionToken, referer));
     expect(res.status, res.text).toBe(302);
     return res.headers.location;
+  }
+
+  /** The start page of a session (expected 200), as shown before anything goes to Microsoft. */
+  async startPage(sessionToken: string, referer?: string): Promise<request.Response> {
+    const page = await this.open(`/connect/microsoft-onedrive?session=${sessionToken}`, referer);
+    expect(page.status, page.text.slice(0, 500)).toBe(200);
+    return page;
+  }
+
+  /** Follows a start page's "Continue to Microsoft" link. */
+  async continue(startPage: request.Response): Promise<request.Response> {
+    return this.open(continueLink(startPage.text));
   }
 
   /**
@@ -101,6 +122,13 @@ export class FlowBrowser {
   async connect(sessionToken: string, upn: string): Promise<CallbackReply> {
     return this.callback('/oauth/callback', await this.signIn(await this.start(sessionToken), upn));
   }
+}
+
+/** The "Continue to Microsoft" link of a start page (path and query). */
+export function continueLink(html: string): string {
+  const href = /<a class="primary" href="([^"]+)">Continue to Microsoft<\/a>/.exec(html)?.[1];
+  if (!href) throw new Error(`no Continue link on the page: ${html.slice(0, 300)}`);
+  return href.replace(/&#38;/g, '&');
 }
 
 /** The JSON a popup completion page posts to its opener, and the origins it targets. */

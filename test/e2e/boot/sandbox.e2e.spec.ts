@@ -71,6 +71,18 @@ describe(startSandbox.name, () => {
       expect(apps.body.data[0]).toMatchObject({ cloud: 'custom' });
       expect(JSON.stringify(apps.body.data[0])).toContain(second.emulator.baseUrl);
       expect(JSON.stringify(apps.body)).not.toContain('sandbox-only-secret');
+      // A frontend on the usual local dev servers gets its popup results.
+      expect(apps.body.data[0].allowedOrigins).toEqual(
+        expect.arrayContaining([
+          new URL(config.publicUrl).origin,
+          'http://localhost:3000',
+          'http://localhost:5173',
+          'http://localhost:8080',
+          'http://127.0.0.1:3000',
+          'http://127.0.0.1:5173',
+          'http://127.0.0.1:8080',
+        ]),
+      );
     } finally {
       await second.close();
     }

@@ -152,6 +152,21 @@ describe('flows under bad state, code and session input', () => {
       expect(browser.cookie).toBeNull();
     });
 
+    it('names a connect URL without ?session= and a mistyped provider as such, not as an unknown session', async () => {
+      const browser = new FlowBrowser(vault, t);
+      const missing = await browser.open('/connect/microsoft-onedrive');
+      expect(missing.status).toBe(400);
+      expect(missing.text).toContain('Authpipe error code: connect_session_missing.');
+      expect(missing.text).toContain('This link is incomplete');
+      const empty = await browser.open('/connect/microsoft-onedrive?session=');
+      expect(empty.text).toContain('connect_session_missing');
+
+      const mistyped = await browser.open(`/connect/microsoft-onedrvie?session=${await userSession()}`);
+      expect(mistyped.status).toBe(404);
+      expect(mistyped.text).toContain('Authpipe error code: provider_not_found.');
+      expect(mistyped.text).not.toContain('connect_session_not_found');
+    });
+
     it("runs another project's session into that project only", async () => {
       const registered = await anEmulatorApp(t);
       const other = await aProject(vault, 'Other');

@@ -157,9 +157,12 @@ describe('install and connect flows', () => {
       const project = await aProject(vault);
       await anApp(vault, project, anAppBody(t, registered));
       const browser = new FlowBrowser(vault, t);
-      const res = await browser.open(
-        `/connect/microsoft-onedrive?session=${await aConnectSession(vault, project, { tenantId: 'org_pkce', credentialFor: 'user', userId: 'u' })}`,
+      const page = await browser.startPage(
+        await aConnectSession(vault, project, { tenantId: 'org_pkce', credentialFor: 'user', userId: 'u' }),
       );
+      const cookie = (page.headers['set-cookie'] as unknown as string[])[0];
+      expect(cookie).toMatch(/^authpipe_flow=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
+      const res = await browser.continue(page);
       expect(res.status).toBe(302);
       const login = new URL(res.headers.location);
       expect(login.pathname).toBe('/organizations/oauth2/v2.0/authorize');
@@ -168,8 +171,7 @@ describe('install and connect flows', () => {
       expect(login.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(login.searchParams.get('nonce')?.length).toBeGreaterThanOrEqual(32);
       expect(login.searchParams.get('scope')?.split(' ')).toContain('offline_access');
-      const cookie = (res.headers['set-cookie'] as unknown as string[])[0];
-      expect(cookie).toMatch(/^authpipe_flow=[A-Za-z0-9_-]{43}; Path=\/oauth; Max-Age=600; HttpOnly; SameSite=Lax$/);
+      expect(login.searchParams.get('prompt')).toBe('select_account');
       const state = await vault.db.prisma.oAuthState.findFirstOrThrow({
         where: { projectId: project.projectId },
       });
@@ -230,10 +232,12 @@ describe('install and connect flows', () => {
       await anApp(vault, project, anAppBody(t, registered));
       const { connect } = await installAndConnect(project, 'org_again');
       const first = popupData(connect.text).result.connectionId as string;
+      // Another Microsoft account than the one connected before: the session must allow it.
       const again = await aConnectSession(vault, project, {
         tenantId: 'org_again',
         credentialFor: 'user',
         userId: 'user_1',
+        allowAccountChange: true,
       });
       const second = await new FlowBrowser(vault, t).connect(again, SEED.contoso.alex.upn);
       expect(popupData(second.text).result.connectionId).toBe(first);

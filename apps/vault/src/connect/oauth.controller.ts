@@ -29,8 +29,11 @@ export class OAuthController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const response = await this.adminConsent.handle(parseCallbackQuery(query), readBinding(request.headers.cookie));
-    sendFlowResponse(reply, response, { clear: true }, this.secure());
+    const response = await this.adminConsent.handle(
+      parseCallbackQuery(query),
+      readBinding(request.headers.cookie, this.secure()),
+    );
+    sendFlowResponse(reply, response);
   }
 
   /**
@@ -40,14 +43,12 @@ export class OAuthController {
   @Get('callback')
   async callback(@Query() query: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const parsed = parseCallbackQuery(query);
-    const binding = readBinding(request.headers.cookie);
+    const binding = readBinding(request.headers.cookie, this.secure());
     if ((await this.states.kindOf(parsed.state)) === 'admin_sign_in') {
-      const response = await this.adminSignIn.handle(parsed, binding);
-      sendFlowResponse(reply, response, response.kind === 'redirect' ? undefined : { clear: true }, this.secure());
+      sendFlowResponse(reply, await this.adminSignIn.handle(parsed, binding));
       return;
     }
-    const response = await this.userAuthorization.handle(parsed, binding);
-    sendFlowResponse(reply, response, { clear: true }, this.secure());
+    sendFlowResponse(reply, await this.userAuthorization.handle(parsed, binding));
   }
 
   private secure(): boolean {

@@ -11,8 +11,10 @@ import { TenantKeysRepository } from './tenant-keys.repository';
 import { ownerOf } from './tenant-key-rotation.job';
 
 /**
- * Crypto-shreds a tenant: its data keys are deleted first, so whatever rows are still on disk (or
- * in a backup) can never be opened again; then its secrets go in batches, then the tenant row.
+ * Crypto-shreds a tenant: its data keys are deleted first, so whatever rows are still on disk can
+ * never be opened again; then its secrets go in batches, then the tenant row. A backup taken
+ * before the shred still holds the wrapped keys and reopens with that time's master key version
+ * until the master key is rotated and the old version destroyed (keys/README.md).
  * Each step is safe to repeat, so a crashed shred simply runs again.
  *
  * Deleting the keys and telling every replica (`data_key.changed`) is one transaction: the keys

@@ -181,9 +181,12 @@ async function ensureDemoApp(
   const current = (await apps.list(projectId, { provider: PROVIDER, limit: 10 })).data.find(
     (a) => a.clientId === SEED.demoApp.clientId,
   );
+  const allowedOrigins = sandboxOrigins(config);
   if (current) {
-    // The emulator may listen elsewhere than last time (ports given as 0): re-point the app.
-    await apps.update(projectId, current.id, { cloud: 'custom', endpoints });
+    // The emulator may listen elsewhere than last time (ports given as 0): re-point the app, and
+    // add the local dev origins to a sandbox made before they were allowed.
+    const merged = [...new Set([...current.allowedOrigins, ...allowedOrigins])];
+    await apps.update(projectId, current.id, { cloud: 'custom', endpoints, allowedOrigins: merged });
     return;
   }
   await apps.create(projectId, {
@@ -195,6 +198,17 @@ async function ensureDemoApp(
     endpoints,
     userAuthority: 'common',
     homeTenantId: SEED.contoso.tenantId,
-    allowedOrigins: [new URL(config.publicUrl).origin],
+    allowedOrigins,
   });
+}
+
+/** The usual local dev servers (Next.js/CRA, Vite, webpack), so a frontend on them gets popup results. */
+export const LOCAL_DEV_ORIGINS = [3000, 5173, 8080].flatMap((port) => [
+  `http://localhost:${port}`,
+  `http://127.0.0.1:${port}`,
+]);
+
+/** The sandbox app's allowed origins: the vault's own and the local dev servers'. */
+export function sandboxOrigins(config: VaultConfig): string[] {
+  return [...new Set([new URL(config.publicUrl).origin, ...LOCAL_DEV_ORIGINS])];
 }

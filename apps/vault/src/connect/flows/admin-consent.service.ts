@@ -8,7 +8,7 @@ import { DirectoryAlreadyInstalledError } from '../../installations/installation
 import { InstallationsService, type ConsentResult } from '../../installations/installations.service';
 import { cloudOf } from '../../apps/app-credentials';
 import { microsoftRedirectError, type CallbackQuery } from './callback-query';
-import { completeSuccess, type FlowResponse } from '../pages/completion';
+import { completeSuccess, messageBase, type FlowResponse } from '../pages/completion';
 import { FlowAppsService, isAppCredentialFailure } from './flow-apps.service';
 import { FlowFailure } from './flow-failure';
 import { FlowRuns, type FlowRun } from './flow-run';
@@ -48,7 +48,7 @@ export class AdminConsentService {
     const run = this.runs.start();
     return run.execute(async () => {
       const { session, state } = await this.states.take(query.state, 'admin_consent', binding);
-      const { app, microsoft, target: completion } = await this.apps.loadFor(run, session);
+      const { app, microsoft, target: completion } = await this.apps.loadFor(run, session, state.openerOrigin);
       if (query.error !== undefined) throw microsoftRedirectError(query, 'admin_consent_denied');
       if (query.admin_consent?.toLowerCase() !== 'true') {
         throw FlowFailure.of(403, 'admin_consent_denied', 'The administrator did not grant consent to the app.');
@@ -127,12 +127,12 @@ export class AdminConsentService {
       return completeSuccess(
         completion,
         {
+          ...messageBase(session),
           status: 'success',
-          provider: session.provider,
-          tenantId: session.tenantExternalId,
           installationId: installation.id,
+          account: { upn: state.adminUpn, tid: installation.directoryId },
         },
-        'The installation',
+        { appName: session.projectName, accountUpn: state.adminUpn },
         run.random,
       );
     });

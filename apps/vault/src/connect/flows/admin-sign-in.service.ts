@@ -64,7 +64,7 @@ export class AdminSignInService {
     const run = this.runs.start();
     return run.execute(async () => {
       const { session, state, codeVerifier, nonce } = await this.states.take(query.state, 'admin_sign_in', binding);
-      const loaded = await this.apps.loadFor(run, session);
+      const loaded = await this.apps.loadFor(run, session, state.openerOrigin);
       const { app } = loaded;
       if (query.error !== undefined) throw microsoftRedirectError(query, 'access_denied');
       if (query.code === undefined || query.code === '')
@@ -99,6 +99,7 @@ export class AdminSignInService {
         session,
         kind: 'admin_consent',
         redirectUri,
+        openerOrigin: state.openerOrigin,
         binding,
         proven: { directoryId: admin.directoryId, adminUpn: admin.upn },
       });

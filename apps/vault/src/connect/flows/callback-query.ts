@@ -40,7 +40,11 @@ export function microsoftRedirectError(query: CallbackQuery, deniedCode: FlowFai
         deniedCode === 'admin_consent_denied'
           ? 'The administrator did not grant consent to the app.'
           : 'The sign-in was cancelled or consent was declined.',
-      remediation: failure.remediation,
+      // Microsoft's classification speaks of "the user"; an admin consent is an administrator's.
+      remediation:
+        deniedCode === 'admin_consent_denied'
+          ? "An administrator of the customer's organisation must approve the permissions on Microsoft's admin consent page; start a new installation session when they are ready."
+          : failure.remediation,
       ...(failure.aadsts !== null ? { aadsts: failure.aadsts } : {}),
       action: failure.action,
     });

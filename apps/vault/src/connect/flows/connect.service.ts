@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createPkcePair, MicrosoftError, toMicrosoftError } from '@authpipe/microsoft';
 import { RANDOM, randomToken, type Random } from '../../common/random';
 import type { AppWithCredentials } from '../../apps/apps.service';
@@ -7,30 +7,56 @@ import type { ConnectSessionRecord } from '../sessions/connect-sessions.reposito
 import { ConnectionsService } from '../../connections/connections.service';
 import { InstallationsService } from '../../installations/installations.service';
 import { ADMIN_SIGN_IN_SCOPES, adminAuthority } from './admin-sign-in.service';
-import { newBindingValue } from '../states/browser-binding';
-import type { FlowResponse } from '../pages/completion';
+import { continueToken, isContinueToken, newBindingValue } from '../states/browser-binding';
+import { openerWarning, type CompletionTarget, type FlowResponse } from '../pages/completion';
+import { renderPage } from '../pages/pages';
+import { EventsService } from '../../events/events.service';
+import { ProvidersRegistry } from '../../providers/providers.registry';
 import { FlowAppsService } from './flow-apps.service';
 import { FlowFailure } from './flow-failure';
-import { FlowRuns } from './flow-run';
+import { FlowRuns, type FlowRun } from './flow-run';
 import { FlowStatesService } from '../states/flow-states.service';
 import { MicrosoftGateway } from '../../microsoft/microsoft-gateway';
 import { requestScopes } from '../../microsoft/scopes';
 
-/** The start of a flow: where to send the browser, and the binding cookie to set when it goes. */
+/** An answer of the start page, and the binding cookie to (re)set with it. */
 export interface ConnectStart {
   response: FlowResponse;
   /** Set as the browser-binding cookie when present. */
   binding: string | null;
 }
 
+/** What the browser brought to a start: the session token, its binding, the continue value, the opener. */
+export interface StartRequest {
+  provider: string;
+  token: string | undefined;
+  binding: string | null;
+  /** `continue` of the start page's link (GET /connect/:provider/continue). */
+  continueToken?: string | undefined;
+  /** The opener's origin: the Referer of the start page, carried by its link. */
+  opener?: string | undefined;
+  /**
+   * `mode` of the start URL (set by @authpipe/react): runs this attempt in popup or redirect mode
+   * whatever mode the session was created with, so one session serves a popup and, when the
+   * browser blocks it, a redirect (which needs the session's returnTo).
+   */
+  mode?: 'popup' | 'redirect' | undefined;
+}
+
 /**
- * GET /connect/:provider?session=…: checks the connect session and the app, then sends the
- * browser to Microsoft's sign-in — the authorization code flow with PKCE S256, state and nonce —
- * for an installation's admin (who is then sent on to admin consent) or for a user. Every
- * configuration problem is shown before any redirect.
+ * GET /connect/:provider?session=…: checks the connect session and the app, then shows the person
+ * what they are about to connect (the application, the organisation, the user) before anything is
+ * sent to Microsoft. Its "Continue" link (GET /connect/:provider/continue) only works in the same
+ * browser: it is derived from the browser's binding cookie, so a connect link sent to someone
+ * else always lands on that page first. Continuing starts the authorization code flow with PKCE
+ * S256, state and nonce, `prompt=select_account` — for an installation's admin (then sent on to
+ * admin consent) or for a user — and sets the session's older attempts in this browser aside.
+ * Every configuration problem is shown before any redirect.
  */
 @Injectable()
 export class ConnectService {
+  private readonly logger = new Logger('ConnectFlow');
+
   constructor(
     private readonly sessions: ConnectSessionsService,
     private readonly states: FlowStatesService,
@@ -39,43 +65,76 @@ export class ConnectService {
     private readonly installations: InstallationsService,
     private readonly connections: ConnectionsService,
     private readonly microsoft: MicrosoftGateway,
+    private readonly providers: ProvidersRegistry,
+    private readonly events: EventsService,
     @Inject(RANDOM) private readonly random: Random,
   ) {}
 
-  /**
-   * `mode` (the URL's `mode`, set by @authpipe/react) runs this attempt in popup or redirect mode
-   * whatever mode the session was created with, so one session serves a popup and, when the
-   * browser blocks it, a redirect (which needs the session's returnTo).
-   */
-  async start(provider: string, token: string | undefined, mode?: 'popup' | 'redirect'): Promise<ConnectStart> {
+  /** The start page: what is being connected, and a Continue link bound to this browser. */
+  async show(request: StartRequest): Promise<ConnectStart> {
     const run = this.runs.start();
-    let binding: string | null = null;
+    const binding = request.binding ?? newBindingValue(this.random);
     const response = await run.execute(async () => {
-      const session = await this.withMode(await this.sessions.verify(token ?? ''), mode);
-      const loaded = await this.apps.loadFor(run, session);
-      if (session.provider !== provider) {
-        throw FlowFailure.of(
-          400,
-          'provider_mismatch',
-          `This connect session is for ${session.provider}, not ${provider}.`,
-        );
-      }
-      if (loaded.app.status === 'misconfigured') {
-        throw FlowFailure.of(
-          409,
-          'app_misconfigured',
-          "The application's Microsoft app is misconfigured, so signing in would fail.",
-          loaded.app.statusRemediation ?? "The application's developers must fix the app's credentials in Authpipe.",
-        );
-      }
-      binding = newBindingValue(this.random);
+      const { session, loaded } = await this.check(run, request);
+      return { kind: 'page', page: this.startPage(session, loaded, request, binding, run) } satisfies FlowResponse;
+    });
+    return { response, binding: response.kind === 'page' && response.page.status === 200 ? binding : null };
+  }
+
+  /** The start page's Continue: a new attempt in this browser, sent to Microsoft's sign-in. */
+  async proceed(request: StartRequest): Promise<ConnectStart> {
+    const token = request.token ?? '';
+    if (!isContinueToken(request.continueToken, request.binding, token)) {
+      // Not this browser's link (forwarded, or the cookie expired): show what it is first.
+      return this.show(request);
+    }
+    const binding = request.binding!;
+    const run = this.runs.start();
+    const response = await run.execute(async () => {
+      const { session, loaded } = await this.check(run, request);
+      const opener = await this.checkOpener(session, loaded, request.opener);
       const url =
         session.credentialFor === 'installation'
-          ? await this.adminSignInUrl(session, loaded, binding)
-          : await this.authorizeUrl(session, loaded, binding);
+          ? await this.adminSignInUrl(session, loaded, binding, opener)
+          : await this.authorizeUrl(session, loaded, binding, opener);
       return { kind: 'redirect', location: this.microsoft.forBrowser(url) } satisfies FlowResponse;
     });
     return { response, binding: response.kind === 'redirect' ? binding : null };
+  }
+
+  /** The session, its provider and its app, checked before anything is shown or sent. */
+  private async check(run: FlowRun, request: StartRequest) {
+    // A mistyped provider or a link cut short are named as such, not as an unknown session.
+    this.providers.get(request.provider);
+    if (request.token === undefined || request.token === '') {
+      throw FlowFailure.of(
+        400,
+        'connect_session_missing',
+        'The connect URL has no session: it must end with ?session=<token> as returned by POST /v1/connect-sessions.',
+        'Open the url returned by POST /v1/connect-sessions as it is.',
+      );
+    }
+    const session = await this.withMode(await this.sessions.verify(request.token), request.mode);
+    const loaded = await this.apps.loadFor(run, session);
+    if (session.provider !== request.provider) {
+      throw FlowFailure.of(
+        400,
+        'provider_mismatch',
+        `This connect session is for ${session.provider}, not ${request.provider}.`,
+      );
+    }
+    if (loaded.app.status === 'misconfigured') {
+      throw FlowFailure.of(
+        409,
+        'app_misconfigured',
+        "The application's Microsoft app is misconfigured, so signing in would fail.",
+        loaded.app.statusRemediation ?? "The application's developers must fix the app's credentials in Authpipe.",
+      );
+    }
+    // Configuration problems are shown now, before the person is asked to continue.
+    this.apps.callbackUri(loaded.app, session.credentialFor === 'installation' ? 'admin_sign_in' : 'authorize');
+    if (session.credentialFor === 'user') requireOfflineAccess(loaded.app);
+    return { session, loaded };
   }
 
   /**
@@ -101,13 +160,89 @@ export class ConnectService {
     return { ...session, mode };
   }
 
+  private startPage(
+    session: ConnectSessionRecord,
+    loaded: AppWithCredentials & { target: CompletionTarget },
+    request: StartRequest,
+    binding: string,
+    run: FlowRun,
+  ) {
+    const installation = session.credentialFor === 'installation';
+    const provider = this.providers.list().find((p) => p.id === session.provider)?.name ?? session.provider;
+    const next = new URLSearchParams({
+      session: request.token ?? '',
+      continue: continueToken(binding, request.token ?? ''),
+    });
+    const opener = originOf(request.opener);
+    if (opener !== null) next.set('opener', opener);
+    const warning = openerWarning({ ...loaded.target, openerOrigin: opener });
+    return renderPage(
+      {
+        status: 200,
+        title: installation
+          ? `Install ${session.projectName} in your Microsoft organisation`
+          : `Connect your Microsoft account to ${session.projectName}`,
+        paragraphs: [
+          installation
+            ? `${session.projectName} asks an administrator of your Microsoft organisation to give it access to ${provider}.`
+            : `${session.projectName} asks for access to your files in ${provider}.`,
+          'Microsoft will ask you to choose an account. Continue only if you started this from that application yourself; if someone sent you this link, close this window.',
+        ],
+        facts: [
+          { label: 'Application', value: session.projectName },
+          { label: 'Organisation', value: session.tenantExternalId },
+          ...(session.userId !== null ? [{ label: 'User', value: session.userId }] : []),
+        ],
+        links: [
+          {
+            href: `/connect/${encodeURIComponent(session.provider)}/continue?${next.toString()}`,
+            label: 'Continue to Microsoft',
+            primary: true,
+          },
+        ],
+        ...(warning ? { data: { openerWarning: warning }, script: START_SCRIPT } : {}),
+      },
+      run.random,
+    );
+  }
+
+  /**
+   * A popup opened by a page that is not an allowed origin cannot receive its result: said now in
+   * the log and as an event (the result page says it again in the browser console).
+   */
+  private async checkOpener(
+    session: ConnectSessionRecord,
+    { app }: AppWithCredentials,
+    openerValue: string | undefined,
+  ): Promise<string | null> {
+    const opener = originOf(openerValue);
+    if (opener === null || session.mode !== 'popup' || app.allowedOrigins.includes(opener)) return opener;
+    this.logger.warn(
+      { sessionId: session.id, appId: app.id, openerOrigin: opener, allowedOrigins: app.allowedOrigins },
+      "A popup flow was opened by a page whose origin is not one of the app's allowed origins: its result cannot be posted there",
+    );
+    await this.events.append(session.projectId, session.tenantExternalId, 'connect_session.opener_not_allowed', {
+      sessionId: session.id,
+      appId: app.id,
+      openerOrigin: opener,
+      allowedOrigins: [...app.allowedOrigins],
+      remediation: `Add ${opener} to the app's allowedOrigins (PATCH /v1/apps/${app.id}).`,
+    });
+    return opener;
+  }
+
   /**
    * An installation starts with the admin signing in (openid only): the verified id_token, not the
    * consent callback's query string, establishes which directory is being installed. Re-consent
    * signs in at the installation's own directory; a first install lets the admin's directory
    * decide (organizations), never common: a personal account cannot install.
    */
-  private async adminSignInUrl(session: ConnectSessionRecord, loaded: AppWithCredentials, binding: string) {
+  private async adminSignInUrl(
+    session: ConnectSessionRecord,
+    loaded: AppWithCredentials,
+    binding: string,
+    openerOrigin: string | null,
+  ) {
     const { app } = loaded;
     if (app.userAuthority.toLowerCase() === 'consumers') {
       throw FlowFailure.of(
@@ -122,7 +257,7 @@ export class ConnectService {
       session.tenantExternalId,
       session.provider,
     );
-    return this.signInUrl(session, loaded, binding, {
+    return this.signInUrl(session, loaded, binding, openerOrigin, {
       kind: 'admin_sign_in',
       authority: adminAuthority(app, existing?.directoryId ?? null),
       scopes: ADMIN_SIGN_IN_SCOPES,
@@ -130,16 +265,14 @@ export class ConnectService {
     });
   }
 
-  private async authorizeUrl(session: ConnectSessionRecord, loaded: AppWithCredentials, binding: string) {
+  private async authorizeUrl(
+    session: ConnectSessionRecord,
+    loaded: AppWithCredentials,
+    binding: string,
+    openerOrigin: string | null,
+  ) {
     const { app, microsoft } = loaded;
-    if (!app.userScopes.some((s) => s.toLowerCase() === 'offline_access')) {
-      throw FlowFailure.of(
-        500,
-        'scopes_missing_offline_access',
-        "The application's Microsoft app does not request offline_access, so the connection would stop working within an hour.",
-        `The application's developers must add offline_access to the app's userScopes (PATCH /v1/apps/${app.id}).`,
-      );
-    }
+    requireOfflineAccess(app);
     const existing =
       session.targetConnectionId !== null && session.userId !== null
         ? await this.connections.findForUser(
@@ -149,10 +282,13 @@ export class ConnectService {
             session.userId,
           )
         : null;
-    return this.signInUrl(session, loaded, binding, {
+    return this.signInUrl(session, loaded, binding, openerOrigin, {
       kind: 'authorize',
       authority: app.userAuthority,
       scopes: requestScopes(microsoft.cloud, app.userScopes),
+      // The person chooses the account on Microsoft's page rather than being signed in silently
+      // with whichever account the browser holds.
+      prompt: 'select_account',
       ...(existing?.upn ? { loginHint: existing.upn } : {}),
     });
   }
@@ -162,6 +298,7 @@ export class ConnectService {
     session: ConnectSessionRecord,
     { app, microsoft }: AppWithCredentials,
     binding: string,
+    openerOrigin: string | null,
     request: {
       kind: 'admin_sign_in' | 'authorize';
       authority: string;
@@ -180,6 +317,8 @@ export class ConnectService {
       binding,
       codeVerifier: pkce.codeVerifier,
       nonce,
+      supersedeOthers: true,
+      openerOrigin,
     });
     try {
       return await this.microsoft.auth.buildAuthCodeUrl({
@@ -197,4 +336,29 @@ export class ConnectService {
       throw FlowFailure.fromMicrosoft((error instanceof MicrosoftError ? error : toMicrosoftError(error)).failure);
     }
   }
+}
+
+// Fixed script of a start page whose opener is not an allowed origin: says so in the console.
+const START_SCRIPT = `(function(){var d=JSON.parse(document.getElementById('authpipe-data').textContent);if(d.openerWarning){console.error(d.openerWarning);}})();`;
+
+/** The origin of a URL or origin string (an http(s) opener), or null. */
+function originOf(value: string | undefined): string | null {
+  if (value === undefined || value.length > 2000) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A user flow without offline_access would stop working within the hour: refused before it starts. */
+function requireOfflineAccess(app: AppWithCredentials['app']): void {
+  if (app.userScopes.some((s) => s.toLowerCase() === 'offline_access')) return;
+  throw FlowFailure.of(
+    500,
+    'scopes_missing_offline_access',
+    "The application's Microsoft app does not request offline_access, so the connection would stop working within an hour.",
+    `The application's developers must add offline_access to the app's userScopes (PATCH /v1/apps/${app.id}).`,
+  );
 }

@@ -34,6 +34,11 @@ export class FlowAppsService {
     return this.apps.getWithCredentials(projectId, appId);
   }
 
+  /** The app's record without its credential (null when deleted meanwhile). */
+  async findApp(projectId: string, appId: string): Promise<ProviderAppRecord | null> {
+    return this.apps.find(projectId, appId).catch(() => null);
+  }
+
   /**
    * Attaches the session to the run and loads its app, so from here on a failure completes
    * towards the session's opener or returnTo, checked against the app's allowed origins.
@@ -41,10 +46,16 @@ export class FlowAppsService {
   async loadFor(
     run: FlowRun,
     session: ConnectSessionRecord,
+    openerOrigin: string | null = null,
   ): Promise<AppWithCredentials & { target: CompletionTarget }> {
     run.attach(session);
     const loaded = await this.load(session.projectId, session.appId);
-    const target = { mode: session.mode, returnTo: session.returnTo, allowedOrigins: loaded.app.allowedOrigins };
+    const target = {
+      mode: session.mode,
+      returnTo: session.returnTo,
+      allowedOrigins: loaded.app.allowedOrigins,
+      openerOrigin,
+    };
     run.target = target;
     return { ...loaded, target };
   }

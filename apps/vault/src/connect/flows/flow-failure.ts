@@ -1,14 +1,17 @@
 import type { MicrosoftFailure } from '@authpipe/microsoft';
+import type { ConnectSessionRecord } from '../sessions/connect-sessions.repository';
 
 /**
  * Stable codes of what can go wrong in the browser-facing flows. They reach the opener window or
  * the returnTo URL, so applications switch on them: never renamed or reused.
  */
 export type FlowFailureCode =
+  | 'connect_session_missing'
   | 'connect_session_not_found'
   | 'connect_session_expired'
   | 'connect_session_consumed'
   | 'redirect_mode_unavailable'
+  | 'provider_not_found'
   | 'provider_mismatch'
   | 'app_misconfigured'
   | 'redirect_uri_not_registered'
@@ -18,6 +21,8 @@ export type FlowFailureCode =
   | 'state_replayed'
   | 'state_expired'
   | 'state_browser_mismatch'
+  | 'flow_superseded'
+  | 'account_mismatch'
   | 'code_missing'
   | 'access_denied'
   | 'admin_consent_denied'
@@ -75,5 +80,23 @@ export class FlowFailure extends Error {
       ...(failure.aadsts !== null ? { aadsts: failure.aadsts } : {}),
       action: failure.action,
     });
+  }
+}
+
+/**
+ * A callback of an attempt that a newer start of the same session in the same browser replaced:
+ * it ends on the "superseded" page, stores nothing and leaves the session to the newest attempt.
+ */
+export class FlowSuperseded extends FlowFailure {
+  constructor(
+    readonly session: ConnectSessionRecord,
+    readonly openerOrigin: string | null,
+  ) {
+    super(409, {
+      code: 'flow_superseded',
+      message: 'A newer attempt of this connect session was started in the same browser; this one was set aside.',
+      remediation: 'Finish in the newest window; this one stored nothing.',
+    });
+    this.name = 'FlowSuperseded';
   }
 }

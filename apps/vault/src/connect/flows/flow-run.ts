@@ -5,8 +5,17 @@ import { IDS, type IdGenerator } from '../../common/id-generator';
 import { RANDOM, type Random } from '../../common/random';
 import type { ConnectSessionRecord } from '../sessions/connect-sessions.repository';
 import { ConnectSessionsService } from '../sessions/connect-sessions.service';
-import { completeFailure, failureResult, type CompletionTarget, type FlowResponse } from '../pages/completion';
-import { FlowFailure, type FlowFailureCode } from './flow-failure';
+import { EventsService } from '../../events/events.service';
+import {
+  completeFailure,
+  completeSuperseded,
+  failureMessage,
+  messageBase,
+  type CompletionTarget,
+  type FlowResponse,
+} from '../pages/completion';
+import { FlowAppsService } from './flow-apps.service';
+import { FlowFailure, FlowSuperseded, type FlowFailureCode } from './flow-failure';
 
 /**
  * One callback's run: remembers the session and completion target as they become known, uses
@@ -24,6 +33,8 @@ export class FlowRun {
     readonly random: Random,
     private readonly ids: IdGenerator,
     private readonly logger: Logger,
+    private readonly apps: FlowAppsService,
+    private readonly events: EventsService,
   ) {}
 
   now(): number {
@@ -56,6 +67,7 @@ export class FlowRun {
     try {
       return await body();
     } catch (error) {
+      if (error instanceof FlowSuperseded) return this.superseded(error);
       const failure = this.toFailure(error);
       // A failed attempt uses its session up too: a retry starts from the application with a new
       // one. (Conditional: a session already used stays as it is; one whose use rolled back with
@@ -63,13 +75,42 @@ export class FlowRun {
       if (this.session !== null)
         await this.sessions.consume(this.session.projectId, this.session.id).catch(() => false);
       const s = this.session;
-      const result = s
-        ? failureResult(
-            { provider: s.provider, tenantId: s.tenantExternalId, ...(s.userId !== null ? { userId: s.userId } : {}) },
-            failure.info,
-          )
-        : null;
-      return completeFailure(this.target, result, failure.info, failure.status, this.random);
+      if (s !== null) await this.recordFailure(s, failure);
+      const message = s ? failureMessage(messageBase(s), failure.info) : null;
+      return completeFailure(this.target, message, failure.info, failure.status, this.random, {
+        credentialFor: s?.credentialFor ?? null,
+        appName: s?.projectName ?? null,
+      });
+    }
+  }
+
+  /** The page of a set-aside attempt: posts `superseded` to the opener; the session stays usable. */
+  private async superseded({ session, openerOrigin }: FlowSuperseded): Promise<FlowResponse> {
+    const app = await this.apps.findApp(session.projectId, session.appId);
+    const target: CompletionTarget | null = app
+      ? { mode: session.mode, returnTo: session.returnTo, allowedOrigins: app.allowedOrigins, openerOrigin }
+      : null;
+    return completeSuperseded(target, { ...messageBase(session), status: 'superseded' }, this.random);
+  }
+
+  /**
+   * The failure as an event: the developers' explanation (message, remediation, codes) is kept
+   * here and in the opener's message, not on the person's page. Never fails the page.
+   */
+  private async recordFailure(session: ConnectSessionRecord, failure: FlowFailure): Promise<void> {
+    try {
+      await this.events.append(session.projectId, session.tenantExternalId, 'connect_session.failed', {
+        sessionId: session.id,
+        provider: session.provider,
+        credentialFor: session.credentialFor,
+        userId: session.userId,
+        code: failure.info.code,
+        message: failure.info.message,
+        remediation: failure.info.remediation,
+        aadsts: failure.info.aadsts ?? null,
+      });
+    } catch (error) {
+      this.logger.error({ err: error, sessionId: session.id }, 'Could not record a failed flow');
     }
   }
 
@@ -108,9 +149,11 @@ export class FlowRuns {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
     @Inject(IDS) private readonly ids: IdGenerator,
+    private readonly apps: FlowAppsService,
+    private readonly events: EventsService,
   ) {}
 
   start(): FlowRun {
-    return new FlowRun(this.sessions, this.clock, this.random, this.ids, this.logger);
+    return new FlowRun(this.sessions, this.clock, this.random, this.ids, this.logger, this.apps, this.events);
   }
 }

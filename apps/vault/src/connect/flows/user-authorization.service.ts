@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { IdTokenError, MicrosoftError, toMicrosoftError, type UserTokens } from '@authpipe/microsoft';
 import { cloudOf } from '../../apps/app-credentials';
 import type { AppWithCredentials } from '../../apps/apps.service';
+import type { ConnectSessionRecord } from '../sessions/connect-sessions.repository';
 import { ConnectionsService } from '../../connections/connections.service';
 import { InstallationsService } from '../../installations/installations.service';
 import { microsoftRedirectError, type CallbackQuery } from './callback-query';
-import { completeSuccess, type FlowResponse } from '../pages/completion';
+import { completeSuccess, messageBase, type FlowResponse } from '../pages/completion';
 import { FlowAppsService, isAppCredentialFailure } from './flow-apps.service';
 import { FlowFailure } from './flow-failure';
 import { FlowRuns } from './flow-run';
@@ -40,7 +41,7 @@ export class UserAuthorizationService {
     const run = this.runs.start();
     return run.execute(async () => {
       const { session, state, codeVerifier, nonce } = await this.states.take(query.state, 'authorize', binding);
-      const loaded = await this.apps.loadFor(run, session);
+      const loaded = await this.apps.loadFor(run, session, state.openerOrigin);
       const { app } = loaded;
       if (query.error !== undefined) throw microsoftRedirectError(query, 'access_denied');
       if (query.code === undefined || query.code === '')
@@ -94,6 +95,7 @@ export class UserAuthorizationService {
           'Sign in with an account of your organisation: close this window and start again from the application.',
         );
       }
+      await this.refuseAccountChange(session, claims.oid);
       if (tokens.refreshToken === null) {
         throw FlowFailure.of(
           502,
@@ -128,16 +130,37 @@ export class UserAuthorizationService {
       return completeSuccess(
         loaded.target,
         {
+          ...messageBase(session),
           status: 'success',
-          provider: session.provider,
-          tenantId: session.tenantExternalId,
-          userId: session.userId,
           connectionId: connection.id,
+          account: { upn: connection.upn, tid },
         },
-        'The connection',
+        { appName: session.projectName, accountUpn: connection.upn },
         run.random,
       );
     });
+  }
+
+  /**
+   * A user who already has a connection must re-authorize it with the same Microsoft account
+   * (same oid), unless the session allowed a change: a connect link opened in someone else's
+   * browser cannot swap their account in under this user's connection.
+   */
+  private async refuseAccountChange(session: ConnectSessionRecord, oid: string): Promise<void> {
+    if (session.allowAccountChange || session.userId === null) return;
+    const existing = await this.connections.findForUser(
+      session.projectId,
+      session.tenantExternalId,
+      session.provider,
+      session.userId,
+    );
+    if (existing === null || existing.oid === oid) return;
+    throw FlowFailure.of(
+      403,
+      'account_mismatch',
+      'This user is already connected with another Microsoft account than the one signed in with now.',
+      'Sign in with the account connected before. To connect another account, the application creates the connect session with allowAccountChange: true.',
+    );
   }
 
   private async redeem(

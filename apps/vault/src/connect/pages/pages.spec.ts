@@ -1,15 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { completeFailure, completeSuccess, resultUrl, type FlowResult } from './completion';
+import { completeFailure, completeSuccess, completeSuperseded, resultUrl } from './completion';
+import { flowResultMessageSchema, type FlowResultMessage } from '../flows/flow-protocol';
 import { cryptoRandom } from '../../common/random';
 import { escapeHtml, jsonForScript, renderPage } from './pages';
 
-const result: FlowResult = {
-  status: 'success',
+const base = {
+  type: 'authpipe:flow-result',
+  version: 1,
+  correlationId: 'cs_1',
   provider: 'microsoft-onedrive',
+  credentialFor: 'user',
   tenantId: 'org_acme',
   userId: 'u1',
+} as const;
+const result: FlowResultMessage = {
+  ...base,
+  status: 'success',
   connectionId: 'con_1',
+  account: { upn: 'adele@contoso.test' },
 };
+const text = { appName: 'Acme Files', accountUpn: 'adele@contoso.test' };
 
 describe(renderPage.name, () => {
   it('escapes text, link targets and embedded JSON so no value can start markup', () => {
@@ -48,7 +58,7 @@ describe(completeSuccess.name, () => {
     const response = completeSuccess(
       { mode: 'redirect', returnTo: 'https://app.test/done?x=1', allowedOrigins: ['https://app.test'] },
       result,
-      'The connection',
+      text,
       cryptoRandom,
     );
     expect(response.kind).toBe('redirect');
@@ -56,6 +66,7 @@ describe(completeSuccess.name, () => {
     expect(Object.fromEntries(url.searchParams)).toEqual({
       x: '1',
       status: 'success',
+      correlationId: 'cs_1',
       provider: 'microsoft-onedrive',
       tenantId: 'org_acme',
       userId: 'u1',
@@ -63,11 +74,48 @@ describe(completeSuccess.name, () => {
     });
   });
 
+  it('names the app and the account on the success page, with a close button', () => {
+    const response = completeSuccess(
+      { mode: 'popup', returnTo: null, allowedOrigins: ['https://a.test'] },
+      result,
+      text,
+      cryptoRandom,
+    );
+    const html = response.kind === 'page' ? response.page.html : '';
+    expect(html).toContain('<title>Connection complete</title>');
+    expect(html).toContain('Acme Files is now connected to your Microsoft account as adele@contoso.test.');
+    expect(html).toContain('id="authpipe-close"');
+  });
+
+  it('posts a message that the protocol schema accepts', () => {
+    const response = completeSuccess(
+      { mode: 'popup', returnTo: null, allowedOrigins: ['https://a.test'] },
+      result,
+      text,
+      cryptoRandom,
+    );
+    const json = /id="authpipe-data">([^<]*)</.exec(response.kind === 'page' ? response.page.html : '')?.[1] ?? '{}';
+    const data = JSON.parse(json) as { result: unknown };
+    expect(flowResultMessageSchema.parse(data.result)).toEqual(result);
+  });
+
+  it('warns in the console when the opener is not an allowed origin', () => {
+    const response = completeSuccess(
+      { mode: 'popup', returnTo: null, allowedOrigins: ['https://a.test'], openerOrigin: 'http://localhost:5174' },
+      result,
+      text,
+      cryptoRandom,
+    );
+    const html = response.kind === 'page' ? response.page.html : '';
+    expect(html).toContain('this window was opened by http://localhost:5174, which is not one of the app');
+    expect(html).toContain('console.error(d.openerWarning)');
+  });
+
   it('renders a posting page instead of redirecting to a returnTo that is no longer allowed', () => {
     const response = completeSuccess(
       { mode: 'redirect', returnTo: 'https://gone.test/done', allowedOrigins: ['https://app.test'] },
       result,
-      'The connection',
+      text,
       cryptoRandom,
     );
     expect(response.kind).toBe('page');
@@ -77,7 +125,7 @@ describe(completeSuccess.name, () => {
     const response = completeSuccess(
       { mode: 'popup', returnTo: null, allowedOrigins: ['https://a.test', 'https://b.test'] },
       result,
-      'The connection',
+      text,
       cryptoRandom,
     );
     const html = response.kind === 'page' ? response.page.html : '';
@@ -94,10 +142,9 @@ describe(completeFailure.name, () => {
       remediation: 'Create a new secret.',
       aadsts: 7000222,
     };
-    const failure = {
-      ...result,
-      status: 'error' as const,
-      connectionId: undefined,
+    const failure: FlowResultMessage = {
+      ...base,
+      status: 'error',
       error: { code: info.code, message: info.message, remediation: info.remediation },
     };
     const response = completeFailure(
@@ -109,10 +156,67 @@ describe(completeFailure.name, () => {
     );
     const page = response.kind === 'page' ? response.page : null;
     expect(page?.status).toBe(502);
-    expect(page?.html).toContain('Create a new secret.');
-    expect(page?.html).toContain('AADSTS7000222');
+    expect(page?.html).toContain('Authpipe error code: microsoft_error. Microsoft error code: AADSTS7000222.');
     expect(page?.html).toContain(escapeHtml(resultUrl('https://app.test/done', failure)));
     expect(resultUrl('https://app.test/done', failure)).toContain('error=microsoft_error');
     expect(resultUrl('https://app.test/done', failure)).not.toContain('Create');
+  });
+});
+
+describe(completeSuperseded.name, () => {
+  it('tells the person to use the newest window and posts superseded to the opener', () => {
+    const response = completeSuperseded(
+      { mode: 'popup', returnTo: null, allowedOrigins: ['https://a.test'] },
+      { ...base, status: 'superseded' },
+      cryptoRandom,
+    );
+    const page = response.kind === 'page' ? response.page : null;
+    expect(page?.status).toBe(409);
+    expect(page?.html).toContain('Use the newest window to finish');
+    expect(page?.html).toContain('"status":"superseded"');
+  });
+});
+
+describe('failure pages speak to the person, not to the developers', () => {
+  const popup = { mode: 'popup' as const, returnTo: null, allowedOrigins: ['https://a.test'] };
+  const render = (info: Parameters<typeof completeFailure>[2], credentialFor: 'installation' | 'user') => {
+    const message: FlowResultMessage = {
+      ...base,
+      credentialFor,
+      status: 'error',
+      error: { code: info.code, message: info.message, remediation: info.remediation },
+    };
+    const response = completeFailure(popup, message, info, 403, cryptoRandom, { credentialFor, appName: 'Acme Files' });
+    return response.kind === 'page' ? response.page.html : '';
+  };
+
+  it('keeps developer advice in the posted message only', () => {
+    const html = render(
+      {
+        code: 'scopes_missing_offline_access',
+        message: 'The app does not request offline_access.',
+        remediation: "The application's developers must add offline_access (PATCH /v1/apps/app_1).",
+      },
+      'user',
+    );
+    const visible = html.replace(/<script[\s\S]*?<\/script>/g, '');
+    expect(visible).not.toContain('PATCH /v1/apps');
+    expect(visible).toContain('Acme Files is not set up correctly with Microsoft');
+    expect(html).toContain('PATCH /v1/apps/app_1'); // in the opener's message
+  });
+
+  it('calls an installation an installation, and a declined admin consent is not "the user declined"', () => {
+    const html = render(
+      {
+        code: 'admin_consent_denied',
+        message: 'The administrator did not grant consent to the app.',
+        remediation: 'The user declined to consent to the app: ask the user to connect again and accept.',
+      },
+      'installation',
+    );
+    const visible = html.replace(/<script[\s\S]*?<\/script>/g, '');
+    expect(visible).toContain('<title>The installation could not be completed</title>');
+    expect(visible).toContain('were not approved for your organisation');
+    expect(visible).not.toMatch(/user declined|ask the user/i);
   });
 });

@@ -28,8 +28,12 @@ export interface PageContent {
   title: string;
   /** Paragraphs of plain text (escaped here). */
   paragraphs: string[];
-  /** Links shown under the text (URLs escaped here). */
-  links?: { href: string; label: string }[];
+  /** Labelled facts shown as a list under the first paragraph (escaped here). */
+  facts?: { label: string; value: string }[];
+  /** Links shown under the text (URLs escaped here); `primary` ones look like a button. */
+  links?: { href: string; label: string; primary?: boolean }[];
+  /** A "Close this window" button (wired by the page's script). */
+  closeButton?: boolean;
   /** Data handed to `script` through a JSON element, never through string concatenation. */
   data?: unknown;
   /** A fixed inline script (no interpolation), allowed by the page's CSP nonce. */
@@ -37,7 +41,9 @@ export interface PageContent {
 }
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1f2328}
-h1{font-size:1.3rem}p{line-height:1.5}a{color:#0969da}.code{font-family:monospace;color:#57606a}`;
+h1{font-size:1.3rem}p{line-height:1.5}a{color:#0969da}.code{font-family:monospace;color:#57606a}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#57606a}dd{margin:0;font-weight:600}
+a.primary,button{display:inline-block;padding:.5rem 1rem;border-radius:6px;border:1px solid #1f883d;background:#1f883d;color:#fff;text-decoration:none;font:inherit;cursor:pointer}`;
 
 /**
  * Renders a page under a strict Content-Security-Policy: nothing loads from anywhere, only the
@@ -48,8 +54,17 @@ export function renderPage(content: PageContent, random: Random): RenderedPage {
   const nonce = random.bytes(16).toString('base64');
   const body = [
     `<h1>${escapeHtml(content.title)}</h1>`,
-    ...content.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
-    ...(content.links ?? []).map((l) => `<p><a href="${escapeHtml(l.href)}">${escapeHtml(l.label)}</a></p>`),
+    ...content.paragraphs.slice(0, 1).map((p) => `<p>${escapeHtml(p)}</p>`),
+    ...(content.facts?.length
+      ? [
+          `<dl>${content.facts.map((f) => `<dt>${escapeHtml(f.label)}</dt><dd>${escapeHtml(f.value)}</dd>`).join('')}</dl>`,
+        ]
+      : []),
+    ...content.paragraphs.slice(1).map((p) => `<p>${escapeHtml(p)}</p>`),
+    ...(content.links ?? []).map(
+      (l) => `<p><a${l.primary ? ' class="primary"' : ''} href="${escapeHtml(l.href)}">${escapeHtml(l.label)}</a></p>`,
+    ),
+    ...(content.closeButton ? ['<p><button type="button" id="authpipe-close">Close this window</button></p>'] : []),
   ];
   if (content.data !== undefined)
     body.push(`<script type="application/json" id="authpipe-data">${jsonForScript(content.data)}</script>`);

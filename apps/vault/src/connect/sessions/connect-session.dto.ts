@@ -30,6 +30,11 @@ export const createConnectSessionSchema = z
     mode: z.enum(['popup', 'redirect']).default('popup'),
     resource: resourceSchema.optional(),
     expiresInSeconds: z.number().int().min(60).max(MAX_SESSION_SECONDS).default(DEFAULT_SESSION_SECONDS),
+    /**
+     * Re-authorizing a user's existing connection with another Microsoft account (another oid) is
+     * refused (account_mismatch) unless this is true.
+     */
+    allowAccountChange: z.boolean().default(false),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -38,6 +43,9 @@ export const createConnectSessionSchema = z
     }
     if (v.credentialFor === 'user' && v.resource !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['resource'], message: 'only for credentialFor installation' });
+    }
+    if (v.credentialFor === 'installation' && v.allowAccountChange) {
+      ctx.addIssue({ code: 'custom', path: ['allowAccountChange'], message: 'only for credentialFor user' });
     }
     if (v.mode === 'redirect' && v.returnTo === undefined) {
       ctx.addIssue({ code: 'custom', path: ['returnTo'], message: 'required in redirect mode' });

@@ -17,14 +17,18 @@ export interface ConnectSessionRecord {
   resource: ResourceSpec | null;
   targetInstallationId: string | null;
   targetConnectionId: string | null;
+  /** Re-authorizing the connection with another Microsoft account (another oid) is allowed. */
+  allowAccountChange: boolean;
   expiresAt: Date;
   consumedAt: Date | null;
   createdAt: Date;
+  /** The project's name, shown to the person on the start page. */
+  projectName: string;
 }
 
 export type ConnectSessionWrite = Omit<
   ConnectSessionRecord,
-  'projectId' | 'tenantId' | 'tenantExternalId' | 'consumedAt' | 'createdAt'
+  'projectId' | 'tenantId' | 'tenantExternalId' | 'consumedAt' | 'createdAt' | 'projectName'
 >;
 
 const columns = {
@@ -40,18 +44,21 @@ const columns = {
   resource: true,
   targetInstallationId: true,
   targetConnectionId: true,
+  allowAccountChange: true,
   expiresAt: true,
   consumedAt: true,
   createdAt: true,
   tenant: { select: { externalId: true } },
+  project: { select: { name: true } },
 } as const;
 
 type Row = Prisma.ConnectSessionGetPayload<{ select: typeof columns }>;
 
-function toRecord({ tenant, ...row }: Row): ConnectSessionRecord {
+function toRecord({ tenant, project, ...row }: Row): ConnectSessionRecord {
   return {
     ...row,
     tenantExternalId: tenant.externalId,
+    projectName: project.name,
     credentialFor: row.credentialFor as ConnectSessionRecord['credentialFor'],
     mode: row.mode as ConnectSessionRecord['mode'],
     resource: (row.resource ?? null) as ResourceSpec | null,

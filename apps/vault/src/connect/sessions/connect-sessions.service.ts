@@ -109,6 +109,7 @@ export class ConnectSessionsService {
           resource: input.resource ?? null,
           targetInstallationId: target.installationId,
           targetConnectionId: target.connectionId,
+          allowAccountChange: input.allowAccountChange,
           expiresAt: new Date(now + input.expiresInSeconds * 1000),
         },
         new Date(now),

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { bindingCookie, clearBindingCookie, hashBinding, newBindingValue, readBinding } from './browser-binding';
+import {
+  bindingCookie,
+  continueToken,
+  hashBinding,
+  isContinueToken,
+  newBindingValue,
+  readBinding,
+} from './browser-binding';
 import { grantedScopes, requestScopes } from '../../microsoft/scopes';
 import { cryptoRandom } from '../../common/random';
 
@@ -12,12 +19,30 @@ describe(readBinding.name, () => {
     expect(hashBinding(value)).toHaveLength(32);
   });
 
-  it('sets an HttpOnly, SameSite=Lax cookie scoped to /oauth, Secure only over https', () => {
+  it('over https reads only the __Host- cookie (a plain-http or subdomain page cannot set it)', () => {
+    const value = newBindingValue(cryptoRandom);
+    expect(readBinding(`authpipe_flow=${value}`, true)).toBeNull();
+    expect(readBinding(`__Host-authpipe_flow=${value}`, true)).toBe(value);
+  });
+
+  it('sets an HttpOnly, SameSite=Lax cookie on Path=/, __Host- and Secure only over https', () => {
     expect(bindingCookie('v', true, 600)).toBe(
-      'authpipe_flow=v; Path=/oauth; Max-Age=600; HttpOnly; SameSite=Lax; Secure',
+      '__Host-authpipe_flow=v; Path=/; Max-Age=600; HttpOnly; SameSite=Lax; Secure',
     );
-    expect(bindingCookie('v', false, 600)).not.toContain('Secure');
-    expect(clearBindingCookie(false)).toContain('Max-Age=0');
+    expect(bindingCookie('v', false, 600)).toBe('authpipe_flow=v; Path=/; Max-Age=600; HttpOnly; SameSite=Lax');
+  });
+});
+
+describe(continueToken.name, () => {
+  it("is tied to both the browser's binding and the session", () => {
+    const binding = newBindingValue(cryptoRandom);
+    const other = newBindingValue(cryptoRandom);
+    const token = continueToken(binding, 'cst_a');
+    expect(isContinueToken(token, binding, 'cst_a')).toBe(true);
+    expect(isContinueToken(token, other, 'cst_a')).toBe(false);
+    expect(isContinueToken(token, binding, 'cst_b')).toBe(false);
+    expect(isContinueToken(token, null, 'cst_a')).toBe(false);
+    expect(isContinueToken(undefined, binding, 'cst_a')).toBe(false);
   });
 });
 

@@ -7,7 +7,7 @@ import { UnitOfWork } from '../../database/unit-of-work';
 import { ConnectSessionsRepository, type ConnectSessionRecord } from '../sessions/connect-sessions.repository';
 import { SecretsService } from '../../secrets/secrets.service';
 import { hashBinding } from './browser-binding';
-import { FlowFailure } from '../flows/flow-failure';
+import { FlowFailure, FlowSuperseded } from '../flows/flow-failure';
 import {
   OAUTH_STATE_SECRETS,
   OAuthStatesRepository,
@@ -36,6 +36,10 @@ export interface IssueStateParams {
   nonce?: string;
   /** admin_consent: the directory the admin's verified sign-in proved, and who signed in. */
   proven?: { directoryId: string; adminUpn: string | null };
+  /** A new start: the session's other live attempts in this browser are set aside (superseded). */
+  supersedeOthers?: boolean;
+  /** The origin of the page that opened the popup, when known. */
+  openerOrigin?: string | null;
 }
 
 /** A consumed state with everything its callback needs. Holds secrets: never log it. */
@@ -97,10 +101,14 @@ export class FlowStatesService {
             redirectUri: params.redirectUri,
             directoryId: params.proven?.directoryId.toLowerCase() ?? null,
             adminUpn: params.proven?.adminUpn ?? null,
+            openerOrigin: params.openerOrigin ?? null,
             expiresAt: new Date(now + STATE_TTL_MS),
           },
           new Date(now),
         );
+        // One live attempt per (session, browser): the newest start wins, in the same transaction.
+        if (params.supersedeOthers === true)
+          await this.states.supersede(session.projectId, session.id, hashBinding(params.binding), id, new Date(now));
       });
     });
     return state;
@@ -121,7 +129,8 @@ export class FlowStatesService {
    * was issued to this browser, is unused and unexpired; its session still exists. Consuming is
    * one conditional update, so a replay racing the first use loses.
    *
-   * @throws FlowFailure state_missing, state_not_found, state_replayed, state_expired, state_browser_mismatch.
+   * @throws FlowFailure state_missing, state_not_found, state_replayed, state_expired, state_browser_mismatch;
+   *   FlowSuperseded when a newer start of the session in this browser replaced this attempt.
    */
   async take(state: string | undefined, kind: OAuthStateKind, binding: string | null): Promise<TakenState> {
     if (state === undefined || state === '')
@@ -141,13 +150,17 @@ export class FlowStatesService {
       throw FlowFailure.of(
         400,
         'state_browser_mismatch',
-        'The sign-in reply reached another browser, or another flow was started in this browser meanwhile.',
+        'The sign-in reply reached another browser than the one that started the flow.',
       );
     }
     const session = await this.sessions.find(record.projectId, record.sessionId);
     if (!session)
       throw FlowFailure.of(400, 'state_not_found', 'The sign-in reply does not belong to any flow started here.');
+    if (record.supersededAt !== null) throw new FlowSuperseded(session, record.openerOrigin);
     if (!(await this.states.markUsed(record.projectId, record.id, new Date(now)))) {
+      // Lost to a replay, or to a newer start that set this attempt aside meanwhile.
+      const again = await this.states.findByHash(sha256(state));
+      if (again?.supersededAt != null && again.usedAt === null) throw new FlowSuperseded(session, record.openerOrigin);
       throw FlowFailure.of(400, 'state_replayed', 'This sign-in reply was already used.');
     }
     const scope = { projectId: session.projectId, tenantId: session.tenantExternalId };

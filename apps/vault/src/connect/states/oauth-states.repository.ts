@@ -27,6 +27,10 @@ export interface OAuthStateRecord {
   adminUpn: string | null;
   expiresAt: Date;
   usedAt: Date | null;
+  /** When a newer start of the same session in the same browser replaced this attempt. */
+  supersededAt: Date | null;
+  /** The origin of the page that opened the popup, when the start page saw one. */
+  openerOrigin: string | null;
   createdAt: Date;
 }
 
@@ -40,6 +44,7 @@ export interface OAuthStateWrite {
   redirectUri: string;
   directoryId: string | null;
   adminUpn: string | null;
+  openerOrigin: string | null;
   expiresAt: Date;
 }
 
@@ -56,6 +61,8 @@ const columns = {
   adminUpn: true,
   expiresAt: true,
   usedAt: true,
+  supersededAt: true,
+  openerOrigin: true,
   createdAt: true,
 } as const;
 
@@ -117,10 +124,36 @@ export class OAuthStatesRepository {
    */
   async markUsed(projectId: string, id: string, now: Date): Promise<boolean> {
     const { count } = await this.uow.db.oAuthState.updateMany({
-      where: { projectId, id, usedAt: null, expiresAt: { gt: now } },
+      where: { projectId, id, usedAt: null, supersededAt: null, expiresAt: { gt: now } },
       data: { usedAt: now },
     });
     return count === 1;
+  }
+
+  /**
+   * Sets aside the live attempts of a session in one browser (unused, not yet superseded), except
+   * `keepId`: a newer start replaces them. Conditional like markUsed, so a callback racing this
+   * either used its state first (and is left alone) or finds it superseded.
+   */
+  async supersede(
+    projectId: string,
+    sessionId: string,
+    browserBindingHash: Buffer,
+    keepId: string,
+    now: Date,
+  ): Promise<number> {
+    const { count } = await this.uow.db.oAuthState.updateMany({
+      where: {
+        projectId,
+        sessionId,
+        browserBindingHash: new Uint8Array(browserBindingHash),
+        usedAt: null,
+        supersededAt: null,
+        id: { not: keepId },
+      },
+      data: { supersededAt: now },
+    });
+    return count;
   }
 
   /**
