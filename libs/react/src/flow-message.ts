@@ -1,12 +1,10 @@
 // The one module that knows what the vault's last flow page says, so following a change of the
-// vault's protocol is a change of this file only. Read today from two shapes:
-// - the vault's current completion page (apps/vault/src/connect/pages/completion.ts): `FlowResult`
-//   {status, provider, tenantId, userId?, installationId?, connectionId?, error?}, no type and no
-//   correlation id (the sender window is the correlation: see connect-flow.ts);
-// - the flow protocol v1 being introduced (apps/vault/src/connect/flows/flow-protocol.ts on the
-//   connect-hardening branch): the same fields plus `type: 'authpipe:flow-result'`, `version: 1`,
-//   `correlationId` (the connect session's id), `credentialFor`, `account`, and a `superseded`
-//   status for an attempt replaced by a newer window of the same session.
+// vault's protocol is a change of this file only. It mirrors the flow protocol v1 of
+// apps/vault/src/connect/flows/flow-protocol.ts (`type: 'authpipe:flow-result'`, `version: 1`,
+// `correlationId` = the connect session's id, `credentialFor`, `account`, and a `superseded`
+// status for an attempt replaced by a newer window of the same session), and still reads the
+// untyped message of vaults before it ({status, provider, tenantId, userId?, installationId?,
+// connectionId?, error?}, where the sender window alone correlates: see connect-flow.ts).
 // Parsed by hand: the SDK ships no schema library to the browser.
 
 /** `type` of a v1 flow message. */
