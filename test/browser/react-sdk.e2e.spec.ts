@@ -149,7 +149,8 @@ describe('@authpipe/react example page in headless Chromium', { timeout: 180_000
     // The flow is over: the button is usable again and has the focus back.
     expect(await page.getAttribute('#install', 'aria-busy')).toBe('false');
     expect(await page.isDisabled('#install')).toBe(false);
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('install');
+    // Focus comes back in an effect after that render: wait for it rather than read it once.
+    await page.waitForFunction(() => document.activeElement?.id === 'install');
 
     const [userPopup] = await Promise.all([page.waitForEvent('popup'), page.click('#connect')]);
     await completeAtEmulator(userPopup, SEED.contoso.adele.upn, 'user');

@@ -59,9 +59,10 @@ describe('InstallButton', () => {
       tenantId: 'org_acme',
       installationId: 'ins_1',
     });
+    // The callback runs before React renders the state it set: wait for the render.
+    await vi.waitFor(() => expect(document.activeElement).toBe(button));
     expect(button.getAttribute('aria-busy')).toBe('false');
     expect((button as HTMLButtonElement).disabled).toBe(false);
-    expect(document.activeElement).toBe(button);
   });
 
   it('reports window_closed to onError and becomes usable again', async () => {
@@ -77,7 +78,8 @@ describe('InstallButton', () => {
     popup.closed = true;
     await vi.waitFor(() => expect(onError).toHaveBeenCalledTimes(1), { timeout: 5000 });
     expect((onError.mock.calls[0]?.[0] as AuthpipeConnectError).code).toBe('window_closed');
-    expect((button as HTMLButtonElement).disabled).toBe(false);
+    // The callback runs before React renders the state it set: wait for the render.
+    await vi.waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(false));
   });
 
   it('takes labels from the provider and the button, and children at rest', () => {
@@ -179,7 +181,7 @@ describe('useAuthpipeConnect', () => {
     });
     await vi.waitFor(() => expect(onError).toHaveBeenCalledTimes(1));
     expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'access_denied', remediation: 'Retry.' });
-    expect(button.getAttribute('data-status')).toBe('error');
+    await vi.waitFor(() => expect(button.getAttribute('data-status')).toBe('error'));
   });
 
   it('cancels its flow and closes the popup when the component unmounts, reporting nothing', async () => {
