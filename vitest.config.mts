@@ -27,7 +27,16 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts'],
-          exclude: ['**/*.db.spec.ts'],
+          exclude: ['**/*.db.spec.ts', 'libs/react/**'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // The React SDK: a browser-like DOM (happy-dom), JSX by Vite's own transform (no decorators here).
+        test: {
+          name: 'react',
+          include: ['libs/react/**/*.spec.ts', 'libs/react/**/*.spec.tsx'],
+          environment: 'happy-dom',
           testTimeout: 30_000,
         },
       },

@@ -90,6 +90,11 @@ export interface CreateVaultAppOptions extends VaultBootOptions, Seams {
    * Default: when this process holds the embedded database, which no CLI could open beside it.
    */
   adminApi?: boolean;
+  /**
+   * Adds routes to the Fastify instance before the application starts (routes cannot be added
+   * once it is ready): the sandbox's example page, which production never loads.
+   */
+  extraRoutes?: (app: NestFastifyApplication) => void;
 }
 
 /**
@@ -146,6 +151,7 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
   );
   SwaggerModule.setup('docs', app, document);
   app.enableShutdownHooks();
+  options.extraRoutes?.(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

@@ -18,9 +18,15 @@ async function main(): Promise<void> {
   const settings = loadConfig(process.env);
   const sandbox = settings.sandbox ? await import('./sandbox/sandbox.js') : null;
   const emulator = sandbox ? await sandbox.startSandboxEmulator(settings) : null;
+  // The sandbox's example page (React SDK) and its stand-in backend, also sandbox-only.
+  const example = sandbox ? await import('./sandbox/sandbox-example.js') : null;
+  let demoProject: string | null = null;
   let app: NestFastifyApplication;
   try {
-    app = await createVaultApp({ microsoft: sandbox && emulator ? sandbox.sandboxMicrosoft(emulator) : undefined });
+    app = await createVaultApp({
+      microsoft: sandbox && emulator ? sandbox.sandboxMicrosoft(emulator) : undefined,
+      extraRoutes: example ? (created) => example.registerSandboxExample(created, () => demoProject) : undefined,
+    });
   } catch (error) {
     await emulator?.close();
     throw error;
@@ -30,6 +36,7 @@ async function main(): Promise<void> {
   new Logger('Vault').log(`Authpipe vault listening on ${await app.getUrl()}`);
   if (sandbox && emulator) {
     const running = await sandbox.startSandbox(app, config, emulator);
+    demoProject = running.file.projectId;
     const { sandboxBanner } = await import('./sandbox/sandbox-banner.js');
     process.stdout.write(`${sandboxBanner(running, path.join(config.dataDir, 'sandbox.json'))}\n`);
   }

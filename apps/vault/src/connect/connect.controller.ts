@@ -23,12 +23,14 @@ export class ConnectController {
   async start(
     @Param('provider') provider: string,
     @Query('session') session: unknown,
+    @Query('mode') mode: unknown,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const started = await this.connect.show({
       provider,
       token: text(session),
+      mode: mode === 'popup' || mode === 'redirect' ? mode : undefined,
       binding: readBinding(request.headers.cookie, this.secure()),
       opener: text(request.headers.referer),
     });

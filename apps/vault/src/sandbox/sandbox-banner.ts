@@ -13,6 +13,7 @@ export function sandboxBanner(sandbox: RunningSandbox, sandboxFile: string): str
     `  API docs:        ${file.baseUrl}/docs`,
     `  Health:          ${file.baseUrl}/readyz`,
     `  Emulator:        ${file.emulatorUrl}`,
+    `  React example:   ${file.baseUrl}/sandbox/example`,
     `  Demo project:    ${file.projectId}`,
     sandbox.created
       ? `  Secret key:      ${file.secretKey}   (shown once; also in ${sandboxFile})`

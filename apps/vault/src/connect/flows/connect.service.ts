@@ -35,6 +35,12 @@ export interface StartRequest {
   continueToken?: string | undefined;
   /** The opener's origin: the Referer of the start page, carried by its link. */
   opener?: string | undefined;
+  /**
+   * `mode` of the start URL (set by @authpipe/react): runs this attempt in popup or redirect mode
+   * whatever mode the session was created with, so one session serves a popup and, when the
+   * browser blocks it, a redirect (which needs the session's returnTo).
+   */
+  mode?: 'popup' | 'redirect' | undefined;
 }
 
 /**
@@ -108,7 +114,7 @@ export class ConnectService {
         'Open the url returned by POST /v1/connect-sessions as it is.',
       );
     }
-    const session = await this.sessions.verify(request.token);
+    const session = await this.withMode(await this.sessions.verify(request.token), request.mode);
     const loaded = await this.apps.loadFor(run, session);
     if (session.provider !== request.provider) {
       throw FlowFailure.of(
@@ -129,6 +135,29 @@ export class ConnectService {
     this.apps.callbackUri(loaded.app, session.credentialFor === 'installation' ? 'admin_sign_in' : 'authorize');
     if (session.credentialFor === 'user') requireOfflineAccess(loaded.app);
     return { session, loaded };
+  }
+
+  /**
+   * The session set to run in `mode` from now on (its flow reads the mode when it completes), or
+   * unchanged when `mode` is absent or already its own. Popup mode is always possible (a session
+   * is created only with allowed origins to post to, or with an allowed returnTo); redirect mode
+   * needs the session's returnTo.
+   */
+  private async withMode(
+    session: ConnectSessionRecord,
+    mode: 'popup' | 'redirect' | undefined,
+  ): Promise<ConnectSessionRecord> {
+    if (mode === undefined || mode === session.mode) return session;
+    if (mode === 'redirect' && session.returnTo === null) {
+      throw FlowFailure.of(
+        400,
+        'redirect_mode_unavailable',
+        'This connect session has no return address, so it can only run in a popup.',
+        "The application's developers must create the connect session with returnTo (POST /v1/connect-sessions) to allow redirect mode.",
+      );
+    }
+    await this.sessions.setMode(session, mode);
+    return { ...session, mode };
   }
 
   private startPage(

@@ -10,6 +10,7 @@ export type FlowFailureCode =
   | 'connect_session_not_found'
   | 'connect_session_expired'
   | 'connect_session_consumed'
+  | 'redirect_mode_unavailable'
   | 'provider_not_found'
   | 'provider_mismatch'
   | 'app_misconfigured'

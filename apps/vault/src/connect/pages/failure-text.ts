@@ -42,6 +42,7 @@ export function failureText(info: FlowFailureInfo, context: FailureContext): End
     provider_not_found: { happened: 'This link names a service that does not exist here.', todo: START_AGAIN },
     provider_mismatch: { happened: 'This link names another service than the one it was made for.', todo: START_AGAIN },
     app_misconfigured: setUpProblem,
+    redirect_mode_unavailable: setUpProblem,
     redirect_uri_not_registered: setUpProblem,
     scopes_missing_offline_access: setUpProblem,
     installation_not_supported: setUpProblem,

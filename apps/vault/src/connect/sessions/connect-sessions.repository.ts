@@ -105,6 +105,11 @@ export class ConnectSessionsRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** Sets the mode a live session's flow completes in (see ConnectSessionsService.chooseMode). */
+  async setMode(projectId: string, id: string, mode: ConnectSessionRecord['mode']): Promise<void> {
+    await this.uow.db.connectSession.updateMany({ where: { projectId, id, consumedAt: null }, data: { mode } });
+  }
+
   /**
    * Marks the session consumed if it is neither consumed nor expired at `now`: one conditional
    * UPDATE, so of two flows racing to complete the same session exactly one wins.

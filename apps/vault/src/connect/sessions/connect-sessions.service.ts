@@ -159,6 +159,11 @@ export class ConnectSessionsService {
     return session;
   }
 
+  /** Sets the mode a live session's flow completes in (ConnectService checks it is possible). */
+  setMode(session: ConnectSessionRecord, mode: 'popup' | 'redirect'): Promise<void> {
+    return this.sessions.setMode(session.projectId, session.id, mode);
+  }
+
   /**
    * Marks the session used when its flow completes. Returns false when it was already consumed or
    * has expired meanwhile, so the caller can refuse to store a second result.
