@@ -65,6 +65,7 @@ CREATE TABLE "webhook_endpoints" (
     "description" TEXT,
     "event_types" TEXT[],
     "disabled" BOOLEAN NOT NULL DEFAULT false,
+    "created_tx_id" BIGINT NOT NULL DEFAULT (pg_current_xact_id())::text::bigint,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 

@@ -75,10 +75,12 @@ export class WebhookEndpointsRepository {
   }
 
   /** The enabled endpoints of these projects (the outbox's fan-out for a batch of events). */
-  listEnabled(projectIds: readonly string[]): Promise<{ id: string; projectId: string; eventTypes: string[] }[]> {
+  listEnabled(
+    projectIds: readonly string[],
+  ): Promise<{ id: string; projectId: string; eventTypes: string[]; createdTxId: bigint }[]> {
     return this.uow.db.webhookEndpoint.findMany({
       where: { projectId: { in: [...projectIds] }, disabled: false },
-      select: { id: true, projectId: true, eventTypes: true },
+      select: { id: true, projectId: true, eventTypes: true, createdTxId: true },
       orderBy: { id: 'asc' },
     });
   }

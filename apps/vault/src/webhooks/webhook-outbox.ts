@@ -12,7 +12,7 @@ import { filterTakes, webhookBody } from './webhook-payload';
 
 /**
  * The transactional outbox: for each event of the stream, one delivery row per enabled endpoint
- * of its project whose filter takes it, written in the consumer's transaction (so with its cursor
+ * of its project whose filter takes it and that existed when the event was written, written in the consumer's transaction (so with its cursor
  * advance: never twice, never skipped). Events about a credential or app are numbered per subject.
  */
 @Injectable()
@@ -41,7 +41,11 @@ export class WebhookOutbox implements EventStreamHandler, OnModuleInit {
       byProject.set(endpoint.projectId, [...(byProject.get(endpoint.projectId) ?? []), endpoint]);
     const rows: NewDelivery[] = [];
     for (const event of events) {
-      const targets = (byProject.get(event.projectId) ?? []).filter((e) => filterTakes(e.eventTypes, event.type));
+      // An endpoint gets the events of transactions after the one that added it, however far
+      // behind the consumer is.
+      const targets = (byProject.get(event.projectId) ?? []).filter(
+        (e) => event.position.txId > e.createdTxId && filterTakes(e.eventTypes, event.type),
+      );
       if (targets.length === 0) continue;
       const subject = subjectOf(event.type, event.payload);
       const sequence = subject === null ? null : await this.nextSequence(event.projectId, subject.id);
