@@ -4,7 +4,6 @@
 // with the link; the user re-authorizes and the issue is resolved.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionsService } from '../../../apps/vault/src/connections/connections.service';
-import { EventStreamConsumer } from '../../../apps/vault/src/events/event-stream.consumer';
 import { EventsService } from '../../../apps/vault/src/events/events.service';
 import { RefreshService } from '../../../apps/vault/src/refresh/refresh.service';
 import {
@@ -22,7 +21,7 @@ import {
 import { SEED, useTestEmulator } from '@test/support/test-emulator';
 import { useTestVault } from '@test/support/test-vault';
 import { useWebhookReceiver, verifyWithStandardWebhooks } from '@test/support/webhook-receiver';
-import { anEndpoint, pump, statusChanged } from './webhook-world';
+import { anEndpoint, catchUp, pump, statusChanged } from '@test/support/webhook-world';
 
 describe('Issues', () => {
   const t = useTestEmulator();
@@ -127,7 +126,7 @@ describe('Issues', () => {
       error: 'invalid_client',
       source: 'refresh',
     });
-    await vault.get(EventStreamConsumer).drain();
+    await catchUp(vault);
 
     expect(await issues(`status=open&kind=app_misconfigured`)).toEqual([
       expect.objectContaining({ subject: { kind: 'app', id: appId }, occurrences: 2 }),
@@ -135,14 +134,14 @@ describe('Issues', () => {
     expect(await issues('status=open&subjectId=con_m1')).toEqual([]);
 
     await events.append(p, null, 'app.checked', { appId, ok: true, status: 'active', aadsts: null, error: null });
-    await vault.get(EventStreamConsumer).drain();
+    await catchUp(vault);
     expect(await issues('status=open&kind=app_misconfigured')).toEqual([]);
   });
 
   it('shows a project only its own issues', async () => {
     const other = await aProject(vault, 'other');
     await statusChanged(vault, other.projectId, 'con_other', 'revoked');
-    await vault.get(EventStreamConsumer).drain();
+    await catchUp(vault);
     expect(await issues('subjectId=con_other')).toEqual([]);
     const own = await vault.api().get('/v1/issues?subjectId=con_other').set(bearer(other.key));
     expect(own.body.data).toHaveLength(1);

@@ -7,7 +7,7 @@ import { aProject, bearer, HOUR_MS, type TestProject } from '@test/support/build
 import { TestClock } from '@test/support/test-clock';
 import { useTestVault } from '@test/support/test-vault';
 import { useWebhookReceiver, verifyWithStandardWebhooks, type WebhookMessage } from '@test/support/webhook-receiver';
-import { anEndpoint, pump, runFor, statusChanged } from './webhook-world';
+import { anEndpoint, pump, runFor, statusChanged } from '@test/support/webhook-world';
 
 const MINUTE_MS = 60_000;
 const STATUSES = ['degraded', 'needs_reauth', 'revoked', 'active'];

@@ -5,6 +5,7 @@ import { EventsService } from '../../../apps/vault/src/events/events.service';
 import { WebhookEndpointsRepository } from '../../../apps/vault/src/webhooks/webhook-endpoints.repository';
 import { aProject, type TestProject } from '@test/support/builders';
 import { useReplicas, useTestVault, type TestVault } from '@test/support/test-vault';
+import { catchUp } from '@test/support/webhook-world';
 
 const count = async (vault: TestVault, sql: string, params: unknown[]) =>
   (await vault.db.query<{ n: number }>(sql, params))[0].n;
@@ -46,6 +47,7 @@ describe(EventStreamConsumer.name, () => {
     const stillOpen = [...status.values()].filter((s) => s === 'degraded').length;
     const others = await Promise.all([replica(), replica()]);
     await Promise.all([vault, ...others].map((v) => v.get(EventStreamConsumer).drain()));
+    await catchUp(vault);
 
     expect(
       await count(vault, `SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = 'ep_stream'`, []),
@@ -102,7 +104,7 @@ describe(EventStreamConsumer.name, () => {
       } finally {
         await late.end();
       }
-      await consumer.drain();
+      await catchUp(vault);
       const after = await vault.db.query<{ body: string }>(
         `SELECT body FROM webhook_deliveries WHERE endpoint_id = 'ep_stream' AND event_type = 'app.checked' ORDER BY seq`,
       );

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EventStreamConsumer } from '../../../apps/vault/src/events/event-stream.consumer';
 import { EventsService } from '../../../apps/vault/src/events/events.service';
 import { RetentionJob } from '../../../apps/vault/src/retention/retention.job';
 import { WebhookDispatcher } from '../../../apps/vault/src/webhooks/webhook-dispatcher';
@@ -7,6 +6,7 @@ import { WebhookEndpointsRepository } from '../../../apps/vault/src/webhooks/web
 import { aProject, type TestProject } from '@test/support/builders';
 import { DAY_MS } from '@test/support/test-clock';
 import { useTestVault } from '@test/support/test-vault';
+import { catchUp } from '@test/support/webhook-world';
 
 describe(RetentionJob.name, () => {
   const vault = useTestVault({
@@ -48,7 +48,7 @@ describe(RetentionJob.name, () => {
     await status('con_fixed', 'degraded');
     await status('con_fixed', 'active'); // resolved now
     await events.append(project.projectId, null, 'app.checked', { appId: 'app_ret', ok: false });
-    await vault.get(EventStreamConsumer).drain();
+    await catchUp(vault);
     await vault.get(WebhookDispatcher).dispatch();
     expect(await rows(`webhook_deliveries WHERE status = 'pending'`)).toBe(1);
 

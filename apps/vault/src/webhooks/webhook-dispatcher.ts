@@ -99,8 +99,9 @@ export class WebhookDispatcher implements OnApplicationShutdown {
     const sentAt = this.clock();
     let statusCode: number | null = null;
     let error: string | null = null;
+    let keys: Buffer[] = [];
     try {
-      const keys = await this.keys.signingKeys(delivery.projectId, delivery.endpointId);
+      keys = await this.keys.signingKeys(delivery.projectId, delivery.endpointId);
       const timestamp = Math.floor(sentAt / 1000);
       const response = await this.http.request({
         method: 'POST',
@@ -114,7 +115,6 @@ export class WebhookDispatcher implements OnApplicationShutdown {
         },
         body: delivery.body,
       });
-      keys.forEach((k) => k.fill(0));
       statusCode = response.status;
       if (response.status < 200 || response.status > 299) error = `http_${response.status}`;
     } catch (cause) {
@@ -123,6 +123,8 @@ export class WebhookDispatcher implements OnApplicationShutdown {
       if (!(cause instanceof HttpRequestError)) {
         this.logger.error({ err: cause, deliveryId: delivery.id }, 'A webhook attempt failed before sending');
       }
+    } finally {
+      for (const key of keys) key.fill(0);
     }
     const at = this.clock();
     if (error === null) {
