@@ -70,6 +70,23 @@ describe('Webhooks (Standard Webhooks)', () => {
     expect(to('filter-family').map((r) => JSON.parse(r.body).type)).toEqual(['credential.status_changed']);
   });
 
+  it('makes no deliveries for events while an endpoint is disabled, and holds the ones already queued', async () => {
+    const p = await aProject(vault, 'paused');
+    const endpoint = await anEndpoint(vault, p, { url: receiver.urlFor('paused') });
+    const path = `/v1/webhook-endpoints/${endpoint.id}`;
+    await statusChanged(vault, p.projectId, 'con_queued', 'revoked');
+    await catchUp(vault);
+    await vault.api().patch(path).set(bearer(p.key)).send({ disabled: true }).expect(200);
+    await statusChanged(vault, p.projectId, 'con_while_off', 'revoked');
+    await pump(vault);
+    expect(to('paused')).toHaveLength(0);
+    await vault.api().patch(path).set(bearer(p.key)).send({ disabled: false }).expect(200);
+    await pump(vault);
+    expect(to('paused').map((r) => verifyWithStandardWebhooks(r, endpoint.secret).data.credentialId)).toEqual([
+      'con_queued',
+    ]);
+  });
+
   it('signs with every active secret during a rotation overlap, and with the new one only after it', async () => {
     const p = await aProject(vault, 'rotation');
     const endpoint = await anEndpoint(vault, p, { url: receiver.urlFor('rotation') });

@@ -80,7 +80,8 @@ export class WebhookDeliveriesRepository {
 
   /**
    * System scope: leases up to `limit` due deliveries that head their chain, i.e. no earlier
-   * delivery of the same (endpoint, ordering key) is still pending, so a credential's events
+   * delivery of the same (endpoint, ordering key) is still pending (and the endpoint is not
+   * disabled: its deliveries wait until it is enabled again), so a credential's events
    * reach an endpoint in order and one at a time. `FOR UPDATE SKIP LOCKED` shares the work
    * between replicas; the lease bounds how long a crashed replica's claim blocks the chain.
    */
@@ -95,6 +96,7 @@ export class WebhookDeliveriesRepository {
             WHERE c.status = 'pending'
               AND c.next_attempt_at <= ${now}
               AND (c.lease_until IS NULL OR c.lease_until <= ${now})
+              AND NOT EXISTS (SELECT 1 FROM webhook_endpoints x WHERE x.id = c.endpoint_id AND x.disabled)
               AND NOT EXISTS (
                 SELECT 1 FROM webhook_deliveries p
                  WHERE p.endpoint_id = c.endpoint_id
