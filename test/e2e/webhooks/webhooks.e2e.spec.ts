@@ -56,6 +56,15 @@ describe('Webhooks (Standard Webhooks)', () => {
     const read = await vault.api().get(`/v1/webhook-endpoints/${endpoint.id}`).set(bearer(project.key));
     expect(JSON.stringify(read.body)).not.toContain(endpoint.secret.slice(6));
     expect(read.body.secrets).toHaveLength(1);
+    // Never logged, never stored in the clear.
+    const key = endpoint.secret.slice('whsec_'.length);
+    expect(vault.logs.text()).not.toContain(key);
+    const stored = await vault.db.query<{ ciphertext: Buffer }>(
+      `SELECT ciphertext FROM secrets WHERE record_type = 'webhook_secret' AND project_id = $1`,
+      [project.projectId],
+    );
+    expect(stored).toHaveLength(1);
+    expect(stored[0].ciphertext.includes(Buffer.from(key, 'base64'))).toBe(false);
   });
 
   it('delivers only the event types an endpoint asked for (a type or a family)', async () => {
