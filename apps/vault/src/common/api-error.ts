@@ -32,9 +32,8 @@ export type CredentialErrorCode =
 export type KeysErrorCode =
   'key_job_busy' | 'secret_scope_conflict' | 'data_key_unavailable' | 'master_key_unavailable' | 'crypto_integrity';
 
-/** Stable codes of the webhook endpoint, delivery and issue APIs (webhooks/, issues/). */
-export type WebhookErrorCode =
-  'webhook_endpoint_not_found' | 'webhook_delivery_not_found' | 'webhook_url_not_allowed' | 'issue_not_found';
+/** Stable codes of the webhook endpoint and delivery APIs (webhooks/). */
+export type WebhookErrorCode = 'webhook_endpoint_not_found' | 'webhook_delivery_not_found' | 'webhook_url_not_allowed';
 
 /**
  * Stable error codes of the public API. Clients switch on these, so a code is never renamed
