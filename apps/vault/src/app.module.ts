@@ -9,6 +9,9 @@ import { AppsModule } from './apps/apps.module';
 import { CommonModule, type Seams } from './common/common.module';
 import { ConnectModule } from './connect/connect.module';
 import { GetCredentialModule } from './get-credential/get-credential.module';
+import { IssuesModule } from './issues/issues.module';
+import { RetentionModule } from './retention/retention.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { ErrorFilter } from './common/error.filter';
 import type { VaultConfig } from './config/config.schema';
@@ -75,6 +78,9 @@ export class AppModule {
         RefreshModule,
         GetCredentialModule,
         ProxyModule,
+        IssuesModule,
+        WebhooksModule,
+        RetentionModule,
         ...(options.admin ? [AdminModule.forRoot(options.admin)] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

@@ -68,4 +68,24 @@ describe(EventsService.name, () => {
       expect(all.data.at(-1)?.tenantId).toBeNull();
     });
   });
+
+  describe('list filters', () => {
+    it('finds the events about one credential or app, and those since a date', async () => {
+      const p3 = (await aProject(vault, 'three')).projectId;
+      await events.append(p3, 'org_f', 'connection.created', { connectionId: 'con_f1', appId: 'app_f' });
+      await events.append(p3, 'org_f', 'credential.status_changed', { credentialId: 'con_f1', to: 'revoked' });
+      await events.append(p3, 'org_f', 'connection.created', { connectionId: 'con_f2', appId: 'app_f' });
+      vault.clock.advance(60_000);
+      const since = vault.clock.iso();
+      await events.append(p3, null, 'app.checked', { appId: 'app_f', ok: true });
+
+      const about = await events.list(p3, { limit: 100, credentialId: 'con_f1' });
+      expect(about.data.map((e) => e.type)).toEqual(['connection.created', 'credential.status_changed']);
+      const app = await events.list(p3, { limit: 100, appId: 'app_f' });
+      expect(app.data).toHaveLength(3);
+      const recent = await events.list(p3, { limit: 100, since });
+      expect(recent.data.map((e) => e.type)).toEqual(['app.checked']);
+      expect((await events.list(p1, { limit: 100, credentialId: 'con_f1' })).data).toEqual([]);
+    });
+  });
 });

@@ -32,6 +32,9 @@ export type CredentialErrorCode =
 export type KeysErrorCode =
   'key_job_busy' | 'secret_scope_conflict' | 'data_key_unavailable' | 'master_key_unavailable' | 'crypto_integrity';
 
+/** Stable codes of the webhook endpoint and delivery APIs (webhooks/). */
+export type WebhookErrorCode = 'webhook_endpoint_not_found' | 'webhook_delivery_not_found' | 'webhook_url_not_allowed';
+
 /**
  * Stable error codes of the public API. Clients switch on these, so a code is never renamed
  * or reused for another meaning; the message may change.
@@ -40,6 +43,7 @@ export type ErrorCode =
   | FlowErrorCode
   | KeysErrorCode
   | CredentialErrorCode
+  | WebhookErrorCode
   | 'invalid_request'
   | 'unauthorized'
   | 'missing_api_key'

@@ -6,7 +6,24 @@ export const IDS = Symbol('IDS');
 
 /** Row id prefixes; the prefix tells a reader what an id names in logs and support tickets. */
 export type IdPrefix =
-  'prj' | 'key' | 'ten' | 'dek' | 'sec' | 'job' | 'app' | 'ins' | 'con' | 'cs' | 'ost' | 'evt' | 'chi' | 'err';
+  | 'prj'
+  | 'key'
+  | 'ten'
+  | 'dek'
+  | 'sec'
+  | 'job'
+  | 'app'
+  | 'ins'
+  | 'con'
+  | 'cs'
+  | 'ost'
+  | 'evt'
+  | 'chi'
+  | 'err'
+  | 'iss'
+  | 'ep'
+  | 'whs'
+  | 'msg';
 
 const TIME_WIDTH = 9; // base36 milliseconds fit 9 characters until the year 5188
 const SEQUENCE_WIDTH = 4;

@@ -178,3 +178,34 @@ describe(withMicrosoft.name, () => {
     });
   });
 });
+
+describe('webhook and retention settings', () => {
+  it('default to no private networks, 24-hour retries and overlap, and 30/30/365/90 days of retention', () => {
+    const config = loadConfig({});
+    expect(config.webhooks).toEqual({
+      caCertificates: [],
+      allowPrivateNetworks: [],
+      timeoutMs: 10_000,
+      retryWindowMs: 86_400_000,
+      secretOverlapMs: 86_400_000,
+    });
+    expect(config.retention).toEqual({ eventsDays: 30, deliveriesDays: 30, historyDays: 365, resolvedIssuesDays: 90 });
+    expect(config.refreshedEventWindowMs).toBe(3_600_000);
+  });
+
+  it('keep webhook networks apart from Microsoft ones, and name every bad value', () => {
+    const config = loadConfig({ AUTHPIPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS: '10.0.0.0/8,127.0.0.1' });
+    expect(config.webhooks.allowPrivateNetworks).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(config.microsoft.allowPrivateNetworks).toEqual([]);
+    const problems = problemsOf({
+      AUTHPIPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'intranet',
+      AUTHPIPE_WEBHOOK_TIMEOUT_MS: '120000',
+      AUTHPIPE_RETENTION_EVENTS_DAYS: '0',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'AUTHPIPE_RETENTION_EVENTS_DAYS',
+      'AUTHPIPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS',
+      'AUTHPIPE_WEBHOOK_TIMEOUT_MS',
+    ]);
+  });
+});

@@ -54,6 +54,30 @@ export const envSchema = z.object({
    * thread is stopped past it. The iteration caps keep real files far below the default.
    */
   AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS: positiveInt.max(60_000).default(10_000),
+  /**
+   * Networks beyond the public internet webhook deliveries may reach (`10.20.0.0/16,127.0.0.1`);
+   * separate from AUTHPIPE_ALLOW_PRIVATE_NETWORKS, since endpoint URLs are typed by API callers.
+   */
+  AUTHPIPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS: networkList.optional(),
+  /** Extra CA certificates (a PEM bundle file) trusted for webhook endpoints (a private PKI). */
+  AUTHPIPE_WEBHOOK_CA_FILE: caFile.optional(),
+  /** Deadline of one webhook attempt, connect to last response byte. */
+  AUTHPIPE_WEBHOOK_TIMEOUT_MS: positiveInt.max(60_000).default(10_000),
+  /** How long a delivery is retried (exponential backoff) before it becomes a dead letter. */
+  AUTHPIPE_WEBHOOK_RETRY_WINDOW_MS: positiveInt.default(24 * 3_600_000),
+  /** How long a rotated-out signing secret keeps signing beside the new one (default 24 h). */
+  AUTHPIPE_WEBHOOK_SECRET_OVERLAP_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(24 * 3_600_000),
+  /** Retention, in days: events (once consumed), finished deliveries, credential history, resolved issues. */
+  AUTHPIPE_RETENTION_EVENTS_DAYS: positiveInt.default(30),
+  AUTHPIPE_RETENTION_DELIVERIES_DAYS: positiveInt.default(30),
+  AUTHPIPE_RETENTION_HISTORY_DAYS: positiveInt.default(365),
+  AUTHPIPE_RETENTION_ISSUES_DAYS: positiveInt.default(90),
+  /** Length of one `credential.refreshed` summary window (one event per tenant per window). */
+  AUTHPIPE_REFRESHED_EVENT_WINDOW_MS: positiveInt.default(3_600_000),
   /** Run the Microsoft emulator and seed a demo project (default: on outside production). */
   AUTHPIPE_SANDBOX: bool.optional(),
 });
@@ -75,7 +99,28 @@ export interface VaultConfig {
   microsoft: MicrosoftConfig;
   /** Reading uploaded certificate credentials (apps/certificate-reader.ts). */
   certificates: { parseTimeoutMs: number };
+  webhooks: WebhooksConfig;
+  retention: RetentionConfig;
+  /** Length of one `credential.refreshed` summary window. */
+  refreshedEventWindowMs: number;
   sandbox: boolean;
+}
+
+/** Outbound webhook delivery (webhooks/). */
+export interface WebhooksConfig {
+  caCertificates: string[];
+  allowPrivateNetworks: string[];
+  timeoutMs: number;
+  retryWindowMs: number;
+  secretOverlapMs: number;
+}
+
+/** How long the purge job keeps each kind of record, in days. */
+export interface RetentionConfig {
+  eventsDays: number;
+  deliveriesDays: number;
+  historyDays: number;
+  resolvedIssuesDays: number;
 }
 
 /** How the vault reaches Microsoft (see microsoft/microsoft-gateway.ts). */
@@ -175,6 +220,20 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
       allowPrivateNetworks: env.AUTHPIPE_ALLOW_PRIVATE_NETWORKS ?? [],
     },
     certificates: { parseTimeoutMs: env.AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS },
+    webhooks: {
+      caCertificates: env.AUTHPIPE_WEBHOOK_CA_FILE ?? [],
+      allowPrivateNetworks: env.AUTHPIPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? [],
+      timeoutMs: env.AUTHPIPE_WEBHOOK_TIMEOUT_MS,
+      retryWindowMs: env.AUTHPIPE_WEBHOOK_RETRY_WINDOW_MS,
+      secretOverlapMs: env.AUTHPIPE_WEBHOOK_SECRET_OVERLAP_MS,
+    },
+    retention: {
+      eventsDays: env.AUTHPIPE_RETENTION_EVENTS_DAYS,
+      deliveriesDays: env.AUTHPIPE_RETENTION_DELIVERIES_DAYS,
+      historyDays: env.AUTHPIPE_RETENTION_HISTORY_DAYS,
+      resolvedIssuesDays: env.AUTHPIPE_RETENTION_ISSUES_DAYS,
+    },
+    refreshedEventWindowMs: env.AUTHPIPE_REFRESHED_EVENT_WINDOW_MS,
     sandbox: env.AUTHPIPE_SANDBOX ?? !production,
   };
 }

@@ -7,6 +7,11 @@ import type { EventRecord } from './events.repository';
 export const listEventsQuerySchema = pageQuerySchema.extend({
   tenantId: tenantIdSchema.optional(),
   type: z.string().min(1).max(100).optional(),
+  /** An installation or connection id: its own events and the `credential.*` events about it. */
+  credentialId: z.string().min(1).max(100).optional(),
+  appId: z.string().min(1).max(100).optional(),
+  /** ISO date: events created at or after it. */
+  since: z.iso.datetime({ offset: true }).optional(),
 });
 export type ListEventsQuery = z.infer<typeof listEventsQuerySchema>;
 

@@ -19,6 +19,9 @@ export class EventsController {
   @ApiOperation({ summary: "The project's events (installation.created, connection.created, app.checked ...)" })
   @ApiQuery({ name: 'tenantId', required: false })
   @ApiQuery({ name: 'type', required: false })
+  @ApiQuery({ name: 'credentialId', required: false })
+  @ApiQuery({ name: 'appId', required: false })
+  @ApiQuery({ name: 'since', required: false, description: 'ISO date: events created at or after it' })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
   list(

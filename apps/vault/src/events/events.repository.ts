@@ -23,6 +23,11 @@ export interface EventPosition {
 export interface EventFilter {
   tenantExternalId?: string;
   type?: string;
+  /** Events about this installation or connection (`credential.*` and its own events). */
+  credentialId?: string;
+  appId?: string;
+  /** Events created at or after this date. */
+  since?: Date;
 }
 
 interface EventRow {
@@ -89,6 +94,14 @@ export class EventsRepository {
     if (filter.tenantExternalId !== undefined)
       conditions.push(Prisma.sql`tenant_external_id = ${filter.tenantExternalId}`);
     if (filter.type !== undefined) conditions.push(Prisma.sql`type = ${filter.type}`);
+    if (filter.credentialId !== undefined) {
+      const id = filter.credentialId;
+      conditions.push(
+        Prisma.sql`(payload->>'credentialId' = ${id} OR payload->>'installationId' = ${id} OR payload->>'connectionId' = ${id})`,
+      );
+    }
+    if (filter.appId !== undefined) conditions.push(Prisma.sql`payload->>'appId' = ${filter.appId}`);
+    if (filter.since !== undefined) conditions.push(Prisma.sql`created_at >= ${filter.since}`);
     if (page.after !== undefined) conditions.push(Prisma.sql`(tx_id, seq) > (${page.after.txId}, ${page.after.seq})`);
     const rows = await this.uow.db.$queryRaw<EventRow[]>`
       SELECT id, tenant_external_id, type, payload, created_at, tx_id, seq

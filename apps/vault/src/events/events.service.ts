@@ -65,7 +65,13 @@ export class EventsService {
     const after = query.cursor !== undefined ? decodePosition(query.cursor) : undefined;
     const rows = await this.events.list(
       projectId,
-      { tenantExternalId: query.tenantId, type: query.type },
+      {
+        tenantExternalId: query.tenantId,
+        type: query.type,
+        credentialId: query.credentialId,
+        appId: query.appId,
+        since: query.since !== undefined ? new Date(query.since) : undefined,
+      },
       { limit: query.limit + 1, after },
     );
     const page = rows.slice(0, query.limit);
