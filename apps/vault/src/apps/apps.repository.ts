@@ -132,6 +132,24 @@ export class AppsRepository {
     return count === 1 ? this.find(projectId, id) : null;
   }
 
+  /**
+   * Marks the app misconfigured unless it already is: true when this call marked it (the one
+   * alert), false when it was marked before (or is gone).
+   */
+  async markMisconfigured(projectId: string, id: string, result: Omit<AppCheckResult, 'status'>): Promise<boolean> {
+    const { count } = await this.uow.db.providerApp.updateMany({
+      where: { projectId, id, status: { not: 'misconfigured' } },
+      data: {
+        status: 'misconfigured',
+        statusAadsts: result.aadsts,
+        statusError: result.error,
+        statusRemediation: result.remediation,
+        lastCheckedAt: result.checkedAt,
+      },
+    });
+    return count === 1;
+  }
+
   /** How many installations and connections use the app (they keep it from being deleted). */
   async usage(projectId: string, id: string): Promise<{ installations: number; connections: number }> {
     const [installations, connections] = await Promise.all([

@@ -17,6 +17,7 @@ import { InstallationsService } from '../installations/installations.service';
 import type { InstallationRecord } from '../installations/installations.repository';
 import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
 import { grantedScopes, requestScopes } from '../microsoft/scopes';
+import { ActionLinks, blockedCodeOf, type CredentialAction } from './action-links';
 import { statusForFailure } from './failure-status';
 import {
   FORCED_REFRESH_INTERVAL_MS,
@@ -40,6 +41,8 @@ export type RefreshOutcome =
   /** Microsoft answered, but another writer moved the row on first: its tokens are newer, ours are dropped. */
   | { result: 'lost' }
   | { result: 'failed'; failure: MicrosoftFailure; status: CredentialStatus }
+  /** The app is misconfigured: Microsoft would refuse its credential, so nothing is asked until it is fixed. */
+  | { result: 'blocked' }
   | { result: 'gone' };
 
 type Row = InstallationRecord | ConnectionRecord;
@@ -78,6 +81,7 @@ export class RefreshService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
     @Inject(REPLICA_ID) private readonly replicaId: string,
+    private readonly links: ActionLinks,
   ) {}
 
   /** Refreshes the credential if it is due for `reason`; concurrent callers in this process share one attempt. */
@@ -108,6 +112,8 @@ export class RefreshService {
 
   private async attempt(ref: CredentialRef, row: Row): Promise<RefreshOutcome> {
     const loaded = await this.apps.getWithCredentials(ref.projectId, row.appId);
+    // No retry loop against a refused app credential: its credentials wait for the app's fix.
+    if (loaded.app.status === 'misconfigured') return { result: 'blocked' };
     let tokens: Tokens;
     try {
       tokens =
@@ -169,11 +175,10 @@ export class RefreshService {
     { app }: AppWithCredentials,
     failure: MicrosoftFailure,
   ): Promise<RefreshOutcome> {
-    const { status, retry } = statusForFailure(failure);
+    const { status, retry, flagsApp } = statusForFailure(failure);
     const failures = row.failureCount + 1;
     const now = this.clock();
-    if (failure.kind === 'misconfigured' && failure.action === 'fix_app_credentials')
-      await this.apps.markMisconfigured(app, failure, 'refresh');
+    const action = row.status === status ? this.recordedAction(row) : await this.actionFor(ref, row, status);
     const version = await this.writer.failed(ref.kind, row, {
       status,
       aadsts: failure.aadsts,
@@ -181,12 +186,65 @@ export class RefreshService {
       remediation: failure.remediation,
       failureCount: failures,
       refreshAt: retry ? retryAtFor(now, failures, this.random, failure.retryAfterSeconds) : null,
+      traceId: failure.traceId ?? null,
+      correlationId: failure.correlationId ?? null,
+      claims: failure.claims ?? null,
+      action: action?.type ?? null,
+      actionUrl: action?.url ?? null,
     });
+    if (version !== null && action !== null) this.links.remember(ref.projectId, row.id, version, action);
+    // The app's own credential: the app is marked once and its other credentials flagged with it.
+    if (flagsApp) await this.apps.markMisconfigured(app, failure, 'refresh');
     this.logger.warn(
-      { credentialId: row.id, kind: ref.kind, status, aadsts: failure.aadsts, error: failure.error, failures },
+      {
+        credentialId: row.id,
+        kind: ref.kind,
+        status,
+        aadsts: failure.aadsts,
+        error: failure.error,
+        traceId: failure.traceId,
+        correlationId: failure.correlationId,
+        failures,
+      },
       'Refresh failed',
     );
     return version === null ? { result: 'lost' } : { result: 'failed', failure, status };
+  }
+
+  /** The action (with its link) a credential entering `status` needs, or null while Authpipe retries. */
+  private actionFor(ref: CredentialRef, row: Row, status: CredentialStatus): Promise<CredentialAction> | null {
+    const blocked = blockedCodeOf(status);
+    if (blocked === null) return null;
+    const installation = ref.kind === 'installation' ? (row as InstallationRecord) : null;
+    const lookup = {
+      provider: row.provider,
+      tenantId: row.tenantExternalId,
+      ...(installation === null ? { userId: (row as ConnectionRecord).userId } : {}),
+    };
+    const resource =
+      installation?.resourceKind != null
+        ? {
+            kind: installation.resourceKind,
+            driveId: installation.resourceDriveId ?? null,
+            siteId: installation.resourceSiteId ?? null,
+            webUrl: installation.resourceWebUrl ?? null,
+          }
+        : null;
+    return this.links.forBlocked(
+      ref.projectId,
+      lookup,
+      { kind: ref.kind, id: row.id, version: row.version + 1, appId: row.appId, status, resource },
+      blocked,
+    );
+  }
+
+  /** The action recorded with the row's current status (a repeated failure keeps it). */
+  private recordedAction(row: Row): CredentialAction | null {
+    if (row.statusAction === null) return null;
+    return {
+      type: row.statusAction as CredentialAction['type'],
+      ...(row.statusActionUrl !== null ? { url: row.statusActionUrl } : {}),
+    };
   }
 
   private async find(ref: CredentialRef): Promise<Row | null> {
@@ -209,6 +267,9 @@ function isDue(
   now: number,
 ): boolean {
   const expiresAt = row.expiresAt?.getTime() ?? 0;
+  // Flagged with its app: asked for again only once the app was fixed (the scheduler or a reader
+  // then proves the new app credential on it).
+  if (row.status === 'misconfigured' && row.statusAction === 'fix_app') return true;
   if (reason === 'forced') {
     const issued = row.lastRefreshedAt?.getTime() ?? 0;
     return now - issued >= FORCED_REFRESH_INTERVAL_MS || expiresAt - now <= NEAR_EXPIRY_MS;

@@ -126,6 +126,8 @@ export class ConnectService {
       authority: app.userAuthority,
       scopes: requestScopes(microsoft.cloud, app.userScopes),
       ...(existing?.upn ? { loginHint: existing.upn } : {}),
+      // A claims challenge Microsoft answered the connection's refresh with: this sign-in must satisfy it.
+      ...(existing?.statusClaims ? { claims: existing.statusClaims } : {}),
     });
   }
 
@@ -140,6 +142,7 @@ export class ConnectService {
       scopes: string[];
       loginHint?: string;
       prompt?: 'select_account';
+      claims?: string;
     },
   ): Promise<string> {
     const redirectUri = this.apps.callbackUri(app, request.kind);
@@ -164,6 +167,7 @@ export class ConnectService {
         nonce,
         ...(request.loginHint !== undefined ? { loginHint: request.loginHint } : {}),
         ...(request.prompt !== undefined ? { prompt: request.prompt } : {}),
+        ...(request.claims !== undefined ? { claims: request.claims } : {}),
       });
     } catch (error) {
       throw FlowFailure.fromMicrosoft((error instanceof MicrosoftError ? error : toMicrosoftError(error)).failure);
