@@ -56,6 +56,10 @@ export const envSchema = z.object({
   AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS: positiveInt.max(60_000).default(10_000),
   /** Run the Microsoft emulator and seed a demo project (default: on outside production). */
   AUTHPIPE_SANDBOX: bool.optional(),
+  /** Due credentials the refresh scheduler leases per batch and table (one statement each batch). */
+  AUTHPIPE_REFRESH_BATCH_SIZE: positiveInt.max(10_000).default(200),
+  /** Refreshes one replica runs at once (calls to Microsoft in flight). */
+  AUTHPIPE_REFRESH_CONCURRENCY: positiveInt.max(256).default(16),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -75,6 +79,8 @@ export interface VaultConfig {
   microsoft: MicrosoftConfig;
   /** Reading uploaded certificate credentials (apps/certificate-reader.ts). */
   certificates: { parseTimeoutMs: number };
+  /** The refresh scheduler of every replica (refresh/refresh-scheduler.ts). */
+  refresh: { batchSize: number; concurrency: number };
   sandbox: boolean;
 }
 
@@ -175,6 +181,7 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
       allowPrivateNetworks: env.AUTHPIPE_ALLOW_PRIVATE_NETWORKS ?? [],
     },
     certificates: { parseTimeoutMs: env.AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS },
+    refresh: { batchSize: env.AUTHPIPE_REFRESH_BATCH_SIZE, concurrency: env.AUTHPIPE_REFRESH_CONCURRENCY },
     sandbox: env.AUTHPIPE_SANDBOX ?? !production,
   };
 }

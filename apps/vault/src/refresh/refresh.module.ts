@@ -6,12 +6,15 @@ import { CredentialsModule } from '../credentials/credentials.module';
 import { InstallationsModule } from '../installations/installations.module';
 import { MicrosoftModule } from '../microsoft/microsoft.module';
 import { ActionLinks } from './action-links';
+import { DueCredentialsRepository } from './due-credentials.repository';
+import { RefreshScheduler } from './refresh-scheduler';
+import { RefreshStats } from './refresh-stats';
 import { RefreshService } from './refresh.service';
 
-/** Keeping credentials valid: the shared refresh (and, next, the scheduler in every replica). */
+/** Keeping credentials valid: the shared refresh, the scheduler every replica runs, their metrics. */
 @Module({
   imports: [CredentialsModule, InstallationsModule, ConnectionsModule, AppsModule, MicrosoftModule, ConnectModule],
-  providers: [RefreshService, ActionLinks],
-  exports: [RefreshService, ActionLinks],
+  providers: [RefreshService, ActionLinks, RefreshStats, DueCredentialsRepository, RefreshScheduler],
+  exports: [RefreshService, ActionLinks, RefreshStats, DueCredentialsRepository, RefreshScheduler],
 })
 export class RefreshModule {}

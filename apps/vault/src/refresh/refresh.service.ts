@@ -19,6 +19,7 @@ import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
 import { grantedScopes, requestScopes } from '../microsoft/scopes';
 import { ActionLinks, blockedCodeOf, type CredentialAction } from './action-links';
 import { statusForFailure } from './failure-status';
+import { RefreshStats } from './refresh-stats';
 import {
   FORCED_REFRESH_INTERVAL_MS,
   KEEP_ALIVE_MS,
@@ -82,6 +83,7 @@ export class RefreshService {
     @Inject(RANDOM) private readonly random: Random,
     @Inject(REPLICA_ID) private readonly replicaId: string,
     private readonly links: ActionLinks,
+    private readonly stats: RefreshStats,
   ) {}
 
   /** Refreshes the credential if it is due for `reason`; concurrent callers in this process share one attempt. */
@@ -103,7 +105,13 @@ export class RefreshService {
       const row = await this.find(ref);
       if (row === null) return { result: 'gone' };
       if (!isDue(ref, row, reason, now)) return { result: 'fresh' };
-      return await this.attempt(ref, row);
+      if (reason === 'scheduled') this.stats.lag.observe(Math.max(0, now - dueSince(ref, row, now)) / 1000);
+      const outcome = await this.attempt(ref, row);
+      if (outcome.result === 'refreshed' || outcome.result === 'lost' || outcome.result === 'blocked')
+        this.stats.attempts.inc({ result: outcome.result, class: 'none', kind: ref.kind });
+      else if (outcome.result === 'failed')
+        this.stats.attempts.inc({ result: 'failed', class: outcome.failure.kind, kind: ref.kind });
+      return outcome;
     } finally {
       // A written outcome already released it; this covers every other way out.
       await this.state.release(ref, this.replicaId);
@@ -115,13 +123,17 @@ export class RefreshService {
     // No retry loop against a refused app credential: its credentials wait for the app's fix.
     if (loaded.app.status === 'misconfigured') return { result: 'blocked' };
     let tokens: Tokens;
+    // Real time, not the vault's clock: this measures Microsoft, not the schedule.
+    const started = performance.now();
     try {
       tokens =
         ref.kind === 'installation'
           ? await this.appToken(row as InstallationRecord, loaded)
           : await this.userToken(row as ConnectionRecord, loaded);
+      this.stats.tokenEndpoint.observe({ kind: ref.kind, outcome: 'ok' }, (performance.now() - started) / 1000);
     } catch (error) {
       if (!(error instanceof MicrosoftError)) throw error;
+      this.stats.tokenEndpoint.observe({ kind: ref.kind, outcome: 'error' }, (performance.now() - started) / 1000);
       return this.failed(ref, row, loaded, error.failure);
     }
     const now = this.clock();
@@ -277,6 +289,12 @@ function isDue(
   if (reason === 'on_demand') return expiresAt - now <= NEAR_EXPIRY_MS;
   const keepAliveDue = ref.kind === 'connection' && row.keepAliveAt != null && row.keepAliveAt.getTime() <= now;
   return (row.refreshAt !== null && row.refreshAt.getTime() <= now) || keepAliveDue;
+}
+
+/** Since when a scheduled credential has been due: its refresh_at, or its keep-alive date if earlier. */
+function dueSince(ref: CredentialRef, row: CredentialRecordBase & { keepAliveAt?: Date | null }, now: number): number {
+  const dates = [row.refreshAt?.getTime(), ref.kind === 'connection' ? row.keepAliveAt?.getTime() : undefined];
+  return Math.min(now, ...dates.filter((d): d is number => d !== undefined));
 }
 
 function isNotFound(error: unknown): boolean {
