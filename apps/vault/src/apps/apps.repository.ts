@@ -111,9 +111,11 @@ export class AppsRepository {
     const reset = options.resetStatus
       ? { status: 'unchecked', statusAadsts: null, statusError: null, statusRemediation: null, lastCheckedAt: null }
       : {};
+    // A new secret or certificate gets its own expiry warnings.
+    const warnings = 'credentialExpiresAt' in data ? { credentialWarnedDays: null } : {};
     const { count } = await this.uow.db.providerApp.updateMany({
       where: { projectId, id },
-      data: { ...data, ...reset },
+      data: { ...data, ...reset, ...warnings },
     });
     return count === 1 ? this.find(projectId, id) : null;
   }

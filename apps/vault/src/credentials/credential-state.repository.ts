@@ -100,7 +100,10 @@ export class CredentialStateRepository {
     state: RefreshedState,
     at: Date,
   ): Promise<number | null> {
-    const keepAlive = ref.kind === 'connection' ? Prisma.sql`, keep_alive_at = ${state.keepAliveAt}` : Prisma.empty;
+    const keepAlive =
+      ref.kind === 'connection'
+        ? Prisma.sql`, keep_alive_at = ${state.keepAliveAt}, expiry_warned_at = NULL`
+        : Prisma.empty;
     const rows = await this.uow.db.$queryRaw<{ version: number }[]>`
       UPDATE ${TABLE[ref.kind]}
          SET expires_at = ${state.expiresAt}, refresh_at = ${state.refreshAt}, scopes = ${state.scopes},

@@ -73,4 +73,62 @@ export class DueCredentialsRepository {
       SELECT 'connection' AS kind, provider, status, count(*) AS count FROM connections GROUP BY provider, status`;
     return rows.map((r) => ({ ...r, count: Number(r.count) }));
   }
+
+  /**
+   * SYSTEM SCOPE. Apps whose client secret or certificate expires by `horizon` and that have not
+   * yet had their last warning (expired), with the warning they had (null: none yet).
+   */
+  appsNearCredentialExpiry(
+    horizon: Date,
+    limit: number,
+  ): Promise<{ id: string; projectId: string; expiresAt: Date; warnedDays: number | null }[]> {
+    return this.uow.db.$queryRaw`
+      SELECT id, project_id AS "projectId", credential_expires_at AS "expiresAt", credential_warned_days AS "warnedDays"
+        FROM provider_apps
+       WHERE credential_expires_at <= ${horizon} AND (credential_warned_days IS NULL OR credential_warned_days > 0)
+       ORDER BY credential_expires_at
+       LIMIT ${limit}`;
+  }
+
+  /** Records warning `days` for the app if its warning and expiry are still those read; false when another replica did. */
+  async markAppWarned(
+    projectId: string,
+    id: string,
+    expiresAt: Date,
+    previous: number | null,
+    days: number,
+  ): Promise<boolean> {
+    const count = await this.uow.db.$executeRaw`
+      UPDATE provider_apps SET credential_warned_days = ${days}
+       WHERE project_id = ${projectId} AND id = ${id} AND credential_expires_at = ${expiresAt}
+         AND credential_warned_days IS NOT DISTINCT FROM ${previous}::int`;
+    return count === 1;
+  }
+
+  /**
+   * SYSTEM SCOPE. Connections whose last good refresh is at or before `lastRefreshedBefore` (their
+   * refresh token nears the inactivity limit), still refreshable, and not yet warned.
+   */
+  idleConnections(
+    lastRefreshedBefore: Date,
+    limit: number,
+  ): Promise<{ id: string; projectId: string; tenantId: string; tenantExternalId: string; lastRefreshedAt: Date }[]> {
+    return this.uow.db.$queryRaw`
+      SELECT c.id, c.project_id AS "projectId", c.tenant_id AS "tenantId", t.external_id AS "tenantExternalId",
+             c.last_refreshed_at AS "lastRefreshedAt"
+        FROM connections c JOIN tenants t ON t.id = c.tenant_id
+       WHERE c.last_refreshed_at <= ${lastRefreshedBefore} AND c.expiry_warned_at IS NULL
+         AND c.status IN ('active', 'degraded', 'access_lost')
+       ORDER BY c.last_refreshed_at
+       LIMIT ${limit}`;
+  }
+
+  /** Marks the connection warned, if no replica did; false when one did (or a refresh moved it on). */
+  async markConnectionWarned(projectId: string, id: string, lastRefreshedAt: Date, at: Date): Promise<boolean> {
+    const count = await this.uow.db.$executeRaw`
+      UPDATE connections SET expiry_warned_at = ${at}
+       WHERE project_id = ${projectId} AND id = ${id} AND expiry_warned_at IS NULL
+         AND last_refreshed_at = ${lastRefreshedAt}`;
+    return count === 1;
+  }
 }
