@@ -33,7 +33,8 @@ function send(signal: ReplicaSignal): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const app = await createVaultApp({ replicaId: 'replica-process-b' });
+  // Several children (the refresh replicas test) name themselves apart.
+  const app = await createVaultApp({ replicaId: process.env.TEST_REPLICA_ID ?? 'replica-process-b' });
   const bus = app.get(InvalidationBus);
   const forward = (message: InvalidationMessage): void => void send({ kind: 'heard', message });
   bus.subscribe('data_key.changed', forward);

@@ -55,6 +55,8 @@ export interface ReplicaProcess extends Replica {
   /** Its resident set size now, in bytes. */
   memory(): Promise<number>;
   close(): Promise<void>;
+  /** Kills the process outright (SIGKILL): no shutdown hook runs, its leases are left to expire. */
+  kill(): Promise<void>;
 }
 
 /** Starts the child with exactly `env` (plus PATH) and resolves once it listens. */
@@ -118,8 +120,15 @@ export async function startReplicaProcess(build: ReplicaBuild, env: Record<strin
     decrypt: (ctx, ciphertext) =>
       request<DecryptOutcome>({ op: 'decrypt', ctx, ciphertext: ciphertext.toString('base64') }),
     hear: (type) => messages.hear(type),
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await gone;
+    },
     async close() {
-      if (child.exitCode === null) {
+      // A killed child has a signal and no exit code, and its IPC channel is closed.
+      if (child.exitCode === null && child.signalCode === null) {
         await Promise.race([request({ op: 'close' }), exited]).catch(() => undefined);
         if (child.exitCode === null) child.kill();
       }

@@ -3,8 +3,20 @@
 // The remediations are our own words: Microsoft's error_description can echo user names, tenant
 // ids or client ids, so it is never copied into a message.
 
-/** How a failure affects a credential. */
-export type FailureKind = 'transient' | 'needs_reauth' | 'revoked' | 'misconfigured' | 'consent_required' | 'unknown';
+/**
+ * How a failure affects a credential (the refresh issue's meanings):
+ * - `transient`: Microsoft hiccuped (5xx, 429, timeouts, 50033, 90055…): retried with backoff, never marks a credential dead;
+ * - `needs_reauth`: the user must sign in again (revoked sessions, expired or idle refresh token, MFA, a claims challenge);
+ * - `revoked`: access was withdrawn in that customer's directory (consent removed, user disabled or deleted, the app
+ *   or the directory gone there);
+ * - `access_lost`: the tokens work but Microsoft Graph refuses the bound resource (401/403 after a good refresh);
+ * - `misconfigured`: the project's own app registration or credential is wrong (only `fix_app_credentials` rows
+ *   flag a whole app);
+ * - `consent_required`: a flow's consent was declined or needs an admin (interactive flows only);
+ * - `unknown`: anything else, treated as transient by the refresh.
+ */
+export type FailureKind =
+  'transient' | 'needs_reauth' | 'revoked' | 'access_lost' | 'misconfigured' | 'consent_required' | 'unknown';
 
 /** The one thing Authpipe offers to fix it. */
 export type FailureAction = 'reauthorize' | 'admin_reconsent' | 'fix_app_credentials' | 'retry' | null;
@@ -29,7 +41,7 @@ const SIGN_IN_AGAIN = 'ask the user to connect again from your app.';
 export const AADSTS_RULES: Readonly<Record<number, FailureRule>> = {
   // The user's grant is gone or stale.
   50173: rule(
-    'revoked',
+    'needs_reauth',
     'reauthorize',
     `The user's refresh token was revoked (password reset or an admin revoked their sessions): ${SIGN_IN_AGAIN}`,
   ),
@@ -37,6 +49,11 @@ export const AADSTS_RULES: Readonly<Record<number, FailureRule>> = {
     'revoked',
     'reauthorize',
     `The user account no longer exists in the directory (deleted, or another directory): ${SIGN_IN_AGAIN}`,
+  ),
+  70043: rule(
+    'needs_reauth',
+    'reauthorize',
+    `The refresh token expired under the directory's sign-in frequency policy (Conditional Access): ${SIGN_IN_AGAIN}`,
   ),
   50057: rule(
     'revoked',
@@ -98,7 +115,7 @@ export const AADSTS_RULES: Readonly<Record<number, FailureRule>> = {
   ),
   // Consent.
   65001: rule(
-    'consent_required',
+    'revoked',
     'admin_reconsent',
     'The app has no consent for these permissions in this directory (never granted, or removed): an admin must grant consent again.',
   ),
@@ -143,10 +160,13 @@ export const AADSTS_RULES: Readonly<Record<number, FailureRule>> = {
     'fix_app_credentials',
     `The client assertion is outside its validity window: check this server's clock.`,
   ),
+  // 700016 and 90002 name the directory of the request: for a customer's directory the app or the
+  // directory is gone there (revoked); for the app's own home directory (the app check) the
+  // registration itself is wrong, which the check records as the app's status.
   700016: rule(
-    'misconfigured',
-    null,
-    `The application (client) ID was not found in the directory: check the client ID, the app's cloud, and that the app is installed in this directory.`,
+    'revoked',
+    'admin_reconsent',
+    `The application was not found in the directory (deleted there, or never installed; or a wrong client ID or cloud): an admin of the directory must install the app again.`,
   ),
   7000112: rule('misconfigured', null, 'The application is disabled in the directory: an admin must enable it.'),
   50011: rule(
@@ -160,9 +180,9 @@ export const AADSTS_RULES: Readonly<Record<number, FailureRule>> = {
     'The request named no redirect URI: configure a registered redirect URI for the app in Authpipe.',
   ),
   90002: rule(
-    'misconfigured',
-    null,
-    `The directory was not found: check the directory ID or domain and the app's cloud.`,
+    'revoked',
+    'admin_reconsent',
+    `The directory was not found (deleted, or a wrong directory ID, domain or cloud): the customer must install the app again from an existing directory.`,
   ),
   900023: rule(
     'misconfigured',
@@ -181,6 +201,12 @@ export const AADSTS_RULES: Readonly<Record<number, FailureRule>> = {
   ),
   // Microsoft-side hiccups.
   90033: rule('transient', 'retry', 'Microsoft reported a transient error: Authpipe retries with backoff.'),
+  50033: rule('transient', 'retry', 'Microsoft asked for the request to be retried: Authpipe retries with backoff.'),
+  90055: rule(
+    'transient',
+    'retry',
+    'Microsoft is throttling requests to this directory: Authpipe retries with backoff.',
+  ),
   50196: rule(
     'transient',
     'retry',
@@ -240,13 +266,15 @@ export const ERROR_RULES: Readonly<Record<string, FailureRule>> = {
     'reauthorize',
     'Microsoft Graph rejected the access token (expired or revoked): refresh the credential; if that fails, connect again.',
   ),
+  // Graph answers 401/403 with these while the token itself was just issued: access to the
+  // resource was lost (removed from the site, permission withdrawn), not the sign-in.
   Authorization_RequestDenied: rule(
-    'consent_required',
+    'access_lost',
     'admin_reconsent',
     'The token lacks the permission for this Graph call: add the permission to the app and have an admin consent again.',
   ),
   accessDenied: rule(
-    'consent_required',
+    'access_lost',
     'admin_reconsent',
     'The token lacks the permission for this Graph call: add the permission to the app and have an admin consent again.',
   ),

@@ -106,6 +106,6 @@ describe(`${MicrosoftAuth.name} acquireAppToken`, () => {
     const failure = await t.auth
       .acquireAppToken({ app, tenantId: SEED.fabrikam.tenantId, scopes: GRAPH_DEFAULT })
       .catch((e: unknown) => e);
-    expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'misconfigured', aadsts: 700016 });
+    expect((failure as MicrosoftError).failure).toMatchObject({ kind: 'revoked', aadsts: 700016 });
   });
 });

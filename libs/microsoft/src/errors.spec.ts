@@ -1,38 +1,72 @@
 import { ServerError, InteractionRequiredAuthError, ClientAuthError } from '@azure/msal-node';
 import { describe, expect, it } from 'vitest';
-import { AADSTS_RULES } from './aadsts';
+import { AADSTS_RULES, type FailureAction, type FailureKind } from './aadsts';
 import { classifyFailure, classifyOAuthError, isNetworkFailure, MicrosoftError, toMicrosoftError } from './errors';
 import { GraphError } from './graph';
 import { HttpRequestError } from './http';
 
 describe(classifyOAuthError.name, () => {
+  // One expectation per row of AADSTS_RULES (the refresh issue's meanings); a row added to the
+  // table without one here fails the completeness test below.
+  const EXPECTED: Record<number, readonly [FailureKind, FailureAction]> = {
+    50173: ['needs_reauth', 'reauthorize'],
+    50034: ['revoked', 'reauthorize'],
+    50057: ['revoked', 'reauthorize'],
+    70043: ['needs_reauth', 'reauthorize'],
+    70008: ['needs_reauth', 'reauthorize'],
+    700082: ['needs_reauth', 'reauthorize'],
+    70000: ['needs_reauth', 'reauthorize'],
+    54005: ['needs_reauth', 'reauthorize'],
+    501481: ['needs_reauth', 'reauthorize'],
+    50076: ['needs_reauth', 'reauthorize'],
+    50079: ['needs_reauth', 'reauthorize'],
+    50055: ['needs_reauth', 'reauthorize'],
+    50126: ['needs_reauth', 'reauthorize'],
+    53003: ['needs_reauth', 'reauthorize'],
+    16000: ['needs_reauth', 'reauthorize'],
+    50020: ['needs_reauth', 'reauthorize'],
+    90072: ['needs_reauth', 'reauthorize'],
+    65001: ['revoked', 'admin_reconsent'],
+    90094: ['consent_required', 'admin_reconsent'],
+    65004: ['consent_required', 'reauthorize'],
+    500011: ['consent_required', 'admin_reconsent'],
+    7000215: ['misconfigured', 'fix_app_credentials'],
+    7000222: ['misconfigured', 'fix_app_credentials'],
+    7000218: ['misconfigured', 'fix_app_credentials'],
+    700027: ['misconfigured', 'fix_app_credentials'],
+    700024: ['misconfigured', 'fix_app_credentials'],
+    700016: ['revoked', 'admin_reconsent'],
+    7000112: ['misconfigured', null],
+    50011: ['misconfigured', null],
+    900971: ['misconfigured', null],
+    90002: ['revoked', 'admin_reconsent'],
+    900023: ['misconfigured', null],
+    50194: ['misconfigured', null],
+    700054: ['misconfigured', null],
+    90033: ['transient', 'retry'],
+    50033: ['transient', 'retry'],
+    90055: ['transient', 'retry'],
+    50196: ['transient', 'retry'],
+  };
+
+  it('has an expectation for every row of the table', () => {
+    expect(Object.keys(AADSTS_RULES).sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it.each(Object.entries(EXPECTED).map(([code, [kind, action]]) => [Number(code), kind, action] as const))(
+    'maps AADSTS%i to %s with action %s',
+    (code, kind, action) => {
+      const failure = classifyOAuthError({ error: 'invalid_grant', error_codes: [code] });
+      expect(failure).toMatchObject({ kind, action, aadsts: code, error: 'invalid_grant' });
+      expect(failure.remediation).toMatch(/^[A-Z].*: .+\.$/);
+    },
+  );
+
   it.each([
-    [50173, 'revoked', 'reauthorize'],
-    [70008, 'needs_reauth', 'reauthorize'],
-    [700082, 'needs_reauth', 'reauthorize'],
-    [50076, 'needs_reauth', 'reauthorize'],
-    [50079, 'needs_reauth', 'reauthorize'],
-    [65001, 'consent_required', 'admin_reconsent'],
-    [53003, 'needs_reauth', 'reauthorize'],
-    [54005, 'needs_reauth', 'reauthorize'],
-    [70000, 'needs_reauth', 'reauthorize'],
-    [7000215, 'misconfigured', 'fix_app_credentials'],
-    [7000222, 'misconfigured', 'fix_app_credentials'],
-    [700016, 'misconfigured', null],
-    [90002, 'misconfigured', null],
-    [50011, 'misconfigured', null],
-    [500011, 'consent_required', 'admin_reconsent'],
-    [7000218, 'misconfigured', 'fix_app_credentials'],
-    [50020, 'needs_reauth', 'reauthorize'],
-    [50034, 'revoked', 'reauthorize'],
-    [50126, 'needs_reauth', 'reauthorize'],
-    [90072, 'needs_reauth', 'reauthorize'],
-    [900971, 'misconfigured', null],
-    [16000, 'needs_reauth', 'reauthorize'],
-  ] as const)('maps AADSTS%i to %s with action %s', (code, kind, action) => {
-    const failure = classifyOAuthError({ error: 'invalid_grant', error_codes: [code] });
-    expect(failure).toMatchObject({ kind, action, aadsts: code, error: 'invalid_grant' });
-    expect(failure.remediation).toMatch(/^[A-Z].*: .+\.$/);
+    [50173, 'needs_reauth'],
+    [65001, 'revoked'],
+  ] as const)('reads AADSTS%i from a redirect description as %s', (code, kind) => {
+    expect(classifyOAuthError({ error: 'invalid_grant', error_description: `AADSTS${code}: x` }).kind).toBe(kind);
   });
 
   it.each([
@@ -98,7 +132,43 @@ describe(classifyFailure.name, () => {
 
   it("classifies msal's replay of a throttled request, whose errorCode holds the AADSTS numbers", () => {
     const replay = new ServerError('50173 70008', 'corr', 'revoked', '');
-    expect(classifyFailure(replay)).toMatchObject({ kind: 'revoked', aadsts: 50173 });
+    expect(classifyFailure(replay)).toMatchObject({ kind: 'needs_reauth', aadsts: 50173 });
+  });
+
+  it("keeps Microsoft's trace and correlation ids (GUIDs only) and a claims challenge's claims", () => {
+    const trace = '0f5c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
+    const correlation = '11111111-2222-4333-8444-555555555555';
+    const claims = '{"access_token":{"acrs":{"essential":true,"values":["p1"]}}}';
+    const challenge = new InteractionRequiredAuthError(
+      'invalid_grant',
+      correlation,
+      'AADSTS50076: MFA',
+      'basic_action',
+      '',
+      trace,
+      claims,
+      '50076',
+    );
+    expect(classifyFailure(challenge)).toMatchObject({
+      kind: 'needs_reauth',
+      traceId: trace,
+      correlationId: correlation,
+      claims,
+    });
+    // msal's ServerError keeps the trace id in its message only.
+    const server = new ServerError(
+      'invalid_client',
+      correlation,
+      `Error(s): 7000222 - Timestamp: x - Description: AADSTS7000222: expired - Correlation ID: ${correlation} - Trace ID: ${trace}`,
+      '',
+      '7000222',
+      401,
+    );
+    expect(classifyFailure(server)).toMatchObject({ traceId: trace, correlationId: correlation });
+    // A correlation id that is not a GUID (an arbitrary string) is not kept.
+    expect(classifyFailure(new ServerError('invalid_grant', 'not a guid', 'x', '', '70008'))).not.toHaveProperty(
+      'correlationId',
+    );
   });
 
   it('classifies a 429 as transient with Retry-After seconds', () => {
@@ -175,7 +245,7 @@ describe(classifyFailure.name, () => {
       httpStatus: 401,
     });
     expect(classifyFailure(new GraphError('getDrive', 403, 'accessDenied'))).toMatchObject({
-      kind: 'consent_required',
+      kind: 'access_lost',
       action: 'admin_reconsent',
     });
     expect(classifyFailure(new GraphError('getDrive', 429, 'TooManyRequests', 9))).toMatchObject({

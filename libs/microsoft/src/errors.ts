@@ -30,6 +30,15 @@ export interface MicrosoftFailure {
   /** A plain sentence: cause, then what to do. */
   remediation: string;
   action: FailureAction;
+  /** Microsoft's `trace_id` of the failed request (a GUID), for a support ticket with Microsoft. */
+  traceId?: string;
+  /** Microsoft's `correlation_id` (msal's client-request-id; a GUID), for the same. */
+  correlationId?: string;
+  /**
+   * The `claims` of a Conditional Access claims challenge (sent to clients that declared the `cp1`
+   * capability): passed on the next interactive sign-in so that it satisfies the policy.
+   */
+  claims?: string;
 }
 
 /** The library's one error type toward callers: a message built from the classification only. */
@@ -81,11 +90,33 @@ const errorFields = z.object({
   failure: z.unknown().optional(),
   graphCode: z.string().optional(),
   retryAfterSeconds: z.number().nonnegative().optional(),
+  correlationId: z.string().optional(),
+  traceId: z.string().optional(),
+  claims: z.string().optional(),
 });
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+// A claims challenge is base64 or JSON of a few hundred bytes; anything else is not kept.
+const CLAIMS = /^[A-Za-z0-9+/=_\-{}":,.[\] ]{1,4000}$/;
+
+/** A GUID named by `label` in msal's message (`… - Trace ID: <guid>`), or the field itself when it is one. */
+function guidOf(field: string | undefined, label: string, message: string | undefined): string | undefined {
+  if (field !== undefined && GUID.test(field)) return field.toLowerCase();
+  const match = message?.match(new RegExp(`${label}: ([0-9a-fA-F-]{36})\\b`));
+  return match && GUID.test(match[1]) ? match[1].toLowerCase() : undefined;
+}
 
 const failureSchema = z
   .object({
-    kind: z.enum(['transient', 'needs_reauth', 'revoked', 'misconfigured', 'consent_required', 'unknown']),
+    kind: z.enum([
+      'transient',
+      'needs_reauth',
+      'revoked',
+      'access_lost',
+      'misconfigured',
+      'consent_required',
+      'unknown',
+    ]),
     aadsts: z.number().int().nullable(),
     error: z.string(),
     remediation: z.string(),
@@ -131,6 +162,9 @@ function build(rule: FailureRule, fields: Omit<MicrosoftFailure, 'kind' | 'actio
   if (fields.suberror) failure.suberror = fields.suberror;
   if (fields.httpStatus !== undefined) failure.httpStatus = fields.httpStatus;
   if (fields.retryAfterSeconds !== undefined) failure.retryAfterSeconds = fields.retryAfterSeconds;
+  if (fields.traceId !== undefined) failure.traceId = fields.traceId;
+  if (fields.correlationId !== undefined) failure.correlationId = fields.correlationId;
+  if (fields.claims !== undefined) failure.claims = fields.claims;
   return failure;
 }
 
@@ -190,12 +224,16 @@ export function classifyFailure(thrown: unknown, context: ClassifyContext = {}):
   }
   const suberror = f.subError || undefined;
   const rule = pick(aadsts, error, suberror, httpStatus && httpStatus >= 400 ? httpStatus : undefined, transport);
+  const text = f.errorMessage ?? f.message;
   return build(rule, {
     aadsts,
     error,
     suberror,
     httpStatus: httpStatus && httpStatus >= 400 ? httpStatus : undefined,
     retryAfterSeconds,
+    traceId: guidOf(f.traceId, 'Trace ID', text),
+    correlationId: guidOf(f.correlationId, 'Correlation ID', text),
+    claims: f.claims && CLAIMS.test(f.claims) ? f.claims : undefined,
   });
 }
 

@@ -41,6 +41,9 @@ export const tenantSchema = z
     },
   );
 
+/** Client capabilities every client declares: `cp1`, so claims challenges reach the vault. */
+export const CLIENT_CAPABILITIES = ['cp1'];
+
 /** Log levels the library's logger receives. */
 export type MsalLogLevel = 'error' | 'warn' | 'info' | 'verbose';
 
@@ -172,6 +175,9 @@ export class MsalClientFactory {
         authority: this.authority(parsed, tenant),
         knownAuthorities: cloud.knownAuthorities,
         authorityMetadata,
+        // Continuous access evaluation: Microsoft then answers a Conditional Access change with a
+        // claims challenge (whose `claims` the next sign-in carries) instead of a bare failure.
+        clientCapabilities: CLIENT_CAPABILITIES,
         ...('clientSecret' in parsed.credential
           ? { clientSecret: parsed.credential.clientSecret }
           : { clientCertificate: { ...parsed.credential.clientCertificate } }),

@@ -77,7 +77,7 @@ describe(`${MicrosoftAuth.name} failures`, () => {
     return { app, signIn, redeem: signIn.redeem };
   }
 
-  it('classifies a refresh after the user sessions were revoked as AADSTS50173 revoked', async () => {
+  it('classifies a refresh after the user sessions were revoked as AADSTS50173 needs_reauth', async () => {
     const { app, redeem } = await connect(SEED.contoso.adele.upn);
     const tokens = await redeem();
     t.emulator.store.revokeSignInSessions(SEED.contoso.tenantId, SEED.contoso.adele.id);
@@ -86,7 +86,7 @@ describe(`${MicrosoftAuth.name} failures`, () => {
       .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(MicrosoftError);
     expect((failure as MicrosoftError).failure).toMatchObject({
-      kind: 'revoked',
+      kind: 'needs_reauth',
       aadsts: 50173,
       error: 'invalid_grant',
       action: 'reauthorize',

@@ -21,6 +21,8 @@ const authCodeUrlSchema = z.object({
   nonce: z.string().min(16),
   loginHint: z.string().min(1).optional(),
   prompt: z.enum(['login', 'select_account', 'consent', 'none']).optional(),
+  /** The `claims` of a claims challenge the sign-in must satisfy (msal merges the `cp1` capability in). */
+  claims: z.string().min(1).max(4000).optional(),
 });
 
 const redeemSchema = z.object({
@@ -115,6 +117,7 @@ export class MicrosoftAuth {
         codeChallengeMethod: 'S256',
         loginHint: p.loginHint,
         prompt: p.prompt,
+        claims: p.claims,
         responseMode: 'query',
       }),
     );

@@ -172,12 +172,12 @@ describe('GET /v1/credentials/:provider (e2e)', () => {
       const res = await get(userQuery(tenantId, userId)).expect(409);
 
       expect(res.body.error).toMatchObject({
-        // AADSTS50173 is classified `revoked` until the refresh issue realigns it to needs_reauth.
-        code: 'revoked',
+        // Revoked sessions (AADSTS50173): the user signs in again.
+        code: 'needs_reauth',
         remediation: expect.any(String),
         details: {
           credentialId: id,
-          status: 'revoked',
+          status: 'needs_reauth',
           aadsts: 50173,
           action: { type: 'reauthorize', url: expect.stringContaining(`${PUBLIC_URL}/connect/${PROVIDER}?session=`) },
         },

@@ -111,9 +111,11 @@ export class AppsRepository {
     const reset = options.resetStatus
       ? { status: 'unchecked', statusAadsts: null, statusError: null, statusRemediation: null, lastCheckedAt: null }
       : {};
+    // A new secret or certificate gets its own expiry warnings.
+    const warnings = 'credentialExpiresAt' in data ? { credentialWarnedDays: null } : {};
     const { count } = await this.uow.db.providerApp.updateMany({
       where: { projectId, id },
-      data: { ...data, ...reset },
+      data: { ...data, ...reset, ...warnings },
     });
     return count === 1 ? this.find(projectId, id) : null;
   }
@@ -130,6 +132,24 @@ export class AppsRepository {
       },
     });
     return count === 1 ? this.find(projectId, id) : null;
+  }
+
+  /**
+   * Marks the app misconfigured unless it already is: true when this call marked it (the one
+   * alert), false when it was marked before (or is gone).
+   */
+  async markMisconfigured(projectId: string, id: string, result: Omit<AppCheckResult, 'status'>): Promise<boolean> {
+    const { count } = await this.uow.db.providerApp.updateMany({
+      where: { projectId, id, status: { not: 'misconfigured' } },
+      data: {
+        status: 'misconfigured',
+        statusAadsts: result.aadsts,
+        statusError: result.error,
+        statusRemediation: result.remediation,
+        lastCheckedAt: result.checkedAt,
+      },
+    });
+    return count === 1;
   }
 
   /** How many installations and connections use the app (they keep it from being deleted). */

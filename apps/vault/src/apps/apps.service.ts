@@ -38,6 +38,7 @@ import {
   type StoredCredential,
 } from './app-credentials';
 import { UnitOfWork } from '../database/unit-of-work';
+import { CredentialStateWriter } from '../credentials/credential-state-writer';
 import { AppsRepository, type AppStatus, type ProviderAppData, type ProviderAppRecord } from './apps.repository';
 import { CertificateReader } from './certificate-reader';
 import { assertCustomEndpointsAllowed, ENDPOINT_UNREACHABLE } from './custom-endpoints';
@@ -66,6 +67,7 @@ export class AppsService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(IDS) private readonly ids: IdGenerator,
     private readonly uow: UnitOfWork,
+    private readonly credentials: CredentialStateWriter,
   ) {}
 
   async create(projectId: string, body: unknown): Promise<AppDto> {
@@ -175,6 +177,8 @@ export class AppsService {
     const write = async () => {
       const updated = await this.apps.update(projectId, id, data, { resetStatus });
       if (!updated) throw FlowError.missing('app_not_found', 'app in this project');
+      // A new credential (or client, cloud…) may work: the credentials it flagged are tried again now.
+      if (resetStatus) await this.credentials.appFixed(projectId, id);
       await this.events.append(projectId, null, 'app.updated', { appId: id, fields: Object.keys(input).sort() });
       return updated;
     };
@@ -267,6 +271,7 @@ export class AppsService {
     const checkedAt = new Date(this.clock());
     const status: AppStatus = failure === null ? 'active' : failure.kind === 'transient' ? app.status : 'misconfigured';
     await this.uow.run(async () => {
+      if (status === 'active') await this.credentials.appFixed(projectId, id);
       await this.apps.recordCheck(projectId, id, {
         status,
         aadsts: failure?.aadsts ?? null,
@@ -311,29 +316,52 @@ export class AppsService {
 
   /**
    * Records that Microsoft refused the app's own credential while it was used (a flow, a
-   * refresh): the app becomes misconfigured with the remediation, with an event, in one unit of
-   * work, so new connect sessions are refused until it is fixed.
+   * refresh): the app becomes misconfigured with the remediation, and every credential of it is
+   * flagged and stops being retried, with one `app.misconfigured` event — all in one unit of work,
+   * and only the first time: an app already marked stays as it is, with no second alert. New
+   * connect sessions are refused until it is fixed. Returns whether this call marked it.
    */
   async markMisconfigured(
     app: ProviderAppRecord,
     failure: MicrosoftFailure,
     source: 'flow' | 'refresh',
-  ): Promise<void> {
-    await this.uow.run(async () => {
-      await this.apps.recordCheck(app.projectId, app.id, {
-        status: 'misconfigured',
+  ): Promise<boolean> {
+    return this.uow.run(async () => {
+      const marked = await this.apps.markMisconfigured(app.projectId, app.id, {
         aadsts: failure.aadsts,
         error: failure.error,
         remediation: failure.remediation,
         checkedAt: new Date(this.clock()),
       });
+      if (!marked) return false;
+      const settingsUrl = this.settingsUrl(app.id);
+      const flagged = await this.credentials.appMisconfigured(app.projectId, app.id, {
+        aadsts: failure.aadsts,
+        error: failure.error,
+        remediation: failure.remediation,
+        traceId: failure.traceId ?? null,
+        correlationId: failure.correlationId ?? null,
+        actionUrl: settingsUrl,
+      });
       await this.events.append(app.projectId, null, 'app.misconfigured', {
         appId: app.id,
         aadsts: failure.aadsts,
         error: failure.error,
+        traceId: failure.traceId ?? null,
+        correlationId: failure.correlationId ?? null,
+        remediation: failure.remediation,
+        action: 'fix_app',
+        actionUrl: settingsUrl,
+        credentialsFlagged: flagged,
         source,
       });
+      return true;
     });
+  }
+
+  /** Where the app's settings are changed: its resource in the API. */
+  settingsUrl(appId: string): string {
+    return `${this.config.publicUrl}/v1/apps/${appId}`;
   }
 
   /** Seals the app's credential, then runs `write` and stores the credential in one unit of work. */

@@ -80,6 +80,10 @@ export const envSchema = z.object({
   AUTHPIPE_REFRESHED_EVENT_WINDOW_MS: positiveInt.default(3_600_000),
   /** Run the Microsoft emulator and seed a demo project (default: on outside production). */
   AUTHPIPE_SANDBOX: bool.optional(),
+  /** Due credentials the refresh scheduler leases per batch and table (one statement each batch). */
+  AUTHPIPE_REFRESH_BATCH_SIZE: positiveInt.max(10_000).default(200),
+  /** Refreshes one replica runs at once (calls to Microsoft in flight). */
+  AUTHPIPE_REFRESH_CONCURRENCY: positiveInt.max(256).default(16),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -103,6 +107,8 @@ export interface VaultConfig {
   retention: RetentionConfig;
   /** Length of one `credential.refreshed` summary window. */
   refreshedEventWindowMs: number;
+  /** The refresh scheduler of every replica (refresh/refresh-scheduler.ts). */
+  refresh: { batchSize: number; concurrency: number };
   sandbox: boolean;
 }
 
@@ -234,6 +240,7 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
       resolvedIssuesDays: env.AUTHPIPE_RETENTION_ISSUES_DAYS,
     },
     refreshedEventWindowMs: env.AUTHPIPE_REFRESHED_EVENT_WINDOW_MS,
+    refresh: { batchSize: env.AUTHPIPE_REFRESH_BATCH_SIZE, concurrency: env.AUTHPIPE_REFRESH_CONCURRENCY },
     sandbox: env.AUTHPIPE_SANDBOX ?? !production,
   };
 }

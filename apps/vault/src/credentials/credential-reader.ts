@@ -18,6 +18,8 @@ export interface ReadCredential {
   statusAadsts: number | null;
   statusError: string | null;
   statusRemediation: string | null;
+  /** The action recorded with the status (`fix_app` for a credential flagged with its app). */
+  statusAction: string | null;
   expiresAt: Date | null;
   version: number;
   scopes: string[];
@@ -42,6 +44,7 @@ interface Row {
   status_aadsts: number | null;
   status_error: string | null;
   status_remediation: string | null;
+  status_action: string | null;
   expires_at: Date | null;
   version: number;
   scopes: string[];
@@ -63,7 +66,7 @@ interface Row {
 // Both kinds answer with the same columns, so one reader maps them. $1 project, $2 tenant, $3
 // provider, $4 user.
 const INSTALLATION = `
-  SELECT c.id, t.id AS tenant_row_id, c.app_id, c.status, c.status_aadsts, c.status_error, c.status_remediation,
+  SELECT c.id, t.id AS tenant_row_id, c.app_id, c.status, c.status_aadsts, c.status_error, c.status_remediation, c.status_action,
          c.expires_at, c.version, c.scopes, a.status AS app_status, a.cloud, a.graph_url, c.directory_id, NULL AS oid, NULL AS upn,
          c.resource_kind, c.resource_drive_id, c.resource_site_id, c.resource_web_url,
          s.ciphertext, dk.version AS dek_version, dk.wrapped_key
@@ -75,7 +78,7 @@ const INSTALLATION = `
    WHERE t.project_id = $1 AND t.external_id = $2 AND c.provider = $3`;
 
 const CONNECTION = `
-  SELECT c.id, t.id AS tenant_row_id, c.app_id, c.status, c.status_aadsts, c.status_error, c.status_remediation,
+  SELECT c.id, t.id AS tenant_row_id, c.app_id, c.status, c.status_aadsts, c.status_error, c.status_remediation, c.status_action,
          c.expires_at, c.version, c.scopes, a.status AS app_status, a.cloud, a.graph_url, c.tid AS directory_id, c.oid, c.upn,
          NULL AS resource_kind, NULL AS resource_drive_id, NULL AS resource_site_id, NULL AS resource_web_url,
          s.ciphertext, dk.version AS dek_version, dk.wrapped_key
@@ -134,6 +137,7 @@ export class CredentialReader {
       statusAadsts: row.status_aadsts,
       statusError: row.status_error,
       statusRemediation: row.status_remediation,
+      statusAction: row.status_action,
       expiresAt: row.expires_at,
       version: row.version,
       scopes: row.scopes,

@@ -4,7 +4,14 @@
  */
 
 /** Health of a credential (DESIGN.md, Health). */
-export const CREDENTIAL_STATUSES = ['active', 'degraded', 'needs_reauth', 'revoked', 'misconfigured'] as const;
+export const CREDENTIAL_STATUSES = [
+  'active',
+  'degraded',
+  'needs_reauth',
+  'revoked',
+  'access_lost',
+  'misconfigured',
+] as const;
 export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
 
 /** Filters of GET /v1/installations and /v1/connections. */
@@ -36,6 +43,14 @@ export interface CredentialRecordBase {
   statusError: string | null;
   statusRemediation: string | null;
   statusChangedAt: Date | null;
+  /** Microsoft's trace and correlation ids of the failure behind the status. */
+  statusTraceId: string | null;
+  statusCorrelationId: string | null;
+  /** A claims challenge's claims, passed on the re-auth sign-in. */
+  statusClaims: string | null;
+  /** What someone must do (`reauthorize`, `reconsent`, `fix_app`) and its link, as recorded with the status. */
+  statusAction: string | null;
+  statusActionUrl: string | null;
   expiresAt: Date | null;
   refreshAt: Date | null;
   /** When Microsoft last issued its token set (consent, sign-in or refresh). */
@@ -60,6 +75,11 @@ export const CREDENTIAL_COLUMNS = {
   statusError: true,
   statusRemediation: true,
   statusChangedAt: true,
+  statusTraceId: true,
+  statusCorrelationId: true,
+  statusClaims: true,
+  statusAction: true,
+  statusActionUrl: true,
   expiresAt: true,
   refreshAt: true,
   lastRefreshedAt: true,
@@ -105,6 +125,11 @@ export function reactivation(at: Date) {
     statusAadsts: null,
     statusError: null,
     statusRemediation: null,
+    statusTraceId: null,
+    statusCorrelationId: null,
+    statusClaims: null,
+    statusAction: null,
+    statusActionUrl: null,
     statusChangedAt: at,
     failureCount: 0,
     leaseOwner: null,

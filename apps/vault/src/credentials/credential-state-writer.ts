@@ -61,7 +61,8 @@ export class CredentialStateWriter {
           );
           if (version === null) throw new LostCompareAndSet();
           await this.secrets.store(sealed);
-          if (row.status !== 'active') {
+          // A good refresh does not clear `access_lost` (see CredentialStateRepository.refreshed).
+          if (row.status !== 'active' && row.status !== 'access_lost') {
             await this.statusChanged(kind, row, 'active', null);
             await this.events.appendFor(row.projectId, tenantOf(row), 'credential.recovered', {
               credentialId: row.id,
@@ -100,7 +101,35 @@ export class CredentialStateWriter {
       to,
       aadsts: failure?.aadsts ?? null,
       error: failure?.error ?? null,
+      traceId: failure?.traceId ?? null,
+      correlationId: failure?.correlationId ?? null,
+      remediation: failure?.remediation ?? null,
+      action: failure?.action ?? null,
+      actionUrl: failure?.actionUrl ?? null,
     });
+  }
+
+  /**
+   * The project's app was refused its own credential: every credential of it is flagged
+   * `misconfigured` and stops being retried, in the caller's unit of work, with one bus message
+   * each (their cached tokens drop) and no event each — the app's one `app.misconfigured` event is
+   * the alert. Returns how many were flagged.
+   */
+  async appMisconfigured(
+    projectId: string,
+    appId: string,
+    failure: Pick<FailedState, 'aadsts' | 'error' | 'remediation' | 'traceId' | 'correlationId' | 'actionUrl'>,
+  ): Promise<number> {
+    return this.uow.run(async () => {
+      const flagged = await this.state.flagApp(projectId, appId, failure, new Date(this.clock()));
+      for (const { kind, id } of flagged) await this.bus.publish({ type: 'credential.changed', projectId, kind, id });
+      return flagged.length;
+    });
+  }
+
+  /** The app's credential was fixed: the credentials it flagged are due for a refresh now. Returns how many. */
+  appFixed(projectId: string, appId: string): Promise<number> {
+    return this.uow.run(() => this.state.appFixed(projectId, appId, new Date(this.clock())));
   }
 
   private async conditionally(

@@ -12,6 +12,12 @@ const TABLE: Record<CredentialKindName, Prisma.Sql> = {
   connection: Prisma.raw('connections'),
 };
 
+// A good refresh proves the tokens, not the bound resource: `access_lost` (Graph refusing the
+// drive or site) stays, with what it recorded, until a health probe or a re-install clears it.
+const RECOVERED_STATUS = Prisma.sql`CASE WHEN status = 'access_lost' THEN 'access_lost' ELSE 'active' END`;
+const KEPT_IF_ACCESS_LOST = (column: string) =>
+  Prisma.sql`CASE WHEN status = 'access_lost' THEN ${Prisma.raw(column)} ELSE NULL END`;
+
 /** A credential named for a refresh: its kind, project and id. */
 export interface CredentialRef {
   kind: CredentialKindName;
@@ -37,6 +43,14 @@ export interface FailedState {
   failureCount: number;
   /** When to try again; null when no retry can help (the user or an admin must act). */
   refreshAt: Date | null;
+  /** Microsoft's ids of the failed request, for a support ticket. */
+  traceId: string | null;
+  correlationId: string | null;
+  /** A claims challenge's claims, for the re-auth sign-in. */
+  claims: string | null;
+  /** What someone must do, and where (a connect URL, the app's settings); null while Authpipe retries. */
+  action: string | null;
+  actionUrl: string | null;
 }
 
 /**
@@ -86,12 +100,21 @@ export class CredentialStateRepository {
     state: RefreshedState,
     at: Date,
   ): Promise<number | null> {
-    const keepAlive = ref.kind === 'connection' ? Prisma.sql`, keep_alive_at = ${state.keepAliveAt}` : Prisma.empty;
+    const keepAlive =
+      ref.kind === 'connection'
+        ? Prisma.sql`, keep_alive_at = ${state.keepAliveAt}, expiry_warned_at = NULL`
+        : Prisma.empty;
     const rows = await this.uow.db.$queryRaw<{ version: number }[]>`
       UPDATE ${TABLE[ref.kind]}
          SET expires_at = ${state.expiresAt}, refresh_at = ${state.refreshAt}, scopes = ${state.scopes},
-             status = 'active', status_aadsts = NULL, status_error = NULL, status_remediation = NULL,
-             status_changed_at = CASE WHEN status = 'active' THEN status_changed_at ELSE ${at} END,
+             status = ${RECOVERED_STATUS}, status_changed_at = CASE WHEN status IN ('active', 'access_lost')
+               THEN status_changed_at ELSE ${at} END,
+             status_aadsts = ${KEPT_IF_ACCESS_LOST('status_aadsts')}, status_error = ${KEPT_IF_ACCESS_LOST('status_error')},
+             status_remediation = ${KEPT_IF_ACCESS_LOST('status_remediation')},
+             status_trace_id = ${KEPT_IF_ACCESS_LOST('status_trace_id')},
+             status_correlation_id = ${KEPT_IF_ACCESS_LOST('status_correlation_id')},
+             status_claims = NULL, status_action = ${KEPT_IF_ACCESS_LOST('status_action')},
+             status_action_url = ${KEPT_IF_ACCESS_LOST('status_action_url')},
              failure_count = 0, last_refreshed_at = ${at}, lease_owner = NULL, lease_until = NULL,
              version = version + 1, updated_at = ${at} ${keepAlive}
        WHERE project_id = ${ref.projectId} AND id = ${ref.id} AND version = ${expectedVersion}
@@ -104,12 +127,56 @@ export class CredentialStateRepository {
     const rows = await this.uow.db.$queryRaw<{ version: number }[]>`
       UPDATE ${TABLE[ref.kind]}
          SET status = ${state.status}, status_aadsts = ${state.aadsts}, status_error = ${state.error},
-             status_remediation = ${state.remediation},
+             status_remediation = ${state.remediation}, status_trace_id = ${state.traceId},
+             status_correlation_id = ${state.correlationId}, status_claims = ${state.claims},
+             status_action = ${state.action}, status_action_url = ${state.actionUrl},
              status_changed_at = CASE WHEN status = ${state.status} THEN status_changed_at ELSE ${at} END,
              failure_count = ${state.failureCount}, refresh_at = ${state.refreshAt},
              lease_owner = NULL, lease_until = NULL, version = version + 1, updated_at = ${at}
        WHERE project_id = ${ref.projectId} AND id = ${ref.id} AND version = ${expectedVersion}
       RETURNING version`;
     return rows[0]?.version ?? null;
+  }
+
+  /**
+   * Flags every credential of the project's app `misconfigured` (its own credential was refused):
+   * not retried (refresh_at cleared), version bumped so an in-flight refresh loses its
+   * compare-and-set. Rows already flagged are left as they are. Returns the credentials flagged.
+   */
+  async flagApp(
+    projectId: string,
+    appId: string,
+    state: Pick<FailedState, 'aadsts' | 'error' | 'remediation' | 'traceId' | 'correlationId' | 'actionUrl'>,
+    at: Date,
+  ): Promise<{ kind: CredentialKindName; id: string }[]> {
+    const flagged: { kind: CredentialKindName; id: string }[] = [];
+    for (const kind of ['installation', 'connection'] as const) {
+      const rows = await this.uow.db.$queryRaw<{ id: string }[]>`
+        UPDATE ${TABLE[kind]}
+           SET status = 'misconfigured', status_aadsts = ${state.aadsts}, status_error = ${state.error},
+               status_remediation = ${state.remediation}, status_trace_id = ${state.traceId},
+               status_correlation_id = ${state.correlationId}, status_claims = NULL,
+               status_action = 'fix_app', status_action_url = ${state.actionUrl}, status_changed_at = ${at},
+               refresh_at = NULL, version = version + 1, updated_at = ${at}
+         WHERE project_id = ${projectId} AND app_id = ${appId} AND status <> 'misconfigured'
+        RETURNING id`;
+      flagged.push(...rows.map((r) => ({ kind, id: r.id })));
+    }
+    return flagged;
+  }
+
+  /**
+   * The app's credential was fixed: every credential it flagged is due for a refresh now, which
+   * proves it and brings it back (`credential.recovered`). Returns how many.
+   */
+  async appFixed(projectId: string, appId: string, at: Date): Promise<number> {
+    let count = 0;
+    for (const kind of ['installation', 'connection'] as const) {
+      count += await this.uow.db.$executeRaw`
+        UPDATE ${TABLE[kind]} SET refresh_at = ${at}, failure_count = 0, updated_at = ${at}
+         WHERE project_id = ${projectId} AND app_id = ${appId} AND status = 'misconfigured'
+           AND status_action = 'fix_app'`;
+    }
+    return count;
   }
 }

@@ -4,7 +4,6 @@ import { BusModule } from '../bus/bus.module';
 import { ConnectModule } from '../connect/connect.module';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { RefreshModule } from '../refresh/refresh.module';
-import { ActionLinks } from './action-links';
 import { CredentialReadAudit } from './credential-read-audit';
 import { CredentialReadsRepository } from './credential-reads.repository';
 import { GetCredentialController } from './get-credential.controller';
@@ -23,7 +22,6 @@ export const SERVED_CREDENTIAL_TTL_MS = 60_000;
     ServedCredentialCache,
     CredentialReadsRepository,
     CredentialReadAudit,
-    ActionLinks,
     GetCredentialService,
   ],
   exports: [GetCredentialService, ServedCredentialCache, CredentialReadAudit],

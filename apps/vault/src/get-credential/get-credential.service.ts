@@ -7,7 +7,7 @@ import { CredentialReader, type CredentialSubject, type ReadCredential } from '.
 import type { CredentialRef } from '../credentials/credential-state.repository';
 import { RefreshService, type RefreshOutcome } from '../refresh/refresh.service';
 import { LEASE_MS, NEAR_EXPIRY_MS } from '../refresh/refresh-timing';
-import { ActionLinks, type CredentialAction } from './action-links';
+import { ActionLinks, type CredentialAction } from '../refresh/action-links';
 import { CredentialReadAudit } from './credential-read-audit';
 import { ServedCredentialCache, type CredentialLookup } from './served-credential-cache';
 
@@ -159,7 +159,11 @@ export class GetCredentialService {
   ): Promise<ReadCredential> {
     await this.refuseIfBlocked(lookup, read);
     const now = this.clock();
-    const stale = read.tokens === null || read.expiresAt === null || read.expiresAt.getTime() - now <= NEAR_EXPIRY_MS;
+    const stale =
+      read.tokens === null ||
+      read.expiresAt === null ||
+      read.expiresAt.getTime() - now <= NEAR_EXPIRY_MS ||
+      flaggedWithFixedApp(read);
     if (!stale && !request.forceRefresh) return read;
 
     const ref: CredentialRef = { kind: read.kind, projectId: lookup.projectId, id: read.id };
@@ -214,6 +218,8 @@ export class GetCredentialService {
     // The app's own credential failing blocks every credential of it, whatever their rows say.
     const status = read.appStatus === 'misconfigured' ? 'misconfigured' : read.status;
     if (!(status in BLOCKING)) return;
+    // Flagged with its app, which has since been fixed: the refresh proves the new app credential.
+    if (flaggedWithFixedApp(read)) return;
     const code = BLOCKING[status as BlockingStatus];
     const action = await this.links.forBlocked(lookup.projectId, lookup, read, code);
     throw new CredentialRefused(code, messageFor(code, read), {
@@ -247,6 +253,10 @@ export class GetCredentialService {
       },
     );
   }
+}
+
+function flaggedWithFixedApp(read: ReadCredential): boolean {
+  return read.status === 'misconfigured' && read.statusAction === 'fix_app' && read.appStatus !== 'misconfigured';
 }
 
 function servable(read: ReadCredential, now: number): boolean {

@@ -4,6 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerBusMetrics } from '../bus/bus.metrics';
 import { InvalidationBus } from '../bus/invalidation-bus';
+import { DueCredentialsRepository } from '../refresh/due-credentials.repository';
+import { registerRefreshMetrics } from '../refresh/refresh.metrics';
+import { RefreshStats } from '../refresh/refresh-stats';
 
 /** Label of requests that matched no route: their raw path could hold anything. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -28,9 +31,12 @@ export class MetricsService implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     bus: InvalidationBus,
+    refresh: RefreshStats,
+    credentials: DueCredentialsRepository,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'authpipe_' });
     registerBusMetrics(this.registry, bus);
+    registerRefreshMetrics(this.registry, refresh, credentials);
   }
 
   onModuleInit(): void {

@@ -8,6 +8,15 @@ export const SCHEDULER_LEAD_FRACTION = 0.2;
 export const SCHEDULER_JITTER_FRACTION = 0.05;
 /** Refresh at least this often even when unused: Microsoft's refresh tokens die after ~90 idle days. */
 export const KEEP_ALIVE_MS = 14 * 24 * 3600_000;
+/** Microsoft's refresh-token inactivity limit (AADSTS700082 past it). */
+export const INACTIVITY_LIMIT_MS = 90 * 24 * 3600_000;
+/**
+ * `credential.expiring` is sent when a connection's refresh token has this long left before the
+ * inactivity limit: keep-alive has then failed to renew it for weeks (it runs every two weeks).
+ */
+export const INACTIVITY_WARNING_MS = 14 * 24 * 3600_000;
+/** Days before an app's client secret or certificate expires at which `app.credential_expiring` is sent, once each. */
+export const APP_CREDENTIAL_WARNING_DAYS = [30, 7, 1] as const;
 /**
  * A forced refresh (getCredential's `forceRefresh`) is honoured at most once per credential in
  * this interval, across replicas (it is decided under the row's lease, from the row's

@@ -17,7 +17,9 @@ import { InstallationsService } from '../installations/installations.service';
 import type { InstallationRecord } from '../installations/installations.repository';
 import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
 import { grantedScopes, requestScopes } from '../microsoft/scopes';
+import { ActionLinks, blockedCodeOf, type CredentialAction } from './action-links';
 import { statusForFailure } from './failure-status';
+import { RefreshStats } from './refresh-stats';
 import {
   FORCED_REFRESH_INTERVAL_MS,
   KEEP_ALIVE_MS,
@@ -40,6 +42,8 @@ export type RefreshOutcome =
   /** Microsoft answered, but another writer moved the row on first: its tokens are newer, ours are dropped. */
   | { result: 'lost' }
   | { result: 'failed'; failure: MicrosoftFailure; status: CredentialStatus }
+  /** The app is misconfigured: Microsoft would refuse its credential, so nothing is asked until it is fixed. */
+  | { result: 'blocked' }
   | { result: 'gone' };
 
 type Row = InstallationRecord | ConnectionRecord;
@@ -78,6 +82,8 @@ export class RefreshService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
     @Inject(REPLICA_ID) private readonly replicaId: string,
+    private readonly links: ActionLinks,
+    private readonly stats: RefreshStats,
   ) {}
 
   /** Refreshes the credential if it is due for `reason`; concurrent callers in this process share one attempt. */
@@ -99,7 +105,13 @@ export class RefreshService {
       const row = await this.find(ref);
       if (row === null) return { result: 'gone' };
       if (!isDue(ref, row, reason, now)) return { result: 'fresh' };
-      return await this.attempt(ref, row);
+      if (reason === 'scheduled') this.stats.lag.observe(Math.max(0, now - dueSince(ref, row, now)) / 1000);
+      const outcome = await this.attempt(ref, row);
+      if (outcome.result === 'refreshed' || outcome.result === 'lost' || outcome.result === 'blocked')
+        this.stats.attempts.inc({ result: outcome.result, class: 'none', kind: ref.kind });
+      else if (outcome.result === 'failed')
+        this.stats.attempts.inc({ result: 'failed', class: outcome.failure.kind, kind: ref.kind });
+      return outcome;
     } finally {
       // A written outcome already released it; this covers every other way out.
       await this.state.release(ref, this.replicaId);
@@ -108,14 +120,20 @@ export class RefreshService {
 
   private async attempt(ref: CredentialRef, row: Row): Promise<RefreshOutcome> {
     const loaded = await this.apps.getWithCredentials(ref.projectId, row.appId);
+    // No retry loop against a refused app credential: its credentials wait for the app's fix.
+    if (loaded.app.status === 'misconfigured') return { result: 'blocked' };
     let tokens: Tokens;
+    // Real time, not the vault's clock: this measures Microsoft, not the schedule.
+    const started = performance.now();
     try {
       tokens =
         ref.kind === 'installation'
           ? await this.appToken(row as InstallationRecord, loaded)
           : await this.userToken(row as ConnectionRecord, loaded);
+      this.stats.tokenEndpoint.observe({ kind: ref.kind, outcome: 'ok' }, (performance.now() - started) / 1000);
     } catch (error) {
       if (!(error instanceof MicrosoftError)) throw error;
+      this.stats.tokenEndpoint.observe({ kind: ref.kind, outcome: 'error' }, (performance.now() - started) / 1000);
       return this.failed(ref, row, loaded, error.failure);
     }
     const now = this.clock();
@@ -169,11 +187,10 @@ export class RefreshService {
     { app }: AppWithCredentials,
     failure: MicrosoftFailure,
   ): Promise<RefreshOutcome> {
-    const { status, retry } = statusForFailure(failure);
+    const { status, retry, flagsApp } = statusForFailure(failure);
     const failures = row.failureCount + 1;
     const now = this.clock();
-    if (failure.kind === 'misconfigured' && failure.action === 'fix_app_credentials')
-      await this.apps.markMisconfigured(app, failure, 'refresh');
+    const action = row.status === status ? this.recordedAction(row) : await this.actionFor(ref, row, status);
     const version = await this.writer.failed(ref.kind, row, {
       status,
       aadsts: failure.aadsts,
@@ -181,12 +198,65 @@ export class RefreshService {
       remediation: failure.remediation,
       failureCount: failures,
       refreshAt: retry ? retryAtFor(now, failures, this.random, failure.retryAfterSeconds) : null,
+      traceId: failure.traceId ?? null,
+      correlationId: failure.correlationId ?? null,
+      claims: failure.claims ?? null,
+      action: action?.type ?? null,
+      actionUrl: action?.url ?? null,
     });
+    if (version !== null && action !== null) this.links.remember(ref.projectId, row.id, version, action);
+    // The app's own credential: the app is marked once and its other credentials flagged with it.
+    if (flagsApp) await this.apps.markMisconfigured(app, failure, 'refresh');
     this.logger.warn(
-      { credentialId: row.id, kind: ref.kind, status, aadsts: failure.aadsts, error: failure.error, failures },
+      {
+        credentialId: row.id,
+        kind: ref.kind,
+        status,
+        aadsts: failure.aadsts,
+        error: failure.error,
+        traceId: failure.traceId,
+        correlationId: failure.correlationId,
+        failures,
+      },
       'Refresh failed',
     );
     return version === null ? { result: 'lost' } : { result: 'failed', failure, status };
+  }
+
+  /** The action (with its link) a credential entering `status` needs, or null while Authpipe retries. */
+  private actionFor(ref: CredentialRef, row: Row, status: CredentialStatus): Promise<CredentialAction> | null {
+    const blocked = blockedCodeOf(status);
+    if (blocked === null) return null;
+    const installation = ref.kind === 'installation' ? (row as InstallationRecord) : null;
+    const lookup = {
+      provider: row.provider,
+      tenantId: row.tenantExternalId,
+      ...(installation === null ? { userId: (row as ConnectionRecord).userId } : {}),
+    };
+    const resource =
+      installation?.resourceKind != null
+        ? {
+            kind: installation.resourceKind,
+            driveId: installation.resourceDriveId ?? null,
+            siteId: installation.resourceSiteId ?? null,
+            webUrl: installation.resourceWebUrl ?? null,
+          }
+        : null;
+    return this.links.forBlocked(
+      ref.projectId,
+      lookup,
+      { kind: ref.kind, id: row.id, version: row.version + 1, appId: row.appId, status, resource },
+      blocked,
+    );
+  }
+
+  /** The action recorded with the row's current status (a repeated failure keeps it). */
+  private recordedAction(row: Row): CredentialAction | null {
+    if (row.statusAction === null) return null;
+    return {
+      type: row.statusAction as CredentialAction['type'],
+      ...(row.statusActionUrl !== null ? { url: row.statusActionUrl } : {}),
+    };
   }
 
   private async find(ref: CredentialRef): Promise<Row | null> {
@@ -209,6 +279,9 @@ function isDue(
   now: number,
 ): boolean {
   const expiresAt = row.expiresAt?.getTime() ?? 0;
+  // Flagged with its app: asked for again only once the app was fixed (the scheduler or a reader
+  // then proves the new app credential on it).
+  if (row.status === 'misconfigured' && row.statusAction === 'fix_app') return true;
   if (reason === 'forced') {
     const issued = row.lastRefreshedAt?.getTime() ?? 0;
     return now - issued >= FORCED_REFRESH_INTERVAL_MS || expiresAt - now <= NEAR_EXPIRY_MS;
@@ -216,6 +289,12 @@ function isDue(
   if (reason === 'on_demand') return expiresAt - now <= NEAR_EXPIRY_MS;
   const keepAliveDue = ref.kind === 'connection' && row.keepAliveAt != null && row.keepAliveAt.getTime() <= now;
   return (row.refreshAt !== null && row.refreshAt.getTime() <= now) || keepAliveDue;
+}
+
+/** Since when a scheduled credential has been due: its refresh_at, or its keep-alive date if earlier. */
+function dueSince(ref: CredentialRef, row: CredentialRecordBase & { keepAliveAt?: Date | null }, now: number): number {
+  const dates = [row.refreshAt?.getTime(), ref.kind === 'connection' ? row.keepAliveAt?.getTime() : undefined];
+  return Math.min(now, ...dates.filter((d): d is number => d !== undefined));
 }
 
 function isNotFound(error: unknown): boolean {

@@ -290,6 +290,8 @@ export class ConnectService {
       // with whichever account the browser holds.
       prompt: 'select_account',
       ...(existing?.upn ? { loginHint: existing.upn } : {}),
+      // A claims challenge Microsoft answered the connection's refresh with: this sign-in must satisfy it.
+      ...(existing?.statusClaims ? { claims: existing.statusClaims } : {}),
     });
   }
 
@@ -305,6 +307,7 @@ export class ConnectService {
       scopes: string[];
       loginHint?: string;
       prompt?: 'select_account';
+      claims?: string;
     },
   ): Promise<string> {
     const redirectUri = this.apps.callbackUri(app, request.kind);
@@ -331,6 +334,7 @@ export class ConnectService {
         nonce,
         ...(request.loginHint !== undefined ? { loginHint: request.loginHint } : {}),
         ...(request.prompt !== undefined ? { prompt: request.prompt } : {}),
+        ...(request.claims !== undefined ? { claims: request.claims } : {}),
       });
     } catch (error) {
       throw FlowFailure.fromMicrosoft((error instanceof MicrosoftError ? error : toMicrosoftError(error)).failure);

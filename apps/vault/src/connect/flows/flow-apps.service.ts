@@ -80,7 +80,7 @@ export class FlowAppsService {
   }
 
   /** Records that Microsoft refused the app's own credential during a flow (see AppsService). */
-  markMisconfigured(app: ProviderAppRecord, failure: MicrosoftFailure): Promise<void> {
-    return this.apps.markMisconfigured(app, failure, 'flow');
+  async markMisconfigured(app: ProviderAppRecord, failure: MicrosoftFailure): Promise<void> {
+    await this.apps.markMisconfigured(app, failure, 'flow');
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CLOCK, type Clock } from '../common/clock';
+import type { VaultConfig } from '../config/config.schema';
+import { VAULT_CONFIG } from '../config/config.module';
 import { MAX_SESSION_SECONDS, type ResourceSpec } from '../connect/sessions/connect-session.dto';
 import { ConnectSessionsService } from '../connect/sessions/connect-sessions.service';
 import type { ReadCredential } from '../credentials/credential-reader';
@@ -21,14 +23,33 @@ export interface CredentialAction {
   appId?: string;
 }
 
+/** Why a credential is blocked, as getCredential answers it. */
+export type BlockedCode = 'needs_reauth' | 'revoked' | 'access_lost' | 'app_misconfigured';
+
+/** The blocked code of a credential status, or null when the status does not block. */
+export function blockedCodeOf(status: string): BlockedCode | null {
+  switch (status) {
+    case 'needs_reauth':
+    case 'revoked':
+    case 'access_lost':
+      return status;
+    case 'misconfigured':
+      return 'app_misconfigured';
+    default:
+      return null;
+  }
+}
+
 /** A link is handed out until this long before its session expires, then a new one is minted. */
 const REUSE_MARGIN_MS = 5 * 60_000;
 
 /**
- * The action links of getCredential's refusals (needs_reauth, revoked, access_lost): a connect
- * session minted for the credential's tenant (and user), its URL handed out as the link. One
- * session per credential version and replica, reused while it has time left, so a backend
- * polling a blocked credential does not mint a session per request.
+ * The action links of blocked credentials (needs_reauth, revoked, access_lost), recorded with a
+ * status change by the refresh and handed out by getCredential's refusals: a connect session
+ * minted for the credential's tenant (and user), its URL the link (a user's sign-in then carries
+ * the claims of a claims challenge the connection recorded). One session per credential version
+ * and replica, reused while it has time left, so a backend polling a blocked credential does not
+ * mint a session per request. A misconfigured app's link is the app's settings.
  */
 @Injectable()
 export class ActionLinks {
@@ -37,16 +58,28 @@ export class ActionLinks {
 
   constructor(
     private readonly sessions: ConnectSessionsService,
+    @Inject(VAULT_CONFIG) private readonly config: VaultConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
+
+  /** Hands out `action` for the credential at `version` (the refresh recorded it with that version). */
+  remember(projectId: string, credentialId: string, version: number, action: CredentialAction): void {
+    if (action.expiresAt === undefined) return;
+    this.links.set(`${projectId}\u0000${credentialId}\u0000${version}`, {
+      action,
+      until: Date.parse(action.expiresAt) - REUSE_MARGIN_MS,
+    });
+  }
 
   async forBlocked(
     projectId: string,
     lookup: { provider: string; tenantId: string; userId?: string },
     credential: Pick<ReadCredential, 'kind' | 'id' | 'version' | 'appId' | 'status' | 'resource'>,
-    blocked: 'needs_reauth' | 'revoked' | 'access_lost' | 'app_misconfigured',
+    blocked: BlockedCode,
   ): Promise<CredentialAction> {
-    if (blocked === 'app_misconfigured') return { type: 'fix_app', appId: credential.appId };
+    if (blocked === 'app_misconfigured') {
+      return { type: 'fix_app', appId: credential.appId, url: `${this.config.publicUrl}/v1/apps/${credential.appId}` };
+    }
     const key = `${projectId}\u0000${credential.id}\u0000${credential.version}`;
     const cached = this.links.get(key);
     if (cached !== undefined && cached.until > this.clock()) return cached.action;

@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import { UnitOfWork } from '../database/unit-of-work';
+import type { CredentialRef } from '../credentials/credential-state.repository';
+
+/**
+ * The scheduler's one system-scope query (besides the key jobs, the only read across projects and
+ * tenants): it names credentials by project and id, and what is done with them goes through the
+ * project-scoped refresh.
+ */
+@Injectable()
+export class DueCredentialsRepository {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  /**
+   * SYSTEM SCOPE. Leases up to `limit` installations and `limit` connections due at `now` to
+   * `owner` until `until`, in one statement: rows whose `refresh_at` passed (connections also
+   * when their keep-alive date passed and they can still be refreshed), whose lease is free or
+   * expired, oldest first. `FOR UPDATE SKIP LOCKED` lets replicas take disjoint batches without
+   * waiting on each other; the lease then keeps them disjoint after this statement commits.
+   */
+  async leaseDue(now: Date, owner: string, until: Date, limit: number): Promise<CredentialRef[]> {
+    return this.uow.db.$queryRaw<CredentialRef[]>`
+      WITH due_installations AS (
+        SELECT id FROM installations
+         WHERE refresh_at <= ${now} AND (lease_until IS NULL OR lease_until <= ${now})
+         ORDER BY refresh_at
+         LIMIT ${limit}
+           FOR UPDATE SKIP LOCKED
+      ), due_connections AS (
+        SELECT id FROM connections
+         WHERE (refresh_at <= ${now}
+                OR (keep_alive_at <= ${now} AND status IN ('active', 'degraded', 'access_lost')))
+           AND (lease_until IS NULL OR lease_until <= ${now})
+         ORDER BY LEAST(refresh_at, keep_alive_at)
+         LIMIT ${limit}
+           FOR UPDATE SKIP LOCKED
+      ), leased_installations AS (
+        UPDATE installations i SET lease_owner = ${owner}, lease_until = ${until}
+          FROM due_installations d WHERE i.id = d.id
+        RETURNING 'installation' AS kind, i.project_id AS "projectId", i.id
+      ), leased_connections AS (
+        UPDATE connections c SET lease_owner = ${owner}, lease_until = ${until}
+          FROM due_connections d WHERE c.id = d.id
+        RETURNING 'connection' AS kind, c.project_id AS "projectId", c.id
+      )
+      SELECT kind, "projectId", id FROM leased_installations
+      UNION ALL
+      SELECT kind, "projectId", id FROM leased_connections`;
+  }
+
+  /** SYSTEM SCOPE. Gives back the leases `owner` still holds on `refs` (a batch it will not refresh). */
+  async releaseAll(refs: readonly CredentialRef[], owner: string): Promise<void> {
+    for (const kind of ['installation', 'connection'] as const) {
+      const ids = refs.filter((r) => r.kind === kind).map((r) => r.id);
+      if (ids.length === 0) continue;
+      if (kind === 'installation') {
+        await this.uow.db.$executeRaw`
+          UPDATE installations SET lease_owner = NULL, lease_until = NULL
+           WHERE id = ANY(${ids}) AND lease_owner = ${owner}`;
+      } else {
+        await this.uow.db.$executeRaw`
+          UPDATE connections SET lease_owner = NULL, lease_until = NULL
+           WHERE id = ANY(${ids}) AND lease_owner = ${owner}`;
+      }
+    }
+  }
+
+  /** SYSTEM SCOPE. Credentials by kind, provider and status, across every project (for /metrics). */
+  async countByStatus(): Promise<{ kind: string; provider: string; status: string; count: number }[]> {
+    const rows = await this.uow.db.$queryRaw<{ kind: string; provider: string; status: string; count: bigint }[]>`
+      SELECT 'installation' AS kind, provider, status, count(*) AS count FROM installations GROUP BY provider, status
+      UNION ALL
+      SELECT 'connection' AS kind, provider, status, count(*) AS count FROM connections GROUP BY provider, status`;
+    return rows.map((r) => ({ ...r, count: Number(r.count) }));
+  }
+
+  /**
+   * SYSTEM SCOPE. Apps whose client secret or certificate expires by `horizon` and that have not
+   * yet had their last warning (expired), with the warning they had (null: none yet).
+   */
+  appsNearCredentialExpiry(
+    horizon: Date,
+    limit: number,
+  ): Promise<{ id: string; projectId: string; expiresAt: Date; warnedDays: number | null }[]> {
+    return this.uow.db.$queryRaw`
+      SELECT id, project_id AS "projectId", credential_expires_at AS "expiresAt", credential_warned_days AS "warnedDays"
+        FROM provider_apps
+       WHERE credential_expires_at <= ${horizon} AND (credential_warned_days IS NULL OR credential_warned_days > 0)
+       ORDER BY credential_expires_at
+       LIMIT ${limit}`;
+  }
+
+  /** Records warning `days` for the app if its warning and expiry are still those read; false when another replica did. */
+  async markAppWarned(
+    projectId: string,
+    id: string,
+    expiresAt: Date,
+    previous: number | null,
+    days: number,
+  ): Promise<boolean> {
+    const count = await this.uow.db.$executeRaw`
+      UPDATE provider_apps SET credential_warned_days = ${days}
+       WHERE project_id = ${projectId} AND id = ${id} AND credential_expires_at = ${expiresAt}
+         AND credential_warned_days IS NOT DISTINCT FROM ${previous}::int`;
+    return count === 1;
+  }
+
+  /**
+   * SYSTEM SCOPE. Connections whose last good refresh is at or before `lastRefreshedBefore` (their
+   * refresh token nears the inactivity limit), still refreshable, and not yet warned.
+   */
+  idleConnections(
+    lastRefreshedBefore: Date,
+    limit: number,
+  ): Promise<{ id: string; projectId: string; tenantId: string; tenantExternalId: string; lastRefreshedAt: Date }[]> {
+    return this.uow.db.$queryRaw`
+      SELECT c.id, c.project_id AS "projectId", c.tenant_id AS "tenantId", t.external_id AS "tenantExternalId",
+             c.last_refreshed_at AS "lastRefreshedAt"
+        FROM connections c JOIN tenants t ON t.id = c.tenant_id
+       WHERE c.last_refreshed_at <= ${lastRefreshedBefore} AND c.expiry_warned_at IS NULL
+         AND c.status IN ('active', 'degraded', 'access_lost')
+       ORDER BY c.last_refreshed_at
+       LIMIT ${limit}`;
+  }
+
+  /** Marks the connection warned, if no replica did; false when one did (or a refresh moved it on). */
+  async markConnectionWarned(projectId: string, id: string, lastRefreshedAt: Date, at: Date): Promise<boolean> {
+    const count = await this.uow.db.$executeRaw`
+      UPDATE connections SET expiry_warned_at = ${at}
+       WHERE project_id = ${projectId} AND id = ${id} AND expiry_warned_at IS NULL
+         AND last_refreshed_at = ${lastRefreshedAt}`;
+    return count === 1;
+  }
+}
