@@ -19,6 +19,7 @@ import {
   type RegisteredApp,
   type TestProject,
 } from '@test/support/builders';
+import { FlowBrowser } from '@test/support/flow-browser';
 import { SEED, useTestEmulator } from '@test/support/test-emulator';
 import { PUBLIC_URL, useTestVault } from '@test/support/test-vault';
 
@@ -126,8 +127,11 @@ describe('refresh failure statuses', () => {
           .expect(409);
         expect(refused.body.error).toMatchObject({ code: 'needs_reauth', details: { aadsts: 50076 } });
         const link = new URL(refused.body.error.details.action.url as string);
-        const start = await vault.api().get(`${link.pathname}${link.search}`);
-        const authorize = new URL(authorizeUrlOf(start));
+        // The link opens the start page; its Continue link (in the same browser) goes to Microsoft.
+        const browser = new FlowBrowser(vault, t);
+        const started = await browser.continue(await browser.open(`${link.pathname}${link.search}`));
+        expect(started.status, started.text).toBe(302);
+        const authorize = new URL(started.headers.location);
         const claims = JSON.parse(authorize.searchParams.get('claims') ?? '{}') as {
           access_token?: { polids?: { values?: string[]; Values?: string[] }; xms_cc?: { values: string[] } };
         };
@@ -253,11 +257,3 @@ describe('refresh failure statuses', () => {
     });
   });
 });
-
-/** Where a connect start sends the browser: its Location, or the URL its page opens. */
-function authorizeUrlOf(res: { status: number; headers: Record<string, string>; text: string }): string {
-  if (res.status >= 300 && res.status < 400) return res.headers.location;
-  const match = res.text.match(/https:\/\/[^"'\s<>]*authorize\?[^"'\s<>]*/);
-  if (!match) throw new Error(`No authorize URL in the connect start (status ${res.status})`);
-  return match[0].replace(/&amp;/g, '&');
-}
