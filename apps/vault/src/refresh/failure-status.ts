@@ -8,7 +8,7 @@ export interface FailureStatus {
 }
 
 /**
- * The status a refresh failure leaves a credential in (DESIGN.md, Health): transient failures
+ * The status a refresh failure leaves a credential in (the health model): transient failures
  * (5xx, 429, timeouts, unknown) degrade it and are retried with backoff — never marked dead by
  * them; the user must sign in again (`needs_reauth`); access was withdrawn in the customer's
  * directory (`revoked`, consent removed included); the project's own app credential is bad
