@@ -1,5 +1,6 @@
 import { MasterKeyConfigError } from '@authpipe/crypto';
 import { EmbeddedDatabaseBusyError } from './admin/embedded-database';
+import { PortsInUseError } from './boot-ports';
 import { ConfigValidationError } from './config/config.schema';
 import { MigrationError } from './database/migrator';
 import { KeysError } from './keys/keys.errors';
@@ -15,7 +16,8 @@ export function describeBootError(error: unknown): string {
     error instanceof KeysError ||
     error instanceof MasterKeyConfigError ||
     error instanceof EmbeddedDatabaseBusyError ||
-    error instanceof MigrationError
+    error instanceof MigrationError ||
+    error instanceof PortsInUseError
   ) {
     return `authpipe: ${error.message}`;
   }
