@@ -17,6 +17,7 @@ import type { Seams } from './common/common.module';
 import { cryptoRandom } from './common/random';
 import { writeAdminToken } from './admin/admin-endpoint';
 import { openEmbeddedDatabase } from './admin/embedded-database';
+import { installRateLimits } from './rate-limits/rate-limits';
 
 /** Everything the vault stands on, checked in order, before any module runs. */
 export interface OpenedVault {
@@ -108,7 +109,12 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
         seams: { clock: options.clock, random, replicaId: options.replicaId },
       }),
       // Fastify's own logger stays off: nestjs-pino logs requests, with redaction.
-      new FastifyAdapter({ logger: false, trustProxy: false, genReqId: requestIdFrom(random) }),
+      // X-Forwarded-For names the client only when it comes from a configured proxy.
+      new FastifyAdapter({
+        logger: false,
+        trustProxy: vault.config.trustProxy.length > 0 ? vault.config.trustProxy : false,
+        genReqId: requestIdFrom(random),
+      }),
       { bufferLogs: true },
     );
   } catch (error) {
@@ -135,6 +141,7 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
   );
   SwaggerModule.setup('docs', app, document);
   app.enableShutdownHooks();
+  await installRateLimits(app.getHttpAdapter().getInstance(), vault.config.rateLimits);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { RateLimitConfig } from '../rate-limits/rate-limits';
 import { caFile, networkList, originList, routesList } from './microsoft-env';
 
 const bool = z
@@ -54,6 +55,19 @@ export const envSchema = z.object({
    * thread is stopped past it. The iteration caps keep real files far below the default.
    */
   AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS: positiveInt.max(60_000).default(10_000),
+  /**
+   * Request limits per window, per replica (in memory): 0 turns one off. See README, "Rate limits".
+   */
+  AUTHPIPE_RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(600),
+  AUTHPIPE_RATE_LIMIT_UNAUTHENTICATED: z.coerce.number().int().min(0).default(60),
+  AUTHPIPE_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(6_000),
+  AUTHPIPE_RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(0).default(30),
+  AUTHPIPE_RATE_LIMIT_WINDOW_MS: positiveInt.default(60_000),
+  /**
+   * Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; without it the
+   * client is the connecting address and the header is ignored.
+   */
+  AUTHPIPE_TRUST_PROXY: networkList.optional(),
   /** Run the Microsoft emulator and seed a demo project (default: on outside production). */
   AUTHPIPE_SANDBOX: bool.optional(),
 });
@@ -75,6 +89,10 @@ export interface VaultConfig {
   microsoft: MicrosoftConfig;
   /** Reading uploaded certificate credentials (apps/certificate-reader.ts). */
   certificates: { parseTimeoutMs: number };
+  /** Request limits of this replica (rate-limits/rate-limits.ts). */
+  rateLimits: RateLimitConfig;
+  /** Proxies trusted to name the client in X-Forwarded-For (none: the connecting address is the client). */
+  trustProxy: string[];
   sandbox: boolean;
 }
 
@@ -175,6 +193,14 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
       allowPrivateNetworks: env.AUTHPIPE_ALLOW_PRIVATE_NETWORKS ?? [],
     },
     certificates: { parseTimeoutMs: env.AUTHPIPE_CERTIFICATE_PARSE_TIMEOUT_MS },
+    rateLimits: {
+      perIp: env.AUTHPIPE_RATE_LIMIT_PER_IP,
+      unauthenticatedPerIp: env.AUTHPIPE_RATE_LIMIT_UNAUTHENTICATED,
+      perKey: env.AUTHPIPE_RATE_LIMIT_PER_KEY,
+      authFailuresPerIp: env.AUTHPIPE_RATE_LIMIT_AUTH_FAILURES,
+      windowMs: env.AUTHPIPE_RATE_LIMIT_WINDOW_MS,
+    },
+    trustProxy: env.AUTHPIPE_TRUST_PROXY ?? [],
     sandbox: env.AUTHPIPE_SANDBOX ?? !production,
   };
 }
