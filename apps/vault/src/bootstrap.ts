@@ -12,7 +12,8 @@ import { loadConfig, withMicrosoft, type MicrosoftConfig, type VaultConfig } fro
 import { openDatabase, type Database } from './database/database';
 import { applyMigrations, readMigrations, type Migration } from './database/migrator';
 import { loadMasterKeyProvider, verifyMasterKeys } from './keys/master-keys.boot';
-import { requestIdFrom } from './logging/logging.module';
+import { requestIdFrom, withFrameworkChatterAtDebug } from './logging/logging.module';
+import { warningBlock } from './logging/warning-block';
 import type { Seams } from './common/common.module';
 import { cryptoRandom } from './common/random';
 import { writeAdminToken } from './admin/admin-endpoint';
@@ -121,12 +122,14 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
     if (vault.ownsDatabase) await vault.database.close().catch(() => undefined);
     throw error;
   }
-  app.useLogger(app.get(Logger));
+  app.useLogger(withFrameworkChatterAtDebug(app.get(Logger)));
   if (vault.createdKeyFile) {
-    new NestLogger('MasterKeys').warn(
+    const warning =
       `Generated a new master key in ${vault.createdKeyFile}. Back this file up: without it the data in this ` +
-        'vault cannot be decrypted. In production set AUTHPIPE_MASTER_KEYS or use a key management service instead.',
-    );
+      'vault cannot be decrypted. In production set AUTHPIPE_MASTER_KEYS or use a key management service instead.';
+    new NestLogger('MasterKeys').warn(warning);
+    // Also as a block on stderr, where a person starting the vault sees it among the log lines.
+    if (options.logDestination === undefined) process.stderr.write(warningBlock('WARNING: new master key', warning));
   }
   const document = SwaggerModule.createDocument(
     app,

@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   new Logger('Vault').log(`Authpipe vault listening on ${await app.getUrl()}`);
   if (running) {
     const { sandboxBanner } = await import('./sandbox/sandbox-banner.js');
-    process.stdout.write(`${sandboxBanner(running, path.join(config.dataDir, 'sandbox.json'))}\n`);
+    // On stderr: stdout carries the log records (JSON lines for a collector), the banner is for a person.
+    process.stderr.write(`${sandboxBanner(running, path.join(config.dataDir, 'sandbox.json'))}\n`);
   }
 }
 

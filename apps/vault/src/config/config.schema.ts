@@ -21,6 +21,8 @@ export const envSchema = z.object({
   /** Public base URL of the vault, used in links and OAuth redirect URIs. */
   AUTHPIPE_PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` (one object per line) or `pretty` (readable lines); default: pretty when stdout is a terminal. */
+  AUTHPIPE_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** PostgreSQL connection string; when unset the embedded PGlite under AUTHPIPE_DATA_DIR/pg is used. */
   DATABASE_URL: z
     .string()
@@ -81,6 +83,7 @@ export interface VaultConfig {
   port: number;
   publicUrl: string;
   logLevel: Env['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty' | 'auto';
   database: { url: string | null; pgliteDir: string };
   dataDir: string;
   masterKeys: { fromEnv: string | null; file: string; createFileIfMissing: boolean };
@@ -169,6 +172,7 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
     port: env.PORT,
     publicUrl: (env.AUTHPIPE_PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL,
+    logFormat: env.AUTHPIPE_LOG_FORMAT ?? 'auto',
     database: { url: env.DATABASE_URL ?? null, pgliteDir: path.join(dataDir, 'pg') },
     dataDir,
     masterKeys: {
