@@ -1,7 +1,11 @@
 import { Option, type Command } from 'commander';
-import { z } from 'zod';
-import { apiTarget, callApi } from './api-client';
 import { printResult, table, type CliIo } from './cli-output';
+
+/** The HTTP client and the answer schemas, loaded when a command runs (zod alone is ~50 ms). */
+async function load() {
+  const [client, schemas] = await Promise.all([import('./api-client.js'), import('./api-schemas.js')]);
+  return { ...client, ...schemas };
+}
 
 /** Runs one command's action with --json known; failures are printed by the caller's wrapper. */
 export type Act = <A extends unknown[]>(
@@ -12,25 +16,6 @@ interface Target {
   url?: string;
   key?: string;
 }
-
-const session = z.looseObject({ id: z.string(), url: z.string(), expiresAt: z.string() });
-const statusOf = z.looseObject({ status: z.string() });
-const installation = statusOf.extend({
-  id: z.string(),
-  tenantId: z.string(),
-  provider: z.string(),
-  directoryId: z.string(),
-});
-const connection = statusOf.extend({
-  id: z.string(),
-  tenantId: z.string(),
-  provider: z.string(),
-  userId: z.string(),
-  account: z.looseObject({ upn: z.string().nullable() }),
-});
-const page = <T extends z.ZodType>(item: T) =>
-  z.looseObject({ data: z.array(item), nextCursor: z.string().nullable() });
-const credential = z.looseObject({ credential: z.string(), expiresAt: z.string() });
 
 /**
  * Commands on a running vault's public API, as the project's backend would call it: connect
@@ -65,6 +50,7 @@ export function addApiCommands(program: Command, io: CliIo, act: Act): void {
           json,
           opts: Target & { tenant: string; for: string; user?: string; provider: string; returnTo?: string },
         ) => {
+          const { apiTarget, callApi, session } = await load();
           const created = session.parse(
             await callApi(apiTarget(io.env, opts), 'POST', '/v1/connect-sessions', {
               tenantId: opts.tenant,
@@ -81,6 +67,7 @@ export function addApiCommands(program: Command, io: CliIo, act: Act): void {
 
   const list = (kind: 'installation' | 'connection') =>
     act(async (json, opts: Target & { tenant?: string; provider?: string; status?: string }) => {
+      const { apiTarget, callApi, page, installation, connection } = await load();
       const query = new URLSearchParams();
       if (opts.tenant !== undefined) query.set('tenantId', opts.tenant);
       if (opts.provider !== undefined) query.set('provider', opts.provider);
@@ -111,6 +98,7 @@ export function addApiCommands(program: Command, io: CliIo, act: Act): void {
     });
   const remove = (kind: 'installation' | 'connection') =>
     act(async (json, id: string, opts: Target) => {
+      const { apiTarget, callApi } = await load();
       await callApi(apiTarget(io.env, opts), 'DELETE', `/v1/${kind}s/${encodeURIComponent(id)}`);
       printResult(io, json, { id, deleted: true }, () => `Deleted ${kind} ${id} and its tokens.`);
     });
@@ -137,6 +125,7 @@ export function addApiCommands(program: Command, io: CliIo, act: Act): void {
           json,
           opts: Target & { tenant: string; for: string; user?: string; provider: string; forceRefresh?: boolean },
         ) => {
+          const { apiTarget, callApi, credential } = await load();
           const query = new URLSearchParams({ tenantId: opts.tenant, credentialFor: opts.for });
           if (opts.user !== undefined) query.set('userId', opts.user);
           if (opts.forceRefresh) query.set('forceRefresh', 'true');
