@@ -20,4 +20,4 @@ if (!existsSync(entry)) {
   }
 }
 
-require(entry).main(process.argv.slice(2));
+require(entry).main(process.argv.slice(2), require('../package.json').version);

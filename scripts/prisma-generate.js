@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs `prisma generate` offline. The Prisma 7 CLI tries to download its schema-engine binary
 // at start even though `generate` never uses it; pointing PRISMA_SCHEMA_ENGINE_BINARY at any
-// executable stops the download (see ../shared/ENVIRONMENT.md). The generated client is
+// executable stops the download, so it works offline. The generated client is
 // Rust-free (query compiler in WASM + driver adapters), so nothing else is fetched.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');

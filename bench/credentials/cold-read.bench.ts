@@ -7,7 +7,7 @@
  *
  * Prints statements per read (counted at the `pg` driver: every query a client sends) and the
  * median reads/s of each variant over rounds run in alternating order, and their ratio. The
- * target (DESIGN.md): the read at least 50% of the raw selects.
+ * target: the read at least 50% of the raw selects.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';

@@ -1,6 +1,6 @@
 // Replicas under test: a vault another replica's changes must reach through the invalidation bus,
 // driven the same way whether it runs in this process (a TestVault) or in a child process
-// (test/e2e/support/replica-process.ts). The shared scenarios live in replica-scenarios.ts.
+// (test/support/replica-process.ts). The shared scenarios live in replica-scenarios.ts.
 import { CryptoIntegrityError, Envelope, type FieldContext } from '@authpipe/crypto';
 import type { InvalidationMessage, InvalidationOf, InvalidationType } from '../../apps/vault/src/bus/bus.messages';
 import { InvalidationBus } from '../../apps/vault/src/bus/invalidation-bus';

@@ -22,6 +22,18 @@ import { useStarted } from './use-started';
 /** Where test vaults say they live; supertest drives them without listening. */
 export const PUBLIC_URL = 'http://127.0.0.1:3999';
 
+/**
+ * Request limits no ordinary suite reaches (a suite sends hundreds of requests a minute from one
+ * address), still installed so every request runs through them. test/security/rate-limits
+ * passes its own, and suites that boot main.js see the real defaults.
+ */
+export const GENEROUS_RATE_LIMITS: Record<string, string> = {
+  AUTHPIPE_RATE_LIMIT_PER_IP: '1000000',
+  AUTHPIPE_RATE_LIMIT_UNAUTHENTICATED: '1000000',
+  AUTHPIPE_RATE_LIMIT_PER_KEY: '1000000',
+  AUTHPIPE_RATE_LIMIT_AUTH_FAILURES: '1000000',
+};
+
 /** An `AUTHPIPE_MASTER_KEYS` value with fresh random keys, newest first. */
 export function masterKeyList(...versions: number[]): string {
   return (versions.length > 0 ? versions : [1]).map((v) => `${v}:${randomBytes(32).toString('base64')}`).join(',');
@@ -111,6 +123,7 @@ export async function createTestVault(options: TestVaultOptions = {}): Promise<T
     AUTHPIPE_PUBLIC_URL: PUBLIC_URL,
     AUTHPIPE_DATA_DIR: dataDir,
     AUTHPIPE_MASTER_KEYS: masterKeyList(1),
+    ...GENEROUS_RATE_LIMITS,
     ...options.env,
   };
   let app: NestFastifyApplication;

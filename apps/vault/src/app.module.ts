@@ -56,7 +56,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(options.config),
-        createLoggingModule({ level: options.config.logLevel, destination: options.logDestination }),
+        createLoggingModule({
+          level: options.config.logLevel,
+          format: options.config.logFormat,
+          destination: options.logDestination,
+        }),
         CommonModule.forRoot(options.seams),
         // Periodic jobs (expired-flow purge, key jobs to come) run in every replica; see each job.
         ScheduleModule.forRoot(),

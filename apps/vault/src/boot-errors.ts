@@ -1,5 +1,6 @@
 import { MasterKeyConfigError } from '@authpipe/crypto';
 import { EmbeddedDatabaseBusyError } from './admin/embedded-database';
+import { PortsInUseError } from './boot-ports';
 import { ConfigValidationError } from './config/config.schema';
 import { DataDirPermissionsError } from './config/data-dir';
 import { MigrationError } from './database/migrator';
@@ -17,7 +18,8 @@ export function describeBootError(error: unknown): string {
     error instanceof MasterKeyConfigError ||
     error instanceof EmbeddedDatabaseBusyError ||
     error instanceof DataDirPermissionsError ||
-    error instanceof MigrationError
+    error instanceof MigrationError ||
+    error instanceof PortsInUseError
   ) {
     return `authpipe: ${error.message}`;
   }

@@ -14,11 +14,13 @@ import { applyMigrations, readMigrations, type Migration } from './database/migr
 import { loadMasterKeyProvider, requireMasterKeySource, verifyMasterKeys } from './keys/master-keys.boot';
 import { secureDataDir } from './config/data-dir';
 import { registerSecurityHeaders } from './common/security-headers';
-import { requestIdFrom } from './logging/logging.module';
+import { requestIdFrom, withFrameworkChatterAtDebug } from './logging/logging.module';
+import { warningBlock } from './logging/warning-block';
 import type { Seams } from './common/common.module';
 import { cryptoRandom } from './common/random';
 import { writeAdminToken } from './admin/admin-endpoint';
 import { openEmbeddedDatabase } from './admin/embedded-database';
+import { installRateLimits } from './rate-limits/rate-limits';
 
 /** Everything the vault stands on, checked in order, before any module runs. */
 export interface OpenedVault {
@@ -123,7 +125,12 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
         seams: { clock: options.clock, random, replicaId: options.replicaId },
       }),
       // Fastify's own logger stays off: nestjs-pino logs requests, with redaction.
-      new FastifyAdapter({ logger: false, trustProxy: false, genReqId: requestIdFrom(random) }),
+      // X-Forwarded-For names the client only when it comes from a configured proxy.
+      new FastifyAdapter({
+        logger: false,
+        trustProxy: vault.config.trustProxy.length > 0 ? vault.config.trustProxy : false,
+        genReqId: requestIdFrom(random),
+      }),
       { bufferLogs: true },
     );
   } catch (error) {
@@ -131,12 +138,14 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
     throw error;
   }
   registerSecurityHeaders(app.getHttpAdapter().getInstance(), { https: vault.config.publicUrl.startsWith('https:') });
-  app.useLogger(app.get(Logger));
+  app.useLogger(withFrameworkChatterAtDebug(app.get(Logger)));
   if (vault.createdKeyFile) {
-    new NestLogger('MasterKeys').warn(
+    const warning =
       `Generated a new master key in ${vault.createdKeyFile}. Back this file up: without it the data in this ` +
-        'vault cannot be decrypted. In production set AUTHPIPE_MASTER_KEYS or use a key management service instead.',
-    );
+      'vault cannot be decrypted. In production set AUTHPIPE_MASTER_KEYS or use a key management service instead.';
+    new NestLogger('MasterKeys').warn(warning);
+    // Also as a block on stderr, where a person starting the vault sees it among the log lines.
+    if (options.logDestination === undefined) process.stderr.write(warningBlock('WARNING: new master key', warning));
   }
   const document = SwaggerModule.createDocument(
     app,
@@ -151,6 +160,7 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
   );
   SwaggerModule.setup('docs', app, document);
   app.enableShutdownHooks();
+  await installRateLimits(app.getHttpAdapter().getInstance(), vault.config.rateLimits);
   options.extraRoutes?.(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -3,6 +3,7 @@ import { parseCertificateCredential } from './certificates';
 import { MicrosoftError } from './errors';
 import { MicrosoftAuth } from './msal';
 import type { MicrosoftApp } from './msal-client';
+import { MsalClientFactory } from './msal-client';
 import { SEED, demoAppWithSecret, useEmulatorSuite } from '../test/emulator-harness';
 
 const GRAPH_DEFAULT = ['https://graph.microsoft.com/.default'];
@@ -19,6 +20,20 @@ describe(`${MicrosoftAuth.name} acquireAppToken`, () => {
       requests += 1;
       return send(req);
     };
+  });
+
+  it("logs no false warning: msal's 'No client info in response' is silenced for app-only tokens", async () => {
+    const lines: string[] = [];
+    const auth = new MicrosoftAuth(
+      new MsalClientFactory({ http: t.http, logger: (level, message) => lines.push(`${level} ${message}`) }),
+    );
+    const token = await auth.acquireAppToken({
+      app: demoAppWithSecret(t.cloud),
+      tenantId: SEED.contoso.tenantId,
+      scopes: GRAPH_DEFAULT,
+    });
+    expect(token.fromCache).toBe(false);
+    expect(lines.join('\n')).not.toContain('No client info');
   });
 
   it('gets an app-only token with the client secret and reuses it from msal cache', async () => {

@@ -67,6 +67,15 @@ const LEVELS: Record<LogLevel, MsalLogLevel> = {
   [LogLevel.Trace]: 'verbose',
 };
 
+/**
+ * msal-common warns "No client info in response" whenever a token response lacks `client_info`,
+ * which an app-only (client credentials) response never has: Microsoft documents `client_info`
+ * only for user sign-ins. Only that exact warning is dropped; every other one is kept.
+ */
+export function isFalseMsalWarning(message: string): boolean {
+  return / - No client info in response$/.test(message.trimEnd());
+}
+
 // msal's non-PII lines still quote Microsoft's error_description on failures; keep only the codes.
 export function redactMsalLog(message: string): string {
   return message
@@ -188,7 +197,7 @@ export class MsalClientFactory {
           piiLoggingEnabled: false,
           logLevel: LogLevel.Warning,
           loggerCallback: (level, message, containsPii) => {
-            if (containsPii || !logger) return;
+            if (containsPii || !logger || isFalseMsalWarning(message)) return;
             logger(LEVELS[level], redactMsalLog(message));
           },
         },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HttpClient } from './http';
 import { MicrosoftAuth } from './msal';
-import { MsalClientFactory, redactMsalLog } from './msal-client';
+import { MsalClientFactory, isFalseMsalWarning, redactMsalLog } from './msal-client';
 import { createPkcePair, pkceChallenge } from './pkce';
 
 const app = {
@@ -87,5 +87,15 @@ describe(redactMsalLog.name, () => {
     expect(redacted).not.toContain('adele@contoso.com');
     expect(redacted).not.toContain('eyJhbGciOi');
     expect(redacted).toContain('50173');
+  });
+});
+
+describe(isFalseMsalWarning.name, () => {
+  it("drops only msal's client-info warning, which every app-only token response triggers", () => {
+    const line = (text: string) =>
+      `[Mon, 30 Nov 2026 11:00:00 GMT] : [c0ffee] : @azure/msal-common@16.0.0 : Warning - ${text}`;
+    expect(isFalseMsalWarning(line('No client info in response'))).toBe(true);
+    expect(isFalseMsalWarning(line('No client info in response but something else'))).toBe(false);
+    expect(isFalseMsalWarning(line('Throttling: Response status is 429'))).toBe(false);
   });
 });

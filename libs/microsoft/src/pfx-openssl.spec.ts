@@ -1,5 +1,5 @@
-// PFX files as OpenSSL 3 writes them (made here with the machine's `openssl`, as ENVIRONMENT.md
-// allows for fixtures; the product never runs it): the PFX reader walks their structure itself, so
+// PFX files as OpenSSL 3 writes them (made here with the machine's `openssl` 3, which test fixtures
+// may use; the product never runs it): the PFX reader walks their structure itself, so
 // it is checked against the real tool's output, not only against files made the same way it reads.
 import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';

@@ -22,6 +22,15 @@ describe('operations endpoints', () => {
     });
   });
 
+  describe('request log', () => {
+    it('names the error code of a 4xx answer', async () => {
+      await vault.api().get('/v1/tenants').set('x-request-id', 'trace-4xx-1').expect(401);
+      await expect
+        .poll(() => vault.logs.records().find((r) => (r.req as { id?: string } | undefined)?.id === 'trace-4xx-1'))
+        .toMatchObject({ level: 40, res: { statusCode: 401, errorCode: 'missing_api_key' } });
+    });
+  });
+
   describe('GET /readyz', () => {
     it('answers 200 with every check up on a migrated database with keys loaded', async () => {
       const res = await vault.api().get('/readyz').expect(200);

@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiKeysRepository } from '../../../apps/vault/src/api-keys/api-keys.repository';
 import { ApiKeysService } from '../../../apps/vault/src/api-keys/api-keys.service';
+import { generateApiKey, hashApiKeySecret, lastFourOf } from '../../../apps/vault/src/api-keys/api-key-format';
+import { InvalidationBus } from '../../../apps/vault/src/bus/invalidation-bus';
 import type { ApiError } from '../../../apps/vault/src/common/api-error';
+import { cryptoRandom } from '../../../apps/vault/src/common/random';
+import { UnitOfWork } from '../../../apps/vault/src/database/unit-of-work';
 import { ProjectsService } from '../../../apps/vault/src/projects/projects.service';
 import { useTestVault } from '@test/support/test-vault';
 
@@ -66,6 +70,51 @@ describe(ApiKeysService.name, () => {
       expect(await failure(service.authenticate(`Bearer ${key.secretKey}`))).toBeNull();
       vault.clock.advance(10_001);
       expect(await failure(service.authenticate(`Bearer ${key.secretKey}`))).toBe('revoked_api_key');
+    });
+  });
+
+  describe('authenticate: unknown key ids', () => {
+    /** A row for `key` written the way another replica or the CLI creates one, with or without its bus message. */
+    const insertKey = async (key: ReturnType<typeof generateApiKey>, options: { publish: boolean }) => {
+      const id = `key_late${key.publicId}`;
+      await vault.get(UnitOfWork).run(async () => {
+        await vault.get(ApiKeysRepository).create(projectId, {
+          id,
+          publicId: key.publicId,
+          secretHash: hashApiKeySecret(key),
+          name: 'late',
+          lastFour: lastFourOf(key.text),
+        });
+        if (options.publish)
+          await vault.get(InvalidationBus).publish({ type: 'api_key.changed', publicId: key.publicId });
+      });
+      return id;
+    };
+
+    it('reads the database once for a repeated unknown key id, then answers from memory', async () => {
+      const lookups = vi.spyOn(vault.get(ApiKeysRepository), 'findForAuthentication');
+      const header = `Bearer ${generateApiKey(cryptoRandom).text}`;
+      for (let i = 0; i < 5; i++) expect(await failure(service.authenticate(header))).toBe('invalid_api_key');
+      expect(lookups).toHaveBeenCalledTimes(1);
+      lookups.mockRestore();
+    });
+
+    it('accepts a key created after its id was answered unknown, as soon as the creation commits', async () => {
+      const key = generateApiKey(cryptoRandom);
+      expect(await failure(service.authenticate(`Bearer ${key.text}`))).toBe('invalid_api_key');
+      const id = await insertKey(key, { publish: true });
+      await vi.waitFor(async () =>
+        expect(await service.authenticate(`Bearer ${key.text}`)).toEqual({ projectId, apiKeyId: id }),
+      );
+    });
+
+    it('forgets an unknown id after a minute when no bus message came (a row added by hand)', async () => {
+      const key = generateApiKey(cryptoRandom);
+      expect(await failure(service.authenticate(`Bearer ${key.text}`))).toBe('invalid_api_key');
+      const id = await insertKey(key, { publish: false });
+      expect(await failure(service.authenticate(`Bearer ${key.text}`))).toBe('invalid_api_key');
+      vault.clock.advance(60_001);
+      expect(await service.authenticate(`Bearer ${key.text}`)).toEqual({ projectId, apiKeyId: id });
     });
   });
 

@@ -3,7 +3,7 @@ import { readPrismaSchema } from '@test/support/prisma-schema';
 import { useTestDatabase } from '@test/support/test-database';
 
 // Prisma's own drift check (`prisma migrate diff`) needs the schema engine binary, which
-// cannot be downloaded here (ENVIRONMENT.md). This test compares prisma/schema.prisma with
+// cannot be downloaded without internet access. This test compares prisma/schema.prisma with
 // the database the SQL migrations produce: same tables, columns, types, nullability, indexes.
 describe('schema.prisma and prisma/migrations', () => {
   const db = useTestDatabase();

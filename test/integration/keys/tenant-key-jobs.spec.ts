@@ -195,10 +195,12 @@ describe(KeyJobsService.name, () => {
       );
     });
 
-    it('is idempotent: shredding a tenant that is gone completes with nothing deleted', async () => {
-      const job = await main.jobs.shredTenant(projectId, 'org_victim');
-      expect(job).toMatchObject({ status: 'completed', processed: 0 });
-      expect(job.params).toMatchObject({ tenantDeleted: false });
+    it('refuses a tenant that is gone (or never was) as tenant_not_found, recording no job', async () => {
+      const before = await main.jobs.listJobs(1000);
+      for (const tenant of ['org_victim', 'org_nobody']) {
+        await expect(main.jobs.shredTenant(projectId, tenant)).rejects.toBeInstanceOf(TenantNotFoundError);
+      }
+      expect(await main.jobs.listJobs(1000)).toHaveLength(before.length);
     });
 
     it('resumes an interrupted shred and finishes it', async () => {

@@ -34,6 +34,8 @@ interface CachedKey {
  * TTL only bounds a change the bus did not carry (a row edited by hand in SQL).
  */
 const KEY_CACHE_TTL_MS = 10_000;
+/** How long an unknown public id is answered without reading the database (the bus drops it sooner). */
+const UNKNOWN_KEY_TTL_MS = 60_000;
 /** `lastUsedAt` is written at most this often per key, off the request's path. */
 const LAST_USED_EVERY_MS = 60_000;
 
@@ -56,6 +58,16 @@ export class ApiKeysService implements OnModuleDestroy {
     // The clock is cheap: no need for lru-cache's timer-debounced "now", which would lag it.
     ttlResolution: 0,
   });
+  /**
+   * Public ids the database does not know, so a client retrying a wrong key (or a flood of one)
+   * costs no query. Creating a key drops its id here through the bus, like the positive cache.
+   */
+  private readonly unknown = new LRUCache<string, true>({
+    max: 10_000,
+    ttl: UNKNOWN_KEY_TTL_MS,
+    perf: { now: () => this.clock() },
+    ttlResolution: 0,
+  });
   private readonly touched = new LRUCache<string, number>({ max: 10_000 });
   /**
    * Bumped by every invalidation: a lookup that read the database before a change committed must
@@ -73,16 +85,18 @@ export class ApiKeysService implements OnModuleDestroy {
     @Inject(RANDOM) private readonly random: Random,
     @Inject(IDS) private readonly ids: IdGenerator,
   ) {
-    // Every replica (this one at commit) drops the key when it is created or revoked. There is no
-    // negative cache of unknown ids yet; when one comes, this handler must drop from it too.
+    // Every replica (this one at commit) drops the key when it is created or revoked, from both
+    // caches: a new key must be accepted on its first request, even right after a miss.
     this.unsubscribe = [
       bus.subscribe('api_key.changed', ({ publicId }) => {
         this.generation++;
         this.keys.delete(publicId);
+        this.unknown.delete(publicId);
       }),
       bus.onReset(() => {
         this.generation++;
         this.keys.clear();
+        this.unknown.clear();
       }),
     ];
   }
@@ -154,9 +168,14 @@ export class ApiKeysService implements OnModuleDestroy {
   private async lookup(publicId: string): Promise<CachedKey | null> {
     const cached = this.keys.get(publicId);
     if (cached) return cached;
+    if (this.unknown.has(publicId)) return null;
     const generation = this.generation;
     const row = await this.repository.findForAuthentication(publicId);
-    if (!row) return null;
+    if (!row) {
+      // Not when a key change arrived meanwhile: it may be this very key's creation.
+      if (generation === this.generation) this.unknown.set(publicId, true);
+      return null;
+    }
     const entry = { id: row.id, projectId: row.projectId, revoked: row.revokedAt !== null, secretHash: row.secretHash };
     if (generation === this.generation) this.keys.set(publicId, entry);
     return entry;

@@ -6,7 +6,7 @@ import type { ProjectDto } from '../projects/project.dto';
 import type { ProjectSettings } from '../projects/projects.repository';
 import type { VaultBackend } from './vault-backend';
 
-/** An error answered by the running vault's admin API, with its stable code. */
+/** An error answered by a running vault (its admin API or its public API), with its stable code. */
 export class AdminApiError extends Error {
   constructor(
     readonly status: number,

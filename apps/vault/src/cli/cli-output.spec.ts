@@ -5,7 +5,8 @@ import { EmbeddedDatabaseBusyError } from '../admin/embedded-database';
 import { ApiError } from '../common/api-error';
 import { ConfigValidationError } from '../config/config.schema';
 import { TenantNotFoundError } from '../keys/keys.errors';
-import { EXIT, UsageError, table, toFailure } from './cli-output';
+import { toFailure } from './cli-failure';
+import { EXIT, UsageError, table } from './cli-output';
 
 describe(toFailure.name, () => {
   it.each([

@@ -1,17 +1,13 @@
-import { CommanderError } from 'commander';
-import { ZodError } from 'zod';
-import { ApiError } from '../common/api-error';
-import { describeBootError } from '../boot-errors';
-import { EmbeddedDatabaseBusyError } from '../admin/embedded-database';
-import { ConfigValidationError } from '../config/config.schema';
-import { KeysError } from '../keys/keys.errors';
-import { AdminApiError } from './admin-client';
+// Loaded by every command, --help and --version included: nothing here may import the vault's
+// modules (Nest, Prisma, msal). Classifying failures needs them: see cli-failure.ts.
 
 /** Where the CLI writes: results on stdout, progress and diagnostics on stderr. */
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   env: Record<string, string | undefined>;
+  /** What `--version` prints (the package's version; bin/authpipe.js passes it). */
+  version?: string;
 }
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad arguments. */
@@ -30,37 +26,6 @@ export interface CliFailure {
   code: string;
   message: string;
   exitCode: number;
-}
-
-/** Classifies anything a command threw. Messages never hold key material (see each error's source). */
-export function toFailure(error: unknown): CliFailure {
-  if (error instanceof UsageError) return { code: 'invalid_arguments', message: error.message, exitCode: EXIT.usage };
-  if (error instanceof CommanderError)
-    return { code: 'invalid_arguments', message: error.message.replace(/^error: /, ''), exitCode: EXIT.usage };
-  if (error instanceof ZodError) {
-    const message = error.issues.map((i) => `${i.path.join('.') || 'argument'}: ${i.message}`).join('; ');
-    return { code: 'invalid_arguments', message, exitCode: EXIT.usage };
-  }
-  if (error instanceof ApiError) {
-    return {
-      code: error.code,
-      message: error.message,
-      exitCode: error.code === 'invalid_request' ? EXIT.usage : EXIT.failure,
-    };
-  }
-  if (error instanceof AdminApiError) {
-    return { code: error.code, message: error.message, exitCode: error.status === 400 ? EXIT.usage : EXIT.failure };
-  }
-  if (error instanceof ConfigValidationError)
-    return { code: 'invalid_config', message: error.message, exitCode: EXIT.failure };
-  if (error instanceof EmbeddedDatabaseBusyError || error instanceof KeysError) {
-    return { code: error.code, message: error.message, exitCode: EXIT.failure };
-  }
-  return {
-    code: 'internal_error',
-    message: describeBootError(error).replace(/^authpipe: /, ''),
-    exitCode: EXIT.failure,
-  };
 }
 
 /** Writes a failure: a JSON object on stdout with --json (scripts parse one stream), text on stderr otherwise. */

@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { KeyJobProgress } from '../keys/key-job.types';
 import type { KeyJobDto } from '../admin/key-job.dto';
-import { openBackend, type VaultBackend } from './vault-backend';
-import { EXIT, UsageError, printFailure, printResult, table, toFailure, type CliIo } from './cli-output';
+import { addApiCommands } from './api-commands';
+import type { VaultBackend } from './vault-backend';
+import { EXIT, UsageError, printFailure, printResult, table, type CliIo } from './cli-output';
 
 interface JsonOption {
   json?: boolean;
@@ -11,7 +12,9 @@ interface JsonOption {
 /** Runs the `authpipe` CLI with `argv` (without node and script); resolves to the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const program = buildProgram(io, (code) => {
+  // Known before parsing, so a usage error (unknown command, missing option) answers in JSON too.
+  const json = argv.includes('--json');
+  const program = buildProgram(io, json, (code) => {
     exitCode = code;
   });
   try {
@@ -19,17 +22,32 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
     // Help and version end through here too, with exit code 0; commander already printed.
-    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error.exitCode === 0) return EXIT.ok;
+    // Without --json commander already printed the error and a hint on stderr.
+    if (json) printFailure(io, usageFailure(error), true);
+    return EXIT.usage;
   }
   return exitCode;
 }
 
-function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+function usageFailure(error: CommanderError) {
+  return { code: 'invalid_arguments', message: error.message.replace(/^error: /, ''), exitCode: EXIT.usage };
+}
+
+function buildProgram(io: CliIo, json: boolean, setExit: (code: number) => void): Command {
   const program = new Command('authpipe')
-    .description('Authpipe vault administration: projects, API keys, master and tenant keys.')
+    .description(
+      'Authpipe vault administration: projects, API keys, master and tenant keys; connect sessions, ' +
+        'installations, connections and credentials through a running vault.',
+    )
+    .version(io.version ?? 'unknown', '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      // With --json, usage errors are printed once, as JSON, by runCli.
+      writeErr: (s) => (json ? undefined : io.stderr.write(s)),
+    });
 
   /** Declares a leaf command with --json and runs its action against an opened vault. */
   const leaf = (parent: Command, name: string, description: string) =>
@@ -39,29 +57,42 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       .option('--json', 'print machine-readable JSON on stdout')
       .exitOverride();
 
-  const act =
-    <A extends unknown[]>(fn: (vault: VaultBackend, json: boolean, ...args: A) => Promise<void>) =>
+  /** Wraps an action: --json known, any failure classified and printed, the exit code set. */
+  const run =
+    <A extends unknown[]>(fn: (json: boolean, ...args: A) => Promise<void>) =>
     async (...args: A) => {
       const command = args.at(-1) as Command;
       const json = Boolean(command.opts<JsonOption>().json);
-      let vault: VaultBackend | undefined;
       try {
-        const opened = await openBackend(io.env);
-        vault = opened.backend;
+        await fn(json, ...args);
+      } catch (error) {
+        // Classifying needs the vault's error classes: loaded only now.
+        const { toFailure } = await import('./cli-failure.js');
+        const failure = toFailure(error);
+        printFailure(io, failure, json);
+        setExit(failure.exitCode);
+      }
+    };
+
+  /** An action on the vault's own data: the database, or a running vault's admin API. */
+  const act = <A extends unknown[]>(fn: (vault: VaultBackend, json: boolean, ...args: A) => Promise<void>) =>
+    run<A>(async (json, ...args) => {
+      const { openBackend } = await import('./vault-backend.js');
+      const opened = await openBackend(io.env);
+      const vault = opened.backend;
+      try {
         if (opened.createdKeyFile) {
           io.stderr.write(`authpipe: WARNING generated a new master key in ${opened.createdKeyFile}; back it up.\n`);
         }
         if (vault.where !== 'database')
           io.stderr.write(`authpipe: the embedded database is in use; running the command on ${vault.where}\n`);
         await fn(vault, json, ...args);
-      } catch (error) {
-        const failure = toFailure(error);
-        printFailure(io, failure, json);
-        setExit(failure.exitCode);
       } finally {
-        await vault?.close().catch(() => undefined);
+        await vault.close().catch(() => undefined);
       }
-    };
+    });
+
+  addApiCommands(program, io, run);
 
   const project = program.command('project').description('Create and list projects');
   leaf(project, 'create', 'Create a project')

@@ -1,16 +1,11 @@
+import path from 'node:path';
 import type { ApiKeyDto, CreatedApiKeyDto } from '../api-keys/api-key.dto';
-import { ApiKeysService } from '../api-keys/api-keys.service';
-import { readAdminEndpoint } from '../admin/admin-endpoint';
-import { EmbeddedDatabaseBusyError } from '../admin/embedded-database';
-import { toKeyJobDto, type KeyJobDto } from '../admin/key-job.dto';
-import { loadConfig } from '../config/config.schema';
+import { readAdminEndpoint, type AdminEndpoint } from '../admin/admin-endpoint';
+import type { KeyJobDto } from '../admin/key-job.dto';
 import type { KeyJobProgress } from '../keys/key-job.types';
-import { KeyJobsService } from '../keys/key-jobs.service';
-import { toProjectDto, type ProjectDto } from '../projects/project.dto';
+import type { ProjectDto } from '../projects/project.dto';
 import type { ProjectSettings } from '../projects/projects.repository';
-import { ProjectsService } from '../projects/projects.service';
 import { AdminClient } from './admin-client';
-import { openCliContext, type CliContext } from './cli-context';
 
 export type OnProgress = (progress: KeyJobProgress) => void;
 
@@ -30,58 +25,47 @@ export interface VaultBackend {
   close(): Promise<void>;
 }
 
-/** Runs commands in this process on the vault's services. */
-class LocalBackend implements VaultBackend {
-  readonly where = 'database';
-  constructor(private readonly ctx: CliContext) {}
-
-  async createProject(name: string) {
-    return toProjectDto(await this.ctx.app.get(ProjectsService).create({ name }));
-  }
-  async listProjects() {
-    return (await this.ctx.app.get(ProjectsService).list()).map(toProjectDto);
-  }
-  async updateProject(projectId: string, settings: ProjectSettings) {
-    return toProjectDto(await this.ctx.app.get(ProjectsService).update(projectId, settings));
-  }
-  createKey(projectId: string, name: string) {
-    return this.ctx.app.get(ApiKeysService).create(projectId, { name });
-  }
-  listKeys(projectId: string) {
-    return this.ctx.app.get(ApiKeysService).list(projectId);
-  }
-  revokeKey(projectId: string, keyId: string) {
-    return this.ctx.app.get(ApiKeysService).revoke(projectId, keyId);
-  }
-  async rotateMasterKey(onProgress: OnProgress) {
-    return toKeyJobDto(await this.ctx.app.get(KeyJobsService).rotateMasterKey({ onProgress }));
-  }
-  async rotateTenantKey(projectId: string, tenantId: string, onProgress: OnProgress) {
-    return toKeyJobDto(await this.ctx.app.get(KeyJobsService).rotateTenantKey(projectId, tenantId, { onProgress }));
-  }
-  async shredTenant(projectId: string, tenantId: string, onProgress: OnProgress) {
-    return toKeyJobDto(await this.ctx.app.get(KeyJobsService).shredTenant(projectId, tenantId, { onProgress }));
-  }
-  close() {
-    return this.ctx.close();
-  }
-}
-
 /**
- * Opens the vault's database directly (PostgreSQL, or the embedded PGlite when free). When a
- * running vault holds the embedded database and published its admin endpoint, goes through
- * that server instead; otherwise the busy error explains what to do.
+ * Where a command runs. Embedded database held by a running vault that published its admin
+ * endpoint: through that server, found from its files alone, without loading the vault's modules
+ * (a command then takes a fraction of a second). Otherwise on the database directly (PostgreSQL,
+ * or the embedded PGlite when free); if a vault took the embedded database meanwhile, through its
+ * endpoint after all; without one, the busy error says which process holds it.
  */
 export async function openBackend(
   env: Record<string, string | undefined>,
 ): Promise<{ backend: VaultBackend; createdKeyFile: string | null }> {
+  const embedded = !env.DATABASE_URL;
+  if (embedded) {
+    const endpoint = await runningEndpoint(dataDirOf(env));
+    if (endpoint !== null) return { backend: new AdminClient(endpoint), createdKeyFile: null };
+  }
+  const { openLocalBackend } = await import('./local-backend.js');
+  const { EmbeddedDatabaseBusyError } = await import('../admin/embedded-database.js');
   try {
-    const ctx = await openCliContext(env);
-    return { backend: new LocalBackend(ctx), createdKeyFile: ctx.createdKeyFile };
+    return await openLocalBackend(env);
   } catch (error) {
     if (!(error instanceof EmbeddedDatabaseBusyError)) throw error;
-    const endpoint = await readAdminEndpoint(loadConfig(env).dataDir);
+    const endpoint = await readAdminEndpoint(dataDirOf(env));
     if (endpoint === null || endpoint.pid !== error.pid) throw error;
     return { backend: new AdminClient(endpoint), createdKeyFile: null };
+  }
+}
+
+/** The data directory as config.schema.ts resolves it (without loading the whole config). */
+export function dataDirOf(env: Record<string, string | undefined>): string {
+  return path.resolve(env.AUTHPIPE_DATA_DIR || './data');
+}
+
+/** The published admin endpoint of a vault process that is still alive, else null. */
+async function runningEndpoint(dataDir: string): Promise<AdminEndpoint | null> {
+  const endpoint = await readAdminEndpoint(dataDir);
+  if (endpoint === null) return null;
+  try {
+    process.kill(endpoint.pid, 0);
+    return endpoint;
+  } catch (error) {
+    // EPERM: alive, another user's; ESRCH: a vault that stopped without cleaning up.
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? endpoint : null;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Stable error codes of the provider, app, connect-session, installation and connection APIs
- * (raised as `FlowError`, providers/flow-errors.ts).
+ * (raised as `FlowError`, providers/flow-error.ts).
  */
 export type FlowErrorCode =
   | 'provider_not_found'

@@ -2,6 +2,7 @@ import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type Exceptio
 import type { FastifyReply } from 'fastify';
 import { ApiError, STATUS_CODES, type ApiErrorBody } from './api-error';
 import { domainErrorOf } from './domain-errors';
+import { noteErrorCode } from './error-code-note';
 import { IDS, type IdGenerator } from './id-generator';
 
 /**
@@ -20,6 +21,7 @@ export class ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = this.toResponse(exception);
+    noteErrorCode(reply.raw, body.code);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: body });
   }
 

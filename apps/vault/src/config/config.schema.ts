@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { RateLimitConfig } from '../rate-limits/rate-limits';
 import { caFile, networkList, originList, routesList } from './microsoft-env';
 
 const bool = z
@@ -20,6 +21,8 @@ export const envSchema = z.object({
   /** Public base URL of the vault, used in links and OAuth redirect URIs. */
   AUTHPIPE_PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` (one object per line) or `pretty` (readable lines); default: pretty when stdout is a terminal. */
+  AUTHPIPE_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** PostgreSQL connection string; when unset the embedded PGlite under AUTHPIPE_DATA_DIR/pg is used. */
   DATABASE_URL: z
     .string()
@@ -78,6 +81,19 @@ export const envSchema = z.object({
   AUTHPIPE_RETENTION_ISSUES_DAYS: positiveInt.default(90),
   /** Length of one `credential.refreshed` summary window (one event per tenant per window). */
   AUTHPIPE_REFRESHED_EVENT_WINDOW_MS: positiveInt.default(3_600_000),
+  /**
+   * Request limits per window, per replica (in memory): 0 turns one off. See README, "Rate limits".
+   */
+  AUTHPIPE_RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(600),
+  AUTHPIPE_RATE_LIMIT_UNAUTHENTICATED: z.coerce.number().int().min(0).default(60),
+  AUTHPIPE_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(6_000),
+  AUTHPIPE_RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(0).default(30),
+  AUTHPIPE_RATE_LIMIT_WINDOW_MS: positiveInt.default(60_000),
+  /**
+   * Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; without it the
+   * client is the connecting address and the header is ignored.
+   */
+  AUTHPIPE_TRUST_PROXY: networkList.optional(),
   /** Run the Microsoft emulator and seed a demo project (default: on outside production). */
   AUTHPIPE_SANDBOX: bool.optional(),
   /** Due credentials the refresh scheduler leases per batch and table (one statement each batch). */
@@ -95,6 +111,7 @@ export interface VaultConfig {
   port: number;
   publicUrl: string;
   logLevel: Env['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty' | 'auto';
   database: { url: string | null; pgliteDir: string };
   dataDir: string;
   masterKeys: { fromEnv: string | null; file: string; createFileIfMissing: boolean };
@@ -109,6 +126,10 @@ export interface VaultConfig {
   refreshedEventWindowMs: number;
   /** The refresh scheduler of every replica (refresh/refresh-scheduler.ts). */
   refresh: { batchSize: number; concurrency: number };
+  /** Request limits of this replica (rate-limits/rate-limits.ts). */
+  rateLimits: RateLimitConfig;
+  /** Proxies trusted to name the client in X-Forwarded-For (none: the connecting address is the client). */
+  trustProxy: string[];
   sandbox: boolean;
 }
 
@@ -202,6 +223,7 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
     port: env.PORT,
     publicUrl: (env.AUTHPIPE_PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL,
+    logFormat: env.AUTHPIPE_LOG_FORMAT ?? 'auto',
     database: { url: env.DATABASE_URL ?? null, pgliteDir: path.join(dataDir, 'pg') },
     dataDir,
     masterKeys: {
@@ -241,6 +263,14 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
     },
     refreshedEventWindowMs: env.AUTHPIPE_REFRESHED_EVENT_WINDOW_MS,
     refresh: { batchSize: env.AUTHPIPE_REFRESH_BATCH_SIZE, concurrency: env.AUTHPIPE_REFRESH_CONCURRENCY },
+    rateLimits: {
+      perIp: env.AUTHPIPE_RATE_LIMIT_PER_IP,
+      unauthenticatedPerIp: env.AUTHPIPE_RATE_LIMIT_UNAUTHENTICATED,
+      perKey: env.AUTHPIPE_RATE_LIMIT_PER_KEY,
+      authFailuresPerIp: env.AUTHPIPE_RATE_LIMIT_AUTH_FAILURES,
+      windowMs: env.AUTHPIPE_RATE_LIMIT_WINDOW_MS,
+    },
+    trustProxy: env.AUTHPIPE_TRUST_PROXY ?? [],
     sandbox: env.AUTHPIPE_SANDBOX ?? !production,
   };
 }

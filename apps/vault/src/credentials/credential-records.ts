@@ -3,7 +3,7 @@
  * columns, tenant join, list filters and the reset of a credential re-authorized in place.
  */
 
-/** Health of a credential (DESIGN.md, Health). */
+/** Health of a credential (see refresh/failure-status.ts). */
 export const CREDENTIAL_STATUSES = [
   'active',
   'degraded',

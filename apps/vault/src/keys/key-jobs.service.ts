@@ -63,15 +63,19 @@ export class KeyJobsService {
   }
 
   /**
-   * Crypto-shreds a tenant: data keys first, then its secrets, then the tenant row. Idempotent:
-   * shredding a tenant that is already gone completes at once with nothing deleted.
+   * Crypto-shreds a tenant: data keys first, then its secrets, then the tenant row. An
+   * interrupted shred is resumed by the next call, even once the row is gone; a tenant that does
+   * not exist (never did, or was shredded before) is refused like a key rotation's.
+   *
+   * @throws TenantNotFoundError when the tenant does not exist and no shred of it is unfinished.
    */
   shredTenant(projectId: string, tenantExternalId: string, options: KeyJobRunOptions = {}): Promise<KeyJobRecord> {
     const scope = { projectId: id.parse(projectId), tenantId: id.parse(tenantExternalId) };
     return this.lock.withLock(tenantLockKey(scope), () =>
       this.runJob('tenant_shred', scope, this.shred, options, async () => {
         const tenant = await this.tenants.findTenant(scope.projectId, scope.tenantId);
-        return { total: 0, params: { tenantRowId: tenant?.id ?? null } };
+        if (!tenant) throw new TenantNotFoundError(scope.projectId, scope.tenantId);
+        return { total: 0, params: { tenantRowId: tenant.id } };
       }),
     );
   }
@@ -101,9 +105,6 @@ export class KeyJobsService {
     } else {
       const { total, params } = await init();
       job = await this.jobs.create(kind, scope, total, params);
-      // A tenant that is already gone has nothing to shred: done, idempotently.
-      if (kind === 'tenant_shred' && params.tenantRowId === null)
-        return this.jobs.complete(job.id, { ...params, tenantDeleted: false });
     }
     const ctx: KeyJobContext = {
       batchSize: this.options.batchSize,

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { RequestMethod, type DynamicModule } from '@nestjs/common';
+import { RequestMethod, type DynamicModule, type LoggerService } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, stdSerializers, type DestinationStream, type LevelWithSilent } from 'pino';
+import pinoPretty from 'pino-pretty';
 import { REDACTED, REDACT_PATHS, redactDeep, serializeRequest, serializeResponse } from './redaction';
 import { randomUuid, type Random } from '../common/random';
 
@@ -10,9 +11,11 @@ export interface LoggingOptions {
   level: LevelWithSilent;
   /** Where JSON lines go; stdout when absent. Tests capture logs through this. */
   destination?: DestinationStream;
+  /** `pretty`: one readable line per record; `json`: one JSON object per line; `auto`: pretty on a terminal. */
+  format?: 'json' | 'pretty' | 'auto';
 }
 
-/** The pino logger every part of the vault writes through: JSON lines, secrets redacted. */
+/** The pino logger every part of the vault writes through: JSON lines (or pretty ones on a terminal), secrets redacted. */
 export function createRootLogger(options: LoggingOptions): pino.Logger {
   return pino(
     {
@@ -21,8 +24,42 @@ export function createRootLogger(options: LoggingOptions): pino.Logger {
       serializers: { req: serializeRequest, res: serializeResponse, err: stdSerializers.err },
       formatters: { log: (record) => redactDeep(record) as Record<string, unknown> },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    options.destination ?? stdoutDestination(options.format ?? 'auto'),
   );
+}
+
+/**
+ * stdout as JSON lines for log collectors, or as readable lines for a person at a terminal. The
+ * records are the same (redaction runs before either); only their rendering differs.
+ */
+function stdoutDestination(format: 'json' | 'pretty' | 'auto'): DestinationStream {
+  if (!prettyLogs(format, process.stdout.isTTY === true)) return pino.destination({ dest: 1, sync: false });
+  return pinoPretty({
+    colorize: process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,context,req,res,responseTime',
+    messageFormat: prettyMessage,
+    singleLine: true,
+  });
+}
+
+/** Whether stdout gets readable lines: when asked, or by default when a terminal shows it. */
+export function prettyLogs(format: 'json' | 'pretty' | 'auto', stdoutIsTty: boolean): boolean {
+  return format === 'pretty' || (format === 'auto' && stdoutIsTty);
+}
+
+/** `[Context] message`, and for a request `GET /path -> 404 not_found (3 ms)`. */
+export function prettyMessage(record: Record<string, unknown>, messageKey: string): string {
+  const raw = record[messageKey];
+  const message = typeof raw === 'string' ? raw : raw === undefined ? '' : JSON.stringify(raw);
+  const req = record.req as { method?: string; path?: string } | undefined;
+  const res = record.res as { statusCode?: number; errorCode?: string } | undefined;
+  if (req?.method && res?.statusCode !== undefined) {
+    const code = res.errorCode ? ` ${res.errorCode}` : '';
+    const time = typeof record.responseTime === 'number' ? ` (${record.responseTime} ms)` : '';
+    return `${req.method} ${req.path ?? ''} -> ${res.statusCode}${code}${time}`;
+  }
+  return typeof record.context === 'string' ? `[${record.context}] ${message}` : message;
 }
 
 /**
@@ -48,5 +85,46 @@ export function requestIdFrom(random: Random): (req: Pick<IncomingMessage, 'head
   return (req) => {
     const given = req.headers['x-request-id'];
     return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUuid(random);
+  };
+}
+
+/** Nest's start-up narration: a line per module and per route (~70 of ~90 at boot), useful only when debugging. */
+const FRAMEWORK_CHATTER = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+  'NestApplication',
+]);
+
+/**
+ * The Nest logger with the framework's start-up narration (module loaded, route mapped) moved
+ * from info to debug: `LOG_LEVEL=debug` shows it again. Everything else passes unchanged.
+ */
+export function withFrameworkChatterAtDebug(logger: LoggerService): LoggerService {
+  const isChatter = (params: unknown[]) => {
+    const context = params.at(-1);
+    return typeof context === 'string' && FRAMEWORK_CHATTER.has(context);
+  };
+  return {
+    log(message: unknown, ...params: unknown[]): void {
+      if (isChatter(params) && logger.debug) logger.debug(message, ...params);
+      else logger.log(message, ...params);
+    },
+    error(message: unknown, ...params: unknown[]): void {
+      logger.error(message, ...params);
+    },
+    warn(message: unknown, ...params: unknown[]): void {
+      logger.warn(message, ...params);
+    },
+    debug(message: unknown, ...params: unknown[]): void {
+      logger.debug?.(message, ...params);
+    },
+    verbose(message: unknown, ...params: unknown[]): void {
+      logger.verbose?.(message, ...params);
+    },
+    fatal(message: unknown, ...params: unknown[]): void {
+      logger.fatal?.(message, ...params);
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorCodeOf } from '../common/error-code-note';
 
 /** What replaces a redacted value in logs. */
 export const REDACTED = '[Redacted]';
@@ -50,9 +51,14 @@ export function serializeRequest(req: IncomingMessage & { id?: unknown }): Recor
   return { id: req.id, method: req.method, path: pathOnly(req.url), headers };
 }
 
-/** Response serializer: the status only (set-cookie and location may hold sessions or codes). */
+/**
+ * Response serializer: the status and, for an error the vault answered, its stable code
+ * (set-cookie and location are left out: they may hold sessions or authorization codes).
+ */
 export function serializeResponse(res: ServerResponse): Record<string, unknown> {
-  return { statusCode: res.statusCode };
+  // pino-http hands serializers its standard form of the response, the response itself as `raw`.
+  const errorCode = errorCodeOf((res as ServerResponse & { raw?: ServerResponse }).raw ?? res);
+  return errorCode === undefined ? { statusCode: res.statusCode } : { statusCode: res.statusCode, errorCode };
 }
 
 /** Paths pino redacts as a second line of defence, should a serializer above ever be bypassed. */

@@ -1,8 +1,8 @@
 import type { RunningSandbox } from './sandbox';
 
 /**
- * What `npm start` prints about the sandbox, on stdout rather than the JSON log (log lines never
- * carry secrets). The demo secret key is shown only when it was just created; afterwards the
+ * What `npm start` prints about the sandbox, on stderr beside the log (stdout carries only log
+ * records, and log lines never carry secrets). The demo secret key is shown only when it was just created; afterwards the
  * banner points at sandbox.json, which holds it (mode 0600).
  */
 export function sandboxBanner(sandbox: RunningSandbox, sandboxFile: string): string {

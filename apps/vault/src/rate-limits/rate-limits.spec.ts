@@ -1,0 +1,78 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { installRateLimits, keyFingerprint, type RateLimitConfig } from './rate-limits';
+
+const OFF: RateLimitConfig = { perIp: 0, unauthenticatedPerIp: 0, perKey: 0, authFailuresPerIp: 0, windowMs: 60_000 };
+
+let server: FastifyInstance | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** A bare Fastify with the vault's limits and one route per kind; /v1 answers 401 to `Bearer bad`. */
+async function serverWith(config: Partial<RateLimitConfig>): Promise<FastifyInstance> {
+  server = Fastify();
+  await installRateLimits(server, { ...OFF, ...config });
+  server.get('/healthz', () => ({ ok: true }));
+  server.get('/connect/:provider', () => ({ ok: true }));
+  server.get('/v1/tenants', async (req, reply) =>
+    req.headers.authorization === 'Bearer bad'
+      ? reply.code(401).send({ error: { code: 'invalid_api_key' } })
+      : { ok: true },
+  );
+  return server;
+}
+
+async function statuses(app: FastifyInstance, count: number, url: string, authorization?: string): Promise<number[]> {
+  const seen: number[] = [];
+  for (let i = 0; i < count; i++) {
+    seen.push((await app.inject({ url, headers: authorization ? { authorization } : {} })).statusCode);
+  }
+  return seen;
+}
+
+describe(installRateLimits.name, () => {
+  it('limits nothing when every limit is 0', async () => {
+    const app = await serverWith({});
+    expect(new Set(await statuses(app, 30, '/connect/x'))).toEqual(new Set([200]));
+  });
+
+  it('applies the stricter limit to unauthenticated routes and the general one elsewhere', async () => {
+    const app = await serverWith({ perIp: 5, unauthenticatedPerIp: 2 });
+    expect(await statuses(app, 3, '/connect/x')).toEqual([200, 200, 429]);
+    expect(await statuses(app, 6, '/healthz')).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it('counts only failed authentications against an address, and refuses before the route past the limit', async () => {
+    const app = await serverWith({ authFailuresPerIp: 2, perKey: 100 });
+    expect(await statuses(app, 3, '/v1/tenants', 'Bearer good')).toEqual([200, 200, 200]);
+    expect(await statuses(app, 3, '/v1/tenants', 'Bearer bad')).toEqual([401, 401, 429]);
+    // The address is now refused whatever key it sends, without reaching the key check.
+    expect(await statuses(app, 1, '/v1/tenants', 'Bearer good')).toEqual([429]);
+  });
+
+  it('answers 429 rate_limited in the stable error shape with Retry-After', async () => {
+    const app = await serverWith({ perKey: 1 });
+    await app.inject({ url: '/v1/tenants', headers: { authorization: 'Bearer k' } });
+    const res = await app.inject({ url: '/v1/tenants', headers: { authorization: 'Bearer k' } });
+    expect(res.statusCode).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(res.json()).toMatchObject({ error: { code: 'rate_limited', details: { scope: 'api_key', limit: 1 } } });
+  });
+});
+
+describe(keyFingerprint.name, () => {
+  it('tells apart keys that share a public id, so a public id alone cannot drain a bucket', () => {
+    const a = keyFingerprint('Bearer ap_sk_AAAAAAAAAAAA_secretone_ck');
+    const b = keyFingerprint('Bearer ap_sk_AAAAAAAAAAAA_secrettwo_ck');
+    expect(a).not.toBeNull();
+    expect(a).not.toBe(b);
+    expect(keyFingerprint('bearer   ap_sk_AAAAAAAAAAAA_secretone_ck')).toBe(a);
+  });
+
+  it('is null without a bearer credential', () => {
+    expect(keyFingerprint(undefined)).toBeNull();
+    expect(keyFingerprint('Basic dXNlcjpwYXNz')).toBeNull();
+  });
+});
