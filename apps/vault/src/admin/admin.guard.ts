@@ -15,7 +15,7 @@ export class AdminGuard implements CanActivate {
     const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
     const presented = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     if (presented === undefined || !adminTokenMatches(presented, this.token)) {
-      throw new ApiError(401, 'unauthorized', 'The admin token is missing or wrong.', {
+      throw new ApiError('unauthorized', 'The admin token is missing or wrong.', {
         remediation:
           'The admin API is for the authpipe CLI on the same machine; it reads the token from the data directory.',
       });

@@ -31,7 +31,7 @@ describe(ErrorFilter.name, () => {
 
   describe('toResponse', () => {
     it('keeps the status, code, message, remediation and details of an ApiError', () => {
-      const error = new ApiError(409, 'conflict', 'Already there.', {
+      const error = new ApiError('conflict', 'Already there.', {
         remediation: 'Use another name.',
         details: { field: 'name' },
       });

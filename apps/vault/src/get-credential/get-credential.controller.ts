@@ -9,15 +9,6 @@ import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { getCredentialParamsSchema, getCredentialQuerySchema, type GetCredentialQuery } from './get-credential.dto';
 import { CredentialRefused, GetCredentialService, type ServedCredential } from './get-credential.service';
 
-const STATUS: Record<CredentialRefused['code'], number> = {
-  credential_not_found: 404,
-  needs_reauth: 409,
-  revoked: 409,
-  access_lost: 409,
-  app_misconfigured: 409,
-  provider_unavailable: 503,
-};
-
 /** GET /v1/credentials/:provider: a valid access token of an installation or a user's connection. */
 @ApiTags('credentials')
 @ApiBearerAuth()
@@ -51,7 +42,7 @@ export class GetCredentialController {
       if (!(error instanceof CredentialRefused)) throw error;
       if (error.extra.retryAfterSeconds !== undefined)
         reply.header('Retry-After', String(error.extra.retryAfterSeconds));
-      throw new ApiError(STATUS[error.code], error.code, error.message, {
+      throw new ApiError(error.code, error.message, {
         remediation: error.extra.remediation,
         details: error.extra.details,
       });

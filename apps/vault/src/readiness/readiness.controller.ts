@@ -35,7 +35,7 @@ export class ReadinessController {
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      throw new ApiError(503, 'not_ready', 'The vault is not ready to serve requests.', {
+      throw new ApiError('not_ready', 'The vault is not ready to serve requests.', {
         remediation:
           'See details: start the database, configure the master keys, restart to apply migrations, or let the ' +
           'invalidation bus reconnect to PostgreSQL (it retries by itself).',

@@ -6,7 +6,7 @@ import { RANDOM, type Random } from '../../common/random';
 import type { ConnectSessionRecord } from '../sessions/connect-sessions.repository';
 import { ConnectSessionsService } from '../sessions/connect-sessions.service';
 import { completeFailure, failureResult, type CompletionTarget, type FlowResponse } from '../pages/completion';
-import { FlowFailure, type FlowFailureCode } from './flow-failure';
+import { FlowFailure } from './flow-failure';
 
 /**
  * One callback's run: remembers the session and completion target as they become known, uses
@@ -81,12 +81,7 @@ export class FlowRun {
   private toFailure(error: unknown): FlowFailure {
     if (error instanceof FlowFailure) return error;
     if (error instanceof ApiError) {
-      return FlowFailure.of(
-        error.status,
-        error.code as string as FlowFailureCode,
-        error.message,
-        error.extra.remediation,
-      );
+      return FlowFailure.of(error.status, error.code, error.message, error.extra.remediation);
     }
     const errorId = this.ids.next('err');
     this.logger.error({ errorId, err: error }, 'Unexpected error in an OAuth flow');
