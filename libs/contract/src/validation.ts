@@ -99,8 +99,10 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): Valida
       const known = knownKeys.get(JSON.stringify(issue.path)) ?? [];
       for (const key of issue.keys) {
         const suggestion = closestKey(key, known);
+        // A key is input: shown shortened, in case it is a whole misparsed body.
+        const shown = key.length > 60 ? `${key.slice(0, 60)}…` : key;
         issues.push({
-          path: [...path, key].join('.'),
+          path: [...path, shown].join('.'),
           message:
             suggestion !== undefined
               ? `unknown field; did you mean "${suggestion}"?`

@@ -1,28 +1,24 @@
-import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Res, UseGuards } from '@nestjs/common';
+import { ROUTES, type ParamsOf, type QueryOf } from '@authpipe/contract';
 import type { FastifyReply } from 'fastify';
 import { ApiKeyGuard } from '../api-keys/api-key.guard';
 import type { AuthenticatedProject } from '../api-keys/api-keys.service';
 import { CurrentProject } from '../api-keys/current-project.decorator';
 import { ApiError } from '../common/api-error';
-import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import { getCredentialParamsSchema, getCredentialQuerySchema, type GetCredentialQuery } from './get-credential.dto';
+import { Route, RouteParams, RouteQuery } from '../common/route.decorator';
 import { CredentialRefused, GetCredentialService, type ServedCredential } from './get-credential.service';
 
 /** GET /v1/credentials/:provider: a valid access token of an installation or a user's connection. */
-@ApiTags('credentials')
-@ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
-@Controller('v1/credentials')
+@Controller()
 export class GetCredentialController {
   constructor(private readonly credentials: GetCredentialService) {}
 
-  @Get(':provider')
-  @ApiOperation({ summary: "A valid access token of the tenant's installation or of one of its users" })
+  @Route(ROUTES.getCredential)
   async get(
     @CurrentProject() caller: AuthenticatedProject,
-    @Param(new ZodValidationPipe(getCredentialParamsSchema)) { provider }: { provider: string },
-    @Query(new ZodValidationPipe(getCredentialQuerySchema)) query: GetCredentialQuery,
+    @RouteParams(ROUTES.getCredential) { provider }: ParamsOf<typeof ROUTES.getCredential>,
+    @RouteQuery(ROUTES.getCredential) query: QueryOf<typeof ROUTES.getCredential>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ServedCredential> {
     try {
