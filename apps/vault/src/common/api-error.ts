@@ -43,6 +43,8 @@ export interface ApiErrorExtra {
    * status otherwise.
    */
   status?: number;
+  /** Sent as the `Retry-After` header (seconds), for the codes the catalog says carry one. */
+  retryAfterSeconds?: number;
 }
 
 /**

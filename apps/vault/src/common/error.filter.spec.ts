@@ -46,6 +46,13 @@ describe(ErrorFilter.name, () => {
       });
     });
 
+    it("takes an ApiError's status from the catalog, allowing only its other documented statuses", () => {
+      expect(new ApiError('needs_reauth', 'x').status).toBe(409);
+      expect(new ApiError('provider_unavailable', 'x').status).toBe(503);
+      expect(new ApiError('custom_endpoint_not_allowed', 'x', { status: 409 }).status).toBe(409);
+      expect(() => new ApiError('needs_reauth', 'x', { status: 401 })).toThrow(/documents no status 401/);
+    });
+
     it("replaces a framework error's message, which may echo the path and query, by a generic one", () => {
       const error = new NotFoundException('Cannot GET /oauth/callback?code=secret-code');
       expect(filter.toResponse(error)).toEqual({

@@ -34,6 +34,9 @@ export class ErrorFilter implements ExceptionFilter {
     const unrouted = request !== undefined && isUnrouted(exception) ? noRoute(request) : null;
     const { status, body } = unrouted ?? this.toResponse(exception);
     if (unrouted?.allow !== undefined) void reply.header('allow', unrouted.allow.join(', '));
+    if (exception instanceof ApiError && exception.extra.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(exception.extra.retryAfterSeconds))));
+    }
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: body });
   }
 
