@@ -3,6 +3,7 @@ import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 const alias = {
+  '@authpipe/contract': path.resolve(import.meta.dirname, 'libs/contract/src/index.ts'),
   '@authpipe/crypto': path.resolve(import.meta.dirname, 'libs/crypto/src/index.ts'),
   '@authpipe/microsoft': path.resolve(import.meta.dirname, 'libs/microsoft/src/index.ts'),
   '@authpipe/node': path.resolve(import.meta.dirname, 'libs/node/src/index.ts'),

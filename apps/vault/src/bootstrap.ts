@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { KeyProvider } from '@authpipe/crypto';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
@@ -21,6 +21,8 @@ import { cryptoRandom } from './common/random';
 import { writeAdminToken } from './admin/admin-endpoint';
 import { openEmbeddedDatabase } from './admin/embedded-database';
 import { installRateLimits } from './rate-limits/rate-limits';
+import { apiDocument } from './common/api-document';
+import { clientErrorHandler, registerRequestGuards } from './common/request-guards';
 
 /** Everything the vault stands on, checked in order, before any module runs. */
 export interface OpenedVault {
@@ -113,6 +115,16 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
       (options.adminApi ?? embedded)
         ? { token: await writeAdminToken(vault.config.dataDir, random), dataDir: vault.config.dataDir }
         : undefined;
+    // Fastify's own logger stays off: nestjs-pino logs requests, with redaction.
+    const adapter = new FastifyAdapter({
+      // Fastify's own logger stays off: nestjs-pino logs requests, with redaction.
+      logger: false,
+      // X-Forwarded-For names the client only when it comes from a configured proxy.
+      trustProxy: vault.config.trustProxy.length > 0 ? vault.config.trustProxy : false,
+      genReqId: requestIdFrom(random),
+      clientErrorHandler,
+    });
+    registerRequestGuards(adapter.getInstance());
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({
         config: vault.config,
@@ -124,13 +136,7 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
         admin,
         seams: { clock: options.clock, random, replicaId: options.replicaId },
       }),
-      // Fastify's own logger stays off: nestjs-pino logs requests, with redaction.
-      // X-Forwarded-For names the client only when it comes from a configured proxy.
-      new FastifyAdapter({
-        logger: false,
-        trustProxy: vault.config.trustProxy.length > 0 ? vault.config.trustProxy : false,
-        genReqId: requestIdFrom(random),
-      }),
+      adapter,
       { bufferLogs: true },
     );
   } catch (error) {
@@ -147,18 +153,8 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
     // Also as a block on stderr, where a person starting the vault sees it among the log lines.
     if (options.logDestination === undefined) process.stderr.write(warningBlock('WARNING: new master key', warning));
   }
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Authpipe vault API')
-      .setDescription(
-        'Multi-tenant credential vault. Authenticate /v1 calls with `Authorization: Bearer <project secret key>`.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A project secret key (ap_sk_...)' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  // /docs is generated from the contract's route definitions, the ones the controllers serve.
+  SwaggerModule.setup('docs', app, apiDocument() as unknown as OpenAPIObject, { customSiteTitle: 'Authpipe API' });
   app.enableShutdownHooks();
   await installRateLimits(app.getHttpAdapter().getInstance(), vault.config.rateLimits);
   options.extraRoutes?.(app);

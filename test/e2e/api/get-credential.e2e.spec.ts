@@ -1,3 +1,4 @@
+import { servedCredentialSchema } from '@authpipe/contract';
 // GET /v1/credentials/:provider through HTTP against the real vault and msal-node talking to the
 // emulator: both kinds, on-demand refresh, single flight, refusals with their links, outages,
 // isolation, the served-credential cache and its invalidation, the read audit.
@@ -78,6 +79,8 @@ describe('GET /v1/credentials/:provider (e2e)', () => {
         resource: null,
         status: 'active',
       });
+      // Exactly the contract's answer, which the SDKs parse.
+      expect(servedCredentialSchema.strict().safeParse(res.body).success).toBe(true);
     });
 
     it("answers an installation's app-only token, re-minted with client credentials when near expiry", async () => {
@@ -91,6 +94,7 @@ describe('GET /v1/credentials/:provider (e2e)', () => {
         siteId: null,
         webUrl: null,
       });
+      expect(servedCredentialSchema.strict().safeParse(first.body).success).toBe(true);
 
       const calls = t.tokenCalls('client_credentials');
       vault.clock.advance(HOUR_MS - NEAR_EXPIRY_MS + 1000);

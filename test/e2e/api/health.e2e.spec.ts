@@ -72,14 +72,21 @@ describe('operations endpoints', () => {
       expect(Object.keys(doc.body.paths)).toEqual(
         expect.arrayContaining(['/v1/tenants', '/v1/tenants/{tenantId}', '/readyz']),
       );
-      expect(doc.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(doc.body.components.securitySchemes.projectKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     });
   });
 
   describe('unknown routes', () => {
-    it('answers 404 not_found without echoing the path or query', async () => {
-      const res = await vault.api().get('/nope/secret-path?code=abc123canary').expect(404);
-      expect(res.body).toEqual({ error: { code: 'not_found', message: 'No such resource.' } });
+    it('answers 404 not_found naming the method and path, never the query', async () => {
+      const res = await vault.api().get('/nope/path?code=abc123canary').expect(404);
+      expect(res.body).toEqual({
+        error: {
+          code: 'not_found',
+          message: 'No route GET /nope/path.',
+          remediation: 'See /docs for the routes of this API.',
+        },
+      });
+      expect(res.text).not.toContain('abc123canary');
     });
   });
 });

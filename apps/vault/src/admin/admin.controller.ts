@@ -1,27 +1,25 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
-import { ZodError, z } from 'zod';
+import { Controller, UseGuards } from '@nestjs/common';
+import { ZodError } from 'zod';
+import { ADMIN_ROUTES, type BodyOf, type ParamsOf } from '@authpipe/contract';
 import type { ApiKeyDto, CreatedApiKeyDto } from '../api-keys/api-key.dto';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ApiError } from '../common/api-error';
-import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { Route, RouteBody, RouteParams } from '../common/route.decorator';
 import { KeyJobsService } from '../keys/key-jobs.service';
 import { KeyJobBusyError, TenantNotFoundError } from '../keys/keys.errors';
 import { toProjectDto, type ProjectDto } from '../projects/project.dto';
-import { ProjectsService, updateProjectSchema } from '../projects/projects.service';
+import { ProjectsService } from '../projects/projects.service';
 import { AdminGuard } from './admin.guard';
 import { toKeyJobDto, type KeyJobDto } from './key-job.dto';
 
-const nameBody = z.object({ name: z.string() });
-const optionalNameBody = z.object({ name: z.string().optional() }).default({});
+const R = ADMIN_ROUTES;
 
 /**
  * The CLI's way into a running vault that holds the embedded database: the same operations
  * as the CLI's commands, behind the admin token. Not part of the public API.
  */
-@ApiExcludeController()
 @UseGuards(AdminGuard)
-@Controller('admin/v1')
+@Controller()
 export class AdminController {
   constructor(
     private readonly projects: ProjectsService,
@@ -29,66 +27,68 @@ export class AdminController {
     private readonly keyJobs: KeyJobsService,
   ) {}
 
-  @Post('projects')
-  async createProject(@Body(new ZodValidationPipe(nameBody)) body: z.infer<typeof nameBody>): Promise<ProjectDto> {
+  @Route(R.createProject)
+  async createProject(@RouteBody(R.createProject) body: BodyOf<typeof R.createProject>): Promise<ProjectDto> {
     return toProjectDto(await this.projects.create(body));
   }
 
-  @Get('projects')
+  @Route(R.listProjects)
   async listProjects(): Promise<ProjectDto[]> {
     return (await this.projects.list()).map(toProjectDto);
   }
 
   /** Project settings, e.g. `{ "allowSharedDirectories": true }`. */
-  @Patch('projects/:projectId')
+  @Route(R.updateProject)
   async updateProject(
-    @Param('projectId') projectId: string,
-    @Body(new ZodValidationPipe(updateProjectSchema)) body: z.infer<typeof updateProjectSchema>,
+    @RouteParams(R.updateProject) { projectId }: ParamsOf<typeof R.updateProject>,
+    @RouteBody(R.updateProject) body: BodyOf<typeof R.updateProject>,
   ): Promise<ProjectDto> {
     return toProjectDto(await this.projects.update(projectId, body));
   }
 
-  @Post('projects/:projectId/api-keys')
+  @Route(R.createApiKey)
   createKey(
-    @Param('projectId') projectId: string,
-    @Body(new ZodValidationPipe(optionalNameBody)) body: z.infer<typeof optionalNameBody>,
+    @RouteParams(R.createApiKey) { projectId }: ParamsOf<typeof R.createApiKey>,
+    @RouteBody(R.createApiKey) body: BodyOf<typeof R.createApiKey>,
   ): Promise<CreatedApiKeyDto> {
     return this.apiKeys.create(projectId, body);
   }
 
-  @Get('projects/:projectId/api-keys')
-  listKeys(@Param('projectId') projectId: string): Promise<ApiKeyDto[]> {
+  @Route(R.listApiKeys)
+  listKeys(@RouteParams(R.listApiKeys) { projectId }: ParamsOf<typeof R.listApiKeys>): Promise<ApiKeyDto[]> {
     return this.apiKeys.list(projectId);
   }
 
-  @Delete('projects/:projectId/api-keys/:keyId')
-  revokeKey(@Param('projectId') projectId: string, @Param('keyId') keyId: string): Promise<ApiKeyDto> {
+  @Route(R.revokeApiKey)
+  revokeKey(@RouteParams(R.revokeApiKey) { projectId, keyId }: ParamsOf<typeof R.revokeApiKey>): Promise<ApiKeyDto> {
     return this.apiKeys.revoke(projectId, keyId);
   }
 
-  @Post('master-key/rotate')
+  @Route(R.rotateMasterKey)
   rotateMasterKey(): Promise<KeyJobDto> {
     return job(this.keyJobs.rotateMasterKey());
   }
 
-  @Post('projects/:projectId/tenants/:tenantId/rotate-key')
-  rotateTenantKey(@Param('projectId') projectId: string, @Param('tenantId') tenantId: string): Promise<KeyJobDto> {
+  @Route(R.rotateTenantKey)
+  rotateTenantKey(
+    @RouteParams(R.rotateTenantKey) { projectId, tenantId }: ParamsOf<typeof R.rotateTenantKey>,
+  ): Promise<KeyJobDto> {
     return job(this.keyJobs.rotateTenantKey(projectId, tenantId));
   }
 
-  @Post('projects/:projectId/tenants/:tenantId/shred')
-  shredTenant(@Param('projectId') projectId: string, @Param('tenantId') tenantId: string): Promise<KeyJobDto> {
+  @Route(R.shredTenant)
+  shredTenant(@RouteParams(R.shredTenant) { projectId, tenantId }: ParamsOf<typeof R.shredTenant>): Promise<KeyJobDto> {
     return job(this.keyJobs.shredTenant(projectId, tenantId));
   }
 }
 
-// Key-management errors carry stable codes of their own; give them HTTP statuses here.
+// Key-management errors carry stable codes of their own; the catalog gives them HTTP statuses.
 async function job(run: Promise<Parameters<typeof toKeyJobDto>[0]>): Promise<KeyJobDto> {
   try {
     return toKeyJobDto(await run);
   } catch (error) {
     if (error instanceof TenantNotFoundError) throw ApiError.notFound('tenant_not_found', error.message);
-    if (error instanceof KeyJobBusyError) throw ApiError.conflict(error.message);
+    if (error instanceof KeyJobBusyError) throw new ApiError('key_job_busy', error.message);
     if (error instanceof ZodError) throw ApiError.invalidRequest('Invalid project or tenant id.');
     throw error;
   }

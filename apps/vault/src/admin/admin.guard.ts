@@ -28,7 +28,7 @@ export class AdminGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (!isLoopback(request.socket.remoteAddress) || PROXY_HEADERS.some((h) => request.headers[h] !== undefined)) {
-      throw new ApiError(403, 'forbidden', 'The admin API answers only on this machine.', {
+      throw new ApiError('forbidden', 'The admin API answers only on this machine.', {
         remediation:
           'Run the authpipe CLI on the machine the vault runs on; never route /admin through a proxy or expose it.',
       });
@@ -36,7 +36,7 @@ export class AdminGuard implements CanActivate {
     const header = request.headers.authorization ?? '';
     const presented = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     if (presented === undefined || !adminTokenMatches(presented, this.token)) {
-      throw new ApiError(401, 'unauthorized', 'The admin token is missing or wrong.', {
+      throw new ApiError('unauthorized', 'The admin token is missing or wrong.', {
         remediation:
           'The admin API is for the authpipe CLI on the same machine; it reads the token from the data directory.',
       });

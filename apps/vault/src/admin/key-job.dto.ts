@@ -1,17 +1,8 @@
+import type { KeyJobDto } from '@authpipe/contract';
 import type { KeyJobRecord } from '../keys/key-jobs.repository';
 
-/** Public shape of a key job (CLI output and admin API); job params hold ids and counts only. */
-export interface KeyJobDto {
-  id: string;
-  kind: string;
-  status: string;
-  projectId: string | null;
-  tenantId: string | null;
-  processed: number;
-  total: number;
-  result: Record<string, unknown>;
-  finishedAt: string | null;
-}
+/** Public shape of a key job (the contract's); job params hold ids and counts only. */
+export type { KeyJobDto };
 
 export function toKeyJobDto(job: KeyJobRecord): KeyJobDto {
   return {

@@ -1,16 +1,9 @@
+import type { ApiKeyDto, CreatedApiKeyDto } from '@authpipe/contract';
 import type { ApiKeyRecord } from './api-keys.repository';
 
-/** Public shape of an API key in lists: never the secret nor its hash, only its last four characters. */
-export interface ApiKeyDto {
-  id: string;
-  projectId: string;
-  publicId: string;
-  name: string;
-  lastFour: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+// Public shape of an API key in lists (the contract's): never the secret nor its hash, only its
+// last four characters.
+export type { ApiKeyDto, CreatedApiKeyDto };
 
 /** Allow-list mapper: only these fields ever leave the vault. */
 export function toApiKeyDto(k: ApiKeyRecord): ApiKeyDto {
@@ -24,9 +17,4 @@ export function toApiKeyDto(k: ApiKeyRecord): ApiKeyDto {
     lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
     revokedAt: k.revokedAt?.toISOString() ?? null,
   };
-}
-
-/** The response of key creation: the only time the key text is shown. */
-export interface CreatedApiKeyDto extends ApiKeyDto {
-  secretKey: string;
 }

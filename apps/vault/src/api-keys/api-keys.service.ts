@@ -41,7 +41,7 @@ const LAST_USED_EVERY_MS = 60_000;
 
 // One message for every invalid key, so a caller cannot tell an unknown public id from a
 // wrong secret or a bad checksum.
-const INVALID_KEY = new ApiError(401, 'invalid_api_key', 'The API key is not valid.', {
+const INVALID_KEY = new ApiError('invalid_api_key', 'The API key is not valid.', {
   remediation:
     'Send a secret key of your project as `Authorization: Bearer ap_sk_...`; create one with `npx authpipe key create`.',
 });
@@ -146,7 +146,7 @@ export class ApiKeysService implements OnModuleDestroy {
   /** Verifies an `Authorization` header value; throws a 401 {@link ApiError} otherwise. */
   async authenticate(authorization: string | undefined): Promise<AuthenticatedProject> {
     if (!authorization) {
-      throw new ApiError(401, 'missing_api_key', 'An API key is required.', {
+      throw new ApiError('missing_api_key', 'An API key is required.', {
         remediation: 'Send `Authorization: Bearer <your project secret key>`.',
       });
     }
@@ -157,7 +157,7 @@ export class ApiKeysService implements OnModuleDestroy {
     // Unknown ids still pay for a hash and a comparison, so timing does not tell them apart.
     if (!apiKeyMatches(parsed, row?.secretHash ?? UNKNOWN_HASH) || !row) throw INVALID_KEY;
     if (row.revoked) {
-      throw new ApiError(401, 'revoked_api_key', 'The API key was revoked.', {
+      throw new ApiError('revoked_api_key', 'The API key was revoked.', {
         remediation: 'Use another key of the project, or create one with `npx authpipe key create`.',
       });
     }

@@ -108,7 +108,9 @@ export async function prepareCredential(
 /** The API error of a certificate that could not be read; anything unexpected is passed on as it is. */
 function certificateFailure(error: unknown, form: KdfPart): unknown {
   if (error instanceof WorkerBusyError) {
-    return new ApiError(429, 'rate_limited', 'Too many certificates are being read right now; retry in a few seconds.');
+    return new ApiError('rate_limited', 'Too many certificates are being read right now; retry in a few seconds.', {
+      retryAfterSeconds: 5,
+    });
   }
   if (!(error instanceof CertificateCredentialError)) return error;
   const details = { reason: error.reason, ...error.details };

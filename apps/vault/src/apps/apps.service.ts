@@ -194,7 +194,7 @@ export class AppsService {
     await this.find(projectId, id);
     const usage = await this.apps.usage(projectId, id);
     if (usage.installations > 0 || usage.connections > 0) {
-      throw new FlowError(409, 'app_in_use', 'The app still has installations or connections; delete them first.', {
+      throw new FlowError('app_in_use', 'The app still has installations or connections; delete them first.', {
         details: usage,
       });
     }

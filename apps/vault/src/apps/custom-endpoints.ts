@@ -22,10 +22,10 @@ export function assertCustomEndpointsAllowed(
   const refused = FIELDS.filter((field) => !gateway.allowsCustomEndpoint(endpoints[field]));
   if (refused.length === 0) return;
   throw new FlowError(
-    status,
     'custom_endpoint_not_allowed',
     "The app's custom cloud endpoints are not among the custom clouds this deployment allows.",
     {
+      ...(status !== 400 ? { status } : {}),
       details: refused.map((field) => ({ path: `endpoints.${field}`, message: 'origin not allowed' })),
       remediation:
         'Use a named cloud (global, usgov-l4, usgov-l5, china), or ask the operator to add the origins to AUTHPIPE_CUSTOM_CLOUD_ORIGINS.',

@@ -1,8 +1,17 @@
-/**
- * Stable error codes of the provider, app, connect-session, installation and connection APIs
- * (raised as `FlowError`, providers/flow-error.ts).
- */
-export type FlowErrorCode =
+import {
+  ERROR_CATALOG,
+  type ApiErrorBody,
+  type CredentialErrorCode,
+  type ErrorCode,
+  type ErrorDefinition,
+} from '@authpipe/contract';
+
+// The codes, their statuses and remediations live in one catalog: @authpipe/contract.
+export type { ApiErrorBody, CredentialErrorCode, ErrorCode };
+
+/** Codes of the provider, app, connect-session, installation and connection APIs (raised as FlowError). */
+export type FlowErrorCode = Extract<
+  ErrorCode,
   | 'provider_not_found'
   | 'invalid_scope'
   | 'scopes_missing_offline_access'
@@ -22,69 +31,42 @@ export type FlowErrorCode =
   | 'connect_session_expired'
   | 'connect_session_consumed'
   | 'installation_not_found'
-  | 'connection_not_found';
+  | 'connection_not_found'
+>;
 
-/** Stable codes of getCredential's refusals (get-credential/get-credential.service.ts). */
-export type CredentialErrorCode =
-  'credential_not_found' | 'needs_reauth' | 'revoked' | 'access_lost' | 'provider_unavailable';
-
-/** Stable codes of key management and encryption failures that reach HTTP (see common/domain-errors.ts). */
-export type KeysErrorCode =
-  'key_job_busy' | 'secret_scope_conflict' | 'data_key_unavailable' | 'master_key_unavailable' | 'crypto_integrity';
-
-/** Stable codes of the webhook endpoint and delivery APIs (webhooks/). */
-export type WebhookErrorCode = 'webhook_endpoint_not_found' | 'webhook_delivery_not_found' | 'webhook_url_not_allowed';
-
-/**
- * Stable error codes of the public API. Clients switch on these, so a code is never renamed
- * or reused for another meaning; the message may change.
- */
-export type ErrorCode =
-  | FlowErrorCode
-  | KeysErrorCode
-  | CredentialErrorCode
-  | WebhookErrorCode
-  | 'invalid_request'
-  | 'unauthorized'
-  | 'missing_api_key'
-  | 'invalid_api_key'
-  | 'revoked_api_key'
-  | 'forbidden'
-  | 'not_found'
-  | 'proxy_target_not_allowed'
-  | 'tenant_not_found'
-  | 'project_not_found'
-  | 'api_key_not_found'
-  | 'method_not_allowed'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'rate_limited'
-  | 'not_ready'
-  | 'internal_error';
-
-/** Body of every error response: `{ error: ApiErrorBody }`. */
-export interface ApiErrorBody {
-  code: ErrorCode;
-  message: string;
+/** What an {@link ApiError} carries besides its code and message. */
+export interface ApiErrorExtra {
   remediation?: string;
   details?: unknown;
-  errorId?: string;
+  /**
+   * One of the code's other documented statuses (the catalog's `otherStatuses`); the catalog's
+   * status otherwise.
+   */
+  status?: number;
+  /** Sent as the `Retry-After` header (seconds), for the codes the catalog says carry one. */
+  retryAfterSeconds?: number;
 }
 
 /**
- * An expected failure with a stable code, mapped to HTTP by the global exception filter.
- * Messages are written for the API's user and must never hold a token, key or secret.
+ * An expected failure with a stable code, mapped to HTTP by the global exception filter. Its
+ * status is the catalog's. Messages are written for the API's user and must never hold a token,
+ * key or secret.
  */
 export class ApiError extends Error {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { remediation?: string; details?: unknown } = {},
+    readonly extra: ApiErrorExtra = {},
   ) {
     super(message);
     this.name = 'ApiError';
+    const definition: ErrorDefinition = ERROR_CATALOG[code];
+    if (extra.status !== undefined && !(definition.otherStatuses ?? []).includes(extra.status)) {
+      throw new Error(`The catalog documents no status ${extra.status} for ${code}`);
+    }
+    this.status = extra.status ?? definition.status;
   }
 
   /** The JSON body sent to the client. */
@@ -96,19 +78,19 @@ export class ApiError extends Error {
   }
 
   static invalidRequest(message: string, details?: unknown): ApiError {
-    return new ApiError(400, 'invalid_request', message, { details });
+    return new ApiError('invalid_request', message, { details });
   }
 
   static notFound(code: Extract<ErrorCode, `${string}not_found`>, message: string): ApiError {
-    return new ApiError(404, code, message);
+    return new ApiError(code, message);
   }
 
   static conflict(message: string): ApiError {
-    return new ApiError(409, 'conflict', message);
+    return new ApiError('conflict', message);
   }
 }
 
-/** Generic messages for HTTP statuses raised by the framework (unknown route, bad JSON ...). */
+/** Generic messages for HTTP statuses raised by the framework (bad JSON, size limits ...). */
 export const STATUS_CODES: Record<number, { code: ErrorCode; message: string }> = {
   400: { code: 'invalid_request', message: 'The request is malformed.' },
   401: { code: 'unauthorized', message: 'Authentication is required.' },
@@ -119,4 +101,5 @@ export const STATUS_CODES: Record<number, { code: ErrorCode; message: string }> 
   413: { code: 'payload_too_large', message: 'The request body is too large.' },
   415: { code: 'unsupported_media_type', message: 'The request body has an unsupported content type.' },
   429: { code: 'rate_limited', message: 'Too many requests; retry later.' },
+  431: { code: 'request_header_too_large', message: 'The request headers are too large.' },
 };

@@ -22,8 +22,5 @@ export function decodeCursor(cursor: string): string {
   }
 }
 
-/** Query of every cursor-paginated list. */
-export const pageQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().min(1).max(512).optional(),
-});
+/** Query of every cursor-paginated list (the contract's). */
+export { pageQuerySchema } from '@authpipe/contract';

@@ -1,3 +1,4 @@
+import { ERROR_CATALOG, type ErrorDefinition } from '@authpipe/contract';
 import type { ErrorCode } from './api-error';
 
 /** How a library or key-management error with a stable `code` becomes an HTTP error. */
@@ -17,42 +18,37 @@ export interface DomainErrorMapping {
  * what those libraries promise to keep. Anything not listed stays an internal error.
  */
 const DOMAIN_ERRORS: Readonly<Record<string, DomainErrorMapping>> = {
-  tenant_not_found: { status: 404, code: 'tenant_not_found', message: 'No such tenant.', log: false },
-  key_job_busy: {
-    status: 409,
-    code: 'key_job_busy',
-    message: 'A key job for this scope is already running.',
-    remediation: 'Wait for the running job to finish, then retry.',
-    log: false,
-  },
-  secret_scope_conflict: {
-    status: 409,
-    code: 'secret_scope_conflict',
-    message: 'The record already holds a secret of another project or tenant.',
-    log: true,
-  },
-  data_key_unavailable: {
-    status: 503,
-    code: 'data_key_unavailable',
-    message: "The tenant's data key changed while writing; nothing was stored.",
-    remediation: 'Retry the request.',
-    log: false,
-  },
-  unknown_master_key_version: {
-    status: 503,
-    code: 'master_key_unavailable',
-    message: 'This replica lacks the master key version the data is protected with.',
-    remediation: 'Configure every master key version on every replica (AUTHPIPE_MASTER_KEYS), then retry.',
-    log: true,
-  },
-  crypto_integrity: {
-    status: 500,
-    code: 'crypto_integrity',
-    message: 'Stored data failed its integrity check and cannot be used.',
-    remediation: 'Quote the error id to the operator: the record was altered, or its tenant key was destroyed.',
-    log: true,
-  },
+  tenant_not_found: mapped('tenant_not_found', 'No such tenant.', false),
+  key_job_busy: mapped('key_job_busy', 'A key job for this scope is already running.', false),
+  secret_scope_conflict: mapped(
+    'secret_scope_conflict',
+    'The record already holds a secret of another project or tenant.',
+    true,
+  ),
+  data_key_unavailable: mapped(
+    'data_key_unavailable',
+    "The tenant's data key changed while writing; nothing was stored.",
+    false,
+  ),
+  unknown_master_key_version: mapped(
+    'master_key_unavailable',
+    'This replica lacks the master key version the data is protected with.',
+    true,
+  ),
+  crypto_integrity: mapped('crypto_integrity', 'Stored data failed its integrity check and cannot be used.', true),
 };
+
+/** Status and remediation from the catalog; the message fixed here. */
+function mapped(code: ErrorCode, message: string, log: boolean): DomainErrorMapping {
+  const definition: ErrorDefinition = ERROR_CATALOG[code];
+  return {
+    status: definition.status,
+    code,
+    message,
+    ...(definition.remediation !== undefined ? { remediation: definition.remediation } : {}),
+    log,
+  };
+}
 
 /** The mapping of an error carrying one of the listed stable codes, else null. */
 export function domainErrorOf(exception: unknown): DomainErrorMapping | null {

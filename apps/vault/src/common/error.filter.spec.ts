@@ -31,7 +31,7 @@ describe(ErrorFilter.name, () => {
 
   describe('toResponse', () => {
     it('keeps the status, code, message, remediation and details of an ApiError', () => {
-      const error = new ApiError(409, 'conflict', 'Already there.', {
+      const error = new ApiError('conflict', 'Already there.', {
         remediation: 'Use another name.',
         details: { field: 'name' },
       });
@@ -44,6 +44,13 @@ describe(ErrorFilter.name, () => {
           details: { field: 'name' },
         },
       });
+    });
+
+    it("takes an ApiError's status from the catalog, allowing only its other documented statuses", () => {
+      expect(new ApiError('needs_reauth', 'x').status).toBe(409);
+      expect(new ApiError('provider_unavailable', 'x').status).toBe(503);
+      expect(new ApiError('custom_endpoint_not_allowed', 'x', { status: 409 }).status).toBe(409);
+      expect(() => new ApiError('needs_reauth', 'x', { status: 401 })).toThrow(/documents no status 401/);
     });
 
     it("replaces a framework error's message, which may echo the path and query, by a generic one", () => {

@@ -1,5 +1,13 @@
-import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import {
+  Catch,
+  HttpException,
+  NotFoundException,
+  Inject,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, STATUS_CODES, type ApiErrorBody } from './api-error';
 import { domainErrorOf } from './domain-errors';
 import { noteErrorCode } from './error-code-note';
@@ -7,8 +15,10 @@ import { IDS, type IdGenerator } from './id-generator';
 
 /**
  * The one place errors become HTTP responses. Expected errors ({@link ApiError}) keep their
- * code and message. Framework errors (unknown route, malformed JSON) get a generic message per
- * status, because theirs echo the request path and query, which may hold codes or sessions.
+ * code and message. A request no route serves gets 405 with `Allow` when the path exists with
+ * other methods, else 404 naming the method and path (never the query, which may hold codes or
+ * sessions) and pointing at /docs. Other framework errors (malformed JSON, size limits) get a
+ * generic message per status, because theirs echo the request.
  * Key-management and crypto errors are mapped by their stable code (common/domain-errors.ts).
  * Anything else is a bug: it is logged with an error id and the client sees only that id.
  */
@@ -19,8 +29,15 @@ export class ErrorFilter implements ExceptionFilter {
   constructor(@Inject(IDS) private readonly ids: IdGenerator) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body } = this.toResponse(exception);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest | undefined>();
+    const unrouted = request !== undefined && isUnrouted(exception) ? noRoute(request) : null;
+    const { status, body } = unrouted ?? this.toResponse(exception);
+    if (unrouted?.allow !== undefined) void reply.header('allow', unrouted.allow.join(', '));
+    if (exception instanceof ApiError && exception.extra.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(exception.extra.retryAfterSeconds))));
+    }
     noteErrorCode(reply.raw, body.code);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: body });
   }
@@ -61,4 +78,37 @@ function frameworkStatus(exception: unknown): number | null {
   // Fastify's own errors (body parsing, content type, size limits) carry `statusCode`.
   const statusCode = (exception as { statusCode?: unknown } | null)?.statusCode;
   return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 600 ? statusCode : null;
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** Nest's router answers a request no route serves with a NotFoundException of its own. */
+function isUnrouted(exception: unknown): boolean {
+  return exception instanceof NotFoundException;
+}
+
+/** 405 with the methods the path takes, or 404 naming the method and path. */
+function noRoute(request: FastifyRequest): { status: number; body: ApiErrorBody; allow?: string[] } {
+  const path = request.url.split('?')[0];
+  const allow = METHODS.filter((method) => request.server.findRoute({ method, url: path }) !== null);
+  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  if (allow.length > 0) {
+    return {
+      status: 405,
+      allow,
+      body: {
+        code: 'method_not_allowed',
+        message: `${request.method} is not allowed on ${shown}; it takes ${allow.join(', ')}.`,
+        remediation: 'Use one of the methods in the Allow header; see /docs.',
+      },
+    };
+  }
+  return {
+    status: 404,
+    body: {
+      code: 'not_found',
+      message: `No route ${request.method} ${shown}.`,
+      remediation: 'See /docs for the routes of this API.',
+    },
+  };
 }

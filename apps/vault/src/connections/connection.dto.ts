@@ -1,23 +1,9 @@
-import { iso, statusDetail, type StatusDetailDto } from '../installations/installation.dto';
+import type { CredentialStatus } from '@authpipe/contract';
+import type { ConnectionDto } from '@authpipe/contract';
+import { iso, statusDetail } from '../installations/installation.dto';
 import type { ConnectionRecord } from './connections.repository';
 
-/** A connection as the API shows it: never a token. */
-export interface ConnectionDto {
-  id: string;
-  tenantId: string;
-  provider: string;
-  appId: string;
-  installationId: string | null;
-  userId: string;
-  account: { oid: string; tid: string; upn: string | null };
-  scopes: string[];
-  status: string;
-  statusDetail: StatusDetailDto;
-  expiresAt: string | null;
-  lastRefreshedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { ConnectionDto };
 
 /** Builds the public shape field by field, so a new column cannot leak by accident. */
 export function toConnectionDto(r: ConnectionRecord): ConnectionDto {
@@ -30,7 +16,8 @@ export function toConnectionDto(r: ConnectionRecord): ConnectionDto {
     userId: r.userId,
     account: { oid: r.oid, tid: r.tid, upn: r.upn },
     scopes: [...r.scopes],
-    status: r.status,
+    // The column holds only the contract's statuses.
+    status: r.status as CredentialStatus,
     statusDetail: statusDetail(r),
     expiresAt: iso(r.expiresAt),
     lastRefreshedAt: iso(r.lastRefreshedAt),

@@ -3,16 +3,9 @@
  * columns, tenant join, list filters and the reset of a credential re-authorized in place.
  */
 
-/** Health of a credential (see refresh/failure-status.ts). */
-export const CREDENTIAL_STATUSES = [
-  'active',
-  'degraded',
-  'needs_reauth',
-  'revoked',
-  'access_lost',
-  'misconfigured',
-] as const;
-export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
+/** Health of a credential (see refresh/failure-status.ts): the contract's one list. */
+import type { CredentialStatus } from '@authpipe/contract';
+export { CREDENTIAL_STATUSES, type CredentialStatus } from '@authpipe/contract';
 
 /** Filters of GET /v1/installations and /v1/connections. */
 export interface ListFilter {

@@ -1,38 +1,24 @@
-import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Res, UseGuards } from '@nestjs/common';
+import { ROUTES, type ParamsOf, type QueryOf } from '@authpipe/contract';
 import type { FastifyReply } from 'fastify';
 import { ApiKeyGuard } from '../api-keys/api-key.guard';
 import type { AuthenticatedProject } from '../api-keys/api-keys.service';
 import { CurrentProject } from '../api-keys/current-project.decorator';
 import { ApiError } from '../common/api-error';
-import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import { getCredentialParamsSchema, getCredentialQuerySchema, type GetCredentialQuery } from './get-credential.dto';
+import { Route, RouteParams, RouteQuery } from '../common/route.decorator';
 import { CredentialRefused, GetCredentialService, type ServedCredential } from './get-credential.service';
 
-/** The HTTP status of each refusal (the Graph proxy answers them alike). */
-export const CREDENTIAL_REFUSAL_STATUS: Record<CredentialRefused['code'], number> = {
-  credential_not_found: 404,
-  needs_reauth: 409,
-  revoked: 409,
-  access_lost: 409,
-  app_misconfigured: 409,
-  provider_unavailable: 503,
-};
-
 /** GET /v1/credentials/:provider: a valid access token of an installation or a user's connection. */
-@ApiTags('credentials')
-@ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
-@Controller('v1/credentials')
+@Controller()
 export class GetCredentialController {
   constructor(private readonly credentials: GetCredentialService) {}
 
-  @Get(':provider')
-  @ApiOperation({ summary: "A valid access token of the tenant's installation or of one of its users" })
+  @Route(ROUTES.getCredential)
   async get(
     @CurrentProject() caller: AuthenticatedProject,
-    @Param(new ZodValidationPipe(getCredentialParamsSchema)) { provider }: { provider: string },
-    @Query(new ZodValidationPipe(getCredentialQuerySchema)) query: GetCredentialQuery,
+    @RouteParams(ROUTES.getCredential) { provider }: ParamsOf<typeof ROUTES.getCredential>,
+    @RouteQuery(ROUTES.getCredential) query: QueryOf<typeof ROUTES.getCredential>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ServedCredential> {
     try {
@@ -52,7 +38,7 @@ export class GetCredentialController {
       if (!(error instanceof CredentialRefused)) throw error;
       if (error.extra.retryAfterSeconds !== undefined)
         reply.header('Retry-After', String(error.extra.retryAfterSeconds));
-      throw new ApiError(CREDENTIAL_REFUSAL_STATUS[error.code], error.code, error.message, {
+      throw new ApiError(error.code, error.message, {
         remediation: error.extra.remediation,
         details: error.extra.details,
       });

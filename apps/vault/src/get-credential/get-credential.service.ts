@@ -1,3 +1,4 @@
+import type { CredentialErrorCode } from '@authpipe/contract';
 import { Inject, Injectable } from '@nestjs/common';
 import { resolveCloud, type CloudName, type MicrosoftFailure } from '@authpipe/microsoft';
 import { LRUCache } from 'lru-cache';
@@ -32,13 +33,7 @@ export interface ServedCredential {
 /** Why no credential can be served; the controller answers it with the catalog's status. */
 export class CredentialRefused extends Error {
   constructor(
-    readonly code:
-      | 'credential_not_found'
-      | 'needs_reauth'
-      | 'revoked'
-      | 'access_lost'
-      | 'app_misconfigured'
-      | 'provider_unavailable',
+    readonly code: CredentialErrorCode,
     message: string,
     readonly extra: {
       remediation?: string;

@@ -1,55 +1,21 @@
-import { z } from 'zod';
-import { pageQuerySchema } from '../common/cursor';
-import { tenantIdSchema } from '../tenants/tenant.dto';
-import { CREDENTIAL_STATUSES, type InstallationRecord } from './installations.repository';
+import type { CredentialStatus } from '@authpipe/contract';
+import type { InstallationDto, Page } from '@authpipe/contract';
+import type { z } from 'zod';
+import type { statusDetailSchema } from '@authpipe/contract';
+import type { InstallationRecord } from './installations.repository';
 
-/** Query of GET /v1/installations and GET /v1/connections. */
-export const listCredentialsQuerySchema = pageQuerySchema.extend({
-  tenantId: tenantIdSchema.optional(),
-  provider: z.string().min(1).max(100).optional(),
-  status: z.enum(CREDENTIAL_STATUSES).optional(),
-});
-export type ListCredentialsQuery = z.infer<typeof listCredentialsQuerySchema>;
-
-export const recordIdSchema = z.string().min(1).max(100);
+// The request and response schemas are the contract's.
+export {
+  listCredentialsQuerySchema,
+  recordIdSchema,
+  type InstallationDto,
+  type ListCredentialsQuery,
+} from '@authpipe/contract';
 
 /** Status and, when not active, why, as every credential DTO shows it. */
-export interface StatusDetailDto {
-  aadsts: number | null;
-  error: string | null;
-  remediation: string | null;
-  changedAt: string | null;
-}
+export type StatusDetailDto = z.infer<typeof statusDetailSchema>;
 
-/** An installation as the API shows it: never a token. */
-export interface InstallationDto {
-  id: string;
-  tenantId: string;
-  provider: string;
-  appId: string;
-  directoryId: string;
-  cloud: string;
-  resource: {
-    kind: string;
-    driveId: string | null;
-    siteId: string | null;
-    user: string | null;
-    webUrl: string | null;
-  } | null;
-  scopes: string[];
-  consentedAt: string;
-  consentedBy: string | null;
-  status: string;
-  statusDetail: StatusDetailDto;
-  expiresAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface PageDto<T> {
-  data: T[];
-  nextCursor: string | null;
-}
+export type PageDto<T> = Page<T>;
 
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -89,7 +55,8 @@ export function toInstallationDto(r: InstallationRecord): InstallationDto {
     scopes: [...r.scopes],
     consentedAt: r.consentedAt.toISOString(),
     consentedBy: r.consentedBy,
-    status: r.status,
+    // The column holds only the contract's statuses.
+    status: r.status as CredentialStatus,
     statusDetail: statusDetail(r),
     expiresAt: iso(r.expiresAt),
     createdAt: r.createdAt.toISOString(),

@@ -1,50 +1,40 @@
-import { Controller, Delete, Get, HttpCode, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, UseGuards } from '@nestjs/common';
+import { ROUTES, type ParamsOf, type QueryOf } from '@authpipe/contract';
 import { ApiKeyGuard } from '../api-keys/api-key.guard';
 import type { AuthenticatedProject } from '../api-keys/api-keys.service';
 import { CurrentProject } from '../api-keys/current-project.decorator';
-import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import {
-  listCredentialsQuerySchema,
-  recordIdSchema,
-  type InstallationDto,
-  type ListCredentialsQuery,
-  type PageDto,
-} from './installation.dto';
+import { Route, RouteParams, RouteQuery } from '../common/route.decorator';
+import type { InstallationDto, PageDto } from './installation.dto';
 import { InstallationsService } from './installations.service';
 
+type Id = ParamsOf<typeof ROUTES.getInstallation>;
+
 /** /v1/installations: the project's installations (never their tokens). */
-@ApiTags('installations')
-@ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
-@Controller('v1/installations')
+@Controller()
 export class InstallationsController {
   constructor(private readonly installations: InstallationsService) {}
 
-  @Get()
-  @ApiOperation({ summary: 'Installations, filtered by tenantId, provider, status; cursor-paginated' })
+  @Route(ROUTES.listInstallations)
   list(
     @CurrentProject() caller: AuthenticatedProject,
-    @Query(new ZodValidationPipe(listCredentialsQuerySchema)) query: ListCredentialsQuery,
+    @RouteQuery(ROUTES.listInstallations) query: QueryOf<typeof ROUTES.listInstallations>,
   ): Promise<PageDto<InstallationDto>> {
     return this.installations.list(caller.projectId, query);
   }
 
-  @Get(':id')
-  @ApiOperation({ summary: 'One installation' })
+  @Route(ROUTES.getInstallation)
   get(
     @CurrentProject() caller: AuthenticatedProject,
-    @Param('id', new ZodValidationPipe(recordIdSchema)) id: string,
+    @RouteParams(ROUTES.getInstallation) { id }: Id,
   ): Promise<InstallationDto> {
     return this.installations.get(caller.projectId, id);
   }
 
-  @Delete(':id')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'Delete an installation and its token' })
+  @Route(ROUTES.deleteInstallation)
   async delete(
     @CurrentProject() caller: AuthenticatedProject,
-    @Param('id', new ZodValidationPipe(recordIdSchema)) id: string,
+    @RouteParams(ROUTES.deleteInstallation) { id }: Id,
   ): Promise<void> {
     await this.installations.delete(caller.projectId, id);
   }

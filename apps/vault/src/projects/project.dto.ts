@@ -1,13 +1,8 @@
+import type { ProjectDto } from '@authpipe/contract';
 import type { ProjectRecord } from './projects.repository';
 
-/** Public shape of a project. */
-export interface ProjectDto {
-  id: string;
-  name: string;
-  /** Several tenants may install the same Microsoft directory. */
-  allowSharedDirectories: boolean;
-  createdAt: string;
-}
+/** Public shape of a project (the contract's). */
+export type { ProjectDto };
 
 /** Allow-list mapper: only these fields ever leave the vault. */
 export function toProjectDto(p: ProjectRecord): ProjectDto {

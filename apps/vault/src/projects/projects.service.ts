@@ -1,17 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { z } from 'zod';
+import { createProjectSchema, updateProjectSchema } from '@authpipe/contract';
+import type { z } from 'zod';
 import { ApiError } from '../common/api-error';
 import { IDS, type IdGenerator } from '../common/id-generator';
 import { parseInput } from '../common/zod-validation.pipe';
 import { ProjectsRepository, type ProjectRecord } from './projects.repository';
 
-/** Input of {@link ProjectsService.create}. */
-export const createProjectSchema = z.object({ name: z.string().trim().min(1).max(200) });
-
-/** Input of {@link ProjectsService.update}: the settings to change, at least one. */
-export const updateProjectSchema = z
-  .strictObject({ allowSharedDirectories: z.boolean().optional() })
-  .refine((s) => Object.values(s).some((v) => v !== undefined), 'name at least one setting to change');
+// Inputs of create and update: the contract's admin API schemas.
+export { createProjectSchema, updateProjectSchema };
 
 /** Creates and lists projects (used by the CLI; projects have no public HTTP API yet). */
 @Injectable()

@@ -1,26 +1,7 @@
+import type { ProviderDto, ScopeDto } from '@authpipe/contract';
 import type { ProviderDefinition, ScopeDefinition } from './provider.types';
 
-/** A scope as GET /v1/providers shows it. */
-export interface ScopeDto {
-  name: string;
-  description: string;
-  adminConsentRequired: boolean;
-  /** Every app of the provider must include it (user scopes only). */
-  required: boolean;
-}
-
-/** A provider as GET /v1/providers shows it. */
-export interface ProviderDto {
-  id: string;
-  name: string;
-  description: string;
-  clouds: string[];
-  userAuthorities: string[];
-  userScopes: ScopeDto[];
-  installationScopes: ScopeDto[];
-  defaultUserScopes: string[];
-  defaultInstallationScopes: string[];
-}
+export type { ProviderDto, ScopeDto };
 
 const toScopeDto = (scope: ScopeDefinition, required: readonly string[]): ScopeDto => ({
   name: scope.name,

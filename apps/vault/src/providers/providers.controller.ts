@@ -1,19 +1,17 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, UseGuards } from '@nestjs/common';
+import { ROUTES } from '@authpipe/contract';
 import { ApiKeyGuard } from '../api-keys/api-key.guard';
+import { Route } from '../common/route.decorator';
 import { toProviderDto, type ProviderDto } from './provider.dto';
 import { ProvidersRegistry } from './providers.registry';
 
 /** GET /v1/providers: the providers, their scope catalogues and clouds. */
-@ApiTags('providers')
-@ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
-@Controller('v1/providers')
+@Controller()
 export class ProvidersController {
   constructor(private readonly providers: ProvidersRegistry) {}
 
-  @Get()
-  @ApiOperation({ summary: 'Providers with their scopes (and what each allows) and supported clouds' })
+  @Route(ROUTES.listProviders)
   list(): { data: ProviderDto[] } {
     return { data: this.providers.list().map(toProviderDto) };
   }

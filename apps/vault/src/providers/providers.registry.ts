@@ -23,7 +23,7 @@ export class ProvidersRegistry {
   get(id: string): ProviderDefinition {
     const provider = PROVIDERS.find((p) => p.id === id);
     if (!provider) {
-      throw new FlowError(404, 'provider_not_found', `Unknown provider "${id}".`, {
+      throw new FlowError('provider_not_found', `Unknown provider "${id}".`, {
         details: { known: PROVIDERS.map((p) => p.id) },
       });
     }

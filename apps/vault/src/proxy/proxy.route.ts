@@ -79,7 +79,7 @@ export class ProxyRoute implements OnModuleInit {
     try {
       const caller = await this.apiKeys.authenticate(request.headers.authorization);
       const target = RAW_TARGET.exec(request.raw.url ?? '');
-      if (target === null) throw new ApiError(404, 'not_found', 'No such resource.');
+      if (target === null) throw new ApiError('not_found', 'No such resource.');
       const subject = subjectHeaders.safeParse(request.headers);
       if (!subject.success) {
         throw ApiError.invalidRequest(

@@ -4,7 +4,6 @@ import { Injectable } from '@nestjs/common';
 import { HttpRequestError, type HttpMethod, type HttpStreamResponse } from '@authpipe/microsoft';
 import { ApiError } from '../common/api-error';
 import type { CredentialSubject } from '../credentials/credential-reader';
-import { CREDENTIAL_REFUSAL_STATUS } from '../get-credential/get-credential.controller';
 import {
   CredentialRefused,
   GetCredentialService,
@@ -145,12 +144,13 @@ export class ProxyService {
       });
     } catch (error) {
       if (upload?.stalled.aborted) {
-        throw new ApiError(408, 'invalid_request', 'The request body stopped arriving, or Graph did not answer it.', {
+        throw new ApiError('request_timeout', 'The request body stopped arriving, or Graph did not answer it.', {
           remediation: `Send the body without pauses longer than ${UPLOAD_IDLE_MS / 1000} seconds, or use an upload session for large files.`,
         });
       }
       if (error instanceof HttpRequestError) {
-        throw new ApiError(502, 'provider_unavailable', 'Microsoft Graph could not be reached.', {
+        throw new ApiError('provider_unavailable', 'Microsoft Graph could not be reached.', {
+          status: 502,
           remediation: 'Retry later; if it persists, check the vault’s outbound network to Microsoft.',
           details: { reason: error.code },
         });
@@ -189,7 +189,7 @@ export class ProxyRefusal extends ApiError {
     refused: CredentialRefused,
     readonly retryAfterSeconds: number | undefined,
   ) {
-    super(CREDENTIAL_REFUSAL_STATUS[refused.code], refused.code, refused.message, {
+    super(refused.code, refused.message, {
       remediation: refused.extra.remediation,
       details: refused.extra.details,
     });
@@ -202,7 +202,6 @@ function refusedCredential(error: CredentialRefused): ProxyRefusal {
 
 function targetRefused(reason: GraphPathRefusal): ApiError {
   return new ApiError(
-    400,
     'proxy_target_not_allowed',
     'The proxy forwards only to a path of the Microsoft Graph API of the credential’s cloud.',
     {

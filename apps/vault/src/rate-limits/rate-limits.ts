@@ -102,7 +102,7 @@ const SAYS: Record<Scope, string> = {
 };
 
 function refuse(reply: FastifyReply, scope: Scope, exceeded: Exceeded): FastifyReply {
-  const error = new ApiError(429, 'rate_limited', `${SAYS[scope]}; retry in ${exceeded.retryAfterSeconds} s.`, {
+  const error = new ApiError('rate_limited', `${SAYS[scope]}; retry in ${exceeded.retryAfterSeconds} s.`, {
     remediation: `Wait ${exceeded.retryAfterSeconds} s (Retry-After) before retrying, and spread requests out.`,
     details: { scope, limit: exceeded.limit, retryAfterSeconds: exceeded.retryAfterSeconds },
   });

@@ -1,11 +1,11 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, ServiceUnavailableException } from '@nestjs/common';
+import { ROUTES } from '@authpipe/contract';
 import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { ApiError } from '../common/api-error';
+import { Route } from '../common/route.decorator';
 import { ReadinessIndicators } from './readiness.indicators';
 
 /** Liveness and readiness probes for orchestrators. */
-@ApiTags('operations')
 @Controller()
 export class ReadinessController {
   constructor(
@@ -14,17 +14,13 @@ export class ReadinessController {
   ) {}
 
   /** The process is up and serving HTTP; says nothing about its dependencies. */
-  @Get('healthz')
-  @ApiOperation({ summary: 'Liveness' })
+  @Route(ROUTES.healthz)
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /** Ready for traffic: 200, or 503 `not_ready` with each check's status in `details`. */
-  @Get('readyz')
-  @ApiOperation({
-    summary: 'Readiness: database reachable, master keys loaded, migrations applied, invalidation bus listening',
-  })
+  @Route(ROUTES.readyz)
   async readyz(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([
@@ -35,7 +31,7 @@ export class ReadinessController {
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      throw new ApiError(503, 'not_ready', 'The vault is not ready to serve requests.', {
+      throw new ApiError('not_ready', 'The vault is not ready to serve requests.', {
         remediation:
           'See details: start the database, configure the master keys, restart to apply migrations, or let the ' +
           'invalidation bus reconnect to PostgreSQL (it retries by itself).',

@@ -1,13 +1,19 @@
+import { schedulerRefreshAt, VAULT_NEAR_EXPIRY_MS } from '@authpipe/contract';
 import type { Random } from '../common/random';
 
-/** A token with less than this left is refreshed when asked for (getCredential). */
-export const NEAR_EXPIRY_MS = 5 * 60_000;
-/** The scheduler refreshes a token when this fraction of its lifetime is left (≈ 80% used). */
-export const SCHEDULER_LEAD_FRACTION = 0.2;
-/** Up to this fraction of the lifetime is taken off at random, so a batch of tokens spreads out. */
-export const SCHEDULER_JITTER_FRACTION = 0.05;
-/** Refresh at least this often even when unused: Microsoft's refresh tokens die after ~90 idle days. */
-export const KEEP_ALIVE_MS = 14 * 24 * 3600_000;
+// The thresholds every layer shares (SDK cache margin < vault near-expiry < scheduler lead) live
+// in @authpipe/contract, so no layer refreshes what another has just refreshed.
+export {
+  FORCED_REFRESH_INTERVAL_MS,
+  KEEP_ALIVE_MS,
+  SCHEDULER_JITTER_FRACTION,
+  SCHEDULER_LEAD_FRACTION,
+  SCHEDULER_MIN_LEAD_MS,
+} from '@authpipe/contract';
+
+/** A token with less than this left is refreshed when asked for (getCredential): the contract's. */
+export const NEAR_EXPIRY_MS = VAULT_NEAR_EXPIRY_MS;
+
 /** Microsoft's refresh-token inactivity limit (AADSTS700082 past it). */
 export const INACTIVITY_LIMIT_MS = 90 * 24 * 3600_000;
 /**
@@ -17,13 +23,6 @@ export const INACTIVITY_LIMIT_MS = 90 * 24 * 3600_000;
 export const INACTIVITY_WARNING_MS = 14 * 24 * 3600_000;
 /** Days before an app's client secret or certificate expires at which `app.credential_expiring` is sent, once each. */
 export const APP_CREDENTIAL_WARNING_DAYS = [30, 7, 1] as const;
-/**
- * A forced refresh (getCredential's `forceRefresh`) is honoured at most once per credential in
- * this interval, across replicas (it is decided under the row's lease, from the row's
- * `last_refreshed_at`); a caller asking again sooner gets the token just issued. So no caller can
- * make the app hammer Microsoft's token endpoint and get it throttled for every tenant.
- */
-export const FORCED_REFRESH_INTERVAL_MS = 30_000;
 /** How long a replica may hold a credential's refresh before another may take it over. */
 export const LEASE_MS = 60_000;
 
@@ -37,12 +36,11 @@ function unit(random: Random): number {
 
 /**
  * When the scheduler should refresh a token issued at `now` that expires at `expiresAt`: with
- * about 20% of its lifetime left, minus up to 5% at random, never in the past.
+ * about 20% of its lifetime left (at least the contract's SCHEDULER_MIN_LEAD_MS), minus up to 5%
+ * at random, never in the past.
  */
 export function refreshAtFor(now: number, expiresAt: Date, random: Random): Date {
-  const lifetime = Math.max(0, expiresAt.getTime() - now);
-  const lead = lifetime * (SCHEDULER_LEAD_FRACTION + SCHEDULER_JITTER_FRACTION * unit(random));
-  return new Date(Math.max(now, expiresAt.getTime() - lead));
+  return new Date(schedulerRefreshAt(now, expiresAt.getTime(), unit(random)));
 }
 
 /**

@@ -8,7 +8,7 @@ const REMEDIATION =
   '(AUTHPIPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS).';
 
 function refused(message: string): ApiError {
-  return new ApiError(400, 'webhook_url_not_allowed', message, { remediation: REMEDIATION });
+  return new ApiError('webhook_url_not_allowed', message, { remediation: REMEDIATION });
 }
 
 /**

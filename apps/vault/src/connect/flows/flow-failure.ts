@@ -1,47 +1,14 @@
+import type { ErrorCode, FlowFailureCode } from '@authpipe/contract';
 import type { MicrosoftFailure } from '@authpipe/microsoft';
 import type { ConnectSessionRecord } from '../sessions/connect-sessions.repository';
 
-/**
- * Stable codes of what can go wrong in the browser-facing flows. They reach the opener window or
- * the returnTo URL, so applications switch on them: never renamed or reused.
- */
-export type FlowFailureCode =
-  | 'connect_session_missing'
-  | 'connect_session_not_found'
-  | 'connect_session_expired'
-  | 'connect_session_consumed'
-  | 'redirect_mode_unavailable'
-  | 'provider_not_found'
-  | 'provider_mismatch'
-  | 'app_misconfigured'
-  | 'redirect_uri_not_registered'
-  | 'scopes_missing_offline_access'
-  | 'state_missing'
-  | 'state_not_found'
-  | 'state_replayed'
-  | 'state_expired'
-  | 'state_browser_mismatch'
-  | 'flow_superseded'
-  | 'account_mismatch'
-  | 'code_missing'
-  | 'access_denied'
-  | 'admin_consent_denied'
-  | 'microsoft_error'
-  | 'tenant_mismatch'
-  | 'resource_not_found'
-  | 'resource_unavailable'
-  | 'directory_mismatch'
-  | 'directory_already_installed'
-  | 'admin_role_required'
-  | 'installation_not_supported'
-  | 'personal_account_not_allowed'
-  | 'refresh_token_missing'
-  | 'id_token_invalid'
-  | 'internal_error';
+// The codes a flow ends with are in the one catalog (@authpipe/contract); an API step failing
+// inside a flow (an ApiError) reaches the page with its own catalog code.
+export type { FlowFailureCode };
 
 /** What a failed flow reports: safe to show and to post (no token, code, verifier or Microsoft description). */
 export interface FlowFailureInfo {
-  code: FlowFailureCode;
+  code: ErrorCode;
   /** A plain sentence for the person in front of the browser. */
   message: string;
   /** What to do about it. */
@@ -63,7 +30,7 @@ export class FlowFailure extends Error {
     this.name = 'FlowFailure';
   }
 
-  static of(status: number, code: FlowFailureCode, message: string, remediation = RETRY): FlowFailure {
+  static of(status: number, code: ErrorCode, message: string, remediation = RETRY): FlowFailure {
     return new FlowFailure(status, { code, message, remediation });
   }
 

@@ -15,7 +15,7 @@ import {
   type FlowResponse,
 } from '../pages/completion';
 import { FlowAppsService } from './flow-apps.service';
-import { FlowFailure, FlowSuperseded, type FlowFailureCode } from './flow-failure';
+import { FlowFailure, FlowSuperseded } from './flow-failure';
 
 /**
  * One callback's run: remembers the session and completion target as they become known, uses
@@ -122,12 +122,7 @@ export class FlowRun {
   private toFailure(error: unknown): FlowFailure {
     if (error instanceof FlowFailure) return error;
     if (error instanceof ApiError) {
-      return FlowFailure.of(
-        error.status,
-        error.code as string as FlowFailureCode,
-        error.message,
-        error.extra.remediation,
-      );
+      return FlowFailure.of(error.status, error.code, error.message, error.extra.remediation);
     }
     const errorId = this.ids.next('err');
     this.logger.error({ errorId, err: error }, 'Unexpected error in an OAuth flow');

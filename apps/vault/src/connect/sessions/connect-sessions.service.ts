@@ -60,15 +60,10 @@ export class ConnectSessionsService {
     const provider = this.providers.get(input.provider);
     const app = await this.resolveApp(projectId, provider, input.appId);
     if (app.status === 'misconfigured') {
-      throw new FlowError(
-        409,
-        'app_misconfigured',
-        `The app ${app.id} failed its last check; flows with it would fail.`,
-        {
-          remediation: app.statusRemediation ?? 'Fix the app credentials, then run POST /v1/apps/{id}/check.',
-          details: { appId: app.id, aadsts: app.statusAadsts, error: app.statusError },
-        },
-      );
+      throw new FlowError('app_misconfigured', `The app ${app.id} failed its last check; flows with it would fail.`, {
+        remediation: app.statusRemediation ?? 'Fix the app credentials, then run POST /v1/apps/{id}/check.',
+        details: { appId: app.id, aadsts: app.statusAadsts, error: app.statusError },
+      });
     }
     if (input.credentialFor === 'user') this.providers.requireUserScopes(provider, app.userScopes);
     if (input.mode === 'popup' && app.allowedOrigins.length === 0 && !asLink) {
@@ -144,14 +139,12 @@ export class ConnectSessionsService {
       throw FlowError.missing('connect_session_not_found', 'connect session; start again from the application');
     if (session.consumedAt !== null) {
       throw new FlowError(
-        410,
         'connect_session_consumed',
         'This connect session was already used; start again from the application.',
       );
     }
     if (session.expiresAt.getTime() <= this.clock()) {
       throw new FlowError(
-        410,
         'connect_session_expired',
         'This connect session has expired; start again from the application.',
       );
@@ -201,7 +194,7 @@ export class ConnectSessionsService {
     }
     const apps = await this.apps.list(projectId, { provider: provider.id }, { limit: 2 });
     if (apps.length === 0) {
-      throw new FlowError(404, 'app_not_found', `The project has no ${provider.id} app.`, {
+      throw new FlowError('app_not_found', `The project has no ${provider.id} app.`, {
         remediation: 'Add your Entra app with POST /v1/apps first.',
       });
     }
