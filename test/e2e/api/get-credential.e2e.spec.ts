@@ -2,7 +2,7 @@ import { servedCredentialSchema } from '@authpipe/contract';
 // GET /v1/credentials/:provider through HTTP against the real vault and msal-node talking to the
 // emulator: both kinds, on-demand refresh, single flight, refusals with their links, outages,
 // isolation, the served-credential cache and its invalidation, the read audit.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { CredentialReadAudit } from '../../../apps/vault/src/get-credential/credential-read-audit';
 import { MIN_SERVED_LIFETIME_MS } from '../../../apps/vault/src/get-credential/get-credential.service';
 import { ServedCredentialCache } from '../../../apps/vault/src/get-credential/served-credential-cache';
@@ -300,7 +300,12 @@ describe('GET /v1/credentials/:provider (e2e)', () => {
             .set(bearer(project.key));
         expect((await read().expect(200)).body.credential).toBe('before');
         await aConnection(vault, base, { accessToken: 'after' });
-        expect((await read().expect(200)).body.credential).toBe('after');
+        // On PostgreSQL the other replica hears of the change through NOTIFY, a moment after the
+        // commit; without that message it would keep serving 'before' for the cache's whole TTL.
+        await vi.waitFor(async () => expect((await read().expect(200)).body.credential).toBe('after'), {
+          timeout: 5_000,
+          interval: 20,
+        });
       } finally {
         await other.close();
       }
