@@ -126,6 +126,20 @@ describe('@authpipe/react example page in headless Chromium', { timeout: 180_000
     return page;
   }
 
+  it('lands on / with the demo accounts, and its link opens the working example', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const response = await page.goto(exampleUrl.replace(SANDBOX_EXAMPLE_PATH, '/'), { waitUntil: 'domcontentloaded' });
+    expect(response?.status()).toBe(200);
+    expect(await page.title()).toBe('Authpipe sandbox');
+    const text = await page.textContent('body');
+    expect(text).toContain(SEED.contoso.admin.upn);
+    expect(text).toContain(SEED.consumers.megan.upn);
+    await Promise.all([page.waitForURL(exampleUrl), page.click('a[href="/sandbox/example"]')]);
+    await page.waitForSelector('#install', { timeout: 15_000 });
+    await context.close();
+  });
+
   it('installs through the popup, onInstall receives the installation, then connects a user', async () => {
     const context = await browser.newContext();
     const page = await openExample(context);

@@ -9,7 +9,10 @@ import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from '../common/api-error';
+import { VAULT_CONFIG } from '../config/config.module';
+import type { VaultConfig } from '../config/config.schema';
 import { ConnectSessionsService } from '../connect/sessions/connect-sessions.service';
+import { landingPage } from './sandbox-landing';
 
 /** Where the example page lives on the vault. */
 export const SANDBOX_EXAMPLE_PATH = '/sandbox/example';
@@ -61,6 +64,18 @@ async function readBundle(): Promise<Buffer | null> {
  */
 export function registerSandboxExample(app: NestFastifyApplication, projectId: () => string | null): void {
   const fastify = app.getHttpAdapter().getInstance();
+  const config = app.get<VaultConfig>(VAULT_CONFIG);
+  // The sandbox's landing page: the demo accounts, the example and how to get a token.
+  const landing = landingPage({
+    baseUrl: config.publicUrl,
+    sandboxFile: path.join(config.dataDir, 'sandbox.json'),
+    examplePath: SANDBOX_EXAMPLE_PATH,
+    exampleTenant: EXAMPLE_TENANT,
+    exampleUser: EXAMPLE_USER,
+  });
+  fastify.get('/', async (_request, reply) => {
+    await secure(reply).type('text/html; charset=utf-8').send(landing);
+  });
   fastify.get(SANDBOX_EXAMPLE_PATH, async (_request, reply) => {
     await secure(reply).type('text/html; charset=utf-8').send(page());
   });
