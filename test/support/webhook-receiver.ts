@@ -4,10 +4,9 @@
 // recording every request with the test clock's time, and able to answer errors or drop
 // connections to play a receiver that is down.
 //
-// `verifyWebhook` and `createWebhookHandler` below are the receiving side of Standard Webhooks
-// written without dependencies, meant to move into @authpipe/node; the tests check the vault's
-// signatures with the independent `standardwebhooks` library as well.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// The receiving side of Standard Webhooks (`verifyWebhook`, `createWebhookHandler`) is the SDK's,
+// re-exported here for the specs; the tests check the vault's signatures with the independent
+// `standardwebhooks` library as well.
 import fs from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -16,106 +15,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { vi } from 'vitest';
 import { Webhook } from 'standardwebhooks';
+import type { WebhookMessage } from '@authpipe/node';
 import { loadOrCreateTls } from '../../apps/microsoft-emulator/src/tls/certificates';
 import type { TestClock } from './test-clock';
 import { useStarted } from './use-started';
 
-/** A delivery as a Standard Webhooks receiver parses it. */
-export interface WebhookMessage<D = Record<string, unknown>> {
-  type: string;
-  timestamp: string;
-  data: D;
-}
-
-/** Thrown by {@link verifyWebhook} when a message is not authentic or not fresh. */
-export class WebhookVerificationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WebhookVerificationError';
-  }
-}
-
-export interface VerifyWebhookOptions {
-  /** Largest distance between `webhook-timestamp` and now, in seconds (default 300, as the spec suggests). */
-  toleranceSeconds?: number;
-  /** Now, in epoch milliseconds (default `Date.now()`). */
-  now?: () => number;
-}
-
-function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value;
-  }
-  return undefined;
-}
-
-/**
- * Verifies a Standard Webhooks message (`webhook-id`, `webhook-timestamp`, `webhook-signature`
- * v1: HMAC-SHA256 over `id.timestamp.body` keyed by the `whsec_` secret's bytes) against one or
- * more secrets (several during a rotation) and returns the parsed body. Pass the raw body, byte
- * for byte as received: a re-serialised JSON object does not verify.
- *
- * @throws WebhookVerificationError when a header is missing, the timestamp is outside the
- *   tolerance (replays), or no signature matches.
- */
-export function verifyWebhook<D = Record<string, unknown>>(
-  payload: string | Buffer,
-  headers: Record<string, string | string[] | undefined>,
-  secret: string | readonly string[],
-  options: VerifyWebhookOptions = {},
-): WebhookMessage<D> {
-  const id = header(headers, 'webhook-id');
-  const timestamp = header(headers, 'webhook-timestamp');
-  const signatures = header(headers, 'webhook-signature');
-  if (!id || !timestamp || !signatures) throw new WebhookVerificationError('Missing webhook headers');
-  if (!/^\d{1,15}$/.test(timestamp)) throw new WebhookVerificationError('Invalid webhook-timestamp');
-  const nowSeconds = Math.floor((options.now ?? Date.now)() / 1000);
-  if (Math.abs(nowSeconds - Number(timestamp)) > (options.toleranceSeconds ?? 300)) {
-    throw new WebhookVerificationError('Message timestamp outside the tolerance');
-  }
-  const body = typeof payload === 'string' ? payload : payload.toString('utf8');
-  const signed = `${id}.${timestamp}.${body}`;
-  const offered = signatures
-    .split(' ')
-    .filter((entry) => entry.startsWith('v1,'))
-    .map((entry) => Buffer.from(entry.slice(3), 'base64'));
-  for (const text of typeof secret === 'string' ? [secret] : secret) {
-    const key = Buffer.from(text.startsWith('whsec_') ? text.slice(6) : text, 'base64');
-    const expected = createHmac('sha256', key).update(signed, 'utf8').digest();
-    if (offered.some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected))) {
-      return JSON.parse(body) as WebhookMessage<D>;
-    }
-  }
-  throw new WebhookVerificationError('No matching signature');
-}
-
-/**
- * A small event handler: verifies each message, drops repeats of a `webhook-id` already handled
- * (retries and replays are at-least-once), and calls the handler of its type (or `*`).
- */
-export function createWebhookHandler(options: {
-  secret: string | readonly string[];
-  on: Record<string, (message: WebhookMessage) => void | Promise<void>>;
-  verify?: VerifyWebhookOptions;
-  /** How many recent ids are remembered for deduplication (default 10,000). */
-  remember?: number;
-}): (
-  payload: string | Buffer,
-  headers: Record<string, string | string[] | undefined>,
-) => Promise<'handled' | 'duplicate'> {
-  const seen = new Set<string>();
-  const remember = options.remember ?? 10_000;
-  return async (payload, headers) => {
-    const message = verifyWebhook(payload, headers, options.secret, options.verify);
-    const id = header(headers, 'webhook-id')!;
-    if (seen.has(id)) return 'duplicate';
-    const handler = options.on[message.type] ?? options.on['*'];
-    await handler?.(message);
-    seen.add(id);
-    if (seen.size > remember) seen.delete(seen.values().next().value!);
-    return 'handled';
-  };
-}
+export {
+  createWebhookHandler,
+  verifyWebhook,
+  WebhookVerificationError,
+  type VerifyWebhookOptions,
+  type WebhookMessage,
+} from '@authpipe/node';
 
 /** One request the receiver got. */
 export interface ReceivedWebhook {

@@ -38,6 +38,13 @@ import {
   UPSTREAM_HEADER,
   USER_HEADER,
 } from './wire.js';
+import {
+  credentialIdOf,
+  verifyWebhook,
+  type VerifyWebhookOptions,
+  type WebhookHeaders,
+  type WebhookMessage,
+} from './webhooks.js';
 
 /** Settings of an {@link Authpipe} client; every one has a default. */
 export interface AuthpipeOptions {
@@ -53,10 +60,20 @@ export interface AuthpipeOptions {
   timeoutMs?: number;
   /** The local credential cache: its size bound (default 10,000 entries), or `false` to turn it off. */
   cache?: { maxEntries?: number } | false;
-  /** The clock the cache reads (ms since the epoch); default `Date.now`. For tests. */
+  /** The clock the cache and {@link Authpipe.handleWebhook} read (ms since the epoch); default `Date.now`. For tests. */
   now?: () => number;
   /** Told when a background refresh fails (the cached token keeps being served while it is valid). */
   onBackgroundError?: (error: unknown) => void;
+}
+
+/** What {@link Authpipe.handleWebhook} answers. */
+export interface HandledWebhook<D = Record<string, unknown>> {
+  /** The verified message. */
+  message: WebhookMessage<D>;
+  /** The credential id the event names, when it is a credential event; its cache entries were dropped. */
+  credentialId: string | undefined;
+  /** How many cache entries were dropped (0 for other events, or when none was cached). */
+  evicted: number;
 }
 
 /** Which cached credentials to drop: one key, or every entry of one credential id. */
@@ -154,6 +171,27 @@ export class Authpipe {
     const parts = keyParts(input);
     this.inflight.delete(cacheKey(parts));
     return this.cache.delete(parts) ? 1 : 0;
+  }
+
+  /**
+   * Verifies a webhook delivery (see {@link verifyWebhook}: pass the raw body and the request
+   * headers) and, for a credential event (`credential.status_changed`, `credential.recovered`,
+   * `installation.reauthorized`/`deleted`, `connection.reauthorized`/`deleted`), drops that
+   * credential from the local cache, so the next `getCredential` asks the vault. The timestamp is
+   * judged by this client's `now` unless `options.now` says otherwise.
+   *
+   * @throws WebhookVerificationError when the message is not authentic or not fresh (answer 400).
+   */
+  handleWebhook<D = Record<string, unknown>>(
+    payload: string | Uint8Array,
+    headers: WebhookHeaders,
+    secret: string | readonly string[],
+    options: VerifyWebhookOptions = {},
+  ): HandledWebhook<D> {
+    const message = verifyWebhook<D>(payload, headers, secret, { ...options, now: options.now ?? this.now });
+    const credentialId = credentialIdOf(message);
+    const evicted = credentialId === undefined ? 0 : this.evict({ credentialId });
+    return { message, credentialId, evicted };
   }
 
   /** A connect session for your frontend to start an install or connect flow (POST /v1/connect-sessions). */

@@ -1,5 +1,5 @@
 // @authpipe/node: the backend SDK of Authpipe. See README.md.
-export { Authpipe, type AuthpipeOptions, type EvictInput } from './client.js';
+export { Authpipe, type AuthpipeOptions, type EvictInput, type HandledWebhook } from './client.js';
 export {
   AccessLostError,
   AppMisconfiguredError,
@@ -43,6 +43,18 @@ export type {
   ResourceSpec,
   StatusDetail,
 } from './types.js';
+export {
+  createWebhookHandler,
+  CREDENTIAL_EVENT_TYPES,
+  credentialIdOf,
+  verifyWebhook,
+  WEBHOOK_TOLERANCE_SECONDS,
+  WebhookVerificationError,
+  type VerifyWebhookOptions,
+  type WebhookHandlerOptions,
+  type WebhookHeaders,
+  type WebhookMessage,
+} from './webhooks.js';
 export {
   CREDENTIAL_REFUSALS,
   SDK_MIN_REMAINING_MS,

@@ -41,7 +41,7 @@ describe('Webhooks (Standard Webhooks)', () => {
       type: 'credential.status_changed',
       data: { credentialId: 'con_sign', to: 'needs_reauth', eventId: event.id, tenantId: 'org_acme', sequence: 1 },
     });
-    // The receiving side meant for @authpipe/node agrees, and refuses a forged or stale message.
+    // @authpipe/node's receiving side agrees, and refuses a forged or stale message.
     const headers = request.headers as Record<string, string>;
     expect(verifyWebhook(request.body, headers, endpoint.secret, { now: () => request.receivedAtMs })).toEqual(message);
     expect(() =>
