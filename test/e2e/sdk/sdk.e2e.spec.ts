@@ -197,7 +197,7 @@ describe('@authpipe/node against a running vault (e2e)', () => {
       expect(error.reauthUrl).toContain(`${PUBLIC_URL}/connect/${PROVIDER}?session=`);
     });
 
-    it('throws RevokedError with the link when the user sessions were revoked at Microsoft', async () => {
+    it('throws NeedsReauthError with the link when the user sessions were revoked at Microsoft', async () => {
       const tenantId = aTenant();
       const { id, oid, userId } = await live(tenantId);
       vault.clock.advance(1000);
@@ -206,10 +206,38 @@ describe('@authpipe/node against a running vault (e2e)', () => {
       const { authpipe } = client();
       const error = (await authpipe
         .getCredential(userInput(tenantId, userId))
+        .catch((e: unknown) => e)) as NeedsReauthError;
+      // AADSTS50173: the user must sign in again (the refresh issue's meaning), not a revocation.
+      expect(error).toBeInstanceOf(NeedsReauthError);
+      expect(error).toMatchObject({ code: 'needs_reauth', credentialId: id, aadsts: 50173 });
+      expect(error.reauthUrl).toContain(`${PUBLIC_URL}/connect/${PROVIDER}?session=`);
+    });
+
+    it("throws RevokedError with the admin re-consent link when the directory's admin consent was removed", async () => {
+      // An app of its own, installed in Fabrikam only: removing that consent touches no other test.
+      const own = await anEmulatorApp(t);
+      const ownAppId = await anApp(vault, project, anAppBody(t, own));
+      t.emulator.store.grantAdminConsent({
+        tenantId: SEED.fabrikam.tenantId,
+        clientId: own.clientId,
+        roles: ['Files.ReadWrite.All'],
+        scopes: [],
+        grantedBy: SEED.fabrikam.admin.id,
+      });
+      const tenantId = aTenant();
+      const id = await anInstallation(
+        vault,
+        { projectId: project.projectId, appId: ownAppId, tenantId },
+        { directoryId: SEED.fabrikam.tenantId },
+      );
+      await t.control('DELETE', `/consents/admin/${SEED.fabrikam.tenantId}/${own.clientId}`);
+      vault.clock.advance(2 * HOUR_MS);
+      const { authpipe } = client();
+      const error = (await authpipe
+        .getCredential({ provider: PROVIDER, tenantId, credentialFor: 'installation' })
         .catch((e: unknown) => e)) as RevokedError;
-      // AADSTS50173 is classified `revoked` until the refresh issue realigns it to needs_reauth.
       expect(error).toBeInstanceOf(RevokedError);
-      expect(error).toMatchObject({ code: 'revoked', credentialId: id, aadsts: 50173 });
+      expect(error).toMatchObject({ code: 'revoked', status: 409, credentialId: id });
       expect(error.actionUrl).toContain(`${PUBLIC_URL}/connect/${PROVIDER}?session=`);
     });
 

@@ -10,7 +10,7 @@ import { ApiError } from './api-error';
  *   which used to surface as a 500);
  * - a body sent to the API without `Content-Type: application/json`: 415
  *   `unsupported_media_type` naming what was sent (a form-encoded `curl -d` used to be parsed
- *   into one strange key).
+ *   into one strange key) — except through the Graph proxy, which forwards any body to Graph.
  */
 export function registerRequestGuards(fastify: FastifyInstance): void {
   const routes: string[] = [];
@@ -60,10 +60,12 @@ function refuseUrl(url: string): ApiError | null {
 }
 
 const API_PATH = /^\/(v1|admin\/v1)(\/|\?|$)/;
+/** The Graph proxy forwards bodies of any type to Graph as they are (uploads are octet streams). */
+const PROXY_PATH = /^\/v1\/proxy(\/|\?|$)/;
 const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
 
 function refuseContentType(request: FastifyRequest): ApiError | null {
-  if (!API_PATH.test(request.url)) return null;
+  if (!API_PATH.test(request.url) || PROXY_PATH.test(request.url)) return null;
   const length = request.headers['content-length'];
   const hasBody = (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
   if (!hasBody) return null;
