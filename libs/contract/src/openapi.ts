@@ -56,6 +56,7 @@ function parameters(route: RouteDefinition): JsonSchema[] {
   for (const [part, where] of [
     [route.params, 'path'],
     [route.query, 'query'],
+    [route.headers, 'header'],
   ] as const) {
     if (part === undefined) continue;
     const json = jsonSchema(part, 'input');

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ErrorCode } from './errors/catalog';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Who may call a route: a project secret key, the admin token (CLI), or anyone. */
 export type RouteAuth = 'apiKey' | 'admin' | 'none';
@@ -11,6 +11,11 @@ export interface RouteDefinition {
   readonly method: HttpMethod;
   /** OpenAPI form: `/v1/apps/{id}`. */
   readonly path: string;
+  /**
+   * The name of the path's last parameter when it matches the rest of the path, slashes
+   * included (the router's `*`), e.g. the Graph path of the proxy.
+   */
+  readonly wildcard?: string;
   readonly operationId: string;
   readonly tag: string;
   readonly summary: string;
@@ -18,6 +23,8 @@ export interface RouteDefinition {
   readonly auth: RouteAuth;
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
+  /** Request headers the route reads (documentation: header names are case-insensitive). */
+  readonly headers?: z.ZodType;
   readonly body?: z.ZodType;
   readonly response: {
     readonly status: number;
@@ -36,9 +43,9 @@ export function defineRoute<const T extends RouteDefinition>(route: T): T {
   return route;
 }
 
-/** The path in the router's form: `/v1/apps/:id`. */
-export function routerPath(route: Pick<RouteDefinition, 'path'>): string {
-  return route.path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+/** The path in the router's form: `/v1/apps/:id` (and `/v1/proxy/:provider/*` for a wildcard). */
+export function routerPath(route: Pick<RouteDefinition, 'path' | 'wildcard'>): string {
+  return route.path.replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => (name === route.wildcard ? '*' : `:${name}`));
 }
 
 /**
@@ -47,7 +54,8 @@ export function routerPath(route: Pick<RouteDefinition, 'path'>): string {
  */
 export function errorsOf(route: RouteDefinition): ErrorCode[] {
   const codes = new Set<ErrorCode>();
-  if (route.params !== undefined || route.query !== undefined || route.body !== undefined) codes.add('invalid_request');
+  if ([route.params, route.query, route.headers, route.body].some((part) => part !== undefined))
+    codes.add('invalid_request');
   codes.add('invalid_characters');
   if (route.body !== undefined) codes.add('unsupported_media_type').add('payload_too_large');
   if (route.auth === 'apiKey') codes.add('missing_api_key').add('invalid_api_key').add('revoked_api_key');

@@ -23,11 +23,26 @@ import {
   servedCredentialSchema,
 } from './api/credentials';
 import { eventSchema, listEventsQuerySchema } from './api/events';
+import { issueSchema, listIssuesQuerySchema } from './api/issues';
 import { livenessSchema, readinessSchema } from './api/operations';
 import { providerSchema } from './api/providers';
+import { proxyHeadersSchema, proxyParamsSchema } from './api/proxy';
 import { tenantParamsSchema, tenantSchema } from './api/tenants';
-import type { ErrorCode } from './errors/catalog';
-import { defineRoute } from './route';
+import {
+  createEndpointSchema,
+  deliveryParamsSchema,
+  deliverySchema,
+  endpointParamsSchema,
+  listDeliveriesQuerySchema,
+  replayedSchema,
+  replayRangeSchema,
+  rotateSecretSchema,
+  updateEndpointSchema,
+  webhookEndpointSchema,
+  webhookEndpointWithSecretSchema,
+} from './api/webhooks';
+import { CREDENTIAL_ERROR_CODES, type ErrorCode } from './errors/catalog';
+import { defineRoute, type HttpMethod } from './route';
 
 const APP_INPUT_ERRORS = [
   'provider_not_found',
@@ -48,6 +63,44 @@ const KEY_ERRORS = ['data_key_unavailable', 'master_key_unavailable', 'crypto_in
 
 const ok = <S extends z.ZodType>(schema: S, description: string) => ({ status: 200, description, schema }) as const;
 const noContent = { status: 204, description: 'Done; no body.' } as const;
+const accepted = { status: 202, description: 'Queued again.', schema: replayedSchema } as const;
+
+/**
+ * ANY /v1/proxy/{provider}/{path}: one route per method. The vault serves it as a raw route
+ * (bodies stream to Graph unread), so it takes any Content-Type and no body limit.
+ */
+function proxyRoute<const M extends HttpMethod, const Id extends string>(method: M, operationId: Id) {
+  return defineRoute({
+    method,
+    path: '/v1/proxy/{provider}/{path}',
+    wildcard: 'path',
+    operationId,
+    tag: 'proxy',
+    summary: `${method} a Microsoft Graph path with the tenant's (or user's) credential`,
+    description:
+      "Forwards the request to Microsoft Graph (the v1.0 API of the credential's cloud) with a valid access token " +
+      'of the installation named by `Authpipe-Tenant-Id`, or of the connection of `Authpipe-User-Id`; the vault ' +
+      'refreshes it as getCredential does, and once more if Graph answers 401. ' +
+      (method === 'GET' || method === 'DELETE'
+        ? ''
+        : 'The body is streamed to Graph as sent, any Content-Type, without a size limit (a body pausing more ' +
+          'than 60 s answers `request_timeout`). ') +
+      "Graph's answer comes back as Graph sent it, status, headers and body, marked `Authpipe-Upstream: " +
+      "microsoft-graph`; the vault's own refusals carry no such header and answer the error model. " +
+      '`provider_unavailable` answers 503 while Microsoft cannot refresh an expired token, 502 when Graph itself ' +
+      'cannot be reached.',
+    auth: 'apiKey',
+    params: proxyParamsSchema,
+    headers: proxyHeadersSchema,
+    response: {
+      status: 200,
+      description: "Graph's answer, passed through (its status may be any other; its body any type).",
+      schema: z.unknown().describe("Graph's body."),
+      headers: { 'Authpipe-Upstream': '`microsoft-graph`: the answer comes from Graph, not from the vault.' },
+    },
+    errors: ['proxy_target_not_allowed', 'request_timeout', ...CREDENTIAL_ERROR_CODES, ...KEY_ERRORS],
+  });
+}
 
 /** The public API (`/v1`, with a project secret key) and the operator probes. */
 export const ROUTES = {
@@ -289,6 +342,135 @@ export const ROUTES = {
     response: ok(pageOf(eventSchema), 'A page of events.'),
     errors: [],
   }),
+  createWebhookEndpoint: defineRoute({
+    method: 'POST',
+    path: '/v1/webhook-endpoints',
+    operationId: 'createWebhookEndpoint',
+    tag: 'webhooks',
+    summary: 'Add an endpoint; answers its whsec_ signing secret, this once',
+    description:
+      "Events of the project are POSTed to the URL, signed per Standard Webhooks with the endpoint's secret. " +
+      'The URL must be https and public unless the operator allows private networks.',
+    auth: 'apiKey',
+    body: createEndpointSchema,
+    response: {
+      status: 201,
+      description: 'The endpoint with its signing secret (never shown again).',
+      schema: webhookEndpointWithSecretSchema,
+    },
+    errors: ['webhook_url_not_allowed', ...KEY_ERRORS],
+  }),
+  listWebhookEndpoints: defineRoute({
+    method: 'GET',
+    path: '/v1/webhook-endpoints',
+    operationId: 'listWebhookEndpoints',
+    tag: 'webhooks',
+    summary: "The project's endpoints (never their secrets)",
+    auth: 'apiKey',
+    query: pageQuerySchema,
+    response: ok(pageOf(webhookEndpointSchema), 'A page of endpoints.'),
+    errors: [],
+  }),
+  getWebhookEndpoint: defineRoute({
+    method: 'GET',
+    path: '/v1/webhook-endpoints/{id}',
+    operationId: 'getWebhookEndpoint',
+    tag: 'webhooks',
+    summary: 'One endpoint',
+    auth: 'apiKey',
+    params: endpointParamsSchema,
+    response: ok(webhookEndpointSchema, 'The endpoint (never its secrets).'),
+    errors: ['webhook_endpoint_not_found'],
+  }),
+  updateWebhookEndpoint: defineRoute({
+    method: 'PATCH',
+    path: '/v1/webhook-endpoints/{id}',
+    operationId: 'updateWebhookEndpoint',
+    tag: 'webhooks',
+    summary: 'Change the URL, description, event types, or disable',
+    auth: 'apiKey',
+    params: endpointParamsSchema,
+    body: updateEndpointSchema,
+    response: ok(webhookEndpointSchema, 'The changed endpoint.'),
+    errors: ['webhook_endpoint_not_found', 'webhook_url_not_allowed'],
+  }),
+  deleteWebhookEndpoint: defineRoute({
+    method: 'DELETE',
+    path: '/v1/webhook-endpoints/{id}',
+    operationId: 'deleteWebhookEndpoint',
+    tag: 'webhooks',
+    summary: 'Delete the endpoint, its secrets and its delivery log',
+    auth: 'apiKey',
+    params: endpointParamsSchema,
+    response: noContent,
+    errors: ['webhook_endpoint_not_found'],
+  }),
+  rotateWebhookSecret: defineRoute({
+    method: 'POST',
+    path: '/v1/webhook-endpoints/{id}/rotate-secret',
+    operationId: 'rotateWebhookSecret',
+    tag: 'webhooks',
+    summary: 'A new signing secret (answered once); the old ones sign beside it for the overlap',
+    auth: 'apiKey',
+    params: endpointParamsSchema,
+    body: rotateSecretSchema,
+    response: ok(webhookEndpointWithSecretSchema, 'The endpoint with its new signing secret (never shown again).'),
+    errors: ['webhook_endpoint_not_found', ...KEY_ERRORS],
+  }),
+  listWebhookDeliveries: defineRoute({
+    method: 'GET',
+    path: '/v1/webhook-endpoints/{id}/deliveries',
+    operationId: 'listWebhookDeliveries',
+    tag: 'webhooks',
+    summary: 'The delivery log, oldest first, filtered by status or eventId',
+    auth: 'apiKey',
+    params: endpointParamsSchema,
+    query: listDeliveriesQuerySchema,
+    response: ok(pageOf(deliverySchema), 'A page of deliveries.'),
+    errors: ['webhook_endpoint_not_found'],
+  }),
+  replayWebhookDelivery: defineRoute({
+    method: 'POST',
+    path: '/v1/webhook-endpoints/{id}/deliveries/{deliveryId}/replay',
+    operationId: 'replayWebhookDelivery',
+    tag: 'webhooks',
+    summary: 'Send one delivery again',
+    auth: 'apiKey',
+    params: deliveryParamsSchema,
+    response: accepted,
+    errors: ['webhook_endpoint_not_found', 'webhook_delivery_not_found'],
+  }),
+  replayWebhookDeliveries: defineRoute({
+    method: 'POST',
+    path: '/v1/webhook-endpoints/{id}/replay',
+    operationId: 'replayWebhookDeliveries',
+    tag: 'webhooks',
+    summary: 'Send again every delivery created in [since, until)',
+    auth: 'apiKey',
+    params: endpointParamsSchema,
+    body: replayRangeSchema,
+    response: accepted,
+    errors: ['webhook_endpoint_not_found'],
+  }),
+  listIssues: defineRoute({
+    method: 'GET',
+    path: '/v1/issues',
+    operationId: 'listIssues',
+    tag: 'issues',
+    summary: 'Deduplicated issues of credentials and apps',
+    description:
+      'One issue per problem of a credential or app, open until it recovers; filtered by status, tenantId, kind ' +
+      'and subjectId, cursor-paginated.',
+    auth: 'apiKey',
+    query: listIssuesQuerySchema,
+    response: ok(pageOf(issueSchema), 'A page of issues.'),
+    errors: [],
+  }),
+  proxyGet: proxyRoute('GET', 'proxyGet'),
+  proxyPost: proxyRoute('POST', 'proxyPost'),
+  proxyPut: proxyRoute('PUT', 'proxyPut'),
+  proxyPatch: proxyRoute('PATCH', 'proxyPatch'),
+  proxyDelete: proxyRoute('DELETE', 'proxyDelete'),
   healthz: defineRoute({
     method: 'GET',
     path: '/healthz',
@@ -428,6 +610,15 @@ export const ROUTE_TAGS = [
   { name: 'providers', description: 'The providers, their scope catalogues and clouds.' },
   { name: 'tenants', description: 'Your customers, with their data key versions (never key material).' },
   { name: 'events', description: 'The append-only event log (the event catalog names each payload).' },
+  {
+    name: 'webhooks',
+    description: 'Endpoints the events are delivered to (Standard Webhooks signatures), with their delivery log.',
+  },
+  { name: 'issues', description: 'Problems of credentials and apps, one per problem, open until they recover.' },
+  {
+    name: 'proxy',
+    description: "Microsoft Graph through the vault: your request, the tenant's (or user's) token added.",
+  },
   { name: 'operations', description: 'Liveness and readiness probes (no key).' },
   { name: 'admin', description: 'The admin API the CLI uses (admin token, not a project key).' },
 ] as const;

@@ -98,6 +98,34 @@ describe('GET /docs', () => {
     ]);
   });
 
+  it('documents the Graph proxy (a raw route) per method, with its headers and refusals', async () => {
+    const doc = (await vault.api().get('/docs-json').expect(200)).body;
+    const path = doc.paths['/v1/proxy/{provider}/{path}'];
+    expect(Object.keys(path).sort()).toEqual(['delete', 'get', 'patch', 'post', 'put']);
+    const operation = path.put;
+    expect(operation.tags).toEqual(['proxy']);
+    expect(operation.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual([
+      'path:provider',
+      'path:path',
+      'header:Authpipe-Tenant-Id',
+      'header:Authpipe-User-Id',
+    ]);
+    expect(operation.parameters.find((p: { name: string }) => p.name === 'Authpipe-Tenant-Id').required).toBe(true);
+    expect(operation.parameters.find((p: { name: string }) => p.name === 'Authpipe-User-Id').required).toBe(false);
+    expect(operation.responses['200'].headers['Authpipe-Upstream']).toBeDefined();
+    expect(Object.keys(operation.responses['400'].content['application/json'].examples)).toContain(
+      'proxy_target_not_allowed',
+    );
+    expect(Object.keys(operation.responses['408'].content['application/json'].examples)).toEqual(['request_timeout']);
+    expect(Object.keys(operation.responses['409'].content['application/json'].examples)).toContain('needs_reauth');
+    expect(Object.keys(operation.responses['502'].content['application/json'].examples)).toEqual([
+      'provider_unavailable',
+    ]);
+    expect(operation.responses['503'].headers['Retry-After']).toBeDefined();
+    expect(operation.responses['401']).toBeDefined();
+    expect(operation.responses['415']).toBeUndefined();
+  });
+
   it('presents the whole error catalog', async () => {
     const doc = (await vault.api().get('/docs-json').expect(200)).body;
     for (const code of ERROR_CODES) expect(doc.info.description).toContain(`| \`${code}\` |`);

@@ -2,6 +2,13 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-error';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route reads the body unparsed, whatever its type: no 415 for a body that is not JSON. */
+    anyContentType?: boolean;
+  }
+}
+
 /**
  * Checks every request passes before routing and validation, so that what no route can accept is
  * answered the same way everywhere, in the catalog's error shape:
@@ -10,7 +17,8 @@ import { ApiError } from './api-error';
  *   which used to surface as a 500);
  * - a body sent to the API without `Content-Type: application/json`: 415
  *   `unsupported_media_type` naming what was sent (a form-encoded `curl -d` used to be parsed
- *   into one strange key) — except through the Graph proxy, which forwards any body to Graph.
+ *   into one strange key); a route that takes any body unparsed (the Graph proxy streams it) says
+ *   so with `config: { anyContentType: true }`.
  */
 export function registerRequestGuards(fastify: FastifyInstance): void {
   const routes: string[] = [];
@@ -60,12 +68,11 @@ function refuseUrl(url: string): ApiError | null {
 }
 
 const API_PATH = /^\/(v1|admin\/v1)(\/|\?|$)/;
-/** The Graph proxy forwards bodies of any type to Graph as they are (uploads are octet streams). */
-const PROXY_PATH = /^\/v1\/proxy(\/|\?|$)/;
 const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
 
 function refuseContentType(request: FastifyRequest): ApiError | null {
-  if (!API_PATH.test(request.url) || PROXY_PATH.test(request.url)) return null;
+  if (!API_PATH.test(request.url)) return null;
+  if (request.routeOptions.config.anyContentType === true) return null;
   const length = request.headers['content-length'];
   const hasBody = (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
   if (!hasBody) return null;

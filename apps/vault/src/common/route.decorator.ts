@@ -5,6 +5,7 @@ import { ZodValidationPipe } from './zod-validation.pipe';
 const METHODS: Record<HttpMethod, RequestMethod> = {
   GET: RequestMethod.GET,
   POST: RequestMethod.POST,
+  PUT: RequestMethod.PUT,
   PATCH: RequestMethod.PATCH,
   DELETE: RequestMethod.DELETE,
 };

@@ -1,37 +1,8 @@
-import { z } from 'zod';
-import { pageQuerySchema } from '../common/cursor';
-import type { EventPayload } from '../events/events.types';
-import { tenantIdSchema } from '../tenants/tenant.dto';
+import type { IssueDto } from '@authpipe/contract';
 import type { IssueRecord } from './issues.repository';
 
-/** Query of GET /v1/issues. */
-export const listIssuesQuerySchema = pageQuerySchema.extend({
-  status: z.enum(['open', 'resolved']).optional(),
-  tenantId: tenantIdSchema.optional(),
-  kind: z
-    .string()
-    .regex(/^[a-z_]{1,64}$/)
-    .optional(),
-  subjectId: z.string().min(1).max(100).optional(),
-});
-export type ListIssuesQuery = z.infer<typeof listIssuesQuerySchema>;
-
-/** An issue as the API shows it. */
-export interface IssueDto {
-  id: string;
-  kind: string;
-  status: string;
-  tenantId: string | null;
-  subject: { kind: string; id: string };
-  occurrences: number;
-  details: EventPayload;
-  firstEventId: string;
-  lastEventId: string;
-  openedAt: string;
-  lastSeenAt: string;
-  resolvedAt: string | null;
-  resolution: string | null;
-}
+// The request and response schemas are the contract's.
+export { listIssuesQuerySchema, type IssueDto, type ListIssuesQuery } from '@authpipe/contract';
 
 export function toIssueDto(issue: IssueRecord): IssueDto {
   return {

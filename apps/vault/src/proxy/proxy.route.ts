@@ -8,7 +8,9 @@
 //   (`root:/a.txt:/content`, `search(q='x')`), and the proxy checks the still-encoded text
 //   (encoded dots and slashes, dot segments) before anything decodes or normalises it.
 // It still answers refusals with the catalog's error shape and authenticates with the same API
-// keys as every /v1 route (ApiKeysService, which ApiKeyGuard uses).
+// keys as every /v1 route (ApiKeysService, which ApiKeyGuard uses). The contract documents it
+// (ROUTES.proxyGet, proxyPost, ...: its headers, answers and error codes), and the docs test
+// checks that the methods served here are the ones it lists.
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -69,6 +71,8 @@ export class ProxyRoute implements OnModuleInit {
         method: METHODS,
         url: '/v1/proxy/:provider/*',
         exposeHeadRoute: false,
+        // Any body type is Graph's business: the request guards' 415 for non-JSON bodies stays off.
+        config: { anyContentType: true },
         handler: (request, reply) => this.handle(request, reply),
       });
       done();

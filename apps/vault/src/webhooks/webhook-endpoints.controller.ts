@@ -1,128 +1,96 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, UseGuards } from '@nestjs/common';
+import { ROUTES, type BodyOf, type ParamsOf, type QueryOf } from '@authpipe/contract';
 import { ApiKeyGuard } from '../api-keys/api-key.guard';
 import type { AuthenticatedProject } from '../api-keys/api-keys.service';
 import { CurrentProject } from '../api-keys/current-project.decorator';
-import { pageQuerySchema } from '../common/cursor';
-import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import {
-  createEndpointSchema,
-  deliveryIdSchema,
-  endpointIdSchema,
-  listDeliveriesQuerySchema,
-  replayRangeSchema,
-  rotateSecretSchema,
-  updateEndpointSchema,
-  type CreateEndpointInput,
-  type DeliveryDto,
-  type ListDeliveriesQuery,
-  type ReplayRangeInput,
-  type RotateSecretInput,
-  type UpdateEndpointInput,
-  type WebhookEndpointDto,
-} from './webhook.dto';
+import { Route, RouteBody, RouteParams, RouteQuery } from '../common/route.decorator';
+import type { DeliveryDto, WebhookEndpointDto } from './webhook.dto';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WebhookEndpointsService, type EndpointWithSecret } from './webhook-endpoints.service';
 
 type Page<T> = { data: T[]; nextCursor: string | null };
 
 /** /v1/webhook-endpoints: where the project's events are delivered (Standard Webhooks), with the delivery log. */
-@ApiTags('webhooks')
-@ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
-@Controller('v1/webhook-endpoints')
+@Controller()
 export class WebhookEndpointsController {
   constructor(
     private readonly endpoints: WebhookEndpointsService,
     private readonly deliveries: WebhookDeliveriesService,
   ) {}
 
-  @Post()
-  @ApiOperation({ summary: 'Add an endpoint; answers its whsec_ signing secret, this once' })
+  @Route(ROUTES.createWebhookEndpoint)
   create(
     @CurrentProject() caller: AuthenticatedProject,
-    @Body(new ZodValidationPipe(createEndpointSchema)) body: CreateEndpointInput,
+    @RouteBody(ROUTES.createWebhookEndpoint) body: BodyOf<typeof ROUTES.createWebhookEndpoint>,
   ): Promise<EndpointWithSecret> {
     return this.endpoints.create(caller.projectId, body);
   }
 
-  @Get()
-  @ApiOperation({ summary: "The project's endpoints (never their secrets); cursor-paginated" })
+  @Route(ROUTES.listWebhookEndpoints)
   list(
     @CurrentProject() caller: AuthenticatedProject,
-    @Query(new ZodValidationPipe(pageQuerySchema)) query: { limit: number; cursor?: string },
+    @RouteQuery(ROUTES.listWebhookEndpoints) query: QueryOf<typeof ROUTES.listWebhookEndpoints>,
   ): Promise<Page<WebhookEndpointDto>> {
     return this.endpoints.list(caller.projectId, query);
   }
 
-  @Get(':id')
-  @ApiOperation({ summary: 'One endpoint' })
+  @Route(ROUTES.getWebhookEndpoint)
   get(
     @CurrentProject() caller: AuthenticatedProject,
-    @Param('id', new ZodValidationPipe(endpointIdSchema)) id: string,
+    @RouteParams(ROUTES.getWebhookEndpoint) { id }: ParamsOf<typeof ROUTES.getWebhookEndpoint>,
   ): Promise<WebhookEndpointDto> {
     return this.endpoints.get(caller.projectId, id);
   }
 
-  @Patch(':id')
-  @ApiOperation({ summary: 'Change the URL, description, event types, or disable' })
+  @Route(ROUTES.updateWebhookEndpoint)
   update(
     @CurrentProject() caller: AuthenticatedProject,
-    @Param('id', new ZodValidationPipe(endpointIdSchema)) id: string,
-    @Body(new ZodValidationPipe(updateEndpointSchema)) body: UpdateEndpointInput,
+    @RouteParams(ROUTES.updateWebhookEndpoint) { id }: ParamsOf<typeof ROUTES.updateWebhookEndpoint>,
+    @RouteBody(ROUTES.updateWebhookEndpoint) body: BodyOf<typeof ROUTES.updateWebhookEndpoint>,
   ): Promise<WebhookEndpointDto> {
     return this.endpoints.update(caller.projectId, id, body);
   }
 
-  @Delete(':id')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'Delete the endpoint, its secrets and its delivery log' })
+  @Route(ROUTES.deleteWebhookEndpoint)
   async delete(
     @CurrentProject() caller: AuthenticatedProject,
-    @Param('id', new ZodValidationPipe(endpointIdSchema)) id: string,
+    @RouteParams(ROUTES.deleteWebhookEndpoint) { id }: ParamsOf<typeof ROUTES.deleteWebhookEndpoint>,
   ): Promise<void> {
     await this.endpoints.delete(caller.projectId, id);
   }
 
-  @Post(':id/rotate-secret')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'A new signing secret (answered once); the old ones sign beside it for the overlap' })
+  @Route(ROUTES.rotateWebhookSecret)
   rotate(
     @CurrentProject() caller: AuthenticatedProject,
-    @Param('id', new ZodValidationPipe(endpointIdSchema)) id: string,
-    @Body(new ZodValidationPipe(rotateSecretSchema)) body: RotateSecretInput,
+    @RouteParams(ROUTES.rotateWebhookSecret) { id }: ParamsOf<typeof ROUTES.rotateWebhookSecret>,
+    @RouteBody(ROUTES.rotateWebhookSecret) body: BodyOf<typeof ROUTES.rotateWebhookSecret>,
   ): Promise<EndpointWithSecret> {
-    return this.endpoints.rotateSecret(caller.projectId, id, body ?? {});
+    return this.endpoints.rotateSecret(caller.projectId, id, body);
   }
 
-  @Get(':id/deliveries')
-  @ApiOperation({ summary: 'The delivery log, oldest first, filtered by status or eventId' })
+  @Route(ROUTES.listWebhookDeliveries)
   listDeliveries(
     @CurrentProject() caller: AuthenticatedProject,
-    @Param('id', new ZodValidationPipe(endpointIdSchema)) id: string,
-    @Query(new ZodValidationPipe(listDeliveriesQuerySchema)) query: ListDeliveriesQuery,
+    @RouteParams(ROUTES.listWebhookDeliveries) { id }: ParamsOf<typeof ROUTES.listWebhookDeliveries>,
+    @RouteQuery(ROUTES.listWebhookDeliveries) query: QueryOf<typeof ROUTES.listWebhookDeliveries>,
   ): Promise<Page<DeliveryDto>> {
     return this.deliveries.list(caller.projectId, id, query);
   }
 
-  @Post(':id/deliveries/:deliveryId/replay')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Send one delivery again' })
+  @Route(ROUTES.replayWebhookDelivery)
   replayOne(
     @CurrentProject() caller: AuthenticatedProject,
-    @Param('id', new ZodValidationPipe(endpointIdSchema)) id: string,
-    @Param('deliveryId', new ZodValidationPipe(deliveryIdSchema)) deliveryId: string,
+    @RouteParams(ROUTES.replayWebhookDelivery) { id, deliveryId }: ParamsOf<typeof ROUTES.replayWebhookDelivery>,
   ): Promise<{ replayed: number }> {
     return this.deliveries.replayOne(caller.projectId, id, deliveryId);
   }
 
-  @Post(':id/replay')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Send again every delivery created in [since, until)' })
+  @Route(ROUTES.replayWebhookDeliveries)
   replayRange(
     @CurrentProject() caller: AuthenticatedProject,
-    @Param('id', new ZodValidationPipe(endpointIdSchema)) id: string,
-    @Body(new ZodValidationPipe(replayRangeSchema)) body: ReplayRangeInput,
+    @RouteParams(ROUTES.replayWebhookDeliveries) { id }: ParamsOf<typeof ROUTES.replayWebhookDeliveries>,
+    @RouteBody(ROUTES.replayWebhookDeliveries) body: BodyOf<typeof ROUTES.replayWebhookDeliveries>,
   ): Promise<{ replayed: number }> {
     return this.deliveries.replayRange(caller.projectId, id, body);
   }

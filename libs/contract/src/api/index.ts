@@ -7,3 +7,6 @@ export * from './events';
 export * from './providers';
 export * from './operations';
 export * from './admin';
+export * from './webhooks';
+export * from './issues';
+export * from './proxy';
