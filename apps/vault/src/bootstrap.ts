@@ -115,7 +115,6 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
       (options.adminApi ?? embedded)
         ? { token: await writeAdminToken(vault.config.dataDir, random), dataDir: vault.config.dataDir }
         : undefined;
-    // Fastify's own logger stays off: nestjs-pino logs requests, with redaction.
     const adapter = new FastifyAdapter({
       // Fastify's own logger stays off: nestjs-pino logs requests, with redaction.
       logger: false,
