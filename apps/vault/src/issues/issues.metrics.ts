@@ -19,8 +19,11 @@ export class IssuesMetrics implements OnModuleInit {
       labelNames: ['kind'] as const,
       registers: [this.metrics.registry],
       async collect() {
+        // The database unreachable: keep the last counts rather than fail the whole scrape.
+        const counts = await issues.countOpenByKindAcrossProjects().catch(() => null);
+        if (counts === null) return;
         this.reset();
-        for (const { kind, count } of await issues.countOpenByKindAcrossProjects()) this.set({ kind }, count);
+        for (const { kind, count } of counts) this.set({ kind }, count);
       },
     });
   }

@@ -20,7 +20,10 @@ export function registerRefreshMetrics(
     labelNames: ['kind', 'provider', 'status'] as const,
     registers: [registry],
     async collect() {
-      const counts = await credentials.countByStatus();
+      // The database unreachable: keep the last counts rather than fail the whole scrape (/readyz
+      // says what is down).
+      const counts = await credentials.countByStatus().catch(() => null);
+      if (counts === null) return;
       this.reset();
       for (const { kind, provider, status, count } of counts) this.set({ kind, provider, status }, count);
     },

@@ -24,7 +24,9 @@ export class WebhookMetrics {
       help: 'Webhook deliveries waiting to be sent or retried, all projects',
       registers: [metrics.registry],
       async collect() {
-        this.set(await deliveries.countPendingAcrossProjects());
+        // The database unreachable: keep the last count rather than fail the whole scrape.
+        const pending = await deliveries.countPendingAcrossProjects().catch(() => null);
+        if (pending !== null) this.set(pending);
       },
     });
   }
