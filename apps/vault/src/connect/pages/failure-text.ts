@@ -3,7 +3,7 @@ import type { FlowFailureCode, FlowFailureInfo } from '../flows/flow-failure';
 /** What the person in front of the browser reads: what happened, and what they can do. */
 export interface EndUserText {
   happened: string;
-  todo: string;
+  whatToDo: string;
 }
 
 /** Who the page speaks to about what: an installation or a connection, for which application. */
@@ -26,82 +26,91 @@ export function failureText(info: FlowFailureInfo, context: FailureContext): End
   const app = context.appName ?? 'The application';
   const setUpProblem = {
     happened: `${app} is not set up correctly with Microsoft, so this could not be completed.`,
-    todo: SUPPORT,
+    whatToDo: SUPPORT,
   };
   const texts: Record<FlowFailureCode, EndUserText> = {
     connect_session_missing: {
       happened: 'This link is incomplete: it does not say what to connect.',
-      todo: START_AGAIN,
+      whatToDo: START_AGAIN,
     },
     connect_session_not_found: {
       happened: 'This link is not valid: it may be incomplete, mistyped, or from another site.',
-      todo: START_AGAIN,
+      whatToDo: START_AGAIN,
     },
-    connect_session_expired: { happened: 'This link has expired.', todo: START_AGAIN },
-    connect_session_consumed: { happened: 'This link was already used.', todo: START_AGAIN },
-    provider_not_found: { happened: 'This link names a service that does not exist here.', todo: START_AGAIN },
-    provider_mismatch: { happened: 'This link names another service than the one it was made for.', todo: START_AGAIN },
+    connect_session_expired: { happened: 'This link has expired.', whatToDo: START_AGAIN },
+    connect_session_consumed: { happened: 'This link was already used.', whatToDo: START_AGAIN },
+    provider_not_found: { happened: 'This link names a service that does not exist here.', whatToDo: START_AGAIN },
+    provider_mismatch: {
+      happened: 'This link names another service than the one it was made for.',
+      whatToDo: START_AGAIN,
+    },
     app_misconfigured: setUpProblem,
     redirect_mode_unavailable: setUpProblem,
     redirect_uri_not_registered: setUpProblem,
     scopes_missing_offline_access: setUpProblem,
     installation_not_supported: setUpProblem,
     refresh_token_missing: setUpProblem,
-    internal_error: { happened: 'Something went wrong on our side.', todo: SUPPORT },
-    state_missing: { happened: "Microsoft's reply could not be matched to a sign-in started here.", todo: START_AGAIN },
+    internal_error: { happened: 'Something went wrong on our side.', whatToDo: SUPPORT },
+    state_missing: {
+      happened: "Microsoft's reply could not be matched to a sign-in started here.",
+      whatToDo: START_AGAIN,
+    },
     state_not_found: {
       happened: "Microsoft's reply could not be matched to a sign-in started here.",
-      todo: START_AGAIN,
+      whatToDo: START_AGAIN,
     },
-    state_replayed: { happened: 'This sign-in was already completed.', todo: 'You can close this window.' },
-    state_expired: { happened: 'The sign-in took more than ten minutes and expired.', todo: START_AGAIN },
+    state_replayed: { happened: 'This sign-in was already completed.', whatToDo: 'You can close this window.' },
+    state_expired: { happened: 'The sign-in took more than ten minutes and expired.', whatToDo: START_AGAIN },
     state_browser_mismatch: {
       happened: 'The sign-in finished in another browser than the one it was started in.',
-      todo: 'Start again from the application, in the browser you will sign in with.',
+      whatToDo: 'Start again from the application, in the browser you will sign in with.',
     },
     flow_superseded: {
       happened: 'You started again in another window, so this one was set aside.',
-      todo: 'Use the newest window to finish, and close this one.',
+      whatToDo: 'Use the newest window to finish, and close this one.',
     },
-    code_missing: { happened: 'Microsoft did not complete the sign-in.', todo: START_AGAIN },
+    code_missing: { happened: 'Microsoft did not complete the sign-in.', whatToDo: START_AGAIN },
     access_denied: {
       happened:
         context.credentialFor === 'installation'
           ? 'The sign-in was cancelled, so nothing was installed.'
           : 'The sign-in was cancelled or the requested access was declined, so nothing was connected.',
-      todo: `If you want to use ${app} with your Microsoft account, start again from the application and accept.`,
+      whatToDo: `If you want to use ${app} with your Microsoft account, start again from the application and accept.`,
     },
     admin_consent_denied: {
       happened: `The permissions ${app} asks for were not approved for your organisation, so nothing was installed.`,
-      todo: 'An administrator of your organisation must approve them. Start again from the application to try again.',
+      whatToDo:
+        'An administrator of your organisation must approve them. Start again from the application to try again.',
     },
     admin_role_required: {
       happened: 'Installing needs an administrator of your Microsoft organisation, and this account is not one.',
-      todo: 'Ask a Global Administrator or Privileged Role Administrator of your organisation to install it.',
+      whatToDo: 'Ask a Global Administrator or Privileged Role Administrator of your organisation to install it.',
     },
     microsoft_error: microsoftText(info, app),
     tenant_mismatch: {
       happened: 'Microsoft did not confirm the approval for your organisation.',
-      todo: START_AGAIN,
+      whatToDo: START_AGAIN,
     },
     resource_not_found: {
       happened: 'The OneDrive or SharePoint site this installation should use was not found in your organisation.',
-      todo: SUPPORT,
+      whatToDo: SUPPORT,
     },
     resource_unavailable: {
       happened: 'The OneDrive or SharePoint site this installation should use could not be reached.',
-      todo: 'Try again in a few minutes from the application.',
+      whatToDo: 'Try again in a few minutes from the application.',
     },
-    directory_mismatch: { happened: info.message, todo: info.remediation },
-    directory_already_installed: { happened: info.message, todo: info.remediation },
-    personal_account_not_allowed: { happened: info.message, todo: info.remediation },
+    directory_mismatch: { happened: info.message, whatToDo: info.remediation },
+    directory_already_installed: { happened: info.message, whatToDo: info.remediation },
+    personal_account_not_allowed: { happened: info.message, whatToDo: info.remediation },
     account_mismatch: {
       happened: 'You signed in with another Microsoft account than the one connected before.',
-      todo: 'Start again from the application and choose the account you connected before.',
+      whatToDo: 'Start again from the application and choose the account you connected before.',
     },
-    id_token_invalid: { happened: "Microsoft's sign-in could not be verified.", todo: START_AGAIN },
+    id_token_invalid: { happened: "Microsoft's sign-in could not be verified.", whatToDo: START_AGAIN },
   };
-  return (texts as Partial<Record<string, EndUserText>>)[info.code] ?? { happened: info.message, todo: START_AGAIN };
+  return (
+    (texts as Partial<Record<string, EndUserText>>)[info.code] ?? { happened: info.message, whatToDo: START_AGAIN }
+  );
 }
 
 function microsoftText(info: FlowFailureInfo, app: string): EndUserText {
@@ -109,24 +118,24 @@ function microsoftText(info: FlowFailureInfo, app: string): EndUserText {
     case 'fix_app_credentials':
       return {
         happened: `${app} is not set up correctly with Microsoft, so this could not be completed.`,
-        todo: SUPPORT,
+        whatToDo: SUPPORT,
       };
     case 'admin_reconsent':
       return {
         happened: `Your organisation has not approved ${app}, or its approval was withdrawn.`,
-        todo: 'Ask an administrator of your organisation to approve it, then start again from the application.',
+        whatToDo: 'Ask an administrator of your organisation to approve it, then start again from the application.',
       };
     case 'retry':
       return {
         happened: 'Microsoft could not complete the sign-in just now.',
-        todo: 'Try again in a few minutes from the application.',
+        whatToDo: 'Try again in a few minutes from the application.',
       };
     case 'reauthorize':
     case null:
     case undefined:
       return {
         happened: 'Microsoft refused the sign-in.',
-        todo: `${START_AGAIN} If it keeps failing, contact the application's support with the codes below.`,
+        whatToDo: `${START_AGAIN} If it keeps failing, contact the application's support with the codes below.`,
       };
   }
 }
