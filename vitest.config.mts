@@ -2,7 +2,14 @@ import path from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
+// The flow protocol's own entry (what @authpipe/react imports) before the package's: an alias
+// also matches the start of a longer specifier.
+const flowProtocol = {
+  '@authpipe/contract/flow-protocol': path.resolve(import.meta.dirname, 'libs/contract/src/flow-protocol.ts'),
+};
+
 const alias = {
+  ...flowProtocol,
   '@authpipe/contract': path.resolve(import.meta.dirname, 'libs/contract/src/index.ts'),
   '@authpipe/crypto': path.resolve(import.meta.dirname, 'libs/crypto/src/index.ts'),
   '@authpipe/microsoft': path.resolve(import.meta.dirname, 'libs/microsoft/src/index.ts'),
@@ -34,6 +41,7 @@ export default defineConfig({
       },
       {
         // The React SDK: a browser-like DOM (happy-dom), JSX by Vite's own transform (no decorators here).
+        resolve: { alias: flowProtocol },
         test: {
           name: 'react',
           include: ['libs/react/**/*.spec.ts', 'libs/react/**/*.spec.tsx'],

@@ -6,7 +6,9 @@ export default defineConfig([
     // (a peer dependency), so one copy of React serves the host application and these components.
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
-    dts: { compilerOptions: { paths: {} } },
+    // The flow protocol's types are inlined too (see tsconfig.build.json): the declarations name
+    // no package beside React.
+    dts: { resolve: [/^@authpipe\/contract\//] },
     tsconfig: 'tsconfig.build.json',
     target: 'es2020',
     platform: 'browser',

@@ -13,3 +13,4 @@ export * from './routes';
 export * from './openapi';
 export * from './api';
 export * from './validation';
+export * from './flow-protocol';

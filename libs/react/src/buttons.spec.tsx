@@ -111,7 +111,7 @@ describe('InstallButton', () => {
     window.history.replaceState(
       null,
       '',
-      '/settings?tab=storage&status=success&provider=microsoft-onedrive&tenantId=org_acme&installationId=ins_9',
+      '/settings?tab=storage&status=success&correlationId=cs_9&provider=microsoft-onedrive&tenantId=org_acme&installationId=ins_9',
     );
     const onInstall = vi.fn();
     const onConnect = vi.fn();
@@ -136,7 +136,7 @@ describe('InstallButton', () => {
     window.history.replaceState(
       null,
       '',
-      '/settings?status=success&provider=microsoft-onedrive&tenantId=org_acme&installationId=ins_9',
+      '/settings?status=success&correlationId=cs_9&provider=microsoft-onedrive&tenantId=org_acme&installationId=ins_9',
     );
     const onInstall = vi.fn();
     render(
@@ -174,9 +174,10 @@ describe('useAuthpipeConnect', () => {
     fireEvent.click(button);
     await vi.waitFor(() => expect(button.getAttribute('data-status')).toBe('in_popup'));
     post({
+      ...installed,
+      credentialFor: 'user',
       status: 'error',
-      provider: 'microsoft-onedrive',
-      tenantId: 'org_acme',
+      installationId: undefined,
       error: { code: 'access_denied', message: 'No.', remediation: 'Retry.' },
     });
     await vi.waitFor(() => expect(onError).toHaveBeenCalledTimes(1));

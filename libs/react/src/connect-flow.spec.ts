@@ -87,32 +87,15 @@ describe('startConnectFlow', () => {
     await vi.waitFor(() => expect(t.popup.location.href).not.toBe('about:blank'));
     t.post(installed, 'https://evil.test');
     t.post(installed, VAULT, {});
-    t.post({
-      ...installed,
-      type: 'authpipe:flow-result',
-      version: 1,
-      correlationId: 'cs_other',
-      credentialFor: 'installation',
-    });
-    t.post({
-      ...installed,
-      type: 'authpipe:flow-result',
-      version: 1,
-      correlationId: 'cs_1',
-      credentialFor: 'installation',
-      status: 'superseded',
-    });
+    t.post({ ...installed, correlationId: 'cs_other' });
+    t.post({ ...installed, status: 'superseded' });
     t.post({ ...installed, provider: 'google-drive' });
+    t.post({ ...installed, type: undefined, version: undefined });
+    t.post({ ...installed, version: 2 });
     t.post('hello');
     await vi.advanceTimersByTimeAsync(100);
     expect(settled).toBe(false);
-    t.post({
-      ...installed,
-      type: 'authpipe:flow-result',
-      version: 1,
-      correlationId: 'cs_1',
-      credentialFor: 'installation',
-    });
+    t.post(installed);
     await expect(flow.result).resolves.toMatchObject({ installationId: 'ins_1' });
     expect(t.popup.closed).toBe(true);
   });
@@ -123,9 +106,9 @@ describe('startConnectFlow', () => {
     answer.resolve(session);
     await vi.waitFor(() => expect(t.popup.location.href).not.toBe('about:blank'));
     t.post({
+      ...installed,
       status: 'error',
-      provider: 'microsoft-onedrive',
-      tenantId: 'org_acme',
+      installationId: undefined,
       error: {
         code: 'admin_consent_denied',
         message: 'The admin declined.',

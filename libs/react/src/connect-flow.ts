@@ -2,8 +2,12 @@
 // allow window.open during a user gesture, let it through), ask the host's backend for a connect
 // session meanwhile, then point the popup at the vault and wait for the vault's last page to post
 // the result. Blocked popups fall back to redirect mode.
+import {
+  parseFlowResultMessage,
+  type FlowRedirectResult,
+  type FlowResultMessage,
+} from '@authpipe/contract/flow-protocol';
 import { AuthpipeConnectError } from './errors';
-import { readFlowMessage, type FlowMessage } from './flow-message';
 import { rememberPendingFlow, returnToOf } from './redirect-return';
 import { sessionUrl, type CredentialFor, type GetSessionToken, type OpenableSession } from './session';
 
@@ -63,25 +67,40 @@ function popupFeatures(win: Window, size: { width: number; height: number }): st
   return `popup=yes,width=${size.width},height=${size.height},left=${left},top=${top}`;
 }
 
-function toSuccess(message: FlowMessage): FlowSuccess {
-  return {
-    provider: message.provider,
-    tenantId: message.tenantId,
-    ...(message.userId !== undefined ? { userId: message.userId } : {}),
-    ...(message.installationId !== undefined ? { installationId: message.installationId } : {}),
-    ...(message.connectionId !== undefined ? { connectionId: message.connectionId } : {}),
-    ...(message.account !== undefined ? { account: message.account } : {}),
-  };
-}
+/** How a flow ended, as a popup's message or a redirect's query reported it. */
+export type FlowEnd = FlowResultMessage | FlowRedirectResult;
 
-/** The outcome of a flow's message: success, or the vault's error. */
-export function settle(
-  message: FlowMessage,
-): { ok: true; value: FlowSuccess } | { ok: false; error: AuthpipeConnectError } {
-  if (message.status === 'error' && message.error !== undefined) {
-    return { ok: false, error: AuthpipeConnectError.fromFlow(message.error) };
+type Outcome = { ok: true; value: FlowSuccess } | { ok: false; error: AuthpipeConnectError };
+
+/**
+ * The outcome of a flow's end: success, or the vault's error. Null for an end that settles
+ * nothing: a superseded attempt (a newer window carries on), a success naming no record, an
+ * error without a code.
+ */
+export function settle(end: FlowEnd): Outcome | null {
+  switch (end.status) {
+    case 'error': {
+      // A redirect carries the error code only; a popup's message the whole explanation.
+      const error = typeof end.error === 'string' ? { code: end.error } : end.error;
+      if (error === undefined || error.code === '') return null;
+      return { ok: false, error: AuthpipeConnectError.fromFlow(error) };
+    }
+    case 'success':
+      if (end.installationId === undefined && end.connectionId === undefined) return null;
+      return {
+        ok: true,
+        value: {
+          provider: end.provider,
+          tenantId: end.tenantId,
+          ...(end.userId !== undefined ? { userId: end.userId } : {}),
+          ...(end.installationId !== undefined ? { installationId: end.installationId } : {}),
+          ...(end.connectionId !== undefined ? { connectionId: end.connectionId } : {}),
+          ...('account' in end && end.account !== undefined ? { account: end.account } : {}),
+        },
+      };
+    case 'superseded':
+      return null;
   }
-  return { ok: true, value: toSuccess(message) };
 }
 
 /**
@@ -101,7 +120,7 @@ export function startConnectFlow(options: ConnectFlowOptions): ConnectFlow {
   });
   let settled = false;
   const cleanups: (() => void)[] = [];
-  const finish = (outcome: { ok: true; value: FlowSuccess } | { ok: false; error: AuthpipeConnectError }): void => {
+  const finish = (outcome: Outcome): void => {
     if (settled) return;
     settled = true;
     for (const cleanup of cleanups.splice(0)) cleanup();
@@ -186,18 +205,13 @@ export function startConnectFlow(options: ConnectFlowOptions): ConnectFlow {
     // Only the popup this flow opened speaks for it: a message from another window (another tab
     // of the vault, a frame) is not this flow's, even from the vault's origin.
     if (event.source !== openPopup) return;
-    const message = readFlowMessage(event.data);
+    const message = parseFlowResultMessage(event.data);
     if (message === null || message.provider !== provider) return;
-    if (
-      message.correlationId !== undefined &&
-      expected.correlationId !== undefined &&
-      message.correlationId !== expected.correlationId
-    ) {
-      return;
-    }
-    // An older attempt of this session, replaced by a newer window: the newer one carries on.
-    if (message.status === 'superseded') return;
+    // The correlation id is the connect session's id, known when the backend answered with it.
+    if (expected.correlationId !== undefined && message.correlationId !== expected.correlationId) return;
+    // Null for an older attempt of this session, replaced by a newer window: the newer one carries on.
     const outcome = settle(message);
+    if (outcome === null) return;
     keepPopupOpen = !outcome.ok;
     finish(outcome);
   };

@@ -1,4 +1,10 @@
-import type { FlowErrorInfo } from './flow-message';
+import type { FlowResultError } from '@authpipe/contract/flow-protocol';
+
+/**
+ * Why a flow ended without a credential, as the vault reported it: the whole explanation from a
+ * popup's message, the code alone from a redirect's query.
+ */
+export type FlowErrorInfo = Pick<FlowResultError, 'code'> & Partial<Omit<FlowResultError, 'code'>>;
 
 /**
  * Codes the SDK itself reports, beside the vault's own flow error codes (`access_denied`,

@@ -23,7 +23,11 @@ export {
   type FlowPhase,
   type FlowSuccess,
 } from './connect-flow';
-export { AuthpipeConnectError, type AuthpipeErrorCode, type AuthpipeClientErrorCode } from './errors';
+export {
+  AuthpipeConnectError,
+  type AuthpipeErrorCode,
+  type AuthpipeClientErrorCode,
+  type FlowErrorInfo,
+} from './errors';
 export { defaultLabels, type AuthpipeLabels } from './labels';
 export type { CredentialFor, FlowMode, GetSessionToken, SessionAnswer, SessionRequest } from './session';
-export type { FlowErrorInfo } from './flow-message';

@@ -1,7 +1,11 @@
 // Redirect mode: before sending the page to the vault, the SDK notes which flow it started in
 // sessionStorage; when the vault sends the browser back to returnTo with the result in the query,
 // the matching hook picks the result up, removes it from the address bar and reports it.
-import { readRedirectResult, REDIRECT_RESULT_PARAMS, type FlowMessage } from './flow-message';
+import {
+  parseFlowRedirectResult,
+  withoutFlowRedirectResult,
+  type FlowRedirectResult,
+} from '@authpipe/contract/flow-protocol';
 import type { CredentialFor } from './session';
 
 const PENDING_KEY = 'authpipe:pending-flow';
@@ -50,29 +54,25 @@ function readPending(win: Window): PendingFlow | null {
  * of the address bar and storage so it is reported once; null when there is none. A result in the
  * query with no pending flow of this page is ignored: anyone can put one in a link.
  */
-export function takeRedirectResult(win: Window, provider: string, credentialFor: CredentialFor): FlowMessage | null {
+export function takeRedirectResult(
+  win: Window,
+  provider: string,
+  credentialFor: CredentialFor,
+): FlowRedirectResult | null {
   const pending = readPending(win);
   if (pending === null || pending.provider !== provider || pending.credentialFor !== credentialFor) return null;
   const url = new URL(win.location.href);
-  const result = readRedirectResult(url.searchParams);
+  const result = parseFlowRedirectResult(url.searchParams);
   if (result === null || result.provider !== provider) return null;
-  if (
-    pending.correlationId !== undefined &&
-    result.correlationId !== undefined &&
-    pending.correlationId !== result.correlationId
-  ) {
-    return null;
-  }
+  if (pending.correlationId !== undefined && pending.correlationId !== result.correlationId) return null;
   storage(win)?.removeItem(PENDING_KEY);
-  for (const name of REDIRECT_RESULT_PARAMS) url.searchParams.delete(name);
-  win.history.replaceState(win.history.state, '', url.toString());
+  win.history.replaceState(win.history.state, '', withoutFlowRedirectResult(url).toString());
   return result;
 }
 
 /** This page's address without a previous flow's result: the returnTo of a new flow. */
 export function returnToOf(win: Window): string {
-  const url = new URL(win.location.href);
-  for (const name of REDIRECT_RESULT_PARAMS) url.searchParams.delete(name);
+  const url = withoutFlowRedirectResult(new URL(win.location.href));
   url.hash = '';
   return url.toString();
 }

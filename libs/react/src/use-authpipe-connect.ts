@@ -82,8 +82,8 @@ export function useAuthpipeConnect(options: UseAuthpipeConnectOptions): Authpipe
   const { provider, credentialFor } = options;
   useEffect(() => {
     const returned = takeRedirectResult(window, provider, credentialFor);
-    if (returned === null) return;
-    const outcome = settle(returned);
+    const outcome = returned === null ? null : settle(returned);
+    if (outcome === null) return;
     if (outcome.ok) succeed(outcome.value);
     else failWith(outcome.error);
   }, [provider, credentialFor, succeed, failWith]);

@@ -67,8 +67,12 @@ export function testWindow({ blocked = false }: { blocked?: boolean } = {}): Tes
   };
 }
 
-/** Today's success message of the vault's completion page. */
+/** The success message of the vault's completion page (flow protocol v1 of @authpipe/contract). */
 export const installed = {
+  type: 'authpipe:flow-result',
+  version: 1,
+  correlationId: 'cs_1',
+  credentialFor: 'installation',
   status: 'success',
   provider: 'microsoft-onedrive',
   tenantId: 'org_acme',

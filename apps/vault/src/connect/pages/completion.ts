@@ -1,12 +1,12 @@
-import { isAllowedReturnTo } from '../../apps/url-rules';
-import type { FlowFailureInfo } from '../flows/flow-failure';
 import {
   FLOW_MESSAGE_TYPE,
   FLOW_PROTOCOL_VERSION,
   withFlowRedirectResult,
   type FlowRedirectResult,
   type FlowResultMessage,
-} from '../flows/flow-protocol';
+} from '@authpipe/contract';
+import { isAllowedReturnTo } from '../../apps/url-rules';
+import type { FlowFailureInfo } from '../flows/flow-failure';
 import type { Random } from '../../common/random';
 import { failureText, type FailureContext } from './failure-text';
 import { renderPage, type RenderedPage } from './pages';

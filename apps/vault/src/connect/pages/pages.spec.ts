@@ -1,6 +1,6 @@
+import { parseFlowResultMessage, type FlowResultMessage } from '@authpipe/contract';
 import { describe, expect, it } from 'vitest';
 import { completeFailure, completeSuccess, completeSuperseded, resultUrl } from './completion';
-import { flowResultMessageSchema, type FlowResultMessage } from '../flows/flow-protocol';
 import { cryptoRandom } from '../../common/random';
 import { escapeHtml, jsonForScript, renderPage } from './pages';
 
@@ -96,7 +96,7 @@ describe(completeSuccess.name, () => {
     );
     const json = /id="authpipe-data">([^<]*)</.exec(response.kind === 'page' ? response.page.html : '')?.[1] ?? '{}';
     const data = JSON.parse(json) as { result: unknown };
-    expect(flowResultMessageSchema.parse(data.result)).toEqual(result);
+    expect(parseFlowResultMessage(data.result)).toEqual(result);
   });
 
   it('warns in the console when the opener is not an allowed origin', () => {
