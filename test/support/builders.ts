@@ -286,3 +286,52 @@ export async function aLiveConnection(
   );
   return { id, oid: seeded.userIds[0], userId };
 }
+
+/**
+ * What most credential specs start from: a project with its key, an app registered at the
+ * emulator ({@link anEmulatorApp}) and in the vault (`POST /v1/apps`), and, unless
+ * `adminConsent: false`, the seeded Contoso directory's admin consent to it (app roles for files
+ * and sites), so app-only tokens can be minted for installations in Contoso.
+ */
+export interface CredentialWorld {
+  project: TestProject;
+  registered: RegisteredApp;
+  appId: string;
+}
+
+/** Builds a {@link CredentialWorld} (call it in a `beforeAll`). */
+export async function aCredentialWorld(
+  vault: TestVault,
+  t: TestEmulator,
+  options: { adminConsent?: boolean } = {},
+): Promise<CredentialWorld> {
+  const project = await aProject(vault);
+  const registered = await anEmulatorApp(t);
+  const appId = await anApp(vault, project, anAppBody(t, registered));
+  if (options.adminConsent !== false) {
+    t.emulator.store.grantAdminConsent({
+      tenantId: SEED.contoso.tenantId,
+      clientId: registered.clientId,
+      roles: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'],
+      scopes: [],
+      grantedBy: SEED.contoso.admin.id,
+    });
+  }
+  return { project, registered, appId };
+}
+
+/**
+ * An installation of the world's app in `tenantId` whose stored token is about to expire, so its
+ * first use mints a real app-only token at the emulator (the world's admin consent allows it).
+ */
+export async function anExpiringInstallation(
+  vault: TestVault,
+  world: Pick<CredentialWorld, 'project' | 'appId'>,
+  tenantId: string,
+): Promise<string> {
+  return anInstallation(
+    vault,
+    { projectId: world.project.projectId, appId: world.appId, tenantId },
+    { expiresAt: vault.clock.date(1000), refreshAt: vault.clock.date(0) },
+  );
+}

@@ -10,10 +10,8 @@ import { ConnectionsService } from '../../../apps/vault/src/connections/connecti
 import { FORCED_REFRESH_INTERVAL_MS, NEAR_EXPIRY_MS } from '../../../apps/vault/src/refresh/refresh-timing';
 import {
   aConnection,
+  aCredentialWorld,
   aLiveConnection,
-  anApp,
-  anAppBody,
-  anEmulatorApp,
   anInstallation,
   aProject,
   bearer,
@@ -36,16 +34,7 @@ describe('GET /v1/credentials/:provider (e2e)', () => {
   let tenants = 0;
 
   beforeAll(async () => {
-    project = await aProject(vault);
-    registered = await anEmulatorApp(t);
-    appId = await anApp(vault, project, anAppBody(t, registered));
-    t.emulator.store.grantAdminConsent({
-      tenantId: CONTOSO,
-      clientId: registered.clientId,
-      roles: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'],
-      scopes: [],
-      grantedBy: SEED.contoso.admin.id,
-    });
+    ({ project, registered, appId } = await aCredentialWorld(vault, t));
   });
 
   const aTenant = () => `org_get_${++tenants}`;

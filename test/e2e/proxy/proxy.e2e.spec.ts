@@ -9,11 +9,9 @@ import { ServedCredentialCache } from '../../../apps/vault/src/get-credential/se
 import { REPLAYABLE_BODY_BYTES } from '../../../apps/vault/src/proxy/proxy.service';
 import { FORCED_REFRESH_INTERVAL_MS } from '../../../apps/vault/src/refresh/refresh-timing';
 import {
+  aCredentialWorld,
   aLiveConnection,
-  anApp,
-  anAppBody,
-  anEmulatorApp,
-  anInstallation,
+  anExpiringInstallation,
   aProject,
   bearer,
   type RegisteredApp,
@@ -24,7 +22,6 @@ import { SEED, useTestEmulator } from '@test/support/test-emulator';
 import { useReplicas, useTestVault, type TestVault } from '@test/support/test-vault';
 
 const PROVIDER = 'microsoft-onedrive';
-const CONTOSO = SEED.contoso.tenantId;
 const MARKETING = SEED.contoso.marketingSite;
 
 describe('Graph proxy (e2e)', () => {
@@ -38,16 +35,7 @@ describe('Graph proxy (e2e)', () => {
   let tenants = 0;
 
   beforeAll(async () => {
-    project = await aProject(vault);
-    registered = await anEmulatorApp(t);
-    appId = await anApp(vault, project, anAppBody(t, registered));
-    t.emulator.store.grantAdminConsent({
-      tenantId: CONTOSO,
-      clientId: registered.clientId,
-      roles: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'],
-      scopes: [],
-      grantedBy: SEED.contoso.admin.id,
-    });
+    ({ project, registered, appId } = await aCredentialWorld(vault, t));
     await vault.app.listen({ host: '127.0.0.1', port: 0 });
     origin = await vault.app.getUrl();
   });
@@ -59,11 +47,7 @@ describe('Graph proxy (e2e)', () => {
   /** An installation whose stored token is about to expire, so the first use mints a real one. */
   const anInstalledTenant = async (): Promise<string> => {
     const tenantId = aTenant();
-    await anInstallation(
-      vault,
-      { projectId: project.projectId, appId, tenantId },
-      { expiresAt: vault.clock.date(1000), refreshAt: vault.clock.date(0) },
-    );
+    await anExpiringInstallation(vault, { project, appId }, tenantId);
     return tenantId;
   };
   const proxy = (

@@ -7,12 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CredentialNotFoundError, type FetchLike } from '@authpipe/node';
-import { anApp, anAppBody, anEmulatorApp, anInstallation, aProject, type TestProject } from '@test/support/builders';
+import { aCredentialWorld, anExpiringInstallation, type TestProject } from '@test/support/builders';
 import { aCountedClient, listen } from '@test/support/sdk-client';
 import { SEED, useTestEmulator } from '@test/support/test-emulator';
 import { useTestVault } from '@test/support/test-vault';
 
-const CONTOSO = SEED.contoso.tenantId;
 const DRIVE = SEED.contoso.marketingSite.driveId;
 
 describe('@authpipe/node file actions through the Graph proxy (e2e)', () => {
@@ -27,23 +26,10 @@ describe('@authpipe/node file actions through the Graph proxy (e2e)', () => {
 
   beforeAll(async () => {
     baseUrl = await listen(vault);
-    project = await aProject(vault);
-    const registered = await anEmulatorApp(t);
-    appId = await anApp(vault, project, anAppBody(t, registered));
-    t.emulator.store.grantAdminConsent({
-      tenantId: CONTOSO,
-      clientId: registered.clientId,
-      roles: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'],
-      scopes: [],
-      grantedBy: SEED.contoso.admin.id,
-    });
+    ({ project, appId } = await aCredentialWorld(vault, t));
     tenantId = 'org_files';
     // Its stored token about to expire, so the first use mints a real app-only token.
-    await anInstallation(
-      vault,
-      { projectId: project.projectId, appId, tenantId },
-      { expiresAt: vault.clock.date(1000), refreshAt: vault.clock.date(0) },
-    );
+    await anExpiringInstallation(vault, { project, appId }, tenantId);
     const dispatcher = new Agent({ connect: { ca: t.emulator.caCertPem } });
     fetchWithCa = (input, init) =>
       undiciFetch(input, {

@@ -15,12 +15,12 @@ import {
 } from '@authpipe/node';
 import {
   ACCESS_CANARY,
+  aCredentialWorld,
   aLiveConnection,
   anApp,
   anAppBody,
   anEmulatorApp,
   anInstallation,
-  aProject,
   HOUR_MS,
   type RegisteredApp,
   type TestProject,
@@ -43,16 +43,7 @@ describe('@authpipe/node against a running vault (e2e)', () => {
 
   beforeAll(async () => {
     baseUrl = await listen(vault);
-    project = await aProject(vault);
-    registered = await anEmulatorApp(t);
-    appId = await anApp(vault, project, anAppBody(t, registered));
-    t.emulator.store.grantAdminConsent({
-      tenantId: CONTOSO,
-      clientId: registered.clientId,
-      roles: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'],
-      scopes: [],
-      grantedBy: SEED.contoso.admin.id,
-    });
+    ({ project, registered, appId } = await aCredentialWorld(vault, t));
   });
 
   const aTenant = () => `org_sdk_${++tenants}`;

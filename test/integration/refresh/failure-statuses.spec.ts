@@ -7,18 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ConnectionsService } from '../../../apps/vault/src/connections/connections.service';
 import { InstallationsService } from '../../../apps/vault/src/installations/installations.service';
 import { RefreshService } from '../../../apps/vault/src/refresh/refresh.service';
-import {
-  aLiveConnection,
-  anApp,
-  anAppBody,
-  anEmulatorApp,
-  anInstallation,
-  aProject,
-  bearer,
-  HOUR_MS,
-  type RegisteredApp,
-  type TestProject,
-} from '@test/support/builders';
+import { aCredentialWorld, aLiveConnection, anInstallation, bearer, HOUR_MS } from '@test/support/builders';
 import { FlowBrowser } from '@test/support/flow-browser';
 import { SEED, useTestEmulator } from '@test/support/test-emulator';
 import { PUBLIC_URL, useTestVault } from '@test/support/test-vault';
@@ -33,12 +22,7 @@ describe('refresh failure statuses', () => {
   let tenants = 0;
 
   /** A project with its own emulator app (so marking one app misconfigured touches no other test). */
-  async function anAppSetup(): Promise<{ project: TestProject; registered: RegisteredApp; appId: string }> {
-    const project = await aProject(vault);
-    const registered = await anEmulatorApp(t);
-    const appId = await anApp(vault, project, anAppBody(t, registered));
-    return { project, registered, appId };
-  }
+  const anAppSetup = () => aCredentialWorld(vault, t, { adminConsent: false });
 
   const aTenant = () => `org_status_${++tenants}`;
   const connectionRef = (projectId: string, id: string) => ({ kind: 'connection' as const, projectId, id });

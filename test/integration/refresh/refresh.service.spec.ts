@@ -8,12 +8,9 @@ import { RefreshService } from '../../../apps/vault/src/refresh/refresh.service'
 import { FORCED_REFRESH_INTERVAL_MS, LEASE_MS, NEAR_EXPIRY_MS } from '../../../apps/vault/src/refresh/refresh-timing';
 import {
   aConnection,
+  aCredentialWorld,
   aLiveConnection as aLiveConnectionOf,
-  anApp,
-  anAppBody,
-  anEmulatorApp,
   anInstallation,
-  aProject,
   HOUR_MS,
   type RegisteredApp,
   type TestProject,
@@ -31,9 +28,8 @@ describe(RefreshService.name, () => {
   let appId: string;
 
   beforeAll(async () => {
-    project = await aProject(vault);
-    registered = await anEmulatorApp(t);
-    appId = await anApp(vault, project, anAppBody(t, registered));
+    // Contoso's admin consent is granted by the test that needs it.
+    ({ project, registered, appId } = await aCredentialWorld(vault, t, { adminConsent: false }));
   });
 
   /** A connection holding a refresh token Microsoft (the emulator) really issued, expiring in an hour. */
@@ -201,9 +197,7 @@ describe(CredentialStateWriter.name, () => {
   const vault = useTestVault(() => ({ emulator: t }));
 
   it('lets exactly one of two writers with the same read version win; the loser stores nothing', async () => {
-    const project = await aProject(vault);
-    const registered = await anEmulatorApp(t);
-    const appId = await anApp(vault, project, anAppBody(t, registered));
+    const { project, appId } = await aCredentialWorld(vault, t, { adminConsent: false });
     const id = await aConnection(vault, { projectId: project.projectId, appId, tenantId: 'org_cas', userId: 'u1' });
     const connections = vault.get(ConnectionsService);
     const row = await connections.find(project.projectId, id);
@@ -231,9 +225,7 @@ describe(CredentialStateWriter.name, () => {
   });
 
   it('lets a re-authorization racing a refresh land on top of it', async () => {
-    const project = await aProject(vault);
-    const registered = await anEmulatorApp(t);
-    const appId = await anApp(vault, project, anAppBody(t, registered));
+    const { project, appId } = await aCredentialWorld(vault, t, { adminConsent: false });
     const base = { projectId: project.projectId, appId, tenantId: 'org_race', userId: 'u1' };
     const id = await aConnection(vault, base);
     const connections = vault.get(ConnectionsService);
