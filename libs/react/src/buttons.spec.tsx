@@ -147,6 +147,27 @@ describe('InstallButton', () => {
     expect(onInstall).not.toHaveBeenCalled();
     expect(window.location.search).toContain('installationId=ins_9');
   });
+
+  it('ignores a redirect result of another connect session than the one this page started', () => {
+    window.sessionStorage.setItem(
+      'authpipe:pending-flow',
+      JSON.stringify({ provider: 'microsoft-onedrive', credentialFor: 'installation', correlationId: 'cs_1' }),
+    );
+    window.history.replaceState(
+      null,
+      '',
+      '/settings?status=success&correlationId=cs_9&provider=microsoft-onedrive&tenantId=org_acme&installationId=ins_9',
+    );
+    const onInstall = vi.fn();
+    render(
+      <AuthpipeProvider baseUrl={VAULT} getSessionToken={getSessionToken}>
+        <InstallButton provider="microsoft-onedrive" onInstall={onInstall} />
+      </AuthpipeProvider>,
+    );
+    expect(onInstall).not.toHaveBeenCalled();
+    expect(window.location.search).toContain('installationId=ins_9');
+    expect(window.sessionStorage.getItem('authpipe:pending-flow')).not.toBeNull();
+  });
 });
 
 describe('useAuthpipeConnect', () => {
