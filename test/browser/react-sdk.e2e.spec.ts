@@ -1,35 +1,10 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
-import { createVaultApp } from '../../apps/vault/src/bootstrap';
-import { VAULT_CONFIG } from '../../apps/vault/src/config/config.module';
-import { loadConfig, type VaultConfig } from '../../apps/vault/src/config/config.schema';
-import {
-  sandboxMicrosoft,
-  startSandbox,
-  startSandboxEmulator,
-  type RunningSandbox,
-} from '../../apps/vault/src/sandbox/sandbox';
 import { registerSandboxExample, SANDBOX_EXAMPLE_PATH } from '../../apps/vault/src/sandbox/sandbox-example';
 import { launchChromium } from '@test/support/chromium';
-import { createTestDatabase, type TestDatabase } from '@test/support/test-database';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { startSandboxVault, type SandboxVault } from '@test/support/sandbox-vault';
 
 interface LogEntry {
   kind: string;
@@ -65,49 +40,23 @@ async function completeAtEmulator(flow: Page, upn: string, kind: 'installation' 
 
 // Browser steps on a loaded 2-core machine can take tens of seconds each.
 describe('@authpipe/react example page in headless Chromium', { timeout: 180_000 }, () => {
-  let dataDir: string;
-  let db: TestDatabase;
-  let app: NestFastifyApplication;
-  let sandbox: RunningSandbox;
+  let vault: SandboxVault;
+  let db: SandboxVault['db'];
+  let sandbox: SandboxVault['sandbox'];
   let browser: Browser;
   let exampleUrl: string;
 
   beforeAll(async () => {
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-react-'));
-    db = await createTestDatabase();
-    const port = await freePort();
-    const vaultUrl = `http://127.0.0.1:${port}`;
-    exampleUrl = `${vaultUrl}${SANDBOX_EXAMPLE_PATH}`;
-    const env = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      AUTHPIPE_PUBLIC_URL: vaultUrl,
-      AUTHPIPE_DATA_DIR: dataDir,
-      AUTHPIPE_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
-    };
-    const emulator = await startSandboxEmulator(loadConfig(env), { emulatorPort: 0, emulatorHttpPort: 0 });
-    let demoProject: string | null = null;
-    // As main.ts wires it in sandbox mode.
-    app = await createVaultApp({
-      env,
-      database: db,
-      logDestination: new Writable({ write: (_c, _e, done) => done() }),
-      microsoft: sandboxMicrosoft(emulator),
-      extraRoutes: (created) => registerSandboxExample(created, () => demoProject),
-    });
-    await app.listen({ host: '127.0.0.1', port });
-    sandbox = await startSandbox(app, app.get<VaultConfig>(VAULT_CONFIG), emulator);
-    demoProject = sandbox.file.projectId;
+    // As main.ts wires it in sandbox mode, with the example page's routes.
+    vault = await startSandboxVault({ name: 'authpipe-react-', extraRoutes: registerSandboxExample });
+    ({ db, sandbox } = vault);
+    exampleUrl = `${vault.vaultUrl}${SANDBOX_EXAMPLE_PATH}`;
     browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    await sandbox?.close();
-    await app?.close();
-    await db?.close();
-    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+    await vault?.close();
   });
 
   async function openExample(context: BrowserContext): Promise<Page> {

@@ -1,36 +1,15 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '@test/support/chromium';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
-import { createVaultApp } from '../../apps/vault/src/bootstrap';
-import { VAULT_CONFIG } from '../../apps/vault/src/config/config.module';
-import type { VaultConfig } from '../../apps/vault/src/config/config.schema';
-import { loadConfig } from '../../apps/vault/src/config/config.schema';
-import {
-  sandboxMicrosoft,
-  startSandbox,
-  startSandboxEmulator,
-  type RunningSandbox,
-} from '../../apps/vault/src/sandbox/sandbox';
-import { createTestDatabase, type TestDatabase } from '@test/support/test-database';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { startSandboxVault, type SandboxVault } from '@test/support/sandbox-vault';
 
 /** A page of "the application": opens the connect URL in a popup and records every message it receives. */
 async function servePage(): Promise<{ origin: string; server: Server }> {
@@ -57,10 +36,11 @@ declare global {
 // Browser steps on a loaded 2-core machine can take tens of seconds each: a generous budget per
 // test, while each playwright step keeps its own 30 s limit and names the step that hung.
 describe('sandbox install and connect in headless Chromium (popup mode)', { timeout: 120_000 }, () => {
+  let vault: SandboxVault;
   let dataDir: string;
-  let db: TestDatabase;
-  let app: NestFastifyApplication;
-  let sandbox: RunningSandbox;
+  let db: SandboxVault['db'];
+  let app: SandboxVault['app'];
+  let sandbox: SandboxVault['sandbox'];
   let browser: Browser;
   let allowedPage: { origin: string; server: Server };
   let strangerPage: { origin: string; server: Server };
@@ -68,32 +48,15 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-sandbox-'));
-    db = await createTestDatabase();
-    const port = await freePort();
-    vaultUrl = `http://127.0.0.1:${port}`;
-    const env = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      AUTHPIPE_PUBLIC_URL: vaultUrl,
-      AUTHPIPE_DATA_DIR: dataDir,
-      AUTHPIPE_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
-    };
-    const emulator = await startSandboxEmulator(loadConfig(env), { emulatorPort: 0, emulatorHttpPort: 0 });
-    app = await createVaultApp({
-      env,
-      database: db,
+    vault = await startSandboxVault({
       logDestination: new Writable({
         write: (chunk: Buffer, _e, done) => {
           logLines.push(chunk.toString('utf8'));
           done();
         },
       }),
-      microsoft: sandboxMicrosoft(emulator),
     });
-    await app.listen({ host: '127.0.0.1', port });
-    sandbox = await startSandbox(app, app.get<VaultConfig>(VAULT_CONFIG), emulator);
+    ({ dataDir, db, app, sandbox, vaultUrl } = vault);
     [allowedPage, strangerPage] = await Promise.all([servePage(), servePage()]);
     const key = { Authorization: `Bearer ${sandbox.file.secretKey}` };
     const apps = await request(app.getHttpServer()).get('/v1/apps').set(key).expect(200);
@@ -109,10 +72,7 @@ describe('sandbox install and connect in headless Chromium (popup mode)', { time
     await browser?.close();
     allowedPage?.server.close();
     strangerPage?.server.close();
-    await sandbox?.close();
-    await app?.close();
-    await db?.close();
-    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+    await vault?.close();
   });
 
   async function sessionUrl(body: Record<string, unknown>): Promise<string> {
