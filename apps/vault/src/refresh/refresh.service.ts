@@ -224,7 +224,7 @@ export class RefreshService {
   }
 
   /** The action (with its link) a credential entering `status` needs, or null while Authpipe retries. */
-  private actionFor(ref: CredentialRef, row: Row, status: CredentialStatus): Promise<CredentialAction> | null {
+  actionFor(ref: CredentialRef, row: Row, status: CredentialStatus): Promise<CredentialAction> | null {
     const blocked = blockedCodeOf(status);
     if (blocked === null) return null;
     const installation = ref.kind === 'installation' ? (row as InstallationRecord) : null;
