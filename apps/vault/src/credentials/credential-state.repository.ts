@@ -159,7 +159,7 @@ export class CredentialStateRepository {
          SET status = 'active', status_changed_at = ${at}, status_aadsts = NULL, status_error = NULL,
              status_remediation = NULL, status_trace_id = NULL, status_correlation_id = NULL,
              status_claims = NULL, status_action = NULL, status_action_url = NULL,
-             version = version + 1, updated_at = ${at}
+             lease_owner = NULL, lease_until = NULL, version = version + 1, updated_at = ${at}
        WHERE project_id = ${ref.projectId} AND id = ${ref.id} AND version = ${expectedVersion}
          AND status = 'access_lost'
       RETURNING version`;

@@ -4,6 +4,7 @@ import { cloudOf } from '../apps/app-credentials';
 import { AppsService } from '../apps/apps.service';
 import { CLOCK, type Clock } from '../common/clock';
 import { RANDOM, type Random } from '../common/random';
+import { REPLICA_ID } from '../common/replica';
 import type { VaultConfig } from '../config/config.schema';
 import { VAULT_CONFIG } from '../config/config.module';
 import { ConnectionsService } from '../connections/connections.service';
@@ -16,7 +17,7 @@ import { MicrosoftGateway } from '../microsoft/microsoft-gateway';
 import { ActionLinks } from './action-links';
 import { RefreshService, type RefreshOutcome } from './refresh.service';
 import { RefreshStats } from './refresh-stats';
-import { NEAR_EXPIRY_MS, PROBE_RETRY_MS, nextProbeAt } from './refresh-timing';
+import { LEASE_MS, NEAR_EXPIRY_MS, PROBE_RETRY_MS, nextProbeAt } from './refresh-timing';
 
 /**
  * What one probe came to:
@@ -64,6 +65,7 @@ export class HealthProbeService {
     @Inject(VAULT_CONFIG) private readonly config: VaultConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
+    @Inject(REPLICA_ID) private readonly replicaId: string,
   ) {}
 
   /** Probes the credential now and dates its next probe (sooner after a transient failure). */
@@ -116,9 +118,37 @@ export class HealthProbeService {
         return 'transient';
       case 'ok':
         if (row.status !== 'access_lost') return 'ok';
-        return (await this.writer.accessRestored(ref.kind, row)) === null ? 'lost' : 'recovered';
-      case 'refused':
-        return this.accessLost(ref, row, answer.error);
+        return this.underLease(ref, async (current) => {
+          if (current.status !== 'access_lost') return 'ok';
+          return (await this.writer.accessRestored(ref.kind, current)) === null ? 'lost' : 'recovered';
+        });
+      case 'refused': {
+        // Already recorded: one status change (and one issue) however often Graph refuses it.
+        if (row.status === 'access_lost') return 'access_lost';
+        const error = answer.error;
+        return this.underLease(ref, (current) =>
+          current.status === 'active' ? this.accessLost(ref, current, error) : Promise.resolve('skipped' as const),
+        );
+      }
+    }
+  }
+
+  /**
+   * Runs a status write under the credential's refresh lease, on the row read again under it: a
+   * refresh in flight on another replica (which may hold a rotated refresh token) is never made
+   * to lose its compare-and-set by the probe's write. `busy` when another replica holds it.
+   */
+  private async underLease(ref: CredentialRef, write: (row: Row) => Promise<ProbeResult>): Promise<ProbeResult> {
+    // The lease is per replica: a refresh of this process in flight holds it too.
+    if (this.refresh.inProgress(ref)) return 'busy';
+    const now = this.clock();
+    const lease = await this.state.lease(ref, this.replicaId, new Date(now), new Date(now + LEASE_MS));
+    if (lease === null) return 'busy';
+    try {
+      const row = await this.find(ref);
+      return row === null ? 'gone' : await write(row);
+    } finally {
+      await this.state.release(ref, this.replicaId);
     }
   }
 
@@ -179,8 +209,6 @@ export class HealthProbeService {
     const remediation = installation
       ? `Microsoft Graph refuses the app access to the drive or site this installation is bound to (HTTP ${error.status}, ${error.graphCode}): ask an admin of the customer's directory to install again and choose a resource the app may use.`
       : `Microsoft Graph refuses this user's freshly issued token (HTTP ${error.status}, ${error.graphCode}): ask the user to connect again from your app.`;
-    // Already recorded: one status change (and one issue) however often Graph refuses it.
-    if (row.status === 'access_lost') return 'access_lost';
     const action = await this.refresh.actionFor(ref, row, 'access_lost');
     const version = await this.writer.failed(ref.kind, row, {
       status: 'access_lost',
