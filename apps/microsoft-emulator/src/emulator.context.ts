@@ -14,6 +14,7 @@ import { TokenService } from './identity/token.service';
 import { ConditionalAccessPolicies } from './identity/conditional-access';
 import { ControlService } from './control/control.service';
 import { FaultInjector } from './control/faults';
+import { GraphAccessDenials } from './graph/auth/access-denials';
 import { RequestLog } from './control/request-log';
 import { UploadSessions } from './graph/drive/upload-sessions';
 
@@ -38,6 +39,7 @@ export interface EmulatorContext {
     faults: FaultInjector;
     requestLog: RequestLog;
     uploadSessions: UploadSessions;
+    accessDenials: GraphAccessDenials;
     control: ControlService;
   };
 }
@@ -71,14 +73,34 @@ export async function createEmulatorContext(options: ContextOptions): Promise<Em
   const faults = new FaultInjector();
   const requestLog = new RequestLog();
   const uploadSessions = new UploadSessions();
+  const accessDenials = new GraphAccessDenials();
   const reset = (): void => {
     clock.reset();
     store.clear();
     if (options.seed) seedDirectory(store, clock.now(), { demoAppCertificatePem: demoAppCertificate.certificatePem });
-    for (const part of [codes, refreshTokens, replays, pending, policies, faults, requestLog, uploadSessions])
+    for (const part of [
+      codes,
+      refreshTokens,
+      replays,
+      pending,
+      policies,
+      faults,
+      requestLog,
+      uploadSessions,
+      accessDenials,
+    ])
       part.clear();
   };
-  const control = new ControlService({ store, clock, faults, requestLog, policies, refreshTokens, reset });
+  const control = new ControlService({
+    store,
+    clock,
+    faults,
+    requestLog,
+    policies,
+    refreshTokens,
+    accessDenials,
+    reset,
+  });
   return {
     store,
     clock,
@@ -98,6 +120,7 @@ export async function createEmulatorContext(options: ContextOptions): Promise<Em
       faults,
       requestLog,
       uploadSessions,
+      accessDenials,
       control,
     },
   };

@@ -107,7 +107,8 @@ describe('Issues', () => {
     const types = receiver.received
       .filter((r) => r.path === '/hooks/issues')
       .map((r) => verifyWithStandardWebhooks(r, endpoint.secret).type);
-    expect(types.at(-1)).toBe('connection.reauthorized');
+    // The re-authorization, then the recovery it is (both resolve the issue).
+    expect(types.slice(-2)).toEqual(['connection.reauthorized', 'credential.recovered']);
   });
 
   it('opens one app issue for a bad app credential, none per credential it flags, and resolves it when a check passes', async () => {

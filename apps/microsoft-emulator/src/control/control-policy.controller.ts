@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, UseFilters } from '@nestjs/common';
+import { accessDenialSchema } from '../graph/auth/access-denials';
 import { challengeClaims } from '../identity/claims-request';
 import type { ConditionalAccessPolicy } from '../identity/conditional-access';
 import { ControlErrorFilter, notFound } from './control.controller';
@@ -48,6 +49,23 @@ export class ControlPolicyController {
   @HttpCode(204)
   removePolicy(@Param('id') id: string): void {
     if (!this.control.policies.remove(id)) notFound('policy');
+  }
+
+  /** Graph refuses a user or an app (403 accessDenied, or 401) on one drive, one site or everything. */
+  @Post('graph/access-denials')
+  addAccessDenial(@Body() body: unknown): unknown {
+    return this.control.accessDenials.add(accessDenialSchema.parse(body));
+  }
+
+  @Get('graph/access-denials')
+  accessDenials(): unknown {
+    return { value: this.control.accessDenials.list() };
+  }
+
+  @Delete('graph/access-denials/:id')
+  @HttpCode(204)
+  removeAccessDenial(@Param('id') id: string): void {
+    if (!this.control.accessDenials.remove(id)) notFound('access denial');
   }
 
   @Get('refresh-tokens/rotation')

@@ -1,6 +1,7 @@
 import type { ControllableClock } from '../clock/controllable-clock';
 import type { AdminConsent, AppRegistration, AppSecret, DirectoryTenant } from '../directory/directory.types';
 import type { InMemoryDirectoryStore, NewApp, NewTenant, NewUser } from '../directory/in-memory-directory.store';
+import type { GraphAccessDenials } from '../graph/auth/access-denials';
 import type { ConditionalAccessPolicies } from '../identity/conditional-access';
 import type { RefreshTokenStore } from '../tokens/grant-stores';
 import { seedUsers, type BulkUsersInput, type BulkUsersResult } from './bulk-seed';
@@ -15,6 +16,7 @@ export interface ControlDependencies {
   requestLog: RequestLog;
   policies: ConditionalAccessPolicies;
   refreshTokens: RefreshTokenStore;
+  accessDenials: GraphAccessDenials;
   reset: () => void;
 }
 
@@ -52,6 +54,7 @@ export class ControlService {
   readonly requestLog: RequestLog;
   readonly policies: ConditionalAccessPolicies;
   readonly refreshTokens: RefreshTokenStore;
+  readonly accessDenials: GraphAccessDenials;
   private readonly resetState: () => void;
 
   constructor(deps: ControlDependencies) {
@@ -61,6 +64,7 @@ export class ControlService {
     this.requestLog = deps.requestLog;
     this.policies = deps.policies;
     this.refreshTokens = deps.refreshTokens;
+    this.accessDenials = deps.accessDenials;
     this.resetState = deps.reset;
   }
 

@@ -209,3 +209,15 @@ describe('webhook and retention settings', () => {
     ]);
   });
 });
+
+describe('health probe settings', () => {
+  it('default to a daily probe with 4 at once, accept 0 (off), and refuse a negative interval', () => {
+    expect(loadConfig({}).healthProbes).toEqual({ intervalMs: 86_400_000, concurrency: 4 });
+    expect(
+      loadConfig({ AUTHPIPE_HEALTH_PROBE_INTERVAL_MS: '0', AUTHPIPE_HEALTH_PROBE_CONCURRENCY: '2' }).healthProbes,
+    ).toEqual({ intervalMs: 0, concurrency: 2 });
+    expect(problemsOf({ AUTHPIPE_HEALTH_PROBE_INTERVAL_MS: '-1' }).join('\n')).toContain(
+      'AUTHPIPE_HEALTH_PROBE_INTERVAL_MS',
+    );
+  });
+});

@@ -100,6 +100,14 @@ export const envSchema = z.object({
   AUTHPIPE_REFRESH_BATCH_SIZE: positiveInt.max(10_000).default(200),
   /** Refreshes one replica runs at once (calls to Microsoft in flight). */
   AUTHPIPE_REFRESH_CONCURRENCY: positiveInt.max(256).default(16),
+  /** About how often each credential's health is probed with a Graph call (±10% jitter); 0 turns probes off. */
+  AUTHPIPE_HEALTH_PROBE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(24 * 3_600_000),
+  /** Health probes one replica runs at once (each a Graph call, sometimes after a refresh). */
+  AUTHPIPE_HEALTH_PROBE_CONCURRENCY: positiveInt.max(64).default(4),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -126,6 +134,8 @@ export interface VaultConfig {
   refreshedEventWindowMs: number;
   /** The refresh scheduler of every replica (refresh/refresh-scheduler.ts). */
   refresh: { batchSize: number; concurrency: number };
+  /** The health probes of every replica (refresh/health-probe.job.ts); `intervalMs` 0: off. */
+  healthProbes: { intervalMs: number; concurrency: number };
   /** Request limits of this replica (rate-limits/rate-limits.ts). */
   rateLimits: RateLimitConfig;
   /** Proxies trusted to name the client in X-Forwarded-For (none: the connecting address is the client). */
@@ -263,6 +273,10 @@ export function loadConfig(source: Record<string, string | undefined>): VaultCon
     },
     refreshedEventWindowMs: env.AUTHPIPE_REFRESHED_EVENT_WINDOW_MS,
     refresh: { batchSize: env.AUTHPIPE_REFRESH_BATCH_SIZE, concurrency: env.AUTHPIPE_REFRESH_CONCURRENCY },
+    healthProbes: {
+      intervalMs: env.AUTHPIPE_HEALTH_PROBE_INTERVAL_MS,
+      concurrency: env.AUTHPIPE_HEALTH_PROBE_CONCURRENCY,
+    },
     rateLimits: {
       perIp: env.AUTHPIPE_RATE_LIMIT_PER_IP,
       unauthenticatedPerIp: env.AUTHPIPE_RATE_LIMIT_UNAUTHENTICATED,

@@ -23,7 +23,12 @@ export interface CredentialRow {
   tenantExternalId: string;
   /** Compare-and-set counter: every credential write is conditional on the version it read. */
   version: number;
+  /** active, degraded, needs_reauth, revoked, access_lost, misconfigured. */
+  status: string;
 }
+
+/** Statuses a re-authorization brings a credential back from (`credential.recovered`). */
+const RECOVERABLE_BY_GRANT = new Set(['degraded', 'needs_reauth', 'revoked', 'access_lost', 'misconfigured']);
 
 /** Row access to one credential table; `G` is what a grant (consent, authorization) writes. */
 export interface CredentialTable<R extends CredentialRow, G> {
@@ -251,6 +256,15 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
           `${this.kind.recordType}.${what}`,
           this.kind.eventPayload(record),
         );
+        // A re-authorization of a blocked or degraded credential is its recovery, announced as a
+        // refresh's would be (beside `*.reauthorized`); both resolve its open issue.
+        if (current !== null && RECOVERABLE_BY_GRANT.has(current.status)) {
+          await this.store.events.appendFor(projectId, eventTenant, 'credential.recovered', {
+            credentialId: id,
+            kind: this.kind.recordType,
+            from: current.status,
+          });
+        }
         await this.changed(projectId, id);
         return { record, created: current === null };
       });

@@ -84,6 +84,33 @@ export class CredentialStateWriter {
       const version = await this.state.failed({ kind, projectId: row.projectId, id: row.id }, row.version, state, at);
       if (version === null) throw new LostCompareAndSet();
       if (row.status !== state.status) await this.statusChanged(kind, row, state.status, state);
+      // Admin consent removed in the installation's directory: its users' delegated consent can
+      // survive it, so their connections are probed at once rather than marked with it.
+      if (kind === 'installation' && state.status === 'revoked' && row.status !== 'revoked' && hasDirectory(row)) {
+        await this.state.probeConnectionsOf(row, at);
+      }
+      return version;
+    });
+  }
+
+  /**
+   * A health probe found Graph answering again for a credential in `access_lost`: active again,
+   * with `credential.status_changed` and `credential.recovered` (which resolve its issue).
+   */
+  async accessRestored(kind: CredentialKindName, row: CredentialRecordBase): Promise<number | null> {
+    return this.conditionally(kind, row, async () => {
+      const version = await this.state.accessRestored(
+        { kind, projectId: row.projectId, id: row.id },
+        row.version,
+        new Date(this.clock()),
+      );
+      if (version === null) throw new LostCompareAndSet();
+      await this.statusChanged(kind, row, 'active', null);
+      await this.events.appendFor(row.projectId, tenantOf(row), 'credential.recovered', {
+        credentialId: row.id,
+        kind,
+        from: row.status,
+      });
       return version;
     });
   }
@@ -148,6 +175,10 @@ export class CredentialStateWriter {
       throw error;
     }
   }
+}
+
+function hasDirectory(row: CredentialRecordBase): row is CredentialRecordBase & { directoryId: string } {
+  return typeof (row as { directoryId?: unknown }).directoryId === 'string';
 }
 
 function tenantOf(row: CredentialRecordBase): { id: string; externalId: string } {

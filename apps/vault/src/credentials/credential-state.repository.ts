@@ -139,6 +139,51 @@ export class CredentialStateRepository {
   }
 
   /**
+   * The health probe's bookkeeping, not a change of the credential (no version bump, like a
+   * lease): when it was probed and when the next probe is due.
+   */
+  async probed(ref: CredentialRef, at: Date, nextProbeAt: Date): Promise<void> {
+    await this.uow.db.$executeRaw`
+      UPDATE ${TABLE[ref.kind]} SET last_probed_at = ${at}, probe_at = ${nextProbeAt}
+       WHERE project_id = ${ref.projectId} AND id = ${ref.id}`;
+  }
+
+  /**
+   * A health probe found Graph answering again for a credential in `access_lost`: active, the
+   * recorded failure cleared, version bumped, if the row is still at `expectedVersion` and still
+   * `access_lost`. Null when it moved on.
+   */
+  async accessRestored(ref: CredentialRef, expectedVersion: number, at: Date): Promise<number | null> {
+    const rows = await this.uow.db.$queryRaw<{ version: number }[]>`
+      UPDATE ${TABLE[ref.kind]}
+         SET status = 'active', status_changed_at = ${at}, status_aadsts = NULL, status_error = NULL,
+             status_remediation = NULL, status_trace_id = NULL, status_correlation_id = NULL,
+             status_claims = NULL, status_action = NULL, status_action_url = NULL,
+             lease_owner = NULL, lease_until = NULL, version = version + 1, updated_at = ${at}
+       WHERE project_id = ${ref.projectId} AND id = ${ref.id} AND version = ${expectedVersion}
+         AND status = 'access_lost'
+      RETURNING version`;
+    return rows[0]?.version ?? null;
+  }
+
+  /**
+   * An installation's admin consent was removed: the connections of its users (bound to it, or
+   * signed in from its directory in the same tenant) are probed at once rather than marked, since
+   * delegated consent can survive the admin's. Returns how many were made due.
+   */
+  async probeConnectionsOf(
+    installation: { projectId: string; tenantId: string; provider: string; id: string; directoryId: string },
+    at: Date,
+  ): Promise<number> {
+    return this.uow.db.$executeRaw`
+      UPDATE connections SET probe_at = ${at}
+       WHERE project_id = ${installation.projectId} AND tenant_id = ${installation.tenantId}
+         AND provider = ${installation.provider}
+         AND (installation_id = ${installation.id} OR tid = ${installation.directoryId})
+         AND status IN ('active', 'access_lost')`;
+  }
+
+  /**
    * Flags every credential of the project's app `misconfigured` (its own credential was refused):
    * not retried (refresh_at cleared), version bumped so an in-flight refresh loses its
    * compare-and-set. Rows already flagged are left as they are. Returns the credentials flagged.

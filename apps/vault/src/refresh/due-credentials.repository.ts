@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Prisma } from '@authpipe/prisma';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { CredentialRef } from '../credentials/credential-state.repository';
 
@@ -46,6 +47,57 @@ export class DueCredentialsRepository {
       SELECT kind, "projectId", id FROM leased_installations
       UNION ALL
       SELECT kind, "projectId", id FROM leased_connections`;
+  }
+
+  /**
+   * SYSTEM SCOPE. The health probes' claim: up to `limit` installations and `limit` connections
+   * whose `probe_at` passed at `now` and that a probe can judge (`active` or `access_lost`: the
+   * others are the refresh's to retry or wait for someone), oldest first, `FOR UPDATE SKIP LOCKED`.
+   * Their `probe_at` moves to `until` in the same statement, which is the probe's lease: replicas
+   * take disjoint rows, and a probe lost with its replica is taken again after `until`.
+   */
+  async leaseDueProbes(now: Date, until: Date, limit: number): Promise<CredentialRef[]> {
+    return this.uow.db.$queryRaw<CredentialRef[]>`
+      WITH due_installations AS (
+        SELECT id FROM installations
+         WHERE probe_at <= ${now} AND status IN ('active', 'access_lost')
+         ORDER BY probe_at
+         LIMIT ${limit}
+           FOR UPDATE SKIP LOCKED
+      ), due_connections AS (
+        SELECT id FROM connections
+         WHERE probe_at <= ${now} AND status IN ('active', 'access_lost')
+         ORDER BY probe_at
+         LIMIT ${limit}
+           FOR UPDATE SKIP LOCKED
+      ), leased_installations AS (
+        UPDATE installations i SET probe_at = ${until}
+          FROM due_installations d WHERE i.id = d.id
+        RETURNING 'installation' AS kind, i.project_id AS "projectId", i.id
+      ), leased_connections AS (
+        UPDATE connections c SET probe_at = ${until}
+          FROM due_connections d WHERE c.id = d.id
+        RETURNING 'connection' AS kind, c.project_id AS "projectId", c.id
+      )
+      SELECT kind, "projectId", id FROM leased_installations
+      UNION ALL
+      SELECT kind, "projectId", id FROM leased_connections`;
+  }
+
+  /**
+   * SYSTEM SCOPE. Gives up to `limit` credentials of each kind that have no probe date yet (new
+   * ones, and all of them once after the upgrade) one at random within `intervalMs` of `now`, so
+   * their probes spread over the interval instead of arriving together. Returns how many.
+   */
+  async scheduleUnprobed(now: Date, intervalMs: number, limit: number): Promise<number> {
+    let count = 0;
+    for (const kind of ['installation', 'connection'] as const) {
+      const table = Prisma.raw(kind === 'installation' ? 'installations' : 'connections');
+      count += await this.uow.db.$executeRaw`
+        UPDATE ${table} SET probe_at = ${now}::timestamptz + (random() * ${intervalMs}::double precision) * interval '1 millisecond'
+         WHERE id IN (SELECT id FROM ${table} WHERE probe_at IS NULL LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+    }
+    return count;
   }
 
   /** SYSTEM SCOPE. Gives back the leases `owner` still holds on `refs` (a batch it will not refresh). */

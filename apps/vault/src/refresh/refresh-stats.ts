@@ -31,8 +31,15 @@ export class RefreshStats {
     registers: [],
   });
 
+  readonly probes = new Counter({
+    name: 'authpipe_health_probes_total',
+    help: 'Health probes (a Graph call with a fresh token) by result and credential kind',
+    labelNames: ['result', 'kind'] as const,
+    registers: [],
+  });
+
   /** Every metric, for MetricsService to register. */
   metrics(): Metric[] {
-    return [this.attempts, this.lag, this.tokenEndpoint];
+    return [this.attempts, this.lag, this.tokenEndpoint, this.probes];
   }
 }

@@ -53,3 +53,13 @@ export function retryAtFor(now: number, failures: number, random: Random, retryA
   const jittered = exponential * (0.8 + 0.4 * unit(random));
   return new Date(now + Math.max(jittered, (retryAfterSeconds ?? 0) * 1000));
 }
+
+/** A health probe's claim on a credential (its `probe_at` moved this far ahead while it runs). */
+export const PROBE_LEASE_MS = 5 * 60_000;
+/** After a transient failure (or a busy credential) the probe is tried again this much later. */
+export const PROBE_RETRY_MS = 15 * 60_000;
+
+/** When a credential probed at `now` is probed next: `intervalMs` ±10% at random, so probes stay spread. */
+export function nextProbeAt(now: number, intervalMs: number, random: Random): Date {
+  return new Date(now + intervalMs * (0.9 + 0.2 * unit(random)));
+}

@@ -9,6 +9,8 @@ import { MicrosoftModule } from '../microsoft/microsoft.module';
 import { ActionLinks } from './action-links';
 import { DueCredentialsRepository } from './due-credentials.repository';
 import { ExpiryWarningsJob } from './expiry-warnings.job';
+import { HealthProbeJob } from './health-probe.job';
+import { HealthProbeService } from './health-probe.service';
 import { RefreshScheduler } from './refresh-scheduler';
 import { RefreshStats } from './refresh-stats';
 import { RefreshService } from './refresh.service';
@@ -24,7 +26,25 @@ import { RefreshService } from './refresh.service';
     ConnectModule,
     EventsModule,
   ],
-  providers: [RefreshService, ActionLinks, RefreshStats, DueCredentialsRepository, RefreshScheduler, ExpiryWarningsJob],
-  exports: [RefreshService, ActionLinks, RefreshStats, DueCredentialsRepository, RefreshScheduler, ExpiryWarningsJob],
+  providers: [
+    RefreshService,
+    ActionLinks,
+    RefreshStats,
+    DueCredentialsRepository,
+    RefreshScheduler,
+    ExpiryWarningsJob,
+    HealthProbeService,
+    HealthProbeJob,
+  ],
+  exports: [
+    RefreshService,
+    ActionLinks,
+    RefreshStats,
+    DueCredentialsRepository,
+    RefreshScheduler,
+    ExpiryWarningsJob,
+    HealthProbeService,
+    HealthProbeJob,
+  ],
 })
 export class RefreshModule {}

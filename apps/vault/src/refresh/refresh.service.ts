@@ -97,6 +97,11 @@ export class RefreshService {
     return pending;
   }
 
+  /** Whether this process is refreshing the credential now (its lease is this replica's). */
+  inProgress(ref: CredentialRef): boolean {
+    return this.inFlight.has(`${ref.kind}:${ref.id}`);
+  }
+
   private async leased(ref: CredentialRef, reason: RefreshReason): Promise<RefreshOutcome> {
     const now = this.clock();
     const lease = await this.state.lease(ref, this.replicaId, new Date(now), new Date(now + LEASE_MS));
@@ -224,7 +229,7 @@ export class RefreshService {
   }
 
   /** The action (with its link) a credential entering `status` needs, or null while Authpipe retries. */
-  private actionFor(ref: CredentialRef, row: Row, status: CredentialStatus): Promise<CredentialAction> | null {
+  actionFor(ref: CredentialRef, row: Row, status: CredentialStatus): Promise<CredentialAction> | null {
     const blocked = blockedCodeOf(status);
     if (blocked === null) return null;
     const installation = ref.kind === 'installation' ? (row as InstallationRecord) : null;

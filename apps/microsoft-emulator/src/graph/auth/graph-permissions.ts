@@ -15,6 +15,8 @@ export interface GraphCaller {
   flow: 'delegated' | 'application';
   /** Object id of the signed-in user; null for app-only tokens. */
   userId: string | null;
+  /** The app the token was issued to (`appid`). */
+  clientId?: string;
   /** Granted permissions, lower-cased: Entra compares permission names case-insensitively. */
   permissions: ReadonlySet<string>;
 }
@@ -28,6 +30,7 @@ export function callerFromToken(token: VerifiedAccessToken): GraphCaller {
     cloud: token.cloud,
     flow: delegated ? 'delegated' : 'application',
     userId: delegated ? token.oid : null,
+    clientId: token.appid,
     permissions: new Set(granted.map((p) => p.toLowerCase())),
   };
 }

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cloudForGraphHost } from '../../directory/clouds';
 import { EMULATOR_CLOCK, type EmulatorClock } from '../../directory/contracts';
 import type { CloudName } from '../../directory/directory.types';
+import { GraphAccessDenials } from '../auth/access-denials';
 import { GraphAuthenticator, graphChallenge } from '../auth/graph-authenticator';
 import { GraphError, graphErrorBody, type RequestIds } from '../graph-error';
 import { DirectoryHandlers } from '../handlers/directory.handlers';
@@ -38,6 +39,7 @@ export class GraphDispatcher {
     @Inject(DriveHandlers) private readonly drives: DriveHandlers,
     @Inject(UploadSessionHandlers) private readonly uploads: UploadSessionHandlers,
     @Inject(EMULATOR_CLOCK) private readonly clock: EmulatorClock,
+    @Inject(GraphAccessDenials) private readonly denials: GraphAccessDenials,
   ) {}
 
   async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -57,6 +59,8 @@ export class GraphDispatcher {
           `Resource not found for the segment '${parsed.segment.slice(0, 100)}'.`,
         );
       }
+      // Access withdrawn through the control API (a user removed from a site, CAE refusing a user).
+      this.denials.check(caller, parsed.target);
       const graphRequest: GraphRequest = {
         caller,
         method: request.method.toUpperCase(),
