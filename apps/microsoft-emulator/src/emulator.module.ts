@@ -3,6 +3,7 @@ import { ACCESS_TOKEN_VERIFIER, DIRECTORY_STORE, EMULATOR_CLOCK } from './direct
 import { GraphModule } from './graph/graph.module';
 import type { EmulatorContext } from './emulator.context';
 import { identityControllers, controlControllers } from './emulator.routes';
+import { EMULATOR_HOME } from './home/home.controller';
 
 /**
  * The emulator's root module. Everything stateful is made once by `startEmulator` and handed in
@@ -20,6 +21,7 @@ export class EmulatorModule {
       { provide: DIRECTORY_STORE, useValue: context.store },
       { provide: ACCESS_TOKEN_VERIFIER, useValue: context.verifier },
       { provide: EMULATOR_CLOCK, useValue: context.clock },
+      { provide: EMULATOR_HOME, useValue: { controlApi: context.controlApi } },
       ...services,
     ];
     return {

@@ -3,7 +3,9 @@
 // value.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { cidrSchema } from '@authpipe/microsoft';
+// The one module of @authpipe/microsoft config needs, not its index: reading the environment (every
+// CLI command does) must not load msal-node, undici and node-forge.
+import { cidrSchema } from '../../../../libs/microsoft/src/address-policy';
 import { z } from 'zod';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;

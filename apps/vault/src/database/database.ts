@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import type { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import { PrismaClient } from '@authpipe/prisma';
 
@@ -44,11 +44,14 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('url' in target) return openPostgres(target.url);
   if ('pglite' in target) return fromPGlite(target.pglite, false);
   await fs.mkdir(target.pgliteDir, { recursive: true });
-  return fromPGlite(await PGlite.create(target.pgliteDir), true);
+  // Loaded only for the embedded database: PostgreSQL deployments and CLI commands skip its WASM.
+  const pglite = (await import('@electric-sql/pglite')) as unknown as { PGlite: typeof PGlite };
+  return fromPGlite(await pglite.PGlite.create(target.pgliteDir), true);
 }
 
-function fromPGlite(pglite: PGlite, ownsInstance: boolean): Database {
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+async function fromPGlite(pglite: PGlite, ownsInstance: boolean): Promise<Database> {
+  const adapter = (await import('pglite-prisma-adapter')) as unknown as { PrismaPGlite: typeof PrismaPGlite };
+  const prisma = new PrismaClient({ adapter: new adapter.PrismaPGlite(pglite) });
   const conn: RawConnection = {
     exec: async (sql) => {
       await pglite.exec(sql);
