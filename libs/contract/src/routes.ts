@@ -26,7 +26,7 @@ import { eventSchema, listEventsQuerySchema } from './api/events';
 import { issueSchema, listIssuesQuerySchema } from './api/issues';
 import { livenessSchema, readinessSchema } from './api/operations';
 import { providerSchema } from './api/providers';
-import { proxyHeadersSchema, proxyParamsSchema } from './api/proxy';
+import { CREDENTIAL_REFRESHED_HEADER, proxyHeadersSchema, proxyParamsSchema } from './api/proxy';
 import { tenantParamsSchema, tenantSchema } from './api/tenants';
 import {
   createEndpointSchema,
@@ -96,7 +96,13 @@ function proxyRoute<const M extends HttpMethod, const Id extends string>(method:
       status: 200,
       description: "Graph's answer, passed through (its status may be any other; its body any type).",
       schema: z.unknown().describe("Graph's body."),
-      headers: { 'Authpipe-Upstream': '`microsoft-graph`: the answer comes from Graph, not from the vault.' },
+      headers: {
+        'Authpipe-Upstream': '`microsoft-graph`: the answer comes from Graph, not from the vault.',
+        [CREDENTIAL_REFRESHED_HEADER]:
+          'The credential id, when Graph answered 401 and the vault refreshed the token to a new one (the answer is ' +
+          "then the retry's, or the 401 when the request could not be sent again): a cached copy of that credential " +
+          'from getCredential is outdated; drop it.',
+      },
     },
     errors: ['proxy_target_not_allowed', 'request_timeout', ...CREDENTIAL_ERROR_CODES, ...KEY_ERRORS],
   });

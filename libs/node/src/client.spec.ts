@@ -365,6 +365,33 @@ describe(Authpipe.name, () => {
       expect(server.received).toHaveLength(2);
     });
 
+    it("waits out the vault's 429 within maxRateLimitWaitMs, and never Graph's 429 through the proxy", async () => {
+      let calls = 0;
+      server.handle = (request) => {
+        if (request.path.startsWith('/v1/proxy/'))
+          return { status: 429, headers: { 'authpipe-upstream': 'microsoft-graph', 'retry-after': '0' }, json: {} };
+        calls += 1;
+        return calls === 1 ? vaultError(429, 'rate_limited', {}, { 'retry-after': '0' }) : issuing()(request);
+      };
+      const authpipe = client({ retry: { retries: 0, maxRateLimitWaitMs: 1000 } });
+      await expect(authpipe.getCredential(user('u1'))).resolves.toMatchObject({
+        credentialId: 'cred_user_org_acme_u1',
+      });
+      expect(server.on(CREDENTIALS)).toHaveLength(2);
+      const graph = await authpipe.proxy({ path: 'me', tenantId: 'org_acme' });
+      expect(graph.status).toBe(429);
+      expect(server.received.filter((r) => r.path.startsWith('/v1/proxy/'))).toHaveLength(1);
+    });
+
+    it('throws the 429 at once when its Retry-After is beyond maxRateLimitWaitMs', async () => {
+      server.handle = () => vaultError(429, 'rate_limited', {}, { 'retry-after': '5' });
+      const error = await client({ retry: { maxRateLimitWaitMs: 1000 } })
+        .getCredential(user('u1'))
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'rate_limited', retryAfter: 5 });
+      expect(server.received).toHaveLength(1);
+    });
+
     it('does not wait out a Retry-After longer than the longest backoff', async () => {
       server.handle = () => vaultError(503, 'provider_unavailable', {}, { 'retry-after': '120' });
       const error = await client()
@@ -511,6 +538,28 @@ describe(Authpipe.name, () => {
       await authpipe.getCredential(user('u2'));
       const response = await authpipe.proxy({ path: 'me/drive', tenantId: 'org_acme', userId: 'u1' });
       expect(response.status).toBe(401);
+      await authpipe.getCredential(user('u1'));
+      await authpipe.getCredential(user('u2'));
+      expect(server.on(CREDENTIALS).map((r) => r.query.get('userId'))).toEqual(['u1', 'u2', 'u1']);
+    });
+
+    it("drops the cached token the vault says it refreshed after Graph's 401, on a retried 200 too", async () => {
+      const authpipe = client();
+      server.handle = (request) =>
+        request.path.startsWith('/v1/proxy/')
+          ? {
+              status: 200,
+              headers: {
+                'authpipe-upstream': 'microsoft-graph',
+                'authpipe-credential-refreshed': 'cred_user_org_acme_u1',
+              },
+              json: { id: 'me' },
+            }
+          : issuing()(request);
+      await authpipe.getCredential(user('u1'));
+      await authpipe.getCredential(user('u2'));
+      const response = await authpipe.proxy({ path: 'me', tenantId: 'org_acme', userId: 'u1' });
+      expect(response.status).toBe(200);
       await authpipe.getCredential(user('u1'));
       await authpipe.getCredential(user('u2'));
       expect(server.on(CREDENTIALS).map((r) => r.query.get('userId'))).toEqual(['u1', 'u2', 'u1']);

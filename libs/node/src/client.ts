@@ -31,6 +31,7 @@ import type {
   ProxyInput,
 } from './types.js';
 import {
+  CREDENTIAL_REFRESHED_HEADER,
   SDK_MIN_REMAINING_MS,
   SDK_REFRESH_AHEAD_MS,
   SDK_REVALIDATE_COOLDOWN_MS,
@@ -116,7 +117,7 @@ export class Authpipe {
       baseUrl: normalizedBaseUrl(baseUrl),
       secretKey,
       fetch: (input, init) => fetchImpl(input, init),
-      retry: { retries: 2, baseDelayMs: 200, maxDelayMs: 5_000, ...options.retry },
+      retry: { retries: 2, baseDelayMs: 200, maxDelayMs: 5_000, maxRateLimitWaitMs: 0, ...options.retry },
       timeoutMs: options.timeoutMs ?? 30_000,
       random: Math.random,
     });
@@ -242,8 +243,9 @@ export class Authpipe {
    * installation or a user's connection, which the vault injects and renews; the token never
    * reaches your process. Answers Graph's response as it is, body streaming, redirects not
    * followed (a download's 302 to a pre-authenticated URL comes back as such). Throws only for
-   * the vault's own refusals (no credential, blocked credential, path refused). A Graph 401
-   * drops the local cache entry of that credential.
+   * the vault's own refusals (no credential, blocked credential, path refused). A Graph 401, or
+   * the vault's `Authpipe-Credential-Refreshed` header (it refreshed the token after Graph's 401
+   * and retried), drops the local cache entry of that credential.
    */
   async proxy(input: ProxyInput): Promise<Response> {
     const method = input.method ?? 'GET';
@@ -265,13 +267,18 @@ export class Authpipe {
     });
     if (response.headers.get(UPSTREAM_HEADER) === null && response.status >= 400)
       throw await errorOf(response, requestId);
-    if (response.status === 401) {
+    // Graph refused the token: the cached copy (if any) is no good. The vault says so with a header
+    // when it refreshed the token and answered the retry, so a 200 can carry it too.
+    const refreshed = response.headers.get(CREDENTIAL_REFRESHED_HEADER);
+    if (response.status === 401 || refreshed !== null) {
       this.evict({
         provider,
         tenantId: input.tenantId,
         credentialFor: input.userId === undefined ? 'installation' : 'user',
         userId: input.userId,
       });
+      // The same credential may be cached under another key too (every entry of its id goes).
+      if (refreshed !== null && refreshed !== '') this.evict({ credentialId: refreshed });
     }
     return response;
   }

@@ -56,6 +56,7 @@ export {
   type WebhookMessage,
 } from './webhooks.js';
 export {
+  CREDENTIAL_REFRESHED_HEADER,
   CREDENTIAL_REFUSALS,
   SDK_MIN_REMAINING_MS,
   SDK_REFRESH_AHEAD_MS,

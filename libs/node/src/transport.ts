@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AuthpipeError, NetworkError, errorFromWire } from './errors.js';
-import type { WireErrorBody } from './wire.js';
+import { UPSTREAM_HEADER, type WireErrorBody } from './wire.js';
 
 /** The `fetch` the SDK calls: the global one (undici in Node) or one injected for tests or tracing. */
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -20,6 +20,14 @@ export interface RetryOptions {
    * waited for: the error is thrown with its `retryAfter` for the caller to decide.
    */
   maxDelayMs?: number;
+  /**
+   * The vault's own `429 rate_limited` (not Graph's 429 through the proxy, which is passed back):
+   * wait its `Retry-After` and send the request again, as long as the time waited for this request
+   * stays within this many ms. Default 0: off, `RateLimitedError` is thrown at once (with
+   * `retryAfter`). The vault refuses a request over its limit before reading it, so any request
+   * may be sent again, except one whose body is a stream.
+   */
+  maxRateLimitWaitMs?: number;
 }
 
 /** Settings of one vault client's HTTP transport. */
@@ -73,7 +81,8 @@ export class Transport {
   async send(request: VaultRequest): Promise<{ response: Response; requestId: string }> {
     const { retry } = this.options;
     const replayable = request.idempotent && !isStream(request.body);
-    for (let attempt = 0; ; attempt++) {
+    let rateLimitWaitedMs = 0;
+    for (let attempt = 0; ;) {
       const requestId = randomUUID();
       let response: Response;
       try {
@@ -82,15 +91,35 @@ export class Transport {
         if (request.signal?.aborted) throw error;
         const failure = networkError(error, requestId);
         if (!replayable || attempt >= retry.retries) throw failure;
-        await delay(this.backoff(attempt), request.signal);
+        await delay(this.backoff(attempt++), request.signal);
+        continue;
+      }
+      const rateLimitWait = this.rateLimitWait(request, response, rateLimitWaitedMs);
+      if (rateLimitWait !== null) {
+        // Not an attempt that failed: the vault did not read it, so it costs none of `retries`.
+        rateLimitWaitedMs += rateLimitWait;
+        await response.body?.cancel().catch(() => undefined);
+        await delay(rateLimitWait, request.signal);
         continue;
       }
       if (response.status < 500 || !replayable || attempt >= retry.retries) return { response, requestId };
       const retryAfter = retryAfterSeconds(response.headers.get('retry-after'));
       if (retryAfter !== undefined && retryAfter * 1000 > retry.maxDelayMs) return { response, requestId };
       await response.body?.cancel().catch(() => undefined);
-      await delay(Math.max(retryAfter === undefined ? 0 : retryAfter * 1000, this.backoff(attempt)), request.signal);
+      await delay(Math.max(retryAfter === undefined ? 0 : retryAfter * 1000, this.backoff(attempt++)), request.signal);
     }
+  }
+
+  /** How long to wait before sending again after the vault's own 429, or null to answer it. */
+  private rateLimitWait(request: VaultRequest, response: Response, waitedMs: number): number | null {
+    const budget = this.options.retry.maxRateLimitWaitMs;
+    if (response.status !== 429 || budget <= 0 || isStream(request.body)) return null;
+    // Graph's 429 through the proxy is Graph's answer, for the caller to judge.
+    if (response.headers.get(UPSTREAM_HEADER) !== null) return null;
+    const retryAfter = retryAfterSeconds(response.headers.get('retry-after'));
+    if (retryAfter === undefined) return null;
+    const wait = Math.max(retryAfter * 1000, 1);
+    return waitedMs + wait <= budget ? wait : null;
   }
 
   private async attempt(request: VaultRequest, requestId: string): Promise<Response> {

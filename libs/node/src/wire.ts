@@ -87,3 +87,9 @@ export const UPSTREAM_HEADER = 'authpipe-upstream';
 /** The proxy's headers naming whose credential a request uses (no user: the installation). */
 export const TENANT_HEADER = 'Authpipe-Tenant-Id';
 export const USER_HEADER = 'Authpipe-User-Id';
+/**
+ * Set by the proxy when Graph refused the credential's token (401) and the vault refreshed it to a
+ * new one; its value is the credential id. The SDK drops that credential from its cache. The same
+ * name as `CREDENTIAL_REFRESHED_HEADER` of @authpipe/contract.
+ */
+export const CREDENTIAL_REFRESHED_HEADER = 'authpipe-credential-refreshed';

@@ -5,7 +5,8 @@ export const RANDOM = Symbol('RANDOM');
 
 /**
  * The vault's one source of randomness: ids, tokens, OAuth states, nonces, binding cookies and
- * error ids all come from here, so a test can replace it and nothing else calls the CSPRNG.
+ * error ids all come from here, so a test can replace it and nothing else calls the CSPRNG
+ * (request ids use Node's randomUUID when this is {@link cryptoRandom}: see requestIdFrom).
  * (libs/crypto draws its AES-GCM nonces itself: a primitive, not a seam.)
  */
 export interface Random {

@@ -55,4 +55,14 @@ describe(responseHeadersForCaller.name, () => {
       'request-id': 'r1',
     });
   });
+
+  it("drops Authpipe's own headers coming from upstream: only the vault sets them", () => {
+    expect(
+      responseHeadersForCaller({
+        'Authpipe-Credential-Refreshed': 'con_other',
+        'authpipe-upstream': 'forged',
+        'content-type': 'text/plain',
+      }),
+    ).toEqual({ 'content-type': 'text/plain' });
+  });
 });

@@ -64,7 +64,8 @@ export function responseHeadersForCaller(
   const kept: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
-    if (STRIPPED_RESPONSE_HEADERS.has(lower) || hopByHop.has(lower)) continue;
+    // The vault's own (`authpipe-upstream`, `authpipe-credential-refreshed`) come from the vault only.
+    if (STRIPPED_RESPONSE_HEADERS.has(lower) || hopByHop.has(lower) || lower.startsWith('authpipe-')) continue;
     kept[lower] = value;
   }
   return kept;

@@ -14,6 +14,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CREDENTIAL_REFRESHED_HEADER } from '@authpipe/contract';
 import type { HttpMethod } from '@authpipe/microsoft';
 import { z } from 'zod';
 import { ApiKeysService } from '../api-keys/api-keys.service';
@@ -108,12 +109,12 @@ export class ProxyRoute implements OnModuleInit {
         body: WITH_BODY.has(method) ? request.raw : null,
         signal: aborted.signal,
       });
+      void reply.status(response.status).headers(response.headers).header(UPSTREAM_HEADER, 'microsoft-graph');
+      // Graph refused the token and the vault now holds another: callers caching it drop theirs.
+      if (response.refreshedCredentialId !== undefined)
+        void reply.header(CREDENTIAL_REFRESHED_HEADER, response.refreshedCredentialId);
       // Fastify pipes a stream body with backpressure and destroys it if the caller disconnects.
-      await reply
-        .status(response.status)
-        .headers(response.headers)
-        .header(UPSTREAM_HEADER, 'microsoft-graph')
-        .send(response.body);
+      await reply.send(response.body);
     } catch (error) {
       await this.refuse(reply, error);
     }

@@ -58,6 +58,11 @@ export interface ProxyResponse {
   body: Readable | Buffer;
   /** Whether a 401 made the proxy refresh the credential and send the request again. */
   retried: boolean;
+  /**
+   * The credential's id when a Graph 401 made the proxy refresh it to a new token (retried or
+   * not): the route tells the caller, whose cached copy is outdated.
+   */
+  refreshedCredentialId?: string;
 }
 
 /** Providers the proxy serves. */
@@ -97,13 +102,14 @@ export class ProxyService {
     // refresh it once, whether or not this request can be sent again, so the next one works.
     const errorBody = await readAtMost(first.body, ERROR_BODY_BYTES);
     const refreshed = await this.credential(caller, request, true);
-    const canReplay = body !== 'streamed' && refreshed.credential !== served.credential;
-    if (!canReplay) {
+    const changed = refreshed.credential !== served.credential;
+    const refreshedCredentialId = changed ? { refreshedCredentialId: refreshed.credentialId } : {};
+    if (body === 'streamed' || !changed) {
       const { 'content-length': _length, ...headers } = passBack(first).headers;
-      return { status: 401, headers, body: errorBody, retried: false };
+      return { status: 401, headers, body: errorBody, retried: false, ...refreshedCredentialId };
     }
     const second = await this.send(request, target.url, refreshed.credential, body);
-    return { ...passBack(second), retried: true };
+    return { ...passBack(second), retried: true, ...refreshedCredentialId };
   }
 
   private async credential(

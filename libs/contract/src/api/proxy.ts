@@ -20,3 +20,11 @@ export const proxyHeadersSchema = z.object({
     .optional()
     .describe("The tenant's user whose connection to use; absent: the tenant's installation (app-only)."),
 });
+
+/**
+ * Set by the Graph proxy on a reply after Graph refused the credential's token (401) and the vault
+ * refreshed it to a new one, whether the request was then sent again (its answer is the retry's)
+ * or passed back as the 401: its value is the credential id (`con_…`, `ins_…`). A client that
+ * keeps credentials from getCredential drops that one, since Graph no longer takes its token.
+ */
+export const CREDENTIAL_REFRESHED_HEADER = 'Authpipe-Credential-Refreshed';

@@ -1,0 +1,104 @@
+// GET /v1/credentials/:provider as a raw Fastify route rather than a Nest controller: it is the
+// one call a backend makes on every Graph request, and warm it is answered from memory (API key
+// and served credential both cached), so the framework's per-request work was most of its cost:
+// Nest's router proxy, guard, parameter decorators and pipes, the exception filter's zone around
+// each handler. Served here, a warm read costs Fastify's routing and hooks, the API key check,
+// two schema checks, a cache read and the JSON body.
+//
+// The contract is the controller's was, unchanged:
+// - the route (method, path, success status) is ROUTES.getCredential's, as is /docs (generated
+//   from the contract; the docs test compares the served routes with it);
+// - the global Fastify hooks run as on every route: request guards, rate limits (per key), the
+//   request log (nestjs-pino's middleware), metrics and security headers;
+// - the same order of checks: API key first (ApiKeysService, the guard's cached lookup), then the
+//   params and the query against the contract's schemas, with the validation pipe's errors;
+// - refusals in the catalog's shape through the same ErrorFilter mapping, `Retry-After` on
+//   `provider_unavailable`, `Cache-Control: no-store` on the credential.
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ROUTES, routerPath } from '@authpipe/contract';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { ApiError } from '../common/api-error';
+import { noteErrorCode } from '../common/error-code-note';
+import { ErrorFilter } from '../common/error.filter';
+import { IDS, type IdGenerator } from '../common/id-generator';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { CredentialRefused, GetCredentialService, type ServedCredential } from './get-credential.service';
+
+const ROUTE = ROUTES.getCredential;
+
+/** Registers GET /v1/credentials/:provider on the Fastify instance Nest runs on. */
+@Injectable()
+export class GetCredentialRoute implements OnModuleInit {
+  private readonly errors: ErrorFilter;
+  private readonly params = new ZodValidationPipe(ROUTE.params, 'params');
+  private readonly query = new ZodValidationPipe(ROUTE.query, 'query');
+
+  constructor(
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    private readonly apiKeys: ApiKeysService,
+    private readonly credentials: GetCredentialService,
+    @Inject(IDS) ids: IdGenerator,
+  ) {
+    this.errors = new ErrorFilter(ids);
+  }
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    // An application context without HTTP (the CLI) has no route to add.
+    if (!adapter) return;
+    const fastify = adapter.getInstance<FastifyInstance>();
+    void fastify.register((scope, _options, done) => {
+      scope.setErrorHandler((error, _request, reply) => this.refuse(reply, error));
+      scope.route({
+        method: ROUTE.method,
+        url: routerPath(ROUTE),
+        handler: (request, reply) => this.handle(request, reply),
+      });
+      done();
+    });
+  }
+
+  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<ServedCredential | undefined> {
+    try {
+      const caller = await this.apiKeys.authenticate(request.headers.authorization);
+      const { provider } = this.params.transform(request.params);
+      const query = this.query.transform(request.query);
+      const served = await this.credentials.get(caller, {
+        provider,
+        tenantId: query.tenantId,
+        subject:
+          query.credentialFor === 'user'
+            ? { credentialFor: 'user', userId: query.userId! }
+            : { credentialFor: 'installation' },
+        forceRefresh: query.forceRefresh === 'true',
+      });
+      // A token: no shared cache may keep it.
+      reply.code(ROUTE.response.status).header('cache-control', 'no-store');
+      return served;
+    } catch (error) {
+      await this.refuse(reply, error);
+      return undefined;
+    }
+  }
+
+  private async refuse(reply: FastifyReply, error: unknown): Promise<void> {
+    if (reply.sent) return;
+    let thrown = error;
+    if (error instanceof CredentialRefused) {
+      if (error.extra.retryAfterSeconds !== undefined)
+        void reply.header('retry-after', String(error.extra.retryAfterSeconds));
+      thrown = new ApiError(error.code, error.message, {
+        remediation: error.extra.remediation,
+        details: error.extra.details,
+      });
+    }
+    // As ErrorFilter.catch answers an ApiError that says when to come back.
+    if (thrown instanceof ApiError && thrown.extra.retryAfterSeconds !== undefined)
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(thrown.extra.retryAfterSeconds))));
+    const { status, body } = this.errors.toResponse(thrown);
+    noteErrorCode(reply.raw, body.code);
+    await reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: body });
+  }
+}
