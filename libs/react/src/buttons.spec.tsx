@@ -132,39 +132,28 @@ describe('InstallButton', () => {
     expect(window.sessionStorage.getItem('authpipe:pending-flow')).toBeNull();
   });
 
-  it('ignores a result in the address bar that this page did not start', () => {
-    window.history.replaceState(
-      null,
-      '',
-      '/settings?status=success&correlationId=cs_9&provider=microsoft-onedrive&tenantId=org_acme&installationId=ins_9',
-    );
-    const onInstall = vi.fn();
-    render(
-      <AuthpipeProvider baseUrl={VAULT} getSessionToken={getSessionToken}>
-        <InstallButton provider="microsoft-onedrive" onInstall={onInstall} />
-      </AuthpipeProvider>,
-    );
-    expect(onInstall).not.toHaveBeenCalled();
+  it('ignores a result in the address bar that this page did not start, or of another connect session', () => {
+    const returnedTo = (pending: Record<string, string> | null): ReturnType<typeof vi.fn> => {
+      cleanup();
+      window.sessionStorage.clear();
+      if (pending !== null) window.sessionStorage.setItem('authpipe:pending-flow', JSON.stringify(pending));
+      window.history.replaceState(
+        null,
+        '',
+        '/settings?status=success&correlationId=cs_9&provider=microsoft-onedrive&tenantId=org_acme&installationId=ins_9',
+      );
+      const onInstall = vi.fn();
+      render(
+        <AuthpipeProvider baseUrl={VAULT} getSessionToken={getSessionToken}>
+          <InstallButton provider="microsoft-onedrive" onInstall={onInstall} />
+        </AuthpipeProvider>,
+      );
+      return onInstall;
+    };
+    expect(returnedTo(null)).not.toHaveBeenCalled();
     expect(window.location.search).toContain('installationId=ins_9');
-  });
-
-  it('ignores a redirect result of another connect session than the one this page started', () => {
-    window.sessionStorage.setItem(
-      'authpipe:pending-flow',
-      JSON.stringify({ provider: 'microsoft-onedrive', credentialFor: 'installation', correlationId: 'cs_1' }),
-    );
-    window.history.replaceState(
-      null,
-      '',
-      '/settings?status=success&correlationId=cs_9&provider=microsoft-onedrive&tenantId=org_acme&installationId=ins_9',
-    );
-    const onInstall = vi.fn();
-    render(
-      <AuthpipeProvider baseUrl={VAULT} getSessionToken={getSessionToken}>
-        <InstallButton provider="microsoft-onedrive" onInstall={onInstall} />
-      </AuthpipeProvider>,
-    );
-    expect(onInstall).not.toHaveBeenCalled();
+    const pending = { provider: 'microsoft-onedrive', credentialFor: 'installation', correlationId: 'cs_1' };
+    expect(returnedTo(pending)).not.toHaveBeenCalled();
     expect(window.location.search).toContain('installationId=ins_9');
     expect(window.sessionStorage.getItem('authpipe:pending-flow')).not.toBeNull();
   });
