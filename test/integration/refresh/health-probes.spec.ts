@@ -25,6 +25,7 @@ import {
   type RegisteredApp,
   type TestProject,
 } from '@test/support/builders';
+import { FlowBrowser, popupData } from '@test/support/flow-browser';
 import { SEED, useTestEmulator } from '@test/support/test-emulator';
 import { PUBLIC_URL, useTestVault } from '@test/support/test-vault';
 import { catchUp } from '@test/support/webhook-world';
@@ -334,8 +335,16 @@ describe('health probes', () => {
       },
     });
 
-    // The user signs in again through the connect flow's service: recovered, issue resolved.
-    await aConnection(vault, { ...base, userId: live.userId }, { oid: live.oid });
+    // The user opens the link and signs in again through the connect flow: recovered, issue resolved.
+    const link = new URL(refused.body.error.details.action.url as string);
+    const browser = new FlowBrowser(vault, t);
+    const started = await browser.continue(await browser.open(`${link.pathname}${link.search}`));
+    expect(started.status, started.text).toBe(302);
+    const upn = t.emulator.store.findUser(CONTOSO, live.oid)?.userPrincipalName;
+    if (upn === undefined) throw new Error('the live user is not in the emulator directory');
+    const reply = await browser.callback('/oauth/callback', await browser.signIn(started.headers.location, upn));
+    expect(popupData(reply.text).result.status).toBe('success');
+    expect(await connection(project.projectId, live.id)).toMatchObject({ status: 'active', statusAction: null });
     expect((await eventsOf(project.projectId, 'credential.recovered')).map((e) => e.payload)).toEqual([
       { credentialId: live.id, kind: 'connection', from: 'needs_reauth' },
     ]);
