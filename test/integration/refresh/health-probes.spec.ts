@@ -25,6 +25,7 @@ import {
   type RegisteredApp,
   type TestProject,
 } from '@test/support/builders';
+import { FlowBrowser, popupData } from '@test/support/flow-browser';
 import { SEED, useTestEmulator } from '@test/support/test-emulator';
 import { PUBLIC_URL, useTestVault } from '@test/support/test-vault';
 import { catchUp } from '@test/support/webhook-world';
@@ -228,7 +229,7 @@ describe('health probes', () => {
     expect(await eventsOf(project.projectId, 'credential.status_changed')).toEqual([]);
   });
 
-  it('changes nothing when Graph answers 503, and probes again soon', async () => {
+  it('changes nothing when Graph answers 503 (and only degrades when the refresh before it meets 503), and probes again soon', async () => {
     const { project, registered, appId } = await anAppSetup();
     const live = await aLiveConnection(
       vault,
@@ -247,6 +248,22 @@ describe('health probes', () => {
       expect(await probe(ref)).toBe('transient');
       expect(await eventsOf(project.projectId, 'credential.status_changed')).toEqual([]);
       // The outage over, the next probe passes.
+      expect(await probe(ref)).toBe('ok');
+
+      // Microsoft down when the token needs refreshing before a probe: the refresh degrades the
+      // connection as it does (retried with backoff), the probe marks nothing and comes back soon.
+      vault.clock.advance(2 * HOUR_MS);
+      await t.control('POST', '/faults', { kind: 'status', status: 503, pathPrefix: '/', fraction: 1 });
+      expect(await probe(ref)).toBe('transient');
+      const degraded = await vault.db.prisma.connection.findUniqueOrThrow({ where: { id: live.id } });
+      expect(degraded).toMatchObject({ status: 'degraded', statusAction: null });
+      expect(degraded.probeAt?.getTime()).toBe(vault.clock.nowMs + PROBE_RETRY_MS);
+      await t.control('DELETE', '/faults');
+      vault.clock.advance(PROBE_RETRY_MS);
+      // A degraded credential is the refresh's to bring back, not the probe's to judge.
+      expect(await probe(ref)).toBe('skipped');
+      expect((await vault.get(RefreshService).refresh(ref, 'scheduled')).result).toBe('refreshed');
+      expect((await connection(project.projectId, live.id)).status).toBe('active');
       expect(await probe(ref)).toBe('ok');
     } finally {
       await t.control('DELETE', '/faults');
@@ -334,8 +351,16 @@ describe('health probes', () => {
       },
     });
 
-    // The user signs in again through the connect flow's service: recovered, issue resolved.
-    await aConnection(vault, { ...base, userId: live.userId }, { oid: live.oid });
+    // The user opens the link and signs in again through the connect flow: recovered, issue resolved.
+    const link = new URL(refused.body.error.details.action.url as string);
+    const browser = new FlowBrowser(vault, t);
+    const started = await browser.continue(await browser.open(`${link.pathname}${link.search}`));
+    expect(started.status, started.text).toBe(302);
+    const upn = t.emulator.store.findUser(CONTOSO, live.oid)?.userPrincipalName;
+    if (upn === undefined) throw new Error('the live user is not in the emulator directory');
+    const reply = await browser.callback('/oauth/callback', await browser.signIn(started.headers.location, upn));
+    expect(popupData(reply.text).result.status).toBe('success');
+    expect(await connection(project.projectId, live.id)).toMatchObject({ status: 'active', statusAction: null });
     expect((await eventsOf(project.projectId, 'credential.recovered')).map((e) => e.payload)).toEqual([
       { credentialId: live.id, kind: 'connection', from: 'needs_reauth' },
     ]);

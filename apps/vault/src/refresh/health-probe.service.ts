@@ -23,7 +23,8 @@ import { LEASE_MS, NEAR_EXPIRY_MS, PROBE_RETRY_MS, nextProbeAt } from './refresh
  * What one probe came to:
  * - `ok`: Graph answered; `recovered`: it answered for a credential in `access_lost`, now active;
  * - `access_lost`: Graph refused the fresh token (401/403) and the credential was marked;
- * - `transient`: Graph or the network failed (5xx, 429, timeouts): nothing marked, tried again soon;
+ * - `transient`: Graph, the network or the refresh before it failed transiently (5xx, 429,
+ *   timeouts): the probe marks nothing (the refresh degrades as it does), tried again soon;
  * - `refresh_failed`: the refresh before the probe failed; the refresh classified and recorded it;
  * - `skipped`: nothing to probe (not active, its app misconfigured, no token, no bound resource);
  * - `busy`: another replica is refreshing it; `lost`: another writer moved it on first; `gone`.
@@ -160,6 +161,8 @@ export class HealthProbeService {
       case 'fresh':
         return null;
       case 'failed':
+        // A transient failure (the credential degraded, retried by the refresh): probe again soon.
+        return outcome.status === 'degraded' ? 'transient' : 'refresh_failed';
       case 'blocked':
         return 'refresh_failed';
       case 'busy':
