@@ -72,10 +72,10 @@ async function startEmulator(dataDir: string): Promise<{ baseUrl: string; ca: st
     env: { ...process.env, EMULATOR_PORT: '0', EMULATOR_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const [first] = (await once(child.stdout!, 'data')) as [Buffer];
+  const [first] = (await once(child.stdout, 'data')) as [Buffer];
   const baseUrl = /listening on (https:\/\/\S+)/.exec(first.toString())?.[1];
   if (!baseUrl) throw new Error(`emulator did not start: ${first.toString()}`);
-  child.stdout!.resume();
+  child.stdout.resume();
   return { baseUrl, ca: await fs.readFile(path.join(dataDir, 'ca.crt'), 'utf8'), child };
 }
 
