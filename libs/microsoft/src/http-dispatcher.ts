@@ -30,14 +30,9 @@ export function routeFor(routes: ReadonlyMap<string, URL>, host: string, hostnam
 /** Builds the one Agent of a configuration. */
 export function createDispatcher(options: DispatcherOptions): Agent {
   const policy = new AddressPolicy(options.allowPrivateNetworks);
-  // `ca` replaces Node's roots, so the bundled ones are kept explicitly. One secure context for
-  // every connection: given `ca` itself, each TLS connection would parse all the roots again.
-  const secureContext =
-    options.caCertificates.length > 0
-      ? tls.createSecureContext({ ca: [...tls.rootCertificates, ...options.caCertificates] })
-      : undefined;
   const tlsOptions = {
-    secureContext,
+    // `ca` replaces Node's roots, so the bundled ones are kept explicitly.
+    ca: options.caCertificates.length > 0 ? [...tls.rootCertificates, ...options.caCertificates] : undefined,
     timeout: options.connectTimeoutMs,
     // HTTP/1.1 only: what the emulator, egress proxies and Graph's upload sessions all speak.
     allowH2: false,
