@@ -7,6 +7,7 @@ import { CryptoIntegrityError, Envelope, type FieldContext } from '../../libs/cr
 import { createVaultApp } from '../../apps/vault/src/bootstrap';
 import type { InvalidationMessage } from '../../apps/vault/src/bus/bus.messages';
 import { InvalidationBus } from '../../apps/vault/src/bus/invalidation-bus';
+import { CredentialStateWriter } from '../../apps/vault/src/credentials/credential-state-writer';
 import { SecretsService, type SecretRef, type SecretScope } from '../../apps/vault/src/secrets/secrets.service';
 // Types only: test/support pulls in vitest, which has no place in this process.
 import type { DecryptOutcome } from './replicas';
@@ -26,7 +27,9 @@ export type ReplicaRequest = ReplicaCommand & { id: number };
 export type ReplicaSignal =
   | { kind: 'reply'; id: number; result?: DecryptOutcome | number | null; error?: string }
   | { kind: 'ready'; url: string }
-  | { kind: 'heard'; message: InvalidationMessage };
+  | { kind: 'heard'; message: InvalidationMessage }
+  /** TEST_HOLD_REFRESH_COMMIT: a refresh got Microsoft's reply and now waits, before its commit, to be killed. */
+  | { kind: 'holding'; credentialId: string };
 
 function send(signal: ReplicaSignal): Promise<void> {
   return new Promise((resolve) => process.send!(signal, undefined, undefined, () => resolve()));
@@ -35,6 +38,7 @@ function send(signal: ReplicaSignal): Promise<void> {
 async function main(): Promise<void> {
   // Several children (the refresh replicas test) name themselves apart.
   const app = await createVaultApp({ replicaId: process.env.TEST_REPLICA_ID ?? 'replica-process-b' });
+  if (process.env.TEST_HOLD_REFRESH_COMMIT === '1') holdRefreshCommits(app.get(CredentialStateWriter));
   const bus = app.get(InvalidationBus);
   const forward = (message: InvalidationMessage): void => void send({ kind: 'heard', message });
   bus.subscribe('data_key.changed', forward);
@@ -76,6 +80,18 @@ async function main(): Promise<void> {
     })();
   });
   await send({ kind: 'ready', url: await app.getUrl() });
+}
+
+/**
+ * Test-only, in this test entry (production code has no such switch): a refresh that got its new
+ * token set from Microsoft tells the parent and never reaches its commit, so the parent can kill
+ * this process exactly between Microsoft's reply and the commit.
+ */
+function holdRefreshCommits(writer: CredentialStateWriter): void {
+  writer.refreshed = async (_kind, row) => {
+    await send({ kind: 'holding', credentialId: row.id });
+    return new Promise<never>(() => undefined);
+  };
 }
 
 main().catch((error: unknown) => {

@@ -52,6 +52,8 @@ export interface ReplicaProcess extends Replica {
   readonly url: string;
   /** What it printed (for a failing test's message). */
   output(): string;
+  /** The next credential whose refresh holds before its commit (started with TEST_HOLD_REFRESH_COMMIT=1). */
+  holding(): Promise<string>;
   /** Its resident set size now, in bytes. */
   memory(): Promise<number>;
   close(): Promise<void>;
@@ -71,6 +73,8 @@ export async function startReplicaProcess(build: ReplicaBuild, env: Record<strin
   child.stdout?.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
   const messages = new MessageStream();
+  const held: string[] = [];
+  const holdWaiters: ((credentialId: string) => void)[] = [];
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   const exited = new Promise<never>((_resolve, reject) => {
@@ -85,7 +89,11 @@ export async function startReplicaProcess(build: ReplicaBuild, env: Record<strin
     child.on('message', (signal: ReplicaSignal) => {
       if (signal.kind === 'ready') resolve(signal.url);
       else if (signal.kind === 'heard') messages.deliver(signal.message);
-      else {
+      else if (signal.kind === 'holding') {
+        const waiter = holdWaiters.shift();
+        if (waiter) waiter(signal.credentialId);
+        else held.push(signal.credentialId);
+      } else {
         const waiter = pending.get(signal.id);
         pending.delete(signal.id);
         if (signal.error !== undefined) waiter?.reject(new Error(`replica: ${signal.error}`));
@@ -107,6 +115,15 @@ export async function startReplicaProcess(build: ReplicaBuild, env: Record<strin
   return {
     url,
     output: () => printed,
+    holding: () =>
+      Promise.race([
+        new Promise<string>((resolve) => {
+          const first = held.shift();
+          if (first !== undefined) resolve(first);
+          else holdWaiters.push(resolve);
+        }),
+        exited,
+      ]),
     memory: () => request<number>({ op: 'memory' }),
     async authenticate(key): Promise<AuthOutcome> {
       const res = await fetch(`${url}/v1/tenants`, { headers: { authorization: `Bearer ${key}` } });

@@ -1,3 +1,9 @@
+import {
+  KEEP_ALIVE_MS,
+  SCHEDULER_JITTER_FRACTION,
+  SCHEDULER_LEAD_FRACTION,
+  SCHEDULER_MIN_LEAD_MS,
+} from '@authpipe/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdminConsentService } from '../../../apps/vault/src/connect/flows/admin-consent.service';
 import { UserAuthorizationService } from '../../../apps/vault/src/connect/flows/user-authorization.service';
@@ -27,6 +33,21 @@ describe('install and connect flows', () => {
   beforeAll(async () => {
     registered = await anEmulatorApp(t);
   });
+
+  /**
+   * A new credential's first refresh date follows the scheduler's rule (expiry − lead − jitter:
+   * 20% of the lifetime, at least SCHEDULER_MIN_LEAD_MS, plus up to 5%), as after every refresh,
+   * not a flat few minutes before expiry. The flow ran at the test clock's (unmoving) time.
+   */
+  function expectSchedulersRefreshAt(row: { expiresAt: Date | null; refreshAt: Date | null }) {
+    const expiresAt = row.expiresAt!.getTime();
+    const lifetime = expiresAt - vault.clock.nowMs;
+    expect(lifetime).toBeGreaterThan(SCHEDULER_MIN_LEAD_MS);
+    const lead = expiresAt - row.refreshAt!.getTime();
+    const minLead = Math.max(SCHEDULER_MIN_LEAD_MS, lifetime * SCHEDULER_LEAD_FRACTION);
+    expect(lead).toBeGreaterThanOrEqual(minLead - 1);
+    expect(lead).toBeLessThanOrEqual(minLead + lifetime * SCHEDULER_JITTER_FRACTION + 1);
+  }
 
   async function installAndConnect(project: TestProject, tenantId: string) {
     const installToken = await aConnectSession(vault, project, {
@@ -87,6 +108,7 @@ describe('install and connect flows', () => {
         status: 'active',
       });
       expect(row.scopes).toContain('Files.ReadWrite.All');
+      expectSchedulersRefreshAt(row);
       const events = await vault.db.prisma.event.findMany({
         where: { projectId: project.projectId, type: 'installation.created' },
       });
@@ -204,6 +226,8 @@ describe('install and connect flows', () => {
         status: 'active',
       });
       expect(row.scopes).toEqual(expect.arrayContaining(['User.Read', 'Files.ReadWrite.All']));
+      expectSchedulersRefreshAt(row);
+      expect(row.keepAliveAt?.getTime()).toBe(vault.clock.nowMs + KEEP_ALIVE_MS);
       const tokens = await storedTokens(vault, 'connection', project.projectId, row.id);
       const appTokens = await storedTokens(vault, 'installation', project.projectId, installationId);
       expect(tokens?.refreshToken?.length).toBeGreaterThan(20);

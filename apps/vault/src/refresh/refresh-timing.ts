@@ -1,5 +1,9 @@
-import { schedulerRefreshAt, VAULT_NEAR_EXPIRY_MS } from '@authpipe/contract';
+import { VAULT_NEAR_EXPIRY_MS } from '@authpipe/contract';
 import type { Random } from '../common/random';
+import { jitterUnit } from '../common/refresh-at';
+
+// The next refresh date of a token set, shared with the connect flows (a new credential's first).
+export { refreshAtFor } from '../common/refresh-at';
 
 // The thresholds every layer shares (SDK cache margin < vault near-expiry < scheduler lead) live
 // in @authpipe/contract, so no layer refreshes what another has just refreshed.
@@ -29,20 +33,6 @@ export const LEASE_MS = 60_000;
 const BACKOFF_BASE_MS = 30_000;
 const BACKOFF_MAX_MS = 3600_000;
 
-/** A fraction in [0, 1) from the vault's randomness. */
-function unit(random: Random): number {
-  return random.bytes(4).readUInt32BE(0) / 2 ** 32;
-}
-
-/**
- * When the scheduler should refresh a token issued at `now` that expires at `expiresAt`: with
- * about 20% of its lifetime left (at least the contract's SCHEDULER_MIN_LEAD_MS), minus up to 5%
- * at random, never in the past.
- */
-export function refreshAtFor(now: number, expiresAt: Date, random: Random): Date {
-  return new Date(schedulerRefreshAt(now, expiresAt.getTime(), unit(random)));
-}
-
 /**
  * When to try again after `failures` consecutive transient failures: exponential from 30 s,
  * capped at an hour, with ±20% jitter so replicas and credentials do not retry in step; never
@@ -50,7 +40,7 @@ export function refreshAtFor(now: number, expiresAt: Date, random: Random): Date
  */
 export function retryAtFor(now: number, failures: number, random: Random, retryAfterSeconds?: number): Date {
   const exponential = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
-  const jittered = exponential * (0.8 + 0.4 * unit(random));
+  const jittered = exponential * (0.8 + 0.4 * jitterUnit(random));
   return new Date(now + Math.max(jittered, (retryAfterSeconds ?? 0) * 1000));
 }
 
@@ -61,5 +51,5 @@ export const PROBE_RETRY_MS = 15 * 60_000;
 
 /** When a credential probed at `now` is probed next: `intervalMs` ±10% at random, so probes stay spread. */
 export function nextProbeAt(now: number, intervalMs: number, random: Random): Date {
-  return new Date(now + intervalMs * (0.9 + 0.2 * unit(random)));
+  return new Date(now + intervalMs * (0.9 + 0.2 * jitterUnit(random)));
 }

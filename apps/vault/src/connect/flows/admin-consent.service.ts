@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { MicrosoftError, resolveCloud, toMicrosoftError } from '@authpipe/microsoft';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
@@ -14,15 +14,14 @@ import { FlowFailure } from './flow-failure';
 import { FlowRuns, type FlowRun } from './flow-run';
 import { FlowStatesService } from '../states/flow-states.service';
 import { MicrosoftGateway } from '../../microsoft/microsoft-gateway';
+import { RANDOM, type Random } from '../../common/random';
+import { refreshAtFor } from '../../common/refresh-at';
 import { refuseInstalledDirectory } from './directory-refusal';
 import { resolveResource } from './resource-resolver';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Claims read from the app-only token the token endpoint just returned to us over TLS.
 const appTokenClaimsSchema = z.looseObject({ tid: z.string(), roles: z.array(z.string()).optional() });
-
-/** Minutes before expiry at which an app-only token is re-minted. */
-const REFRESH_LEAD_MS = 5 * 60_000;
 
 /**
  * /oauth/admin-consent/callback: Microsoft says an admin consented for a directory. The query
@@ -42,6 +41,7 @@ export class AdminConsentService {
     private readonly installations: InstallationsService,
     private readonly microsoft: MicrosoftGateway,
     private readonly events: EventsService,
+    @Inject(RANDOM) private readonly random: Random,
   ) {}
 
   async handle(query: CallbackQuery, binding: string | null): Promise<FlowResponse> {
@@ -121,7 +121,8 @@ export class AdminConsentService {
         // Microsoft's admin-consent reply does not say who consented: the admin who signed in did.
         consentedBy: state.adminUpn,
         expiresAt: token.expiresOn,
-        refreshAt: new Date(token.expiresOn.getTime() - REFRESH_LEAD_MS),
+        // The scheduler's rule (expiry − lead − jitter), as after every refresh.
+        refreshAt: refreshAtFor(run.now(), token.expiresOn, this.random),
         exclusiveDirectory,
       });
       return completeSuccess(

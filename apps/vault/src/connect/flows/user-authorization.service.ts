@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { KEEP_ALIVE_MS } from '@authpipe/contract';
 import { IdTokenError, MicrosoftError, toMicrosoftError, type UserTokens } from '@authpipe/microsoft';
 import { cloudOf } from '../../apps/app-credentials';
 import type { AppWithCredentials } from '../../apps/apps.service';
@@ -13,13 +14,12 @@ import { FlowRuns } from './flow-run';
 import { FlowStatesService } from '../states/flow-states.service';
 import { MicrosoftGateway } from '../../microsoft/microsoft-gateway';
 import { grantedScopes, requestScopes } from '../../microsoft/scopes';
+import { RANDOM, type Random } from '../../common/random';
+import { refreshAtFor } from '../../common/refresh-at';
 
 /** The directory every personal Microsoft account belongs to. */
 export const CONSUMERS_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const REFRESH_LEAD_MS = 5 * 60_000;
-/** Refresh at least this often even when unused: refresh tokens die after ~90 idle days. */
-const KEEP_ALIVE_MS = 14 * 24 * 3600_000;
 
 /**
  * /oauth/callback: redeems the code with the PKCE verifier, verifies the id_token (signature,
@@ -35,6 +35,7 @@ export class UserAuthorizationService {
     private readonly installations: InstallationsService,
     private readonly connections: ConnectionsService,
     private readonly microsoft: MicrosoftGateway,
+    @Inject(RANDOM) private readonly random: Random,
   ) {}
 
   async handle(query: CallbackQuery, binding: string | null): Promise<FlowResponse> {
@@ -122,7 +123,8 @@ export class UserAuthorizationService {
           upn: claims.preferred_username ?? tokens.account.upn ?? null,
           scopes: grantedScopes(cloud, tokens.scopes),
           expiresAt: tokens.expiresOn,
-          refreshAt: new Date(Math.max(now, tokens.expiresOn.getTime() - REFRESH_LEAD_MS)),
+          // The scheduler's rule (expiry − lead − jitter), as after every refresh.
+          refreshAt: refreshAtFor(now, tokens.expiresOn, this.random),
           keepAliveAt: new Date(now + KEEP_ALIVE_MS),
         },
         () => run.consumeSession(),
