@@ -3,7 +3,7 @@
 // set to access_lost, and a project key past the vault's per-key limit, configured low for this
 // vault. Also the SDK's opt-in bounded wait on the vault's 429 (`retry.maxRateLimitWaitMs`).
 import { AccessLostError, RateLimitedError, type Authpipe } from '@authpipe/node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiKeysService } from '../../../apps/vault/src/api-keys/api-keys.service';
 import { CredentialStateWriter } from '../../../apps/vault/src/credentials/credential-state-writer';
 import { InstallationsService } from '../../../apps/vault/src/installations/installations.service';
@@ -83,6 +83,15 @@ describe('@authpipe/node typed errors from a running vault (e2e)', () => {
       expect(lost.credentialId).toBe(id);
       expect(lost.remediation).toBe('Install again and choose a drive the app can reach.');
       expect(lost.action?.url).toMatch(/^https?:\/\//);
+      // The request log names the refusal, found by the request id the SDK sent.
+      await vi.waitFor(() =>
+        expect(vault.logs.records()).toContainEqual(
+          expect.objectContaining({
+            req: expect.objectContaining({ id: lost.requestId, path: `/v1/credentials/${PROVIDER}` }),
+            res: { statusCode: 409, errorCode: 'access_lost' },
+          }),
+        ),
+      );
       // The refusal dropped the cached token: the next plain call asks the vault and is refused too.
       const before = fetches.length;
       await expect(authpipe.getCredential(input)).rejects.toBeInstanceOf(AccessLostError);
