@@ -6,6 +6,7 @@ import type { AuthenticatedProject } from '../api-keys/api-keys.service';
 import { CurrentProject } from '../api-keys/current-project.decorator';
 import { ApiError } from '../common/api-error';
 import { Route, RouteParams, RouteQuery } from '../common/route.decorator';
+import { asTenantExternalId } from '../common/tenant-ids';
 import { CredentialRefused, GetCredentialService, type ServedCredential } from './get-credential.service';
 
 /** GET /v1/credentials/:provider: a valid access token of an installation or a user's connection. */
@@ -24,7 +25,7 @@ export class GetCredentialController {
     try {
       const served = await this.credentials.get(caller, {
         provider,
-        tenantId: query.tenantId,
+        tenantExternalId: asTenantExternalId(query.tenantId),
         subject:
           query.credentialFor === 'user'
             ? { credentialFor: 'user', userId: query.userId! }
