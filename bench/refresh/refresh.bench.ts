@@ -33,6 +33,7 @@ import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
 import { AppsService } from '../../apps/vault/src/apps/apps.service';
 import { createVaultApp } from '../../apps/vault/src/bootstrap';
 import { ConnectionsService } from '../../apps/vault/src/connections/connections.service';
+import { asTenantExternalId } from '../../apps/vault/src/common/tenant-ids';
 import { openDatabase } from '../../apps/vault/src/database/database';
 import { applyMigrations, readMigrations } from '../../apps/vault/src/database/migrator';
 import { TOKEN_SET_FIELD, serializeTokenSet } from '../../apps/vault/src/credentials/token-set';
@@ -326,7 +327,7 @@ async function main(): Promise<void> {
             const id = `con_bench${n}`;
             const plaintext = tokenSet(j);
             const sealed = await secrets.seal(
-              { projectId: project.id, tenantId: tenantOf(n) },
+              { projectId: project.id, tenantExternalId: asTenantExternalId(tenantOf(n)) },
               {
                 recordType: 'connection',
                 recordId: id,

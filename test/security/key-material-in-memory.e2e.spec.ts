@@ -1,6 +1,7 @@
 import { Envelope } from '@authpipe/crypto';
 import type { KeyProvider } from '@authpipe/crypto';
 import { describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../apps/vault/src/common/tenant-ids';
 import { KEY_PROVIDER } from '../../apps/vault/src/keys/keys.tokens';
 import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
 import { aProject } from '@test/support/builders';
@@ -15,7 +16,11 @@ describe('key material in the vault process', () => {
     const { projectId } = await aProject(vault);
     await vault
       .get(SecretsService)
-      .put({ projectId, tenantId: 'org_a' }, { recordType: 't', recordId: 'r', field: 'f' }, 'x');
+      .put(
+        { projectId, tenantExternalId: asTenantExternalId('org_a') },
+        { recordType: 't', recordId: 'r', field: 'f' },
+        'x',
+      );
     // The keyring inside the provider: reached the way a heap dump would see it.
     const keyring = (provider as unknown as { keyring: { key(v: number): Buffer } }).keyring;
     const key = keyring.key(provider.currentVersion());

@@ -1,5 +1,6 @@
 import { Envelope } from '@authpipe/crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../apps/vault/src/common/tenant-ids';
 import { KeyJobsService } from '../../apps/vault/src/keys/key-jobs.service';
 import { verifyMasterKeys } from '../../apps/vault/src/keys/master-keys.boot';
 import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
@@ -25,9 +26,17 @@ describe('crypto-shredding and backup restore', () => {
 
   const ref = (tenantId: string) => ({ recordType: 'token', recordId: `t_${tenantId}`, field: 'refresh' });
   const put = (v: TestVault, tenantId: string) =>
-    v.get(SecretsService).put({ projectId, tenantId }, ref(tenantId), `refresh-token-of-${tenantId}`);
+    v
+      .get(SecretsService)
+      .put(
+        { projectId, tenantExternalId: asTenantExternalId(tenantId) },
+        ref(tenantId),
+        `refresh-token-of-${tenantId}`,
+      );
   const read = async (v: TestVault, tenantId: string) =>
-    (await v.get(SecretsService).get({ projectId, tenantId }, ref(tenantId)))?.toString('utf8');
+    (
+      await v.get(SecretsService).get({ projectId, tenantExternalId: asTenantExternalId(tenantId) }, ref(tenantId))
+    )?.toString('utf8');
 
   /** A "backup" of one tenant: its tenant row, data keys and secrets as they are now. */
   async function backup(tenantId: string) {

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { createClientCertificate, type ClientCertificate } from '../../apps/microsoft-emulator/src/tls/certificates';
+import { asTenantExternalId } from '../../apps/vault/src/common/tenant-ids';
 import { ApiKeysService } from '../../apps/vault/src/api-keys/api-keys.service';
 import { AppsService } from '../../apps/vault/src/apps/apps.service';
 import { ConnectionsService, type AuthorizationResult } from '../../apps/vault/src/connections/connections.service';
@@ -51,7 +52,7 @@ export async function aTenantWithSecrets(
   const secrets = vault.get(SecretsService);
   for (let i = 0; i < count; i++) {
     await secrets.put(
-      { projectId, tenantId },
+      { projectId, tenantExternalId: asTenantExternalId(tenantId) },
       { recordType: 'test', recordId: `${projectId}:${tenantId}:${i}`, field: 'token' },
       `tenant-secret-${i}`,
     );

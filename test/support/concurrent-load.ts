@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { asTenantExternalId } from '../../apps/vault/src/common/tenant-ids';
 import type { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
 
 /**
@@ -47,7 +48,7 @@ export class ConcurrentLoad {
       const [tenantId, recordId] = key.split('|') as [string, string];
       for (const replica of this.replicas) {
         const got = await replica.get(
-          { projectId: this.projectId, tenantId },
+          { projectId: this.projectId, tenantExternalId: asTenantExternalId(tenantId) },
           { recordType: 'load', recordId, field: 'token' },
         );
         if (got?.toString() !== value) this.failures.push(`final read of ${key} returned a different value`);
@@ -65,7 +66,7 @@ export class ConcurrentLoad {
       const recordId = `w${worker}_r${k}`;
       const key = `${tenantId}|${recordId}`;
       const replica = this.replicas[step % this.replicas.length];
-      const scope = { projectId: this.projectId, tenantId };
+      const scope = { projectId: this.projectId, tenantExternalId: asTenantExternalId(tenantId) };
       const ref = { recordType: 'load', recordId, field: 'token' };
       try {
         const expected = this.#expected.get(key);

@@ -3,6 +3,7 @@
 // differ only in how the second replica runs.
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
+import { asTenantExternalId } from '../../apps/vault/src/common/tenant-ids';
 import { parseApiKey } from '../../apps/vault/src/api-keys/api-key-format';
 import { ApiKeysService } from '../../apps/vault/src/api-keys/api-keys.service';
 import { ConnectionsService } from '../../apps/vault/src/connections/connections.service';
@@ -59,7 +60,11 @@ export function replicaScenarios(a: TestVault, b: () => Replica): void {
   it('no longer opens, within a second, the secrets of a tenant another replica shredded (its cached DEK is gone)', async () => {
     const project = await aProject(a);
     const ref = probe();
-    await b().putSecret({ projectId: project.projectId, tenantId: 'org_shredded' }, ref, 'shred-me');
+    await b().putSecret(
+      { projectId: project.projectId, tenantExternalId: asTenantExternalId('org_shredded') },
+      ref,
+      'shred-me',
+    );
     const secret = await stored(a.db, ref);
     const ctx = { projectId: project.projectId, tenantId: secret.tenantRowId, ...ref };
     // Opened from the DEK b created and cached: without the bus it would keep opening for a TTL.
@@ -72,7 +77,7 @@ export function replicaScenarios(a: TestVault, b: () => Replica): void {
 
   it('encrypts new secrets under the data key version another replica rotated to', async () => {
     const project = await aProject(a);
-    const scope = { projectId: project.projectId, tenantId: 'org_rotated' };
+    const scope = { projectId: project.projectId, tenantExternalId: asTenantExternalId('org_rotated') };
     const before = probe();
     await b().putSecret(scope, before, 'before');
     const { tenantRowId, dekVersion } = await stored(a.db, before);

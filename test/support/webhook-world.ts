@@ -2,6 +2,7 @@
 // the two jobs a test runs by hand (cron is stopped in test vaults): the event stream consumer
 // (outbox) and the dispatcher.
 import { expect } from 'vitest';
+import { asTenantExternalId } from '../../apps/vault/src/common/tenant-ids';
 import { EventStreamConsumer } from '../../apps/vault/src/events/event-stream.consumer';
 import { EventsService } from '../../apps/vault/src/events/events.service';
 import type { EventPayload } from '../../apps/vault/src/events/events.types';
@@ -68,7 +69,7 @@ export function statusChanged(
   to: string,
   extra: EventPayload = {},
 ): Promise<unknown> {
-  return vault.get(EventsService).append(projectId, 'org_acme', 'credential.status_changed', {
+  return vault.get(EventsService).append(projectId, asTenantExternalId('org_acme'), 'credential.status_changed', {
     credentialId,
     kind: 'connection',
     from: 'active',

@@ -3,6 +3,7 @@ import { servedCredentialSchema } from '@authpipe/contract';
 // emulator: both kinds, on-demand refresh, single flight, refusals with their links, outages,
 // isolation, the served-credential cache and its invalidation, the read audit.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { CredentialReadAudit } from '../../../apps/vault/src/get-credential/credential-read-audit';
 import { MIN_SERVED_LIFETIME_MS } from '../../../apps/vault/src/get-credential/get-credential.service';
 import { ServedCredentialCache } from '../../../apps/vault/src/get-credential/served-credential-cache';
@@ -257,7 +258,7 @@ describe('GET /v1/credentials/:provider (e2e)', () => {
       const lookup = {
         projectId: project.projectId,
         provider: PROVIDER,
-        tenantId,
+        tenantExternalId: asTenantExternalId(tenantId),
         credentialFor: 'user' as const,
         userId,
       };

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { lockEmbeddedDirectory } from '../../../apps/vault/src/admin/embedded-database';
 import { openCliContext } from '../../../apps/vault/src/cli/cli-context';
 import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
@@ -98,7 +99,7 @@ describe('authpipe CLI', () => {
       const secrets = ctx.app.get(SecretsService);
       for (let i = 0; i < 3; i++) {
         await secrets.put(
-          { projectId, tenantId: 'org_cli' },
+          { projectId, tenantExternalId: asTenantExternalId('org_cli') },
           { recordType: 'cli', recordId: `r${i}`, field: 'token' },
           `s${i}`,
         );
@@ -142,7 +143,11 @@ describe('authpipe CLI', () => {
     try {
       await ctx.app
         .get(SecretsService)
-        .put({ projectId, tenantId: 'org_m' }, { recordType: 'cli', recordId: 'm1', field: 'token' }, 'x');
+        .put(
+          { projectId, tenantExternalId: asTenantExternalId('org_m') },
+          { recordType: 'cli', recordId: 'm1', field: 'token' },
+          'x',
+        );
     } finally {
       await ctx.close();
     }

@@ -1,5 +1,6 @@
 import { createPkcePair } from '@authpipe/microsoft';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { ConnectService } from '../../../apps/vault/src/connect/flows/connect.service';
 import { UserAuthorizationService } from '../../../apps/vault/src/connect/flows/user-authorization.service';
 import { FlowStatesService } from '../../../apps/vault/src/connect/states/flow-states.service';
@@ -121,7 +122,7 @@ describe('flows under bad state, code and session input', () => {
       await vault
         .get(SecretsService)
         .put(
-          { projectId: project.projectId, tenantId: 'org_pkce' },
+          { projectId: project.projectId, tenantExternalId: asTenantExternalId('org_pkce') },
           { recordType: 'oauth_state', recordId: state.id, field: 'codeVerifier' },
           createPkcePair().codeVerifier,
         );

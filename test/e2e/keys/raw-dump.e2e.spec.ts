@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { KeyJobsService } from '../../../apps/vault/src/keys/key-jobs.service';
 import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
 import { aProject } from '@test/support/builders';
@@ -36,23 +37,23 @@ describe(`${SecretsService.name} at rest`, () => {
     // Every write path: insert, overwrite, project secret, several tenants.
     for (const tenantId of ['org_a', 'org_b', 'org_c']) {
       await secrets.put(
-        { projectId, tenantId },
+        { projectId, tenantExternalId: asTenantExternalId(tenantId) },
         { recordType: 'connection', recordId: `con_${tenantId}`, field: 'accessToken' },
         'old',
       );
       await secrets.put(
-        { projectId, tenantId },
+        { projectId, tenantExternalId: asTenantExternalId(tenantId) },
         { recordType: 'connection', recordId: `con_${tenantId}`, field: 'accessToken' },
         access,
       );
       await secrets.put(
-        { projectId, tenantId },
+        { projectId, tenantExternalId: asTenantExternalId(tenantId) },
         { recordType: 'connection', recordId: `con_${tenantId}`, field: 'refreshToken' },
         Buffer.from(refresh),
       );
     }
     await secrets.put(
-      { projectId, tenantId: null },
+      { projectId, tenantExternalId: null },
       { recordType: 'app', recordId: 'app_1', field: 'clientSecret' },
       clientSecret,
     );
@@ -70,7 +71,7 @@ describe(`${SecretsService.name} at rest`, () => {
     });
     await expect(
       secrets.get(
-        { projectId, tenantId: 'org_b' },
+        { projectId, tenantExternalId: asTenantExternalId('org_b') },
         { recordType: 'connection', recordId: 'con_org_b', field: 'refreshToken' },
       ),
     ).rejects.toMatchObject({ code: 'crypto_integrity' });
@@ -92,7 +93,7 @@ describe(`${SecretsService.name} at rest`, () => {
     expect(
       (
         await secrets.get(
-          { projectId, tenantId: 'org_a' },
+          { projectId, tenantExternalId: asTenantExternalId('org_a') },
           { recordType: 'connection', recordId: 'con_org_a', field: 'accessToken' },
         )
       )?.toString(),

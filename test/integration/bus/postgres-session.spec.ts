@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Envelope } from '@authpipe/crypto';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { BUS_CHANNEL, encodeWire } from '../../../apps/vault/src/bus/bus.messages';
 import { InvalidationBus } from '../../../apps/vault/src/bus/invalidation-bus';
 import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
@@ -63,7 +64,9 @@ describe.skipIf(!postgres)(`${InvalidationBus.name} on its PostgreSQL session ($
     const project = await aProject(vault);
     expect(await authenticate(vault, project.key)).toBe('ok');
     const ref = { recordType: 'bus_probe', recordId: `probe_${randomBytes(6).toString('hex')}`, field: 'value' };
-    await vault.get(SecretsService).put({ projectId: project.projectId, tenantId: 'org_reconnect' }, ref, 'cached');
+    await vault
+      .get(SecretsService)
+      .put({ projectId: project.projectId, tenantExternalId: asTenantExternalId('org_reconnect') }, ref, 'cached');
     const [row] = await vault.db.query<{ ciphertext: Uint8Array; tenant_id: string }>(
       'SELECT ciphertext, tenant_id FROM secrets WHERE record_id = $1',
       [ref.recordId],

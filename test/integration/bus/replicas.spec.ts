@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Envelope } from '@authpipe/crypto';
 import { describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { InvalidationBus } from '../../../apps/vault/src/bus/invalidation-bus';
 import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
 import { aProject } from '../../support/builders';
@@ -44,7 +45,9 @@ describe('replicas over one database', () => {
   it('keeps opening secrets with its cached data key when the key is deleted without a message', async () => {
     const project = await aProject(a);
     const ref = { recordType: 'bus_probe', recordId: `probe_${randomBytes(6).toString('hex')}`, field: 'value' };
-    await b.get(SecretsService).put({ projectId: project.projectId, tenantId: 'org_silent' }, ref, 'still-here');
+    await b
+      .get(SecretsService)
+      .put({ projectId: project.projectId, tenantExternalId: asTenantExternalId('org_silent') }, ref, 'still-here');
     const [row] = await a.db.query<{ ciphertext: Uint8Array; tenant_id: string }>(
       'SELECT ciphertext, tenant_id FROM secrets WHERE record_id = $1',
       [ref.recordId],

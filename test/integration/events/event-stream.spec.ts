@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { EventStreamConsumer, EVENT_STREAM_CURSOR } from '../../../apps/vault/src/events/event-stream.consumer';
 import { EventsService } from '../../../apps/vault/src/events/events.service';
 import { WebhookEndpointsRepository } from '../../../apps/vault/src/webhooks/webhook-endpoints.repository';
@@ -37,7 +38,7 @@ describe(EventStreamConsumer.name, () => {
       const to = i % 3 === 0 ? 'active' : 'degraded';
       if (to === 'degraded' && status.get(credentialId) !== 'degraded') opened += 1;
       status.set(credentialId, to);
-      await events.append(project.projectId, 'org_stream', 'credential.status_changed', {
+      await events.append(project.projectId, asTenantExternalId('org_stream'), 'credential.status_changed', {
         credentialId,
         kind: 'connection',
         from: 'active',

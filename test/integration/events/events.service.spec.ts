@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { EventsService } from '../../../apps/vault/src/events/events.service';
 import { aProject } from '@test/support/builders';
 import { useTestVault } from '@test/support/test-vault';
@@ -17,7 +18,7 @@ describe(EventsService.name, () => {
 
   describe('append', () => {
     it('stores the event under the tenant, creating the tenant on first use', async () => {
-      const event = await events.append(p1, 'org_new', 'installation.created', {
+      const event = await events.append(p1, asTenantExternalId('org_new'), 'installation.created', {
         installationId: 'ins_1',
         scopes: ['Files.Read.All'],
       });
@@ -43,10 +44,10 @@ describe(EventsService.name, () => {
 
   describe('list', () => {
     it("pages through the project's events in order, filtered by tenant and type, never another project's", async () => {
-      for (let i = 0; i < 5; i++) await events.append(p2, 'org_a', 'connection.created', { n: i });
-      await events.append(p2, 'org_b', 'connection.created', { n: 99 });
+      for (let i = 0; i < 5; i++) await events.append(p2, asTenantExternalId('org_a'), 'connection.created', { n: i });
+      await events.append(p2, asTenantExternalId('org_b'), 'connection.created', { n: 99 });
       await events.append(p2, null, 'app.checked', { ok: true });
-      await events.append(p1, 'org_a', 'connection.created', { n: -1 });
+      await events.append(p1, asTenantExternalId('org_a'), 'connection.created', { n: -1 });
       // An event is listed once every transaction older than its own has ended; on a PostgreSQL
       // server that other suites share, one of theirs may still be open: wait for the horizon.
       const all = await vi.waitFor(
@@ -72,9 +73,18 @@ describe(EventsService.name, () => {
   describe('list filters', () => {
     it('finds the events about one credential or app, and those since a date', async () => {
       const p3 = (await aProject(vault, 'three')).projectId;
-      await events.append(p3, 'org_f', 'connection.created', { connectionId: 'con_f1', appId: 'app_f' });
-      await events.append(p3, 'org_f', 'credential.status_changed', { credentialId: 'con_f1', to: 'revoked' });
-      await events.append(p3, 'org_f', 'connection.created', { connectionId: 'con_f2', appId: 'app_f' });
+      await events.append(p3, asTenantExternalId('org_f'), 'connection.created', {
+        connectionId: 'con_f1',
+        appId: 'app_f',
+      });
+      await events.append(p3, asTenantExternalId('org_f'), 'credential.status_changed', {
+        credentialId: 'con_f1',
+        to: 'revoked',
+      });
+      await events.append(p3, asTenantExternalId('org_f'), 'connection.created', {
+        connectionId: 'con_f2',
+        appId: 'app_f',
+      });
       vault.clock.advance(60_000);
       const since = vault.clock.iso();
       await events.append(p3, null, 'app.checked', { appId: 'app_f', ok: true });

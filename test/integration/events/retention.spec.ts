@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { EventsService } from '../../../apps/vault/src/events/events.service';
 import { RetentionJob } from '../../../apps/vault/src/retention/retention.job';
 import { WebhookDispatcher } from '../../../apps/vault/src/webhooks/webhook-dispatcher';
@@ -38,7 +39,7 @@ describe(RetentionJob.name, () => {
   it('purges what is past its retention and keeps open issues, pending deliveries and unconsumed events', async () => {
     const events = vault.get(EventsService);
     const status = (credentialId: string, to: string) =>
-      events.append(project.projectId, 'org_ret', 'credential.status_changed', {
+      events.append(project.projectId, asTenantExternalId('org_ret'), 'credential.status_changed', {
         credentialId,
         kind: 'connection',
         from: 'active',

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { CredentialHistoryRepository } from '../../../apps/vault/src/credentials/credential-history.repository';
 import { EventsService } from '../../../apps/vault/src/events/events.service';
 import { DirectoryAlreadyInstalledError } from '../../../apps/vault/src/installations/installations.repository';
@@ -164,7 +165,12 @@ describe(InstallationsService.name, () => {
       const second = await installations.upsertFromConsent(consent('org_share_b', { directoryId: directory }));
       expect(second.created).toBe(true);
       expect(
-        await installations.findInDirectoryForOtherTenant(p1, 'org_share_b', 'microsoft-onedrive', directory),
+        await installations.findInDirectoryForOtherTenant(
+          p1,
+          asTenantExternalId('org_share_b'),
+          'microsoft-onedrive',
+          directory,
+        ),
       ).toMatchObject({ tenantExternalId: 'org_share_a' });
     });
   });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { DataKeyRepository } from '../../../apps/vault/src/keys/data-key.repository';
-import { TenantKeysRepository } from '../../../apps/vault/src/keys/tenant-keys.repository';
+import { TenantResolver } from '../../../apps/vault/src/keys/tenant-resolver';
 import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
 import { aProject } from '@test/support/builders';
 import { useReplicas, useTestVault } from '@test/support/test-vault';
@@ -10,7 +11,7 @@ describe(DataKeyRepository.name, () => {
   const replica = useReplicas(vault);
   let projectId: string;
   let repo: DataKeyRepository;
-  let tenants: TenantKeysRepository;
+  let tenants: TenantResolver;
   /** Two replicas: separate Envelopes (caches, use blocks) over the same database. */
   let replicas: SecretsService[];
   let lowThreshold: SecretsService[];
@@ -22,11 +23,11 @@ describe(DataKeyRepository.name, () => {
       [1, 2].map(async () => (await replica({ env: { AUTHPIPE_DEK_ROTATE_AFTER: '1000' } })).get(SecretsService)),
     );
     repo = vault.get(DataKeyRepository);
-    tenants = vault.get(TenantKeysRepository);
+    tenants = vault.get(TenantResolver);
   });
 
   async function ownerFor(externalId: string) {
-    return { projectId, tenantId: (await tenants.ensureTenant(projectId, externalId)).id };
+    return { projectId, tenantId: (await tenants.resolve(projectId, asTenantExternalId(externalId))).tenantRowId };
   }
 
   describe('createNext', () => {
@@ -45,7 +46,7 @@ describe(DataKeyRepository.name, () => {
     });
 
     it('creates one DEK version when two replicas encrypt for a new tenant at once', async () => {
-      const scope = { projectId, tenantId: 'org_first_use' };
+      const scope = { projectId, tenantExternalId: asTenantExternalId('org_first_use') };
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           replicas[i % 2].put(scope, { recordType: 'c', recordId: `fu_${i}`, field: 'f' }, `v${i}`),
@@ -73,7 +74,7 @@ describe(DataKeyRepository.name, () => {
 
   describe('through the Envelope', () => {
     it('rotates the DEK by itself after 1,000 uses and still opens the old ciphertexts', async () => {
-      const scope = { projectId, tenantId: 'org_busy' };
+      const scope = { projectId, tenantExternalId: asTenantExternalId('org_busy') };
       const ref = (i: number) => ({ recordType: 'c', recordId: `busy_${i}`, field: 'f' });
       const writes = 2_500;
       for (let i = 0; i < writes; i += 50) {

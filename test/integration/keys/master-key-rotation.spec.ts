@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { KeyJobsService } from '../../../apps/vault/src/keys/key-jobs.service';
 import { KeyJobBusyError } from '../../../apps/vault/src/keys/keys.errors';
 import { verifyMasterKeys } from '../../../apps/vault/src/keys/master-keys.boot';
@@ -49,13 +50,13 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
       const before = vault.get(SecretsService);
       for (const tenantId of TENANTS) {
         await before.put(
-          { projectId, tenantId },
+          { projectId, tenantExternalId: asTenantExternalId(tenantId) },
           { recordType: 'seed', recordId: `s_${tenantId}`, field: 'f' },
           `seed-${tenantId}`,
         );
       }
       await before.put(
-        { projectId, tenantId: null },
+        { projectId, tenantExternalId: null },
         { recordType: 'app', recordId: 'app_1', field: 'secret' },
         'app-secret',
       );
@@ -82,7 +83,10 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
               for (const tenantId of TENANTS) {
                 const got = await cold
                   .get(SecretsService)
-                  .get({ projectId, tenantId }, { recordType: 'seed', recordId: `s_${tenantId}`, field: 'f' });
+                  .get(
+                    { projectId, tenantExternalId: asTenantExternalId(tenantId) },
+                    { recordType: 'seed', recordId: `s_${tenantId}`, field: 'f' },
+                  );
                 if (got?.toString() !== `seed-${tenantId}`) load.failures.push(`cold read of ${tenantId} mid-job`);
               }
             }
@@ -112,7 +116,7 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
         (
           await onlyV2
             .get(SecretsService)
-            .get({ projectId, tenantId: null }, { recordType: 'app', recordId: 'app_1', field: 'secret' })
+            .get({ projectId, tenantExternalId: null }, { recordType: 'app', recordId: 'app_1', field: 'secret' })
         )?.toString(),
       ).toBe('app-secret');
       for (const tenantId of TENANTS) {
@@ -120,7 +124,10 @@ describe(`${KeyJobsService.name} master key rotation`, () => {
           (
             await onlyV2
               .get(SecretsService)
-              .get({ projectId, tenantId }, { recordType: 'seed', recordId: `s_${tenantId}`, field: 'f' })
+              .get(
+                { projectId, tenantExternalId: asTenantExternalId(tenantId) },
+                { recordType: 'seed', recordId: `s_${tenantId}`, field: 'f' },
+              )
           )?.toString(),
         ).toBe(`seed-${tenantId}`);
       }

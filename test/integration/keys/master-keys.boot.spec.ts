@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { loadConfig } from '../../../apps/vault/src/config/config.schema';
 import { MasterKeyMismatchError, MasterKeyMissingError } from '../../../apps/vault/src/keys/keys.errors';
 import { loadMasterKeyProvider, verifyMasterKeys } from '../../../apps/vault/src/keys/master-keys.boot';
@@ -22,8 +23,12 @@ describe(verifyMasterKeys.name, () => {
     try {
       const { projectId } = await aProject(vault, 'boot');
       const secrets = vault.get(SecretsService);
-      await secrets.put({ projectId, tenantId: 'org_acme' }, { recordType: 'c', recordId: 'c1', field: 'f' }, 'x');
-      await secrets.put({ projectId, tenantId: null }, { recordType: 'app', recordId: 'a1', field: 'f' }, 'y');
+      await secrets.put(
+        { projectId, tenantExternalId: asTenantExternalId('org_acme') },
+        { recordType: 'c', recordId: 'c1', field: 'f' },
+        'x',
+      );
+      await secrets.put({ projectId, tenantExternalId: null }, { recordType: 'app', recordId: 'a1', field: 'f' }, 'y');
     } finally {
       await vault.close();
     }

@@ -1,5 +1,6 @@
 import { CryptoIntegrityError, Envelope } from '@authpipe/crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { DataKeyRepository } from '../../../apps/vault/src/keys/data-key.repository';
 import { KeyJobsService } from '../../../apps/vault/src/keys/key-jobs.service';
 import { TenantNotFoundError } from '../../../apps/vault/src/keys/keys.errors';
@@ -17,7 +18,7 @@ describe(KeyJobsService.name, () => {
   const replicaOf = useReplicas(vault);
   let projectId: string;
   let main: { secrets: SecretsService; jobs: KeyJobsService };
-  const scope = (tenantId: string) => ({ projectId, tenantId });
+  const scope = (tenantId: string) => ({ projectId, tenantExternalId: asTenantExternalId(tenantId) });
 
   /** Another replica (same master keys and tuning unless `env` says otherwise). */
   async function replica(env: Record<string, string> = {}): Promise<SecretsService> {
@@ -62,7 +63,7 @@ describe(KeyJobsService.name, () => {
         .finally(() => load.stop());
 
       expect(load.failures).toEqual([]);
-      expect(job).toMatchObject({ status: 'completed', kind: 'tenant_key_rotation', tenantId: 'org_rot' });
+      expect(job).toMatchObject({ status: 'completed', kind: 'tenant_key_rotation', tenantExternalId: 'org_rot' });
       expect(job.params).toMatchObject({ newVersion: 2, unreadable: 0 });
       expect(Number(job.params.reencrypted)).toBeGreaterThanOrEqual(10);
       const rows = await rawRows('org_rot');

@@ -1,17 +1,15 @@
 import { CryptoIntegrityError } from '@authpipe/crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { SecretScopeConflictError } from '../../../apps/vault/src/keys/keys.errors';
-import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
+import { SecretsService, type SecretScope } from '../../../apps/vault/src/secrets/secrets.service';
 import { aProject } from '@test/support/builders';
 import { useTestVault } from '@test/support/test-vault';
 
 const CANARY = 'canary-refresh-token-7f3a9c1e';
 const token = { recordType: 'connection', recordId: 'con_1', field: 'refreshToken' };
 
-interface Scope {
-  projectId: string;
-  tenantId: string;
-}
+type Scope = SecretScope;
 
 describe(SecretsService.name, () => {
   const vault = useTestVault();
@@ -25,8 +23,8 @@ describe(SecretsService.name, () => {
     secrets = vault.get(SecretsService);
     projectId = (await aProject(vault, 'secrets')).projectId;
     otherProjectId = (await aProject(vault, 'other')).projectId;
-    acme = { projectId, tenantId: 'org_acme' };
-    globex = { projectId, tenantId: 'org_globex' };
+    acme = { projectId, tenantExternalId: asTenantExternalId('org_acme') };
+    globex = { projectId, tenantExternalId: asTenantExternalId('org_globex') };
   });
   afterEach(() => {
     vault.logs.lines.length = 0;
@@ -61,14 +59,20 @@ describe(SecretsService.name, () => {
       await secrets.put(acme, token, CANARY);
       expect((await secrets.get(acme, token))?.toString()).toBe(CANARY);
       expect(await secrets.get(globex, token)).toBeNull();
-      expect(await secrets.get({ projectId: otherProjectId, tenantId: 'org_acme' }, token)).toBeNull();
+      expect(
+        await secrets.get({ projectId: otherProjectId, tenantExternalId: asTenantExternalId('org_acme') }, token),
+      ).toBeNull();
       expect(await rawCiphertext('con_1', 'refreshToken')).not.toContain(Buffer.from(CANARY));
     });
 
     it('creates the tenant row on first use, once', async () => {
       await Promise.all(
         [1, 2, 3, 4].map((i) =>
-          secrets.put({ projectId, tenantId: 'org_new' }, { ...token, recordId: `con_n${i}` }, 'x'),
+          secrets.put(
+            { projectId, tenantExternalId: asTenantExternalId('org_new') },
+            { ...token, recordId: `con_n${i}` },
+            'x',
+          ),
         ),
       );
       expect(await vault.db.prisma.tenant.count({ where: { projectId, externalId: 'org_new' } })).toBe(1);
@@ -83,7 +87,7 @@ describe(SecretsService.name, () => {
     });
 
     it('keeps project secrets (no tenant) apart from tenant secrets', async () => {
-      const project = { projectId, tenantId: null };
+      const project = { projectId, tenantExternalId: null };
       const ref = { recordType: 'app', recordId: 'app_1', field: 'clientSecret' };
       await secrets.put(project, ref, 'project-secret');
       expect((await secrets.get(project, ref))?.toString()).toBe('project-secret');

@@ -10,7 +10,7 @@ export function toKeyJobDto(job: KeyJobRecord): KeyJobDto {
     kind: job.kind,
     status: job.status,
     projectId: job.projectId,
-    tenantId: job.tenantId,
+    tenantId: job.tenantExternalId,
     processed: job.processed,
     total: job.total,
     result: job.params,

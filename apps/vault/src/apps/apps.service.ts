@@ -200,7 +200,7 @@ export class AppsService {
     }
     await this.uow.run(async () => {
       if (!(await this.apps.delete(projectId, id))) throw FlowError.missing('app_not_found', 'app in this project');
-      await this.secrets.deleteRecord({ projectId, tenantId: null }, APP_SECRET_REF(id).recordType, id);
+      await this.secrets.deleteRecord({ projectId, tenantExternalId: null }, APP_SECRET_REF(id).recordType, id);
       await this.events.append(projectId, null, 'app.deleted', { appId: id });
     });
   }
@@ -216,7 +216,7 @@ export class AppsService {
     if (app.cloud === 'custom') {
       assertCustomEndpointsAllowed(this.microsoft, { loginUrl: app.loginUrl ?? '', graphUrl: app.graphUrl ?? '' }, 409);
     }
-    const raw = await this.secrets.get({ projectId, tenantId: null }, APP_SECRET_REF(app.id));
+    const raw = await this.secrets.get({ projectId, tenantExternalId: null }, APP_SECRET_REF(app.id));
     if (!raw) throw new Error(`App ${app.id} has no stored credential`);
     const credential = storedCredentialSchema.parse(JSON.parse(raw.toString('utf8')));
     raw.fill(0);
@@ -371,7 +371,7 @@ export class AppsService {
     credential: StoredCredential,
     write: () => Promise<T>,
   ): Promise<T> {
-    const scope = { projectId, tenantId: null };
+    const scope = { projectId, tenantExternalId: null };
     return this.secrets.retryingStaleKeys(scope, async () => {
       const sealed = await this.secrets.seal(scope, APP_SECRET_REF(appId), JSON.stringify(credential));
       return this.uow.run(async () => {

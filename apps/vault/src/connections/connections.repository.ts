@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import type { TenantRowId } from '../common/tenant-ids';
 import { UnitOfWork } from '../database/unit-of-work';
 import {
   CREDENTIAL_COLUMNS,
+  atVersion,
+  grantedRow,
   listQuery,
   reactivation,
-  withTenantExternalId,
+  withTenantIds,
   type CredentialRecordBase,
   type ListFilter,
   type PageRequest,
@@ -44,9 +47,6 @@ const columns = {
   keepAliveAt: true,
 } as const;
 
-type Row = Omit<ConnectionRecord, 'tenantExternalId'> & { tenant: { externalId: string } };
-const toRecord = (row: Row): ConnectionRecord => withTenantExternalId(row);
-
 /** `connections`. Reads take the project first; writes take project and tenant row. */
 @Injectable()
 export class ConnectionsRepository {
@@ -54,13 +54,13 @@ export class ConnectionsRepository {
 
   async find(projectId: string, id: string): Promise<ConnectionRecord | null> {
     const row = await this.uow.db.connection.findFirst({ where: { projectId, id }, select: columns });
-    return row ? toRecord(row) : null;
+    return row && withTenantIds(row);
   }
 
   /** The connection of one user of a tenant for a provider (at most one), by the tenant's row id. */
   async findForUser(
     projectId: string,
-    tenantRowId: string,
+    tenantRowId: TenantRowId,
     provider: string,
     userId: string,
   ): Promise<ConnectionRecord | null> {
@@ -68,36 +68,27 @@ export class ConnectionsRepository {
       where: { projectId, tenantId: tenantRowId, provider, userId },
       select: columns,
     });
-    return row ? toRecord(row) : null;
+    return row && withTenantIds(row);
   }
 
   async list(projectId: string, filter: ListFilter, page: PageRequest): Promise<ConnectionRecord[]> {
     const rows = await this.uow.db.connection.findMany({ ...listQuery(projectId, filter, page), select: columns });
-    return rows.map(toRecord);
+    return rows.map(withTenantIds);
   }
 
   async create(
     projectId: string,
-    tenantRowId: string,
+    tenantRowId: TenantRowId,
     id: string,
     userId: string,
     data: ConnectionWrite,
     at: Date,
   ): Promise<ConnectionRecord> {
     const row = await this.uow.db.connection.create({
-      data: {
-        id,
-        projectId,
-        tenantId: tenantRowId,
-        userId,
-        ...data,
-        status: 'active',
-        statusChangedAt: at,
-        lastRefreshedAt: at,
-      },
+      data: { ...grantedRow(projectId, tenantRowId, id, at), userId, ...data },
       select: columns,
     });
-    return toRecord(row);
+    return withTenantIds(row);
   }
 
   /**
@@ -106,15 +97,15 @@ export class ConnectionsRepository {
    */
   async replaceAuthorization(
     projectId: string,
-    tenantRowId: string,
+    tenantRowId: TenantRowId,
     id: string,
     expectedVersion: number,
     data: ConnectionWrite,
     at: Date,
   ): Promise<ConnectionRecord | null> {
     const { count } = await this.uow.db.connection.updateMany({
-      where: { projectId, tenantId: tenantRowId, id, version: expectedVersion },
-      data: { ...data, ...reactivation(at), lastRefreshedAt: at },
+      where: atVersion(projectId, tenantRowId, id, expectedVersion),
+      data: { ...data, ...reactivation(at) },
     });
     return count === 1 ? this.find(projectId, id) : null;
   }

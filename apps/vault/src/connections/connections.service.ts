@@ -2,14 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { CredentialStore, type CredentialKind, type CredentialLifecycle } from '../credentials/credential-lifecycle';
 import type { Tokens } from '../credentials/token-set';
 import type { ListCredentialsQuery, PageDto } from '../installations/installation.dto';
-import { TenantKeysRepository } from '../keys/tenant-keys.repository';
+import { asTenantExternalId, type TenantExternalId } from '../common/tenant-ids';
+import { TenantResolver } from '../keys/tenant-resolver';
 import { toConnectionDto, type ConnectionDto } from './connection.dto';
 import { ConnectionsRepository, type ConnectionRecord, type ConnectionWrite } from './connections.repository';
 
 /** What the user flow redeemed and verified, to store as the user's connection. */
 export interface AuthorizationResult extends ConnectionWrite {
   projectId: string;
-  /** The project's id for the tenant (`org_acme`). */
+  /**
+   * The project's id for the tenant (`org_acme`), named as in the API (benchmarks seed through
+   * this type too); branded on the way in.
+   */
   tenantId: string;
   /** The project's id for the user (`user_123`). */
   userId: string;
@@ -53,7 +57,7 @@ export class ConnectionsService {
 
   constructor(
     private readonly connections: ConnectionsRepository,
-    private readonly tenants: TenantKeysRepository,
+    private readonly tenants: TenantResolver,
     store: CredentialStore,
   ) {
     this.lifecycle = store.lifecycle(CONNECTION, {
@@ -85,12 +89,12 @@ export class ConnectionsService {
   /** The user's connection of a provider, or null; tenant and user are the project's own ids. */
   async findForUser(
     projectId: string,
-    tenantId: string,
+    tenantExternalId: TenantExternalId,
     provider: string,
     userId: string,
   ): Promise<ConnectionRecord | null> {
-    const tenant = await this.tenants.findTenant(projectId, tenantId);
-    return tenant ? this.connections.findForUser(projectId, tenant.id, provider, userId) : null;
+    const tenant = await this.tenants.find(projectId, tenantExternalId);
+    return tenant ? this.connections.findForUser(projectId, tenant.tenantRowId, provider, userId) : null;
   }
 
   /**
@@ -105,7 +109,7 @@ export class ConnectionsService {
     const { record, created } = await this.lifecycle.upsert({
       alsoInTransaction,
       projectId,
-      tenantId,
+      tenantExternalId: asTenantExternalId(tenantId),
       sessionId,
       tokens: { accessToken, refreshToken, expiresAt: grant.expiresAt, scopes: grant.scopes },
       grant,

@@ -5,7 +5,8 @@ import { decodeCursor, encodeCursor } from '../common/cursor';
 import { IDS, type IdGenerator } from '../common/id-generator';
 import { UnitOfWork } from '../database/unit-of-work';
 import { EventsService } from '../events/events.service';
-import { TenantKeysRepository, type TenantRef } from '../keys/tenant-keys.repository';
+import { asTenantExternalId, type TenantExternalId, type TenantRef, type TenantRowId } from '../common/tenant-ids';
+import { TenantResolver } from '../keys/tenant-resolver';
 import { FlowError } from '../providers/flow-error';
 import { SecretsService, type SealedSecret } from '../secrets/secrets.service';
 import { CredentialHistoryRepository } from './credential-history.repository';
@@ -17,10 +18,9 @@ import { isUniqueViolation } from './unique-violation';
 export interface CredentialRow {
   id: string;
   projectId: string;
-  /** The tenant's row id. */
-  tenantId: string;
+  tenantRowId: TenantRowId;
   /** The project's id for the tenant (`org_acme`). */
-  tenantExternalId: string;
+  tenantExternalId: TenantExternalId;
   /** Compare-and-set counter: every credential write is conditional on the version it read. */
   version: number;
   /** active, degraded, needs_reauth, revoked, access_lost, misconfigured. */
@@ -34,13 +34,13 @@ const RECOVERABLE_BY_GRANT = new Set(['degraded', 'needs_reauth', 'revoked', 'ac
 export interface CredentialTable<R extends CredentialRow, G> {
   find(projectId: string, id: string): Promise<R | null>;
   /** The row a grant for this tenant would replace (the tenant's installation, the user's connection). */
-  findCurrent(projectId: string, tenantRowId: string, grant: G): Promise<R | null>;
+  findCurrent(projectId: string, tenantRowId: TenantRowId, grant: G): Promise<R | null>;
   list(projectId: string, filter: ListFilter, page: PageRequest): Promise<R[]>;
-  create(projectId: string, tenantRowId: string, id: string, grant: G, at: Date): Promise<R>;
+  create(projectId: string, tenantRowId: TenantRowId, id: string, grant: G, at: Date): Promise<R>;
   /** Writes the grant over an existing row at `expectedVersion`; null when it moved on or is gone. */
   replace(
     projectId: string,
-    tenantRowId: string,
+    tenantRowId: TenantRowId,
     id: string,
     expectedVersion: number,
     grant: G,
@@ -67,7 +67,7 @@ export interface CredentialKind<R> {
 export interface CredentialGrant<G> {
   projectId: string;
   /** The project's id for the tenant (`org_acme`). */
-  tenantId: string;
+  tenantExternalId: TenantExternalId;
   /** The connect session that ran the flow, for the history. */
   sessionId: string | null;
   /** The token set: encrypted as one ciphertext, never returned. */
@@ -98,7 +98,7 @@ export class CredentialWriteConflictError extends Error {
 @Injectable()
 export class CredentialStore {
   constructor(
-    readonly tenants: TenantKeysRepository,
+    readonly tenants: TenantResolver,
     readonly secrets: SecretsService,
     readonly history: CredentialHistoryRepository,
     readonly events: EventsService,
@@ -141,7 +141,7 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
     const after = query.cursor !== undefined ? decodeCursor(query.cursor) : undefined;
     const rows = await this.table.list(
       projectId,
-      { tenantExternalId: query.tenantId, provider: query.provider, status: query.status },
+      { tenantExternalId: asTenantExternalId(query.tenantId), provider: query.provider, status: query.status },
       { limit: query.limit + 1, after },
     );
     const page = rows.slice(0, query.limit);
@@ -159,7 +159,7 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
   /** The credential's token set (decrypted), or null when it has none. Holds secrets: never log it. */
   async readTokens(row: R): Promise<Tokens | null> {
     const plaintext = await this.store.secrets.get(
-      { projectId: row.projectId, tenantId: row.tenantExternalId },
+      { projectId: row.projectId, tenantExternalId: row.tenantExternalId },
       this.tokenSetRef(row.id),
     );
     if (plaintext === null) return null;
@@ -176,15 +176,19 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
    * first or moved its version meanwhile, it reads again and applies this (newest) grant on top.
    */
   async upsert(input: CredentialGrant<G>): Promise<{ record: R; created: boolean }> {
-    const { projectId, tenantId } = input;
+    const { projectId, tenantExternalId } = input;
     const plaintext = serializeTokenSet(input.tokens);
     try {
-      return await this.store.secrets.retryingStaleKeys({ projectId, tenantId }, async () => {
+      return await this.store.secrets.retryingStaleKeys({ projectId, tenantExternalId }, async () => {
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-          const tenant = await this.store.tenants.ensureTenant(projectId, tenantId);
-          const current = await this.table.findCurrent(projectId, tenant.id, input.grant);
+          const tenant = await this.store.tenants.resolve(projectId, tenantExternalId);
+          const current = await this.table.findCurrent(projectId, tenant.tenantRowId, input.grant);
           const id = current?.id ?? this.store.ids.next(this.kind.idPrefix);
-          const sealed = await this.store.secrets.seal({ projectId, tenantId }, this.tokenSetRef(id), plaintext);
+          const sealed = await this.store.secrets.seal(
+            { projectId, tenantExternalId },
+            this.tokenSetRef(id),
+            plaintext,
+          );
           const written = await this.write(input, tenant, current, id, sealed);
           if (written !== null) return written;
         }
@@ -199,22 +203,20 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
   async delete(projectId: string, id: string): Promise<void> {
     const row = await this.find(projectId, id);
     const now = new Date(this.store.clock());
-    const tenant = { id: row.tenantId, externalId: row.tenantExternalId };
     await this.store.uow.run(async () => {
       if (!(await this.table.delete(projectId, id))) throw this.missing();
-      await this.store.secrets.deleteRecord({ projectId, tenantId: row.tenantExternalId }, this.kind.recordType, id);
+      await this.store.secrets.deleteRecord(
+        { projectId, tenantExternalId: row.tenantExternalId },
+        this.kind.recordType,
+        id,
+      );
       await this.store.history.append(
         projectId,
-        row.tenantId,
+        row.tenantRowId,
         { [this.kind.historyKey]: id, action: 'deleted', previous: this.kind.snapshot(row) },
         now,
       );
-      await this.store.events.appendFor(
-        projectId,
-        tenant,
-        `${this.kind.recordType}.deleted`,
-        this.kind.eventPayload(row),
-      );
+      await this.store.events.appendFor(projectId, row, `${this.kind.recordType}.deleted`, this.kind.eventPayload(row));
       await this.changed(projectId, id);
     });
   }
@@ -232,18 +234,17 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
   ): Promise<{ record: R; created: boolean } | null> {
     const { projectId, sessionId, grant } = input;
     const now = new Date(this.store.clock());
-    const eventTenant = { id: tenant.id, externalId: tenant.externalId };
     try {
       return await this.store.uow.run(async () => {
         await input.alsoInTransaction?.();
         const record = current
-          ? await this.table.replace(projectId, tenant.id, id, current.version, grant, now)
-          : await this.table.create(projectId, tenant.id, id, grant, now);
+          ? await this.table.replace(projectId, tenant.tenantRowId, id, current.version, grant, now)
+          : await this.table.create(projectId, tenant.tenantRowId, id, grant, now);
         if (record === null) throw new LostCompareAndSet();
         await this.store.secrets.store(sealed);
         await this.store.history.append(
           projectId,
-          tenant.id,
+          tenant.tenantRowId,
           current
             ? { [this.kind.historyKey]: id, action: 'reauthorized', sessionId, previous: this.kind.snapshot(current) }
             : { [this.kind.historyKey]: id, action: 'created', sessionId },
@@ -252,14 +253,14 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
         const what = current ? 'reauthorized' : 'created';
         await this.store.events.appendFor(
           projectId,
-          eventTenant,
+          tenant,
           `${this.kind.recordType}.${what}`,
           this.kind.eventPayload(record),
         );
         // A re-authorization of a blocked or degraded credential is its recovery, announced as a
         // refresh's would be (beside `*.reauthorized`); both resolve its open issue.
         if (current !== null && RECOVERABLE_BY_GRANT.has(current.status)) {
-          await this.store.events.appendFor(projectId, eventTenant, 'credential.recovered', {
+          await this.store.events.appendFor(projectId, tenant, 'credential.recovered', {
             credentialId: id,
             kind: this.kind.recordType,
             from: current.status,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CryptoIntegrityError, Envelope } from '@authpipe/crypto';
+import { asTenantRowId, type TenantRowId } from '../common/tenant-ids';
 import type { Database } from '../database/database';
 import { DATABASE } from '../database/database.module';
 import { TOKEN_SET_FIELD, parseTokenSet, type Tokens } from './token-set';
@@ -11,8 +12,7 @@ export type CredentialSubject = { credentialFor: 'installation' } | { credential
 export interface ReadCredential {
   kind: 'installation' | 'connection';
   id: string;
-  /** The tenant's row id. */
-  tenantRowId: string;
+  tenantRowId: TenantRowId;
   appId: string;
   status: string;
   statusAadsts: number | null;
@@ -106,7 +106,8 @@ export class CredentialReader {
 
   async read(
     projectId: string,
-    tenantId: string,
+    /** The project's id for the tenant: a string (benchmarks call this with their own ids). */
+    tenantExternalId: string,
     provider: string,
     subject: CredentialSubject,
   ): Promise<ReadCredential | null> {
@@ -115,10 +116,14 @@ export class CredentialReader {
     // PostgreSQL's parsing and planning of a five-table join, cost several times the query itself.
     const rows =
       subject.credentialFor === 'installation'
-        ? await this.db.prepared<Row>('authpipe_read_installation', INSTALLATION, [projectId, tenantId, provider])
+        ? await this.db.prepared<Row>('authpipe_read_installation', INSTALLATION, [
+            projectId,
+            tenantExternalId,
+            provider,
+          ])
         : await this.db.prepared<Row>('authpipe_read_connection', CONNECTION, [
             projectId,
-            tenantId,
+            tenantExternalId,
             provider,
             subject.userId,
           ]);
@@ -131,7 +136,7 @@ export class CredentialReader {
     return {
       kind,
       id: row.id,
-      tenantRowId: row.tenant_row_id,
+      tenantRowId: asTenantRowId(row.tenant_row_id),
       appId: row.app_id,
       status: row.status,
       statusAadsts: row.status_aadsts,

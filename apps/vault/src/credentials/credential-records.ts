@@ -5,11 +5,12 @@
 
 /** Health of a credential (see refresh/failure-status.ts): the contract's one list. */
 import type { CredentialStatus } from '@authpipe/contract';
+import { asTenantExternalId, asTenantRowId, type TenantExternalId, type TenantRowId } from '../common/tenant-ids';
 export { CREDENTIAL_STATUSES, type CredentialStatus } from '@authpipe/contract';
 
 /** Filters of GET /v1/installations and /v1/connections. */
 export interface ListFilter {
-  tenantExternalId?: string;
+  tenantExternalId?: TenantExternalId;
   provider?: string;
   status?: CredentialStatus;
 }
@@ -24,10 +25,9 @@ export interface PageRequest {
 export interface CredentialRecordBase {
   id: string;
   projectId: string;
-  /** The tenant's row id. */
-  tenantId: string;
+  tenantRowId: TenantRowId;
   /** The project's id for the tenant (`org_acme`). */
-  tenantExternalId: string;
+  tenantExternalId: TenantExternalId;
   appId: string;
   provider: string;
   scopes: string[];
@@ -83,12 +83,13 @@ export const CREDENTIAL_COLUMNS = {
   tenant: { select: { externalId: true } },
 } as const;
 
-/** A row read with {@link CREDENTIAL_COLUMNS}, as a record naming its tenant by the project's id. */
-export function withTenantExternalId<R extends { tenant: { externalId: string } }>({
+/** A row read with {@link CREDENTIAL_COLUMNS}, as a record naming its tenant by both of its ids. */
+export function withTenantIds<R extends { tenantId: string; tenant: { externalId: string } }>({
+  tenantId,
   tenant,
   ...row
-}: R): Omit<R, 'tenant'> & { tenantExternalId: string } {
-  return { ...row, tenantExternalId: tenant.externalId };
+}: R): Omit<R, 'tenantId' | 'tenant'> & { tenantRowId: TenantRowId; tenantExternalId: TenantExternalId } {
+  return { ...row, tenantRowId: asTenantRowId(tenantId), tenantExternalId: asTenantExternalId(tenant.externalId) };
 }
 
 /** `findMany` arguments of a filtered keyset page of one project's credentials. */
@@ -108,12 +109,23 @@ export function listQuery(projectId: string, filter: ListFilter, page: PageReque
   };
 }
 
+/** Columns of a credential row a first grant creates (besides its own): active from `at`. */
+export function grantedRow(projectId: string, tenantRowId: TenantRowId, id: string, at: Date) {
+  return { id, projectId, tenantId: tenantRowId, status: 'active', statusChangedAt: at, lastRefreshedAt: at };
+}
+
+/** `where` of a write to the tenant's credential `id` conditional on the version it read (its compare-and-set). */
+export function atVersion(projectId: string, tenantRowId: TenantRowId, id: string, expectedVersion: number) {
+  return { projectId, tenantId: tenantRowId, id, version: expectedVersion };
+}
+
 /**
  * Columns set when a credential is granted again in place (same id): active, errors cleared,
  * lease dropped, version bumped so an in-flight refresh of the old credential loses its CAS.
  */
 export function reactivation(at: Date) {
   return {
+    lastRefreshedAt: at,
     status: 'active',
     statusAadsts: null,
     statusError: null,

@@ -41,7 +41,7 @@ export class CredentialStateWriter {
     tokens: Tokens,
     next: Omit<RefreshedState, 'expiresAt' | 'scopes'>,
   ): Promise<number | null> {
-    const scope = { projectId: row.projectId, tenantId: row.tenantExternalId };
+    const scope = { projectId: row.projectId, tenantExternalId: row.tenantExternalId };
     const plaintext = serializeTokenSet(tokens);
     try {
       return await this.secrets.retryingStaleKeys(scope, async () => {
@@ -64,7 +64,7 @@ export class CredentialStateWriter {
           // A good refresh does not clear `access_lost` (see CredentialStateRepository.refreshed).
           if (row.status !== 'active' && row.status !== 'access_lost') {
             await this.statusChanged(kind, row, 'active', null);
-            await this.events.appendFor(row.projectId, tenantOf(row), 'credential.recovered', {
+            await this.events.appendFor(row.projectId, row, 'credential.recovered', {
               credentialId: row.id,
               kind,
               from: row.status,
@@ -106,7 +106,7 @@ export class CredentialStateWriter {
       );
       if (version === null) throw new LostCompareAndSet();
       await this.statusChanged(kind, row, 'active', null);
-      await this.events.appendFor(row.projectId, tenantOf(row), 'credential.recovered', {
+      await this.events.appendFor(row.projectId, row, 'credential.recovered', {
         credentialId: row.id,
         kind,
         from: row.status,
@@ -121,7 +121,7 @@ export class CredentialStateWriter {
     to: string,
     failure: FailedState | null,
   ): Promise<unknown> {
-    return this.events.appendFor(row.projectId, tenantOf(row), 'credential.status_changed', {
+    return this.events.appendFor(row.projectId, row, 'credential.status_changed', {
       credentialId: row.id,
       kind,
       from: row.status,
@@ -179,8 +179,4 @@ export class CredentialStateWriter {
 
 function hasDirectory(row: CredentialRecordBase): row is CredentialRecordBase & { directoryId: string } {
   return typeof (row as { directoryId?: unknown }).directoryId === 'string';
-}
-
-function tenantOf(row: CredentialRecordBase): { id: string; externalId: string } {
-  return { id: row.tenantId, externalId: row.tenantExternalId };
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '@authpipe/prisma';
+import type { TenantRowId } from '../common/tenant-ids';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { CredentialStatus } from './credential-records';
 
@@ -172,12 +173,12 @@ export class CredentialStateRepository {
    * delegated consent can survive the admin's. Returns how many were made due.
    */
   async probeConnectionsOf(
-    installation: { projectId: string; tenantId: string; provider: string; id: string; directoryId: string },
+    installation: { projectId: string; tenantRowId: TenantRowId; provider: string; id: string; directoryId: string },
     at: Date,
   ): Promise<number> {
     return this.uow.db.$executeRaw`
       UPDATE connections SET probe_at = ${at}
-       WHERE project_id = ${installation.projectId} AND tenant_id = ${installation.tenantId}
+       WHERE project_id = ${installation.projectId} AND tenant_id = ${installation.tenantRowId}
          AND provider = ${installation.provider}
          AND (installation_id = ${installation.id} OR tid = ${installation.directoryId})
          AND status IN ('active', 'access_lost')`;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '@authpipe/prisma';
+import type { TenantExternalId } from '../common/tenant-ids';
 import { UnitOfWork } from '../database/unit-of-work';
 
 /** The per-field secrets credentials had before token sets (one ciphertext per token). */
@@ -10,8 +11,8 @@ export interface LegacyCredential {
   recordType: 'installation' | 'connection';
   id: string;
   projectId: string;
-  /** The project's id for the tenant. */
-  tenantExternalId: string;
+  /** The project's id for the tenant (`tenants.external_id`, branded as read). */
+  tenantExternalId: TenantExternalId;
   expiresAt: Date | null;
   scopes: string[];
 }

@@ -62,7 +62,7 @@ export class TokenSetConversion implements OnModuleInit {
   }
 
   private async convert(credential: LegacyCredential): Promise<boolean> {
-    const scope = { projectId: credential.projectId, tenantId: credential.tenantExternalId };
+    const scope = { projectId: credential.projectId, tenantExternalId: credential.tenantExternalId };
     const field = (name: string) => ({ recordType: credential.recordType, recordId: credential.id, field: name });
     let access: Buffer | null;
     let refresh: Buffer | null;

@@ -1,25 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { Prisma as P } from '@authpipe/prisma';
+import { Prisma } from '@authpipe/prisma';
+import type { TenantRowId } from '../common/tenant-ids';
 import { UnitOfWork } from '../database/unit-of-work';
+import { readCommittedEvents } from './committed-events';
 import type { EventPosition, EventRecord } from './events.repository';
-import type { EventPayload, EventType } from './events.types';
 
 /** An event as the stream's consumers see it: with its project and tenant row. */
 export interface StreamEvent extends EventRecord {
   projectId: string;
-  tenantRowId: string | null;
-}
-
-interface StreamRow {
-  id: string;
-  project_id: string;
-  tenant_id: string | null;
-  tenant_external_id: string | null;
-  type: string;
-  payload: P.JsonValue;
-  created_at: Date;
-  tx_id: bigint;
-  seq: bigint;
+  tenantRowId: TenantRowId | null;
 }
 
 /**
@@ -58,26 +47,10 @@ export class EventStreamRepository {
 
   /**
    * The next events of every project after `after`, in commit-safe order (see
-   * EventsRepository.list: only transactions older than every running one, so a late commit is
-   * never skipped). System scope: for the stream's consumers only.
+   * {@link readCommittedEvents}: a late commit is never skipped). System scope: for the stream's
+   * consumers only.
    */
-  async readAfter(after: EventPosition, limit: number): Promise<StreamEvent[]> {
-    const rows = await this.uow.db.$queryRaw<StreamRow[]>`
-      SELECT id, project_id, tenant_id, tenant_external_id, type, payload, created_at, tx_id, seq
-        FROM events
-       WHERE (tx_id, seq) > (${after.txId}, ${after.seq})
-         AND tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
-       ORDER BY tx_id, seq
-       LIMIT ${limit}`;
-    return rows.map((row) => ({
-      id: row.id,
-      projectId: row.project_id,
-      tenantRowId: row.tenant_id,
-      tenantExternalId: row.tenant_external_id,
-      type: row.type as EventType,
-      payload: row.payload as EventPayload,
-      createdAt: row.created_at,
-      position: { txId: BigInt(row.tx_id), seq: BigInt(row.seq) },
-    }));
+  readAfter(after: EventPosition, limit: number): Promise<StreamEvent[]> {
+    return readCommittedEvents(this.uow.db, [Prisma.sql`(tx_id, seq) > (${after.txId}, ${after.seq})`], limit);
   }
 }

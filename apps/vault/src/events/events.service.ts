@@ -3,16 +3,14 @@ import { z } from 'zod';
 import { ApiError } from '../common/api-error';
 import { CLOCK, type Clock } from '../common/clock';
 import { IDS, type IdGenerator } from '../common/id-generator';
-import { TenantKeysRepository } from '../keys/tenant-keys.repository';
+import { asTenantExternalId, type TenantExternalId, type TenantRef } from '../common/tenant-ids';
+import { TenantResolver } from '../keys/tenant-resolver';
 import { toEventDto, type EventPageDto, type ListEventsQuery } from './event.dto';
 import { EventsRepository, type EventPosition, type EventRecord } from './events.repository';
 import { eventPayloadSchema, eventTypeSchema, type EventPayload, type EventType } from './events.types';
 
 /** The tenant an event is about: its row id and the project's id for it. */
-export interface EventTenant {
-  id: string;
-  externalId: string;
-}
+export type EventTenant = Pick<TenantRef, 'tenantRowId' | 'tenantExternalId'>;
 
 /**
  * The project's append-only event log: what the flows, the scheduler and the health checks
@@ -23,24 +21,24 @@ export interface EventTenant {
 export class EventsService {
   constructor(
     private readonly events: EventsRepository,
-    private readonly tenants: TenantKeysRepository,
+    private readonly tenants: TenantResolver,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(IDS) private readonly ids: IdGenerator,
   ) {}
 
   /**
-   * Appends one event. `tenantId` is the project's id for the tenant (`org_acme`), or null for
-   * project-wide events such as `app.checked`; the tenant is created on first use.
+   * Appends one event about the tenant the project calls `tenantExternalId` (`org_acme`), or a
+   * project-wide one (null) such as `app.checked`; the tenant is created on first use.
    *
    * @throws Error when the payload has a key naming a secret (a bug in the caller, never stored).
    */
   async append(
     projectId: string,
-    tenantId: string | null,
+    tenantExternalId: TenantExternalId | null,
     type: EventType,
     payload: EventPayload,
   ): Promise<EventRecord> {
-    const tenant = tenantId === null ? null : await this.tenants.ensureTenant(projectId, tenantId);
+    const tenant = tenantExternalId === null ? null : await this.tenants.resolve(projectId, tenantExternalId);
     return this.appendFor(projectId, tenant, type, payload);
   }
 
@@ -66,7 +64,7 @@ export class EventsService {
     const rows = await this.events.list(
       projectId,
       {
-        tenantExternalId: query.tenantId,
+        tenantExternalId: asTenantExternalId(query.tenantId),
         type: query.type,
         credentialId: query.credentialId,
         appId: query.appId,

@@ -50,7 +50,7 @@ export class RefreshedRollupJob {
       const until = new Date(now);
       const tallies = await this.rollups.tally(since, until);
       for (const t of tallies) {
-        await this.events.appendFor(t.projectId, { id: t.tenantId, externalId: t.tenantExternalId }, ROLLUP, {
+        await this.events.appendFor(t.projectId, t, ROLLUP, {
           installations: t.installations,
           connections: t.connections,
           since: since.toISOString(),

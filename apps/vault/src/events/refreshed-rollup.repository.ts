@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { asTenantExternalId, asTenantRowId, type TenantExternalId, type TenantRowId } from '../common/tenant-ids';
 import { UnitOfWork } from '../database/unit-of-work';
 
 /** Credentials of one tenant whose last refresh fell in a window. */
 export interface RefreshedTally {
   projectId: string;
-  tenantId: string;
-  tenantExternalId: string;
+  tenantRowId: TenantRowId;
+  tenantExternalId: TenantExternalId;
   installations: number;
   connections: number;
 }
@@ -49,8 +50,8 @@ export class RefreshedRollupRepository {
        ORDER BY c.project_id, t.external_id`;
     return rows.map((r) => ({
       projectId: r.project_id,
-      tenantId: r.tenant_id,
-      tenantExternalId: r.external_id,
+      tenantRowId: asTenantRowId(r.tenant_id),
+      tenantExternalId: asTenantExternalId(r.external_id),
       installations: r.installations,
       connections: r.connections,
     }));

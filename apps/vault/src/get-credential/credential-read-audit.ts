@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
+import type { TenantRowId } from '../common/tenant-ids';
 import { CredentialReadsRepository, type CredentialReadCount } from './credential-reads.repository';
 
 const MINUTE_MS = 60_000;
@@ -18,7 +19,7 @@ export interface AuditedRead {
   apiKeyId: string;
   kind: 'installation' | 'connection';
   id: string;
-  tenantRowId: string;
+  tenantRowId: TenantRowId;
 }
 
 /**

@@ -23,6 +23,7 @@ import { ApiError } from '../common/api-error';
 import { noteErrorCode } from '../common/error-code-note';
 import { ErrorFilter } from '../common/error.filter';
 import { IDS, type IdGenerator } from '../common/id-generator';
+import { asTenantExternalId } from '../common/tenant-ids';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { CredentialRefused, GetCredentialService, type ServedCredential } from './get-credential.service';
 
@@ -67,7 +68,7 @@ export class GetCredentialRoute implements OnModuleInit {
       const query = this.query.transform(request.query);
       const served = await this.credentials.get(caller, {
         provider,
-        tenantId: query.tenantId,
+        tenantExternalId: asTenantExternalId(query.tenantId),
         subject:
           query.credentialFor === 'user'
             ? { credentialFor: 'user', userId: query.userId! }

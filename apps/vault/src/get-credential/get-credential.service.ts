@@ -4,6 +4,7 @@ import { resolveCloud, type CloudName, type MicrosoftFailure } from '@authpipe/m
 import { LRUCache } from 'lru-cache';
 import { InvalidationBus } from '../bus/invalidation-bus';
 import { CLOCK, type Clock } from '../common/clock';
+import type { TenantExternalId } from '../common/tenant-ids';
 import { CredentialReader, type CredentialSubject, type ReadCredential } from '../credentials/credential-reader';
 import type { CredentialRef } from '../credentials/credential-state.repository';
 import { RefreshService, type RefreshOutcome } from '../refresh/refresh.service';
@@ -60,7 +61,7 @@ export interface CredentialCaller {
 
 export interface CredentialRequest {
   provider: string;
-  tenantId: string;
+  tenantExternalId: TenantExternalId;
   subject: CredentialSubject;
   forceRefresh: boolean;
 }
@@ -116,7 +117,7 @@ export class GetCredentialService {
     const lookup: CredentialLookup = {
       projectId: caller.projectId,
       provider: request.provider,
-      tenantId: request.tenantId,
+      tenantExternalId: request.tenantExternalId,
       credentialFor: request.subject.credentialFor,
       ...(request.subject.credentialFor === 'user' ? { userId: request.subject.userId } : {}),
     };
@@ -141,7 +142,7 @@ export class GetCredentialService {
   }
 
   private async read(lookup: CredentialLookup, request: CredentialRequest): Promise<ReadCredential> {
-    const read = await this.reader.read(lookup.projectId, lookup.tenantId, lookup.provider, request.subject);
+    const read = await this.reader.read(lookup.projectId, lookup.tenantExternalId, lookup.provider, request.subject);
     if (read === null) throw notFound(lookup);
     return read;
   }
@@ -261,8 +262,8 @@ function servable(read: ReadCredential, now: number): boolean {
 function notFound(lookup: CredentialLookup): CredentialRefused {
   const whose =
     lookup.credentialFor === 'installation'
-      ? `an installation of ${lookup.provider} for tenant ${lookup.tenantId}`
-      : `a connection of ${lookup.provider} for user ${lookup.userId} of tenant ${lookup.tenantId}`;
+      ? `an installation of ${lookup.provider} for tenant ${lookup.tenantExternalId}`
+      : `a connection of ${lookup.provider} for user ${lookup.userId} of tenant ${lookup.tenantExternalId}`;
   return new CredentialRefused('credential_not_found', `There is no ${whose}.`, {
     remediation:
       lookup.credentialFor === 'installation'

@@ -2,12 +2,13 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { InvalidationBus } from '../bus/invalidation-bus';
 import { CLOCK, type Clock } from '../common/clock';
+import type { TenantExternalId, TenantRowId } from '../common/tenant-ids';
 
 /** What getCredential asked for: the cache key's parts. Every part is validated input (no NUL). */
 export interface CredentialLookup {
   projectId: string;
   provider: string;
-  tenantId: string;
+  tenantExternalId: TenantExternalId;
   credentialFor: 'installation' | 'user';
   userId?: string;
 }
@@ -18,7 +19,7 @@ export interface ServedEntry<T> {
   kind: 'installation' | 'connection';
   id: string;
   /** The tenant's row id, named by `data_key.changed` (a rotation or shred of its key). */
-  tenantRowId: string;
+  tenantRowId: TenantRowId;
   /** The answer as served. Holds the access token: never log it. */
   body: T;
 }
@@ -144,5 +145,5 @@ export class ServedCredentialCache<T = unknown> implements OnModuleDestroy {
 }
 
 function keyOf(lookup: CredentialLookup): string {
-  return `${lookup.projectId}\u0000${lookup.provider}\u0000${lookup.tenantId}\u0000${lookup.credentialFor}\u0000${lookup.userId ?? ''}`;
+  return `${lookup.projectId}\u0000${lookup.provider}\u0000${lookup.tenantExternalId}\u0000${lookup.credentialFor}\u0000${lookup.userId ?? ''}`;
 }

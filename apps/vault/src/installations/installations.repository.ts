@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import type { TenantRowId } from '../common/tenant-ids';
 import { UnitOfWork } from '../database/unit-of-work';
 import {
   CREDENTIAL_COLUMNS,
+  atVersion,
+  grantedRow,
   listQuery,
   reactivation,
-  withTenantExternalId,
+  withTenantIds,
   type CredentialRecordBase,
   type ListFilter,
   type PageRequest,
@@ -66,9 +69,6 @@ const columns = {
   consentedBy: true,
 } as const;
 
-type Row = Omit<InstallationRecord, 'tenantExternalId'> & { tenant: { externalId: string } };
-const toRecord = (row: Row): InstallationRecord => withTenantExternalId(row);
-
 /** `installations`. Reads take the project first; writes take project and tenant row. */
 @Injectable()
 export class InstallationsRepository {
@@ -76,16 +76,20 @@ export class InstallationsRepository {
 
   async find(projectId: string, id: string): Promise<InstallationRecord | null> {
     const row = await this.uow.db.installation.findFirst({ where: { projectId, id }, select: columns });
-    return row ? toRecord(row) : null;
+    return row && withTenantIds(row);
   }
 
   /** The tenant's installation of a provider (at most one), by the tenant's row id. */
-  async findForTenant(projectId: string, tenantRowId: string, provider: string): Promise<InstallationRecord | null> {
+  async findForTenant(
+    projectId: string,
+    tenantRowId: TenantRowId,
+    provider: string,
+  ): Promise<InstallationRecord | null> {
     const row = await this.uow.db.installation.findFirst({
       where: { projectId, tenantId: tenantRowId, provider },
       select: columns,
     });
-    return row ? toRecord(row) : null;
+    return row && withTenantIds(row);
   }
 
   /**
@@ -96,7 +100,7 @@ export class InstallationsRepository {
     projectId: string,
     provider: string,
     directoryId: string,
-    exceptTenantRowId: string | null,
+    exceptTenantRowId: TenantRowId | null,
   ): Promise<InstallationRecord | null> {
     const row = await this.uow.db.installation.findFirst({
       where: {
@@ -108,12 +112,12 @@ export class InstallationsRepository {
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       select: columns,
     });
-    return row ? toRecord(row) : null;
+    return row && withTenantIds(row);
   }
 
   async list(projectId: string, filter: ListFilter, page: PageRequest): Promise<InstallationRecord[]> {
     const rows = await this.uow.db.installation.findMany({ ...listQuery(projectId, filter, page), select: columns });
-    return rows.map(toRecord);
+    return rows.map(withTenantIds);
   }
 
   /**
@@ -124,26 +128,18 @@ export class InstallationsRepository {
    */
   async create(
     projectId: string,
-    tenantRowId: string,
+    tenantRowId: TenantRowId,
     id: string,
     write: InstallationWrite,
     at: Date,
   ): Promise<InstallationRecord> {
     const { exclusiveDirectory, ...data } = write;
     const row = await this.uow.db.installation.create({
-      data: {
-        id,
-        projectId,
-        tenantId: tenantRowId,
-        ...data,
-        status: 'active',
-        statusChangedAt: at,
-        lastRefreshedAt: at,
-      },
+      data: { ...grantedRow(projectId, tenantRowId, id, at), ...data },
       select: columns,
     });
     if (exclusiveDirectory) await this.claimDirectory(projectId, data.provider, data.directoryId, id, at);
-    return toRecord(row);
+    return withTenantIds(row);
   }
 
   /**
@@ -152,7 +148,7 @@ export class InstallationsRepository {
    */
   async replaceConsent(
     projectId: string,
-    tenantRowId: string,
+    tenantRowId: TenantRowId,
     id: string,
     expectedVersion: number,
     write: InstallationWrite,
@@ -160,8 +156,8 @@ export class InstallationsRepository {
   ): Promise<InstallationRecord | null> {
     const { exclusiveDirectory, ...data } = write;
     const updated = await this.uow.db.installation.updateMany({
-      where: { projectId, tenantId: tenantRowId, id, version: expectedVersion },
-      data: { ...data, ...reactivation(at), lastRefreshedAt: at },
+      where: atVersion(projectId, tenantRowId, id, expectedVersion),
+      data: { ...data, ...reactivation(at) },
     });
     if (updated.count !== 1) return null;
     if (exclusiveDirectory) await this.claimDirectory(projectId, data.provider, data.directoryId, id, at);

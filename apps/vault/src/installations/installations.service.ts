@@ -1,14 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { CredentialStore, type CredentialKind, type CredentialLifecycle } from '../credentials/credential-lifecycle';
 import type { Tokens } from '../credentials/token-set';
-import { TenantKeysRepository } from '../keys/tenant-keys.repository';
+import { asTenantExternalId, type TenantExternalId } from '../common/tenant-ids';
+import { TenantResolver } from '../keys/tenant-resolver';
 import { toInstallationDto, type InstallationDto, type ListCredentialsQuery, type PageDto } from './installation.dto';
 import { InstallationsRepository, type InstallationRecord, type InstallationWrite } from './installations.repository';
 
 /** What the admin-consent flow proved and fetched, to store as the tenant's installation. */
 export interface ConsentResult extends InstallationWrite {
   projectId: string;
-  /** The project's id for the tenant (`org_acme`). */
+  /**
+   * The project's id for the tenant (`org_acme`), named as in the API (benchmarks seed through
+   * this type too); branded on the way in.
+   */
   tenantId: string;
   /** The app-only access token that proved the consent. A secret: encrypted, never returned. */
   accessToken: string;
@@ -49,7 +53,7 @@ export class InstallationsService {
 
   constructor(
     private readonly installations: InstallationsRepository,
-    private readonly tenants: TenantKeysRepository,
+    private readonly tenants: TenantResolver,
     store: CredentialStore,
   ) {
     this.lifecycle = store.lifecycle(INSTALLATION, {
@@ -77,10 +81,14 @@ export class InstallationsService {
     return this.lifecycle.find(projectId, id);
   }
 
-  /** The tenant's installation of a provider, or null; `tenantId` is the project's id for the tenant. */
-  async findForTenant(projectId: string, tenantId: string, provider: string): Promise<InstallationRecord | null> {
-    const tenant = await this.tenants.findTenant(projectId, tenantId);
-    return tenant ? this.installations.findForTenant(projectId, tenant.id, provider) : null;
+  /** The tenant's installation of a provider, or null. */
+  async findForTenant(
+    projectId: string,
+    tenantExternalId: TenantExternalId,
+    provider: string,
+  ): Promise<InstallationRecord | null> {
+    const tenant = await this.tenants.find(projectId, tenantExternalId);
+    return tenant ? this.installations.findForTenant(projectId, tenant.tenantRowId, provider) : null;
   }
 
   /**
@@ -89,12 +97,12 @@ export class InstallationsService {
    */
   async findInDirectoryForOtherTenant(
     projectId: string,
-    tenantId: string,
+    tenantExternalId: TenantExternalId,
     provider: string,
     directoryId: string,
   ): Promise<InstallationRecord | null> {
-    const tenant = await this.tenants.findTenant(projectId, tenantId);
-    return this.installations.findInDirectory(projectId, provider, directoryId, tenant?.id ?? null);
+    const tenant = await this.tenants.find(projectId, tenantExternalId);
+    return this.installations.findInDirectory(projectId, provider, directoryId, tenant?.tenantRowId ?? null);
   }
 
   /** Whether the project lets several of its tenants install the same Microsoft directory. */
@@ -114,7 +122,7 @@ export class InstallationsService {
     const { record, created } = await this.lifecycle.upsert({
       alsoInTransaction,
       projectId,
-      tenantId,
+      tenantExternalId: asTenantExternalId(tenantId),
       sessionId,
       tokens: { accessToken, refreshToken: null, expiresAt: grant.expiresAt ?? new Date(0), scopes: grant.scopes },
       grant,

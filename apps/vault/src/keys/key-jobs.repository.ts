@@ -3,6 +3,7 @@ import { PrismaClient, type KeyJob } from '@authpipe/prisma';
 import { z } from 'zod';
 import { CLOCK, type Clock } from '../common/clock';
 import { IDS, type IdGenerator } from '../common/id-generator';
+import { asTenantExternalId, type TenantExternalId } from '../common/tenant-ids';
 
 /** What a key job does. */
 export type KeyJobKind = 'master_key_rotation' | 'tenant_key_rotation' | 'tenant_shred';
@@ -12,12 +13,16 @@ export type KeyJobStatus = 'running' | 'failed' | 'completed';
 /** Job-specific state and result, kept as JSON in `key_jobs.params`. */
 export type KeyJobParams = Record<string, string | number | boolean | null | number[]>;
 
-/** A key job as stored; tenant jobs name the tenant by the project's external id. */
-export interface KeyJobRecord {
+/** What a key job runs on: everything (master key), or one tenant named by the project's id for it. */
+export interface KeyJobScope {
+  projectId: string | null;
+  tenantExternalId: TenantExternalId | null;
+}
+
+/** A key job as stored; tenant jobs name the tenant by the project's external id (`key_jobs.tenant_id`). */
+export interface KeyJobRecord extends KeyJobScope {
   id: string;
   kind: KeyJobKind;
-  projectId: string | null;
-  tenantId: string | null;
   status: KeyJobStatus;
   /** Id of the last row processed; the job resumes after it. */
   cursor: string | null;
@@ -38,10 +43,16 @@ const rowSchema = z.object({
   params: z.record(z.string(), paramValue).nullable(),
 });
 
-function toRecord(row: KeyJob): KeyJobRecord {
+function toRecord({ tenantId, ...row }: KeyJob): KeyJobRecord {
   // The row is ours, but params is free-form JSON: parse it before anything relies on it.
   const checked = rowSchema.parse({ kind: row.kind, status: row.status, params: row.params });
-  return { ...row, kind: checked.kind, status: checked.status, params: checked.params ?? {} };
+  return {
+    ...row,
+    tenantExternalId: asTenantExternalId(tenantId),
+    kind: checked.kind,
+    status: checked.status,
+    params: checked.params ?? {},
+  };
 }
 
 /** Persistence of key jobs and their progress (`key_jobs`). */
@@ -53,17 +64,13 @@ export class KeyJobsRepository {
     @Inject(IDS) private readonly ids: IdGenerator,
   ) {}
 
-  async create(
-    kind: KeyJobKind,
-    scope: { projectId: string | null; tenantId: string | null },
-    total: number,
-    params: KeyJobParams,
-  ): Promise<KeyJobRecord> {
+  async create(kind: KeyJobKind, scope: KeyJobScope, total: number, params: KeyJobParams): Promise<KeyJobRecord> {
     const row = await this.prisma.keyJob.create({
       data: {
         id: this.ids.next('job'),
         kind,
-        ...scope,
+        projectId: scope.projectId,
+        tenantId: scope.tenantExternalId,
         status: 'running',
         total,
         params,
@@ -74,12 +81,14 @@ export class KeyJobsRepository {
   }
 
   /** The newest job of this kind and scope that has not completed (to resume), or null. */
-  async findUnfinished(
-    kind: KeyJobKind,
-    scope: { projectId: string | null; tenantId: string | null },
-  ): Promise<KeyJobRecord | null> {
+  async findUnfinished(kind: KeyJobKind, scope: KeyJobScope): Promise<KeyJobRecord | null> {
     const row = await this.prisma.keyJob.findFirst({
-      where: { kind, projectId: scope.projectId, tenantId: scope.tenantId, status: { in: ['running', 'failed'] } },
+      where: {
+        kind,
+        projectId: scope.projectId,
+        tenantId: scope.tenantExternalId,
+        status: { in: ['running', 'failed'] },
+      },
       orderBy: { createdAt: 'desc' },
     });
     return row ? toRecord(row) : null;

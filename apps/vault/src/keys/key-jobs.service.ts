@@ -1,14 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CryptoError } from '@authpipe/crypto';
 import { z } from 'zod';
+import { asTenantExternalId, type TenantExternalId } from '../common/tenant-ids';
 import { KeyJobLock } from './key-job-lock';
 import type { KeyJobContext, KeyJobRunOptions, KeyJobRunner, KeyJobsOptions } from './key-job.types';
-import { KeyJobsRepository, type KeyJobKind, type KeyJobParams, type KeyJobRecord } from './key-jobs.repository';
+import {
+  KeyJobsRepository,
+  type KeyJobKind,
+  type KeyJobParams,
+  type KeyJobRecord,
+  type KeyJobScope,
+} from './key-jobs.repository';
 import { KeysError, TenantNotFoundError } from './keys.errors';
 import { KEY_JOBS_OPTIONS } from './keys.tokens';
 import { MasterKeyRotationJob } from './master-key-rotation.job';
-import { TenantKeysRepository } from './tenant-keys.repository';
 import { TenantKeyRotationJob } from './tenant-key-rotation.job';
+import { TenantResolver } from './tenant-resolver';
 import { TenantShredJob } from './tenant-shred.job';
 
 const id = z.string().min(1).max(255);
@@ -25,7 +32,7 @@ export class KeyJobsService {
   constructor(
     private readonly jobs: KeyJobsRepository,
     private readonly lock: KeyJobLock,
-    private readonly tenants: TenantKeysRepository,
+    private readonly tenants: TenantResolver,
     private readonly masterRotation: MasterKeyRotationJob,
     private readonly tenantRotation: TenantKeyRotationJob,
     private readonly shred: TenantShredJob,
@@ -37,7 +44,7 @@ export class KeyJobsService {
    * master versions no data key uses any more (safe to remove from the configuration).
    */
   rotateMasterKey(options: KeyJobRunOptions = {}): Promise<KeyJobRecord> {
-    const scope = { projectId: null, tenantId: null };
+    const scope = { projectId: null, tenantExternalId: null };
     return this.lock.withLock('master_key_rotation', () =>
       this.runJob('master_key_rotation', scope, this.masterRotation, options, async () => ({
         total: await this.masterRotation.countPending(),
@@ -52,12 +59,12 @@ export class KeyJobsService {
    * @throws TenantNotFoundError when the tenant does not exist.
    */
   rotateTenantKey(projectId: string, tenantExternalId: string, options: KeyJobRunOptions = {}): Promise<KeyJobRecord> {
-    const scope = { projectId: id.parse(projectId), tenantId: id.parse(tenantExternalId) };
+    const scope = tenantScope(projectId, tenantExternalId);
     return this.lock.withLock(tenantLockKey(scope), () =>
       this.runJob('tenant_key_rotation', scope, this.tenantRotation, options, async () => {
-        const tenant = await this.tenants.findTenant(scope.projectId, scope.tenantId);
-        if (!tenant) throw new TenantNotFoundError(scope.projectId, scope.tenantId);
-        return { total: 0, params: { tenantRowId: tenant.id } };
+        const tenant = await this.tenants.find(scope.projectId, scope.tenantExternalId);
+        if (!tenant) throw new TenantNotFoundError(scope.projectId, scope.tenantExternalId);
+        return { total: 0, params: { tenantRowId: tenant.tenantRowId } };
       }),
     );
   }
@@ -70,12 +77,12 @@ export class KeyJobsService {
    * @throws TenantNotFoundError when the tenant does not exist and no shred of it is unfinished.
    */
   shredTenant(projectId: string, tenantExternalId: string, options: KeyJobRunOptions = {}): Promise<KeyJobRecord> {
-    const scope = { projectId: id.parse(projectId), tenantId: id.parse(tenantExternalId) };
+    const scope = tenantScope(projectId, tenantExternalId);
     return this.lock.withLock(tenantLockKey(scope), () =>
       this.runJob('tenant_shred', scope, this.shred, options, async () => {
-        const tenant = await this.tenants.findTenant(scope.projectId, scope.tenantId);
-        if (!tenant) throw new TenantNotFoundError(scope.projectId, scope.tenantId);
-        return { total: 0, params: { tenantRowId: tenant.id } };
+        const tenant = await this.tenants.find(scope.projectId, scope.tenantExternalId);
+        if (!tenant) throw new TenantNotFoundError(scope.projectId, scope.tenantExternalId);
+        return { total: 0, params: { tenantRowId: tenant.tenantRowId } };
       }),
     );
   }
@@ -92,7 +99,7 @@ export class KeyJobsService {
   /** Resumes the unfinished job of this kind and scope, or creates one; runs it to the end. */
   private async runJob(
     kind: KeyJobKind,
-    scope: { projectId: string | null; tenantId: string | null },
+    scope: KeyJobScope,
     runner: KeyJobRunner,
     options: KeyJobRunOptions,
     init: () => Promise<{ total: number; params: KeyJobParams }>,
@@ -126,8 +133,15 @@ export class KeyJobsService {
   }
 }
 
-function tenantLockKey(scope: { projectId: string; tenantId: string }): string {
-  return `tenant:${JSON.stringify([scope.projectId, scope.tenantId])}`;
+function tenantScope(
+  projectId: string,
+  tenantExternalId: string,
+): { projectId: string; tenantExternalId: TenantExternalId } {
+  return { projectId: id.parse(projectId), tenantExternalId: asTenantExternalId(id.parse(tenantExternalId)) };
+}
+
+function tenantLockKey(scope: { projectId: string; tenantExternalId: TenantExternalId }): string {
+  return `tenant:${JSON.stringify([scope.projectId, scope.tenantExternalId])}`;
 }
 
 // Only our own errors have messages known to be free of data; anything else is named by class.

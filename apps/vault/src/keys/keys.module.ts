@@ -15,6 +15,7 @@ import { KeyMaterialWiper } from './key-material-wiper';
 import { MasterKeyRotationJob } from './master-key-rotation.job';
 import { TenantKeyRotationJob } from './tenant-key-rotation.job';
 import { TenantKeysRepository } from './tenant-keys.repository';
+import { TenantResolver } from './tenant-resolver';
 import { TenantShredJob } from './tenant-shred.job';
 
 /**
@@ -52,6 +53,7 @@ export class KeysModule {
         DataKeyRepository,
         DataKeyInvalidation,
         TenantKeysRepository,
+        TenantResolver,
         CiphertextSweepRepository,
         KeyJobsRepository,
         KeyJobLock,
@@ -61,7 +63,7 @@ export class KeysModule {
         KeyJobsService,
         KeyMaterialWiper,
       ],
-      exports: [KEY_PROVIDER, Envelope, DataKeyRepository, TenantKeysRepository, KeyJobsService],
+      exports: [KEY_PROVIDER, Envelope, DataKeyRepository, TenantResolver, KeyJobsService],
     };
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CryptoIntegrityError, Envelope, readKeyVersion, type KeyOwner } from '@authpipe/crypto';
 import { InvalidationBus } from '../bus/invalidation-bus';
 import { CLOCK, type Clock } from '../common/clock';
+import { asTenantRowId, type TenantRowId } from '../common/tenant-ids';
 import { CiphertextSweepRepository } from './ciphertext-sweep.repository';
 import { dataKeyChanged } from './data-key-invalidation';
 import { DataKeyRepository } from './data-key.repository';
@@ -94,10 +95,10 @@ export class TenantKeyRotationJob implements KeyJobRunner {
 }
 
 /** The key owner a tenant job works on: the tenant row id saved in its params. */
-export function ownerOf(job: KeyJobRecord): KeyOwner & { tenantId: string } {
+export function ownerOf(job: KeyJobRecord): KeyOwner & { tenantId: TenantRowId } {
   const tenantRowId = job.params.tenantRowId;
   if (job.projectId === null || typeof tenantRowId !== 'string') {
     throw new Error(`Key job ${job.id} has no tenant scope`);
   }
-  return { projectId: job.projectId, tenantId: tenantRowId };
+  return { projectId: job.projectId, tenantId: asTenantRowId(tenantRowId) };
 }

@@ -21,6 +21,7 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ApiError } from '../common/api-error';
 import { ErrorFilter } from '../common/error.filter';
 import { IDS, type IdGenerator } from '../common/id-generator';
+import { asTenantExternalId } from '../common/tenant-ids';
 import { tenantIdSchema } from '../tenants/tenant.dto';
 import { ProxyRefusal, ProxyService } from './proxy.service';
 
@@ -103,7 +104,7 @@ export class ProxyRoute implements OnModuleInit {
         provider: target[1],
         method,
         rawPath: target[2],
-        tenantId: subject.data[TENANT_HEADER],
+        tenantExternalId: asTenantExternalId(subject.data[TENANT_HEADER]),
         subject: userId === undefined ? { credentialFor: 'installation' } : { credentialFor: 'user', userId },
         headers: request.headers,
         body: WITH_BODY.has(method) ? request.raw : null,

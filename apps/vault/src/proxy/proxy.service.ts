@@ -3,6 +3,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { HttpRequestError, type HttpMethod, type HttpStreamResponse } from '@authpipe/microsoft';
 import { ApiError } from '../common/api-error';
+import type { TenantExternalId } from '../common/tenant-ids';
 import type { CredentialSubject } from '../credentials/credential-reader';
 import {
   CredentialRefused,
@@ -42,7 +43,7 @@ export interface ProxyRequest {
   method: HttpMethod;
   /** What follows `/v1/proxy/<provider>/` in the raw request target, query included, still encoded. */
   rawPath: string;
-  tenantId: string;
+  tenantExternalId: TenantExternalId;
   subject: CredentialSubject;
   headers: IncomingHttpHeaders;
   /** The request body as it arrives, or null when there is none. */
@@ -120,7 +121,7 @@ export class ProxyService {
     try {
       return await this.credentials.get(caller, {
         provider: request.provider,
-        tenantId: request.tenantId,
+        tenantExternalId: request.tenantExternalId,
         subject: request.subject,
         forceRefresh,
       });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CLOCK, type Clock } from '../common/clock';
+import type { TenantExternalId } from '../common/tenant-ids';
 import type { VaultConfig } from '../config/config.schema';
 import { VAULT_CONFIG } from '../config/config.module';
 import { MAX_SESSION_SECONDS, type ResourceSpec } from '../connect/sessions/connect-session.dto';
@@ -73,7 +74,7 @@ export class ActionLinks {
 
   async forBlocked(
     projectId: string,
-    lookup: { provider: string; tenantId: string; userId?: string },
+    lookup: { provider: string; tenantExternalId: TenantExternalId; userId?: string },
     credential: Pick<ReadCredential, 'kind' | 'id' | 'version' | 'appId' | 'status' | 'resource'>,
     blocked: BlockedCode,
   ): Promise<CredentialAction> {
@@ -85,7 +86,7 @@ export class ActionLinks {
     if (cached !== undefined && cached.until > this.clock()) return cached.action;
     const installation = credential.kind === 'installation';
     const body = {
-      tenantId: lookup.tenantId,
+      tenantId: lookup.tenantExternalId,
       provider: lookup.provider,
       appId: credential.appId,
       credentialFor: installation ? 'installation' : 'user',

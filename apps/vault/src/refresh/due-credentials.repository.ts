@@ -2,6 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { Prisma } from '@authpipe/prisma';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { CredentialRef } from '../credentials/credential-state.repository';
+import type { TenantExternalId, TenantRowId } from '../common/tenant-ids';
+
+/** A connection whose refresh token nears the inactivity limit. */
+export interface IdleConnection {
+  id: string;
+  projectId: string;
+  tenantRowId: TenantRowId;
+  tenantExternalId: TenantExternalId;
+  lastRefreshedAt: Date;
+}
 
 /**
  * The scheduler's one system-scope query (besides the key jobs, the only read across projects and
@@ -161,12 +171,10 @@ export class DueCredentialsRepository {
    * SYSTEM SCOPE. Connections whose last good refresh is at or before `lastRefreshedBefore` (their
    * refresh token nears the inactivity limit), still refreshable, and not yet warned.
    */
-  idleConnections(
-    lastRefreshedBefore: Date,
-    limit: number,
-  ): Promise<{ id: string; projectId: string; tenantId: string; tenantExternalId: string; lastRefreshedAt: Date }[]> {
+  idleConnections(lastRefreshedBefore: Date, limit: number): Promise<IdleConnection[]> {
+    // The row's tenant ids are branded as read (a database edge).
     return this.uow.db.$queryRaw`
-      SELECT c.id, c.project_id AS "projectId", c.tenant_id AS "tenantId", t.external_id AS "tenantExternalId",
+      SELECT c.id, c.project_id AS "projectId", c.tenant_id AS "tenantRowId", t.external_id AS "tenantExternalId",
              c.last_refreshed_at AS "lastRefreshedAt"
         FROM connections c JOIN tenants t ON t.id = c.tenant_id
        WHERE c.last_refreshed_at <= ${lastRefreshedBefore} AND c.expiry_warned_at IS NULL

@@ -91,17 +91,12 @@ export class ExpiryWarningsJob {
             !(await this.due.markConnectionWarned(connection.projectId, connection.id, connection.lastRefreshedAt, at))
           )
             return;
-          await this.events.appendFor(
-            connection.projectId,
-            { id: connection.tenantId, externalId: connection.tenantExternalId },
-            'credential.expiring',
-            {
-              credentialId: connection.id,
-              kind: 'connection',
-              expiresAt: new Date(connection.lastRefreshedAt.getTime() + INACTIVITY_LIMIT_MS).toISOString(),
-              reason: 'inactivity_limit',
-            },
-          );
+          await this.events.appendFor(connection.projectId, connection, 'credential.expiring', {
+            credentialId: connection.id,
+            kind: 'connection',
+            expiresAt: new Date(connection.lastRefreshedAt.getTime() + INACTIVITY_LIMIT_MS).toISOString(),
+            reason: 'inactivity_limit',
+          });
           result.connectionsExpiring += 1;
         });
       }

@@ -235,7 +235,7 @@ export class RefreshService {
     const installation = ref.kind === 'installation' ? (row as InstallationRecord) : null;
     const lookup = {
       provider: row.provider,
-      tenantId: row.tenantExternalId,
+      tenantExternalId: row.tenantExternalId,
       ...(installation === null ? { userId: (row as ConnectionRecord).userId } : {}),
     };
     const resource =

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { KeyOwner } from '@authpipe/crypto';
 import { CLOCK, type Clock } from '../common/clock';
 import { IDS, type IdGenerator } from '../common/id-generator';
+import { asTenantRowId, type TenantExternalId, type TenantRowId } from '../common/tenant-ids';
 import { UnitOfWork } from '../database/unit-of-work';
 
 /** Where a secret lives inside its record. */
@@ -70,12 +71,15 @@ export class SecretsRepository {
     return dek === 0 ? 'data_key_missing' : 'scope_conflict';
   }
 
-  /** One secret of a project secret scope (tenantId null) or of a tenant named by its external id. */
+  /**
+   * One secret of a project secret scope (`tenantExternalId` null) or of a tenant named by its
+   * external id, with the tenant's row id its AAD names.
+   */
   async findByTenantExternalId(
     projectId: string,
-    tenantExternalId: string | null,
+    tenantExternalId: TenantExternalId | null,
     ref: SecretRef,
-  ): Promise<{ tenantId: string | null; ciphertext: StoredCiphertext } | null> {
+  ): Promise<{ tenantRowId: TenantRowId | null; ciphertext: StoredCiphertext } | null> {
     const row = await this.uow.db.secret.findFirst({
       where: {
         projectId,
@@ -86,7 +90,7 @@ export class SecretsRepository {
       },
       select: { tenantId: true, ciphertext: true },
     });
-    return row;
+    return row && { tenantRowId: asTenantRowId(row.tenantId), ciphertext: row.ciphertext };
   }
 
   async delete(owner: KeyOwner, ref: SecretRef): Promise<number> {

@@ -2,18 +2,19 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CryptoIntegrityError, Envelope, readKeyVersion, type KeyOwner } from '@authpipe/crypto';
 import { z } from 'zod';
 import { DataKeyUnavailableError, SecretScopeConflictError } from '../keys/keys.errors';
-import { TenantKeysRepository } from '../keys/tenant-keys.repository';
+import { TenantResolver } from '../keys/tenant-resolver';
+import { asTenantExternalId, type TenantExternalId, type TenantRowId } from '../common/tenant-ids';
 import { SecretsRepository, type SecretRef } from './secrets.repository';
 
 export type { SecretRef } from './secrets.repository';
 
 /**
- * Whose secret it is: a project (`tenantId: null`, project secrets such as an app's client
- * secret) or one of its tenants, named by the project's own id for it (`org_acme`).
+ * Whose secret it is: a project (`tenantExternalId: null`, project secrets such as an app's
+ * client secret) or one of its tenants, named by the project's own id for it (`org_acme`).
  */
 export interface SecretScope {
   projectId: string;
-  tenantId: string | null;
+  tenantExternalId: TenantExternalId | null;
 }
 
 /**
@@ -38,7 +39,7 @@ export class StaleDataKeyError extends Error {
 }
 
 const id = z.string().min(1).max(255);
-const scopeSchema = z.object({ projectId: id, tenantId: id.nullable() });
+const scopeSchema = z.object({ projectId: id, tenantExternalId: id.nullable() });
 const refSchema = z.object({ recordType: id, recordId: id, field: id });
 
 /**
@@ -53,7 +54,7 @@ export class SecretsService {
   constructor(
     private readonly envelope: Envelope,
     private readonly secrets: SecretsRepository,
-    private readonly tenants: TenantKeysRepository,
+    private readonly tenants: TenantResolver,
   ) {}
 
   /**
@@ -70,9 +71,10 @@ export class SecretsService {
    * Call before opening a unit of work, then {@link store} inside it.
    */
   async seal(scope: SecretScope, ref: SecretRef, plaintext: Buffer | string): Promise<SealedSecret> {
-    const s = scopeSchema.parse(scope);
+    const s = parseScope(scope);
     const r = refSchema.parse(ref);
-    const tenantId = s.tenantId === null ? null : (await this.tenants.ensureTenant(s.projectId, s.tenantId)).id;
+    const tenantId =
+      s.tenantExternalId === null ? null : (await this.tenants.resolve(s.projectId, s.tenantExternalId)).tenantRowId;
     const owner = { projectId: s.projectId, tenantId };
     return { owner, ref: r, ciphertext: await this.envelope.encrypt({ ...owner, ...r }, plaintext) };
   }
@@ -106,7 +108,7 @@ export class SecretsService {
         return await write();
       } catch (error) {
         if (!(error instanceof StaleDataKeyError)) throw error;
-        if (attempt >= 1) throw new DataKeyUnavailableError(scope.projectId, scope.tenantId);
+        if (attempt >= 1) throw new DataKeyUnavailableError(scope.projectId, scope.tenantExternalId);
       }
     }
   }
@@ -118,18 +120,18 @@ export class SecretsService {
    *   key shredded); the error and the log line name ids only.
    */
   async get(scope: SecretScope, ref: SecretRef): Promise<Buffer | null> {
-    const s = scopeSchema.parse(scope);
+    const s = parseScope(scope);
     const r = refSchema.parse(ref);
-    const row = await this.secrets.findByTenantExternalId(s.projectId, s.tenantId, r);
+    const row = await this.secrets.findByTenantExternalId(s.projectId, s.tenantExternalId, r);
     if (!row) return null;
     try {
-      return await this.envelope.decrypt({ projectId: s.projectId, tenantId: row.tenantId, ...r }, row.ciphertext);
+      return await this.envelope.decrypt({ projectId: s.projectId, tenantId: row.tenantRowId, ...r }, row.ciphertext);
     } catch (error) {
       if (error instanceof CryptoIntegrityError) {
         // An integrity failure is a security signal (tampering or a moved row): worth a warning.
         this.logger.warn(
           `Secret ${r.recordType}/${r.recordId}/${r.field} of project ${s.projectId} ` +
-            `tenant ${s.tenantId ?? '-'} failed to open (${error.reason})`,
+            `tenant ${s.tenantExternalId ?? '-'} failed to open (${error.reason})`,
         );
       }
       throw error;
@@ -138,7 +140,7 @@ export class SecretsService {
 
   /** Deletes one secret; returns whether it existed. */
   async delete(scope: SecretScope, ref: SecretRef): Promise<boolean> {
-    const s = scopeSchema.parse(scope);
+    const s = parseScope(scope);
     const r = refSchema.parse(ref);
     const owner = await this.resolve(s);
     return owner !== null && (await this.secrets.delete(owner, r)) > 0;
@@ -146,14 +148,20 @@ export class SecretsService {
 
   /** Deletes every secret of one record; returns how many. */
   async deleteRecord(scope: SecretScope, recordType: string, recordId: string): Promise<number> {
-    const s = scopeSchema.parse(scope);
+    const s = parseScope(scope);
     const owner = await this.resolve(s);
     return owner === null ? 0 : this.secrets.deleteRecord(owner, id.parse(recordType), id.parse(recordId));
   }
 
-  private async resolve(scope: SecretScope): Promise<{ projectId: string; tenantId: string | null } | null> {
-    if (scope.tenantId === null) return { projectId: scope.projectId, tenantId: null };
-    const tenant = await this.tenants.findTenant(scope.projectId, scope.tenantId);
-    return tenant ? { projectId: scope.projectId, tenantId: tenant.id } : null;
+  /** The key owner of an existing scope (never creates the tenant); null when the tenant does not exist. */
+  private async resolve(scope: SecretScope): Promise<{ projectId: string; tenantId: TenantRowId | null } | null> {
+    if (scope.tenantExternalId === null) return { projectId: scope.projectId, tenantId: null };
+    const tenant = await this.tenants.find(scope.projectId, scope.tenantExternalId);
+    return tenant ? { projectId: scope.projectId, tenantId: tenant.tenantRowId } : null;
   }
+}
+
+function parseScope(scope: SecretScope): SecretScope {
+  const s = scopeSchema.parse(scope);
+  return { projectId: s.projectId, tenantExternalId: asTenantExternalId(s.tenantExternalId) };
 }

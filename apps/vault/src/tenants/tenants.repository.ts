@@ -11,8 +11,8 @@ export interface TenantSummary {
 
 /**
  * Reads tenants for the tenants API. Every method takes the project first, so a query across
- * projects cannot be written by accident. (Creating and deleting tenant rows belongs to key
- * management: keys/tenant-keys.repository.ts.)
+ * projects cannot be written by accident. (Tenant rows are created by the TenantResolver alone
+ * and deleted by the tenant shred: see README.md.)
  */
 @Injectable()
 export class TenantsRepository {

@@ -26,7 +26,7 @@ export type EndpointWithSecret = WebhookEndpointDto & { secret: string };
 
 /**
  * A project's webhook endpoints. Signing secrets are 32 random bytes sealed under the project's
- * data key (a project secret: `tenantId` null) before the unit of work that stores the endpoint;
+ * data key (a project secret: `tenantExternalId` null) before the unit of work that stores the endpoint;
  * the `whsec_` text is returned once, at creation or rotation, and never again.
  */
 @Injectable()
@@ -51,7 +51,7 @@ export class WebhookEndpointsService {
     const secretId = this.ids.next('whs');
     const key = newSecretKey(this.random);
     try {
-      const scope = { projectId, tenantId: null };
+      const scope = { projectId, tenantExternalId: null };
       const created = await this.secrets.retryingStaleKeys(scope, async () => {
         const sealed = await this.secrets.seal(scope, secretRef(secretId), key);
         return this.uow.run(async () => {
@@ -117,7 +117,7 @@ export class WebhookEndpointsService {
     const endpoint = await this.find(projectId, id);
     await this.uow.run(async () => {
       for (const secret of endpoint.secrets)
-        await this.secrets.delete({ projectId, tenantId: null }, secretRef(secret.id));
+        await this.secrets.delete({ projectId, tenantExternalId: null }, secretRef(secret.id));
       if (!(await this.endpoints.delete(projectId, id))) {
         throw ApiError.notFound('webhook_endpoint_not_found', `No webhook endpoint ${id} in this project.`);
       }
@@ -136,7 +136,7 @@ export class WebhookEndpointsService {
       input.overlapSeconds !== undefined ? input.overlapSeconds * 1000 : this.config.webhooks.secretOverlapMs;
     const secretId = this.ids.next('whs');
     const key = newSecretKey(this.random);
-    const scope = { projectId, tenantId: null };
+    const scope = { projectId, tenantExternalId: null };
     try {
       await this.secrets.retryingStaleKeys(scope, async () => {
         const sealed = await this.secrets.seal(scope, secretRef(secretId), key);

@@ -24,7 +24,7 @@ export class WebhookKeys {
     const ids = await this.endpoints.signingSecretIds(projectId, endpointId, new Date(this.clock()));
     const keys: Buffer[] = [];
     for (const id of ids) {
-      const key = await this.secrets.get({ projectId, tenantId: null }, secretRef(id));
+      const key = await this.secrets.get({ projectId, tenantExternalId: null }, secretRef(id));
       if (key !== null) keys.push(key);
     }
     return keys;

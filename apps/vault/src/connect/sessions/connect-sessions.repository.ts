@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '@authpipe/prisma';
+import { asTenantExternalId, asTenantRowId, type TenantExternalId, type TenantRowId } from '../../common/tenant-ids';
 import { UnitOfWork } from '../../database/unit-of-work';
 import type { ResourceSpec } from './connect-session.dto';
 
 export interface ConnectSessionRecord {
   id: string;
   projectId: string;
-  tenantId: string;
-  tenantExternalId: string;
+  tenantRowId: TenantRowId;
+  /** The project's id for the tenant (`org_acme`). */
+  tenantExternalId: TenantExternalId;
   appId: string;
   provider: string;
   credentialFor: 'installation' | 'user';
@@ -28,7 +30,7 @@ export interface ConnectSessionRecord {
 
 export type ConnectSessionWrite = Omit<
   ConnectSessionRecord,
-  'projectId' | 'tenantId' | 'tenantExternalId' | 'consumedAt' | 'createdAt' | 'projectName'
+  'projectId' | 'tenantRowId' | 'tenantExternalId' | 'consumedAt' | 'createdAt' | 'projectName'
 >;
 
 const columns = {
@@ -54,10 +56,11 @@ const columns = {
 
 type Row = Prisma.ConnectSessionGetPayload<{ select: typeof columns }>;
 
-function toRecord({ tenant, project, ...row }: Row): ConnectSessionRecord {
+function toRecord({ tenant, project, tenantId, ...row }: Row): ConnectSessionRecord {
   return {
     ...row,
-    tenantExternalId: tenant.externalId,
+    tenantRowId: asTenantRowId(tenantId),
+    tenantExternalId: asTenantExternalId(tenant.externalId),
     projectName: project.name,
     credentialFor: row.credentialFor as ConnectSessionRecord['credentialFor'],
     mode: row.mode as ConnectSessionRecord['mode'],
@@ -72,7 +75,7 @@ export class ConnectSessionsRepository {
 
   async create(
     projectId: string,
-    tenantRowId: string,
+    tenantRowId: TenantRowId,
     tokenHash: Buffer,
     data: ConnectSessionWrite,
     at: Date,

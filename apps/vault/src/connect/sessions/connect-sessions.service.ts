@@ -10,9 +10,10 @@ import { ConnectionsService } from '../../connections/connections.service';
 import { EventsService } from '../../events/events.service';
 import { IDS, type IdGenerator } from '../../common/id-generator';
 import { RANDOM, type Random } from '../../common/random';
+import { asTenantExternalId, type TenantExternalId } from '../../common/tenant-ids';
 import { UnitOfWork } from '../../database/unit-of-work';
 import { InstallationsService } from '../../installations/installations.service';
-import { TenantKeysRepository } from '../../keys/tenant-keys.repository';
+import { TenantResolver } from '../../keys/tenant-resolver';
 import { FlowError } from '../../providers/flow-error';
 import type { ProviderDefinition } from '../../providers/provider.types';
 import { ProvidersRegistry } from '../../providers/providers.registry';
@@ -34,7 +35,7 @@ export class ConnectSessionsService {
     private readonly sessions: ConnectSessionsRepository,
     private readonly apps: AppsRepository,
     private readonly providers: ProvidersRegistry,
-    private readonly tenants: TenantKeysRepository,
+    private readonly tenants: TenantResolver,
     private readonly installations: InstallationsService,
     private readonly connections: ConnectionsService,
     private readonly events: EventsService,
@@ -83,15 +84,15 @@ export class ConnectSessionsService {
         'Add the origin to the app with PATCH /v1/apps/{id} (allowedOrigins), or use an allowed returnTo.',
       );
     }
-    const tenant = await this.tenants.ensureTenant(projectId, input.tenantId);
-    const target = await this.findTarget(projectId, input, provider.id);
+    const tenant = await this.tenants.resolve(projectId, asTenantExternalId(input.tenantId));
+    const target = await this.findTarget(projectId, tenant.tenantExternalId, input, provider.id);
     const now = this.clock();
     const token = newSessionToken(this.random);
     // The session and its event commit together.
     const session = await this.uow.run(async () => {
       const created = await this.sessions.create(
         projectId,
-        tenant.id,
+        tenant.tenantRowId,
         hashSessionToken(token),
         {
           id: this.ids.next('cs'),
@@ -109,7 +110,7 @@ export class ConnectSessionsService {
         },
         new Date(now),
       );
-      await this.events.append(projectId, input.tenantId, 'connect_session.created', {
+      await this.events.appendFor(projectId, tenant, 'connect_session.created', {
         sessionId: created.id,
         appId: app.id,
         provider: provider.id,
@@ -208,14 +209,15 @@ export class ConnectSessionsService {
 
   private async findTarget(
     projectId: string,
+    tenantExternalId: TenantExternalId,
     input: CreateConnectSessionInput,
     provider: string,
   ): Promise<{ installationId: string | null; connectionId: string | null }> {
     if (input.credentialFor === 'installation') {
-      const installation = await this.installations.findForTenant(projectId, input.tenantId, provider);
+      const installation = await this.installations.findForTenant(projectId, tenantExternalId, provider);
       return { installationId: installation?.id ?? null, connectionId: null };
     }
-    const connection = await this.connections.findForUser(projectId, input.tenantId, provider, input.userId!);
+    const connection = await this.connections.findForUser(projectId, tenantExternalId, provider, input.userId!);
     return { installationId: null, connectionId: connection?.id ?? null };
   }
 }

@@ -74,7 +74,7 @@ export class FlowStatesService {
     const now = this.clock();
     const state = randomToken(this.random, 32);
     const id = this.ids.next('ost');
-    const scope = { projectId: session.projectId, tenantId: session.tenantExternalId };
+    const scope = { projectId: session.projectId, tenantExternalId: session.tenantExternalId };
     // The state row and its encrypted verifier and nonce commit together (sealed beforehand).
     const secrets: [string, string | undefined][] = [
       ['codeVerifier', params.codeVerifier],
@@ -90,7 +90,7 @@ export class FlowStatesService {
         for (const secret of sealed) await this.secrets.store(secret);
         await this.states.create(
           session.projectId,
-          session.tenantId,
+          session.tenantRowId,
           {
             id,
             sessionId: session.id,
@@ -163,7 +163,7 @@ export class FlowStatesService {
       if (again?.supersededAt != null && again.usedAt === null) throw new FlowSuperseded(session, record.openerOrigin);
       throw FlowFailure.of(400, 'state_replayed', 'This sign-in reply was already used.');
     }
-    const scope = { projectId: session.projectId, tenantId: session.tenantExternalId };
+    const scope = { projectId: session.projectId, tenantExternalId: session.tenantExternalId };
     const [verifier, nonce] = await Promise.all([
       this.secrets.get(scope, secretRef(record.id, 'codeVerifier')),
       this.secrets.get(scope, secretRef(record.id, 'nonce')),

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { asTenantRowId, type TenantRowId } from '../../common/tenant-ids';
 import { UnitOfWork } from '../../database/unit-of-work';
 
 /** Record type of a state's encrypted PKCE verifier and nonce in `secrets`. */
@@ -15,7 +16,7 @@ export type OAuthStateKind = 'admin_sign_in' | 'admin_consent' | 'authorize';
 export interface OAuthStateRecord {
   id: string;
   projectId: string;
-  tenantId: string;
+  tenantRowId: TenantRowId;
   sessionId: string;
   kind: OAuthStateKind;
   nonceHash: Buffer | null;
@@ -71,14 +72,17 @@ type Row = {
     ? Uint8Array | null
     : K extends 'browserBindingHash'
       ? Uint8Array
-      : K extends 'kind'
+      : K extends 'kind' | 'tenantId'
         ? string
-        : OAuthStateRecord[K];
+        : K extends keyof OAuthStateRecord
+          ? OAuthStateRecord[K]
+          : never;
 };
 
-function toRecord(row: Row): OAuthStateRecord {
+function toRecord({ tenantId, ...row }: Row): OAuthStateRecord {
   return {
     ...row,
+    tenantRowId: asTenantRowId(tenantId),
     kind: row.kind as OAuthStateKind,
     nonceHash: row.nonceHash ? Buffer.from(row.nonceHash) : null,
     browserBindingHash: Buffer.from(row.browserBindingHash),
@@ -93,7 +97,12 @@ function toRecord(row: Row): OAuthStateRecord {
 export class OAuthStatesRepository {
   constructor(private readonly uow: UnitOfWork) {}
 
-  async create(projectId: string, tenantRowId: string, data: OAuthStateWrite, at: Date): Promise<OAuthStateRecord> {
+  async create(
+    projectId: string,
+    tenantRowId: TenantRowId,
+    data: OAuthStateWrite,
+    at: Date,
+  ): Promise<OAuthStateRecord> {
     const row = await this.uow.db.oAuthState.create({
       data: {
         ...data,
