@@ -9,12 +9,9 @@ import { CREDENTIAL_REFRESHED_HEADER } from '@authpipe/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORCED_REFRESH_INTERVAL_MS } from '../../../apps/vault/src/refresh/refresh-timing';
 import {
+  aCredentialWorld,
+  anExpiringInstallation,
   aLiveConnection,
-  anApp,
-  anAppBody,
-  anEmulatorApp,
-  anInstallation,
-  aProject,
   type RegisteredApp,
   type TestProject,
 } from '@test/support/builders';
@@ -23,7 +20,6 @@ import { SEED, useTestEmulator } from '@test/support/test-emulator';
 import { useTestVault } from '@test/support/test-vault';
 
 const PROVIDER = 'microsoft-onedrive';
-const CONTOSO = SEED.contoso.tenantId;
 const MARKETING = SEED.contoso.marketingSite;
 
 describe('@authpipe/node and the proxy refreshing a refused credential (e2e)', () => {
@@ -37,16 +33,7 @@ describe('@authpipe/node and the proxy refreshing a refused credential (e2e)', (
 
   beforeAll(async () => {
     baseUrl = await listen(vault);
-    project = await aProject(vault);
-    registered = await anEmulatorApp(t);
-    appId = await anApp(vault, project, anAppBody(t, registered));
-    t.emulator.store.grantAdminConsent({
-      tenantId: CONTOSO,
-      clientId: registered.clientId,
-      roles: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'],
-      scopes: [],
-      grantedBy: SEED.contoso.admin.id,
-    });
+    ({ project, registered, appId } = await aCredentialWorld(vault, t));
   });
   afterAll(async () => {
     await t.control('DELETE', '/faults');
@@ -59,11 +46,7 @@ describe('@authpipe/node and the proxy refreshing a refused credential (e2e)', (
   /** An installation whose stored token is about to expire, so the first read mints a real one. */
   const anInstalledTenant = async (): Promise<string> => {
     const tenantId = aTenant();
-    await anInstallation(
-      vault,
-      { projectId: project.projectId, appId, tenantId },
-      { expiresAt: vault.clock.date(1000), refreshAt: vault.clock.date(0) },
-    );
+    await anExpiringInstallation(vault, { project, appId }, tenantId);
     return tenantId;
   };
   /** Graph answers 401 once to the next request carrying `token`. */

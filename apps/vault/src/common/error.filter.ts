@@ -33,13 +33,26 @@ export class ErrorFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest | undefined>();
     const unrouted = request !== undefined && isUnrouted(exception) ? noRoute(request) : null;
-    const { status, body } = unrouted ?? this.toResponse(exception);
-    if (unrouted?.allow !== undefined) void reply.header('allow', unrouted.allow.join(', '));
+    if (unrouted === null) {
+      void this.answer(reply, exception);
+      return;
+    }
+    if (unrouted.allow !== undefined) void reply.header('allow', unrouted.allow.join(', '));
+    void write(reply, unrouted.status, unrouted.body);
+  }
+
+  /**
+   * Answers `exception` on `reply` in the catalog's shape, `Retry-After` included when the error
+   * says when to come back, its code noted for the request log: what `catch` does for Nest's
+   * routes, for the raw Fastify routes (getCredential, the Graph proxy) too.
+   */
+  async answer(reply: FastifyReply, exception: unknown): Promise<void> {
+    if (reply.sent) return;
+    const { status, body } = this.toResponse(exception);
     if (exception instanceof ApiError && exception.extra.retryAfterSeconds !== undefined) {
       void reply.header('retry-after', String(Math.max(1, Math.ceil(exception.extra.retryAfterSeconds))));
     }
-    noteErrorCode(reply.raw, body.code);
-    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: body });
+    await write(reply, status, body);
   }
 
   /** Maps any thrown value to a status and an error body. */
@@ -71,6 +84,11 @@ export class ErrorFilter implements ExceptionFilter {
       },
     };
   }
+}
+
+function write(reply: FastifyReply, status: number, body: ApiErrorBody): FastifyReply {
+  noteErrorCode(reply.raw, body.code);
+  return reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: body });
 }
 
 function frameworkStatus(exception: unknown): number | null {

@@ -19,8 +19,6 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ROUTES, routerPath } from '@authpipe/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { ApiError } from '../common/api-error';
-import { noteErrorCode } from '../common/error-code-note';
 import { ErrorFilter } from '../common/error.filter';
 import { IDS, type IdGenerator } from '../common/id-generator';
 import { asTenantExternalId } from '../common/tenant-ids';
@@ -84,22 +82,7 @@ export class GetCredentialRoute implements OnModuleInit {
     }
   }
 
-  private async refuse(reply: FastifyReply, error: unknown): Promise<void> {
-    if (reply.sent) return;
-    let thrown = error;
-    if (error instanceof CredentialRefused) {
-      if (error.extra.retryAfterSeconds !== undefined)
-        void reply.header('retry-after', String(error.extra.retryAfterSeconds));
-      thrown = new ApiError(error.code, error.message, {
-        remediation: error.extra.remediation,
-        details: error.extra.details,
-      });
-    }
-    // As ErrorFilter.catch answers an ApiError that says when to come back.
-    if (thrown instanceof ApiError && thrown.extra.retryAfterSeconds !== undefined)
-      void reply.header('retry-after', String(Math.max(1, Math.ceil(thrown.extra.retryAfterSeconds))));
-    const { status, body } = this.errors.toResponse(thrown);
-    noteErrorCode(reply.raw, body.code);
-    await reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: body });
+  private refuse(reply: FastifyReply, error: unknown): Promise<void> {
+    return this.errors.answer(reply, error instanceof CredentialRefused ? error.toApiError() : error);
   }
 }

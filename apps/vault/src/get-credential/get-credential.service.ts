@@ -4,6 +4,7 @@ import { resolveCloud, type CloudName, type MicrosoftFailure } from '@authpipe/m
 import { LRUCache } from 'lru-cache';
 import { InvalidationBus } from '../bus/invalidation-bus';
 import { CLOCK, type Clock } from '../common/clock';
+import { ApiError } from '../common/api-error';
 import type { TenantExternalId } from '../common/tenant-ids';
 import { CredentialReader, type CredentialSubject, type ReadCredential } from '../credentials/credential-reader';
 import type { CredentialRef } from '../credentials/credential-state.repository';
@@ -50,6 +51,12 @@ export class CredentialRefused extends Error {
   ) {
     super(message);
     this.name = 'CredentialRefused';
+  }
+
+  /** The API error it is answered with (getCredential's route and the Graph proxy alike). */
+  toApiError(): ApiError {
+    const { remediation, details, retryAfterSeconds } = this.extra;
+    return new ApiError(this.code, this.message, { remediation, details, retryAfterSeconds });
   }
 }
 

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { RequestMethod, type DynamicModule, type LoggerService } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, stdSerializers, type DestinationStream, type LevelWithSilent } from 'pino';
 import pinoPretty from 'pino-pretty';
 import { REDACTED, REDACT_PATHS, redactDeep, serializeRequest, serializeResponse } from './redaction';
-import { cryptoRandom, randomUuid, type Random } from '../common/random';
+import { randomUuid, type Random } from '../common/random';
 
 /** Options of {@link createLoggingModule}. */
 export interface LoggingOptions {
@@ -83,12 +82,9 @@ export function createLoggingModule(options: LoggingOptions): DynamicModule {
 
 /** Fastify's request id: a proxy's well-formed `x-request-id`, else a random UUID. */
 export function requestIdFrom(random: Random): (req: Pick<IncomingMessage, 'headers'>) => string {
-  // One per request, warm getCredential's included: with the real CSPRNG, Node's randomUUID
-  // (which draws its entropy in batches) rather than a 16-byte randomFillSync call each time.
-  const uuid = random === cryptoRandom ? randomUUID : () => randomUuid(random);
   return (req) => {
     const given = req.headers['x-request-id'];
-    return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : uuid();
+    return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUuid(random);
   };
 }
 

@@ -23,7 +23,7 @@ import { ErrorFilter } from '../common/error.filter';
 import { IDS, type IdGenerator } from '../common/id-generator';
 import { asTenantExternalId } from '../common/tenant-ids';
 import { tenantIdSchema } from '../tenants/tenant.dto';
-import { ProxyRefusal, ProxyService } from './proxy.service';
+import { ProxyService } from './proxy.service';
 
 /** The headers that name whose credential a proxied request uses. */
 export const TENANT_HEADER = 'authpipe-tenant-id';
@@ -121,11 +121,7 @@ export class ProxyRoute implements OnModuleInit {
     }
   }
 
-  private async refuse(reply: FastifyReply, error: unknown): Promise<void> {
-    if (reply.sent) return;
-    const { status, body } = this.errors.toResponse(error);
-    if (error instanceof ProxyRefusal && error.retryAfterSeconds !== undefined)
-      void reply.header('retry-after', String(error.retryAfterSeconds));
-    await reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: body });
+  private refuse(reply: FastifyReply, error: unknown): Promise<void> {
+    return this.errors.answer(reply, error);
   }
 }

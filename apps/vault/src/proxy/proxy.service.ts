@@ -126,7 +126,7 @@ export class ProxyService {
         forceRefresh,
       });
     } catch (error) {
-      if (error instanceof CredentialRefused) throw refusedCredential(error);
+      if (error instanceof CredentialRefused) throw error.toApiError();
       throw error;
     }
   }
@@ -188,23 +188,6 @@ function watchedUpload(body: Readable): { body: Readable; stalled: AbortSignal; 
   });
   pipeline(body, watched, () => undefined);
   return { body: watched, stalled: stalled.signal, stop: () => clearTimeout(timer) };
-}
-
-/** Thrown for a refused credential, with the status getCredential answers it with. */
-export class ProxyRefusal extends ApiError {
-  constructor(
-    refused: CredentialRefused,
-    readonly retryAfterSeconds: number | undefined,
-  ) {
-    super(refused.code, refused.message, {
-      remediation: refused.extra.remediation,
-      details: refused.extra.details,
-    });
-  }
-}
-
-function refusedCredential(error: CredentialRefused): ProxyRefusal {
-  return new ProxyRefusal(error, error.extra.retryAfterSeconds);
 }
 
 function targetRefused(reason: GraphPathRefusal): ApiError {

@@ -212,7 +212,7 @@ export function completeFailure(
   context: FailureContext = { credentialFor: null, appName: null },
 ): FlowResponse {
   const text = failureText(info, context);
-  const paragraphs = [text.happened, text.whatToDo];
+  const paragraphs = [text.happened, text.nextStep];
   paragraphs.push(
     `Authpipe error code: ${info.code}.` +
       (info.aadsts !== undefined ? ` Microsoft error code: AADSTS${info.aadsts}.` : ''),

@@ -3,7 +3,7 @@ import type { FlowFailureCode, FlowFailureInfo } from '../flows/flow-failure';
 /** What the person in front of the browser reads: what happened, and what they can do. */
 export interface EndUserText {
   happened: string;
-  whatToDo: string;
+  nextStep: string;
 }
 
 /** Who the page speaks to about what: an installation or a connection, for which application. */
@@ -26,23 +26,23 @@ export function failureText(info: FlowFailureInfo, context: FailureContext): End
   const app = context.appName ?? 'The application';
   const setUpProblem = {
     happened: `${app} is not set up correctly with Microsoft, so this could not be completed.`,
-    whatToDo: SUPPORT,
+    nextStep: SUPPORT,
   };
   const texts: Record<FlowFailureCode, EndUserText> = {
     connect_session_missing: {
       happened: 'This link is incomplete: it does not say what to connect.',
-      whatToDo: START_AGAIN,
+      nextStep: START_AGAIN,
     },
     connect_session_not_found: {
       happened: 'This link is not valid: it may be incomplete, mistyped, or from another site.',
-      whatToDo: START_AGAIN,
+      nextStep: START_AGAIN,
     },
-    connect_session_expired: { happened: 'This link has expired.', whatToDo: START_AGAIN },
-    connect_session_consumed: { happened: 'This link was already used.', whatToDo: START_AGAIN },
-    provider_not_found: { happened: 'This link names a service that does not exist here.', whatToDo: START_AGAIN },
+    connect_session_expired: { happened: 'This link has expired.', nextStep: START_AGAIN },
+    connect_session_consumed: { happened: 'This link was already used.', nextStep: START_AGAIN },
+    provider_not_found: { happened: 'This link names a service that does not exist here.', nextStep: START_AGAIN },
     provider_mismatch: {
       happened: 'This link names another service than the one it was made for.',
-      whatToDo: START_AGAIN,
+      nextStep: START_AGAIN,
     },
     app_misconfigured: setUpProblem,
     redirect_mode_unavailable: setUpProblem,
@@ -50,66 +50,66 @@ export function failureText(info: FlowFailureInfo, context: FailureContext): End
     scopes_missing_offline_access: setUpProblem,
     installation_not_supported: setUpProblem,
     refresh_token_missing: setUpProblem,
-    internal_error: { happened: 'Something went wrong on our side.', whatToDo: SUPPORT },
+    internal_error: { happened: 'Something went wrong on our side.', nextStep: SUPPORT },
     state_missing: {
       happened: "Microsoft's reply could not be matched to a sign-in started here.",
-      whatToDo: START_AGAIN,
+      nextStep: START_AGAIN,
     },
     state_not_found: {
       happened: "Microsoft's reply could not be matched to a sign-in started here.",
-      whatToDo: START_AGAIN,
+      nextStep: START_AGAIN,
     },
-    state_replayed: { happened: 'This sign-in was already completed.', whatToDo: 'You can close this window.' },
-    state_expired: { happened: 'The sign-in took more than ten minutes and expired.', whatToDo: START_AGAIN },
+    state_replayed: { happened: 'This sign-in was already completed.', nextStep: 'You can close this window.' },
+    state_expired: { happened: 'The sign-in took more than ten minutes and expired.', nextStep: START_AGAIN },
     state_browser_mismatch: {
       happened: 'The sign-in finished in another browser than the one it was started in.',
-      whatToDo: 'Start again from the application, in the browser you will sign in with.',
+      nextStep: 'Start again from the application, in the browser you will sign in with.',
     },
     flow_superseded: {
       happened: 'You started again in another window, so this one was set aside.',
-      whatToDo: 'Use the newest window to finish, and close this one.',
+      nextStep: 'Use the newest window to finish, and close this one.',
     },
-    code_missing: { happened: 'Microsoft did not complete the sign-in.', whatToDo: START_AGAIN },
+    code_missing: { happened: 'Microsoft did not complete the sign-in.', nextStep: START_AGAIN },
     access_denied: {
       happened:
         context.credentialFor === 'installation'
           ? 'The sign-in was cancelled, so nothing was installed.'
           : 'The sign-in was cancelled or the requested access was declined, so nothing was connected.',
-      whatToDo: `If you want to use ${app} with your Microsoft account, start again from the application and accept.`,
+      nextStep: `If you want to use ${app} with your Microsoft account, start again from the application and accept.`,
     },
     admin_consent_denied: {
       happened: `The permissions ${app} asks for were not approved for your organisation, so nothing was installed.`,
-      whatToDo:
+      nextStep:
         'An administrator of your organisation must approve them. Start again from the application to try again.',
     },
     admin_role_required: {
       happened: 'Installing needs an administrator of your Microsoft organisation, and this account is not one.',
-      whatToDo: 'Ask a Global Administrator or Privileged Role Administrator of your organisation to install it.',
+      nextStep: 'Ask a Global Administrator or Privileged Role Administrator of your organisation to install it.',
     },
     microsoft_error: microsoftText(info, app),
     tenant_mismatch: {
       happened: 'Microsoft did not confirm the approval for your organisation.',
-      whatToDo: START_AGAIN,
+      nextStep: START_AGAIN,
     },
     resource_not_found: {
       happened: 'The OneDrive or SharePoint site this installation should use was not found in your organisation.',
-      whatToDo: SUPPORT,
+      nextStep: SUPPORT,
     },
     resource_unavailable: {
       happened: 'The OneDrive or SharePoint site this installation should use could not be reached.',
-      whatToDo: 'Try again in a few minutes from the application.',
+      nextStep: 'Try again in a few minutes from the application.',
     },
-    directory_mismatch: { happened: info.message, whatToDo: info.remediation },
-    directory_already_installed: { happened: info.message, whatToDo: info.remediation },
-    personal_account_not_allowed: { happened: info.message, whatToDo: info.remediation },
+    directory_mismatch: { happened: info.message, nextStep: info.remediation },
+    directory_already_installed: { happened: info.message, nextStep: info.remediation },
+    personal_account_not_allowed: { happened: info.message, nextStep: info.remediation },
     account_mismatch: {
       happened: 'You signed in with another Microsoft account than the one connected before.',
-      whatToDo: 'Start again from the application and choose the account you connected before.',
+      nextStep: 'Start again from the application and choose the account you connected before.',
     },
-    id_token_invalid: { happened: "Microsoft's sign-in could not be verified.", whatToDo: START_AGAIN },
+    id_token_invalid: { happened: "Microsoft's sign-in could not be verified.", nextStep: START_AGAIN },
   };
   return (
-    (texts as Partial<Record<string, EndUserText>>)[info.code] ?? { happened: info.message, whatToDo: START_AGAIN }
+    (texts as Partial<Record<string, EndUserText>>)[info.code] ?? { happened: info.message, nextStep: START_AGAIN }
   );
 }
 
@@ -118,24 +118,24 @@ function microsoftText(info: FlowFailureInfo, app: string): EndUserText {
     case 'fix_app_credentials':
       return {
         happened: `${app} is not set up correctly with Microsoft, so this could not be completed.`,
-        whatToDo: SUPPORT,
+        nextStep: SUPPORT,
       };
     case 'admin_reconsent':
       return {
         happened: `Your organisation has not approved ${app}, or its approval was withdrawn.`,
-        whatToDo: 'Ask an administrator of your organisation to approve it, then start again from the application.',
+        nextStep: 'Ask an administrator of your organisation to approve it, then start again from the application.',
       };
     case 'retry':
       return {
         happened: 'Microsoft could not complete the sign-in just now.',
-        whatToDo: 'Try again in a few minutes from the application.',
+        nextStep: 'Try again in a few minutes from the application.',
       };
     case 'reauthorize':
     case null:
     case undefined:
       return {
         happened: 'Microsoft refused the sign-in.',
-        whatToDo: `${START_AGAIN} If it keeps failing, contact the application's support with the codes below.`,
+        nextStep: `${START_AGAIN} If it keeps failing, contact the application's support with the codes below.`,
       };
   }
 }
