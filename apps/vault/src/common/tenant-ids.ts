@@ -40,3 +40,11 @@ export function asTenantExternalId(id: string | undefined): TenantExternalId | u
 export function asTenantExternalId(id: string | null | undefined): TenantExternalId | null | undefined {
   return id as TenantExternalId | null | undefined;
 }
+
+/** Whose a record is: the project's, and which of its tenants by both of the tenant's ids. */
+export interface TenantOwned {
+  projectId: string;
+  tenantRowId: TenantRowId;
+  /** The project's id for the tenant (`org_acme`). */
+  tenantExternalId: TenantExternalId;
+}

@@ -1,17 +1,8 @@
+import type { Prisma } from '@authpipe/prisma';
 import { Injectable } from '@nestjs/common';
 import type { TenantRowId } from '../common/tenant-ids';
 import { UnitOfWork } from '../database/unit-of-work';
-import {
-  CREDENTIAL_COLUMNS,
-  atVersion,
-  grantedRow,
-  listQuery,
-  reactivation,
-  withTenantIds,
-  type CredentialRecordBase,
-  type ListFilter,
-  type PageRequest,
-} from '../credentials/credential-records';
+import { CREDENTIAL_COLUMNS, CredentialTable, type CredentialRecordBase } from '../credentials/credential-records';
 
 /** A connection row. */
 export interface ConnectionRecord extends CredentialRecordBase {
@@ -47,36 +38,31 @@ const columns = {
   keepAliveAt: true,
 } as const;
 
+type ConnectionRow = Prisma.ConnectionGetPayload<{ select: typeof columns }>;
+
 /** `connections`. Reads take the project first; writes take project and tenant row. */
 @Injectable()
-export class ConnectionsRepository {
-  constructor(private readonly uow: UnitOfWork) {}
-
-  async find(projectId: string, id: string): Promise<ConnectionRecord | null> {
-    const row = await this.uow.db.connection.findFirst({ where: { projectId, id }, select: columns });
-    return row && withTenantIds(row);
+export class ConnectionsRepository extends CredentialTable<
+  typeof columns,
+  ConnectionRow,
+  ConnectionWrite,
+  ConnectionWrite & { userId: string }
+> {
+  constructor(uow: UnitOfWork) {
+    super(uow, (db) => db.connection, columns);
   }
 
   /** The connection of one user of a tenant for a provider (at most one), by the tenant's row id. */
-  async findForUser(
+  findForUser(
     projectId: string,
     tenantRowId: TenantRowId,
     provider: string,
     userId: string,
   ): Promise<ConnectionRecord | null> {
-    const row = await this.uow.db.connection.findFirst({
-      where: { projectId, tenantId: tenantRowId, provider, userId },
-      select: columns,
-    });
-    return row && withTenantIds(row);
+    return this.findFirst({ projectId, tenantId: tenantRowId, provider, userId });
   }
 
-  async list(projectId: string, filter: ListFilter, page: PageRequest): Promise<ConnectionRecord[]> {
-    const rows = await this.uow.db.connection.findMany({ ...listQuery(projectId, filter, page), select: columns });
-    return rows.map(withTenantIds);
-  }
-
-  async create(
+  create(
     projectId: string,
     tenantRowId: TenantRowId,
     id: string,
@@ -84,11 +70,7 @@ export class ConnectionsRepository {
     data: ConnectionWrite,
     at: Date,
   ): Promise<ConnectionRecord> {
-    const row = await this.uow.db.connection.create({
-      data: { ...grantedRow(projectId, tenantRowId, id, at), userId, ...data },
-      select: columns,
-    });
-    return withTenantIds(row);
+    return this.insert(projectId, tenantRowId, id, { userId, ...data }, at);
   }
 
   /**
@@ -103,15 +85,7 @@ export class ConnectionsRepository {
     data: ConnectionWrite,
     at: Date,
   ): Promise<ConnectionRecord | null> {
-    const { count } = await this.uow.db.connection.updateMany({
-      where: atVersion(projectId, tenantRowId, id, expectedVersion),
-      data: { ...data, ...reactivation(at) },
-    });
-    return count === 1 ? this.find(projectId, id) : null;
-  }
-
-  async delete(projectId: string, id: string): Promise<boolean> {
-    const { count } = await this.uow.db.connection.deleteMany({ where: { projectId, id } });
-    return count === 1;
+    const replaced = await this.regrant(projectId, tenantRowId, id, expectedVersion, data, at);
+    return replaced ? this.find(projectId, id) : null;
   }
 }

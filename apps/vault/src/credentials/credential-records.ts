@@ -5,7 +5,15 @@
 
 /** Health of a credential (see refresh/failure-status.ts): the contract's one list. */
 import type { CredentialStatus } from '@authpipe/contract';
-import { asTenantExternalId, asTenantRowId, type TenantExternalId, type TenantRowId } from '../common/tenant-ids';
+import type { Prisma } from '@authpipe/prisma';
+import {
+  asTenantExternalId,
+  asTenantRowId,
+  type TenantExternalId,
+  type TenantOwned,
+  type TenantRowId,
+} from '../common/tenant-ids';
+import type { Db, UnitOfWork } from '../database/unit-of-work';
 export { CREDENTIAL_STATUSES, type CredentialStatus } from '@authpipe/contract';
 
 /** Filters of GET /v1/installations and /v1/connections. */
@@ -22,12 +30,8 @@ export interface PageRequest {
 }
 
 /** What every credential record holds, read with {@link CREDENTIAL_COLUMNS}. */
-export interface CredentialRecordBase {
+export interface CredentialRecordBase extends TenantOwned {
   id: string;
-  projectId: string;
-  tenantRowId: TenantRowId;
-  /** The project's id for the tenant (`org_acme`). */
-  tenantExternalId: TenantExternalId;
   appId: string;
   provider: string;
   scopes: string[];
@@ -83,13 +87,115 @@ export const CREDENTIAL_COLUMNS = {
   tenant: { select: { externalId: true } },
 } as const;
 
+/** A row as read with {@link CREDENTIAL_COLUMNS}: the tenant by its row id, with its external id joined. */
+interface JoinedRow {
+  tenantId: string;
+  tenant: { externalId: string };
+}
+
 /** A row read with {@link CREDENTIAL_COLUMNS}, as a record naming its tenant by both of its ids. */
-export function withTenantIds<R extends { tenantId: string; tenant: { externalId: string } }>({
-  tenantId,
-  tenant,
-  ...row
-}: R): Omit<R, 'tenantId' | 'tenant'> & { tenantRowId: TenantRowId; tenantExternalId: TenantExternalId } {
+export type WithTenantIds<R extends JoinedRow> = Omit<R, 'tenantId' | 'tenant'> & {
+  tenantRowId: TenantRowId;
+  tenantExternalId: TenantExternalId;
+};
+
+/** A row read with {@link CREDENTIAL_COLUMNS}, as a record naming its tenant by both of its ids. */
+export function withTenantIds<R extends JoinedRow>({ tenantId, tenant, ...row }: R): WithTenantIds<R> {
   return { ...row, tenantRowId: asTenantRowId(tenantId), tenantExternalId: asTenantExternalId(tenant.externalId) };
+}
+
+/** A `where` both credential tables understand, so a shared query is checked against each. */
+type CredentialWhere = Prisma.InstallationWhereInput & Prisma.ConnectionWhereInput;
+
+/**
+ * The calls of a credential table's Prisma delegate (`db.installation`, `db.connection`) that
+ * {@link CredentialTable} makes, reading with the table's `select` `S` into rows `Row` and
+ * re-granting with columns `W`. Both delegates satisfy it as they are, no cast: function-typed
+ * members make the compiler check each argument against the table's own Prisma types and each
+ * `Row` against what its `select` yields.
+ */
+export interface CredentialDelegate<S, Row extends JoinedRow, W, C> {
+  create: (args: { data: C & Granted; select: S }) => PromiseLike<Row>;
+  findFirst: (args: { where: CredentialWhere; select: S; orderBy?: OldestFirst }) => PromiseLike<Row | null>;
+  findMany: (args: { where: CredentialWhere; select: S; orderBy: { id: 'asc' }; take: number }) => PromiseLike<Row[]>;
+  updateMany: (args: { where: CredentialWhere; data: W & Regrant }) => PromiseLike<{ count: number }>;
+  deleteMany: (args: { where: CredentialWhere }) => PromiseLike<{ count: number }>;
+}
+
+type OldestFirst = [{ createdAt: 'asc' }, { id: 'asc' }];
+type Regrant = ReturnType<typeof reactivation>;
+type Granted = ReturnType<typeof grantedRow>;
+
+/**
+ * What the installations and connections repositories do alike, over the delegate `table` picks
+ * from the unit of work's client (so every call joins the ambient transaction): find by id, find
+ * by a table's own key, list a page, create, re-grant in place under the version compare-and-set, delete.
+ * Each repository extends it with its own columns and its table's own queries.
+ */
+export abstract class CredentialTable<S, Row extends JoinedRow, W, C = W> {
+  protected constructor(
+    protected readonly uow: UnitOfWork,
+    private readonly table: (db: Db) => CredentialDelegate<S, Row, W, C>,
+    private readonly select: S,
+  ) {}
+
+  async find(projectId: string, id: string): Promise<WithTenantIds<Row> | null> {
+    return this.findFirst({ projectId, id });
+  }
+
+  async list(projectId: string, filter: ListFilter, page: PageRequest): Promise<WithTenantIds<Row>[]> {
+    const rows = await this.table(this.uow.db).findMany({ ...listQuery(projectId, filter, page), select: this.select });
+    return rows.map(withTenantIds);
+  }
+
+  async delete(projectId: string, id: string): Promise<boolean> {
+    const { count } = await this.table(this.uow.db).deleteMany({ where: { projectId, id } });
+    return count === 1;
+  }
+
+  /** Creates the credential's row with columns `data`, active from `at` (see {@link grantedRow}). */
+  protected async insert(
+    projectId: string,
+    tenantRowId: TenantRowId,
+    id: string,
+    data: C,
+    at: Date,
+  ): Promise<WithTenantIds<Row>> {
+    const row = await this.table(this.uow.db).create({
+      data: { ...grantedRow(projectId, tenantRowId, id, at), ...data },
+      select: this.select,
+    });
+    return withTenantIds(row);
+  }
+
+  /** The first row matching `where` (which must name the project), oldest first when `oldestFirst`. */
+  protected async findFirst(where: CredentialWhere, oldestFirst = false): Promise<WithTenantIds<Row> | null> {
+    const row = await this.table(this.uow.db).findFirst({
+      where,
+      select: this.select,
+      ...(oldestFirst ? { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] satisfies OldestFirst } : {}),
+    });
+    return row && withTenantIds(row);
+  }
+
+  /**
+   * Grants the credential again in place (same id; see {@link reactivation}) with `data`, only if
+   * its row is still at `expectedVersion`: whether it was (false when it moved on, or is gone).
+   */
+  protected async regrant(
+    projectId: string,
+    tenantRowId: TenantRowId,
+    id: string,
+    expectedVersion: number,
+    data: W,
+    at: Date,
+  ): Promise<boolean> {
+    const { count } = await this.table(this.uow.db).updateMany({
+      where: atVersion(projectId, tenantRowId, id, expectedVersion),
+      data: { ...data, ...reactivation(at) },
+    });
+    return count === 1;
+  }
 }
 
 /** `findMany` arguments of a filtered keyset page of one project's credentials. */

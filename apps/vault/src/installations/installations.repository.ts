@@ -1,17 +1,8 @@
+import type { Prisma } from '@authpipe/prisma';
 import { Injectable } from '@nestjs/common';
 import type { TenantRowId } from '../common/tenant-ids';
 import { UnitOfWork } from '../database/unit-of-work';
-import {
-  CREDENTIAL_COLUMNS,
-  atVersion,
-  grantedRow,
-  listQuery,
-  reactivation,
-  withTenantIds,
-  type CredentialRecordBase,
-  type ListFilter,
-  type PageRequest,
-} from '../credentials/credential-records';
+import { CREDENTIAL_COLUMNS, CredentialTable, type CredentialRecordBase } from '../credentials/credential-records';
 
 export { CREDENTIAL_STATUSES, type CredentialStatus, type ListFilter } from '../credentials/credential-records';
 
@@ -69,55 +60,41 @@ const columns = {
   consentedBy: true,
 } as const;
 
+type InstallationRow = Prisma.InstallationGetPayload<{ select: typeof columns }>;
+/** The columns a consent writes on the row (the directory claim is not one). */
+type InstallationColumns = Omit<InstallationWrite, 'exclusiveDirectory'>;
+
 /** `installations`. Reads take the project first; writes take project and tenant row. */
 @Injectable()
-export class InstallationsRepository {
-  constructor(private readonly uow: UnitOfWork) {}
-
-  async find(projectId: string, id: string): Promise<InstallationRecord | null> {
-    const row = await this.uow.db.installation.findFirst({ where: { projectId, id }, select: columns });
-    return row && withTenantIds(row);
+export class InstallationsRepository extends CredentialTable<typeof columns, InstallationRow, InstallationColumns> {
+  constructor(uow: UnitOfWork) {
+    super(uow, (db) => db.installation, columns);
   }
 
   /** The tenant's installation of a provider (at most one), by the tenant's row id. */
-  async findForTenant(
-    projectId: string,
-    tenantRowId: TenantRowId,
-    provider: string,
-  ): Promise<InstallationRecord | null> {
-    const row = await this.uow.db.installation.findFirst({
-      where: { projectId, tenantId: tenantRowId, provider },
-      select: columns,
-    });
-    return row && withTenantIds(row);
+  findForTenant(projectId: string, tenantRowId: TenantRowId, provider: string): Promise<InstallationRecord | null> {
+    return this.findFirst({ projectId, tenantId: tenantRowId, provider });
   }
 
   /**
    * The oldest installation of the provider bound to `directoryId` that belongs to another tenant
    * than `exceptTenantRowId` (any tenant when null), or null.
    */
-  async findInDirectory(
+  findInDirectory(
     projectId: string,
     provider: string,
     directoryId: string,
     exceptTenantRowId: TenantRowId | null,
   ): Promise<InstallationRecord | null> {
-    const row = await this.uow.db.installation.findFirst({
-      where: {
+    return this.findFirst(
+      {
         projectId,
         provider,
         directoryId: directoryId.toLowerCase(),
         ...(exceptTenantRowId !== null ? { NOT: { tenantId: exceptTenantRowId } } : {}),
       },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      select: columns,
-    });
-    return row && withTenantIds(row);
-  }
-
-  async list(projectId: string, filter: ListFilter, page: PageRequest): Promise<InstallationRecord[]> {
-    const rows = await this.uow.db.installation.findMany({ ...listQuery(projectId, filter, page), select: columns });
-    return rows.map(withTenantIds);
+      true,
+    );
   }
 
   /**
@@ -134,12 +111,9 @@ export class InstallationsRepository {
     at: Date,
   ): Promise<InstallationRecord> {
     const { exclusiveDirectory, ...data } = write;
-    const row = await this.uow.db.installation.create({
-      data: { ...grantedRow(projectId, tenantRowId, id, at), ...data },
-      select: columns,
-    });
+    const created = await this.insert(projectId, tenantRowId, id, data, at);
     if (exclusiveDirectory) await this.claimDirectory(projectId, data.provider, data.directoryId, id, at);
-    return withTenantIds(row);
+    return created;
   }
 
   /**
@@ -155,11 +129,7 @@ export class InstallationsRepository {
     at: Date,
   ): Promise<InstallationRecord | null> {
     const { exclusiveDirectory, ...data } = write;
-    const updated = await this.uow.db.installation.updateMany({
-      where: atVersion(projectId, tenantRowId, id, expectedVersion),
-      data: { ...data, ...reactivation(at) },
-    });
-    if (updated.count !== 1) return null;
+    if (!(await this.regrant(projectId, tenantRowId, id, expectedVersion, data, at))) return null;
     if (exclusiveDirectory) await this.claimDirectory(projectId, data.provider, data.directoryId, id, at);
     return this.find(projectId, id);
   }
@@ -171,11 +141,6 @@ export class InstallationsRepository {
       select: { allowSharedDirectories: true },
     });
     return project?.allowSharedDirectories ?? false;
-  }
-
-  async delete(projectId: string, id: string): Promise<boolean> {
-    const { count } = await this.uow.db.installation.deleteMany({ where: { projectId, id } });
-    return count === 1;
   }
 
   /**

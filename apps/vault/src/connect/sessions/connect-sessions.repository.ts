@@ -1,15 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '@authpipe/prisma';
-import { asTenantExternalId, asTenantRowId, type TenantExternalId, type TenantRowId } from '../../common/tenant-ids';
+import { asTenantExternalId, asTenantRowId, type TenantOwned, type TenantRowId } from '../../common/tenant-ids';
 import { UnitOfWork } from '../../database/unit-of-work';
 import type { ResourceSpec } from './connect-session.dto';
 
-export interface ConnectSessionRecord {
+export interface ConnectSessionRecord extends TenantOwned {
   id: string;
-  projectId: string;
-  tenantRowId: TenantRowId;
-  /** The project's id for the tenant (`org_acme`). */
-  tenantExternalId: TenantExternalId;
   appId: string;
   provider: string;
   credentialFor: 'installation' | 'user';
