@@ -15,6 +15,8 @@ export interface SchemaColumn {
 export interface SchemaIndex {
   columns: string[];
   unique: boolean;
+  /** A partial index's predicate as written in `where: raw("...")` (absent: a full index). */
+  where?: string;
 }
 
 export interface SchemaTable {
@@ -79,9 +81,15 @@ export function readPrismaSchema(file = path.resolve(__dirname, '..', '..', 'pri
       if (/@unique\b/.test(attrs)) indexes.push({ columns: [column], unique: true });
     }
     for (const line of lines.filter((l) => /^@@(unique|index|id)\(/.test(l))) {
-      const [, kind, list] = /^@@(unique|index|id)\(\[([^\]]+)\]/.exec(line)!;
+      const [, kind, list, rest] = /^@@(unique|index|id)\(\[([^\]]+)\](.*)$/.exec(line)!;
       const cols = list.split(',').map((f) => fieldToColumn.get(f.trim()) ?? f.trim());
-      indexes.push({ columns: cols, unique: kind !== 'index' });
+      const where = /\bwhere:\s*raw\("((?:[^"\\]|\\.)*)"\)/.exec(rest)?.[1];
+      if (where === undefined && /\bwhere:/.test(rest)) throw new Error(`Unreadable where in model ${model}: ${line}`);
+      indexes.push(
+        where === undefined
+          ? { columns: cols, unique: kind !== 'index' }
+          : { columns: cols, unique: kind !== 'index', where },
+      );
     }
     return { model, table, columns, indexes };
   });

@@ -115,4 +115,53 @@ describe(HttpClient.name, () => {
       }
     });
   });
+
+  // Health probes (Graph) and token refreshes (the login host) share the vault's one HttpClient:
+  // undici's Agent keeps one pool per origin, so a flood of probes queues behind Graph's
+  // connection limit and never in front of a token request, even when both hosts are routed to
+  // the same address (the emulator, an egress proxy).
+  describe('connection pools per origin', () => {
+    it('answers a request to one origin while another origin has every connection busy and requests queued', async () => {
+      let held = 0;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let twoHeld!: () => void;
+      const bothBusy = new Promise<void>((resolve) => (twoHeld = resolve));
+      const busy = await startTlsTestServer((req, res) => {
+        if (req.url?.startsWith('/hold') === true) {
+          held += 1;
+          if (held === 2) twoHeld();
+          void released.then(() => res.end('{}'));
+        } else {
+          res.end(JSON.stringify({ host: req.headers.host }));
+        }
+      });
+      const http = new HttpClient({
+        caCertificates: [busy.caCertPem],
+        maxConnectionsPerOrigin: 2,
+        routes: { 'graph.microsoft.com': busy.origin, 'login.microsoftonline.com': busy.origin },
+      });
+      try {
+        // Six probes: two on the wire (Graph's connection limit), four queued in Graph's pool.
+        const flood = Array.from({ length: 6 }, (_, i) =>
+          http.request({ method: 'GET', url: `https://graph.microsoft.com/hold/${i}` }),
+        );
+        await bothBusy;
+        const token = await http.request({
+          method: 'POST',
+          url: 'https://login.microsoftonline.com/common/oauth2/v2.0/token',
+        });
+        expect(JSON.parse(token.body.toString())).toEqual({ host: 'login.microsoftonline.com' });
+        // The token request did not wait for Graph's queue: the flood is still held and queued.
+        expect(held).toBe(2);
+        release();
+        expect((await Promise.all(flood)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+        expect(held).toBe(6);
+      } finally {
+        release();
+        await http.close();
+        await busy.close();
+      }
+    });
+  });
 });

@@ -36,10 +36,40 @@ describe('schema.prisma and prisma/migrations', () => {
     );
     const actual = rows
       .map((r) => {
-        const [, unique, cols] = /CREATE (UNIQUE )?INDEX .* USING btree \((.*)\)$/.exec(r.indexdef)!;
-        return { columns: cols.split(',').map((c) => c.trim().replace(/"/g, '')), unique: Boolean(unique) };
+        const [, unique, cols, where] = /CREATE (UNIQUE )?INDEX .* USING btree \(([^)]*)\)(?: WHERE (.*))?$/.exec(
+          r.indexdef,
+        )!;
+        const index = { columns: cols.split(',').map((c) => c.trim().replace(/"/g, '')), unique: Boolean(unique) };
+        return where === undefined ? index : { ...index, where };
       })
       .sort((a, b) => a.columns.join().localeCompare(b.columns.join()));
-    expect(actual).toEqual([...expected.indexes].sort((a, b) => a.columns.join().localeCompare(b.columns.join())));
+    // A partial index's predicate as PostgreSQL prints it (schema.prisma has it as written).
+    const wanted = await Promise.all(
+      expected.indexes.map(async (index) =>
+        index.where === undefined
+          ? index
+          : { ...index, where: await storedPredicate(table, index.columns, index.where) },
+      ),
+    );
+    expect(actual).toEqual(wanted.sort((a, b) => a.columns.join().localeCompare(b.columns.join())));
   });
+
+  /** `where` as PostgreSQL stores and prints it: an index on a throwaway copy of the table, rolled back. */
+  function storedPredicate(table: string, columns: string[], where: string): Promise<string> {
+    return db.withConnection(async (conn) => {
+      await conn.exec('BEGIN');
+      try {
+        await conn.exec(`CREATE TEMP TABLE drift_check (LIKE "${table}")`);
+        await conn.exec(
+          `CREATE INDEX drift_check_idx ON drift_check (${columns.map((c) => `"${c}"`).join(', ')}) WHERE ${where}`,
+        );
+        const [row] = await conn.query<{ indexdef: string }>(
+          `SELECT pg_get_indexdef('drift_check_idx'::regclass) AS indexdef`,
+        );
+        return / WHERE (.*)$/.exec(row.indexdef)![1];
+      } finally {
+        await conn.exec('ROLLBACK');
+      }
+    });
+  }
 });

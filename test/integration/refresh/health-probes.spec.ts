@@ -1,6 +1,6 @@
 // Health probes (refresh issue, step 4) driven through the emulator's control API: Graph refusing
-// a good token marks the credential `access_lost` once (one issue) and a later good probe brings
-// it back; an expired token is refreshed before the probe, never flagged; a transient Graph
+// a good token, or no longer finding an installation's drive (404 itemNotFound), marks the
+// credential `access_lost` once (one issue) and a later good probe brings it back; an expired token is refreshed before the probe, never flagged; a transient Graph
 // failure flips nothing; admin consent removed in a directory makes its users' connections due
 // for a probe instead of marking them; revoked sessions found by a probe end in `needs_reauth`
 // with one issue, and the user's re-authorization recovers it.
@@ -166,6 +166,79 @@ describe('health probes', () => {
     const metrics = (await vault.api().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/authpipe_health_probes_total\{result="access_lost",kind="installation"\} [2-9]/);
     expect(metrics).toMatch(/authpipe_health_probes_total\{result="recovered",kind="installation"\} [1-9]/);
+  });
+
+  it('marks an installation access_lost when Graph no longer finds its drive (404 itemNotFound) once, with the code and request id, and recovers it when the drive is back', async () => {
+    const { project, registered, appId } = await anAppSetup();
+    consent(CONTOSO, registered.clientId, SEED.contoso.admin.id);
+    const id = await anInstallation(vault, { projectId: project.projectId, appId, tenantId: aTenant() });
+    const ref = installationRef(project.projectId, id);
+    vault.clock.advance(2 * HOUR_MS);
+    expect(await probe(ref)).toBe('ok');
+
+    // The drive is deleted (or hidden from the app): Graph answers 404 itemNotFound to a good token.
+    const gone = await t.control<{ id: string }>('POST', '/graph/access-denials', {
+      tenantId: CONTOSO,
+      clientId: registered.clientId,
+      driveId: MARKETING_DRIVE,
+      status: 404,
+    });
+    await t.control('DELETE', '/requests');
+    vault.clock.advance(60_000);
+    expect(await probe(ref)).toBe('access_lost');
+    const [answered] = (
+      await t.control<{ value: { path: string; status: number | null; requestId: string | null }[] }>(
+        'GET',
+        '/requests',
+      )
+    ).value.filter((r) => r.path.endsWith(`/drives/${MARKETING_DRIVE}`));
+    expect(answered).toMatchObject({ status: 404, requestId: expect.any(String) });
+    const lost = await installation(project.projectId, id);
+    expect(lost).toMatchObject({
+      status: 'access_lost',
+      statusAadsts: null,
+      statusError: 'itemNotFound',
+      statusCorrelationId: answered.requestId,
+      statusRemediation: expect.stringMatching(/no longer finds the drive or site .* restore it, or to install again/),
+      statusAction: 'reconsent',
+      statusActionUrl: expect.stringContaining(`${PUBLIC_URL}/connect/microsoft-onedrive?session=`),
+    });
+    expect(lost.refreshAt).not.toBeNull();
+    // Not found again: still one status change, one issue.
+    vault.clock.advance(60_000);
+    expect(await probe(ref)).toBe('access_lost');
+    expect((await eventsOf(project.projectId, 'credential.status_changed')).map((e) => e.payload)).toEqual([
+      expect.objectContaining({
+        credentialId: id,
+        from: 'active',
+        to: 'access_lost',
+        error: 'itemNotFound',
+        action: 'reconsent',
+        actionUrl: lost.statusActionUrl,
+      }),
+    ]);
+    await catchUp(vault);
+    const open = await issuesOf(project, `status=open&subjectId=${id}`);
+    expect(open).toEqual([expect.objectContaining({ kind: 'access_lost', occurrences: 1 })]);
+
+    // The admin restores the drive: the next probe recovers the installation and resolves the issue.
+    await t.control('DELETE', `/graph/access-denials/${gone.id}`);
+    vault.clock.advance(60_000);
+    expect(await probe(ref)).toBe('recovered');
+    expect(await installation(project.projectId, id)).toMatchObject({
+      status: 'active',
+      statusError: null,
+      statusCorrelationId: null,
+      statusAction: null,
+    });
+    expect((await eventsOf(project.projectId, 'credential.recovered')).map((e) => e.payload)).toEqual([
+      { credentialId: id, kind: 'installation', from: 'access_lost' },
+    ]);
+    await catchUp(vault);
+    expect(await issuesOf(project, `status=open&subjectId=${id}`)).toEqual([]);
+    expect(await issuesOf(project, `status=resolved&subjectId=${id}`)).toEqual([
+      expect.objectContaining({ id: open[0].id, resolution: 'recovered' }),
+    ]);
   });
 
   it("marks a user's connection access_lost when Graph refuses the user's freshly refreshed token (401)", async () => {

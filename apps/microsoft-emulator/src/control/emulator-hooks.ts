@@ -94,6 +94,7 @@ export function installEmulatorHooks(
           grantType: grantTypeOf(request),
           status: null,
           fault: label,
+          requestId: null,
         });
         reply.hijack();
         request.raw.socket.destroy();
@@ -122,9 +123,16 @@ export function installEmulatorHooks(
       grantType: grantTypeOf(request),
       status: lost ? null : reply.statusCode,
       fault: applied.get(request) ?? null,
+      requestId: lost ? null : requestIdOf(reply),
     });
     // The work is done (a code redeemed, a refresh token rotated); only the answer is lost.
     if (lost) request.raw.socket.destroy();
     return payload;
   });
+}
+
+/** Graph's `request-id` header of an answer (set by the Graph dispatcher), or null. */
+function requestIdOf(reply: FastifyReply): string | null {
+  const value = reply.getHeader('request-id');
+  return typeof value === 'string' ? value : null;
 }

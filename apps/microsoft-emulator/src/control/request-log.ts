@@ -7,6 +7,8 @@ export interface LoggedRequest {
   status: number | null;
   /** The fault applied to this request, if any. */
   fault: string | null;
+  /** Graph's `request-id` of the answer (what a client records as the correlation id); null elsewhere. */
+  requestId: string | null;
 }
 
 const MAX_ENTRIES = 5_000;

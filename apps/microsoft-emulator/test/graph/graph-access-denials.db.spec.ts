@@ -1,5 +1,6 @@
 // The control API's Graph access denials: Graph refusing an app or a user on one drive, one site
-// or everything (403 accessDenied, or 401 InvalidAuthenticationToken), until the denial is removed.
+// or everything (403 accessDenied, or 401 InvalidAuthenticationToken), or hiding one drive or site
+// from them (404 itemNotFound), until the denial is removed.
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../../src/directory/seed';
 import { useTestEmulator } from '../support/emulator-suite';
@@ -73,6 +74,54 @@ describe('control API Graph access denials', () => {
       expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'InvalidAuthenticationToken' } });
       expect(res.headers['www-authenticate']).toContain('authorization_uri=');
     }
+  });
+
+  it('hides a drive or a site from the app with 404 itemNotFound (and its request id) until the denial is removed', async () => {
+    const token = await appToken();
+    const drive = await control('POST', '/graph/access-denials', {
+      tenantId: C.tenantId,
+      clientId: SEED.demoApp.clientId,
+      driveId: MARKETING.driveId,
+      status: 404,
+    });
+    expect(drive.status).toBe(201);
+    const gone = await graph(token, `/drives/${MARKETING.driveId}`);
+    expect(gone.status).toBe(404);
+    const body = JSON.parse(gone.body) as { error: { code: string; innerError: { 'request-id': string } } };
+    expect(body.error.code).toBe('itemNotFound');
+    expect(body.error.innerError['request-id']).toBe(gone.headers['request-id']);
+    // The request log names Graph's request id too, so a client's recorded correlation id can be checked.
+    const logged = JSON.parse((await control('GET', '/requests')).body) as {
+      value: { path: string; status: number; requestId: string | null }[];
+    };
+    expect(logged.value.at(-1)).toMatchObject({
+      path: `/v1.0/drives/${MARKETING.driveId}`,
+      status: 404,
+      requestId: gone.headers['request-id'],
+    });
+    expect(
+      (await control('DELETE', `/graph/access-denials/${(JSON.parse(drive.body) as { id: string }).id}`)).status,
+    ).toBe(204);
+    expect((await graph(token, `/drives/${MARKETING.driveId}`)).status).toBe(200);
+
+    await control('POST', '/graph/access-denials', {
+      tenantId: C.tenantId,
+      clientId: SEED.demoApp.clientId,
+      siteId: MARKETING.id,
+      status: 404,
+    });
+    for (const path of [`/sites/${MARKETING.id}`, `/sites/${MARKETING.id}/drive`]) {
+      const res = await graph(token, path);
+      expect(res.status).toBe(404);
+      expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'itemNotFound' } });
+    }
+    // Nothing to hide without a drive or a site: Graph has no such answer for a whole principal.
+    const vague = await control('POST', '/graph/access-denials', {
+      tenantId: C.tenantId,
+      clientId: SEED.demoApp.clientId,
+      status: 404,
+    });
+    expect(vague.status).toBe(400);
   });
 
   it('ignores denials of another principal or tenant, and refuses a denial that names no one', async () => {

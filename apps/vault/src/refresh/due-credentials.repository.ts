@@ -95,9 +95,12 @@ export class DueCredentialsRepository {
   }
 
   /**
-   * SYSTEM SCOPE. Gives up to `limit` credentials of each kind that have no probe date yet (new
-   * ones, and all of them once after the upgrade) one at random within `intervalMs` of `now`, so
-   * their probes spread over the interval instead of arriving together. Returns how many.
+   * SYSTEM SCOPE. Gives up to `limit` probed credentials (`active`, `access_lost`) of each kind
+   * that have no probe date yet (new ones, and all of them once after the upgrade) one at random
+   * within `intervalMs` of `now`, so their probes spread over the interval instead of arriving
+   * together. Returns how many. The status filter is the due-probe claim's, so both read the
+   * partial index `*_probe_due_idx` (which holds the NULL dates too); a credential in another
+   * status is dated when it comes back.
    */
   async scheduleUnprobed(now: Date, intervalMs: number, limit: number): Promise<number> {
     let count = 0;
@@ -105,7 +108,9 @@ export class DueCredentialsRepository {
       const table = Prisma.raw(kind === 'installation' ? 'installations' : 'connections');
       count += await this.uow.db.$executeRaw`
         UPDATE ${table} SET probe_at = ${now}::timestamptz + (random() * ${intervalMs}::double precision) * interval '1 millisecond'
-         WHERE id IN (SELECT id FROM ${table} WHERE probe_at IS NULL LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+         WHERE id IN (SELECT id FROM ${table}
+                       WHERE probe_at IS NULL AND status IN ('active', 'access_lost')
+                       LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
     }
     return count;
   }

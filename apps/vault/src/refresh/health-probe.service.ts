@@ -22,7 +22,8 @@ import { LEASE_MS, NEAR_EXPIRY_MS, PROBE_RETRY_MS, nextProbeAt } from './refresh
 /**
  * What one probe came to:
  * - `ok`: Graph answered; `recovered`: it answered for a credential in `access_lost`, now active;
- * - `access_lost`: Graph refused the fresh token (401/403) and the credential was marked;
+ * - `access_lost`: Graph refused the fresh token (401/403), or answered 404 `itemNotFound` for an
+ *   installation's bound drive or site, and the credential was marked;
  * - `transient`: Graph, the network or the refresh before it failed transiently (5xx, 429,
  *   timeouts): the probe marks nothing (the refresh degrades as it does), tried again soon;
  * - `refresh_failed`: the refresh before the probe failed; the refresh classified and recorded it;
@@ -36,6 +37,16 @@ type Row = InstallationRecord | ConnectionRecord;
 
 /** Graph's answers that mean the token was accepted (or not) but the resource is refused to it. */
 const ACCESS_REFUSED = new Set([401, 403]);
+/**
+ * Graph's answer for a drive or site that is deleted or no longer visible to the caller: 404
+ * `itemNotFound` ("The requested resource doesn't exist", https://learn.microsoft.com/graph/errors;
+ * OneDrive's itemNotFound, https://learn.microsoft.com/onedrive/developer/rest-api/concepts/errors).
+ * After a good token, on the resource an installation is bound to, the access is lost as surely as
+ * with a 403. Not for `/me`: a token Microsoft just issued proves the user exists (a deleted user's
+ * refresh fails with AADSTS50034 and is the refresh's to classify), so a 404 there is most likely
+ * Graph's directory lagging behind a change, and stays transient (as do other 404 codes).
+ */
+const RESOURCE_GONE = 'itemNotFound';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -44,8 +55,9 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * site for an installation). Always with a fresh token: a token near expiry (or expired) is
  * refreshed first through RefreshService, whose failures it classifies and records itself, and a
  * Graph 401 forces one refresh and one more call, so an expired or rotated token is never taken
- * for lost access. Graph refusing a good token (401/403) marks the credential `access_lost` (one
- * status change, one issue); a later good probe brings it back (`credential.recovered`).
+ * for lost access. Graph refusing a good token (401/403), or no longer finding an installation's
+ * bound drive or site (404 `itemNotFound`), marks the credential `access_lost` (one status change,
+ * one issue); a later good probe brings it back (`credential.recovered`).
  * Transient failures change nothing. Writes go through CredentialStateWriter under the version
  * compare-and-set, each with its events in one unit of work.
  */
@@ -199,6 +211,9 @@ export class HealthProbeService {
     } catch (error) {
       if (error instanceof GraphError) {
         if (ACCESS_REFUSED.has(error.status)) return { kind: 'refused', error };
+        if ('directoryId' in row && error.status === 404 && error.graphCode === RESOURCE_GONE) {
+          return { kind: 'refused', error };
+        }
         return { kind: 'transient', status: error.status, reason: error.graphCode };
       }
       if (error instanceof HttpRequestError) return { kind: 'transient', status: null, reason: error.failure };
@@ -206,12 +221,17 @@ export class HealthProbeService {
     }
   }
 
-  /** Graph refused a good token: `access_lost`, with Graph's code, a remediation and the action link. */
+  /**
+   * Graph refused a good token, or no longer finds the installation's bound resource:
+   * `access_lost`, with Graph's code, a remediation and the action link.
+   */
   private async accessLost(ref: CredentialRef, row: Row, error: GraphError): Promise<ProbeResult> {
-    const installation = ref.kind === 'installation';
-    const remediation = installation
-      ? `Microsoft Graph refuses the app access to the drive or site this installation is bound to (HTTP ${error.status}, ${error.graphCode}): ask an admin of the customer's directory to install again and choose a resource the app may use.`
-      : `Microsoft Graph refuses this user's freshly issued token (HTTP ${error.status}, ${error.graphCode}): ask the user to connect again from your app.`;
+    const remediation =
+      ref.kind === 'connection'
+        ? `Microsoft Graph refuses this user's freshly issued token (HTTP ${error.status}, ${error.graphCode}): ask the user to connect again from your app.`
+        : error.status === 404
+          ? `Microsoft Graph no longer finds the drive or site this installation is bound to (HTTP 404, ${error.graphCode}): it was deleted or is hidden from the app. Ask an admin of the customer's directory to restore it, or to install again and choose another resource.`
+          : `Microsoft Graph refuses the app access to the drive or site this installation is bound to (HTTP ${error.status}, ${error.graphCode}): ask an admin of the customer's directory to install again and choose a resource the app may use.`;
     const action = await this.refresh.actionFor(ref, row, 'access_lost');
     const version = await this.writer.failed(ref.kind, row, {
       status: 'access_lost',

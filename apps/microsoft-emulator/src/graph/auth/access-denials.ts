@@ -2,8 +2,11 @@
 // site or a drive's permissions, an app whose site permission (Sites.Selected) was withdrawn, or
 // a token Graph stops accepting for a user (continuous access evaluation: account disabled,
 // password reset, high user risk). Graph answers 403 accessDenied for the first cases and 401
-// InvalidAuthenticationToken for the last.
+// InvalidAuthenticationToken for the last. A drive or site deleted, or no longer visible to the
+// caller, answers 404 itemNotFound ("The requested resource doesn't exist"; OneDrive's
+// itemNotFound, "The resource could not be found"): the 404 mode, for a drive or a site only.
 // https://learn.microsoft.com/graph/errors, https://learn.microsoft.com/graph/resolve-auth-errors,
+// https://learn.microsoft.com/onedrive/developer/rest-api/concepts/errors,
 // https://learn.microsoft.com/entra/identity/conditional-access/concept-continuous-access-evaluation
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -22,11 +25,17 @@ export const accessDenialSchema = z
     driveId: z.string().min(1).optional(),
     /** Only requests to this site (addressed by id: `/sites/{id}…`, its drives included). */
     siteId: z.string().min(1).optional(),
-    /** 403 accessDenied (default) or 401 InvalidAuthenticationToken. */
-    status: z.union([z.literal(401), z.literal(403)]).default(403),
+    /**
+     * 403 accessDenied (default), 401 InvalidAuthenticationToken, or 404 itemNotFound (the drive
+     * or site deleted or hidden from the caller: needs a driveId or a siteId).
+     */
+    status: z.union([z.literal(401), z.literal(403), z.literal(404)]).default(403),
   })
   .refine((d) => d.userId !== undefined || d.clientId !== undefined, { message: 'name a userId or a clientId' })
-  .refine((d) => d.driveId === undefined || d.siteId === undefined, { message: 'give driveId or siteId, not both' });
+  .refine((d) => d.driveId === undefined || d.siteId === undefined, { message: 'give driveId or siteId, not both' })
+  .refine((d) => d.status !== 404 || d.driveId !== undefined || d.siteId !== undefined, {
+    message: 'a 404 (itemNotFound) needs a driveId or a siteId',
+  });
 
 export type AccessDenialInput = z.input<typeof accessDenialSchema>;
 export type AccessDenial = z.output<typeof accessDenialSchema> & { id: string };
@@ -50,7 +59,8 @@ function addressed(target: GraphTarget): { driveId: string | null; siteId: strin
 
 /**
  * Access denials set through the control API: Graph refuses the matching caller (a user, an app,
- * or that user through that app) on one drive, one site, or everything, until the denial is removed.
+ * or that user through that app) on one drive, one site, or everything, until the denial is removed
+ * (a 404 denial hides one drive or site from the caller, as if it were deleted).
  */
 export class GraphAccessDenials {
   private denials: AccessDenial[] = [];
@@ -85,6 +95,7 @@ export class GraphAccessDenials {
       if (denial.clientId !== undefined && denial.clientId !== caller.clientId) continue;
       if (denial.driveId !== undefined && denial.driveId !== driveId) continue;
       if (denial.siteId !== undefined && denial.siteId !== siteId) continue;
+      if (denial.status === 404) throw GraphError.itemNotFound();
       throw denial.status === 401
         ? GraphError.unauthenticated('Access token validation failure: the token is no longer accepted.')
         : GraphError.accessDenied();
