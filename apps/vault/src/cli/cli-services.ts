@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger } from '../common/nest-di';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { DEFAULT_BUS_OPTIONS } from '../bus/bus.options';
