@@ -11,15 +11,17 @@
 // index (rxjs), no bus LISTEN session. Key jobs still build an application context.
 //
 // Measured 2026-11-30 on the shared 2-core machine (other helpers' test suites running), old and
-// new build alternated in one loop, median of 10 (`/usr/bin/time`, CPU = user + sys):
-//   PostgreSQL `project list --json`, load 7.2: wall 790 -> 620 ms, CPU 710 -> 500 ms (886 -> 279 modules)
-//   `--version`: 40-60 ms either way (parser alone).
-//   Embedded PGlite `project list --json`, load 7-9: wall 3.6 -> 2.9 s, CPU 1.65 -> 1.39 s; starting
+// new build alternated in one loop, median of 10 (6 on PGlite) (`/usr/bin/time`, CPU = user + sys):
+//   PostgreSQL `project list --json`, load 3.8-4.5: wall 870 -> 700 ms, CPU 720 -> 510 ms
+//     (another run at load 7.2: wall 790 -> 620 ms, CPU 710 -> 500 ms); 886 -> 279 modules loaded.
+//   `--version`: 40-80 ms either way (the parser alone).
+//   Embedded PGlite `project list --json`, load 4.5-6: wall 2.0 -> 1.7 s, CPU 1.58 -> 1.34 s. Starting
 //   PGlite (its WASM and PostgreSQL's start on the data directory) is about half of a command's
 //   CPU there and is the floor.
 // What remains on PostgreSQL (CPU profile): Node's start, module loading (zod with its locales,
-// Prisma's client, pg, the contract), and Prisma's first query (~170 ms under load: decoding and
-// compiling its WASM query compiler synchronously, reading its data model).
+// Prisma's client, pg, the contract), and Prisma's start, ~130 ms at load 4 ($connect ~80 ms:
+// decoding and compiling its WASM query compiler synchronously; the first query ~55 ms: reading
+// its data model and compiling the query).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
