@@ -46,3 +46,30 @@ export function runCli(entry: string, args: string[], env: Record<string, string
     );
   });
 }
+
+// Preloaded into a traced CLI run: records the URL of every module the process loads (CommonJS
+// and ES modules alike, through Node's synchronous module hooks) into the file it is given.
+const MODULE_TRACER = [
+  "import { registerHooks } from 'node:module';",
+  "import { writeFileSync } from 'node:fs';",
+  'const loaded = [];',
+  'registerHooks({ load: (url, context, next) => (loaded.push(url), next(url, context)) });',
+  "process.on('exit', () => writeFileSync(process.env.AUTHPIPE_TEST_MODULE_LOG, loaded.join('\\n')));",
+].join('\n');
+
+/**
+ * Runs the CLI like {@link runCli} and also answers which modules it loaded (their URLs), so a
+ * test can hold a command to loading only what it needs.
+ */
+export async function runCliTracingModules(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<CliRun & { modules: string[] }> {
+  const log = path.join(path.dirname(entry), `modules-${randomBytes(4).toString('hex')}.log`);
+  const tracer = `data:text/javascript,${encodeURIComponent(MODULE_TRACER)}`;
+  const run = await runCli(entry, args, { ...env, NODE_OPTIONS: `--import=${tracer}`, AUTHPIPE_TEST_MODULE_LOG: log });
+  const modules = (await fs.readFile(log, 'utf8')).split('\n');
+  await fs.rm(log, { force: true });
+  return { ...run, modules };
+}

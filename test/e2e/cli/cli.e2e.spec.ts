@@ -6,7 +6,7 @@ import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { lockEmbeddedDirectory } from '../../../apps/vault/src/admin/embedded-database';
 import { openCliContext } from '../../../apps/vault/src/cli/cli-context';
 import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
-import { buildCli, runCli } from '@test/support/cli-runner';
+import { buildCli, runCli, runCliTracingModules } from '@test/support/cli-runner';
 import { createTestDatabase, seedPgliteDirectory, type TestDatabase } from '@test/support/test-database';
 import { masterKeyList } from '@test/support/test-vault';
 
@@ -56,6 +56,27 @@ describe('authpipe CLI', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(message);
   });
+
+  it(
+    'loads only what a command needs: the parser alone for --version, no Nest core for project and key commands',
+    SLOW,
+    async () => {
+      const version = await runCliTracingModules(cli.entry, ['--version'], env);
+      expect(version.code).toBe(0);
+      expect(version.modules).toContainEqual(expect.stringContaining('/commander/'));
+      expect(version.modules.filter((url) => /\/(zod|@prisma|@nestjs|pg|@electric-sql)\//.test(url))).toEqual([]);
+
+      const listed = await runCliTracingModules(cli.entry, ['project', 'list', '--json'], env);
+      expect(listed.code).toBe(0);
+      expect(listed.modules).toContainEqual(expect.stringContaining('/cli/cli-services.js'));
+      // Nest's core and the index of @nestjs/common (every pipe, exception and rxjs) stay unloaded;
+      // so do the key jobs' modules, the HTTP stack and, on PostgreSQL, PGlite's WASM.
+      const heavy = [/@nestjs\/core\//, /@nestjs\/common\/index\.js$/, /\/rxjs\//, /\/keys\/key-jobs\.service\.js$/];
+      heavy.push(/\/(fastify|@azure)\//);
+      if (process.env.DATABASE_URL) heavy.push(/@electric-sql\/pglite/);
+      expect(listed.modules.filter((url) => heavy.some((pattern) => pattern.test(url)))).toEqual([]);
+    },
+  );
 
   it('creates a project and a key shown once, lists keys without secrets, and revokes one (--json)', SLOW, async () => {
     const project = await run('project', 'create', 'CLI project', '--json');

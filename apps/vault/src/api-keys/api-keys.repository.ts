@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable } from '../common/nest-di';
 import { PrismaClient } from '@authpipe/prisma';
 import { UnitOfWork } from '../database/unit-of-work';
 

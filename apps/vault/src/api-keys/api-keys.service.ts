@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '../common/nest-di';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { InvalidationBus } from '../bus/invalidation-bus';

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable } from '../common/nest-di';
 import { UnitOfWork } from '../database/unit-of-work';
 
 /** The bus's one statement: NOTIFY, through the ambient transaction when there is one. */

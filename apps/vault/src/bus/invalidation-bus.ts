@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '../common/nest-di';
 import { CLOCK, type Clock } from '../common/clock';
 import { REPLICA_ID } from '../common/replica';
 import type { Database } from '../database/database';

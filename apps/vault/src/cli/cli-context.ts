@@ -10,16 +10,19 @@ import { KeysModule } from '../keys/keys.module';
 import { SecretsModule } from '../secrets/secrets.module';
 import { ProjectsModule } from '../projects/projects.module';
 
+// Loaded only by the key job commands (and tests): the project and key commands use the few
+// services they need, built by hand (cli-services.ts), without Nest's core.
+
 /** The services the CLI drives, without HTTP: the same modules, boot checks and database as the server. */
 @Module({})
 class CliModule {
-  static forRoot(vault: OpenedVault): DynamicModule {
+  static forRoot(vault: OpenedVault, owned: boolean): DynamicModule {
     return {
       module: CliModule,
       imports: [
         ConfigModule.forRoot(vault.config),
         CommonModule.forRoot(),
-        DatabaseModule.forRoot(vault.database, { owned: vault.ownsDatabase }),
+        DatabaseModule.forRoot(vault.database, { owned }),
         KeysModule.forRoot(vault.keyProvider),
         SecretsModule,
         ProjectsModule,
@@ -45,10 +48,18 @@ export async function openCliContext(env: Record<string, string | undefined>): P
   const vault = await openVault({ env });
   let app: INestApplicationContext;
   try {
-    app = await NestFactory.createApplicationContext(CliModule.forRoot(vault), { logger: false, abortOnError: false });
+    app = await createCliApplication(vault, vault.ownsDatabase);
   } catch (error) {
     await vault.database.close().catch(() => undefined);
     throw error;
   }
   return { app, createdKeyFile: vault.createdKeyFile, close: () => app.close() };
+}
+
+/**
+ * The application context over an already opened vault; `owned`: its `close()` closes the
+ * database too.
+ */
+export function createCliApplication(vault: OpenedVault, owned: boolean): Promise<INestApplicationContext> {
+  return NestFactory.createApplicationContext(CliModule.forRoot(vault, owned), { logger: false, abortOnError: false });
 }

@@ -1,11 +1,10 @@
 import path from 'node:path';
 import type { ApiKeyDto, CreatedApiKeyDto } from '../api-keys/api-key.dto';
-import { readAdminEndpoint, type AdminEndpoint } from '../admin/admin-endpoint';
+import type { AdminEndpoint } from '../admin/admin-endpoint';
 import type { KeyJobDto } from '../admin/key-job.dto';
 import type { KeyJobProgress } from '../keys/key-job.types';
 import type { ProjectDto } from '../projects/project.dto';
 import type { ProjectSettings } from '../projects/projects.repository';
-import { AdminClient } from './admin-client';
 
 export type OnProgress = (progress: KeyJobProgress) => void;
 
@@ -35,21 +34,29 @@ export interface VaultBackend {
 export async function openBackend(
   env: Record<string, string | undefined>,
 ): Promise<{ backend: VaultBackend; createdKeyFile: string | null }> {
+  // PostgreSQL: straight to the database, loading nothing of the admin endpoint or its client.
   const embedded = !env.DATABASE_URL;
   if (embedded) {
     const endpoint = await runningEndpoint(dataDirOf(env));
-    if (endpoint !== null) return { backend: new AdminClient(endpoint), createdKeyFile: null };
+    if (endpoint !== null) return { backend: await adminClient(endpoint), createdKeyFile: null };
   }
   const { openLocalBackend } = await import('./local-backend.js');
-  const { EmbeddedDatabaseBusyError } = await import('../admin/embedded-database.js');
   try {
     return await openLocalBackend(env);
   } catch (error) {
+    if (!embedded) throw error;
+    const { EmbeddedDatabaseBusyError } = await import('../admin/embedded-database.js');
     if (!(error instanceof EmbeddedDatabaseBusyError)) throw error;
+    const { readAdminEndpoint } = await import('../admin/admin-endpoint.js');
     const endpoint = await readAdminEndpoint(dataDirOf(env));
     if (endpoint === null || endpoint.pid !== error.pid) throw error;
-    return { backend: new AdminClient(endpoint), createdKeyFile: null };
+    return { backend: await adminClient(endpoint), createdKeyFile: null };
   }
+}
+
+async function adminClient(endpoint: AdminEndpoint): Promise<VaultBackend> {
+  const { AdminClient } = await import('./admin-client.js');
+  return new AdminClient(endpoint);
 }
 
 /** The data directory as config.schema.ts resolves it (without loading the whole config). */
@@ -59,6 +66,7 @@ export function dataDirOf(env: Record<string, string | undefined>): string {
 
 /** The published admin endpoint of a vault process that is still alive, else null. */
 async function runningEndpoint(dataDir: string): Promise<AdminEndpoint | null> {
+  const { readAdminEndpoint } = await import('../admin/admin-endpoint.js');
   const endpoint = await readAdminEndpoint(dataDir);
   if (endpoint === null) return null;
   try {

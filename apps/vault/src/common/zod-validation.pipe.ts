@@ -1,4 +1,5 @@
-import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
+import { Injectable } from './nest-di';
 import { validate } from '@authpipe/contract';
 import type { z } from 'zod';
 import { ApiError } from './api-error';

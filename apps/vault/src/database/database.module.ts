@@ -1,4 +1,5 @@
-import { Global, Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
+import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module } from '../common/nest-di';
 import { PrismaClient } from '@authpipe/prisma';
 import type { Database } from './database';
 import type { Migration } from './migrator';

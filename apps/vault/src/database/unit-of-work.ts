@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '../common/nest-di';
 import { Prisma, PrismaClient } from '@authpipe/prisma';
 
 /** What a repository queries through: the ambient transaction's client, or the pool's. */

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable } from '../common/nest-di';
 import { PrismaClient } from '@authpipe/prisma';
 
 /** A project row as the rest of the vault sees it. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '../common/nest-di';
 import { createProjectSchema, updateProjectSchema } from '@authpipe/contract';
 import type { z } from 'zod';
 import { ApiError } from '../common/api-error';
