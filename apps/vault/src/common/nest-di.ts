@@ -2,7 +2,7 @@
 // (the dependency injection decorators and the logger), each from its own file rather than from
 // the package's index, which also loads every pipe, exception, serializer and rxjs: about 100 ms
 // of a CLI command that builds its services by hand (cli/cli-services.ts) and needs none of it.
-// Node loads an ES module once per URL, so these are the very functions and class the index
+// Node loads a module once per resolved file, so these are the very functions and class the index
 // re-exports: the server's dependency injection and logger see no difference. Types still come
 // from '@nestjs/common' with `import type`, which emits nothing.
 import 'reflect-metadata';
