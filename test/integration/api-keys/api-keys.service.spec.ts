@@ -50,9 +50,20 @@ describe(ApiKeysService.name, () => {
       await service.authenticate(header);
       expect(touch).toHaveBeenCalledTimes(2);
       await expect
-        .poll(async () => (await service.list(projectId)).find((k) => k.id === key.id)?.lastUsedAt)
+        .poll(async () => (await service.list(projectId)).find((k) => k.id === key.id)?.lastUsedAt, {
+          timeout: 10_000,
+        })
         .toBe(vault.clock.iso());
       touch.mockRestore();
+    });
+
+    it('never moves lastUsedAt back when an older write lands after a newer one', async () => {
+      const key = await service.create(projectId);
+      const repository = vault.get(ApiKeysRepository);
+      const newer = vault.clock.date(120_000);
+      await repository.touchLastUsed(projectId, key.id, newer);
+      await repository.touchLastUsed(projectId, key.id, vault.clock.date(60_000));
+      expect((await service.list(projectId)).find((k) => k.id === key.id)?.lastUsedAt).toBe(newer.toISOString());
     });
 
     it('refuses a key revoked through the service at once, despite the cache', async () => {

@@ -74,7 +74,14 @@ export class ApiKeysRepository {
     });
   }
 
+  /**
+   * Moves `lastUsedAt` forward to `at`, never back: these writes are fire-and-forget on the pool
+   * (and come from every replica), so an older one may land after a newer one.
+   */
   async touchLastUsed(projectId: string, id: string, at: Date): Promise<void> {
-    await this.prisma.apiKey.updateMany({ where: { projectId, id }, data: { lastUsedAt: at } });
+    await this.prisma.apiKey.updateMany({
+      where: { projectId, id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: at } }] },
+      data: { lastUsedAt: at },
+    });
   }
 }
