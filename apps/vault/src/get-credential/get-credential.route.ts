@@ -10,8 +10,10 @@
 //   from the contract; the docs test compares the served routes with it);
 // - the global Fastify hooks run as on every route: request guards, rate limits (per key), the
 //   request log (nestjs-pino's middleware), metrics and security headers;
-// - the same order of checks: API key first (ApiKeysService, the guard's cached lookup), then the
-//   params and the query against the contract's schemas, with the validation pipe's errors;
+// - the same order of checks: API key first (ApiKeysService, the guard's cached lookup, hashed
+//   once with the rate limiter), then the params and the query against the contract's schemas,
+//   with the validation pipe's errors (plainly valid input is accepted by hand first, see
+//   get-credential.input.ts);
 // - refusals in the catalog's shape through the same ErrorFilter mapping, `Retry-After` on
 //   `provider_unavailable`, `Cache-Control: no-store` on the credential.
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
@@ -23,7 +25,9 @@ import { ErrorFilter } from '../common/error.filter';
 import { IDS, type IdGenerator } from '../common/id-generator';
 import { asTenantExternalId } from '../common/tenant-ids';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { plainParams, plainQuery } from './get-credential.input';
 import { CredentialRefused, GetCredentialService, type ServedCredential } from './get-credential.service';
+import { presentedKeyOf } from '../api-keys/presented-key';
 
 const ROUTE = ROUTES.getCredential;
 
@@ -61,9 +65,10 @@ export class GetCredentialRoute implements OnModuleInit {
 
   private async handle(request: FastifyRequest, reply: FastifyReply): Promise<ServedCredential | undefined> {
     try {
-      const caller = await this.apiKeys.authenticate(request.headers.authorization);
-      const { provider } = this.params.transform(request.params);
-      const query = this.query.transform(request.query);
+      const caller = await this.apiKeys.authenticate(request.headers.authorization, presentedKeyOf(request.raw));
+      // Plainly valid input is taken as is; the rest goes through the contract's schemas.
+      const { provider } = plainParams(request.params) ?? this.params.transform(request.params);
+      const query = plainQuery(request.query) ?? this.query.transform(request.query);
       const served = await this.credentials.get(caller, {
         provider,
         tenantExternalId: asTenantExternalId(query.tenantId),
