@@ -155,6 +155,51 @@ describe('GET /v1/credentials/:provider (e2e)', () => {
     });
   });
 
+  describe('request log', () => {
+    // The route writes its own request line (not nestjs-pino's middleware): one per request,
+    // with what the middleware's line holds.
+    const linesOf = (requestId: string) =>
+      vault.logs.records().filter((r) => (r.req as { id?: string } | undefined)?.id === requestId);
+
+    it('writes one line per read, warm or cold, with the request id, status and time, never the token or query', async () => {
+      const tenantId = aTenant();
+      const { userId } = await live(tenantId);
+      const cold = await get(userQuery(tenantId, userId)).set('x-request-id', 'trace-get-cold').expect(200);
+      await get(userQuery(tenantId, userId)).set('x-request-id', 'trace-get-warm').expect(200);
+      for (const id of ['trace-get-cold', 'trace-get-warm']) {
+        await expect.poll(() => linesOf(id).length).toBe(1);
+        expect(linesOf(id)[0]).toMatchObject({
+          level: 30,
+          msg: 'request completed',
+          req: { id, method: 'GET', path: `/v1/credentials/${PROVIDER}` },
+          res: { statusCode: 200 },
+          responseTime: expect.any(Number),
+        });
+      }
+      const written = JSON.stringify(vault.logs.records());
+      expect(written).not.toContain(cold.body.credential);
+      expect(written).not.toContain(project.key);
+      expect(written).not.toContain(`tenantId=${tenantId}`);
+    });
+
+    it('writes a refusal at warn level with its error code', async () => {
+      await get(userQuery(aTenant(), 'user_nobody')).set('x-request-id', 'trace-get-404').expect(404);
+      await get(userQuery(aTenant(), 'user_nobody'), 'ap_sk_not_a_key')
+        .set('x-request-id', 'trace-get-401')
+        .expect(401);
+      await expect.poll(() => linesOf('trace-get-404').length).toBe(1);
+      expect(linesOf('trace-get-404')[0]).toMatchObject({
+        level: 40,
+        res: { statusCode: 404, errorCode: 'credential_not_found' },
+      });
+      await expect.poll(() => linesOf('trace-get-401').length).toBe(1);
+      expect(linesOf('trace-get-401')[0]).toMatchObject({
+        level: 40,
+        res: { statusCode: 401, errorCode: 'invalid_api_key' },
+      });
+    });
+  });
+
   describe('refusals', () => {
     it('refuses with a working re-authorization link when the user sessions were revoked', async () => {
       const tenantId = aTenant();
