@@ -27,15 +27,22 @@ export function presentedKey(authorization: string | undefined): PresentedKey | 
   return { parsed, digest: parsed ? hashApiKeySecret(parsed) : createHash('sha256').update(match[1]).digest() };
 }
 
-/** Request → its presented key, computed on first use (the rate-limit hook) and reused (authentication). */
-const PRESENTED = new WeakMap<IncomingMessage, PresentedKey | null>();
+/**
+ * Where a request keeps its presented key, computed on first use (the rate-limit hook) and reused
+ * (authentication). A property of the request rather than a WeakMap entry: one per request, and
+ * weak entries cost the garbage collector more.
+ */
+const PRESENTED = Symbol('authpipe.presentedKey');
+
+type Carrier = IncomingMessage & { [PRESENTED]?: PresentedKey | null };
 
 /** {@link presentedKey} of a request's `Authorization` header, hashed at most once per request. */
 export function presentedKeyOf(request: IncomingMessage): PresentedKey | null {
-  let presented = PRESENTED.get(request);
+  const carrier = request as Carrier;
+  let presented = carrier[PRESENTED];
   if (presented === undefined) {
     presented = presentedKey(request.headers.authorization);
-    PRESENTED.set(request, presented);
+    carrier[PRESENTED] = presented;
   }
   return presented;
 }
