@@ -198,6 +198,18 @@ describe('GET /v1/credentials/:provider (e2e)', () => {
         res: { statusCode: 401, errorCode: 'invalid_api_key' },
       });
     });
+
+    it('writes one line for the paths next to the route too (empty provider, trailing slash)', async () => {
+      await vault.api().get('/v1/credentials/').set('x-request-id', 'trace-get-empty').expect(401);
+      await vault.api().get(`/v1/credentials/${PROVIDER}/`).set('x-request-id', 'trace-get-slash').expect(404);
+      await expect.poll(() => linesOf('trace-get-empty').length).toBe(1);
+      await expect.poll(() => linesOf('trace-get-slash').length).toBe(1);
+      // Nothing else is coming: a later request's line is there, and still one line for each.
+      await vault.api().get('/healthz').set('x-request-id', 'trace-get-after').expect(200);
+      await expect.poll(() => linesOf('trace-get-after').length).toBe(1);
+      expect(linesOf('trace-get-empty')).toHaveLength(1);
+      expect(linesOf('trace-get-slash')[0]).toMatchObject({ res: { statusCode: 404, errorCode: 'not_found' } });
+    });
   });
 
   describe('refusals', () => {

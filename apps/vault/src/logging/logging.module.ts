@@ -105,6 +105,10 @@ function requestLevel(statusCode: number, failed = false): 'error' | 'warn' | 'i
  * through the same root logger, serializers and redaction, without a child logger per request.
  */
 export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  // Fastify's router and Nest's exclusion disagree on one edge, an empty :provider (Fastify routes
+  // `/v1/credentials/` here, Nest's pattern does not exclude it): pino-http then logs the request
+  // itself, and has marked its response (`allLogs`), so it is not logged twice.
+  if ((reply.raw as { allLogs?: unknown }).allLogs !== undefined) return;
   const logger = PinoLogger.root;
   const statusCode = reply.raw.statusCode;
   const level = requestLevel(statusCode);
