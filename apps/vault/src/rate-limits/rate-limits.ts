@@ -71,8 +71,16 @@ export async function installRateLimits(fastify: FastifyInstance, config: RateLi
   }
 
   if (authFailures !== null) {
-    fastify.addHook('onResponse', async (request, reply) => {
-      if (reply.statusCode === 401 && API.test(request.url)) await authFailures(request);
+    // A callback hook: it runs on every request and has work only on a 401.
+    fastify.addHook('onResponse', (request, reply, done) => {
+      if (reply.statusCode === 401 && API.test(request.url)) {
+        authFailures(request).then(
+          () => done(),
+          (error: unknown) => done(error as Error),
+        );
+      } else {
+        done();
+      }
     });
   }
 }
