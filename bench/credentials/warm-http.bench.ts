@@ -285,6 +285,13 @@ async function main(): Promise<void> {
     }
     const vaultMax = median(vaultRates);
     const halfLoad = await runLoad(vault.ready, vaultMax / 2);
+    // Open loop: a generator (or server) that fell behind the pace shows as queueing in every
+    // percentile; say so rather than let it pass for the server's latency at half load.
+    if (halfLoad.requestsPerSecond < 0.95 * (vaultMax / 2))
+      process.stderr.write(
+        `half load: ${Math.round(halfLoad.requestsPerSecond)} req/s sent of ${Math.round(vaultMax / 2)} asked: ` +
+          'the pace was not kept (a busy machine?), so the latencies include queueing behind it\n',
+      );
     const ratio = median(vaultRates.map((rate, i) => rate / bareRates[i]));
     process.stdout.write(
       `${JSON.stringify(
@@ -293,7 +300,11 @@ async function main(): Promise<void> {
           bareFastifyRequestsPerSecond: Math.round(median(bareRates)),
           ratio: Number(ratio.toFixed(3)),
           ratioTarget: 0.7,
-          atHalfLoad: { requestsPerSecond: Math.round(halfLoad.requestsPerSecond), latencyMs: halfLoad.latencyMs },
+          atHalfLoad: {
+            targetRequestsPerSecond: Math.round(vaultMax / 2),
+            requestsPerSecond: Math.round(halfLoad.requestsPerSecond),
+            latencyMs: halfLoad.latencyMs,
+          },
           p99TargetMs: 2,
           bodyBytes: vault.ready.bodyBytes,
           connections: Number(values.connections),
