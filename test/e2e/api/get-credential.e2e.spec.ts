@@ -165,7 +165,10 @@ describe('GET /v1/credentials/:provider (e2e)', () => {
       const tenantId = aTenant();
       const { userId } = await live(tenantId);
       const cold = await get(userQuery(tenantId, userId)).set('x-request-id', 'trace-get-cold').expect(200);
-      await get(userQuery(tenantId, userId)).set('x-request-id', 'trace-get-warm').expect(200);
+      const warm = await get(userQuery(tenantId, userId)).set('x-request-id', 'trace-get-warm').expect(200);
+      // The warm answer is the cold one, byte for byte (its JSON is kept with the cached answer).
+      expect(warm.text).toBe(cold.text);
+      expect(warm.headers['content-type']).toBe('application/json; charset=utf-8');
       for (const id of ['trace-get-cold', 'trace-get-warm']) {
         await expect.poll(() => linesOf(id).length).toBe(1);
         expect(linesOf(id)[0]).toMatchObject({

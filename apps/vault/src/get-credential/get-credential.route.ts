@@ -46,6 +46,8 @@ export class GetCredentialRoute implements OnModuleInit {
   private readonly errors: ErrorFilter;
   private readonly params = new ZodValidationPipe(ROUTE.params, 'params');
   private readonly query = new ZodValidationPipe(ROUTE.query, 'query');
+  /** Served answer → its JSON (see {@link jsonOf}). */
+  private readonly json = new WeakMap<ServedCredential, string>();
 
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
@@ -78,7 +80,7 @@ export class GetCredentialRoute implements OnModuleInit {
     });
   }
 
-  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<ServedCredential | undefined> {
+  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<string | undefined> {
     try {
       const caller = await this.apiKeys.authenticate(request.headers.authorization, presentedKeyOf(request.raw));
       // Plainly valid input is taken as is; the rest goes through the contract's schemas.
@@ -99,12 +101,29 @@ export class GetCredentialRoute implements OnModuleInit {
         this.credentials.cached(caller, asked) ??
         (await withRequestContext(this.logs, request, () => this.credentials.get(caller, asked)));
       // A token: no shared cache may keep it.
-      reply.code(ROUTE.response.status).header('cache-control', 'no-store');
-      return served;
+      reply
+        .code(ROUTE.response.status)
+        .header('cache-control', 'no-store')
+        .header('content-type', 'application/json; charset=utf-8');
+      return this.jsonOf(served);
     } catch (error) {
       await this.refuse(request, reply, error);
       return undefined;
     }
+  }
+
+  /**
+   * The answer's JSON, serialised once per served answer: a warm read returns the object the
+   * served-credential cache holds, so its JSON is kept beside it (weakly: it goes when the entry
+   * goes) rather than stringified on every read, which was about 5 % of a warm read.
+   */
+  private jsonOf(served: ServedCredential): string {
+    let json = this.json.get(served);
+    if (json === undefined) {
+      json = JSON.stringify(served);
+      this.json.set(served, json);
+    }
+    return json;
   }
 
   private refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<void> {
