@@ -3,7 +3,12 @@
  * warm data-key cache) against raw `pg` primary-key selects of the same table, in one process,
  * with the same pool (10 connections) and the same number of reads in flight, on PostgreSQL.
  *
- *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench:cold-read -- [--seconds 4] [--rounds 3] [--concurrency 32] [--credentials 2000]
+ *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench:cold-read -- [--seconds 4] [--rounds 3] [--concurrency 32] [--credentials 2000] [--via reader|service]
+ *
+ * `--via service` (`npm run bench:cold-get`) reads through getCredential's service instead
+ * (GetCredentialService.get: the served-credential cache, the reader, the validity checks, the
+ * answer, the cache fill and the read audit), the credential's cache entry dropped before each
+ * read so that every read misses: the cold getCredential of the benchmarks, minus HTTP.
  *
  * Prints statements per read (counted at the `pg` driver: every query a client sends) and the
  * median reads/s of each variant over rounds run in alternating order, and their ratio. The
@@ -24,6 +29,10 @@ import { openDatabase } from '../../apps/vault/src/database/database';
 import { applyMigrations, readMigrations } from '../../apps/vault/src/database/migrator';
 import { AppsService } from '../../apps/vault/src/apps/apps.service';
 import { ProjectsService } from '../../apps/vault/src/projects/projects.service';
+import { ApiKeysService } from '../../apps/vault/src/api-keys/api-keys.service';
+import { asTenantExternalId } from '../../apps/vault/src/common/tenant-ids';
+import { GetCredentialService } from '../../apps/vault/src/get-credential/get-credential.service';
+import { ServedCredentialCache } from '../../apps/vault/src/get-credential/served-credential-cache';
 
 const { values } = parseArgs({
   options: {
@@ -31,8 +40,11 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '32' },
     credentials: { type: 'string', default: '2000' },
+    via: { type: 'string', default: 'reader' },
   },
 });
+if (values.via !== 'reader' && values.via !== 'service') throw new Error('--via is reader or service');
+const VIA = values.via;
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONCURRENCY = Number(values.concurrency);
@@ -126,10 +138,29 @@ async function main(): Promise<void> {
         ids.push({ tenant, user, id: connection.id });
       }
       const reader = app.get(CredentialReader);
-      const cold = (i: number) => {
-        const c = ids[i % ids.length];
-        return reader.read(project.id, c.tenant, 'microsoft-onedrive', { credentialFor: 'user', userId: c.user });
-      };
+      const service = app.get(GetCredentialService);
+      const cache = app.get(ServedCredentialCache);
+      const caller = { projectId: project.id, apiKeyId: (await app.get(ApiKeysService).create(project.id)).id };
+      const cold =
+        VIA === 'reader'
+          ? (i: number) => {
+              const c = ids[i % ids.length];
+              return reader.read(project.id, asTenantExternalId(c.tenant), 'microsoft-onedrive', {
+                credentialFor: 'user',
+                userId: c.user,
+              });
+            }
+          : (i: number) => {
+              const c = ids[i % ids.length];
+              // A miss every time: what another read of this credential cached is dropped first.
+              cache.dropCredential(c.id);
+              return service.get(caller, {
+                provider: 'microsoft-onedrive',
+                tenantExternalId: asTenantExternalId(c.tenant),
+                subject: { credentialFor: 'user', userId: c.user },
+                forceRefresh: false,
+              });
+            };
       const select = (i: number) => raw.query('SELECT * FROM connections WHERE id = $1', [ids[i % ids.length].id]);
       // Warm the pools and the data-key cache of every tenant.
       for (let i = 0; i < TENANTS; i++) await cold(i);
@@ -152,6 +183,7 @@ async function main(): Promise<void> {
       }
       const ratio = median(reads.map((r, i) => r / selects[i]));
       const result = {
+        via: VIA,
         statementsPerRead: perRead,
         coldReadsPerSecond: Math.round(median(reads)),
         rawSelectsPerSecond: Math.round(median(selects)),

@@ -155,6 +155,66 @@ describe('GET /v1/credentials/:provider (e2e)', () => {
     });
   });
 
+  describe('request log', () => {
+    // The route writes its own request line (not nestjs-pino's middleware): one per request,
+    // with what the middleware's line holds.
+    const linesOf = (requestId: string) =>
+      vault.logs.records().filter((r) => (r.req as { id?: string } | undefined)?.id === requestId);
+
+    it('writes one line per read, warm or cold, with the request id, status and time, never the token or query', async () => {
+      const tenantId = aTenant();
+      const { userId } = await live(tenantId);
+      const cold = await get(userQuery(tenantId, userId)).set('x-request-id', 'trace-get-cold').expect(200);
+      const warm = await get(userQuery(tenantId, userId)).set('x-request-id', 'trace-get-warm').expect(200);
+      // The warm answer is the cold one, byte for byte (its JSON is kept with the cached answer).
+      expect(warm.text).toBe(cold.text);
+      expect(warm.headers['content-type']).toBe('application/json; charset=utf-8');
+      for (const id of ['trace-get-cold', 'trace-get-warm']) {
+        await expect.poll(() => linesOf(id).length).toBe(1);
+        expect(linesOf(id)[0]).toMatchObject({
+          level: 30,
+          msg: 'request completed',
+          req: { id, method: 'GET', path: `/v1/credentials/${PROVIDER}` },
+          res: { statusCode: 200 },
+          responseTime: expect.any(Number),
+        });
+      }
+      const written = JSON.stringify(vault.logs.records());
+      expect(written).not.toContain(cold.body.credential);
+      expect(written).not.toContain(project.key);
+      expect(written).not.toContain(`tenantId=${tenantId}`);
+    });
+
+    it('writes a refusal at warn level with its error code', async () => {
+      await get(userQuery(aTenant(), 'user_nobody')).set('x-request-id', 'trace-get-404').expect(404);
+      await get(userQuery(aTenant(), 'user_nobody'), 'ap_sk_not_a_key')
+        .set('x-request-id', 'trace-get-401')
+        .expect(401);
+      await expect.poll(() => linesOf('trace-get-404').length).toBe(1);
+      expect(linesOf('trace-get-404')[0]).toMatchObject({
+        level: 40,
+        res: { statusCode: 404, errorCode: 'credential_not_found' },
+      });
+      await expect.poll(() => linesOf('trace-get-401').length).toBe(1);
+      expect(linesOf('trace-get-401')[0]).toMatchObject({
+        level: 40,
+        res: { statusCode: 401, errorCode: 'invalid_api_key' },
+      });
+    });
+
+    it('writes one line for the paths next to the route too (empty provider, trailing slash)', async () => {
+      await vault.api().get('/v1/credentials/').set('x-request-id', 'trace-get-empty').expect(401);
+      await vault.api().get(`/v1/credentials/${PROVIDER}/`).set('x-request-id', 'trace-get-slash').expect(404);
+      await expect.poll(() => linesOf('trace-get-empty').length).toBe(1);
+      await expect.poll(() => linesOf('trace-get-slash').length).toBe(1);
+      // Nothing else is coming: a later request's line is there, and still one line for each.
+      await vault.api().get('/healthz').set('x-request-id', 'trace-get-after').expect(200);
+      await expect.poll(() => linesOf('trace-get-after').length).toBe(1);
+      expect(linesOf('trace-get-empty')).toHaveLength(1);
+      expect(linesOf('trace-get-slash')[0]).toMatchObject({ res: { statusCode: 404, errorCode: 'not_found' } });
+    });
+  });
+
   describe('refusals', () => {
     it('refuses with a working re-authorization link when the user sessions were revoked', async () => {
       const tenantId = aTenant();

@@ -70,7 +70,11 @@ export function hashApiKeySecret(key: ParsedApiKey): Buffer {
 
 /** Constant-time comparison of a presented key against a stored hash. */
 export function apiKeyMatches(key: ParsedApiKey, storedHash: Uint8Array): boolean {
-  const presented = hashApiKeySecret(key);
+  return digestMatches(hashApiKeySecret(key), storedHash);
+}
+
+/** Constant-time comparison of a presented key's {@link hashApiKeySecret} against a stored hash. */
+export function digestMatches(presented: Uint8Array, storedHash: Uint8Array): boolean {
   return storedHash.length === presented.length && timingSafeEqual(presented, storedHash);
 }
 

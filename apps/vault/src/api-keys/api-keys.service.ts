@@ -10,7 +10,8 @@ import { RANDOM, type Random } from '../common/random';
 import { parseInput } from '../common/zod-validation.pipe';
 import { UnitOfWork } from '../database/unit-of-work';
 import { ProjectsService } from '../projects/projects.service';
-import { apiKeyMatches, generateApiKey, hashApiKeySecret, lastFourOf, parseApiKey } from './api-key-format';
+import { digestMatches, generateApiKey, hashApiKeySecret, lastFourOf } from './api-key-format';
+import { presentedKey, type PresentedKey } from './presented-key';
 import { toApiKeyDto, type ApiKeyDto, type CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysRepository } from './api-keys.repository';
 
@@ -144,19 +145,25 @@ export class ApiKeysService implements OnModuleDestroy {
     return toApiKeyDto((await this.repository.find(projectId, found.id)) ?? found);
   }
 
-  /** Verifies an `Authorization` header value; throws a 401 {@link ApiError} otherwise. */
-  async authenticate(authorization: string | undefined): Promise<AuthenticatedProject> {
+  /**
+   * Verifies an `Authorization` header value; throws a 401 {@link ApiError} otherwise. `presented`
+   * is that value already parsed and hashed, when a route has it ({@link presentedKeyOf}: the
+   * per-key rate limit hashed it for its bucket), so a request pays for one SHA-256, not two.
+   */
+  async authenticate(
+    authorization: string | undefined,
+    presented: PresentedKey | null = presentedKey(authorization),
+  ): Promise<AuthenticatedProject> {
     if (!authorization) {
       throw new ApiError('missing_api_key', 'An API key is required.', {
         remediation: 'Send `Authorization: Bearer <your project secret key>`.',
       });
     }
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    const parsed = match ? parseApiKey(match[1]) : null;
-    if (!parsed) throw INVALID_KEY;
+    const parsed = presented?.parsed ?? null;
+    if (presented === null || parsed === null) throw INVALID_KEY;
     const row = await this.lookup(parsed.publicId);
-    // Unknown ids still pay for a hash and a comparison, so timing does not tell them apart.
-    if (!apiKeyMatches(parsed, row?.secretHash ?? UNKNOWN_HASH) || !row) throw INVALID_KEY;
+    // Unknown ids still pay for a comparison, so timing does not tell them apart.
+    if (!digestMatches(presented.digest, row?.secretHash ?? UNKNOWN_HASH) || !row) throw INVALID_KEY;
     if (row.revoked) {
       throw new ApiError('revoked_api_key', 'The API key was revoked.', {
         remediation: 'Use another key of the project, or create one with `npx authpipe key create`.',

@@ -26,14 +26,20 @@ export function registerRequestGuards(fastify: FastifyInstance): void {
   fastify.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
   });
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback hooks rather than async ones: they run on every request (getCredential's hot path
+  // too), and an async hook costs a promise each. A hook that answers does not call `done`.
+  fastify.addHook('onRequest', (request, reply, done) => {
     const refusal = refuseUrl(request.url) ?? refuseContentType(request);
-    if (refusal !== null) await sendError(reply, refusal);
+    if (refusal === null) done();
+    else sendError(reply, refusal);
   });
-  fastify.addHook('preValidation', async (request, reply) => {
+  fastify.addHook('preValidation', (request, reply, done) => {
     const at = nulPath(request.body, []);
-    if (at === null) return;
-    await sendError(
+    if (at === null) {
+      done();
+      return;
+    }
+    sendError(
       reply,
       new ApiError('invalid_characters', 'The request body holds a NUL character (\\u0000).', {
         details: [{ path: at, in: 'body', message: 'must not contain NUL characters' }],

@@ -8,22 +8,35 @@
 // The contract is the controller's was, unchanged:
 // - the route (method, path, success status) is ROUTES.getCredential's, as is /docs (generated
 //   from the contract; the docs test compares the served routes with it);
-// - the global Fastify hooks run as on every route: request guards, rate limits (per key), the
-//   request log (nestjs-pino's middleware), metrics and security headers;
-// - the same order of checks: API key first (ApiKeysService, the guard's cached lookup), then the
-//   params and the query against the contract's schemas, with the validation pipe's errors;
+// - the global Fastify hooks run as on every route: request guards, rate limits (per key),
+//   metrics and security headers; the request line is the one nestjs-pino's middleware writes,
+//   written by an onResponse hook of its own (logging.module.ts, OWN_REQUEST_LINE), and what the
+//   service logs on a cold read or a refusal carries the request, as under the middleware;
+// - the same order of checks: API key first (ApiKeysService, the guard's cached lookup, hashed
+//   once with the rate limiter), then the params and the query against the contract's schemas,
+//   with the validation pipe's errors (plainly valid input is accepted by hand first, see
+//   get-credential.input.ts);
 // - refusals in the catalog's shape through the same ErrorFilter mapping, `Retry-After` on
 //   `provider_unavailable`, `Cache-Control: no-store` on the credential.
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ROUTES, routerPath } from '@authpipe/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ErrorFilter } from '../common/error.filter';
 import { IDS, type IdGenerator } from '../common/id-generator';
 import { asTenantExternalId } from '../common/tenant-ids';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import { CredentialRefused, GetCredentialService, type ServedCredential } from './get-credential.service';
+import { logRequest, withRequestContext } from '../logging/logging.module';
+import { plainParams, plainQuery } from './get-credential.input';
+import {
+  CredentialRefused,
+  GetCredentialService,
+  type CredentialRequest,
+  type ServedCredential,
+} from './get-credential.service';
+import { presentedKeyOf } from '../api-keys/presented-key';
 
 const ROUTE = ROUTES.getCredential;
 
@@ -33,12 +46,15 @@ export class GetCredentialRoute implements OnModuleInit {
   private readonly errors: ErrorFilter;
   private readonly params = new ZodValidationPipe(ROUTE.params, 'params');
   private readonly query = new ZodValidationPipe(ROUTE.query, 'query');
+  /** Served answer → its JSON (see {@link jsonOf}). */
+  private readonly json = new WeakMap<ServedCredential, string>();
 
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     private readonly apiKeys: ApiKeysService,
     private readonly credentials: GetCredentialService,
     @Inject(IDS) ids: IdGenerator,
+    private readonly logs: PinoLogger,
   ) {
     this.errors = new ErrorFilter(ids);
   }
@@ -49,7 +65,12 @@ export class GetCredentialRoute implements OnModuleInit {
     if (!adapter) return;
     const fastify = adapter.getInstance<FastifyInstance>();
     void fastify.register((scope, _options, done) => {
-      scope.setErrorHandler((error, _request, reply) => this.refuse(reply, error));
+      scope.setErrorHandler((error, request, reply) => this.refuse(request, reply, error));
+      // Its own request line, not nestjs-pino's middleware (logging.module.ts, OWN_REQUEST_LINE).
+      scope.addHook('onResponse', (request, reply, done) => {
+        logRequest(request, reply);
+        done();
+      });
       scope.route({
         method: ROUTE.method,
         url: routerPath(ROUTE),
@@ -59,12 +80,13 @@ export class GetCredentialRoute implements OnModuleInit {
     });
   }
 
-  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<ServedCredential | undefined> {
+  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<string | undefined> {
     try {
-      const caller = await this.apiKeys.authenticate(request.headers.authorization);
-      const { provider } = this.params.transform(request.params);
-      const query = this.query.transform(request.query);
-      const served = await this.credentials.get(caller, {
+      const caller = await this.apiKeys.authenticate(request.headers.authorization, presentedKeyOf(request.raw));
+      // Plainly valid input is taken as is; the rest goes through the contract's schemas.
+      const { provider } = plainParams(request.params) ?? this.params.transform(request.params);
+      const query = plainQuery(request.query) ?? this.query.transform(request.query);
+      const asked: CredentialRequest = {
         provider,
         tenantExternalId: asTenantExternalId(query.tenantId),
         subject:
@@ -72,17 +94,41 @@ export class GetCredentialRoute implements OnModuleInit {
             ? { credentialFor: 'user', userId: query.userId! }
             : { credentialFor: 'installation' },
         forceRefresh: query.forceRefresh === 'true',
-      });
+      };
+      // Warm, from memory and logging nothing; else (database, refresh) with the request bound
+      // to whatever is logged, as on the routes nestjs-pino's middleware logs.
+      const served =
+        this.credentials.cached(caller, asked) ??
+        (await withRequestContext(this.logs, request, () => this.credentials.get(caller, asked)));
       // A token: no shared cache may keep it.
-      reply.code(ROUTE.response.status).header('cache-control', 'no-store');
-      return served;
+      reply
+        .code(ROUTE.response.status)
+        .header('cache-control', 'no-store')
+        .header('content-type', 'application/json; charset=utf-8');
+      return this.jsonOf(served);
     } catch (error) {
-      await this.refuse(reply, error);
+      await this.refuse(request, reply, error);
       return undefined;
     }
   }
 
-  private refuse(reply: FastifyReply, error: unknown): Promise<void> {
-    return this.errors.answer(reply, error instanceof CredentialRefused ? error.toApiError() : error);
+  /**
+   * The answer's JSON, serialised once per served answer: a warm read returns the object the
+   * served-credential cache holds, so its JSON is kept beside it (weakly: it goes when the entry
+   * goes) rather than stringified on every read, which was about 5 % of a warm read.
+   */
+  private jsonOf(served: ServedCredential): string {
+    let json = this.json.get(served);
+    if (json === undefined) {
+      json = JSON.stringify(served);
+      this.json.set(served, json);
+    }
+    return json;
+  }
+
+  private refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<void> {
+    return withRequestContext(this.logs, request, () =>
+      this.errors.answer(reply, error instanceof CredentialRefused ? error.toApiError() : error),
+    );
   }
 }

@@ -73,6 +73,16 @@ export interface CredentialRequest {
   forceRefresh: boolean;
 }
 
+function lookupOf(caller: CredentialCaller, request: CredentialRequest): CredentialLookup {
+  return {
+    projectId: caller.projectId,
+    provider: request.provider,
+    tenantExternalId: request.tenantExternalId,
+    credentialFor: request.subject.credentialFor,
+    ...(request.subject.credentialFor === 'user' ? { userId: request.subject.userId } : {}),
+  };
+}
+
 /** A served token has at least this long left; with less, no Graph call could be made with it. */
 export const MIN_SERVED_LIFETIME_MS = 60_000;
 /** How long a read waits for another replica's refresh of the same credential (its lease) to land. */
@@ -120,21 +130,22 @@ export class GetCredentialService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /**
+   * The served-credential cache's answer (audited as a read), or undefined when {@link get} must
+   * read (a miss, or `forceRefresh`). Synchronous: no database, nothing logged.
+   */
+  cached(caller: CredentialCaller, request: CredentialRequest): ServedCredential | undefined {
+    if (request.forceRefresh) return undefined;
+    const hit = this.cache.get(lookupOf(caller, request));
+    if (hit === undefined) return undefined;
+    this.audit.record({ ...caller, kind: hit.kind, id: hit.id, tenantRowId: hit.tenantRowId });
+    return hit.body;
+  }
+
   async get(caller: CredentialCaller, request: CredentialRequest): Promise<ServedCredential> {
-    const lookup: CredentialLookup = {
-      projectId: caller.projectId,
-      provider: request.provider,
-      tenantExternalId: request.tenantExternalId,
-      credentialFor: request.subject.credentialFor,
-      ...(request.subject.credentialFor === 'user' ? { userId: request.subject.userId } : {}),
-    };
-    if (!request.forceRefresh) {
-      const hit = this.cache.get(lookup);
-      if (hit !== undefined) {
-        this.audit.record({ ...caller, kind: hit.kind, id: hit.id, tenantRowId: hit.tenantRowId });
-        return hit.body;
-      }
-    }
+    const hit = this.cached(caller, request);
+    if (hit !== undefined) return hit;
+    const lookup = lookupOf(caller, request);
     const epoch = this.cache.epoch;
     const read = await this.valid(lookup, request, await this.read(lookup, request));
     const served = serve(read, request.subject.credentialFor);

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { RequestMethod, type DynamicModule, type LoggerService } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { pino, stdSerializers, type DestinationStream, type LevelWithSilent } from 'pino';
 import pinoPretty from 'pino-pretty';
 import { REDACTED, REDACT_PATHS, redactDeep, serializeRequest, serializeResponse } from './redaction';
@@ -63,6 +64,17 @@ export function prettyMessage(record: Record<string, unknown>, messageKey: strin
 }
 
 /**
+ * Routes that write their own request line ({@link logRequest}) instead of going through
+ * nestjs-pino's middleware: getCredential, the call a backend makes on every Graph request, where
+ * the middleware (Nest's middleware proxy, pino-http's child loggers and response listeners) was
+ * about a tenth of a warm read. HEAD too: Fastify serves it with the GET route.
+ */
+const OWN_REQUEST_LINE = [RequestMethod.GET, RequestMethod.HEAD].map((method) => ({
+  path: 'v1/credentials/:provider',
+  method,
+}));
+
+/**
  * nestjs-pino wired for Fastify on Nest 12: without the explicit catch-all route it logs no
  * requests at all. Request ids are Fastify's (see {@link requestId}), which pino-http reuses.
  */
@@ -73,11 +85,52 @@ export function createLoggingModule(options: LoggingOptions): DynamicModule {
       logger,
       // pino-http puts its own serializers on a child of `logger`; ours must be passed again.
       serializers: { req: serializeRequest, res: serializeResponse },
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      customLogLevel: (_req, res, err) => requestLevel(res.statusCode, Boolean(err)),
     },
     forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+    exclude: OWN_REQUEST_LINE,
   });
+}
+
+/** pino-http's level for a finished request, as configured above. */
+function requestLevel(statusCode: number, failed = false): 'error' | 'warn' | 'info' {
+  return failed || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+}
+
+/**
+ * The request line of a route that nestjs-pino's middleware does not log (see
+ * OWN_REQUEST_LINE), written when the response is done: the same record pino-http writes
+ * (`req` with the request id, method, path and allow-listed headers; `res` with the status and
+ * error code; `responseTime`; `request completed`, or `request errored` at error level from 500),
+ * through the same root logger, serializers and redaction, without a child logger per request.
+ */
+export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  // Fastify's router and Nest's exclusion disagree on one edge, an empty :provider (Fastify routes
+  // `/v1/credentials/` here, Nest's pattern does not exclude it): pino-http then logs the request
+  // itself, and has marked its response (`allLogs`), so it is not logged twice.
+  if ((reply.raw as { allLogs?: unknown }).allLogs !== undefined) return;
+  const logger = PinoLogger.root;
+  const statusCode = reply.raw.statusCode;
+  const level = requestLevel(statusCode);
+  if (logger === undefined || !logger.isLevelEnabled(level)) return;
+  const req = { id: request.id, method: request.method, url: request.url, headers: request.headers };
+  const responseTime = Math.round(reply.elapsedTime);
+  if (statusCode >= 500) {
+    const err = new Error(`failed with status code ${statusCode}`);
+    logger[level]({ req, res: reply.raw, err, responseTime }, 'request errored');
+  } else {
+    logger[level]({ req, res: reply.raw, responseTime }, 'request completed');
+  }
+}
+
+/**
+ * Runs `work` with `request` bound to every log line made inside it, as nestjs-pino's middleware
+ * does for the routes it logs: for the paths of a route with its own request line that may log
+ * (a credential read from the database, a refresh, an unexpected error).
+ */
+export function withRequestContext<T>(logs: PinoLogger, request: FastifyRequest, work: () => T): T {
+  const req = { id: request.id, method: request.method, url: request.url, headers: request.headers };
+  return logs.runInContext(work, { bindings: { req } });
 }
 
 /** Fastify's request id: a proxy's well-formed `x-request-id`, else a random UUID. */

@@ -24,6 +24,7 @@ import { IDS, type IdGenerator } from '../common/id-generator';
 import { asTenantExternalId } from '../common/tenant-ids';
 import { tenantIdSchema } from '../tenants/tenant.dto';
 import { ProxyService } from './proxy.service';
+import { presentedKeyOf } from '../api-keys/presented-key';
 
 /** The headers that name whose credential a proxied request uses. */
 export const TENANT_HEADER = 'authpipe-tenant-id';
@@ -83,7 +84,7 @@ export class ProxyRoute implements OnModuleInit {
 
   private async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     try {
-      const caller = await this.apiKeys.authenticate(request.headers.authorization);
+      const caller = await this.apiKeys.authenticate(request.headers.authorization, presentedKeyOf(request.raw));
       const target = RAW_TARGET.exec(request.raw.url ?? '');
       if (target === null) throw new ApiError('not_found', 'No such resource.');
       const subject = subjectHeaders.safeParse(request.headers);

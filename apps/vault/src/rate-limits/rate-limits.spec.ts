@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { installRateLimits, keyFingerprint, type RateLimitConfig } from './rate-limits';
+import { formatApiKey } from '../api-keys/api-key-format';
+import { presentedKey } from '../api-keys/presented-key';
+import { bucketOf, installRateLimits, type RateLimitConfig } from './rate-limits';
 
 const OFF: RateLimitConfig = { perIp: 0, unauthenticatedPerIp: 0, perKey: 0, authFailuresPerIp: 0, windowMs: 60_000 };
 
@@ -62,17 +64,27 @@ describe(installRateLimits.name, () => {
   });
 });
 
-describe(keyFingerprint.name, () => {
+describe(bucketOf.name, () => {
+  const bucket = (authorization: string | undefined) => bucketOf(presentedKey(authorization));
+
   it('tells apart keys that share a public id, so a public id alone cannot drain a bucket', () => {
-    const a = keyFingerprint('Bearer ap_sk_AAAAAAAAAAAA_secretone_ck');
-    const b = keyFingerprint('Bearer ap_sk_AAAAAAAAAAAA_secrettwo_ck');
+    const a = bucket('Bearer ap_sk_AAAAAAAAAAAA_secretone_ck');
+    const b = bucket('Bearer ap_sk_AAAAAAAAAAAA_secrettwo_ck');
     expect(a).not.toBeNull();
     expect(a).not.toBe(b);
-    expect(keyFingerprint('bearer   ap_sk_AAAAAAAAAAAA_secretone_ck')).toBe(a);
+    expect(bucket('bearer   ap_sk_AAAAAAAAAAAA_secretone_ck')).toBe(a);
+  });
+
+  it('tells apart well-formed keys that share a public id (the digest authentication compares)', () => {
+    const one = formatApiKey({ publicId: 'A'.repeat(12), secret: 'a'.repeat(40) });
+    const two = formatApiKey({ publicId: 'A'.repeat(12), secret: 'b'.repeat(40) });
+    expect(presentedKey(`Bearer ${one}`)?.parsed).not.toBeNull();
+    expect(bucket(`Bearer ${one}`)).toMatch(/^[\w-]{22}$/);
+    expect(bucket(`Bearer ${one}`)).not.toBe(bucket(`Bearer ${two}`));
   });
 
   it('is null without a bearer credential', () => {
-    expect(keyFingerprint(undefined)).toBeNull();
-    expect(keyFingerprint('Basic dXNlcjpwYXNz')).toBeNull();
+    expect(bucket(undefined)).toBeNull();
+    expect(bucket('Basic dXNlcjpwYXNz')).toBeNull();
   });
 });

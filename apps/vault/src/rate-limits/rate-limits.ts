@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error';
 import { noteErrorCode } from '../common/error-code-note';
+import { presentedKeyOf, type PresentedKey } from '../api-keys/presented-key';
 
 /** Request limits of one replica (README, "Rate limits"). A limit of 0 is off. */
 export interface RateLimitConfig {
@@ -43,7 +43,7 @@ export async function installRateLimits(fastify: FastifyInstance, config: RateLi
   };
   const perIp = limiter(config.perIp);
   const unauthenticated = limiter(config.unauthenticatedPerIp);
-  const perKey = limiter(config.perKey, (req) => `key:${keyFingerprint(req.headers.authorization) ?? ''}`);
+  const perKey = limiter(config.perKey, (req) => `key:${bucketOf(presentedKeyOf(req.raw)) ?? ''}`);
   const authFailures = limiter(config.authFailuresPerIp);
 
   fastify.addHook('onRequest', async (request, reply) => {
@@ -61,7 +61,7 @@ export async function installRateLimits(fastify: FastifyInstance, config: RateLi
    */
   function limitsOf(request: FastifyRequest): [scope: Scope, limit: Limiter | null, increment: boolean][] {
     if (UNAUTHENTICATED.test(request.url)) return [['address', unauthenticated, true]];
-    if (API.test(request.url) && keyFingerprint(request.headers.authorization) !== null) {
+    if (API.test(request.url) && presentedKeyOf(request.raw) !== null) {
       return [
         ['failed_authentications', authFailures, false],
         ['api_key', perKey, true],
@@ -71,8 +71,16 @@ export async function installRateLimits(fastify: FastifyInstance, config: RateLi
   }
 
   if (authFailures !== null) {
-    fastify.addHook('onResponse', async (request, reply) => {
-      if (reply.statusCode === 401 && API.test(request.url)) await authFailures(request);
+    // A callback hook: it runs on every request and has work only on a 401.
+    fastify.addHook('onResponse', (request, reply, done) => {
+      if (reply.statusCode === 401 && API.test(request.url)) {
+        authFailures(request).then(
+          () => done(),
+          (error: unknown) => done(error as Error),
+        );
+      } else {
+        done();
+      }
     });
   }
 }
@@ -116,10 +124,10 @@ function refuse(reply: FastifyReply, scope: Scope, exceeded: Exceeded): FastifyR
 
 /**
  * The per-key bucket: a digest of the whole presented key, never its public id alone (public ids
- * are shown in lists, so anyone could otherwise drain another project's bucket). Null without a
- * bearer credential.
+ * are shown in lists, so anyone could otherwise drain another project's bucket). The digest is
+ * the one authentication compares with the stored hash ({@link presentedKeyOf} computes it once
+ * per request), cut to 128 bits. Null without a bearer credential.
  */
-export function keyFingerprint(authorization: string | undefined): string | null {
-  const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  return match ? createHash('sha256').update(match[1]).digest('base64url').slice(0, 22) : null;
+export function bucketOf(presented: PresentedKey | null): string | null {
+  return presented === null ? null : presented.digest.toString('base64url', 0, 16);
 }
