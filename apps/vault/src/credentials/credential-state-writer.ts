@@ -45,8 +45,10 @@ export class CredentialStateWriter {
     const plaintext = serializeTokenSet(tokens);
     try {
       return await this.secrets.retryingStaleKeys(scope, async () => {
-        const sealed = await this.secrets.seal(
-          scope,
+        // The row names its tenant by its row id: no tenant lookup for the seal.
+        const sealed = await this.secrets.sealForTenant(
+          row.projectId,
+          row.tenantRowId,
           { recordType: kind, recordId: row.id, field: TOKEN_SET_FIELD },
           plaintext,
         );

@@ -106,20 +106,23 @@ export class RefreshService {
     const now = this.clock();
     const lease = await this.state.lease(ref, this.replicaId, new Date(now), new Date(now + LEASE_MS));
     if (lease === null) return (await this.state.leaseState(ref)) === null ? { result: 'gone' } : { result: 'busy' };
+    // A written outcome (its compare-and-set won) released the lease in the same statement.
+    let written = false;
     try {
       const row = await this.find(ref);
       if (row === null) return { result: 'gone' };
       if (!isDue(ref, row, reason, now)) return { result: 'fresh' };
       if (reason === 'scheduled') this.stats.lag.observe(Math.max(0, now - dueSince(ref, row, now)) / 1000);
       const outcome = await this.attempt(ref, row);
+      written = outcome.result === 'refreshed' || outcome.result === 'failed';
       if (outcome.result === 'refreshed' || outcome.result === 'lost' || outcome.result === 'blocked')
         this.stats.attempts.inc({ result: outcome.result, class: 'none', kind: ref.kind });
       else if (outcome.result === 'failed')
         this.stats.attempts.inc({ result: 'failed', class: outcome.failure.kind, kind: ref.kind });
       return outcome;
     } finally {
-      // A written outcome already released it; this covers every other way out.
-      await this.state.release(ref, this.replicaId);
+      // Every other way out (not due, lost, blocked, an error) gives the lease back here.
+      if (!written) await this.state.release(ref, this.replicaId);
     }
   }
 

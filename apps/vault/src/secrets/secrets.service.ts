@@ -80,6 +80,22 @@ export class SecretsService {
   }
 
   /**
+   * {@link seal} for a tenant the caller already holds by its row id, read with the record the
+   * secret belongs to (a credential row names its tenant by both ids): no tenant lookup. The
+   * tenant row must be the project's; the AAD binds the ciphertext to both.
+   */
+  async sealForTenant(
+    projectId: string,
+    tenantRowId: TenantRowId,
+    ref: SecretRef,
+    plaintext: Buffer | string,
+  ): Promise<SealedSecret> {
+    const owner = { projectId: id.parse(projectId), tenantId: id.parse(tenantRowId) };
+    const r = refSchema.parse(ref);
+    return { owner, ref: r, ciphertext: await this.envelope.encrypt({ ...owner, ...r }, plaintext) };
+  }
+
+  /**
    * Stores (or replaces) a sealed secret, in the ambient unit of work when there is one.
    *
    * @throws SecretScopeConflictError when the record id already holds a secret of another scope.
