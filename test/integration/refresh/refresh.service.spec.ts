@@ -192,6 +192,47 @@ describe(RefreshService.name, () => {
   });
 });
 
+describe(`${CredentialStateRepository.name}.leaseAndRead`, () => {
+  const t = useTestEmulator();
+  const vault = useTestVault(() => ({ emulator: t }));
+
+  it('reads under the lease, in one statement, the record its repository reads and the sealed token set', async () => {
+    const { project, appId } = await aCredentialWorld(vault, t, { adminConsent: false });
+    const scope = { projectId: project.projectId, appId, tenantId: 'org_leased' };
+    const connectionId = await aConnection(vault, { ...scope, userId: 'u1' });
+    const installationId = await anInstallation(vault, scope);
+    const state = vault.get(CredentialStateRepository);
+    const now = vault.clock.nowMs;
+    const lease = (kind: 'installation' | 'connection', id: string, owner: string) =>
+      state.leaseAndRead({ kind, projectId: project.projectId, id }, owner, new Date(now), new Date(now + LEASE_MS));
+
+    const connections = vault.get(ConnectionsService);
+    const connection = await lease('connection', connectionId, 'this-replica');
+    const stored = await connections.find(project.projectId, connectionId);
+    expect(connection?.row).toEqual(stored);
+    expect(await connections.openTokens(stored, connection!.tokenSet!)).toEqual(await connections.readTokens(stored));
+
+    const installation = await lease('installation', installationId, 'this-replica');
+    expect(installation).toEqual({
+      row: await vault.get(InstallationsService).find(project.projectId, installationId),
+      tokenSet: null,
+    });
+
+    // Held by this replica: another replica gets nothing, this one may take it again.
+    expect(await lease('connection', connectionId, 'another-replica')).toBeNull();
+    expect((await lease('connection', connectionId, 'this-replica'))?.row.id).toBe(connectionId);
+    // Another project's id for the same row reads nothing.
+    expect(
+      await state.leaseAndRead(
+        { kind: 'connection', projectId: 'prj_other', id: connectionId },
+        'this-replica',
+        new Date(now),
+        new Date(now + LEASE_MS),
+      ),
+    ).toBeNull();
+  });
+});
+
 describe(CredentialStateWriter.name, () => {
   const t = useTestEmulator();
   const vault = useTestVault(() => ({ emulator: t }));

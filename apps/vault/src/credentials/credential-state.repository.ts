@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Prisma } from '@authpipe/prisma';
 import type { TenantRowId } from '../common/tenant-ids';
 import { UnitOfWork } from '../database/unit-of-work';
-import type { CredentialStatus } from './credential-records';
+import type { CredentialRecordBase, CredentialStatus } from './credential-records';
+import { TOKEN_SET_FIELD } from './token-set';
 
 /** Which credential table: the two kinds share their refresh, health and lease columns. */
 export type CredentialKindName = 'installation' | 'connection';
@@ -18,6 +19,32 @@ const TABLE: Record<CredentialKindName, Prisma.Sql> = {
 const RECOVERED_STATUS = Prisma.sql`CASE WHEN status = 'access_lost' THEN 'access_lost' ELSE 'active' END`;
 const KEPT_IF_ACCESS_LOST = (column: string) =>
   Prisma.sql`CASE WHEN status = 'access_lost' THEN ${Prisma.raw(column)} ELSE NULL END`;
+
+// The columns of a credential record (`CredentialRecordBase` with the tenant's external id, then
+// each kind's own, as installations.repository.ts and connections.repository.ts read them with
+// Prisma), aliased to the record's field names, for the refresh's one-statement lease and read.
+const RECORD_COLUMNS = Prisma.sql`l.id, l.project_id AS "projectId", l.tenant_id AS "tenantRowId",
+  t.external_id AS "tenantExternalId", l.app_id AS "appId", l.provider, l.scopes, l.status,
+  l.status_aadsts AS "statusAadsts", l.status_error AS "statusError", l.status_remediation AS "statusRemediation",
+  l.status_changed_at AS "statusChangedAt", l.status_trace_id AS "statusTraceId",
+  l.status_correlation_id AS "statusCorrelationId", l.status_claims AS "statusClaims",
+  l.status_action AS "statusAction", l.status_action_url AS "statusActionUrl", l.expires_at AS "expiresAt",
+  l.refresh_at AS "refreshAt", l.last_refreshed_at AS "lastRefreshedAt", l.failure_count AS "failureCount",
+  l.version, l.created_at AS "createdAt", l.updated_at AS "updatedAt"`;
+const KIND_COLUMNS: Record<CredentialKindName, Prisma.Sql> = {
+  installation: Prisma.sql`l.directory_id AS "directoryId", l.cloud, l.resource_kind AS "resourceKind",
+    l.resource_drive_id AS "resourceDriveId", l.resource_site_id AS "resourceSiteId",
+    l.resource_user AS "resourceUser", l.resource_web_url AS "resourceWebUrl", l.consented_at AS "consentedAt",
+    l.consented_by AS "consentedBy"`,
+  connection: Prisma.sql`l.installation_id AS "installationId", l.user_id AS "userId", l.oid, l.tid, l.upn,
+    l.keep_alive_at AS "keepAliveAt"`,
+};
+
+/** A credential leased for a refresh: its record, and its sealed token set (null when it has none). */
+export interface LeasedCredential<R extends CredentialRecordBase> {
+  row: R;
+  tokenSet: Uint8Array<ArrayBuffer> | null;
+}
 
 /** A credential named for a refresh: its kind, project and id. */
 export interface CredentialRef {
@@ -74,6 +101,40 @@ export class CredentialStateRepository {
          AND (lease_until IS NULL OR lease_until <= ${now} OR lease_owner = ${owner})
       RETURNING version`;
     return rows[0] ?? null;
+  }
+
+  /**
+   * {@link lease}, and in the same statement the credential's record (as its repository's `find`
+   * reads it, with the tenant's external id) and, for a connection, its sealed token set: the
+   * refresh's whole read under its lease in one round trip. Scoped by project (the row) and by the
+   * row's own tenant (the tenant and the secret). Null when another replica holds the lease or the
+   * credential is gone.
+   */
+  async leaseAndRead<R extends CredentialRecordBase>(
+    ref: CredentialRef,
+    owner: string,
+    now: Date,
+    until: Date,
+  ): Promise<LeasedCredential<R> | null> {
+    // Installations keep no token set a refresh needs: client credentials mint a new one.
+    const tokenSet =
+      ref.kind === 'connection'
+        ? Prisma.sql`(SELECT s.ciphertext FROM secrets s
+             WHERE s.record_type = 'connection' AND s.record_id = l.id AND s.field = ${TOKEN_SET_FIELD}
+               AND s.project_id = l.project_id AND s.tenant_id = l.tenant_id)`
+        : Prisma.sql`NULL::bytea`;
+    const rows = await this.uow.db.$queryRaw<(R & { tokenSet: Uint8Array<ArrayBuffer> | null })[]>`
+      WITH l AS (
+        UPDATE ${TABLE[ref.kind]} SET lease_owner = ${owner}, lease_until = ${until}
+         WHERE project_id = ${ref.projectId} AND id = ${ref.id}
+           AND (lease_until IS NULL OR lease_until <= ${now} OR lease_owner = ${owner})
+        RETURNING *)
+      SELECT ${RECORD_COLUMNS}, ${KIND_COLUMNS[ref.kind]}, ${tokenSet} AS "tokenSet"
+        FROM l JOIN tenants t ON t.id = l.tenant_id AND t.project_id = l.project_id`;
+    const found = rows[0];
+    if (found === undefined) return null;
+    const { tokenSet: sealed, ...row } = found;
+    return { row: row as unknown as R, tokenSet: sealed };
   }
 
   /** Gives the lease back if `owner` still holds it. */

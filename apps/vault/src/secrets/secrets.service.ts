@@ -140,14 +140,39 @@ export class SecretsService {
     const r = refSchema.parse(ref);
     const row = await this.secrets.findByTenantExternalId(s.projectId, s.tenantExternalId, r);
     if (!row) return null;
+    return this.decrypt(s.projectId, row.tenantRowId, s.tenantExternalId, r, row.ciphertext);
+  }
+
+  /**
+   * The plaintext of a secret the caller read with its record (the refresh's one-statement read
+   * of a credential and its token set, scoped by the row's project and tenant).
+   *
+   * @throws CryptoIntegrityError as {@link get}.
+   */
+  open(
+    tenant: { projectId: string; tenantRowId: TenantRowId; tenantExternalId: TenantExternalId },
+    ref: SecretRef,
+    ciphertext: Uint8Array<ArrayBuffer>,
+  ): Promise<Buffer> {
+    const r = refSchema.parse(ref);
+    return this.decrypt(id.parse(tenant.projectId), tenant.tenantRowId, tenant.tenantExternalId, r, ciphertext);
+  }
+
+  private async decrypt(
+    projectId: string,
+    tenantRowId: TenantRowId | null,
+    tenantExternalId: TenantExternalId | null,
+    r: SecretRef,
+    ciphertext: Uint8Array<ArrayBuffer>,
+  ): Promise<Buffer> {
     try {
-      return await this.envelope.decrypt({ projectId: s.projectId, tenantId: row.tenantRowId, ...r }, row.ciphertext);
+      return await this.envelope.decrypt({ projectId, tenantId: tenantRowId, ...r }, ciphertext);
     } catch (error) {
       if (error instanceof CryptoIntegrityError) {
         // An integrity failure is a security signal (tampering or a moved row): worth a warning.
         this.logger.warn(
-          `Secret ${r.recordType}/${r.recordId}/${r.field} of project ${s.projectId} ` +
-            `tenant ${s.tenantExternalId ?? '-'} failed to open (${error.reason})`,
+          `Secret ${r.recordType}/${r.recordId}/${r.field} of project ${projectId} ` +
+            `tenant ${tenantExternalId ?? '-'} failed to open (${error.reason})`,
         );
       }
       throw error;
