@@ -17,6 +17,7 @@ import {
 } from '@test/support/builders';
 import { SEED, useTestEmulator } from '@test/support/test-emulator';
 import { createTestVault, useTestVault } from '@test/support/test-vault';
+import { SecretsRepository } from '../../../apps/vault/src/secrets/secrets.repository';
 
 const CONTOSO = SEED.contoso.tenantId;
 
@@ -285,5 +286,62 @@ describe(CredentialStateWriter.name, () => {
       accessToken: 'reauthorized',
       refreshToken: 'reauthorized-rt',
     });
+  });
+});
+
+describe(`${CredentialStateRepository.name}.refreshedWithTokenSet`, () => {
+  const t = useTestEmulator();
+  const vault = useTestVault(() => ({ emulator: t }));
+
+  it("writes nothing when the data key is gone or the place holds another owner's secret, and says which", async () => {
+    const { project, appId } = await aCredentialWorld(vault, t, { adminConsent: false });
+    const base = { projectId: project.projectId, appId, userId: 'u1' };
+    const id = await aConnection(vault, { ...base, tenantId: 'org_guarded' });
+    const otherTenant = await vault
+      .get(ConnectionsService)
+      .find(project.projectId, await aConnection(vault, { ...base, tenantId: 'org_elsewhere' }));
+    const connections = vault.get(ConnectionsService);
+    const row = await connections.find(project.projectId, id);
+    const tokensBefore = await connections.readTokens(row);
+    const [stored] = await vault.db.prisma.secret.findMany({ where: { recordId: id }, select: { dekVersion: true } });
+    const state = {
+      expiresAt: vault.clock.date(HOUR_MS),
+      refreshAt: vault.clock.date(HOUR_MS / 2),
+      keepAliveAt: null,
+      scopes: [],
+    };
+    const write = (owner: { projectId: string; tenantId: string }, dekVersion: number) =>
+      vault
+        .get(CredentialStateRepository)
+        .refreshedWithTokenSet(
+          { kind: 'connection', projectId: project.projectId, id },
+          row.version,
+          state,
+          vault.clock.date(0),
+          vault
+            .get(SecretsRepository)
+            .upsertParts(
+              owner,
+              { recordType: 'connection', recordId: id, field: 'tokenSet' },
+              Buffer.from('x'),
+              dekVersion,
+            ),
+          null,
+        );
+
+    // A data-key version a rotation deleted: nothing written, and the statement says why.
+    expect(await write({ projectId: project.projectId, tenantId: row.tenantRowId }, stored.dekVersion + 7)).toEqual({
+      version: null,
+      dataKey: false,
+      scopeFree: true,
+    });
+    // The token set's place held by another tenant's owner (the data key exists): nothing written.
+    expect(await write({ projectId: project.projectId, tenantId: otherTenant.tenantRowId }, 1)).toMatchObject({
+      version: null,
+      dataKey: true,
+      scopeFree: false,
+    });
+    expect(await connections.find(project.projectId, id)).toEqual(row);
+    expect(await connections.readTokens(row)).toEqual(tokensBefore);
   });
 });

@@ -4,6 +4,8 @@ import type { TenantRowId } from '../common/tenant-ids';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { CredentialRecordBase, CredentialStatus } from './credential-records';
 import { TOKEN_SET_FIELD } from './token-set';
+import { BUS_CHANNEL } from '../bus/bus.messages';
+import type { SecretUpsertParts } from '../secrets/secrets.repository';
 
 /** Which credential table: the two kinds share their refresh, health and lease columns. */
 export type CredentialKindName = 'installation' | 'connection';
@@ -44,6 +46,23 @@ const KIND_COLUMNS: Record<CredentialKindName, Prisma.Sql> = {
 export interface LeasedCredential<R extends CredentialRecordBase> {
   row: R;
   tokenSet: Uint8Array<ArrayBuffer> | null;
+}
+
+/** The columns a successful refresh writes: active, errors cleared, lease released, version bumped. */
+function refreshedColumns(kind: CredentialKindName, state: RefreshedState, at: Date): Prisma.Sql {
+  const keepAlive =
+    kind === 'connection' ? Prisma.sql`, keep_alive_at = ${state.keepAliveAt}, expiry_warned_at = NULL` : Prisma.empty;
+  return Prisma.sql`expires_at = ${state.expiresAt}, refresh_at = ${state.refreshAt}, scopes = ${state.scopes},
+             status = ${RECOVERED_STATUS}, status_changed_at = CASE WHEN status IN ('active', 'access_lost')
+               THEN status_changed_at ELSE ${at} END,
+             status_aadsts = ${KEPT_IF_ACCESS_LOST('status_aadsts')}, status_error = ${KEPT_IF_ACCESS_LOST('status_error')},
+             status_remediation = ${KEPT_IF_ACCESS_LOST('status_remediation')},
+             status_trace_id = ${KEPT_IF_ACCESS_LOST('status_trace_id')},
+             status_correlation_id = ${KEPT_IF_ACCESS_LOST('status_correlation_id')},
+             status_claims = NULL, status_action = ${KEPT_IF_ACCESS_LOST('status_action')},
+             status_action_url = ${KEPT_IF_ACCESS_LOST('status_action_url')},
+             failure_count = 0, last_refreshed_at = ${at}, lease_owner = NULL, lease_until = NULL,
+             version = version + 1, updated_at = ${at} ${keepAlive}`;
 }
 
 /** A credential named for a refresh: its kind, project and id. */
@@ -162,26 +181,59 @@ export class CredentialStateRepository {
     state: RefreshedState,
     at: Date,
   ): Promise<number | null> {
-    const keepAlive =
-      ref.kind === 'connection'
-        ? Prisma.sql`, keep_alive_at = ${state.keepAliveAt}, expiry_warned_at = NULL`
-        : Prisma.empty;
     const rows = await this.uow.db.$queryRaw<{ version: number }[]>`
-      UPDATE ${TABLE[ref.kind]}
-         SET expires_at = ${state.expiresAt}, refresh_at = ${state.refreshAt}, scopes = ${state.scopes},
-             status = ${RECOVERED_STATUS}, status_changed_at = CASE WHEN status IN ('active', 'access_lost')
-               THEN status_changed_at ELSE ${at} END,
-             status_aadsts = ${KEPT_IF_ACCESS_LOST('status_aadsts')}, status_error = ${KEPT_IF_ACCESS_LOST('status_error')},
-             status_remediation = ${KEPT_IF_ACCESS_LOST('status_remediation')},
-             status_trace_id = ${KEPT_IF_ACCESS_LOST('status_trace_id')},
-             status_correlation_id = ${KEPT_IF_ACCESS_LOST('status_correlation_id')},
-             status_claims = NULL, status_action = ${KEPT_IF_ACCESS_LOST('status_action')},
-             status_action_url = ${KEPT_IF_ACCESS_LOST('status_action_url')},
-             failure_count = 0, last_refreshed_at = ${at}, lease_owner = NULL, lease_until = NULL,
-             version = version + 1, updated_at = ${at} ${keepAlive}
+      UPDATE ${TABLE[ref.kind]} SET ${refreshedColumns(ref.kind, state, at)}
        WHERE project_id = ${ref.projectId} AND id = ${ref.id} AND version = ${expectedVersion}
       RETURNING version`;
     return rows[0]?.version ?? null;
+  }
+
+  /**
+   * {@link refreshed}, the new token set and the bus message in ONE statement, so one round trip
+   * commits the whole change (alone, or in the ambient unit of work): the row is written only at
+   * `expectedVersion`, only if the token set's data key still exists (`secret.dataKey`, locked
+   * until commit) and its place holds no other owner's secret (`secret.scopeFree`); the token set
+   * is stored for the written row only, and `pg_notify(BUS_CHANNEL, notify)` (PostgreSQL's bus;
+   * null on PGlite) is sent for it only, delivered when it commits. A row written without its
+   * token set (an upsert refused by a race the checks cannot see) fails the whole statement with a
+   * cast error, so nothing commits. `version` null: nothing written; `dataKey` and `scopeFree` say
+   * whether the secret's checks stopped it (else the compare-and-set lost).
+   */
+  async refreshedWithTokenSet(
+    ref: CredentialRef,
+    expectedVersion: number,
+    state: RefreshedState,
+    at: Date,
+    secret: SecretUpsertParts,
+    notify: string | null,
+  ): Promise<{ version: number | null; dataKey: boolean; scopeFree: boolean }> {
+    const notified =
+      notify === null
+        ? { cte: Prisma.empty, count: Prisma.sql`0` }
+        : {
+            cte: Prisma.sql`, notified AS (SELECT pg_notify(${BUS_CHANNEL}, ${notify}) FROM changed)`,
+            count: Prisma.sql`(SELECT count(*) FROM notified)`,
+          };
+    const rows = await this.uow.db.$queryRaw<
+      { version: number | null; dataKey: boolean; scopeFree: boolean; notified: unknown; unstored: unknown }[]
+    >`
+      WITH dek AS (${secret.dataKey}),
+      changed AS (
+        UPDATE ${TABLE[ref.kind]} SET ${refreshedColumns(ref.kind, state, at)}
+         WHERE project_id = ${ref.projectId} AND id = ${ref.id} AND version = ${expectedVersion}
+           AND EXISTS (SELECT 1 FROM dek) AND ${secret.scopeFree}
+        RETURNING version),
+      stored AS (${secret.upsertFrom(Prisma.sql`changed`)})
+      ${notified.cte}
+      SELECT (SELECT version FROM changed) AS version, EXISTS (SELECT 1 FROM dek) AS "dataKey",
+             ${secret.scopeFree} AS "scopeFree", ${notified.count} AS notified,
+             -- Never a row without its token set: a run-time error (not foldable: it reads the
+             -- written version) rolls the statement back.
+             CASE WHEN (SELECT count(*) FROM changed) <> (SELECT count(*) FROM stored)
+                  THEN ('token set not stored for version ' || (SELECT version FROM changed))::int
+             END AS unstored`;
+    const { version, dataKey, scopeFree } = rows[0];
+    return { version, dataKey, scopeFree };
   }
 
   /** Writes a failed refresh if the row is still at `expectedVersion`; null when it moved on. */

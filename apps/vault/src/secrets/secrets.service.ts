@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DataKeyUnavailableError, SecretScopeConflictError } from '../keys/keys.errors';
 import { TenantResolver } from '../keys/tenant-resolver';
 import { asTenantExternalId, type TenantExternalId, type TenantRowId } from '../common/tenant-ids';
-import { SecretsRepository, type SecretRef } from './secrets.repository';
+import { SecretsRepository, type SecretRef, type SecretUpsertParts } from './secrets.repository';
 
 export type { SecretRef } from './secrets.repository';
 
@@ -110,6 +110,28 @@ export class SecretsService {
     // what it cached for the owner, so the next seal encrypts under the active version.
     this.envelope.forget(owner);
     throw new StaleDataKeyError(owner);
+  }
+
+  /**
+   * {@link store} as parts of a writer's own statement (see {@link SecretsRepository.upsertParts}),
+   * for a change that commits its record and its secret in one statement only if `dataKey` has a
+   * row and `scopeFree` holds; `unstored`, given what that statement found of both, throws what
+   * {@link store} would have, and returns when neither stopped it (the record's own condition did).
+   */
+  storeParts(sealed: SealedSecret): SecretUpsertParts & {
+    unstored: (found: { dataKey: boolean; scopeFree: boolean }) => void;
+  } {
+    const { owner, ref, ciphertext } = sealed;
+    return {
+      ...this.secrets.upsertParts(owner, ref, ciphertext, readKeyVersion(ciphertext)),
+      unstored: ({ dataKey, scopeFree }) => {
+        if (!scopeFree) throw new SecretScopeConflictError(ref.recordType, ref.recordId, ref.field);
+        if (dataKey) return;
+        // As in store: a DEK version a rotation elsewhere retired and deleted; seal again.
+        this.envelope.forget(owner);
+        throw new StaleDataKeyError(owner);
+      },
+    };
   }
 
   /**
