@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AppsService } from '../../../apps/vault/src/apps/apps.service';
 import { InvalidationBus } from '../../../apps/vault/src/bus/invalidation-bus';
 import { ConnectionsService } from '../../../apps/vault/src/connections/connections.service';
 import { CredentialStateRepository } from '../../../apps/vault/src/credentials/credential-state.repository';
@@ -213,10 +214,17 @@ describe(`${CredentialStateRepository.name}.leaseAndRead`, () => {
     expect(connection?.row).toEqual(stored);
     expect(await connections.openTokens(stored, connection!.tokenSet!)).toEqual(await connections.readTokens(stored));
 
+    // The app and its credential come with it, as AppsService reads and opens them.
+    const apps = vault.get(AppsService);
+    expect(await apps.find(project.projectId, appId)).toMatchObject(connection!.app);
+    const opened = await apps.openWithCredentials(connection!.app, connection!.appCredential);
+    expect(opened.microsoft).toEqual((await apps.getWithCredentials(project.projectId, appId)).microsoft);
+
     const installation = await lease('installation', installationId, 'this-replica');
-    expect(installation).toEqual({
+    expect(installation).toMatchObject({
       row: await vault.get(InstallationsService).find(project.projectId, installationId),
       tokenSet: null,
+      app: connection!.app,
     });
 
     // Held by this replica: another replica gets nothing, this one may take it again.

@@ -6,6 +6,10 @@ import type { CredentialRecordBase, CredentialStatus } from './credential-record
 import { TOKEN_SET_FIELD } from './token-set';
 import { BUS_CHANNEL } from '../bus/bus.messages';
 import type { SecretUpsertParts } from '../secrets/secrets.repository';
+import { APP_COLUMNS, appFromColumns, type ProviderAppRecord } from '../apps/apps.repository';
+
+/** Where an app's credential is kept (apps/app-credentials.ts's APP_SECRET_REF): a project secret. */
+const APP_CREDENTIAL_REF = { recordType: 'provider_app', field: 'credential' } as const;
 
 /** Which credential table: the two kinds share their refresh, health and lease columns. */
 export type CredentialKindName = 'installation' | 'connection';
@@ -42,10 +46,15 @@ const KIND_COLUMNS: Record<CredentialKindName, Prisma.Sql> = {
     l.keep_alive_at AS "keepAliveAt"`,
 };
 
-/** A credential leased for a refresh: its record, and its sealed token set (null when it has none). */
+/**
+ * A credential leased for a refresh: its record, its sealed token set (null when it has none),
+ * its app and the app's sealed credential (null when it has none).
+ */
 export interface LeasedCredential<R extends CredentialRecordBase> {
   row: R;
   tokenSet: Uint8Array<ArrayBuffer> | null;
+  app: ProviderAppRecord;
+  appCredential: Uint8Array<ArrayBuffer> | null;
 }
 
 /** The columns a successful refresh writes: active, errors cleared, lease released, version bumped. */
@@ -124,10 +133,11 @@ export class CredentialStateRepository {
 
   /**
    * {@link lease}, and in the same statement the credential's record (as its repository's `find`
-   * reads it, with the tenant's external id) and, for a connection, its sealed token set: the
-   * refresh's whole read under its lease in one round trip. Scoped by project (the row) and by the
-   * row's own tenant (the tenant and the secret). Null when another replica holds the lease or the
-   * credential is gone.
+   * reads it, with the tenant's external id), for a connection its sealed token set, and its app
+   * with the app's sealed credential: the refresh's whole read under its lease in one round trip.
+   * Scoped by project (the row, its app and the app's credential) and by the row's own tenant
+   * (the tenant and the token set). Null when another replica holds the lease or the credential
+   * is gone.
    */
   async leaseAndRead<R extends CredentialRecordBase>(
     ref: CredentialRef,
@@ -142,18 +152,25 @@ export class CredentialStateRepository {
              WHERE s.record_type = 'connection' AND s.record_id = l.id AND s.field = ${TOKEN_SET_FIELD}
                AND s.project_id = l.project_id AND s.tenant_id = l.tenant_id)`
         : Prisma.sql`NULL::bytea`;
-    const rows = await this.uow.db.$queryRaw<(R & { tokenSet: Uint8Array<ArrayBuffer> | null })[]>`
+    const appCredential = Prisma.sql`(SELECT s.ciphertext FROM secrets s
+       WHERE s.record_type = ${APP_CREDENTIAL_REF.recordType} AND s.record_id = l.app_id
+         AND s.field = ${APP_CREDENTIAL_REF.field} AND s.project_id = l.project_id AND s.tenant_id IS NULL)`;
+    type Sealed = { tokenSet: Uint8Array<ArrayBuffer> | null; appCredential: Uint8Array<ArrayBuffer> | null };
+    const rows = await this.uow.db.$queryRaw<(Record<string, unknown> & Sealed)[]>`
       WITH l AS (
         UPDATE ${TABLE[ref.kind]} SET lease_owner = ${owner}, lease_until = ${until}
          WHERE project_id = ${ref.projectId} AND id = ${ref.id}
            AND (lease_until IS NULL OR lease_until <= ${now} OR lease_owner = ${owner})
         RETURNING *)
-      SELECT ${RECORD_COLUMNS}, ${KIND_COLUMNS[ref.kind]}, ${tokenSet} AS "tokenSet"
-        FROM l JOIN tenants t ON t.id = l.tenant_id AND t.project_id = l.project_id`;
+      SELECT ${RECORD_COLUMNS}, ${KIND_COLUMNS[ref.kind]}, ${tokenSet} AS "tokenSet", ${APP_COLUMNS},
+             ${appCredential} AS "appCredential"
+        FROM l JOIN tenants t ON t.id = l.tenant_id AND t.project_id = l.project_id
+               JOIN provider_apps a ON a.id = l.app_id AND a.project_id = l.project_id`;
     const found = rows[0];
     if (found === undefined) return null;
-    const { tokenSet: sealed, ...row } = found;
-    return { row: row as unknown as R, tokenSet: sealed };
+    const { app, rest } = appFromColumns(found);
+    const { tokenSet: sealed, appCredential: sealedApp, ...row } = rest;
+    return { row: row as unknown as R, tokenSet: sealed, app, appCredential: sealedApp };
   }
 
   /** Gives the lease back if `owner` still holds it. */

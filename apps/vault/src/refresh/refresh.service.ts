@@ -10,7 +10,11 @@ import { REPLICA_ID } from '../common/replica';
 import { ConnectionsService } from '../connections/connections.service';
 import type { ConnectionRecord } from '../connections/connections.repository';
 import type { CredentialRecordBase, CredentialStatus } from '../credentials/credential-records';
-import { CredentialStateRepository, type CredentialRef } from '../credentials/credential-state.repository';
+import {
+  CredentialStateRepository,
+  type CredentialRef,
+  type LeasedCredential,
+} from '../credentials/credential-state.repository';
 import { CredentialStateWriter } from '../credentials/credential-state-writer';
 import type { Tokens } from '../credentials/token-set';
 import type { InstallationRecord } from '../installations/installations.repository';
@@ -111,7 +115,7 @@ export class RefreshService {
       const { row, tokenSet } = leased;
       if (!isDue(ref, row, reason, now)) return { result: 'fresh' };
       if (reason === 'scheduled') this.stats.lag.observe(Math.max(0, now - dueSince(ref, row, now)) / 1000);
-      const outcome = await this.attempt(ref, row, tokenSet);
+      const outcome = await this.attempt(ref, row, tokenSet, leased);
       written = outcome.result === 'refreshed' || outcome.result === 'failed';
       if (outcome.result === 'refreshed' || outcome.result === 'lost' || outcome.result === 'blocked')
         this.stats.attempts.inc({ result: outcome.result, class: 'none', kind: ref.kind });
@@ -128,8 +132,9 @@ export class RefreshService {
     ref: CredentialRef,
     row: Row,
     tokenSet: Uint8Array<ArrayBuffer> | null,
+    read: Pick<LeasedCredential<Row>, 'app' | 'appCredential'>,
   ): Promise<RefreshOutcome> {
-    const loaded = await this.apps.getWithCredentials(ref.projectId, row.appId);
+    const loaded = await this.apps.openWithCredentials(read.app, read.appCredential);
     // No retry loop against a refused app credential: its credentials wait for the app's fix.
     if (loaded.app.status === 'misconfigured') return { result: 'blocked' };
     let tokens: Tokens;

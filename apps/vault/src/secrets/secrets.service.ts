@@ -167,12 +167,13 @@ export class SecretsService {
 
   /**
    * The plaintext of a secret the caller read with its record (the refresh's one-statement read
-   * of a credential and its token set, scoped by the row's project and tenant).
+   * of a credential, its token set and its app's credential, scoped by the row's project and
+   * tenant; tenant null for a project secret).
    *
    * @throws CryptoIntegrityError as {@link get}.
    */
   open(
-    tenant: { projectId: string; tenantRowId: TenantRowId; tenantExternalId: TenantExternalId },
+    tenant: { projectId: string; tenantRowId: TenantRowId | null; tenantExternalId: TenantExternalId | null },
     ref: SecretRef,
     ciphertext: Uint8Array<ArrayBuffer>,
   ): Promise<Buffer> {
