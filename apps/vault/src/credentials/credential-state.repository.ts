@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Prisma } from '@authpipe/prisma';
 import type { TenantRowId } from '../common/tenant-ids';
+import type { Database } from '../database/database';
+import { DATABASE } from '../database/database.module';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { CredentialRecordBase, CredentialStatus } from './credential-records';
 import { TOKEN_SET_FIELD } from './token-set';
@@ -116,7 +118,21 @@ export interface FailedState {
  */
 @Injectable()
 export class CredentialStateRepository {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    @Inject(DATABASE) private readonly db: Database,
+  ) {}
+
+  /**
+   * One of the refresh's two statements (its leased read, its write), on the scheduler's hot path:
+   * alone, straight to the driver as a prepared statement named `name` (as getCredential's cold
+   * read, credential-reader.ts: there Prisma's query pipeline costs more CPU than the statement);
+   * inside a unit of work, through Prisma in its transaction. `name` must stand for one SQL text:
+   * each caller names every variant of its template.
+   */
+  private hot<T extends object>(name: string, sql: Prisma.Sql): Promise<T[]> {
+    return this.uow.active ? this.uow.db.$queryRaw<T[]>(sql) : this.db.prepared<T>(name, sql.text, sql.values);
+  }
 
   /**
    * Takes the credential's lease for `owner` until `until`, if it is free, expired at `now`, or
@@ -156,7 +172,9 @@ export class CredentialStateRepository {
        WHERE s.record_type = ${APP_CREDENTIAL_REF.recordType} AND s.record_id = l.app_id
          AND s.field = ${APP_CREDENTIAL_REF.field} AND s.project_id = l.project_id AND s.tenant_id IS NULL)`;
     type Sealed = { tokenSet: Uint8Array<ArrayBuffer> | null; appCredential: Uint8Array<ArrayBuffer> | null };
-    const rows = await this.uow.db.$queryRaw<(Record<string, unknown> & Sealed)[]>`
+    const rows = await this.hot<Record<string, unknown> & Sealed>(
+      `authpipe_refresh_lease_${ref.kind}`,
+      Prisma.sql`
       WITH l AS (
         UPDATE ${TABLE[ref.kind]} SET lease_owner = ${owner}, lease_until = ${until}
          WHERE project_id = ${ref.projectId} AND id = ${ref.id}
@@ -165,7 +183,8 @@ export class CredentialStateRepository {
       SELECT ${RECORD_COLUMNS}, ${KIND_COLUMNS[ref.kind]}, ${tokenSet} AS "tokenSet", ${APP_COLUMNS},
              ${appCredential} AS "appCredential"
         FROM l JOIN tenants t ON t.id = l.tenant_id AND t.project_id = l.project_id
-               JOIN provider_apps a ON a.id = l.app_id AND a.project_id = l.project_id`;
+               JOIN provider_apps a ON a.id = l.app_id AND a.project_id = l.project_id`,
+    );
     const found = rows[0];
     if (found === undefined) return null;
     const { app, rest } = appFromColumns(found);
@@ -231,9 +250,9 @@ export class CredentialStateRepository {
             cte: Prisma.sql`, notified AS (SELECT pg_notify(${BUS_CHANNEL}, ${notify}) FROM changed)`,
             count: Prisma.sql`(SELECT count(*) FROM notified)`,
           };
-    const rows = await this.uow.db.$queryRaw<
-      { version: number | null; dataKey: boolean; scopeFree: boolean; notified: unknown; unstored: unknown }[]
-    >`
+    const rows = await this.hot<{ version: number | null; dataKey: boolean; scopeFree: boolean }>(
+      `authpipe_refresh_write_${ref.kind}${notify === null ? '' : '_notify'}`,
+      Prisma.sql`
       WITH dek AS (${secret.dataKey}),
       changed AS (
         UPDATE ${TABLE[ref.kind]} SET ${refreshedColumns(ref.kind, state, at)}
@@ -248,7 +267,8 @@ export class CredentialStateRepository {
              -- written version) rolls the statement back.
              CASE WHEN (SELECT count(*) FROM changed) <> (SELECT count(*) FROM stored)
                   THEN ('token set not stored for version ' || (SELECT version FROM changed))::int
-             END AS unstored`;
+             END AS unstored`,
+    );
     const { version, dataKey, scopeFree } = rows[0];
     return { version, dataKey, scopeFree };
   }
