@@ -102,7 +102,8 @@ function emulatorClient(baseUrl: string, ca: string, maxSockets: number) {
     async control<T>(method: string, urlPath: string, body: unknown): Promise<T> {
       const res = await send(method, `/_emulator${urlPath}`, JSON.stringify(body ?? {}), 'application/json');
       if (res.status >= 300) throw new Error(`control ${method} ${urlPath}: ${res.status} ${res.body.slice(0, 300)}`);
-      return JSON.parse(res.body) as T;
+      // Some control calls answer 204 with no body (DELETE /faults).
+      return (res.body === '' ? undefined : JSON.parse(res.body)) as T;
     },
     token: (refreshToken: string) =>
       send(
