@@ -111,16 +111,16 @@ export class RefreshService {
 
   private async leased(ref: CredentialRef, reason: RefreshReason): Promise<RefreshOutcome> {
     const now = this.clock();
-    // The lease, the row read under it and its sealed token set: one statement.
+    // The lease and everything the refresh reads under it (row, token set, app): one statement.
     const leased = await this.state.leaseAndRead<Row>(ref, this.replicaId, new Date(now), new Date(now + LEASE_MS));
     if (leased === null) return (await this.state.leaseState(ref)) === null ? { result: 'gone' } : { result: 'busy' };
     // A written outcome (its compare-and-set won) released the lease in the same statement.
     let written = false;
     try {
-      const { row, tokenSet } = leased;
+      const { row } = leased;
       if (!isDue(ref, row, reason, now)) return { result: 'fresh' };
       if (reason === 'scheduled') this.stats.lag.observe(Math.max(0, now - dueSince(ref, row, now)) / 1000);
-      const outcome = await this.attempt(ref, row, tokenSet, leased);
+      const outcome = await this.attempt(ref, leased);
       written = outcome.result === 'refreshed' || outcome.result === 'failed';
       if (outcome.result === 'refreshed' || outcome.result === 'lost' || outcome.result === 'blocked')
         this.stats.attempts.inc({ result: outcome.result, class: 'none', kind: ref.kind });
@@ -135,11 +135,9 @@ export class RefreshService {
 
   private async attempt(
     ref: CredentialRef,
-    row: Row,
-    tokenSet: Uint8Array<ArrayBuffer> | null,
-    read: Pick<LeasedCredential<Row>, 'app' | 'appCredential'>,
+    { row, tokenSet, app, appCredential }: LeasedCredential<Row>,
   ): Promise<RefreshOutcome> {
-    const loaded = await this.apps.openWithCredentials(read.app, read.appCredential);
+    const loaded = await this.apps.openWithCredentials(app, appCredential);
     // No retry loop against a refused app credential: its credentials wait for the app's fix.
     if (loaded.app.status === 'misconfigured') return { result: 'blocked' };
     let tokens: Tokens;
