@@ -102,7 +102,8 @@ function emulatorClient(baseUrl: string, ca: string, maxSockets: number) {
     async control<T>(method: string, urlPath: string, body: unknown): Promise<T> {
       const res = await send(method, `/_emulator${urlPath}`, JSON.stringify(body ?? {}), 'application/json');
       if (res.status >= 300) throw new Error(`control ${method} ${urlPath}: ${res.status} ${res.body.slice(0, 300)}`);
-      return JSON.parse(res.body) as T;
+      // Some control calls answer 204 with no body (DELETE /faults).
+      return (res.body === '' ? undefined : JSON.parse(res.body)) as T;
     },
     token: (refreshToken: string) =>
       send(
@@ -148,7 +149,14 @@ interface VaultProcess {
 async function startVaultProcess(env: Record<string, string>, name: string): Promise<VaultProcess> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'authpipe-refresh-bench-vault-'));
   const child = fork(path.join(__dirname, 'vault-process.js'), [], {
-    env: { PATH: process.env.PATH ?? '', ...env, AUTHPIPE_DATA_DIR: dataDir, BENCH_REPLICA_ID: name },
+    env: {
+      PATH: process.env.PATH ?? '',
+      // BENCH_SQL_LOG=<file>: each vault process appends the text of its first statements there.
+      BENCH_SQL_LOG: process.env.BENCH_SQL_LOG ?? '',
+      ...env,
+      AUTHPIPE_DATA_DIR: dataDir,
+      BENCH_REPLICA_ID: name,
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each vault process, written when it closes.
     execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],

@@ -3,6 +3,7 @@
 // stopped so the parent decides when it works. On `run` it ticks the refresh scheduler until a
 // tick finds nothing due, then answers with what it refreshed and the CPU time it spent doing so.
 import 'reflect-metadata';
+import { appendFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import pg from 'pg';
@@ -28,11 +29,18 @@ export type VaultProcessSignal =
       maxRss: number;
     };
 
-// Every statement a pg client sends (Prisma's adapter drives the same driver), to report per refresh.
+// Every statement a pg client sends (Prisma's adapter drives the same driver), to report per refresh;
+// with BENCH_SQL_LOG=<file>, the text of the first SQL_LOG_LIMIT (to see which statements a refresh sends).
 let statements = 0;
+const SQL_LOG = process.env.BENCH_SQL_LOG ?? '';
+const SQL_LOG_LIMIT = 400;
 const query = Reflect.get(pg.Client.prototype, 'query') as (this: pg.Client, ...args: unknown[]) => unknown;
 Reflect.set(pg.Client.prototype, 'query', function counted(this: pg.Client, ...args: unknown[]) {
   statements += 1;
+  if (SQL_LOG !== '' && statements <= SQL_LOG_LIMIT) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | undefined)?.text;
+    appendFileSync(SQL_LOG, `${String(text).replace(/\s+/g, ' ').trim()}\n`);
+  }
   return query.apply(this, args);
 });
 

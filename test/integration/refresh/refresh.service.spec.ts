@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AppsService } from '../../../apps/vault/src/apps/apps.service';
 import { InvalidationBus } from '../../../apps/vault/src/bus/invalidation-bus';
 import { ConnectionsService } from '../../../apps/vault/src/connections/connections.service';
 import { CredentialStateRepository } from '../../../apps/vault/src/credentials/credential-state.repository';
@@ -17,6 +18,7 @@ import {
 } from '@test/support/builders';
 import { SEED, useTestEmulator } from '@test/support/test-emulator';
 import { createTestVault, useTestVault } from '@test/support/test-vault';
+import { SecretsRepository } from '../../../apps/vault/src/secrets/secrets.repository';
 
 const CONTOSO = SEED.contoso.tenantId;
 
@@ -192,6 +194,54 @@ describe(RefreshService.name, () => {
   });
 });
 
+describe(`${CredentialStateRepository.name}.leaseAndRead`, () => {
+  const t = useTestEmulator();
+  const vault = useTestVault(() => ({ emulator: t }));
+
+  it('reads under the lease, in one statement, the record its repository reads and the sealed token set', async () => {
+    const { project, appId } = await aCredentialWorld(vault, t, { adminConsent: false });
+    const scope = { projectId: project.projectId, appId, tenantId: 'org_leased' };
+    const connectionId = await aConnection(vault, { ...scope, userId: 'u1' });
+    const installationId = await anInstallation(vault, scope);
+    const state = vault.get(CredentialStateRepository);
+    const now = vault.clock.nowMs;
+    const lease = (kind: 'installation' | 'connection', id: string, owner: string) =>
+      state.leaseAndRead({ kind, projectId: project.projectId, id }, owner, new Date(now), new Date(now + LEASE_MS));
+
+    const connections = vault.get(ConnectionsService);
+    const connection = await lease('connection', connectionId, 'this-replica');
+    const stored = await connections.find(project.projectId, connectionId);
+    expect(connection?.row).toEqual(stored);
+    expect(await connections.openTokens(stored, connection!.tokenSet!)).toEqual(await connections.readTokens(stored));
+
+    // The app and its credential come with it, as AppsService reads and opens them.
+    const apps = vault.get(AppsService);
+    expect(await apps.find(project.projectId, appId)).toMatchObject(connection!.app);
+    const opened = await apps.openWithCredentials(connection!.app, connection!.appCredential);
+    expect(opened.microsoft).toEqual((await apps.getWithCredentials(project.projectId, appId)).microsoft);
+
+    const installation = await lease('installation', installationId, 'this-replica');
+    expect(installation).toMatchObject({
+      row: await vault.get(InstallationsService).find(project.projectId, installationId),
+      tokenSet: null,
+      app: connection!.app,
+    });
+
+    // Held by this replica: another replica gets nothing, this one may take it again.
+    expect(await lease('connection', connectionId, 'another-replica')).toBeNull();
+    expect((await lease('connection', connectionId, 'this-replica'))?.row.id).toBe(connectionId);
+    // Another project's id for the same row reads nothing.
+    expect(
+      await state.leaseAndRead(
+        { kind: 'connection', projectId: 'prj_other', id: connectionId },
+        'this-replica',
+        new Date(now),
+        new Date(now + LEASE_MS),
+      ),
+    ).toBeNull();
+  });
+});
+
 describe(CredentialStateWriter.name, () => {
   const t = useTestEmulator();
   const vault = useTestVault(() => ({ emulator: t }));
@@ -244,5 +294,62 @@ describe(CredentialStateWriter.name, () => {
       accessToken: 'reauthorized',
       refreshToken: 'reauthorized-rt',
     });
+  });
+});
+
+describe(`${CredentialStateRepository.name}.refreshedWithTokenSet`, () => {
+  const t = useTestEmulator();
+  const vault = useTestVault(() => ({ emulator: t }));
+
+  it("writes nothing when the data key is gone or the place holds another owner's secret, and says which", async () => {
+    const { project, appId } = await aCredentialWorld(vault, t, { adminConsent: false });
+    const base = { projectId: project.projectId, appId, userId: 'u1' };
+    const id = await aConnection(vault, { ...base, tenantId: 'org_guarded' });
+    const otherTenant = await vault
+      .get(ConnectionsService)
+      .find(project.projectId, await aConnection(vault, { ...base, tenantId: 'org_elsewhere' }));
+    const connections = vault.get(ConnectionsService);
+    const row = await connections.find(project.projectId, id);
+    const tokensBefore = await connections.readTokens(row);
+    const [stored] = await vault.db.prisma.secret.findMany({ where: { recordId: id }, select: { dekVersion: true } });
+    const state = {
+      expiresAt: vault.clock.date(HOUR_MS),
+      refreshAt: vault.clock.date(HOUR_MS / 2),
+      keepAliveAt: null,
+      scopes: [],
+    };
+    const write = (owner: { projectId: string; tenantId: string }, dekVersion: number) =>
+      vault
+        .get(CredentialStateRepository)
+        .refreshedWithTokenSet(
+          { kind: 'connection', projectId: project.projectId, id },
+          row.version,
+          state,
+          vault.clock.date(0),
+          vault
+            .get(SecretsRepository)
+            .upsertParts(
+              owner,
+              { recordType: 'connection', recordId: id, field: 'tokenSet' },
+              Buffer.from('x'),
+              dekVersion,
+            ),
+          null,
+        );
+
+    // A data-key version a rotation deleted: nothing written, and the statement says why.
+    expect(await write({ projectId: project.projectId, tenantId: row.tenantRowId }, stored.dekVersion + 7)).toEqual({
+      version: null,
+      dataKey: false,
+      scopeFree: true,
+    });
+    // The token set's place held by another tenant's owner (the data key exists): nothing written.
+    expect(await write({ projectId: project.projectId, tenantId: otherTenant.tenantRowId }, 1)).toMatchObject({
+      version: null,
+      dataKey: true,
+      scopeFree: false,
+    });
+    expect(await connections.find(project.projectId, id)).toEqual(row);
+    expect(await connections.readTokens(row)).toEqual(tokensBefore);
   });
 });

@@ -212,15 +212,43 @@ export class AppsService {
    */
   async getWithCredentials(projectId: string, appId: string): Promise<AppWithCredentials> {
     const app = await this.find(projectId, appId);
+    this.assertEndpointsAllowed(app);
+    const raw = await this.secrets.get({ projectId, tenantExternalId: null }, APP_SECRET_REF(app.id));
+    return this.withCredential(app, raw);
+  }
+
+  /**
+   * {@link getWithCredentials} of an app row and its sealed credential that the caller read with
+   * a record of the app (the refresh's leased read: one statement for the credential and its app).
+   */
+  async openWithCredentials(
+    app: ProviderAppRecord,
+    sealed: Uint8Array<ArrayBuffer> | null,
+  ): Promise<AppWithCredentials> {
+    this.assertEndpointsAllowed(app);
+    const ref = APP_SECRET_REF(app.id);
+    const raw =
+      sealed === null
+        ? null
+        : await this.secrets.open({ projectId: app.projectId, tenantRowId: null, tenantExternalId: null }, ref, sealed);
+    return this.withCredential(app, raw);
+  }
+
+  private assertEndpointsAllowed(app: ProviderAppRecord): void {
     // A row written before the allow-list, or an origin the operator has since removed.
     if (app.cloud === 'custom') {
       assertCustomEndpointsAllowed(this.microsoft, { loginUrl: app.loginUrl ?? '', graphUrl: app.graphUrl ?? '' }, 409);
     }
-    const raw = await this.secrets.get({ projectId, tenantExternalId: null }, APP_SECRET_REF(app.id));
+  }
+
+  private withCredential(app: ProviderAppRecord, raw: Buffer | null): AppWithCredentials {
     if (!raw) throw new Error(`App ${app.id} has no stored credential`);
-    const credential = storedCredentialSchema.parse(JSON.parse(raw.toString('utf8')));
-    raw.fill(0);
-    return { app, microsoft: toMicrosoftApp(app, credential) };
+    try {
+      const credential = storedCredentialSchema.parse(JSON.parse(raw.toString('utf8')));
+      return { app, microsoft: toMicrosoftApp(app, credential) };
+    } finally {
+      raw.fill(0);
+    }
   }
 
   /**

@@ -143,6 +143,29 @@ export class InvalidationBus implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /**
+   * {@link publish} for a writer that commits its change in one statement of its own: the NOTIFY
+   * payload that statement sends with `pg_notify(BUS_CHANNEL, payload)` (null on PGlite, whose bus
+   * is in-process), and `committed`, to call once that statement committed (never when it wrote
+   * nothing), which applies the message in this process (and PGlite's hub). Inside a unit of work
+   * `committed` waits for its commit.
+   *
+   * @throws InvalidationBusError as {@link publish}.
+   */
+  prepare(input: InvalidationMessage): { payload: string | null; committed: () => void } {
+    const message = parseMessage(input);
+    const payload = this.listener ? encodeWire({ origin: this.origin, replica: this.replicaId, message }) : null;
+    const deliver = this.listener ? () => this.dispatch(message) : () => broadcastInProcess(this.db, message);
+    return {
+      payload,
+      committed: () => {
+        this.counters.published[message.type]++;
+        if (this.uow.active) this.uow.afterCommit(deliver);
+        else deliver();
+      },
+    };
+  }
+
+  /**
    * Calls `handler` for every message of `type`, from any replica. Returns the unsubscribe
    * function. The handler must be synchronous, idempotent and cheap.
    */

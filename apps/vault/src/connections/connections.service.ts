@@ -122,6 +122,11 @@ export class ConnectionsService {
     return this.lifecycle.readTokens(connection);
   }
 
+  /** The token set the refresh read sealed with the connection's row. Holds secrets: never log it. */
+  openTokens(connection: ConnectionRecord, sealed: Uint8Array<ArrayBuffer>): Promise<Tokens> {
+    return this.lifecycle.openTokens(connection, sealed);
+  }
+
   /** Deletes the connection and its tokens. */
   delete(projectId: string, id: string): Promise<void> {
     return this.lifecycle.delete(projectId, id);

@@ -170,6 +170,16 @@ export class CredentialLifecycle<R extends CredentialRow, G> {
     }
   }
 
+  /** {@link readTokens} of a sealed token set read with the row (the refresh's leased read). */
+  async openTokens(row: R, sealed: Uint8Array<ArrayBuffer>): Promise<Tokens> {
+    const plaintext = await this.store.secrets.open(row, this.tokenSetRef(row.id), sealed);
+    try {
+      return parseTokenSet(plaintext);
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
   /**
    * Creates the credential, or re-authorizes the current one in place (same id, history entry
    * with its previous state). Conditional on what it read: when another writer created the row

@@ -18,7 +18,8 @@ class LostCompareAndSet extends Error {}
 
 /**
  * Writes what a refresh (or a health check) learnt about a credential, each outcome one unit of
- * work conditional on the version the caller read: the row, the new token set (the rotated
+ * work (one transaction: the common refresh is a single statement, see
+ * CredentialStateRepository.refreshedWithTokenSet) conditional on the version the caller read: the row, the new token set (the rotated
  * refresh token with the access token: never one without the other), the status events and the
  * `credential.changed` bus message that drops every replica's cached copy once it commits.
  * Returns the new version, or null when another writer moved the row on first (nothing stored:
@@ -43,33 +44,49 @@ export class CredentialStateWriter {
   ): Promise<number | null> {
     const scope = { projectId: row.projectId, tenantExternalId: row.tenantExternalId };
     const plaintext = serializeTokenSet(tokens);
+    const state = { ...next, expiresAt: tokens.expiresAt, scopes: tokens.scopes };
     try {
       return await this.secrets.retryingStaleKeys(scope, async () => {
-        const sealed = await this.secrets.seal(
-          scope,
+        // The row names its tenant by its row id: no tenant lookup for the seal.
+        const sealed = await this.secrets.sealForTenant(
+          row.projectId,
+          row.tenantRowId,
           { recordType: kind, recordId: row.id, field: TOKEN_SET_FIELD },
           plaintext,
         );
-        return this.conditionally(kind, row, async () => {
-          const at = new Date(this.clock());
-          const ref = { kind, projectId: row.projectId, id: row.id };
-          const version = await this.state.refreshed(
+        const ref = { kind, projectId: row.projectId, id: row.id };
+        // A good refresh does not clear `access_lost` (see CredentialStateRepository.refreshed):
+        // from `active` or `access_lost` the status stays, no event is due, and the change (row,
+        // token set, bus message) is one statement: one round trip instead of five.
+        if (row.status === 'active' || row.status === 'access_lost') {
+          const message = this.bus.prepare({ type: 'credential.changed', projectId: row.projectId, kind, id: row.id });
+          const secret = this.secrets.storeParts(sealed);
+          const written = await this.state.refreshedWithTokenSet(
             ref,
             row.version,
-            { ...next, expiresAt: tokens.expiresAt, scopes: tokens.scopes },
-            at,
+            state,
+            new Date(this.clock()),
+            secret,
+            message.payload,
           );
+          if (written.version === null) {
+            secret.unstored(written);
+            return null;
+          }
+          message.committed();
+          return written.version;
+        }
+        // A recovery: the row, the token set and its events in one unit of work.
+        return this.conditionally(kind, row, async () => {
+          const version = await this.state.refreshed(ref, row.version, state, new Date(this.clock()));
           if (version === null) throw new LostCompareAndSet();
           await this.secrets.store(sealed);
-          // A good refresh does not clear `access_lost` (see CredentialStateRepository.refreshed).
-          if (row.status !== 'active' && row.status !== 'access_lost') {
-            await this.statusChanged(kind, row, 'active', null);
-            await this.events.appendFor(row.projectId, row, 'credential.recovered', {
-              credentialId: row.id,
-              kind,
-              from: row.status,
-            });
-          }
+          await this.statusChanged(kind, row, 'active', null);
+          await this.events.appendFor(row.projectId, row, 'credential.recovered', {
+            credentialId: row.id,
+            kind,
+            from: row.status,
+          });
           return version;
         });
       });

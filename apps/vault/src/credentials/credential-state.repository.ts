@@ -1,8 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Prisma } from '@authpipe/prisma';
 import type { TenantRowId } from '../common/tenant-ids';
+import type { Database } from '../database/database';
+import { DATABASE } from '../database/database.module';
 import { UnitOfWork } from '../database/unit-of-work';
-import type { CredentialStatus } from './credential-records';
+import type { CredentialRecordBase, CredentialStatus } from './credential-records';
+import { TOKEN_SET_FIELD } from './token-set';
+import { BUS_CHANNEL } from '../bus/bus.messages';
+import type { SecretUpsertParts } from '../secrets/secrets.repository';
+import { APP_COLUMNS, appFromColumns, type ProviderAppRecord } from '../apps/apps.repository';
+
+/** Where an app's credential is kept (apps/app-credentials.ts's APP_SECRET_REF): a project secret. */
+const APP_CREDENTIAL_REF = { recordType: 'provider_app', field: 'credential' } as const;
 
 /** Which credential table: the two kinds share their refresh, health and lease columns. */
 export type CredentialKindName = 'installation' | 'connection';
@@ -18,6 +27,54 @@ const TABLE: Record<CredentialKindName, Prisma.Sql> = {
 const RECOVERED_STATUS = Prisma.sql`CASE WHEN status = 'access_lost' THEN 'access_lost' ELSE 'active' END`;
 const KEPT_IF_ACCESS_LOST = (column: string) =>
   Prisma.sql`CASE WHEN status = 'access_lost' THEN ${Prisma.raw(column)} ELSE NULL END`;
+
+// The columns of a credential record (`CredentialRecordBase` with the tenant's external id, then
+// each kind's own, as installations.repository.ts and connections.repository.ts read them with
+// Prisma), aliased to the record's field names, for the refresh's one-statement lease and read.
+const RECORD_COLUMNS = Prisma.sql`l.id, l.project_id AS "projectId", l.tenant_id AS "tenantRowId",
+  t.external_id AS "tenantExternalId", l.app_id AS "appId", l.provider, l.scopes, l.status,
+  l.status_aadsts AS "statusAadsts", l.status_error AS "statusError", l.status_remediation AS "statusRemediation",
+  l.status_changed_at AS "statusChangedAt", l.status_trace_id AS "statusTraceId",
+  l.status_correlation_id AS "statusCorrelationId", l.status_claims AS "statusClaims",
+  l.status_action AS "statusAction", l.status_action_url AS "statusActionUrl", l.expires_at AS "expiresAt",
+  l.refresh_at AS "refreshAt", l.last_refreshed_at AS "lastRefreshedAt", l.failure_count AS "failureCount",
+  l.version, l.created_at AS "createdAt", l.updated_at AS "updatedAt"`;
+const KIND_COLUMNS: Record<CredentialKindName, Prisma.Sql> = {
+  installation: Prisma.sql`l.directory_id AS "directoryId", l.cloud, l.resource_kind AS "resourceKind",
+    l.resource_drive_id AS "resourceDriveId", l.resource_site_id AS "resourceSiteId",
+    l.resource_user AS "resourceUser", l.resource_web_url AS "resourceWebUrl", l.consented_at AS "consentedAt",
+    l.consented_by AS "consentedBy"`,
+  connection: Prisma.sql`l.installation_id AS "installationId", l.user_id AS "userId", l.oid, l.tid, l.upn,
+    l.keep_alive_at AS "keepAliveAt"`,
+};
+
+/**
+ * A credential leased for a refresh: its record, its sealed token set (null when it has none),
+ * its app and the app's sealed credential (null when it has none).
+ */
+export interface LeasedCredential<R extends CredentialRecordBase> {
+  row: R;
+  tokenSet: Uint8Array<ArrayBuffer> | null;
+  app: ProviderAppRecord;
+  appCredential: Uint8Array<ArrayBuffer> | null;
+}
+
+/** The columns a successful refresh writes: active, errors cleared, lease released, version bumped. */
+function refreshedColumns(kind: CredentialKindName, state: RefreshedState, at: Date): Prisma.Sql {
+  const keepAlive =
+    kind === 'connection' ? Prisma.sql`, keep_alive_at = ${state.keepAliveAt}, expiry_warned_at = NULL` : Prisma.empty;
+  return Prisma.sql`expires_at = ${state.expiresAt}, refresh_at = ${state.refreshAt}, scopes = ${state.scopes},
+             status = ${RECOVERED_STATUS}, status_changed_at = CASE WHEN status IN ('active', 'access_lost')
+               THEN status_changed_at ELSE ${at} END,
+             status_aadsts = ${KEPT_IF_ACCESS_LOST('status_aadsts')}, status_error = ${KEPT_IF_ACCESS_LOST('status_error')},
+             status_remediation = ${KEPT_IF_ACCESS_LOST('status_remediation')},
+             status_trace_id = ${KEPT_IF_ACCESS_LOST('status_trace_id')},
+             status_correlation_id = ${KEPT_IF_ACCESS_LOST('status_correlation_id')},
+             status_claims = NULL, status_action = ${KEPT_IF_ACCESS_LOST('status_action')},
+             status_action_url = ${KEPT_IF_ACCESS_LOST('status_action_url')},
+             failure_count = 0, last_refreshed_at = ${at}, lease_owner = NULL, lease_until = NULL,
+             version = version + 1, updated_at = ${at} ${keepAlive}`;
+}
 
 /** A credential named for a refresh: its kind, project and id. */
 export interface CredentialRef {
@@ -61,7 +118,21 @@ export interface FailedState {
  */
 @Injectable()
 export class CredentialStateRepository {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    @Inject(DATABASE) private readonly db: Database,
+  ) {}
+
+  /**
+   * One of the refresh's two statements (its leased read, its write), on the scheduler's hot path:
+   * alone, straight to the driver as a prepared statement named `name` (as getCredential's cold
+   * read, credential-reader.ts: there Prisma's query pipeline costs more CPU than the statement);
+   * inside a unit of work, through Prisma in its transaction. `name` must stand for one SQL text:
+   * each caller names every variant of its template.
+   */
+  private hot<T extends object>(name: string, sql: Prisma.Sql): Promise<T[]> {
+    return this.uow.active ? this.uow.db.$queryRaw<T[]>(sql) : this.db.prepared<T>(name, sql.text, sql.values);
+  }
 
   /**
    * Takes the credential's lease for `owner` until `until`, if it is free, expired at `now`, or
@@ -74,6 +145,51 @@ export class CredentialStateRepository {
          AND (lease_until IS NULL OR lease_until <= ${now} OR lease_owner = ${owner})
       RETURNING version`;
     return rows[0] ?? null;
+  }
+
+  /**
+   * {@link lease}, and in the same statement the credential's record (as its repository's `find`
+   * reads it, with the tenant's external id), for a connection its sealed token set, and its app
+   * with the app's sealed credential: the refresh's whole read under its lease in one round trip.
+   * Scoped by project (the row, its app and the app's credential) and by the row's own tenant
+   * (the tenant and the token set). Null when another replica holds the lease or the credential
+   * is gone.
+   */
+  async leaseAndRead<R extends CredentialRecordBase>(
+    ref: CredentialRef,
+    owner: string,
+    now: Date,
+    until: Date,
+  ): Promise<LeasedCredential<R> | null> {
+    // Installations keep no token set a refresh needs: client credentials mint a new one.
+    const tokenSet =
+      ref.kind === 'connection'
+        ? Prisma.sql`(SELECT s.ciphertext FROM secrets s
+             WHERE s.record_type = 'connection' AND s.record_id = l.id AND s.field = ${TOKEN_SET_FIELD}
+               AND s.project_id = l.project_id AND s.tenant_id = l.tenant_id)`
+        : Prisma.sql`NULL::bytea`;
+    const appCredential = Prisma.sql`(SELECT s.ciphertext FROM secrets s
+       WHERE s.record_type = ${APP_CREDENTIAL_REF.recordType} AND s.record_id = l.app_id
+         AND s.field = ${APP_CREDENTIAL_REF.field} AND s.project_id = l.project_id AND s.tenant_id IS NULL)`;
+    type Sealed = { tokenSet: Uint8Array<ArrayBuffer> | null; appCredential: Uint8Array<ArrayBuffer> | null };
+    const rows = await this.hot<Record<string, unknown> & Sealed>(
+      `authpipe_refresh_lease_${ref.kind}`,
+      Prisma.sql`
+      WITH l AS (
+        UPDATE ${TABLE[ref.kind]} SET lease_owner = ${owner}, lease_until = ${until}
+         WHERE project_id = ${ref.projectId} AND id = ${ref.id}
+           AND (lease_until IS NULL OR lease_until <= ${now} OR lease_owner = ${owner})
+        RETURNING *)
+      SELECT ${RECORD_COLUMNS}, ${KIND_COLUMNS[ref.kind]}, ${tokenSet} AS "tokenSet", ${APP_COLUMNS},
+             ${appCredential} AS "appCredential"
+        FROM l JOIN tenants t ON t.id = l.tenant_id AND t.project_id = l.project_id
+               JOIN provider_apps a ON a.id = l.app_id AND a.project_id = l.project_id`,
+    );
+    const found = rows[0];
+    if (found === undefined) return null;
+    const { app, rest } = appFromColumns(found);
+    const { tokenSet: sealed, appCredential: sealedApp, ...row } = rest;
+    return { row: row as unknown as R, tokenSet: sealed, app, appCredential: sealedApp };
   }
 
   /** Gives the lease back if `owner` still holds it. */
@@ -101,26 +217,60 @@ export class CredentialStateRepository {
     state: RefreshedState,
     at: Date,
   ): Promise<number | null> {
-    const keepAlive =
-      ref.kind === 'connection'
-        ? Prisma.sql`, keep_alive_at = ${state.keepAliveAt}, expiry_warned_at = NULL`
-        : Prisma.empty;
     const rows = await this.uow.db.$queryRaw<{ version: number }[]>`
-      UPDATE ${TABLE[ref.kind]}
-         SET expires_at = ${state.expiresAt}, refresh_at = ${state.refreshAt}, scopes = ${state.scopes},
-             status = ${RECOVERED_STATUS}, status_changed_at = CASE WHEN status IN ('active', 'access_lost')
-               THEN status_changed_at ELSE ${at} END,
-             status_aadsts = ${KEPT_IF_ACCESS_LOST('status_aadsts')}, status_error = ${KEPT_IF_ACCESS_LOST('status_error')},
-             status_remediation = ${KEPT_IF_ACCESS_LOST('status_remediation')},
-             status_trace_id = ${KEPT_IF_ACCESS_LOST('status_trace_id')},
-             status_correlation_id = ${KEPT_IF_ACCESS_LOST('status_correlation_id')},
-             status_claims = NULL, status_action = ${KEPT_IF_ACCESS_LOST('status_action')},
-             status_action_url = ${KEPT_IF_ACCESS_LOST('status_action_url')},
-             failure_count = 0, last_refreshed_at = ${at}, lease_owner = NULL, lease_until = NULL,
-             version = version + 1, updated_at = ${at} ${keepAlive}
+      UPDATE ${TABLE[ref.kind]} SET ${refreshedColumns(ref.kind, state, at)}
        WHERE project_id = ${ref.projectId} AND id = ${ref.id} AND version = ${expectedVersion}
       RETURNING version`;
     return rows[0]?.version ?? null;
+  }
+
+  /**
+   * {@link refreshed}, the new token set and the bus message in ONE statement, so one round trip
+   * commits the whole change (alone, or in the ambient unit of work): the row is written only at
+   * `expectedVersion`, only if the token set's data key still exists (`secret.dataKey`, locked
+   * until commit) and its place holds no other owner's secret (`secret.scopeFree`); the token set
+   * is stored for the written row only, and `pg_notify(BUS_CHANNEL, notify)` (PostgreSQL's bus;
+   * null on PGlite) is sent for it only, delivered when it commits. A row written without its
+   * token set (an upsert refused by a race the checks cannot see) fails the whole statement with a
+   * cast error, so nothing commits. `version` null: nothing written; `dataKey` and `scopeFree` say
+   * whether the secret's checks stopped it (else the compare-and-set lost).
+   */
+  async refreshedWithTokenSet(
+    ref: CredentialRef,
+    expectedVersion: number,
+    state: RefreshedState,
+    at: Date,
+    secret: SecretUpsertParts,
+    notify: string | null,
+  ): Promise<{ version: number | null; dataKey: boolean; scopeFree: boolean }> {
+    const notified =
+      notify === null
+        ? { cte: Prisma.empty, count: Prisma.sql`0` }
+        : {
+            cte: Prisma.sql`, notified AS (SELECT pg_notify(${BUS_CHANNEL}, ${notify}) FROM changed)`,
+            count: Prisma.sql`(SELECT count(*) FROM notified)`,
+          };
+    const rows = await this.hot<{ version: number | null; dataKey: boolean; scopeFree: boolean }>(
+      `authpipe_refresh_write_${ref.kind}${notify === null ? '' : '_notify'}`,
+      Prisma.sql`
+      WITH dek AS (${secret.dataKey}),
+      changed AS (
+        UPDATE ${TABLE[ref.kind]} SET ${refreshedColumns(ref.kind, state, at)}
+         WHERE project_id = ${ref.projectId} AND id = ${ref.id} AND version = ${expectedVersion}
+           AND EXISTS (SELECT 1 FROM dek) AND ${secret.scopeFree}
+        RETURNING version),
+      stored AS (${secret.upsertFrom(Prisma.sql`changed`)})
+      ${notified.cte}
+      SELECT (SELECT version FROM changed) AS version, EXISTS (SELECT 1 FROM dek) AS "dataKey",
+             ${secret.scopeFree} AS "scopeFree", ${notified.count} AS notified,
+             -- Never a row without its token set: a run-time error (not foldable: it reads the
+             -- written version) rolls the statement back.
+             CASE WHEN (SELECT count(*) FROM changed) <> (SELECT count(*) FROM stored)
+                  THEN ('token set not stored for version ' || (SELECT version FROM changed))::int
+             END AS unstored`,
+    );
+    const { version, dataKey, scopeFree } = rows[0];
+    return { version, dataKey, scopeFree };
   }
 
   /** Writes a failed refresh if the row is still at `expectedVersion`; null when it moved on. */

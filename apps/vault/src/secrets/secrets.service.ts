@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DataKeyUnavailableError, SecretScopeConflictError } from '../keys/keys.errors';
 import { TenantResolver } from '../keys/tenant-resolver';
 import { asTenantExternalId, type TenantExternalId, type TenantRowId } from '../common/tenant-ids';
-import { SecretsRepository, type SecretRef } from './secrets.repository';
+import { SecretsRepository, type SecretRef, type SecretUpsertParts } from './secrets.repository';
 
 export type { SecretRef } from './secrets.repository';
 
@@ -80,6 +80,22 @@ export class SecretsService {
   }
 
   /**
+   * {@link seal} for a tenant the caller already holds by its row id, read with the record the
+   * secret belongs to (a credential row names its tenant by both ids): no tenant lookup. The
+   * tenant row must be the project's; the AAD binds the ciphertext to both.
+   */
+  async sealForTenant(
+    projectId: string,
+    tenantRowId: TenantRowId,
+    ref: SecretRef,
+    plaintext: Buffer | string,
+  ): Promise<SealedSecret> {
+    const owner = { projectId: id.parse(projectId), tenantId: id.parse(tenantRowId) };
+    const r = refSchema.parse(ref);
+    return { owner, ref: r, ciphertext: await this.envelope.encrypt({ ...owner, ...r }, plaintext) };
+  }
+
+  /**
    * Stores (or replaces) a sealed secret, in the ambient unit of work when there is one.
    *
    * @throws SecretScopeConflictError when the record id already holds a secret of another scope.
@@ -94,6 +110,28 @@ export class SecretsService {
     // what it cached for the owner, so the next seal encrypts under the active version.
     this.envelope.forget(owner);
     throw new StaleDataKeyError(owner);
+  }
+
+  /**
+   * {@link store} as parts of a writer's own statement (see {@link SecretsRepository.upsertParts}),
+   * for a change that commits its record and its secret in one statement only if `dataKey` has a
+   * row and `scopeFree` holds; `unstored`, given what that statement found of both, throws what
+   * {@link store} would have, and returns when neither stopped it (the record's own condition did).
+   */
+  storeParts(sealed: SealedSecret): SecretUpsertParts & {
+    unstored: (found: { dataKey: boolean; scopeFree: boolean }) => void;
+  } {
+    const { owner, ref, ciphertext } = sealed;
+    return {
+      ...this.secrets.upsertParts(owner, ref, ciphertext, readKeyVersion(ciphertext)),
+      unstored: ({ dataKey, scopeFree }) => {
+        if (!scopeFree) throw new SecretScopeConflictError(ref.recordType, ref.recordId, ref.field);
+        if (dataKey) return;
+        // As in store: a DEK version a rotation elsewhere retired and deleted; seal again.
+        this.envelope.forget(owner);
+        throw new StaleDataKeyError(owner);
+      },
+    };
   }
 
   /**
@@ -124,14 +162,40 @@ export class SecretsService {
     const r = refSchema.parse(ref);
     const row = await this.secrets.findByTenantExternalId(s.projectId, s.tenantExternalId, r);
     if (!row) return null;
+    return this.decrypt(s.projectId, row.tenantRowId, s.tenantExternalId, r, row.ciphertext);
+  }
+
+  /**
+   * The plaintext of a secret the caller read with its record (the refresh's one-statement read
+   * of a credential, its token set and its app's credential, scoped by the row's project and
+   * tenant; tenant null for a project secret).
+   *
+   * @throws CryptoIntegrityError as {@link get}.
+   */
+  open(
+    tenant: { projectId: string; tenantRowId: TenantRowId | null; tenantExternalId: TenantExternalId | null },
+    ref: SecretRef,
+    ciphertext: Uint8Array<ArrayBuffer>,
+  ): Promise<Buffer> {
+    const r = refSchema.parse(ref);
+    return this.decrypt(id.parse(tenant.projectId), tenant.tenantRowId, tenant.tenantExternalId, r, ciphertext);
+  }
+
+  private async decrypt(
+    projectId: string,
+    tenantRowId: TenantRowId | null,
+    tenantExternalId: TenantExternalId | null,
+    r: SecretRef,
+    ciphertext: Uint8Array<ArrayBuffer>,
+  ): Promise<Buffer> {
     try {
-      return await this.envelope.decrypt({ projectId: s.projectId, tenantId: row.tenantRowId, ...r }, row.ciphertext);
+      return await this.envelope.decrypt({ projectId, tenantId: tenantRowId, ...r }, ciphertext);
     } catch (error) {
       if (error instanceof CryptoIntegrityError) {
         // An integrity failure is a security signal (tampering or a moved row): worth a warning.
         this.logger.warn(
-          `Secret ${r.recordType}/${r.recordId}/${r.field} of project ${s.projectId} ` +
-            `tenant ${s.tenantExternalId ?? '-'} failed to open (${error.reason})`,
+          `Secret ${r.recordType}/${r.recordId}/${r.field} of project ${projectId} ` +
+            `tenant ${tenantExternalId ?? '-'} failed to open (${error.reason})`,
         );
       }
       throw error;
