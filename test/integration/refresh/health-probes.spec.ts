@@ -77,6 +77,39 @@ describe('health probes', () => {
       r.path.endsWith(path),
     );
 
+  /**
+   * Exactly one status change of `id` to access_lost (with Graph's `error`, the reconsent action
+   * and its link) and one open issue for it, however often it was probed: the issue's id.
+   */
+  async function expectLostOnce(project: TestProject, id: string, error: string, actionUrl: string | null) {
+    expect((await eventsOf(project.projectId, 'credential.status_changed')).map((e) => e.payload)).toEqual([
+      expect.objectContaining({
+        credentialId: id,
+        from: 'active',
+        to: 'access_lost',
+        error,
+        action: 'reconsent',
+        actionUrl,
+      }),
+    ]);
+    await catchUp(vault);
+    const open = await issuesOf(project, `status=open&subjectId=${id}`);
+    expect(open).toEqual([expect.objectContaining({ kind: 'access_lost', occurrences: 1 })]);
+    return open[0].id;
+  }
+
+  /** The installation recovered from access_lost: one credential.recovered, its issue resolved. */
+  async function expectInstallationRecovered(project: TestProject, id: string, issueId: string) {
+    expect((await eventsOf(project.projectId, 'credential.recovered')).map((e) => e.payload)).toEqual([
+      { credentialId: id, kind: 'installation', from: 'access_lost' },
+    ]);
+    await catchUp(vault);
+    expect(await issuesOf(project, `status=open&subjectId=${id}`)).toEqual([]);
+    expect(await issuesOf(project, `status=resolved&subjectId=${id}`)).toEqual([
+      expect.objectContaining({ id: issueId, resolution: 'recovered' }),
+    ]);
+  }
+
   /** A user of the Fabrikam directory who consented to the app, connected in `base`'s tenant. */
   async function aFabrikamConnection(
     base: { projectId: string; appId: string; tenantId: string },
@@ -131,20 +164,7 @@ describe('health probes', () => {
     // Refused again: still one status change, one issue.
     vault.clock.advance(60_000);
     expect(await probe(ref)).toBe('access_lost');
-    const changes = await eventsOf(project.projectId, 'credential.status_changed');
-    expect(changes.map((e) => e.payload)).toEqual([
-      expect.objectContaining({
-        credentialId: id,
-        from: 'active',
-        to: 'access_lost',
-        error: 'accessDenied',
-        action: 'reconsent',
-        actionUrl: lost.statusActionUrl,
-      }),
-    ]);
-    await catchUp(vault);
-    const open = await issuesOf(project, `status=open&subjectId=${id}`);
-    expect(open).toEqual([expect.objectContaining({ kind: 'access_lost', occurrences: 1 })]);
+    const issueId = await expectLostOnce(project, id, 'accessDenied', lost.statusActionUrl);
 
     await t.control('DELETE', `/graph/access-denials/${denial.id}`);
     vault.clock.advance(60_000);
@@ -154,14 +174,7 @@ describe('health probes', () => {
       statusError: null,
       statusAction: null,
     });
-    expect((await eventsOf(project.projectId, 'credential.recovered')).map((e) => e.payload)).toEqual([
-      { credentialId: id, kind: 'installation', from: 'access_lost' },
-    ]);
-    await catchUp(vault);
-    expect(await issuesOf(project, `status=open&subjectId=${id}`)).toEqual([]);
-    expect(await issuesOf(project, `status=resolved&subjectId=${id}`)).toEqual([
-      expect.objectContaining({ id: open[0].id, resolution: 'recovered' }),
-    ]);
+    await expectInstallationRecovered(project, id, issueId);
 
     const metrics = (await vault.api().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/authpipe_health_probes_total\{result="access_lost",kind="installation"\} [2-9]/);
@@ -207,19 +220,7 @@ describe('health probes', () => {
     // Not found again: still one status change, one issue.
     vault.clock.advance(60_000);
     expect(await probe(ref)).toBe('access_lost');
-    expect((await eventsOf(project.projectId, 'credential.status_changed')).map((e) => e.payload)).toEqual([
-      expect.objectContaining({
-        credentialId: id,
-        from: 'active',
-        to: 'access_lost',
-        error: 'itemNotFound',
-        action: 'reconsent',
-        actionUrl: lost.statusActionUrl,
-      }),
-    ]);
-    await catchUp(vault);
-    const open = await issuesOf(project, `status=open&subjectId=${id}`);
-    expect(open).toEqual([expect.objectContaining({ kind: 'access_lost', occurrences: 1 })]);
+    const issueId = await expectLostOnce(project, id, 'itemNotFound', lost.statusActionUrl);
 
     // The admin restores the drive: the next probe recovers the installation and resolves the issue.
     await t.control('DELETE', `/graph/access-denials/${gone.id}`);
@@ -231,14 +232,7 @@ describe('health probes', () => {
       statusCorrelationId: null,
       statusAction: null,
     });
-    expect((await eventsOf(project.projectId, 'credential.recovered')).map((e) => e.payload)).toEqual([
-      { credentialId: id, kind: 'installation', from: 'access_lost' },
-    ]);
-    await catchUp(vault);
-    expect(await issuesOf(project, `status=open&subjectId=${id}`)).toEqual([]);
-    expect(await issuesOf(project, `status=resolved&subjectId=${id}`)).toEqual([
-      expect.objectContaining({ id: open[0].id, resolution: 'recovered' }),
-    ]);
+    await expectInstallationRecovered(project, id, issueId);
   });
 
   it("marks a user's connection access_lost when Graph refuses the user's freshly refreshed token (401)", async () => {
