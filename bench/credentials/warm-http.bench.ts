@@ -13,7 +13,8 @@
  * every request it delays, so a busy machine shows in both). Measured on this kind of machine (a
  * 2-core Firecracker VM), that floor is far above 2 ms even when idle: the bare route at 2,000
  * req/s, 3 % of its capacity, shows p99 10–20 ms and max 20–40 ms, pinned or not, with or without
- * V8's GC helper threads — pauses of the virtual CPUs, not of either program. The vault runs on its
+ * V8's GC helper threads — pauses of the virtual CPUs, not of either program. So it also prints
+ * the vault's own histogram of those requests (`inServer`, see {@link servedDurations}). The vault runs on its
  * embedded PGlite default: a warm read touches no database (the API key and the served credential
  * both come from memory), so the database does not matter here.
  */
@@ -277,6 +278,49 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/**
+ * The vault's own histogram of getCredential's 200s (`authpipe_http_request_duration_seconds`, from
+ * its /metrics): cumulative counts by bucket bound in seconds. Measured inside the server, from
+ * Fastify taking the request up to its response: a pause of the generator or the network is not
+ * in it, nor is the time a request waited in its socket while the server's loop was busy with
+ * others; a pause while the server handles it is. A complement to the generator's figures, not a
+ * replacement.
+ */
+async function servedDurations(url: string): Promise<Map<number, number>> {
+  const text = await (await fetch(new URL('/metrics', url))).text();
+  const counts = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('authpipe_http_request_duration_seconds_bucket{')) continue;
+    if (!line.includes('route="/v1/credentials/:provider"') || !line.includes('status_code="200"')) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le === undefined) continue;
+    const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+    counts.set(bound, (counts.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return counts;
+}
+
+/**
+ * What the histogram says of the requests between two readings: the share answered within 2 ms
+ * and the bucket bounds under which 50 % and 99 % of them were answered (bounds, not exact
+ * percentiles: the histogram has buckets, not samples).
+ */
+function serverPercentiles(before: Map<number, number>, after: Map<number, number>) {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const within = (bound: number) => (after.get(bound) ?? 0) - (before.get(bound) ?? 0);
+  const total = within(Number.POSITIVE_INFINITY);
+  const bound = (q: number) => {
+    const b = bounds.find((x) => within(x) >= q * total);
+    return b === undefined || b === Number.POSITIVE_INFINITY ? null : b * 1000;
+  };
+  return {
+    requests: total,
+    shareWithin2Ms: total > 0 ? Number((within(0.002) / total).toFixed(4)) : null,
+    p50AtMostMs: bound(0.5),
+    p99AtMostMs: bound(0.99),
+  };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
@@ -300,7 +344,9 @@ async function main(): Promise<void> {
       }
     }
     const vaultMax = median(vaultRates);
+    const before = await servedDurations(vault.ready.url);
     const halfLoad = await runLoad(vault.ready, vaultMax / 2);
+    const inServer = serverPercentiles(before, await servedDurations(vault.ready.url));
     // The same paced load against the bare route: the floor of what this generator and machine
     // measure at that rate (a generator's own pause counts against the requests it delays).
     const bareAtHalfLoad = await runLoad(bare.ready, vaultMax / 2);
@@ -324,6 +370,7 @@ async function main(): Promise<void> {
             requestsPerSecond: Math.round(halfLoad.requestsPerSecond),
             latencyMs: halfLoad.latencyMs,
             bareFastifyLatencyMs: bareAtHalfLoad.latencyMs,
+            inServer,
           },
           p99TargetMs: 2,
           bodyBytes: vault.ready.bodyBytes,
