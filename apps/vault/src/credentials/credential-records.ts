@@ -106,11 +106,13 @@ export function withTenantIds<R extends JoinedRow>({ tenantId, tenant, ...row }:
 
 /** A `where` both credential tables understand, so a shared query is checked against each. */
 type CredentialWhere = Prisma.InstallationWhereInput & Prisma.ConnectionWhereInput;
+/** A `where` that names the project: no shared read can leave it out. */
+type ProjectWhere = CredentialWhere & { projectId: string };
 
 /**
  * The calls of a credential table's Prisma delegate (`db.installation`, `db.connection`) that
- * {@link CredentialTable} makes, reading with the table's `select` `S` into rows `Row` and
- * re-granting with columns `W`. Both delegates satisfy it as they are, no cast: function-typed
+ * {@link CredentialTable} makes, reading with the table's `select` `S` into rows `Row`, creating
+ * with columns `C` and re-granting with columns `W`. Both delegates satisfy it as they are, no cast: function-typed
  * members make the compiler check each argument against the table's own Prisma types and each
  * `Row` against what its `select` yields.
  */
@@ -168,8 +170,8 @@ export abstract class CredentialTable<S, Row extends JoinedRow, W, C = W> {
     return withTenantIds(row);
   }
 
-  /** The first row matching `where` (which must name the project), oldest first when `oldestFirst`. */
-  protected async findFirst(where: CredentialWhere, oldestFirst = false): Promise<WithTenantIds<Row> | null> {
+  /** The first row of the project matching `where`, oldest first when `oldestFirst`. */
+  protected async findFirst(where: ProjectWhere, oldestFirst = false): Promise<WithTenantIds<Row> | null> {
     const row = await this.table(this.uow.db).findFirst({
       where,
       select: this.select,
