@@ -18,8 +18,14 @@ const MIB = 1024 * 1024;
  * with a tight memory budget would, so what is measured is the proxy's own buffering.
  */
 const VAULT_NODE_OPTIONS = '--max-semi-space-size=4';
-/** What the vault's resident memory may grow by while a body streams through. */
-const ALLOWED_GROWTH = 64 * MIB;
+/**
+ * What the vault's resident memory may grow by while a body streams through: well under either
+ * body (a proxy that buffered the body would grow by at least its size), with room for what the
+ * allocator keeps and the young generation fills between scavenges, which depends on how the
+ * machine schedules the two sides (seen: 66 MiB for the upload once, with a benchmark sharing
+ * the machine with CI, where a 64 MiB bound had passed before).
+ */
+const ALLOWED_GROWTH = 96 * MIB;
 const DOWNLOAD_BYTES = 192 * MIB;
 /** Under Graph's 250 MB limit of a simple upload. */
 const UPLOAD_BYTES = 160 * MIB;
