@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LEASED_APP } from '../../../apps/vault/src/apps/apps.repository';
 import { AppsService } from '../../../apps/vault/src/apps/apps.service';
 import { InvalidationBus } from '../../../apps/vault/src/bus/invalidation-bus';
 import { ConnectionsService } from '../../../apps/vault/src/connections/connections.service';
@@ -206,7 +207,13 @@ describe(`${CredentialStateRepository.name}.leaseAndRead`, () => {
     const state = vault.get(CredentialStateRepository);
     const now = vault.clock.nowMs;
     const lease = (kind: 'installation' | 'connection', id: string, owner: string) =>
-      state.leaseAndRead({ kind, projectId: project.projectId, id }, owner, new Date(now), new Date(now + LEASE_MS));
+      state.leaseAndRead(
+        { kind, projectId: project.projectId, id },
+        owner,
+        new Date(now),
+        new Date(now + LEASE_MS),
+        LEASED_APP,
+      );
 
     const connections = vault.get(ConnectionsService);
     const connection = await lease('connection', connectionId, 'this-replica');
@@ -237,6 +244,7 @@ describe(`${CredentialStateRepository.name}.leaseAndRead`, () => {
         'this-replica',
         new Date(now),
         new Date(now + LEASE_MS),
+        LEASED_APP,
       ),
     ).toBeNull();
   });

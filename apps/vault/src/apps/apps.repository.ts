@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '@authpipe/prisma';
+import type { AppColumns } from '../credentials/credential-state.repository';
 import { UnitOfWork } from '../database/unit-of-work';
 
 /** A provider app row (no secret in it: the credential lives in `secrets`). */
@@ -121,6 +122,9 @@ export function appFromColumns<T extends Record<string, unknown>>(row: T): { app
   }
   return { app: toRecord(app as unknown as ProviderAppRecord), rest: rest as T };
 }
+
+/** The app as the refresh's leased read brings it along (see CredentialStateRepository.leaseAndRead). */
+export const LEASED_APP: AppColumns<ProviderAppRecord> = { select: APP_COLUMNS, take: appFromColumns };
 
 /** `provider_apps`. Every method takes the project first; another project's app is simply absent. */
 @Injectable()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { namesSecret } from '../events/events.types';
+import { namesSecret } from '../common/secret-names';
 import { InvalidationBusError } from './bus.errors';
 
 /**

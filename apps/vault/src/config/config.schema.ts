@@ -1,7 +1,19 @@
 import path from 'node:path';
 import { z } from 'zod';
-import type { RateLimitConfig } from '../rate-limits/rate-limits';
 import { caFile, networkList, originList, routesList } from './microsoft-env';
+
+/** Request limits of one replica (README, "Rate limits"; applied by rate-limits/rate-limits.ts). A limit of 0 is off. */
+export interface RateLimitConfig {
+  /** Requests per client address per window, on every route but the unauthenticated ones. */
+  perIp: number;
+  /** Requests per client address per window on /connect, /oauth and /admin, which anyone can reach. */
+  unauthenticatedPerIp: number;
+  /** Requests per API key per window on /v1. */
+  perKey: number;
+  /** Failed API key authentications (401 on /v1) per client address per window; past it /v1 answers 429 unread. */
+  authFailuresPerIp: number;
+  windowMs: number;
+}
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -8,7 +8,6 @@ import type { CredentialRecordBase, CredentialStatus } from './credential-record
 import { TOKEN_SET_FIELD } from './token-set';
 import { BUS_CHANNEL } from '../bus/bus.messages';
 import type { SecretUpsertParts } from '../secrets/secrets.repository';
-import { APP_COLUMNS, appFromColumns, type ProviderAppRecord } from '../apps/apps.repository';
 
 /** Where an app's credential is kept (apps/app-credentials.ts's APP_SECRET_REF): a project secret. */
 const APP_CREDENTIAL_REF = { recordType: 'provider_app', field: 'credential' } as const;
@@ -52,11 +51,22 @@ const KIND_COLUMNS: Record<CredentialKindName, Prisma.Sql> = {
  * A credential leased for a refresh: its record, its sealed token set (null when it has none),
  * its app and the app's sealed credential (null when it has none).
  */
-export interface LeasedCredential<R extends CredentialRecordBase> {
+export interface LeasedCredential<R extends CredentialRecordBase, A> {
   row: R;
   tokenSet: Uint8Array<ArrayBuffer> | null;
-  app: ProviderAppRecord;
+  app: A;
   appCredential: Uint8Array<ArrayBuffer> | null;
+}
+
+/**
+ * How the leased read brings the credential's app along: the `provider_apps` columns to select
+ * (the table is `a`), and how to take the app back out of the row. The apps feature owns both
+ * (`apps.repository.ts`); the refresh passes them in, so credentials/ does not import apps/
+ * (which imports credentials/).
+ */
+export interface AppColumns<A> {
+  select: Prisma.Sql;
+  take: <T extends Record<string, unknown>>(row: T) => { app: A; rest: T };
 }
 
 /** The columns a successful refresh writes: active, errors cleared, lease released, version bumped. */
@@ -155,12 +165,13 @@ export class CredentialStateRepository {
    * (the tenant and the token set). Null when another replica holds the lease or the credential
    * is gone.
    */
-  async leaseAndRead<R extends CredentialRecordBase>(
+  async leaseAndRead<R extends CredentialRecordBase, A>(
     ref: CredentialRef,
     owner: string,
     now: Date,
     until: Date,
-  ): Promise<LeasedCredential<R> | null> {
+    appColumns: AppColumns<A>,
+  ): Promise<LeasedCredential<R, A> | null> {
     // Installations keep no token set a refresh needs: client credentials mint a new one.
     const tokenSet =
       ref.kind === 'connection'
@@ -180,14 +191,14 @@ export class CredentialStateRepository {
          WHERE project_id = ${ref.projectId} AND id = ${ref.id}
            AND (lease_until IS NULL OR lease_until <= ${now} OR lease_owner = ${owner})
         RETURNING *)
-      SELECT ${RECORD_COLUMNS}, ${KIND_COLUMNS[ref.kind]}, ${tokenSet} AS "tokenSet", ${APP_COLUMNS},
+      SELECT ${RECORD_COLUMNS}, ${KIND_COLUMNS[ref.kind]}, ${tokenSet} AS "tokenSet", ${appColumns.select},
              ${appCredential} AS "appCredential"
         FROM l JOIN tenants t ON t.id = l.tenant_id AND t.project_id = l.project_id
                JOIN provider_apps a ON a.id = l.app_id AND a.project_id = l.project_id`,
     );
     const found = rows[0];
     if (found === undefined) return null;
-    const { app, rest } = appFromColumns(found);
+    const { app, rest } = appColumns.take(found);
     const { tokenSet: sealed, appCredential: sealedApp, ...row } = rest;
     return { row: row as unknown as R, tokenSet: sealed, app, appCredential: sealedApp };
   }

@@ -1,14 +1,8 @@
 import { z } from 'zod';
+import { namesSecret } from '../common/secret-names';
 
 /** Event types are `<subject>.<what happened>`, e.g. `installation.created`. */
 export type EventType = `${string}.${string}`;
-
-// Defence in depth: a payload key that names a secret is a programming error, refused before
-// anything is stored, whatever its value.
-const SECRET_KEY = /(token|secret|password|verifier|private|assertion|credential$)/i;
-
-/** Whether a payload key names a secret (events, invalidation messages): such keys are refused. */
-export const namesSecret = (key: string): boolean => SECRET_KEY.test(key);
 
 const scalar = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
 const value = z.union([scalar, z.array(scalar).max(100)]);

@@ -3,19 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error';
 import { noteErrorCode } from '../common/error-code-note';
 import { presentedKeyOf, type PresentedKey } from '../api-keys/presented-key';
+import type { RateLimitConfig } from '../config/config.schema';
 
-/** Request limits of one replica (README, "Rate limits"). A limit of 0 is off. */
-export interface RateLimitConfig {
-  /** Requests per client address per window, on every route but the unauthenticated ones. */
-  perIp: number;
-  /** Requests per client address per window on /connect, /oauth and /admin, which anyone can reach. */
-  unauthenticatedPerIp: number;
-  /** Requests per API key per window on /v1. */
-  perKey: number;
-  /** Failed API key authentications (401 on /v1) per client address per window; past it /v1 answers 429 unread. */
-  authFailuresPerIp: number;
-  windowMs: number;
-}
+export type { RateLimitConfig } from '../config/config.schema';
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 type Outcome = Awaited<ReturnType<Limiter>>;

@@ -3,6 +3,7 @@ import { MicrosoftError, resolveCloud, type MicrosoftFailure } from '@authpipe/m
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import { cloudOf } from '../apps/app-credentials';
+import { LEASED_APP, type ProviderAppRecord } from '../apps/apps.repository';
 import { AppsService, type AppWithCredentials } from '../apps/apps.service';
 import { CLOCK, type Clock } from '../common/clock';
 import { RANDOM, type Random } from '../common/random';
@@ -112,7 +113,13 @@ export class RefreshService {
   private async leased(ref: CredentialRef, reason: RefreshReason): Promise<RefreshOutcome> {
     const now = this.clock();
     // The lease and everything the refresh reads under it (row, token set, app): one statement.
-    const leased = await this.state.leaseAndRead<Row>(ref, this.replicaId, new Date(now), new Date(now + LEASE_MS));
+    const leased = await this.state.leaseAndRead<Row, ProviderAppRecord>(
+      ref,
+      this.replicaId,
+      new Date(now),
+      new Date(now + LEASE_MS),
+      LEASED_APP,
+    );
     if (leased === null) return (await this.state.leaseState(ref)) === null ? { result: 'gone' } : { result: 'busy' };
     // A written outcome (its compare-and-set won) released the lease in the same statement.
     let written = false;
@@ -135,7 +142,7 @@ export class RefreshService {
 
   private async attempt(
     ref: CredentialRef,
-    { row, tokenSet, app, appCredential }: LeasedCredential<Row>,
+    { row, tokenSet, app, appCredential }: LeasedCredential<Row, ProviderAppRecord>,
   ): Promise<RefreshOutcome> {
     const loaded = await this.apps.openWithCredentials(app, appCredential);
     // No retry loop against a refused app credential: its credentials wait for the app's fix.
