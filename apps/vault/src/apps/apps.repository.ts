@@ -68,22 +68,7 @@ function toRecord<T extends { credentialType: string; status: string }>(
   };
 }
 
-/**
- * The columns of {@link ProviderAppRecord} from `provider_apps` aliased `a`, named `app.<field>`,
- * for a statement that reads an app with the record it belongs to (the refresh's leased read);
- * {@link appFromColumns} makes the record of them.
- */
-export const APP_COLUMNS = Prisma.sql`a.id AS "app.id", a.project_id AS "app.projectId", a.provider AS "app.provider",
-  a.name AS "app.name", a.client_id AS "app.clientId", a.credential_type AS "app.credentialType",
-  a.credential_expires_at AS "app.credentialExpiresAt", a.cert_thumbprint AS "app.certThumbprint",
-  a.cloud AS "app.cloud", a.login_url AS "app.loginUrl", a.graph_url AS "app.graphUrl",
-  a.graph_resource AS "app.graphResource", a.user_authority AS "app.userAuthority",
-  a.home_tenant_id AS "app.homeTenantId", a.user_scopes AS "app.userScopes",
-  a.installation_scopes AS "app.installationScopes", a.redirect_uris AS "app.redirectUris",
-  a.allowed_origins AS "app.allowedOrigins", a.status AS "app.status", a.status_aadsts AS "app.statusAadsts",
-  a.status_error AS "app.statusError", a.status_remediation AS "app.statusRemediation",
-  a.last_checked_at AS "app.lastCheckedAt", a.created_at AS "app.createdAt", a.updated_at AS "app.updatedAt"`;
-
+/** The fields of {@link ProviderAppRecord}, each the camelCase of its `provider_apps` column. */
 const APP_FIELDS = [
   'id',
   'projectId',
@@ -111,6 +96,15 @@ const APP_FIELDS = [
   'createdAt',
   'updatedAt',
 ] as const satisfies readonly (keyof ProviderAppRecord)[];
+
+/**
+ * The columns of {@link ProviderAppRecord} from `provider_apps` aliased `a`, named `app.<field>`,
+ * for a statement that reads an app with the record it belongs to (the refresh's leased read);
+ * {@link appFromColumns} makes the record of them. Built from constant names only.
+ */
+export const APP_COLUMNS = Prisma.raw(
+  APP_FIELDS.map((field) => `a.${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} AS "app.${field}"`).join(', '),
+);
 
 /** The app of a row read with {@link APP_COLUMNS} (its `app.*` fields), and the row without them. */
 export function appFromColumns<T extends Record<string, unknown>>(row: T): { app: ProviderAppRecord; rest: T } {

@@ -99,7 +99,7 @@ export class GetCredentialRoute implements OnModuleInit {
       // to whatever is logged, as on the routes nestjs-pino's middleware logs.
       const served =
         this.credentials.cached(caller, asked) ??
-        (await withRequestContext(this.logs, request, () => this.credentials.get(caller, asked)));
+        (await withRequestContext(this.logs, request, () => this.credentials.load(caller, asked)));
       // A token: no shared cache may keep it.
       reply
         .code(ROUTE.response.status)

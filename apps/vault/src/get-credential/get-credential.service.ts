@@ -143,8 +143,14 @@ export class GetCredentialService {
   }
 
   async get(caller: CredentialCaller, request: CredentialRequest): Promise<ServedCredential> {
-    const hit = this.cached(caller, request);
-    if (hit !== undefined) return hit;
+    return this.cached(caller, request) ?? this.load(caller, request);
+  }
+
+  /**
+   * {@link get} past the cache (a caller that just missed it with {@link cached}): read, refresh
+   * if due, serve, and cache the answer.
+   */
+  async load(caller: CredentialCaller, request: CredentialRequest): Promise<ServedCredential> {
     const lookup = lookupOf(caller, request);
     const epoch = this.cache.epoch;
     const read = await this.valid(lookup, request, await this.read(lookup, request));

@@ -75,8 +75,7 @@ export class SecretsService {
     const r = refSchema.parse(ref);
     const tenantId =
       s.tenantExternalId === null ? null : (await this.tenants.resolve(s.projectId, s.tenantExternalId)).tenantRowId;
-    const owner = { projectId: s.projectId, tenantId };
-    return { owner, ref: r, ciphertext: await this.envelope.encrypt({ ...owner, ...r }, plaintext) };
+    return this.sealOwned({ projectId: s.projectId, tenantId }, r, plaintext);
   }
 
   /**
@@ -90,9 +89,19 @@ export class SecretsService {
     ref: SecretRef,
     plaintext: Buffer | string,
   ): Promise<SealedSecret> {
-    const owner = { projectId: id.parse(projectId), tenantId: id.parse(tenantRowId) };
-    const r = refSchema.parse(ref);
-    return { owner, ref: r, ciphertext: await this.envelope.encrypt({ ...owner, ...r }, plaintext) };
+    return this.sealOwned(
+      { projectId: id.parse(projectId), tenantId: id.parse(tenantRowId) },
+      refSchema.parse(ref),
+      plaintext,
+    );
+  }
+
+  private async sealOwned(
+    owner: SealedSecret['owner'],
+    ref: SecretRef,
+    plaintext: Buffer | string,
+  ): Promise<SealedSecret> {
+    return { owner, ref, ciphertext: await this.envelope.encrypt({ ...owner, ...ref }, plaintext) };
   }
 
   /**
