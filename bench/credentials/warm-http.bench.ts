@@ -6,7 +6,9 @@
  *
  *   npm run bench:warm-http -- [--seconds 5] [--rounds 3] [--connections 32] [--server-cpu 1] [--load-cpu 0]
  *
- * Prints the median requests/s of each and their ratio (target: ≥ 0.70), then the vault's latency
+ * Prints the median requests/s of each and their ratio (target: ≥ 0.70), each server's CPU time per
+ * request (user + system, from /proc; bare ÷ vault is the ratio a core-bound server shows, and
+ * steadier than requests/s on a busy machine), then the vault's latency
  * percentiles at half of its measured maximum rate, sent at an even pace (target: p99 ≤ 2 ms; see
  * `paced` for why not autocannon's own rate limit), beside the bare route's percentiles under the same
  * paced load (the floor this generator and machine measure: a pause of the generator counts against
@@ -257,10 +259,28 @@ async function startServer(args: string[]): Promise<{ child: ChildProcess; ready
 
 interface LoadResult {
   requestsPerSecond: number;
+  /** The server's CPU time per request over the run, µs (set by {@link measuredLoad}). */
+  serverCpuMicrosPerRequest?: number;
   total: number;
   failures: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
 }
+
+/**
+ * CPU time (user + system) a server process has used so far, in microseconds, from
+ * /proc/<pid>/stat (taskset execs the server, so the child's pid is the server's). A busy or
+ * noisy machine changes how many requests a second a server gets through, much less what each
+ * one costs it: CPU per request is the steadier figure to compare two servers by.
+ */
+async function cpuMicrosOf(pid: number): Promise<number> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime and stime (fields 14 and 15)
+  return (ticks / CLOCK_TICKS_PER_SECOND) * 1e6;
+}
+/** USER_HZ: 100 on Linux for x86 and arm (what /proc reports times in). */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 async function runLoad(ready: Ready, rate?: number): Promise<LoadResult> {
   const args = ['--role', 'load', '--url', ready.url, '--seconds', values.seconds, '--connections', values.connections];
@@ -270,6 +290,14 @@ async function runLoad(ready: Ready, rate?: number): Promise<LoadResult> {
   const result = JSON.parse(await firstLine(child, '{').then((rest) => `{${rest}`)) as LoadResult;
   if (result.failures > 0) throw new Error(`${result.failures} requests failed against ${ready.url}`);
   return result;
+}
+
+/** {@link runLoad} with the server's CPU time per request over the run. */
+async function measuredLoad(server: { child: ChildProcess; ready: Ready }): Promise<LoadResult> {
+  const before = await cpuMicrosOf(server.child.pid!);
+  const result = await runLoad(server.ready);
+  const used = (await cpuMicrosOf(server.child.pid!)) - before;
+  return { ...result, serverCpuMicrosPerRequest: used / result.total };
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
@@ -335,12 +363,18 @@ async function main(): Promise<void> {
     await runLoad(bare.ready);
     const vaultRates: number[] = [];
     const bareRates: number[] = [];
+    const vaultCpu: number[] = [];
+    const bareCpu: number[] = [];
     for (let round = 0; round < Number(values.rounds); round++) {
       const order = round % 2 === 0 ? ['vault', 'bare'] : ['bare', 'vault'];
       for (const which of order) {
-        const result = await runLoad(which === 'vault' ? vault.ready : bare.ready);
+        const result = await measuredLoad(which === 'vault' ? vault : bare);
         (which === 'vault' ? vaultRates : bareRates).push(result.requestsPerSecond);
-        process.stderr.write(`round ${round + 1}: ${which} ${Math.round(result.requestsPerSecond)} req/s\n`);
+        (which === 'vault' ? vaultCpu : bareCpu).push(result.serverCpuMicrosPerRequest!);
+        process.stderr.write(
+          `round ${round + 1}: ${which} ${Math.round(result.requestsPerSecond)} req/s, ` +
+            `${result.serverCpuMicrosPerRequest!.toFixed(1)} µs server CPU per request\n`,
+        );
       }
     }
     const vaultMax = median(vaultRates);
@@ -365,6 +399,14 @@ async function main(): Promise<void> {
           bareFastifyRequestsPerSecond: Math.round(median(bareRates)),
           ratio: Number(ratio.toFixed(3)),
           ratioTarget: 0.7,
+          // What each request cost each server's process (user + system CPU, µs) and bare ÷ vault:
+          // the throughput ratio a server bound by its own core would show, and much steadier than
+          // requests/s when other work shares the machine.
+          serverCpuMicrosPerRequest: {
+            vault: Number(median(vaultCpu).toFixed(1)),
+            bare: Number(median(bareCpu).toFixed(1)),
+            ratio: Number(median(vaultCpu.map((cpu, i) => bareCpu[i] / cpu)).toFixed(3)),
+          },
           atHalfLoad: {
             targetRequestsPerSecond: Math.round(vaultMax / 2),
             requestsPerSecond: Math.round(halfLoad.requestsPerSecond),

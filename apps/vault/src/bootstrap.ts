@@ -3,12 +3,12 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { openVault, type VaultBootOptions } from './vault-boot';
 import { registerSecurityHeaders } from './common/security-headers';
-import { requestIdFrom, withFrameworkChatterAtDebug } from './logging/logging.module';
+import { registerRequestLogging, requestIdFrom, withFrameworkChatterAtDebug } from './logging/logging.module';
 import { warningBlock } from './logging/warning-block';
 import type { Seams } from './common/common.module';
 import { cryptoRandom } from './common/random';
@@ -50,7 +50,7 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
         ? { token: await writeAdminToken(vault.config.dataDir, random), dataDir: vault.config.dataDir }
         : undefined;
     const adapter = new FastifyAdapter({
-      // Fastify's own logger stays off: nestjs-pino logs requests, with redaction.
+      // Fastify's own logger stays off: the vault logs requests itself (registerRequestLogging), redacted.
       logger: false,
       // X-Forwarded-For names the client only when it comes from a configured proxy.
       trustProxy: vault.config.trustProxy.length > 0 ? vault.config.trustProxy : false,
@@ -76,6 +76,7 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
     if (vault.ownsDatabase) await vault.database.close().catch(() => undefined);
     throw error;
   }
+  registerRequestLogging(app.getHttpAdapter().getInstance(), await app.resolve(PinoLogger));
   registerSecurityHeaders(app.getHttpAdapter().getInstance(), { https: vault.config.publicUrl.startsWith('https:') });
   app.useLogger(withFrameworkChatterAtDebug(app.get(Logger)));
   if (vault.createdKeyFile) {

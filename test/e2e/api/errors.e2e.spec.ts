@@ -13,6 +13,7 @@ describe('unexpected errors', () => {
       .api()
       .get('/v1/tenants')
       .set(bearer(key))
+      .set('x-request-id', 'trace-500-1')
       .then(async (r) => {
         await vault.db.exec('ALTER TABLE tenants_moved RENAME TO tenants');
         return r;
@@ -27,7 +28,20 @@ describe('unexpected errors', () => {
     });
     expect(res.text).not.toMatch(/tenants|prisma|stack/i);
     const logged = vault.logs.records().find((r) => r.errorId === res.body.error.errorId);
-    expect(logged).toMatchObject({ level: 50, msg: 'Unexpected error', err: { type: expect.any(String) } });
+    // Logged inside the request: the line names it, as does the request's own line.
+    expect(logged).toMatchObject({
+      level: 50,
+      msg: 'Unexpected error',
+      err: { type: expect.any(String) },
+      req: { id: 'trace-500-1', method: 'GET', path: '/v1/tenants' },
+    });
+    await expect
+      .poll(() =>
+        vault.logs
+          .records()
+          .find((r) => r.msg === 'request errored' && (r.req as { id?: string }).id === 'trace-500-1'),
+      )
+      .toMatchObject({ level: 50, res: { statusCode: 500, errorCode: 'internal_error' } });
     expect(JSON.stringify(logged)).toMatch(/tenants/);
   });
 });

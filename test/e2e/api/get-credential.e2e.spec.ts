@@ -156,8 +156,8 @@ describe('GET /v1/credentials/:provider (e2e)', () => {
   });
 
   describe('request log', () => {
-    // The route writes its own request line (not nestjs-pino's middleware): one per request,
-    // with what the middleware's line holds.
+    // One request line per request, as on every route, though the route binds the request to
+    // its log lines only where it may log (`ownLogContext`).
     const linesOf = (requestId: string) =>
       vault.logs.records().filter((r) => (r.req as { id?: string } | undefined)?.id === requestId);
 

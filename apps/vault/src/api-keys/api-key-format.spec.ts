@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   API_KEY_PREFIX,
@@ -40,6 +41,20 @@ describe('api key format', () => {
       ['non-base62 characters', 'ap_sk_AAAAAAAAAAA-_' + 'a'.repeat(40) + '_AAAAAA'],
     ])('rejects a malformed key (%s)', (_name, text) => {
       expect(parseApiKey(text)).toBeNull();
+    });
+  });
+
+  describe(hashApiKeySecret.name, () => {
+    it('is SHA-256 over the public id, a NUL byte and the secret, the form every stored key has', () => {
+      // Worked out here step by step: a change of the stored form would lock every existing key out.
+      const key = { publicId: 'AbCdEf012345', secret: 'x'.repeat(40) };
+      const expected = createHash('sha256')
+        .update('AbCdEf012345')
+        .update(Buffer.from([0]))
+        .update(key.secret)
+        .digest();
+      expect(hashApiKeySecret(key).equals(expected)).toBe(true);
+      expect(hashApiKeySecret({ ...key, publicId: 'AbCdEf012346' }).equals(expected)).toBe(false);
     });
   });
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { hashApiKeySecret, parseApiKey, type ParsedApiKey } from './api-key-format';
 
@@ -24,7 +24,7 @@ export function presentedKey(authorization: string | undefined): PresentedKey | 
   const match = authorization === undefined ? null : BEARER.exec(authorization);
   if (match === null) return null;
   const parsed = parseApiKey(match[1]);
-  return { parsed, digest: parsed ? hashApiKeySecret(parsed) : createHash('sha256').update(match[1]).digest() };
+  return { parsed, digest: parsed ? hashApiKeySecret(parsed) : hash('sha256', match[1], 'buffer') };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { RequestMethod, type DynamicModule, type LoggerService } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { DynamicModule, LoggerService } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { pino, stdSerializers, type DestinationStream, type LevelWithSilent } from 'pino';
 import pinoPretty from 'pino-pretty';
@@ -63,32 +63,48 @@ export function prettyMessage(record: Record<string, unknown>, messageKey: strin
   return typeof record.context === 'string' ? `[${record.context}] ${message}` : message;
 }
 
-/**
- * Routes that write their own request line ({@link logRequest}) instead of going through
- * nestjs-pino's middleware: getCredential, the call a backend makes on every Graph request, where
- * the middleware (Nest's middleware proxy, pino-http's child loggers and response listeners) was
- * about a tenth of a warm read. HEAD too: Fastify serves it with the GET route.
- */
-const OWN_REQUEST_LINE = [RequestMethod.GET, RequestMethod.HEAD].map((method) => ({
-  path: 'v1/credentials/:provider',
-  method,
-}));
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route binds the request to its log lines itself, only where it may log (see
+     * {@link withRequestContext}): getCredential, whose warm read logs nothing but its request line.
+     */
+    ownLogContext?: boolean;
+  }
+}
 
 /**
- * nestjs-pino wired for Fastify on Nest 12: without the explicit catch-all route it logs no
- * requests at all. Request ids are Fastify's (see {@link requestId}), which pino-http reuses.
+ * The vault's logger for Nest (nestjs-pino's PinoLogger over {@link createRootLogger}). Its HTTP
+ * middleware is not applied to any route: Fastify hooks write the request line and bind the
+ * request to what is logged while it is served ({@link registerRequestLogging}). Through Nest's
+ * middleware (its proxy, @fastify/middie's matching of every request against the routes and
+ * exclusions, pino-http's child logger and response listeners per request) that was about a tenth
+ * of a warm getCredential.
  */
 export function createLoggingModule(options: LoggingOptions): DynamicModule {
   const logger = createRootLogger(options);
   return LoggerModule.forRoot({
-    pinoHttp: {
-      logger,
-      // pino-http puts its own serializers on a child of `logger`; ours must be passed again.
-      serializers: { req: serializeRequest, res: serializeResponse },
-      customLogLevel: (_req, res, err) => requestLevel(res.statusCode, Boolean(err)),
-    },
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-    exclude: OWN_REQUEST_LINE,
+    // PinoLogger.root is the logger pino-http derives from this one, with these serializers.
+    pinoHttp: { logger, serializers: { req: serializeRequest, res: serializeResponse } },
+    forRoutes: [],
+  });
+}
+
+/**
+ * The request logging of every route, as Fastify hooks: on arrival the request is bound to every
+ * log line made while it is served (nestjs-pino's request context, as its middleware did), unless
+ * the route does that itself (`ownLogContext`); once the response is done, its request line
+ * ({@link logRequest}). Registered before the application is ready, so it runs on every route.
+ */
+export function registerRequestLogging(fastify: FastifyInstance, logs: PinoLogger): void {
+  // Callback hooks: they run on every request, where an async one would cost a promise each.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (request.routeOptions.config.ownLogContext === true) done();
+    else logs.runInContext(done, { bindings: { req: requestFields(request) } });
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    logRequest(request, reply);
+    done();
   });
 }
 
@@ -98,22 +114,17 @@ function requestLevel(statusCode: number, failed = false): 'error' | 'warn' | 'i
 }
 
 /**
- * The request line of a route that nestjs-pino's middleware does not log (see
- * OWN_REQUEST_LINE), written when the response is done: the same record pino-http writes
- * (`req` with the request id, method, path and allow-listed headers; `res` with the status and
- * error code; `responseTime`; `request completed`, or `request errored` at error level from 500),
- * through the same root logger, serializers and redaction, without a child logger per request.
+ * A request's line, written when its response is done: the record pino-http writes (`req` with
+ * the request id, method, path and allow-listed headers; `res` with the status and error code;
+ * `responseTime`; `request completed`, or `request errored` at error level from 500), through the
+ * root logger, its serializers and redaction, without a child logger per request.
  */
-export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
-  // Fastify's router and Nest's exclusion disagree on one edge, an empty :provider (Fastify routes
-  // `/v1/credentials/` here, Nest's pattern does not exclude it): pino-http then logs the request
-  // itself, and has marked its response (`allLogs`), so it is not logged twice.
-  if ((reply.raw as { allLogs?: unknown }).allLogs !== undefined) return;
+function logRequest(request: FastifyRequest, reply: FastifyReply): void {
   const logger = PinoLogger.root;
   const statusCode = reply.raw.statusCode;
   const level = requestLevel(statusCode);
   if (logger === undefined || !logger.isLevelEnabled(level)) return;
-  const req = { id: request.id, method: request.method, url: request.url, headers: request.headers };
+  const req = requestFields(request);
   const responseTime = Math.round(reply.elapsedTime);
   if (statusCode >= 500) {
     const err = new Error(`failed with status code ${statusCode}`);
@@ -124,13 +135,17 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
 }
 
 /**
- * Runs `work` with `request` bound to every log line made inside it, as nestjs-pino's middleware
- * does for the routes it logs: for the paths of a route with its own request line that may log
- * (a credential read from the database, a refresh, an unexpected error).
+ * Runs `work` with `request` bound to every log line made inside it, as every other route has it
+ * from the start ({@link registerRequestLogging}): for the paths of an `ownLogContext` route that
+ * may log (a credential read from the database, a refresh, an unexpected error).
  */
 export function withRequestContext<T>(logs: PinoLogger, request: FastifyRequest, work: () => T): T {
-  const req = { id: request.id, method: request.method, url: request.url, headers: request.headers };
-  return logs.runInContext(work, { bindings: { req } });
+  return logs.runInContext(work, { bindings: { req: requestFields(request) } });
+}
+
+/** What {@link serializeRequest} reads of a request (the raw request's fields, Fastify's id). */
+function requestFields(request: FastifyRequest) {
+  return { id: request.id, method: request.method, url: request.url, headers: request.headers };
 }
 
 /** Fastify's request id: a proxy's well-formed `x-request-id`, else a random UUID. */
