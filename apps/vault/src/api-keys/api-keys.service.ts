@@ -11,7 +11,7 @@ import { parseInput } from '../common/zod-validation.pipe';
 import { UnitOfWork } from '../database/unit-of-work';
 import { ProjectsService } from '../projects/projects.service';
 import { digestMatches, generateApiKey, hashApiKeySecret, lastFourOf } from './api-key-format';
-import { presentedKey, type PresentedKey } from './presented-key';
+import { forgetPresented, presentedKey, rememberAuthenticated, type PresentedKey } from './presented-key';
 import { toApiKeyDto, type ApiKeyDto, type CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysRepository } from './api-keys.repository';
 
@@ -94,11 +94,13 @@ export class ApiKeysService implements OnModuleDestroy {
         this.generation++;
         this.keys.delete(publicId);
         this.unknown.delete(publicId);
+        forgetPresented(publicId);
       }),
       bus.onReset(() => {
         this.generation++;
         this.keys.clear();
         this.unknown.clear();
+        forgetPresented();
       }),
     ];
   }
@@ -170,6 +172,7 @@ export class ApiKeysService implements OnModuleDestroy {
       });
     }
     this.noteUse(row);
+    rememberAuthenticated(authorization, presented);
     return { projectId: row.projectId, apiKeyId: row.id };
   }
 

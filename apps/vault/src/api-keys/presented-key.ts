@@ -21,10 +21,46 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /** The presented key of an `Authorization` value; null without a bearer credential. */
 export function presentedKey(authorization: string | undefined): PresentedKey | null {
-  const match = authorization === undefined ? null : BEARER.exec(authorization);
+  if (authorization === undefined) return null;
+  const known = AUTHENTICATED.get(authorization);
+  if (known !== undefined) return known;
+  const match = BEARER.exec(authorization);
   if (match === null) return null;
   const parsed = parseApiKey(match[1]);
   return { parsed, digest: parsed ? hashApiKeySecret(parsed) : hash('sha256', match[1], 'buffer') };
+}
+
+/**
+ * The presented keys of requests that authenticated lately, by their `Authorization` value. A
+ * backend sends the same key on every call, and taking it apart again each time (the pattern, the
+ * checksum, SHA-256) was about a tenth of a warm getCredential. Only values that authenticated are
+ * kept ({@link rememberAuthenticated}), so made-up keys cannot fill it; at most {@link KEPT}, the
+ * oldest dropped first; a created, revoked or removed key's entries go at once
+ * ({@link forgetPresented}). An entry is what {@link presentedKey} would compute again, a pure
+ * function of the value: authentication still compares the digest with the key store on every
+ * request, revocation included, so an entry cannot be stale, only absent. The values are secrets
+ * held in this process's memory, as each request's own header is for its duration; never logged.
+ */
+const AUTHENTICATED = new Map<string, PresentedKey>();
+const KEPT = 1_000;
+
+/** Keeps the presented key of a value that just authenticated (see {@link AUTHENTICATED}). */
+export function rememberAuthenticated(authorization: string, presented: PresentedKey): void {
+  if (AUTHENTICATED.has(authorization)) return;
+  // A Map iterates in insertion order: the first key is the oldest.
+  if (AUTHENTICATED.size >= KEPT) AUTHENTICATED.delete(AUTHENTICATED.keys().next().value!);
+  AUTHENTICATED.set(authorization, presented);
+}
+
+/** Drops what {@link rememberAuthenticated} kept of one key (by its public id), or of every key. */
+export function forgetPresented(publicId?: string): void {
+  if (publicId === undefined) {
+    AUTHENTICATED.clear();
+    return;
+  }
+  for (const [authorization, presented] of AUTHENTICATED) {
+    if (presented.parsed?.publicId === publicId) AUTHENTICATED.delete(authorization);
+  }
 }
 
 /**
