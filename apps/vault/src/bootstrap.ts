@@ -90,7 +90,7 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
   // /docs is generated from the contract's route definitions, the ones the controllers serve.
   SwaggerModule.setup('docs', app, apiDocument() as unknown as OpenAPIObject, { customSiteTitle: 'Authpipe API' });
   app.enableShutdownHooks();
-  await installRateLimits(app.getHttpAdapter().getInstance(), vault.config.rateLimits);
+  installRateLimits(app.getHttpAdapter().getInstance(), vault.config.rateLimits);
   options.extraRoutes?.(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
