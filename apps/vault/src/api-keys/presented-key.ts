@@ -15,6 +15,12 @@ export interface PresentedKey {
    * whole bearer value when it is not a well-formed key. Secret material: never log it.
    */
   digest: Buffer;
+  /**
+   * The first 128 bits of {@link digest} as base64url: the key's bucket for per-key limits (a
+   * digest of the whole key, never its public id alone, which lists show). Worked out once here,
+   * as the value is kept with a key that authenticated ({@link rememberAuthenticated}).
+   */
+  bucket: string;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -27,7 +33,8 @@ export function presentedKey(authorization: string | undefined): PresentedKey | 
   const match = BEARER.exec(authorization);
   if (match === null) return null;
   const parsed = parseApiKey(match[1]);
-  return { parsed, digest: parsed ? hashApiKeySecret(parsed) : hash('sha256', match[1], 'buffer') };
+  const digest = parsed ? hashApiKeySecret(parsed) : hash('sha256', match[1], 'buffer');
+  return { parsed, digest, bucket: digest.toString('base64url', 0, 16) };
 }
 
 /**

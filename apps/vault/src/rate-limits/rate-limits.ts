@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { ApiError } from '../common/api-error';
 import { noteErrorCode } from '../common/error-code-note';
-import { presentedKeyOf, type PresentedKey } from '../api-keys/presented-key';
+import { presentedKeyOf } from '../api-keys/presented-key';
 import type { RateLimitConfig } from '../config/config.schema';
 
 export type { RateLimitConfig } from '../config/config.schema';
@@ -45,7 +45,7 @@ export function installRateLimits(fastify: FastifyInstance, config: RateLimitCon
     if (presented === null) return scoped('address', perIp?.count(addressOf(request)));
     return (
       scoped('failed_authentications', authFailures?.peek(addressOf(request))) ??
-      scoped('api_key', perKey?.count(`key:${bucketOf(presented)}`))
+      scoped('api_key', perKey?.count(presented.bucket))
     );
   }
 
@@ -157,14 +157,4 @@ function refuse(reply: FastifyReply, scope: Scope, exceeded: Exceeded): FastifyR
     .header('retry-after', String(exceeded.retryAfterSeconds))
     .header('content-type', 'application/json; charset=utf-8')
     .send({ error: error.toBody() });
-}
-
-/**
- * The per-key bucket: a digest of the whole presented key, never its public id alone (public ids
- * are shown in lists, so anyone could otherwise drain another project's bucket). The digest is
- * the one authentication compares with the stored hash ({@link presentedKeyOf} computes it once
- * per request), cut to 128 bits. Null without a bearer credential.
- */
-export function bucketOf(presented: PresentedKey | null): string | null {
-  return presented === null ? null : presented.digest.toString('base64url', 0, 16);
 }
