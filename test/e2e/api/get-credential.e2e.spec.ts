@@ -3,6 +3,8 @@ import { servedCredentialSchema } from '@authpipe/contract';
 // emulator: both kinds, on-demand refresh, single flight, refusals with their links, outages,
 // isolation, the served-credential cache and its invalidation, the read audit.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { formatApiKey, parseApiKey } from '../../../apps/vault/src/api-keys/api-key-format';
+import { ApiKeysService } from '../../../apps/vault/src/api-keys/api-keys.service';
 import { asTenantExternalId } from '../../../apps/vault/src/common/tenant-ids';
 import { CredentialReadAudit } from '../../../apps/vault/src/get-credential/credential-read-audit';
 import { MIN_SERVED_LIFETIME_MS } from '../../../apps/vault/src/get-credential/get-credential.service';
@@ -309,6 +311,23 @@ describe('GET /v1/credentials/:provider (e2e)', () => {
   });
 
   describe('cache', () => {
+    it('answers a warm read only to the right key: another secret under its public id, or the key once revoked, is refused', async () => {
+      const tenantId = aTenant();
+      const userId = 'user_warm_key';
+      const own = await vault.get(ApiKeysService).create(project.projectId, { name: 'warm' });
+      await aConnection(vault, { projectId: project.projectId, appId, tenantId, userId });
+      await get(userQuery(tenantId, userId), own.secretKey).expect(200);
+      await get(userQuery(tenantId, userId), own.secretKey).expect(200);
+      // Same public id, another secret, a valid checksum: the key's entries are warm, this is not it.
+      const parsed = parseApiKey(own.secretKey)!;
+      const forged = formatApiKey({ publicId: parsed.publicId, secret: 'z'.repeat(40) });
+      const wrong = await get(userQuery(tenantId, userId), forged).expect(401);
+      expect(wrong.body.error.code).toBe('invalid_api_key');
+      await vault.get(ApiKeysService).revoke(project.projectId, own.id);
+      const revoked = await get(userQuery(tenantId, userId), own.secretKey).expect(401);
+      expect(revoked.body.error.code).toBe('revoked_api_key');
+    });
+
     it('answers warm reads from memory and drops the entry when the credential changes', async () => {
       const tenantId = aTenant();
       const userId = 'user_cached';

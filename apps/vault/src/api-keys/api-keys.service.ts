@@ -171,6 +171,26 @@ export class ApiKeysService implements OnModuleDestroy {
         remediation: 'Use another key of the project, or create one with `npx authpipe key create`.',
       });
     }
+    return this.accepted(row, authorization, presented);
+  }
+
+  /**
+   * {@link authenticate}'s acceptance when memory alone decides it: the caller when the key is
+   * well-formed, its row cached, its digest matching and the key not revoked; otherwise null, and
+   * {@link authenticate} answers (the same refusals, the database on a cache miss). For
+   * getCredential's warm read, which is then answered without a promise.
+   */
+  authenticatedFromMemory(
+    authorization: string | undefined,
+    presented: PresentedKey | null,
+  ): AuthenticatedProject | null {
+    if (!authorization || !presented?.parsed) return null;
+    const row = this.keys.get(presented.parsed.publicId);
+    if (row === undefined || row.revoked || !digestMatches(presented.digest, row.secretHash)) return null;
+    return this.accepted(row, authorization, presented);
+  }
+
+  private accepted(row: CachedKey, authorization: string, presented: PresentedKey): AuthenticatedProject {
     this.noteUse(row);
     rememberAuthenticated(authorization, presented);
     return { projectId: row.projectId, apiKeyId: row.id };

@@ -3,7 +3,7 @@
 // and served credential both cached), so the framework's per-request work was most of its cost:
 // Nest's router proxy, guard, parameter decorators and pipes, the exception filter's zone around
 // each handler. Served here, a warm read costs Fastify's routing and hooks, the API key check,
-// two schema checks, a cache read and the JSON body.
+// two plain input checks, a cache read and the JSON body's bytes, all synchronous (see handle).
 //
 // The contract is the controller's was, unchanged:
 // - the route (method, path, success status) is ROUTES.getCredential's, as is /docs (generated
@@ -12,15 +12,15 @@
 //   metrics, security headers and the request line (logging.module.ts); what the service logs on
 //   a cold read or a refusal carries the request, as on every route (`ownLogContext`: bound there
 //   rather than on arrival, where a warm read would pay for a child logger it never uses);
-// - the same order of checks: API key first (ApiKeysService, the guard's cached lookup, hashed
-//   once with the rate limiter), then the params and the query against the contract's schemas,
+// - the same order of checks: API key first (ApiKeysService, the guard's cached lookup, the
+//   presented key parsed and hashed once with the rate limiter), then the params and the query against the contract's schemas,
 //   with the validation pipe's errors (plainly valid input is accepted by hand first, see
 //   get-credential.input.ts);
 // - refusals in the catalog's shape through the same ErrorFilter mapping, `Retry-After` on
 //   `provider_unavailable`, `Cache-Control: no-store` on the credential.
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ROUTES, routerPath } from '@authpipe/contract';
+import { ROUTES, routerPath, type GetCredentialQuery } from '@authpipe/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { ApiKeysService } from '../api-keys/api-keys.service';
@@ -78,36 +78,46 @@ export class GetCredentialRoute implements OnModuleInit {
     });
   }
 
-  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<Buffer | undefined> {
+  /**
+   * A warm read, answered synchronously: the key accepted from memory, plainly valid input and the
+   * served-credential cache's answer (no promise, no await between the request and its answer).
+   * Anything else (a key or an answer not in memory, input for the schemas, a refusal) goes
+   * through {@link serve} from the start, which checks everything in order again.
+   */
+  private handle(request: FastifyRequest, reply: FastifyReply): Buffer | Promise<Buffer | undefined> {
+    const caller = this.apiKeys.authenticatedFromMemory(request.headers.authorization, presentedKeyOf(request.raw));
+    const params = caller && plainParams(request.params);
+    const query = params && plainQuery(request.query);
+    const served = query && this.credentials.cached(caller, askedFor(params.provider, query));
+    if (!served) return this.serve(request, reply);
+    return this.answer(reply, served);
+  }
+
+  private async serve(request: FastifyRequest, reply: FastifyReply): Promise<Buffer | undefined> {
     try {
       const caller = await this.apiKeys.authenticate(request.headers.authorization, presentedKeyOf(request.raw));
       // Plainly valid input is taken as is; the rest goes through the contract's schemas.
       const { provider } = plainParams(request.params) ?? this.params.transform(request.params);
-      const query = plainQuery(request.query) ?? this.query.transform(request.query);
-      const asked: CredentialRequest = {
-        provider,
-        tenantExternalId: asTenantExternalId(query.tenantId),
-        subject:
-          query.credentialFor === 'user'
-            ? { credentialFor: 'user', userId: query.userId! }
-            : { credentialFor: 'installation' },
-        forceRefresh: query.forceRefresh === 'true',
-      };
-      // Warm, from memory and logging nothing; else (database, refresh) with the request bound
-      // to whatever is logged, as every other route has it from the start.
+      const asked = askedFor(provider, plainQuery(request.query) ?? this.query.transform(request.query));
+      // From memory and logging nothing; else (database, refresh) with the request bound to
+      // whatever is logged, as every other route has it from the start.
       const served =
         this.credentials.cached(caller, asked) ??
         (await withRequestContext(this.logs, request, () => this.credentials.load(caller, asked)));
-      // A token: no shared cache may keep it.
-      reply
-        .code(ROUTE.response.status)
-        .header('cache-control', 'no-store')
-        .header('content-type', 'application/json; charset=utf-8');
-      return this.jsonOf(served);
+      return this.answer(reply, served);
     } catch (error) {
       await this.refuse(request, reply, error);
       return undefined;
     }
+  }
+
+  private answer(reply: FastifyReply, served: ServedCredential): Buffer {
+    // A token: no shared cache may keep it.
+    reply
+      .code(ROUTE.response.status)
+      .header('cache-control', 'no-store')
+      .header('content-type', 'application/json; charset=utf-8');
+    return this.jsonOf(served);
   }
 
   /**
@@ -130,4 +140,16 @@ export class GetCredentialRoute implements OnModuleInit {
       this.errors.answer(reply, error instanceof CredentialRefused ? error.toApiError() : error),
     );
   }
+}
+
+function askedFor(provider: string, query: GetCredentialQuery): CredentialRequest {
+  return {
+    provider,
+    tenantExternalId: asTenantExternalId(query.tenantId),
+    subject:
+      query.credentialFor === 'user'
+        ? { credentialFor: 'user', userId: query.userId! }
+        : { credentialFor: 'installation' },
+    forceRefresh: query.forceRefresh === 'true',
+  };
 }
