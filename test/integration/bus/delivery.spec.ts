@@ -50,13 +50,24 @@ describe(InvalidationBus.name, () => {
   /**
    * Makes "nothing more arrives" observable without sleeping: notifications reach a listener in
    * commit order, so once a sentinel committed later has arrived, an earlier message would have too.
+   * The sentinel is awaited in both vaults, through subscriptions of its own: one that reached only
+   * one of them could still be on its way to the other, and would land in the next test's lists.
    * On PGlite delivery is synchronous at commit: there is nothing in flight to wait for.
    */
-  async function settled(seen: string[], sentinel: string): Promise<void> {
+  async function settled(sentinel: string): Promise<void> {
     if (!raw) return;
-    const wire = encodeWire({ origin: 'test', replica: 'test', message: changed(sentinel) });
-    await raw.query('SELECT pg_notify($1, $2)', [BUS_CHANNEL, wire]);
-    await vi.waitFor(() => expect(seen).toContain(sentinel), DELIVERY);
+    const [inA, inB] = [delivered(a), delivered(b)];
+    try {
+      const wire = encodeWire({ origin: 'test', replica: 'test', message: changed(sentinel) });
+      await raw.query('SELECT pg_notify($1, $2)', [BUS_CHANNEL, wire]);
+      await vi.waitFor(() => {
+        expect(inA.ids).toContain(sentinel);
+        expect(inB.ids).toContain(sentinel);
+      }, DELIVERY);
+    } finally {
+      inA.stop();
+      inB.stop();
+    }
   }
 
   describe('publish', () => {
@@ -68,8 +79,7 @@ describe(InvalidationBus.name, () => {
           throw new Error('roll back');
         }),
       ).rejects.toThrow('roll back');
-      await settled(inB.ids, 'after_rollback_b');
-      await settled(inA.ids, 'after_rollback_a');
+      await settled('after_rollback');
       expect(inA.ids.filter((id) => id === 'rolled_back')).toEqual([]);
       expect(inB.ids.filter((id) => id === 'rolled_back')).toEqual([]);
       inA.stop();
@@ -81,7 +91,7 @@ describe(InvalidationBus.name, () => {
       await a.get(UnitOfWork).run(async () => {
         await a.get(InvalidationBus).publish(changed('committed'));
         // A NOTIFY sent outside the transaction would have reached b before this later one.
-        await settled(inB.ids, 'while_open');
+        await settled('while_open');
         expect(inA.ids).not.toContain('committed');
         expect(inB.ids).not.toContain('committed');
       });
@@ -101,7 +111,7 @@ describe(InvalidationBus.name, () => {
           throw new Error('outer rolls back');
         }),
       ).rejects.toThrow('outer rolls back');
-      await settled(inB.ids, 'after_nested');
+      await settled('after_nested');
       expect([...inA.ids, ...inB.ids]).not.toContain('nested');
       inA.stop();
       inB.stop();
@@ -113,7 +123,7 @@ describe(InvalidationBus.name, () => {
       expect(inA.ids).toEqual(['outside']);
       await vi.waitFor(() => expect(inB.ids).toEqual(['outside']), DELIVERY);
       // Its own echo from PostgreSQL is skipped: it applied the message already.
-      await settled(inA.ids, 'after_echo');
+      await settled('after_echo');
       expect(inA.ids.filter((id) => id === 'outside')).toEqual(['outside']);
       inA.stop();
       inB.stop();
@@ -149,7 +159,7 @@ describe(InvalidationBus.name, () => {
       await expect(sent).rejects.toMatchObject({ code });
       // The error names fields, never their values.
       await expect(sent).rejects.not.toThrow(/canary/);
-      await settled(inB.ids, `after_${code}`);
+      await settled(`after_${code}`);
       expect(inB.ids.filter((id) => !id.startsWith('after_'))).toEqual([]);
       inB.stop();
     });
