@@ -108,9 +108,9 @@ export function registerRequestLogging(fastify: FastifyInstance, logs: PinoLogge
   });
 }
 
-/** pino-http's level for a finished request, as configured above. */
-function requestLevel(statusCode: number, failed = false): 'error' | 'warn' | 'info' {
-  return failed || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+/** A finished request's level: error from 500, warn from 400 (a refusal), else info. */
+function requestLevel(statusCode: number): 'error' | 'warn' | 'info' {
+  return statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
 }
 
 /**
