@@ -176,13 +176,13 @@ export class MsalClientFactory {
 
   private configuration(app: MicrosoftApp, tenant: string, authorityMetadata?: string): Configuration {
     const parsed = microsoftAppSchema.parse(app);
-    const cloud: Cloud = resolveCloud(parsed.cloud);
+    const cloud: Readonly<Cloud> = resolveCloud(parsed.cloud);
     const logger = this.options.logger;
     return {
       auth: {
         clientId: parsed.clientId,
         authority: this.authority(parsed, tenant),
-        knownAuthorities: cloud.knownAuthorities,
+        knownAuthorities: [...cloud.knownAuthorities],
         authorityMetadata,
         // Continuous access evaluation: Microsoft then answers a Conditional Access change with a
         // claims challenge (whose `claims` the next sign-in carries) instead of a bare failure.
