@@ -11,7 +11,8 @@
  * database of its own on that server and drops it at the end; the emulator runs in a process of
  * its own, as Microsoft would. Prints per round: refreshes/s, the ceiling at the same
  * concurrency, their ratio, and the vault processes' CPU time per refresh (process.cpuUsage of
- * the vault processes over the round ÷ refreshes) and peak RSS. With `--rss-at`, a last round
+ * the vault processes over the round ÷ refreshes, split into user and system time: JavaScript
+ * against syscalls) and peak RSS. With `--rss-at`, a last round
  * refreshes that many connections with 3 processes and compares their peak RSS with the
  * 3-process round of `--credentials`. Targets: CPU/refresh ≤ 1 ms; throughput ≥ 50% of the
  * ceiling; RSS at 100k ≤ 1.2 × RSS at 10k.
@@ -203,6 +204,8 @@ interface Round {
   credentials: number;
   perSecond: number;
   cpuMsPerRefresh: number;
+  userMsPerRefresh: number;
+  systemMsPerRefresh: number;
   statementsPerRefresh: number;
   maxRss: number;
   results: Record<string, number>;
@@ -421,6 +424,8 @@ async function main(): Promise<void> {
             credentials: count,
             perSecond: refreshed / seconds,
             cpuMsPerRefresh: cpuMicros / 1000 / refreshed,
+            userMsPerRefresh: ran.reduce((s, r) => s + r.userMicros, 0) / 1000 / refreshed,
+            systemMsPerRefresh: ran.reduce((s, r) => s + r.systemMicros, 0) / 1000 / refreshed,
             statementsPerRefresh: ran.reduce((s, r) => s + r.statements, 0) / refreshed,
             maxRss: Math.max(...ran.map((r) => r.maxRss)),
             results,
@@ -465,7 +470,9 @@ async function main(): Promise<void> {
     log(
       `refresh throughput on PostgreSQL, emulator token latency ${LATENCY_MS} ms, ${CONCURRENCY} refreshes in flight per vault process, ${cpuCount} CPUs (shared)`,
     );
-    log('processes  credentials  refreshes/s  ceiling/s  ratio  CPU ms/refresh  SQL/refresh  peak RSS MB  outcomes');
+    log(
+      'processes  credentials  refreshes/s  ceiling/s  ratio  CPU ms/refresh  (user   sys)  SQL/refresh  peak RSS MB  outcomes',
+    );
     for (const r of rounds) {
       const c = r.credentials === CREDENTIALS ? ceilings.get(r.processes) : undefined;
       log(
@@ -476,6 +483,7 @@ async function main(): Promise<void> {
           (c === undefined ? '—' : c.toFixed(1)).padStart(10),
           (c === undefined ? '—' : (r.perSecond / c).toFixed(2)).padStart(6),
           r.cpuMsPerRefresh.toFixed(2).padStart(15),
+          ` (${r.userMsPerRefresh.toFixed(2)} ${r.systemMsPerRefresh.toFixed(2)})`,
           r.statementsPerRefresh.toFixed(1).padStart(12),
           (r.maxRss / 1e6).toFixed(0).padStart(12),
           ` ${JSON.stringify(r.results)}`,

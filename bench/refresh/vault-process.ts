@@ -24,6 +24,10 @@ export type VaultProcessSignal =
       statements: number;
       /** User + system CPU time of this process during the run, in microseconds. */
       cpuMicros: number;
+      /** Of which user time (JavaScript, GC, the driver's and TLS's work in this process)… */
+      userMicros: number;
+      /** …and system time (the kernel's: socket reads and writes, epoll, page faults). */
+      systemMicros: number;
       /** Resident set size at the end of the run, and the peak since the process started, in bytes. */
       rss: number;
       maxRss: number;
@@ -76,6 +80,8 @@ async function main(): Promise<void> {
         results,
         statements: statements - sent,
         cpuMicros: used.user + used.system,
+        userMicros: used.user,
+        systemMicros: used.system,
         rss: process.memoryUsage.rss(),
         // resourceUsage reports kilobytes.
         maxRss: process.resourceUsage().maxRSS * 1024,

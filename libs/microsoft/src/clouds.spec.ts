@@ -40,6 +40,19 @@ describe(resolveCloud.name, () => {
     ).toThrow();
   });
 
+  it('shares one frozen resolution between equal configurations and still validates every other', () => {
+    const config = { name: 'custom', loginUrl: 'https://127.0.0.1:4443', graphUrl: 'https://127.0.0.1:4443' } as const;
+    const cloud = resolveCloud(config);
+    expect(resolveCloud({ ...config })).toBe(cloud);
+    expect(Object.isFrozen(cloud)).toBe(true);
+    expect(Object.isFrozen(cloud.knownAuthorities)).toBe(true);
+    expect(resolveCloud({ ...config, graphResource: 'https://graph.microsoft.us' }).graphResource).toBe(
+      'https://graph.microsoft.us',
+    );
+    expect(() => resolveCloud({ ...config, graphUrl: 'http://127.0.0.1:4443' })).toThrow();
+    expect(() => resolveCloud({ name: 'mars' } as never)).toThrow();
+  });
+
   it('lists each national host once', () => {
     expect(MICROSOFT_CLOUD_HOSTS).toHaveLength(new Set(MICROSOFT_CLOUD_HOSTS).size);
     expect(MICROSOFT_CLOUD_HOSTS).toContain('dod-graph.microsoft.us');

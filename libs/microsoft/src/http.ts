@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { cidrSchema } from './address-policy';
 import { createDispatcher, routeFor } from './http-dispatcher';
 import { HttpRequestError, toHttpRequestError } from './http-errors';
-import { sendStream, type HttpStreamRequest, type HttpStreamResponse } from './http-stream';
+import { sendStream, sendUnmapped, type HttpStreamRequest, type HttpStreamResponse } from './http-stream';
 
 export * from './http-errors';
 export type { HttpStreamRequest, HttpStreamResponse, HttpStreamBody } from './http-stream';
@@ -119,26 +119,30 @@ export class HttpClient {
     const timer = setTimeout(() => deadline.abort(new DeadlineExceeded()), timeoutMs);
     const label = labelOf(req.method, req.url);
     try {
-      const response = await this.stream({
-        method: req.method,
-        url: req.url,
-        headers: req.headers,
-        body: req.body,
-        signal: deadline.signal,
-      });
+      const response = await sendUnmapped(
+        this.dispatcher,
+        { method: req.method, url: req.url, headers: req.headers, body: req.body, signal: deadline.signal },
+        this.streamDefaults(),
+      );
       const chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > this.options.maxResponseBytes) {
-          response.body.destroy();
-          throw new HttpRequestError(
-            'response_too_large',
-            undefined,
-            `${label}: response over ${this.options.maxResponseBytes} bytes`,
-          );
+      try {
+        for await (const chunk of response.body as AsyncIterable<Buffer>) {
+          size += chunk.length;
+          if (size > this.options.maxResponseBytes) {
+            response.body.destroy();
+            throw new HttpRequestError(
+              'response_too_large',
+              undefined,
+              `${label}: response over ${this.options.maxResponseBytes} bytes`,
+            );
+          }
+          chunks.push(chunk);
         }
-        chunks.push(chunk);
+      } catch (error) {
+        // As stream()'s body would have failed: undici's errors while reading the response.
+        if (deadline.signal.reason instanceof DeadlineExceeded) throw error;
+        throw toHttpRequestError(error, label, 'response');
       }
       return { status: response.status, headers: joinHeaders(response.headers), body: Buffer.concat(chunks) };
     } catch (error) {
@@ -161,10 +165,11 @@ export class HttpClient {
    * `signal` aborts the request or the body at any point.
    */
   stream(req: HttpStreamRequest): Promise<HttpStreamResponse> {
-    return sendStream(this.dispatcher, req, {
-      headersTimeoutMs: this.options.headersTimeoutMs,
-      bodyIdleTimeoutMs: this.options.bodyIdleTimeoutMs,
-    });
+    return sendStream(this.dispatcher, req, this.streamDefaults());
+  }
+
+  private streamDefaults(): { headersTimeoutMs: number; bodyIdleTimeoutMs: number } {
+    return { headersTimeoutMs: this.options.headersTimeoutMs, bodyIdleTimeoutMs: this.options.bodyIdleTimeoutMs };
   }
 
   /** Closes every connection of this client, aborting requests still running. */
