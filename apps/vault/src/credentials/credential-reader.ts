@@ -65,6 +65,14 @@ interface Row {
 
 // Both kinds answer with the same columns, so one reader maps them. $1 project, $2 tenant, $3
 // provider, $4 user.
+//
+// The token set and the data key are LATERAL subqueries with LIMIT 1 (each matches at most one
+// row by a unique key) so that PostgreSQL cannot flatten them into plain joins: as joins, a table
+// without statistics (freshly filled, before autovacuum analyzes it; PGlite runs no autovacuum) could be planned as an
+// index scan on `record_type` and `field` alone with `record_id` filtered afterwards, reading
+// every token set of the kind on each read (measured: 1,080 µs of PostgreSQL CPU per read on
+// 2,000 connections). As LATERAL subqueries they are planned per row with the credential's id and
+// the tenant's id as parameters: one lookup of the unique key each, whatever the statistics.
 const INSTALLATION = `
   SELECT c.id, t.id AS tenant_row_id, c.app_id, c.status, c.status_aadsts, c.status_error, c.status_remediation, c.status_action,
          c.expires_at, c.version, c.scopes, a.status AS app_status, a.cloud, a.graph_url, c.directory_id, NULL AS oid, NULL AS upn,
@@ -73,8 +81,11 @@ const INSTALLATION = `
     FROM tenants t
     JOIN installations c ON c.tenant_id = t.id
     JOIN provider_apps a ON a.id = c.app_id
-    LEFT JOIN secrets s ON s.record_type = 'installation' AND s.record_id = c.id AND s.field = '${TOKEN_SET_FIELD}'
-    LEFT JOIN data_keys dk ON dk.owner_id = t.id AND dk.version = s.dek_version
+    LEFT JOIN LATERAL (
+      SELECT ciphertext, dek_version FROM secrets
+       WHERE record_type = 'installation' AND record_id = c.id AND field = '${TOKEN_SET_FIELD}' LIMIT 1) s ON true
+    LEFT JOIN LATERAL (
+      SELECT version, wrapped_key FROM data_keys WHERE owner_id = t.id AND version = s.dek_version LIMIT 1) dk ON true
    WHERE t.project_id = $1 AND t.external_id = $2 AND c.provider = $3`;
 
 const CONNECTION = `
@@ -85,8 +96,11 @@ const CONNECTION = `
     FROM tenants t
     JOIN connections c ON c.tenant_id = t.id
     JOIN provider_apps a ON a.id = c.app_id
-    LEFT JOIN secrets s ON s.record_type = 'connection' AND s.record_id = c.id AND s.field = '${TOKEN_SET_FIELD}'
-    LEFT JOIN data_keys dk ON dk.owner_id = t.id AND dk.version = s.dek_version
+    LEFT JOIN LATERAL (
+      SELECT ciphertext, dek_version FROM secrets
+       WHERE record_type = 'connection' AND record_id = c.id AND field = '${TOKEN_SET_FIELD}' LIMIT 1) s ON true
+    LEFT JOIN LATERAL (
+      SELECT version, wrapped_key FROM data_keys WHERE owner_id = t.id AND version = s.dek_version LIMIT 1) dk ON true
    WHERE t.project_id = $1 AND t.external_id = $2 AND c.provider = $3 AND c.user_id = $4`;
 
 /**
