@@ -70,9 +70,8 @@ interface Row {
 // row by a unique key) so that PostgreSQL cannot flatten them into plain joins: as joins, a table
 // without statistics (freshly filled, before autovacuum first analyzes it; an embedded PGlite
 // database may never be analyzed) could be planned as an index scan on `record_type` and `field`
-// alone with `record_id` filtered afterwards, reading
-// every token set of the kind on each read (measured: 1,080 µs of PostgreSQL CPU per read on
-// 2,000 connections). As LATERAL subqueries they are planned per row with the credential's id and
+// alone with `record_id` filtered afterwards, reading every token set of the kind on each read
+// (measured: 1,080 µs of PostgreSQL CPU per read on 2,000 connections). As LATERAL subqueries they are planned per row with the credential's id and
 // the tenant's id as parameters: one lookup of the unique key each, whatever the statistics.
 const INSTALLATION = `
   SELECT c.id, t.id AS tenant_row_id, c.app_id, c.status, c.status_aadsts, c.status_error, c.status_remediation, c.status_action,
