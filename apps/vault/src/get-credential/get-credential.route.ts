@@ -13,9 +13,9 @@
 //   a cold read or a refusal carries the request, as on every route (`ownLogContext`: bound there
 //   rather than on arrival, where a warm read would pay for a child logger it never uses);
 // - the same order of checks: API key first (ApiKeysService, the guard's cached lookup, the
-//   presented key parsed and hashed once with the rate limiter), then the params and the query against the contract's schemas,
-//   with the validation pipe's errors (plainly valid input is accepted by hand first, see
-//   get-credential.input.ts);
+//   presented key parsed and hashed once with the rate limiter), then the params and the query
+//   against the contract's schemas, with the validation pipe's errors (plainly valid input is
+//   accepted by hand first, see get-credential.input.ts);
 // - refusals in the catalog's shape through the same ErrorFilter mapping, `Retry-After` on
 //   `provider_unavailable`, `Cache-Control: no-store` on the credential.
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
