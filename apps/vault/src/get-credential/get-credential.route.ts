@@ -33,6 +33,7 @@ import { plainParams, plainQuery } from './get-credential.input';
 import {
   CredentialRefused,
   GetCredentialService,
+  type CredentialCaller,
   type CredentialRequest,
   type ServedCredential,
 } from './get-credential.service';
@@ -81,34 +82,42 @@ export class GetCredentialRoute implements OnModuleInit {
   /**
    * A warm read, answered synchronously: the key accepted from memory, plainly valid input and the
    * served-credential cache's answer (no promise, no await between the request and its answer).
-   * Anything else (a key or an answer not in memory, input for the schemas, a refusal) goes
-   * through {@link serve} from the start, which checks everything in order again.
+   * A cache miss for a request checked that way is read from the database without checking it
+   * again; anything else (a key not in memory, input for the schemas, a refusal) goes through
+   * {@link serve} from the start, which checks everything in order.
    */
   private handle(request: FastifyRequest, reply: FastifyReply): Buffer | Promise<Buffer | undefined> {
     const caller = this.apiKeys.authenticatedFromMemory(request.headers.authorization, presentedKeyOf(request.raw));
     const params = caller && plainParams(request.params);
     const query = params && plainQuery(request.query);
-    const served = query && this.credentials.cached(caller, askedFor(params.provider, query));
-    if (!served) return this.serve(request, reply);
-    return this.answer(reply, served);
+    if (!query) return this.serve(request, reply);
+    const asked = askedFor(params.provider, query);
+    const served = this.credentials.cached(caller, asked);
+    return served ? this.answer(reply, served) : this.serve(request, reply, { caller, asked });
   }
 
-  private async serve(request: FastifyRequest, reply: FastifyReply): Promise<Buffer | undefined> {
+  /** The request checked and answered; `missed` when {@link handle} checked it and the cache missed. */
+  private async serve(request: FastifyRequest, reply: FastifyReply, missed?: Checked): Promise<Buffer | undefined> {
     try {
-      const caller = await this.apiKeys.authenticate(request.headers.authorization, presentedKeyOf(request.raw));
-      // Plainly valid input is taken as is; the rest goes through the contract's schemas.
-      const { provider } = plainParams(request.params) ?? this.params.transform(request.params);
-      const asked = askedFor(provider, plainQuery(request.query) ?? this.query.transform(request.query));
+      const { caller, asked } = missed ?? (await this.checked(request));
       // From memory and logging nothing; else (database, refresh) with the request bound to
       // whatever is logged, as every other route has it from the start.
       const served =
-        this.credentials.cached(caller, asked) ??
+        (missed ? undefined : this.credentials.cached(caller, asked)) ??
         (await withRequestContext(this.logs, request, () => this.credentials.load(caller, asked)));
       return this.answer(reply, served);
     } catch (error) {
       await this.refuse(request, reply, error);
       return undefined;
     }
+  }
+
+  /** The API key first, then the params and the query; refusals thrown as the catalog's errors. */
+  private async checked(request: FastifyRequest): Promise<Checked> {
+    const caller = await this.apiKeys.authenticate(request.headers.authorization, presentedKeyOf(request.raw));
+    // Plainly valid input is taken as is; the rest goes through the contract's schemas.
+    const { provider } = plainParams(request.params) ?? this.params.transform(request.params);
+    return { caller, asked: askedFor(provider, plainQuery(request.query) ?? this.query.transform(request.query)) };
   }
 
   private answer(reply: FastifyReply, served: ServedCredential): Buffer {
@@ -152,4 +161,10 @@ function askedFor(provider: string, query: GetCredentialQuery): CredentialReques
         : { credentialFor: 'installation' },
     forceRefresh: query.forceRefresh === 'true',
   };
+}
+
+/** A request that passed the route's checks: who asks, and for what. */
+interface Checked {
+  caller: CredentialCaller;
+  asked: CredentialRequest;
 }
