@@ -455,7 +455,10 @@ describe(AppsService.name, () => {
 
     it("never answers one app's credential for another's, even of the same project", async () => {
       const one = await apps.create(p1, secretApp({ name: 'one' }));
-      const two = await apps.create(p1, secretApp({ name: 'two', credential: { type: 'secret', secret: 'secret-two' } }));
+      const two = await apps.create(
+        p1,
+        secretApp({ name: 'two', credential: { type: 'secret', secret: 'secret-two' } }),
+      );
       const a = await leasedRead(p1, one.id);
       const b = await leasedRead(p1, two.id);
       expect((await apps.openWithCredentials(a.record, a.sealed)).microsoft.credential).toEqual({

@@ -247,7 +247,11 @@ export class AppsService {
       return { app, microsoft: toMicrosoftApp(app, opened.credential) };
     }
     const ref = APP_SECRET_REF(app.id);
-    const raw = await this.secrets.open({ projectId: app.projectId, tenantRowId: null, tenantExternalId: null }, ref, sealed);
+    const raw = await this.secrets.open(
+      { projectId: app.projectId, tenantRowId: null, tenantExternalId: null },
+      ref,
+      sealed,
+    );
     const credential = this.parseCredential(app, raw);
     this.opened.delete(key);
     for (const [other, entry] of this.opened) if (entry.until <= now) this.opened.delete(other);

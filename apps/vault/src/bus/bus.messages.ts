@@ -92,7 +92,12 @@ const WIRE_VERSION = 1;
  * @throws InvalidationBusError `bus_message_too_large` beyond NOTIFY's payload limit.
  */
 export function encodeWire(envelope: WireEnvelope): string {
-  const text = JSON.stringify({ v: WIRE_VERSION, origin: envelope.origin, replica: envelope.replica, message: envelope.message });
+  const text = JSON.stringify({
+    v: WIRE_VERSION,
+    origin: envelope.origin,
+    replica: envelope.replica,
+    message: envelope.message,
+  });
   if (Buffer.byteLength(text, 'utf8') > MAX_PAYLOAD_BYTES) {
     throw new InvalidationBusError(
       'bus_message_too_large',
