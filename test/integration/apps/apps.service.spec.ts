@@ -1,6 +1,8 @@
 import forge from 'node-forge';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { AppsRepository } from '../../../apps/vault/src/apps/apps.repository';
 import { AppsService } from '../../../apps/vault/src/apps/apps.service';
+import { SecretsService } from '../../../apps/vault/src/secrets/secrets.service';
 import { aDemoAppBody, aProject } from '@test/support/builders';
 import { makePfx } from '@test/support/certificate-fixtures';
 import { dumpText } from '@test/support/db-dump';
@@ -405,6 +407,68 @@ describe(AppsService.name, () => {
         graphUrl: t.emulator.baseUrl,
         graphResource: undefined,
       });
+    });
+  });
+
+  describe('openWithCredentials', () => {
+    /** The app's record and its sealed credential, as the refresh's leased read brings them. */
+    const leasedRead = async (projectId: string, appId: string) => {
+      const record = await vault.get(AppsRepository).find(projectId, appId);
+      const { ciphertext } = await vault.db.prisma.secret.findFirstOrThrow({
+        where: { projectId, recordType: 'provider_app', recordId: appId, field: 'credential' },
+        select: { ciphertext: true },
+      });
+      return { record: record!, sealed: new Uint8Array(ciphertext) };
+    };
+
+    it('opens a ciphertext once, and a replaced credential afresh on its first use', async () => {
+      const app = await apps.create(p1, secretApp());
+      const opens = vi.spyOn(vault.get(SecretsService), 'open');
+      try {
+        const first = await leasedRead(p1, app.id);
+        expect((await apps.openWithCredentials(first.record, first.sealed)).microsoft.credential).toEqual({
+          clientSecret: SEED.demoApp.secretValue,
+        });
+        // The same ciphertext again (the next refresh): no decryption.
+        expect((await apps.openWithCredentials(first.record, first.sealed)).microsoft.credential).toEqual({
+          clientSecret: SEED.demoApp.secretValue,
+        });
+        expect(opens).toHaveBeenCalledTimes(1);
+
+        // The secret is rotated, with no time passing: the new ciphertext is opened, not the old one reused.
+        await apps.update(p1, app.id, { credential: { type: 'secret', secret: 'the-rotated-secret' } });
+        const rotated = await leasedRead(p1, app.id);
+        expect(Buffer.compare(rotated.sealed, first.sealed)).not.toBe(0);
+        expect((await apps.openWithCredentials(rotated.record, rotated.sealed)).microsoft.credential).toEqual({
+          clientSecret: 'the-rotated-secret',
+        });
+        expect(opens).toHaveBeenCalledTimes(2);
+
+        // Past its time to live, even the same ciphertext is opened again.
+        vault.clock.advance(5 * 60_000);
+        await apps.openWithCredentials(rotated.record, rotated.sealed);
+        expect(opens).toHaveBeenCalledTimes(3);
+      } finally {
+        opens.mockRestore();
+      }
+    });
+
+    it("never answers one app's credential for another's, even of the same project", async () => {
+      const one = await apps.create(p1, secretApp({ name: 'one' }));
+      const two = await apps.create(
+        p1,
+        secretApp({ name: 'two', credential: { type: 'secret', secret: 'secret-two' } }),
+      );
+      const a = await leasedRead(p1, one.id);
+      const b = await leasedRead(p1, two.id);
+      expect((await apps.openWithCredentials(a.record, a.sealed)).microsoft.credential).toEqual({
+        clientSecret: SEED.demoApp.secretValue,
+      });
+      expect((await apps.openWithCredentials(b.record, b.sealed)).microsoft.credential).toEqual({
+        clientSecret: 'secret-two',
+      });
+      // Another app's ciphertext under this app's record is bound to the other app (AAD): refused.
+      await expect(apps.openWithCredentials(a.record, b.sealed)).rejects.toThrow();
     });
   });
 

@@ -8,6 +8,7 @@ import {
   BUS_CHANNEL,
   decodeWire,
   encodeWire,
+  wirePrefix,
   type InvalidationMessage,
 } from '../../../apps/vault/src/bus/bus.messages';
 import { InvalidationBus } from '../../../apps/vault/src/bus/invalidation-bus';
@@ -190,6 +191,13 @@ describe('the wire format', () => {
       replica: 'host:1:abc',
       message,
     });
+  });
+
+  it("begins every payload with its origin's prefix, which no other origin's payload shares", () => {
+    const own = encodeWire({ origin: 'a1b2', replica: 'host:1:abc', message });
+    expect(own.startsWith(wirePrefix('a1b2'))).toBe(true);
+    expect(own.startsWith(wirePrefix('a1b'))).toBe(false);
+    expect(encodeWire({ origin: 'a1b', replica: 'a1b2', message }).startsWith(wirePrefix('a1b2'))).toBe(false);
   });
 
   it('tells a type this build does not know from an unreadable payload', () => {

@@ -50,11 +50,24 @@ export interface AppWithCredentials {
 }
 
 const MULTI_TENANT_AUTHORITIES = new Set(['common', 'organizations', 'consumers']);
+/** How long an opened app credential is reused for the same ciphertext (see AppsService.opened). */
+const OPENED_CREDENTIAL_TTL_MS = 5 * 60_000;
+/** At most this many apps' opened credentials are kept; the oldest opened goes first. */
+const OPENED_CREDENTIALS_MAX = 1000;
 
 /** Provider apps: the project's own Entra app registrations, their encrypted credentials and checks. */
 @Injectable()
 export class AppsService {
   private readonly logger = new Logger(AppsService.name);
+  /**
+   * The refresh's app credentials as last opened, by project and app, each with the ciphertext it
+   * was opened from: {@link openWithCredentials} reuses one only for the very same ciphertext, so
+   * a replaced or re-encrypted credential (new ciphertext, new nonce) is opened afresh on its
+   * first use, with no invalidation to miss. It saves a decryption and a parse per refresh. Each
+   * is reused for OPENED_CREDENTIAL_TTL_MS at most, and expired ones are dropped at the next
+   * opening, so an app that stopped refreshing does not keep its plaintext credential here.
+   */
+  private readonly opened = new Map<string, { sealed: Uint8Array; credential: StoredCredential; until: number }>();
 
   constructor(
     private readonly apps: AppsRepository,
@@ -226,12 +239,25 @@ export class AppsService {
     sealed: Uint8Array<ArrayBuffer> | null,
   ): Promise<AppWithCredentials> {
     this.assertEndpointsAllowed(app);
+    if (sealed === null) return this.withCredential(app, null);
+    const key = `${app.projectId}:${app.id}`;
+    const now = this.clock();
+    const opened = this.opened.get(key);
+    if (opened !== undefined && opened.until > now && Buffer.compare(opened.sealed, sealed) === 0) {
+      return { app, microsoft: toMicrosoftApp(app, opened.credential) };
+    }
     const ref = APP_SECRET_REF(app.id);
-    const raw =
-      sealed === null
-        ? null
-        : await this.secrets.open({ projectId: app.projectId, tenantRowId: null, tenantExternalId: null }, ref, sealed);
-    return this.withCredential(app, raw);
+    const raw = await this.secrets.open(
+      { projectId: app.projectId, tenantRowId: null, tenantExternalId: null },
+      ref,
+      sealed,
+    );
+    const credential = this.parseCredential(app, raw);
+    this.opened.delete(key);
+    for (const [other, entry] of this.opened) if (entry.until <= now) this.opened.delete(other);
+    if (this.opened.size >= OPENED_CREDENTIALS_MAX) this.opened.delete(this.opened.keys().next().value!);
+    this.opened.set(key, { sealed: Uint8Array.from(sealed), credential, until: now + OPENED_CREDENTIAL_TTL_MS });
+    return { app, microsoft: toMicrosoftApp(app, credential) };
   }
 
   private assertEndpointsAllowed(app: ProviderAppRecord): void {
@@ -242,10 +268,13 @@ export class AppsService {
   }
 
   private withCredential(app: ProviderAppRecord, raw: Buffer | null): AppWithCredentials {
+    return { app, microsoft: toMicrosoftApp(app, this.parseCredential(app, raw)) };
+  }
+
+  private parseCredential(app: ProviderAppRecord, raw: Buffer | null): StoredCredential {
     if (!raw) throw new Error(`App ${app.id} has no stored credential`);
     try {
-      const credential = storedCredentialSchema.parse(JSON.parse(raw.toString('utf8')));
-      return { app, microsoft: toMicrosoftApp(app, credential) };
+      return storedCredentialSchema.parse(JSON.parse(raw.toString('utf8')));
     } finally {
       raw.fill(0);
     }

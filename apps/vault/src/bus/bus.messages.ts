@@ -92,7 +92,12 @@ const WIRE_VERSION = 1;
  * @throws InvalidationBusError `bus_message_too_large` beyond NOTIFY's payload limit.
  */
 export function encodeWire(envelope: WireEnvelope): string {
-  const text = JSON.stringify({ v: WIRE_VERSION, ...envelope });
+  const text = JSON.stringify({
+    v: WIRE_VERSION,
+    origin: envelope.origin,
+    replica: envelope.replica,
+    message: envelope.message,
+  });
   if (Buffer.byteLength(text, 'utf8') > MAX_PAYLOAD_BYTES) {
     throw new InvalidationBusError(
       'bus_message_too_large',
@@ -100,6 +105,14 @@ export function encodeWire(envelope: WireEnvelope): string {
     );
   }
   return text;
+}
+
+/**
+ * How every payload {@link encodeWire} writes for `origin` begins (its fields are written in a
+ * fixed order): a bus recognises its own echoes by it without decoding them.
+ */
+export function wirePrefix(origin: string): string {
+  return `{"v":${WIRE_VERSION},"origin":${JSON.stringify(origin)},`;
 }
 
 const wireSchema = z.object({

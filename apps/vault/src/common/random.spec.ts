@@ -26,3 +26,25 @@ describe(randomUuid.name, () => {
     expect(randomUuid(serving([0xff]))).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff');
   });
 });
+
+describe('cryptoRandom', () => {
+  it('hands out each pooled byte once, across refills of the pool, and serves large draws directly', () => {
+    // 2,000 draws of 16 bytes span several 4 KiB pools: a byte handed out twice (an offset not
+    // advanced, a pool not refilled) would repeat a draw, which 128 random bits never do.
+    const draws = Array.from({ length: 2000 }, () => cryptoRandom.bytes(16));
+    expect(draws.every((d) => d.length === 16)).toBe(true);
+    expect(new Set(draws.map((d) => d.toString('hex'))).size).toBe(2000);
+    // Odd lengths keep the pool's offset unaligned; a large draw bypasses the pool.
+    expect(cryptoRandom.bytes(3)).toHaveLength(3);
+    const large = cryptoRandom.bytes(8192);
+    expect(large).toHaveLength(8192);
+    expect(large.some((b) => b !== 0)).toBe(true);
+  });
+
+  it('returns buffers of their own: changing one leaves the next draws alone', () => {
+    const first = cryptoRandom.bytes(32);
+    first.fill(0);
+    const next = Array.from({ length: 4 }, () => cryptoRandom.bytes(32));
+    expect(next.every((d) => d.some((b) => b !== 0))).toBe(true);
+  });
+});

@@ -182,6 +182,11 @@ export class CredentialStateRepository {
     const appCredential = Prisma.sql`(SELECT s.ciphertext FROM secrets s
        WHERE s.record_type = ${APP_CREDENTIAL_REF.recordType} AND s.record_id = l.app_id
          AND s.field = ${APP_CREDENTIAL_REF.field} AND s.project_id = l.project_id AND s.tenant_id IS NULL)`;
+    // The app by its primary key alone, in a LATERAL subquery with LIMIT 1 (which keeps the project
+    // condition outside it): as a plain join, a generic plan on tables without statistics (freshly
+    // filled; PGlite may never analyze) searched the (project_id, provider) index and filtered the
+    // app id afterwards, reading every app of the project on each refresh. The project scope holds
+    // the same, checked on the one row found.
     type Sealed = { tokenSet: Uint8Array<ArrayBuffer> | null; appCredential: Uint8Array<ArrayBuffer> | null };
     const rows = await this.hot<Record<string, unknown> & Sealed>(
       `authpipe_refresh_lease_${ref.kind}`,
@@ -194,7 +199,7 @@ export class CredentialStateRepository {
       SELECT ${RECORD_COLUMNS}, ${KIND_COLUMNS[ref.kind]}, ${tokenSet} AS "tokenSet", ${appColumns.select},
              ${appCredential} AS "appCredential"
         FROM l JOIN tenants t ON t.id = l.tenant_id AND t.project_id = l.project_id
-               JOIN provider_apps a ON a.id = l.app_id AND a.project_id = l.project_id`,
+               JOIN LATERAL (SELECT * FROM provider_apps WHERE id = l.app_id LIMIT 1) a ON a.project_id = l.project_id`,
     );
     const found = rows[0];
     if (found === undefined) return null;
