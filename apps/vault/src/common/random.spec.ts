@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cryptoRandom, randomBase62, randomToken, randomUuid, type Random } from './random';
+import { cryptoRandom, randomBase62, randomToken, type Random } from './random';
 
 /** A Random that serves `bytes` over and over. */
 const serving = (bytes: number[]): Random => ({
@@ -17,13 +17,6 @@ describe(randomToken.name, () => {
   it('encodes the drawn bytes as base64url', () => {
     expect(randomToken(serving([0xfb, 0xff]), 3)).toBe('-__7');
     expect(randomToken(cryptoRandom, 32)).toMatch(/^[A-Za-z0-9_-]{43}$/);
-  });
-});
-
-describe(randomUuid.name, () => {
-  it('makes RFC 9562 version-4 UUIDs', () => {
-    expect(randomUuid(cryptoRandom)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(randomUuid(serving([0xff]))).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff');
   });
 });
 

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /** Injection token of the vault's {@link Random}. */
 export const RANDOM = Symbol('RANDOM');
@@ -56,18 +56,4 @@ export function randomBase62(random: Random, length: number): string {
 /** `bytes` random bytes as base64url text (43 characters for 32 bytes). */
 export function randomToken(random: Random, bytes: number): string {
   return random.bytes(bytes).toString('base64url');
-}
-
-/**
- * An RFC 9562 version-4 UUID. From the real CSPRNG through Node's randomUUID, which draws its
- * entropy in batches (one per request: a 16-byte draw each time showed in warm getCredential's
- * profile); from a test's Random byte by byte.
- */
-export function randomUuid(random: Random): string {
-  if (random === cryptoRandom) return randomUUID();
-  const b = random.bytes(16);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = b.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -86,11 +86,21 @@ describe('log redaction', () => {
 });
 
 describe(requestIdFrom.name, () => {
-  it("keeps a proxy's well-formed x-request-id and replaces anything else by a UUID", () => {
+  it("keeps a proxy's well-formed x-request-id and names anything else by the app's prefix and a sequence number", () => {
     const requestId = requestIdFrom(cryptoRandom);
     const req = (id?: string) => ({ headers: id === undefined ? {} : { 'x-request-id': id } }) as never;
     expect(requestId(req('abc-123.x'))).toBe('abc-123.x');
-    expect(requestId(req('bad id\n{"level":60}'))).toMatch(/^[0-9a-f-]{36}$/);
-    expect(requestId(req())).toMatch(/^[0-9a-f-]{36}$/);
+    const replaced = requestId(req('bad id\n{"level":60}'));
+    expect(replaced).toMatch(/^[\w-]{12}\.1$/);
+    const [prefix] = replaced.split('.');
+    expect(requestId(req())).toBe(`${prefix}.2`);
+    expect(requestId(req('x'.repeat(65)))).toBe(`${prefix}.3`);
+  });
+
+  it('gives each application (each replica, each start) a prefix of its own', () => {
+    const prefixes = new Set(
+      Array.from({ length: 50 }, () => requestIdFrom(cryptoRandom)({ headers: {} }).split('.')[0]),
+    );
+    expect(prefixes.size).toBe(50);
   });
 });

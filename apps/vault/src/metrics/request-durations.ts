@@ -30,14 +30,22 @@ export class RequestDurations {
   readonly help = 'Duration of HTTP requests by method, route template and status code';
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  private readonly series = new Map<string, Series>();
+  /**
+   * Route template → status → method → series. Nested rather than one joined key: the route and
+   * method strings are the same objects on every request and the status a number, so each lookup
+   * hashes nothing new, where a joined key is a new string to hash on every request.
+   */
+  private readonly series = new Map<string, Map<number, Map<string, Series>>>();
 
   /** `buckets`: upper bounds in seconds, ascending. */
   constructor(private readonly buckets: readonly number[]) {}
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    const key = `${status} ${method} ${route}`;
-    let series = this.series.get(key);
+    let byStatus = this.series.get(route);
+    if (byStatus === undefined) this.series.set(route, (byStatus = new Map<number, Map<string, Series>>()));
+    let byMethod = byStatus.get(status);
+    if (byMethod === undefined) byStatus.set(status, (byMethod = new Map<string, Series>()));
+    let series = byMethod.get(method);
     if (series === undefined) {
       series = {
         labels: { method, route, status_code: String(status) },
@@ -45,10 +53,14 @@ export class RequestDurations {
         sum: 0,
         count: 0,
       };
-      this.series.set(key, series);
+      byMethod.set(method, series);
     }
-    const bucket = this.buckets.findIndex((bound) => seconds <= bound);
-    if (bucket >= 0) series.perBucket[bucket]++;
+    for (let bucket = 0; bucket < this.buckets.length; bucket++) {
+      if (seconds <= this.buckets[bucket]) {
+        series.perBucket[bucket]++;
+        break;
+      }
+    }
     series.sum += seconds;
     series.count++;
   }
@@ -56,7 +68,7 @@ export class RequestDurations {
   /** What a prom-client metric's `get` returns: per series, its cumulative buckets, `+Inf`, sum and count. */
   get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: ExposedValue[] }> {
     const values: ExposedValue[] = [];
-    for (const { labels, perBucket, sum, count } of this.series.values()) {
+    for (const { labels, perBucket, sum, count } of this.allSeries()) {
       let cumulative = 0;
       this.buckets.forEach((le, i) => {
         cumulative += perBucket[i];
@@ -69,6 +81,10 @@ export class RequestDurations {
       );
     }
     return Promise.resolve({ name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator });
+  }
+
+  private *allSeries(): Iterable<Series> {
+    for (const byStatus of this.series.values()) for (const byMethod of byStatus.values()) yield* byMethod.values();
   }
 
   reset(): void {
