@@ -4,7 +4,7 @@
  * load generator (autocannon) in another child pinned to the other core (`taskset`), so the two
  * never share a core. Rounds alternate the order of the two servers.
  *
- *   npm run bench:warm-http -- [--seconds 5] [--rounds 3] [--connections 32] [--server-cpu 1] [--load-cpu 0]
+ *   npm run bench:warm-http -- [--seconds 5] [--rounds 3] [--warmup 20] [--connections 32] [--server-cpu 1] [--load-cpu 0]
  *
  * Prints the median requests/s of each and their ratio (target: ≥ 0.70), each server's CPU time per
  * request (user + system, from /proc; bare ÷ vault is the ratio a core-bound server shows, and
@@ -42,6 +42,7 @@ const { values } = parseArgs({
   options: {
     role: { type: 'string', default: 'main' },
     seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     'server-cpu': { type: 'string', default: '1' },
@@ -282,8 +283,8 @@ async function cpuMicrosOf(pid: number): Promise<number> {
 /** USER_HZ: 100 on Linux for x86 and arm (what /proc reports times in). */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-async function runLoad(ready: Ready, rate?: number): Promise<LoadResult> {
-  const args = ['--role', 'load', '--url', ready.url, '--seconds', values.seconds, '--connections', values.connections];
+async function runLoad(ready: Ready, rate?: number, seconds = values.seconds): Promise<LoadResult> {
+  const args = ['--role', 'load', '--url', ready.url, '--seconds', seconds, '--connections', values.connections];
   if (ready.authorization) args.push('--authorization', ready.authorization);
   if (rate) args.push('--rate', String(Math.round(rate)));
   const child = pinned(values['load-cpu'], args);
@@ -358,9 +359,11 @@ async function main(): Promise<void> {
   const vault = await startServer(['--role', 'vault']);
   const bare = await startServer(['--role', 'bare', '--size', String(vault.ready.bodyBytes)]);
   try {
-    // Warm both (JIT, the served-credential cache, keep-alive sockets).
-    await runLoad(vault.ready);
-    await runLoad(bare.ready);
+    // Warm both (JIT, the served-credential cache, keep-alive sockets). The vault takes longer to
+    // settle than the bare route: under a steady load its CPU per request kept falling for about
+    // 20 s (100 → 55–60 µs on a 2-core VM), so a 5 s warm-up measured its first rounds unsettled.
+    await runLoad(vault.ready, undefined, values.warmup);
+    await runLoad(bare.ready, undefined, values.warmup);
     const vaultRates: number[] = [];
     const bareRates: number[] = [];
     const vaultCpu: number[] = [];
