@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidationBus } from '../../../apps/vault/src/bus/invalidation-bus';
 import { ConnectionsService } from '../../../apps/vault/src/connections/connections.service';
 import { InstallationsService } from '../../../apps/vault/src/installations/installations.service';
+import { DueCredentialsRepository } from '../../../apps/vault/src/refresh/due-credentials.repository';
 import { RefreshScheduler } from '../../../apps/vault/src/refresh/refresh-scheduler';
 import { RefreshService } from '../../../apps/vault/src/refresh/refresh.service';
 import { KEEP_ALIVE_MS } from '../../../apps/vault/src/refresh/refresh-timing';
@@ -109,6 +110,33 @@ describe(RefreshScheduler.name, () => {
       expect(after.keepAliveAt?.getTime()).toBe(vault.clock.nowMs + KEEP_ALIVE_MS);
       // Well inside Microsoft's 90 days of inactivity.
       expect(KEEP_ALIVE_MS).toBeLessThanOrEqual(30 * DAY_MS);
+    });
+
+    it('leases the connections due earliest by either date, each once, at most a batch at a time', async () => {
+      const { live } = await aSetup(vault, t);
+      const [byKeepAlive, byBoth, byRefresh] = [await live(), await live(), await live()];
+      const HOUR = 3600_000;
+      await vault.db.query('UPDATE connections SET refresh_at = NULL, keep_alive_at = NULL');
+      const due = async (id: string, refreshAt: Date | null, keepAliveAt: Date | null) =>
+        vault.db.query('UPDATE connections SET refresh_at = $2, keep_alive_at = $3 WHERE id = $1', [
+          id,
+          refreshAt,
+          keepAliveAt,
+        ]);
+      await due(byKeepAlive, null, vault.clock.date(-3 * HOUR));
+      await due(byBoth, vault.clock.date(-HOUR / 2), vault.clock.date(-5 * HOUR));
+      await due(byRefresh, vault.clock.date(-1 * HOUR), vault.clock.date(DAY_MS));
+      const repository = vault.get(DueCredentialsRepository);
+      const lease = async () =>
+        (await repository.leaseDue(vault.clock.date(), 'spec', vault.clock.date(60_000), 2))
+          .filter((ref) => ref.kind === 'connection')
+          .map((ref) => ref.id)
+          .sort();
+
+      // The earliest two by their earlier date (5 h and 3 h ago), the one due both ways once.
+      expect(await lease()).toEqual([byBoth, byKeepAlive].sort());
+      expect(await lease()).toEqual([byRefresh]);
+      expect(await lease()).toEqual([]);
     });
 
     it('never leases a connection that needs a person, even when its keep-alive date passed', async () => {

@@ -28,6 +28,11 @@ export class DueCredentialsRepository {
    * when their keep-alive date passed and they can still be refreshed), whose lease is free or
    * expired, oldest first. `FOR UPDATE SKIP LOCKED` lets replicas take disjoint batches without
    * waiting on each other; the lease then keeps them disjoint after this statement commits.
+   * Connections are due by either date, each read oldest first through its own index (the
+   * keep-alive one partial, holding only connections that can still be renewed), and the earliest
+   * `limit` of both taken: one scan ordered by `LEAST(refresh_at, keep_alive_at)` has no index to
+   * follow, so it read and sorted every due connection on each batch. Rows locked by a branch but
+   * not taken are free again when this statement's transaction ends.
    */
   async leaseDue(now: Date, owner: string, until: Date, limit: number): Promise<CredentialRef[]> {
     return this.uow.db.$queryRaw<CredentialRef[]>`
@@ -37,14 +42,24 @@ export class DueCredentialsRepository {
          ORDER BY refresh_at
          LIMIT ${limit}
            FOR UPDATE SKIP LOCKED
-      ), due_connections AS (
-        SELECT id FROM connections
-         WHERE (refresh_at <= ${now}
-                OR (keep_alive_at <= ${now} AND status IN ('active', 'degraded', 'access_lost')))
-           AND (lease_until IS NULL OR lease_until <= ${now})
-         ORDER BY LEAST(refresh_at, keep_alive_at)
+      ), refresh_due AS (
+        SELECT id, refresh_at AS due_at FROM connections
+         WHERE refresh_at <= ${now} AND (lease_until IS NULL OR lease_until <= ${now})
+         ORDER BY refresh_at
          LIMIT ${limit}
            FOR UPDATE SKIP LOCKED
+      ), keep_alive_due AS (
+        SELECT id, keep_alive_at AS due_at FROM connections
+         WHERE keep_alive_at <= ${now} AND status IN ('active', 'degraded', 'access_lost')
+           AND (lease_until IS NULL OR lease_until <= ${now})
+         ORDER BY keep_alive_at
+         LIMIT ${limit}
+           FOR UPDATE SKIP LOCKED
+      ), due_connections AS (
+        SELECT id FROM (SELECT * FROM refresh_due UNION ALL SELECT * FROM keep_alive_due) due
+         GROUP BY id
+         ORDER BY min(due_at)
+         LIMIT ${limit}
       ), leased_installations AS (
         UPDATE installations i SET lease_owner = ${owner}, lease_until = ${until}
           FROM due_installations d WHERE i.id = d.id
