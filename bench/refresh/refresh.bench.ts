@@ -40,6 +40,7 @@ import { applyMigrations, readMigrations } from '../../apps/vault/src/database/m
 import { TOKEN_SET_FIELD, serializeTokenSet } from '../../apps/vault/src/credentials/token-set';
 import { ProjectsService } from '../../apps/vault/src/projects/projects.service';
 import { SecretsService } from '../../apps/vault/src/secrets/secrets.service';
+import type { FloorCommand, FloorResult } from './floor-process';
 import type { VaultProcessCommand, VaultProcessSignal } from './vault-process';
 
 const { values } = parseArgs({
@@ -160,7 +161,11 @@ async function startVaultProcess(env: Record<string, string>, name: string): Pro
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each vault process, written when it closes.
-    execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+    // BENCH_NODE_ARGS: more Node options for the vault processes (`--perf-basic-prof` for `perf record`).
+    execArgv: [
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''),
+    ],
   });
   const signals: VaultProcessSignal[] = [];
   const waiters: ((signal: VaultProcessSignal) => void)[] = [];
@@ -198,6 +203,29 @@ async function startVaultProcess(env: Record<string, string>, name: string): Pro
     },
   };
 }
+
+/** Runs one baseline (see floor-process.ts) in a process of its own; CPU per refresh in ms. */
+async function floor(command: FloorCommand): Promise<{ cpu: number; user: number; system: number }> {
+  const child = fork(path.join(__dirname, 'floor-process.js'), [], {
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''),
+  });
+  const exited = once(child, 'exit');
+  child.send(command);
+  const [result] = (await Promise.race([
+    once(child, 'message'),
+    exited.then(([code]) => {
+      throw new Error(`floor process (${command.mode}) exited (${String(code)})`);
+    }),
+  ])) as [FloorResult];
+  await exited;
+  const per = (micros: number) => micros / 1000 / result.done;
+  return { cpu: per(result.cpuMicros), user: per(result.userMicros), system: per(result.systemMicros) };
+}
+
+/** Connections each baseline refreshes. */
+const FLOOR_REFRESHES = 2000;
 
 interface Round {
   processes: number;
@@ -250,6 +278,7 @@ async function main(): Promise<void> {
     for (const job of seeder.get(SchedulerRegistry).getCronJobs().values()) await job.stop();
     const rounds: Round[] = [];
     const ceilings = new Map<number, number>();
+    const floors = new Map<'io' | 'msal', { cpu: number; user: number; system: number }>();
     let seeded = 0;
     let tokens: string[] = [];
     try {
@@ -450,6 +479,30 @@ async function main(): Promise<void> {
         progress(`refreshing ${CREDENTIALS} due connections with ${processes} vault process(es)`);
         rounds.push(await round(processes, CREDENTIALS));
       }
+      const { rows: floorRows } = await sql.query<{ id: string }>(
+        `SELECT id FROM connections ORDER BY created_at, id LIMIT $1`,
+        [Math.min(FLOOR_REFRESHES, CREDENTIALS)],
+      );
+      for (const mode of ['io', 'msal'] as const) {
+        progress(
+          `baseline ${mode}: ${floorRows.length} token requests and single-row updates, ${CONCURRENCY} in flight`,
+        );
+        floors.set(
+          mode,
+          await floor({
+            mode,
+            databaseUrl: dbUrl.toString(),
+            baseUrl: emulator.baseUrl,
+            ca: emulator.ca,
+            authority: USER_AUTHORITY,
+            clientId: SEED.demoApp.clientId,
+            clientSecret: SEED.demoApp.secretValue,
+            scopes: SCOPES,
+            concurrency: CONCURRENCY,
+            items: floorRows.map((row, i) => ({ connectionId: row.id, refreshToken: tokens[i % tokens.length] })),
+          }),
+        );
+      }
       if (RSS_AT !== null) {
         await client.control('DELETE', '/faults', {});
         await seedUpTo(RSS_AT);
@@ -488,6 +541,19 @@ async function main(): Promise<void> {
           (r.maxRss / 1e6).toFixed(0).padStart(12),
           ` ${JSON.stringify(r.results)}`,
         ].join(' '),
+      );
+    }
+    for (const [mode, f] of floors) {
+      log(
+        `baseline ${mode.padEnd(4)} (${mode === 'io' ? 'undici token POST + one-row UPDATE' : 'MicrosoftAuth.refresh (msal-node) + one-row UPDATE'}): ${f.cpu.toFixed(2)} ms CPU per refresh (user ${f.user.toFixed(2)}, sys ${f.system.toFixed(2)})`,
+      );
+    }
+    const one = rounds.find((r) => r.processes === 1 && r.credentials === CREDENTIALS);
+    const io = floors.get('io');
+    const msal = floors.get('msal');
+    if (one && io && msal) {
+      log(
+        `1 process: vault ${one.cpuMsPerRefresh.toFixed(2)} ms = ${(one.cpuMsPerRefresh / io.cpu).toFixed(1)} × the io baseline; msal-node and the library ${(msal.cpu - io.cpu).toFixed(2)} ms, the vault's own work ${(one.cpuMsPerRefresh - msal.cpu).toFixed(2)} ms`,
       );
     }
     const main3 = rounds.filter((r) => r.credentials === CREDENTIALS);

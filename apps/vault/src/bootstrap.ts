@@ -1,9 +1,11 @@
 import 'reflect-metadata';
+import http from 'node:http';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
+import type { FastifyHttpOptions, FastifyServerFactory } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { openVault, type VaultBootOptions } from './vault-boot';
@@ -16,6 +18,8 @@ import { writeAdminToken } from './admin/admin-endpoint';
 import { installRateLimits } from './rate-limits/rate-limits';
 import { apiDocument } from './common/api-document';
 import { clientErrorHandler, registerRequestGuards } from './common/request-guards';
+import { GetCredentialRoute } from './get-credential/get-credential.route';
+import { MetricsService } from './metrics/metrics.service';
 
 export { openVault, type OpenedVault, type VaultBootOptions } from './vault-boot';
 
@@ -42,6 +46,9 @@ export interface CreateVaultAppOptions extends VaultBootOptions, Seams {
 export async function createVaultApp(options: CreateVaultAppOptions = {}): Promise<NestFastifyApplication> {
   const vault = await openVault(options);
   const random = options.random ?? cryptoRandom;
+  const requestId = requestIdFrom(random);
+  // Answers warm getCredential reads before Fastify once the application is ready (see serveBeforeFastify).
+  const lane: { route?: GetCredentialRoute } = {};
   let app: NestFastifyApplication;
   try {
     const embedded = vault.config.database.url === null && vault.ownsDatabase;
@@ -54,8 +61,10 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
       logger: false,
       // X-Forwarded-For names the client only when it comes from a configured proxy.
       trustProxy: vault.config.trustProxy.length > 0 ? vault.config.trustProxy : false,
-      genReqId: requestIdFrom(random),
+      genReqId: requestId,
       clientErrorHandler,
+      // The server Fastify would make, with the warm getCredential lane in front of its handler.
+      serverFactory: laneInFront(() => lane.route),
     });
     registerRequestGuards(adapter.getInstance());
     app = await NestFactory.create<NestFastifyApplication>(
@@ -90,9 +99,35 @@ export async function createVaultApp(options: CreateVaultAppOptions = {}): Promi
   // /docs is generated from the contract's route definitions, the ones the controllers serve.
   SwaggerModule.setup('docs', app, apiDocument() as unknown as OpenAPIObject, { customSiteTitle: 'Authpipe API' });
   app.enableShutdownHooks();
-  installRateLimits(app.getHttpAdapter().getInstance(), vault.config.rateLimits);
+  const admission = installRateLimits(app.getHttpAdapter().getInstance(), vault.config.rateLimits);
   options.extraRoutes?.(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
+  const route = app.get(GetCredentialRoute);
+  route.openLane({
+    admission,
+    requestId,
+    https: vault.config.publicUrl.startsWith('https:'),
+    metrics: app.get(MetricsService),
+  });
+  lane.route = route;
   return app;
+}
+
+/**
+ * Fastify's `serverFactory`: the HTTP server Fastify would make itself (its options, timeouts and
+ * request limit per socket), with the warm getCredential lane answering before Fastify's handler
+ * once the application is ready (see GetCredentialRoute.serveBeforeFastify).
+ */
+function laneInFront(lane: () => GetCredentialRoute | undefined): FastifyServerFactory {
+  return (handler, options: FastifyHttpOptions<http.Server>) => {
+    const server = http.createServer(options.http ?? {}, (req, res) => {
+      if (lane()?.serveBeforeFastify(req, res, performance.now()) !== true) handler(req, res);
+    });
+    server.keepAliveTimeout = options.keepAliveTimeout!;
+    server.requestTimeout = options.requestTimeout!;
+    server.setTimeout(options.connectionTimeout);
+    if (options.maxRequestsPerSocket! > 0) server.maxRequestsPerSocket = options.maxRequestsPerSocket!;
+    return server;
+  };
 }

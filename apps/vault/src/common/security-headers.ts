@@ -33,3 +33,18 @@ export function registerSecurityHeaders(fastify: FastifyInstance, options: { htt
     done(null, payload);
   });
 }
+
+/**
+ * The headers {@link registerSecurityHeaders} gives an API response whose route set none of them
+ * itself, in the order it sets them: for an answer written outside Fastify (the warm getCredential
+ * lane, get-credential.lane.ts), which must carry exactly these.
+ */
+export function apiSecurityHeaders(options: { https: boolean }): [name: string, value: string][] {
+  return [
+    ['x-content-type-options', 'nosniff'],
+    ['x-frame-options', 'DENY'],
+    ['referrer-policy', 'no-referrer'],
+    ['content-security-policy', API_CSP],
+    ...(options.https ? [['strict-transport-security', HSTS] as [string, string]] : []),
+  ];
+}

@@ -108,6 +108,8 @@ const REMEDIATION: Record<(typeof BLOCKING)[BlockingStatus], string> = {
   app_misconfigured: 'Fix the app credential (PATCH /v1/apps/{id}), then run POST /v1/apps/{id}/check.',
 };
 
+const admitAll = () => true;
+
 /**
  * getCredential: a valid access token for a tenant's installation or one of its users'
  * connections, answered from the served-credential cache when warm, else read in one statement
@@ -135,9 +137,18 @@ export class GetCredentialService {
    * read (a miss, or `forceRefresh`). Synchronous: no database, nothing logged.
    */
   cached(caller: CredentialCaller, request: CredentialRequest): ServedCredential | undefined {
+    return this.cachedIf(caller, request, admitAll);
+  }
+
+  /**
+   * {@link cached}, answered only if `admit` (asked once there is a hit, before the read is
+   * audited) lets it: the warm lane counts the per-key limit there, so that a miss, which it
+   * leaves to Fastify, is not counted twice.
+   */
+  cachedIf(caller: CredentialCaller, request: CredentialRequest, admit: () => boolean): ServedCredential | undefined {
     if (request.forceRefresh) return undefined;
     const hit = this.cache.get(lookupOf(caller, request));
-    if (hit === undefined) return undefined;
+    if (hit === undefined || !admit()) return undefined;
     this.audit.record({ ...caller, kind: hit.kind, id: hit.id, tenantRowId: hit.tenantRowId });
     return hit.body;
   }

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamicModule, LoggerService } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
@@ -120,17 +120,24 @@ function requestLevel(statusCode: number): 'error' | 'warn' | 'info' {
  * root logger, its serializers and redaction, without a child logger per request.
  */
 function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  logRequestLine(requestFields(request), reply.raw, reply.elapsedTime);
+}
+
+/**
+ * The request line of {@link logRequest} for a response written outside Fastify (the warm
+ * getCredential lane): the same record from the same fields, `elapsedMs` since the request arrived.
+ */
+export function logRequestLine(req: RequestFields, res: ServerResponse, elapsedMs: number): void {
   const logger = PinoLogger.root;
-  const statusCode = reply.raw.statusCode;
+  const statusCode = res.statusCode;
   const level = requestLevel(statusCode);
   if (logger === undefined || !logger.isLevelEnabled(level)) return;
-  const req = requestFields(request);
-  const responseTime = Math.round(reply.elapsedTime);
+  const responseTime = Math.round(elapsedMs);
   if (statusCode >= 500) {
     const err = new Error(`failed with status code ${statusCode}`);
-    logger[level]({ req, res: reply.raw, err, responseTime }, 'request errored');
+    logger[level]({ req, res, err, responseTime }, 'request errored');
   } else {
-    logger[level]({ req, res: reply.raw, responseTime }, 'request completed');
+    logger[level]({ req, res, responseTime }, 'request completed');
   }
 }
 
@@ -144,7 +151,14 @@ export function withRequestContext<T>(logs: PinoLogger, request: FastifyRequest,
 }
 
 /** What {@link serializeRequest} reads of a request (the raw request's fields, Fastify's id). */
-function requestFields(request: FastifyRequest) {
+export interface RequestFields {
+  id: string;
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+
+function requestFields(request: FastifyRequest): RequestFields {
   return { id: request.id, method: request.method, url: request.url, headers: request.headers };
 }
 

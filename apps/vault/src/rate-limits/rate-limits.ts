@@ -19,7 +19,7 @@ const BUCKETS = 10_000;
  * limit. Each request is counted once per limit that applies to it; the first limit exceeded
  * answers 429 `rate_limited` with Retry-After.
  */
-export function installRateLimits(fastify: FastifyInstance, config: RateLimitConfig): void {
+export function installRateLimits(fastify: FastifyInstance, config: RateLimitConfig): KeyedAdmission {
   const limit = (max: number) => (max === 0 ? null : new WindowCounts(max, config.windowMs));
   const perIp = limit(config.perIp);
   const unauthenticated = limit(config.unauthenticatedPerIp);
@@ -56,6 +56,31 @@ export function installRateLimits(fastify: FastifyInstance, config: RateLimitCon
       done();
     });
   }
+
+  // The hook's check for a /v1 request with a key, for a request answered before Fastify sees it.
+  // The address is not worked out there (a trusted proxy's X-Forwarded-For is Fastify's to read),
+  // so while any address has used up its failed authentications, every such request is left to
+  // the hook; otherwise the key's bucket is counted as the hook counts it.
+  return {
+    admit(bucket) {
+      if (authFailures?.anyFull()) return false;
+      return perKey === null || perKey.count(bucket) === null;
+    },
+  };
+}
+
+/**
+ * The per-key limit for a keyed /v1 request answered outside Fastify (the warm getCredential lane,
+ * get-credential.lane.ts).
+ */
+export interface KeyedAdmission {
+  /**
+   * Counts the request against its key's bucket and says whether it may be answered. False: leave
+   * it to Fastify, whose hook answers the refusal (counting it once more in a bucket already past
+   * its limit, which changes nothing: the window and its Retry-After stay as they are), or finds an
+   * address that has used up its failed authentications.
+   */
+  admit(bucket: string): boolean;
 }
 
 /**
@@ -68,6 +93,8 @@ export function installRateLimits(fastify: FastifyInstance, config: RateLimitCon
  */
 class WindowCounts {
   private readonly windows = new LRUCache<string, { count: number; endsAt: number }>({ max: BUCKETS });
+  /** Until when some bucket has used up its limit (the latest end of such a window). */
+  private fullUntil = 0;
 
   constructor(
     private readonly max: number,
@@ -83,7 +110,13 @@ class WindowCounts {
       this.windows.set(bucket, window);
     }
     window.count++;
+    if (window.count >= this.max && window.endsAt > this.fullUntil) this.fullUntil = window.endsAt;
     return window.count > this.max ? this.exceeded(window, now) : null;
+  }
+
+  /** Whether some bucket may have used up its limit now (conservative: kept until its window ends). */
+  anyFull(): boolean {
+    return Date.now() < this.fullUntil;
   }
 
   /** Whether the bucket has used up its limit, without counting this request. */
