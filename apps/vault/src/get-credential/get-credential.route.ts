@@ -44,7 +44,7 @@ import {
   type CredentialRequest,
   type ServedCredential,
 } from './get-credential.service';
-import { presentedKeyOf } from '../api-keys/presented-key';
+import { presentedKey, presentedKeyOf } from '../api-keys/presented-key';
 
 const ROUTE = ROUTES.getCredential;
 const ROUTE_PATH = routerPath(ROUTE);
@@ -69,8 +69,8 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
   private lane: (WarmLaneOptions & { headers: string[] }) | null = null;
   private readonly params = new ZodValidationPipe(ROUTE.params, 'params');
   private readonly query = new ZodValidationPipe(ROUTE.query, 'query');
-  /** Served answer → its JSON (see {@link jsonOf}). */
-  private readonly json = new WeakMap<ServedCredential, string>();
+  /** Served answer → its JSON and that JSON's length in bytes (see {@link bodyOf}). */
+  private readonly bodies = new WeakMap<ServedCredential, { json: string; length: string }>();
 
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
@@ -160,19 +160,21 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
     if (lane === null || req.method !== 'GET') return false;
     const target = plainTarget(req.url!);
     if (target === null || hasBody(req)) return false;
-    const presented = presentedKeyOf(req);
+    // Not presentedKeyOf: that keeps the value on the request object (for Fastify's hooks), a
+    // new property on every request; what it computes comes from presentedKey's own memo anyway.
+    const presented = presentedKey(req.headers.authorization);
     const caller = this.apiKeys.authenticatedFromMemory(req.headers.authorization, presented);
-    const params = caller && plainParams(target.params);
-    const query = params && plainQuery(target.query);
+    // The provider already matched PLAIN_TARGET, narrower than plainParams' test.
+    const query = caller && plainQuery(target.query);
     if (!query) return false;
     const bucket = presented!.bucket;
-    const served = this.credentials.cachedIf(caller, askedFor(params.provider, query), () =>
+    const served = this.credentials.cachedIf(caller, askedFor(target.provider, query), () =>
       lane.admission.admit(bucket),
     );
     if (served === undefined) return false;
     const id = lane.requestId(req);
-    const json = this.jsonOf(served);
-    res.writeHead(ROUTE.response.status, [...lane.headers, 'content-length', String(Buffer.byteLength(json))]);
+    const { json, length } = this.bodyOf(served);
+    res.writeHead(ROUTE.response.status, [...lane.headers, 'content-length', length]);
     res.end(json);
     const elapsed = performance.now() - arrived;
     lane.metrics.observeRequest('GET', ROUTE_PATH, res.statusCode, elapsed);
@@ -227,7 +229,7 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
       .code(ROUTE.response.status)
       .header('cache-control', 'no-store')
       .header('content-type', 'application/json; charset=utf-8');
-    return this.jsonOf(served);
+    return this.bodyOf(served).json;
   }
 
   /**
@@ -237,15 +239,17 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
    * string, not as bytes: Node joins a string body to the response head and writes both with one
    * `write`, where a Buffer body makes a `writev` of the head and the body; measured on a warm read
    * under load (bench:warm-http's server CPU per request), bytes cost 3 to 16 µs more of the
-   * vault's 60 to 75 µs per request than the string's UTF-8 encoding does.
+   * vault's 60 to 75 µs per request than the string's UTF-8 encoding does. Its length in bytes is
+   * kept too, for the warm lane's Content-Length (counting it scans the whole string).
    */
-  private jsonOf(served: ServedCredential): string {
-    let json = this.json.get(served);
-    if (json === undefined) {
-      json = JSON.stringify(served);
-      this.json.set(served, json);
+  private bodyOf(served: ServedCredential): { json: string; length: string } {
+    let body = this.bodies.get(served);
+    if (body === undefined) {
+      const json = JSON.stringify(served);
+      body = { json, length: String(Buffer.byteLength(json)) };
+      this.bodies.set(served, body);
     }
-    return json;
+    return body;
   }
 
   private refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<void> {
@@ -262,7 +266,7 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
  */
 const PLAIN_TARGET = /^\/v1\/credentials\/([\w.~-]{1,100})\?((?:[\w.~@:-]+=[\w.~@:-]*)(?:&[\w.~@:-]+=[\w.~@:-]*)*)$/;
 
-function plainTarget(url: string): { params: { provider: string }; query: Record<string, string> } | null {
+function plainTarget(url: string): { provider: string; query: Record<string, string> } | null {
   const match = PLAIN_TARGET.exec(url);
   if (match === null) return null;
   // Without a prototype, as Fastify's parser makes it: `__proto__=` is then a key like any other.
@@ -273,7 +277,7 @@ function plainTarget(url: string): { params: { provider: string }; query: Record
     if (Object.hasOwn(query, key)) return null;
     query[key] = pair.slice(at + 1);
   }
-  return { params: { provider: match[1] }, query };
+  return { provider: match[1], query };
 }
 
 /** Whether the request says it carries a body (the request guards' test). */
