@@ -16,6 +16,12 @@
  * refreshes that many connections with 3 processes and compares their peak RSS with the
  * 3-process round of `--credentials`. Targets: CPU/refresh ≤ 1 ms; throughput ≥ 50% of the
  * ceiling; RSS at 100k ≤ 1.2 × RSS at 10k.
+ *
+ * Beside the vault, two baselines in processes of their own, with the same concurrency and
+ * latency (floor-process.ts): `io`, the least a refresh can cost here (the token request over
+ * TLS through undici, its JSON parsed, and a one-row UPDATE), and `msal`, the same with the token
+ * request made by the vault's Microsoft library (msal-node). They say how much of the vault's CPU
+ * per refresh is the bytes, how much msal-node, and how much the vault's own work.
  */
 import 'reflect-metadata';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
