@@ -1,21 +1,26 @@
-// The refresh benchmark's baselines (started by refresh.bench.ts, never on its own): what a refresh
-// costs at the least on this machine, measured in the same run as the vault so the vault's CPU per
-// refresh can be read against it. Per due connection, with the vault's concurrency:
-//   io   — the token request as bytes: one refresh-grant POST through an undici keep-alive Agent
-//          over TLS, its JSON parsed, then one single-row UPDATE of the connection in autocommit
-//          on a pg Pool of the vault's size. No library, no cryptography, no transaction.
-//   msal — the same, but the token request made by the vault's Microsoft library
-//          (MicrosoftAuth.refresh: a fresh msal-node client per call through the library's
-//          HttpClient), as every vault refresh makes it.
-// The difference msal − io is what msal-node and the library cost; vault − msal is the vault's own
-// work (lease, decrypt, encrypt, one transaction with history and event, metrics).
+// The refresh benchmark's baselines (started by refresh.bench.ts, never on its own): what the two
+// things every refresh must do cost at the least on this machine, each alone, measured in the
+// same run as the vault so the vault's CPU per refresh can be read against them. Per due
+// connection, with the vault's concurrency:
+//   http — the token request as bytes: one refresh-grant POST through an undici keep-alive Agent
+//          over TLS (the transport the vault's library uses), its JSON parsed. No library.
+//   msal — the token request as the vault makes it: the vault's Microsoft library
+//          (MicrosoftAuth.refresh, a fresh msal-node client per call through the library's
+//          HttpClient).
+//   db   — the write as bytes: one single-row UPDATE of the connection in autocommit on a pg Pool
+//          of the vault's size. No cryptography, no transaction, no history or event.
+// http + db is the least a refresh costs here; msal − http is what msal-node and the library add;
+// vault − (msal + db) is the vault's own work (lease, decrypt, encrypt, one transaction with
+// history and event, metrics).
 import { Agent, request } from 'undici';
 import pg from 'pg';
 import { HttpClient, MicrosoftAuth, MsalClientFactory, type MicrosoftApp } from '@authpipe/microsoft';
 
-/** What the parent asks: refresh these connections in one of the two modes. */
+export type FloorMode = 'http' | 'msal' | 'db';
+
+/** What the parent asks: do one mode's work once per connection. */
 export interface FloorCommand {
-  mode: 'io' | 'msal';
+  mode: FloorMode;
   databaseUrl: string;
   /** The emulator's origin and CA. */
   baseUrl: string;
@@ -73,19 +78,22 @@ async function run(command: FloorCommand): Promise<FloorResult> {
   const tokenMsal = async (refreshToken: string): Promise<void> => {
     await auth.refresh({ app, authority: command.authority, refreshToken, scopes: command.scopes });
   };
-  const token = command.mode === 'io' ? tokenBytes : tokenMsal;
+  const write = async (connectionId: string): Promise<void> => {
+    await pool.query('UPDATE connections SET last_refreshed_at = now() WHERE id = $1', [connectionId]);
+  };
+  const work: (item: FloorCommand['items'][number]) => Promise<void> =
+    command.mode === 'http'
+      ? (item) => tokenBytes(item.refreshToken)
+      : command.mode === 'msal'
+        ? (item) => tokenMsal(item.refreshToken)
+        : (item) => write(item.connectionId);
 
-  // One warm-up call each way (TLS connection, OpenID configuration) outside the measurement.
-  await token(command.items[0].refreshToken);
-  await pool.query('SELECT 1');
+  // One warm-up call (TLS connection, OpenID configuration, pool) outside the measurement.
+  await work(command.items[0]);
 
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < command.items.length; i = next++) {
-      const item = command.items[i];
-      await token(item.refreshToken);
-      await pool.query('UPDATE connections SET last_refreshed_at = now() WHERE id = $1', [item.connectionId]);
-    }
+    for (let i = next++; i < command.items.length; i = next++) await work(command.items[i]);
   };
   const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: command.concurrency }, worker));
