@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SEED } from '../../apps/microsoft-emulator/src/directory/seed';
-import { assertPortsFree } from '../../apps/vault/src/boot-ports';
+import { freeBasePort } from '@test/support/free-ports';
 import { launchChromium } from '@test/support/chromium';
 import { buildCli } from '@test/support/cli-runner';
 import { seedPgliteDirectory } from '@test/support/test-database';
@@ -53,19 +53,6 @@ function commandLike(commands: string[], prefix: string, part = ''): string {
   if (found.length !== 1)
     throw new Error(`README quick start: expected one "${prefix}…${part}" command, found ${found.length}`);
   return found[0];
-}
-
-/** A base port whose PORT, PORT+1 and PORT+2 (the sandbox's emulator) are free on loopback. */
-async function freeBasePort(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const ports = [0, 1, 2].map((i) => ({ host: '127.0.0.1', port: base + i, role: `PORT+${i}` }));
-    const free = await assertPortsFree(ports).then(
-      () => true,
-      () => false,
-    );
-    if (free) return base;
-  }
 }
 
 describe(

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { assertPortsFree } from '../../../apps/vault/src/boot-ports';
+import { freeBasePort } from '@test/support/free-ports';
 import { buildCli } from '@test/support/cli-runner';
 import { seedPgliteDirectory } from '@test/support/test-database';
 
@@ -24,21 +24,6 @@ function runMain(
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });
-}
-
-/** A base port whose PORT, PORT+1 and PORT+2 are free on loopback right now. */
-async function freeBasePort(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const ports = [0, 1, 2].map((i) => ({ host: '127.0.0.1', port: base + i, role: `PORT+${i}` }));
-    if (
-      await assertPortsFree(ports).then(
-        () => true,
-        () => false,
-      )
-    )
-      return base;
-  }
 }
 
 /** Listens on a loopback port the way another program would. */
