@@ -37,7 +37,7 @@ export function registerSecurityHeaders(fastify: FastifyInstance, options: { htt
 /**
  * The headers {@link registerSecurityHeaders} gives an API response whose route set none of them
  * itself, in the order it sets them: for an answer written outside Fastify (the warm getCredential
- * lane, get-credential.lane.ts), which must carry exactly these.
+ * lane, GetCredentialRoute.serveBeforeFastify), which must carry exactly these.
  */
 export function apiSecurityHeaders(options: { https: boolean }): [name: string, value: string][] {
   return [

@@ -35,6 +35,24 @@ async function statuses(app: FastifyInstance, count: number, url: string, author
 }
 
 describe(installRateLimits.name, () => {
+  it("admits a request answered outside Fastify by its key's bucket, and none while an address is refused", async () => {
+    server = Fastify();
+    const admission = installRateLimits(server, { ...OFF, perKey: 2, authFailuresPerIp: 2 });
+    server.get('/v1/tenants', async (req, reply) =>
+      req.headers.authorization === 'Bearer bad' ? reply.code(401).send({}) : { ok: true },
+    );
+    expect([admission.admit('bucket-a'), admission.admit('bucket-a'), admission.admit('bucket-a')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    // The hook counted nothing of those: another key's bucket is its own.
+    expect(admission.admit('bucket-b')).toBe(true);
+    // One address at its failed-authentication limit: every keyed request is left to the hook.
+    expect(await statuses(server, 2, '/v1/tenants', 'Bearer bad')).toEqual([401, 401]);
+    expect(admission.admit('bucket-c')).toBe(false);
+  });
+
   it('limits nothing when every limit is 0', async () => {
     const app = serverWith({});
     expect(new Set(await statuses(app, 30, '/connect/x'))).toEqual(new Set([200]));

@@ -71,7 +71,7 @@ export function installRateLimits(fastify: FastifyInstance, config: RateLimitCon
 
 /**
  * The per-key limit for a keyed /v1 request answered outside Fastify (the warm getCredential lane,
- * get-credential.lane.ts).
+ * GetCredentialRoute.serveBeforeFastify).
  */
 export interface KeyedAdmission {
   /**
