@@ -51,6 +51,14 @@ export function presentedKey(authorization: string | undefined): PresentedKey | 
 const AUTHENTICATED = new Map<string, PresentedKey>();
 const KEPT = 1_000;
 
+/**
+ * The presented key of a value that authenticated lately, from {@link AUTHENTICATED} alone; null
+ * for any other value, without parsing or hashing it (the caller leaves that to the full check).
+ */
+export function rememberedKey(authorization: string | undefined): PresentedKey | null {
+  return authorization === undefined ? null : (AUTHENTICATED.get(authorization) ?? null);
+}
+
 /** Keeps the presented key of a value that just authenticated (see {@link AUTHENTICATED}). */
 export function rememberAuthenticated(authorization: string, presented: PresentedKey): void {
   if (AUTHENTICATED.has(authorization)) return;

@@ -44,7 +44,7 @@ import {
   type CredentialRequest,
   type ServedCredential,
 } from './get-credential.service';
-import { presentedKey, presentedKeyOf } from '../api-keys/presented-key';
+import { presentedKeyOf, rememberedKey } from '../api-keys/presented-key';
 
 const ROUTE = ROUTES.getCredential;
 const ROUTE_PATH = routerPath(ROUTE);
@@ -160,14 +160,16 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
     if (lane === null || req.method !== 'GET') return false;
     const target = plainTarget(req.url!);
     if (target === null || hasBody(req)) return false;
-    // Not presentedKeyOf: that keeps the value on the request object (for Fastify's hooks), a
-    // new property on every request; what it computes comes from presentedKey's own memo anyway.
-    const presented = presentedKey(req.headers.authorization);
+    // Only a value that authenticated lately (no parsing or hashing here: a value that is not
+    // remembered goes to Fastify, whose check does that once); and not presentedKeyOf, which keeps
+    // the value on the request object for Fastify's hooks, a new property on every request.
+    const presented = rememberedKey(req.headers.authorization);
+    if (presented === null) return false;
     const caller = this.apiKeys.authenticatedFromMemory(req.headers.authorization, presented);
     // The provider already matched PLAIN_TARGET, narrower than plainParams' test.
     const query = caller && plainQuery(target.query);
     if (!query) return false;
-    const bucket = presented!.bucket;
+    const bucket = presented.bucket;
     const served = this.credentials.cachedIf(caller, askedFor(target.provider, query), () =>
       lane.admission.admit(bucket),
     );
