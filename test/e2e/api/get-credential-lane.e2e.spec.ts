@@ -155,6 +155,36 @@ describe('the warm getCredential lane (e2e)', () => {
     expect(answered()).toEqual([true, false, false, false, false]);
   });
 
+  it('reads a plain query in any order, and leaves any other shape of it to Fastify, which answers it', async () => {
+    const url = await aWarmRead();
+    const [path, query] = url.split('?');
+    const [first, ...rest] = query.split('&');
+    const answered = laneAnswers();
+    const plain = await vault.api().get(url).set(bearer(key)).expect(200);
+    const reordered = `${path}?${query.split('&').reverse().join('&')}&forceRefresh=false`;
+    expect((await vault.api().get(reordered).set(bearer(key)).expect(200)).text).toBe(plain.text);
+    expect(answered()).toEqual([true, true]);
+
+    const shapes = {
+      emptyPair: `${path}?${first}&&${rest.join('&')}`,
+      trailingAmpersand: `${url}&`,
+      pairWithoutValue: `${url}&flag`,
+      equalsInValue: `${path}?${first}=x&${rest.join('&')}`,
+      unknownKey: `${url}&extra=1`,
+    };
+    for (const [shape, shaped] of Object.entries(shapes)) {
+      const before = answered().length;
+      const viaHttp = await vault.api().get(shaped).set(bearer(key));
+      const viaFastify = await vault.app.inject({ method: 'GET', url: shaped, headers: bearer(key) });
+      expect(answered().slice(before), shape).toEqual([false]);
+      expect([shape, viaHttp.status, viaHttp.body.error?.code]).toEqual([
+        shape,
+        viaFastify.statusCode,
+        viaFastify.json<{ error?: { code: string } }>().error?.code,
+      ]);
+    }
+  });
+
   it('leaves a read to Fastify when the lane itself fails, and says so in the log', async () => {
     const url = await aWarmRead();
     const answered = laneAnswers();

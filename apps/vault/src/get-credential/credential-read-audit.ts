@@ -13,14 +13,27 @@ export const READ_AUDIT_MAX_LINES = 100_000;
 export const READ_AUDIT_RETENTION_MS = 90 * 24 * 3600_000;
 const PURGE_EVERY_MS = 3600_000;
 
-/** What a read names: the credential served and its tenant. */
-export interface AuditedRead {
+/** Who read: the project and the API key it authenticated with. */
+export interface AuditedReader {
   projectId: string;
   apiKeyId: string;
+}
+
+/** What was read: the credential served and its tenant. */
+export interface AuditedCredential {
   kind: 'installation' | 'connection';
   id: string;
   tenantRowId: TenantRowId;
 }
+
+/**
+ * Lines by minute, then API key, then credential. Nested rather than one joined key: a warm read
+ * records with the key's id and the credential's id as the same strings every time (the key
+ * store's row, the served-credential cache's entry), so each lookup hashes nothing new, where a
+ * joined key was a new 120-character string to build and hash on every read. An API key belongs
+ * to one project, so key and credential name a line.
+ */
+type Pending = Map<number, Map<string, Map<string, CredentialReadCount>>>;
 
 /**
  * Which API key read which credential, counted per minute: getCredential records every read here
@@ -30,7 +43,8 @@ export interface AuditedRead {
 @Injectable()
 export class CredentialReadAudit implements OnApplicationShutdown {
   private readonly logger = new Logger('CredentialReadAudit');
-  private pending = new Map<string, CredentialReadCount>();
+  private pending: Pending = new Map();
+  private lines = 0;
   private flushing: Promise<void> | null = null;
   private lastPurge = 0;
 
@@ -39,21 +53,20 @@ export class CredentialReadAudit implements OnApplicationShutdown {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  record(read: AuditedRead): void {
+  record(reader: AuditedReader, credential: AuditedCredential): void {
     const minute = Math.floor(this.clock() / MINUTE_MS) * MINUTE_MS;
-    const key = `${minute}\u0000${read.projectId}\u0000${read.apiKeyId}\u0000${read.id}`;
-    const line = this.pending.get(key);
+    const line = this.pending.get(minute)?.get(reader.apiKeyId)?.get(credential.id);
     if (line !== undefined) {
       line.count++;
       return;
     }
-    if (this.pending.size >= READ_AUDIT_MAX_LINES) this.dropOldest();
-    this.pending.set(key, {
-      projectId: read.projectId,
-      tenantRowId: read.tenantRowId,
-      apiKeyId: read.apiKeyId,
-      credentialKind: read.kind,
-      credentialId: read.id,
+    if (this.lines >= READ_AUDIT_MAX_LINES) this.dropOldest();
+    this.add({
+      projectId: reader.projectId,
+      tenantRowId: credential.tenantRowId,
+      apiKeyId: reader.apiKeyId,
+      credentialKind: credential.kind,
+      credentialId: credential.id,
       minute: new Date(minute),
       count: 1,
     });
@@ -61,7 +74,7 @@ export class CredentialReadAudit implements OnApplicationShutdown {
 
   /** Lines not yet flushed (for metrics and tests). */
   get pendingLines(): number {
-    return this.pending.size;
+    return this.lines;
   }
 
   /** Adds the pending counts to the database; one flush at a time. Counts survive a failed flush. */
@@ -77,19 +90,19 @@ export class CredentialReadAudit implements OnApplicationShutdown {
   }
 
   private async flushOnce(): Promise<void> {
-    const taken = this.pending;
+    const taken = [...linesOf(this.pending)];
     this.pending = new Map();
-    if (taken.size > 0) {
+    this.lines = 0;
+    if (taken.length > 0) {
       try {
-        await this.reads.add([...taken.values()]);
+        await this.reads.add(taken);
       } catch (error) {
         // Put the counts back (merged with reads recorded meanwhile) for the next flush.
-        for (const [key, line] of taken) {
-          const newer = this.pending.get(key);
-          if (newer) newer.count += line.count;
-          else this.pending.set(key, line);
-        }
-        this.logger.warn({ err: error, lines: taken.size }, 'The read audit could not be saved; retrying next minute');
+        for (const line of taken) this.add(line);
+        this.logger.warn(
+          { err: error, lines: taken.length },
+          'The read audit could not be saved; retrying next minute',
+        );
         return;
       }
     }
@@ -102,19 +115,41 @@ export class CredentialReadAudit implements OnApplicationShutdown {
     }
   }
 
+  /** Adds `line` to the pending lines, or its count to the line already there for its minute, key and credential. */
+  private add(line: CredentialReadCount): void {
+    const minute = line.minute.getTime();
+    let byKey = this.pending.get(minute);
+    if (byKey === undefined) this.pending.set(minute, (byKey = new Map<string, Map<string, CredentialReadCount>>()));
+    let byCredential = byKey.get(line.apiKeyId);
+    if (byCredential === undefined) byKey.set(line.apiKeyId, (byCredential = new Map<string, CredentialReadCount>()));
+    const there = byCredential.get(line.credentialId);
+    if (there !== undefined) {
+      there.count += line.count;
+      return;
+    }
+    byCredential.set(line.credentialId, line);
+    this.lines++;
+  }
+
   private dropOldest(): void {
-    let oldest = Infinity;
-    for (const line of this.pending.values()) oldest = Math.min(oldest, line.minute.getTime());
+    const oldest = Math.min(...this.pending.keys());
+    let lines = 0;
     let dropped = 0;
-    for (const [key, line] of this.pending) {
-      if (line.minute.getTime() === oldest) {
-        this.pending.delete(key);
+    for (const byCredential of this.pending.get(oldest)!.values()) {
+      for (const line of byCredential.values()) {
+        lines++;
         dropped += line.count;
       }
     }
+    this.pending.delete(oldest);
+    this.lines -= lines;
     this.logger.warn(
       { minute: new Date(oldest).toISOString(), reads: dropped },
       'Read audit full: dropped its oldest minute',
     );
   }
+}
+
+function* linesOf(pending: Pending): Iterable<CredentialReadCount> {
+  for (const byKey of pending.values()) for (const byCredential of byKey.values()) yield* byCredential.values();
 }

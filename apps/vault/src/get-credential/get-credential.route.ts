@@ -69,8 +69,8 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
   private lane: (WarmLaneOptions & { headers: string[] }) | null = null;
   private readonly params = new ZodValidationPipe(ROUTE.params, 'params');
   private readonly query = new ZodValidationPipe(ROUTE.query, 'query');
-  /** Served answer → its JSON and that JSON's length in bytes (see {@link bodyOf}). */
-  private readonly bodies = new WeakMap<ServedCredential, { json: string; length: string }>();
+  /** Served answer → its JSON and, once the warm lane served it, the lane's whole head (see {@link bodyOf}). */
+  private readonly bodies = new WeakMap<ServedCredential, Body>();
 
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
@@ -175,9 +175,11 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
     );
     if (served === undefined) return false;
     const id = lane.requestId(req);
-    const { json, length } = this.bodyOf(served);
-    res.writeHead(ROUTE.response.status, [...lane.headers, 'content-length', length]);
-    res.end(json);
+    const body = this.bodyOf(served);
+    // Node reads the array and keeps nothing of it: one per answer serves every read of it.
+    body.laneHead ??= [...lane.headers, 'content-length', String(Buffer.byteLength(body.json))];
+    res.writeHead(ROUTE.response.status, body.laneHead);
+    res.end(body.json);
     const elapsed = performance.now() - arrived;
     lane.metrics.observeRequest('GET', ROUTE_PATH, res.statusCode, elapsed);
     logRequestLine({ id, method: 'GET', url: req.url!, headers: req.headers }, res, elapsed);
@@ -241,14 +243,13 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
    * string, not as bytes: Node joins a string body to the response head and writes both with one
    * `write`, where a Buffer body makes a `writev` of the head and the body; measured on a warm read
    * under load (bench:warm-http's server CPU per request), bytes cost 3 to 16 µs more of the
-   * vault's 60 to 75 µs per request than the string's UTF-8 encoding does. Its length in bytes is
-   * kept too, for the warm lane's Content-Length (counting it scans the whole string).
+   * vault's 60 to 75 µs per request than the string's UTF-8 encoding does. The warm lane keeps
+   * its whole head beside it (headers and Content-Length: counting the bytes scans the string).
    */
-  private bodyOf(served: ServedCredential): { json: string; length: string } {
+  private bodyOf(served: ServedCredential): Body {
     let body = this.bodies.get(served);
     if (body === undefined) {
-      const json = JSON.stringify(served);
-      body = { json, length: String(Buffer.byteLength(json)) };
+      body = { json: JSON.stringify(served), laneHead: null };
       this.bodies.set(served, body);
     }
     return body;
@@ -261,25 +262,76 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
   }
 }
 
+const PREFIX = '/v1/credentials/';
 /**
- * `/v1/credentials/<provider>?<query>` when written plainly: unreserved characters (and `@`, `:`)
- * only, each query key once with a value. What Fastify would route and parse to the same params
- * and query; null for anything else (left to Fastify).
+ * The characters of a plain target: `/v1/credentials/<provider>?<query>` in unreserved characters
+ * (and `@`, `:`), with `=` and `&` only as the query's structure ({@link plainTarget} checks it).
  */
-const PLAIN_TARGET = /^\/v1\/credentials\/([\w.~-]{1,100})\?((?:[\w.~@:-]+=[\w.~@:-]*)(?:&[\w.~@:-]+=[\w.~@:-]*)*)$/;
+const PLAIN_URL = /^\/v1\/credentials\/[\w.~-]{1,100}\?[\w.~@:=&-]+$/;
 
-function plainTarget(url: string): { provider: string; query: Record<string, string> } | null {
-  const match = PLAIN_TARGET.exec(url);
-  if (match === null) return null;
-  // Without a prototype, as Fastify's parser makes it: `__proto__=` is then a key like any other.
-  const query = Object.create(null) as Record<string, string>;
-  for (const pair of match[2].split('&')) {
-    const at = pair.indexOf('=');
-    const key = pair.slice(0, at);
-    if (Object.hasOwn(query, key)) return null;
-    query[key] = pair.slice(at + 1);
+/** The query of a plain target: the four keys getCredential knows, each given at most once. */
+interface PlainQuery {
+  tenantId: string | undefined;
+  userId: string | undefined;
+  credentialFor: string | undefined;
+  forceRefresh: string | undefined;
+}
+
+/**
+ * The provider and query of `/v1/credentials/<provider>?<query>` written plainly: unreserved
+ * characters (and `@`, `:`) only, no percent-encoding or `+`, each pair `key=value` with one of
+ * the four keys getCredential knows, each key once. What Fastify would route and parse to the same
+ * params and query; null for anything else (left to Fastify): another key (`__proto__` included)
+ * or one given twice, which plainQuery would refuse anyway, an empty pair, a pair without `=`.
+ *
+ * Read by hand into one fixed shape: the warm lane reads it on every request, and a map of
+ * whatever keys the URL holds (keys compared by hashing fresh strings, stores at keys known only
+ * then) was a sizeable share of its time.
+ */
+function plainTarget(url: string): { provider: string; query: PlainQuery } | null {
+  if (!PLAIN_URL.test(url)) return null;
+  const question = url.indexOf('?', PREFIX.length);
+  const query: PlainQuery = {
+    tenantId: undefined,
+    userId: undefined,
+    credentialFor: undefined,
+    forceRefresh: undefined,
+  };
+  let start = question + 1;
+  let equals = url.indexOf('=', start);
+  for (;;) {
+    const ampersand = url.indexOf('&', start);
+    const end = ampersand === -1 ? url.length : ampersand;
+    // A pair without `=`, or with a second one (in its value).
+    if (equals === -1 || equals > end) return null;
+    const next = url.indexOf('=', equals + 1);
+    if (next !== -1 && next < end) return null;
+    const value = url.slice(equals + 1, end);
+    // The keys' lengths differ (8, 6, 13, 12): the length tells which it may be.
+    switch (equals - start) {
+      case 8:
+        if (query.tenantId !== undefined || !url.startsWith('tenantId', start)) return null;
+        query.tenantId = value;
+        break;
+      case 6:
+        if (query.userId !== undefined || !url.startsWith('userId', start)) return null;
+        query.userId = value;
+        break;
+      case 13:
+        if (query.credentialFor !== undefined || !url.startsWith('credentialFor', start)) return null;
+        query.credentialFor = value;
+        break;
+      case 12:
+        if (query.forceRefresh !== undefined || !url.startsWith('forceRefresh', start)) return null;
+        query.forceRefresh = value;
+        break;
+      default:
+        return null;
+    }
+    if (ampersand === -1) return { provider: url.slice(PREFIX.length, question), query };
+    start = ampersand + 1;
+    equals = next;
   }
-  return { provider: match[1], query };
 }
 
 /** Whether the request says it carries a body (the request guards' test). */
@@ -298,6 +350,12 @@ function askedFor(provider: string, query: GetCredentialQuery): CredentialReques
         : { credentialFor: 'installation' },
     forceRefresh: query.forceRefresh === 'true',
   };
+}
+
+/** A served answer's JSON, and the warm lane's head for it (names and values, as writeHead takes them). */
+interface Body {
+  json: string;
+  laneHead: string[] | null;
 }
 
 /** A request that passed the route's checks: who asks, and for what. */

@@ -79,7 +79,8 @@ function lookupOf(caller: CredentialCaller, request: CredentialRequest): Credent
     provider: request.provider,
     tenantExternalId: request.tenantExternalId,
     credentialFor: request.subject.credentialFor,
-    ...(request.subject.credentialFor === 'user' ? { userId: request.subject.userId } : {}),
+    // One shape whatever the kind (no spread): it is made on every read, warm ones included.
+    userId: request.subject.credentialFor === 'user' ? request.subject.userId : undefined,
   };
 }
 
@@ -149,7 +150,7 @@ export class GetCredentialService {
     if (request.forceRefresh) return undefined;
     const hit = this.cache.get(lookupOf(caller, request));
     if (hit === undefined || !admit()) return undefined;
-    this.audit.record({ ...caller, kind: hit.kind, id: hit.id, tenantRowId: hit.tenantRowId });
+    this.audit.record(caller, hit);
     return hit.body;
   }
 
@@ -172,7 +173,7 @@ export class GetCredentialService {
       read.expiresAt!.getTime() - NEAR_EXPIRY_MS,
       epoch,
     );
-    this.audit.record({ ...caller, kind: read.kind, id: read.id, tenantRowId: read.tenantRowId });
+    this.audit.record(caller, read);
     return served;
   }
 
