@@ -53,8 +53,9 @@ export class CredentialReadAudit implements OnApplicationShutdown {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  record(reader: AuditedReader, credential: AuditedCredential): void {
-    const minute = Math.floor(this.clock() / MINUTE_MS) * MINUTE_MS;
+  /** Counts one read at `now` (the clock's). */
+  record(reader: AuditedReader, credential: AuditedCredential, now = this.clock()): void {
+    const minute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
     const line = this.pending.get(minute)?.get(reader.apiKeyId)?.get(credential.id);
     if (line !== undefined) {
       line.count++;

