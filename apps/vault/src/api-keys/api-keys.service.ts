@@ -28,6 +28,8 @@ interface CachedKey {
   projectId: string;
   revoked: boolean;
   secretHash: Uint8Array;
+  /** The caller every request with this key is (frozen): one object, not one per request. */
+  caller: Readonly<AuthenticatedProject>;
 }
 
 /**
@@ -183,17 +185,24 @@ export class ApiKeysService implements OnModuleDestroy {
   authenticatedFromMemory(
     authorization: string | undefined,
     presented: PresentedKey | null,
+    now?: number,
   ): AuthenticatedProject | null {
     if (!authorization || !presented?.parsed) return null;
     const row = this.keys.get(presented.parsed.publicId);
     if (row === undefined || row.revoked || !digestMatches(presented.digest, row.secretHash)) return null;
-    return this.accepted(row, authorization, presented);
+    return this.accepted(row, authorization, presented, now);
   }
 
-  private accepted(row: CachedKey, authorization: string, presented: PresentedKey): AuthenticatedProject {
-    this.noteUse(row);
+  /** `now`: the clock's, when the caller read it already. */
+  private accepted(
+    row: CachedKey,
+    authorization: string,
+    presented: PresentedKey,
+    now = this.clock(),
+  ): AuthenticatedProject {
+    this.noteUse(row, now);
     rememberAuthenticated(authorization, presented);
-    return { projectId: row.projectId, apiKeyId: row.id };
+    return row.caller;
   }
 
   private async lookup(publicId: string): Promise<CachedKey | null> {
@@ -207,13 +216,18 @@ export class ApiKeysService implements OnModuleDestroy {
       if (generation === this.generation) this.unknown.set(publicId, true);
       return null;
     }
-    const entry = { id: row.id, projectId: row.projectId, revoked: row.revokedAt !== null, secretHash: row.secretHash };
+    const entry: CachedKey = {
+      id: row.id,
+      projectId: row.projectId,
+      revoked: row.revokedAt !== null,
+      secretHash: row.secretHash,
+      caller: Object.freeze({ projectId: row.projectId, apiKeyId: row.id }),
+    };
     if (generation === this.generation) this.keys.set(publicId, entry);
     return entry;
   }
 
-  private noteUse(key: CachedKey): void {
-    const now = this.clock();
+  private noteUse(key: CachedKey, now: number): void {
     const last = this.touched.get(key.id);
     if (last !== undefined && now - last < LAST_USED_EVERY_MS) return;
     this.touched.set(key.id, now);

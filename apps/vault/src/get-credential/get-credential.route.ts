@@ -28,6 +28,7 @@ import { ROUTES, routerPath, type GetCredentialQuery } from '@authpipe/contract'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { CLOCK, type Clock } from '../common/clock';
 import { ErrorFilter } from '../common/error.filter';
 import { IDS, type IdGenerator } from '../common/id-generator';
 import { asTenantExternalId } from '../common/tenant-ids';
@@ -77,6 +78,7 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
     private readonly apiKeys: ApiKeysService,
     private readonly credentials: GetCredentialService,
     @Inject(IDS) ids: IdGenerator,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly logs: PinoLogger,
   ) {
     this.errors = new ErrorFilter(ids);
@@ -165,13 +167,18 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
     // the value on the request object for Fastify's hooks, a new property on every request.
     const presented = rememberedKey(req.headers.authorization);
     if (presented === null) return false;
-    const caller = this.apiKeys.authenticatedFromMemory(req.headers.authorization, presented);
+    // One reading of the clock for the key's use, the served entry's freshness and the audit.
+    const now = this.clock();
+    const caller = this.apiKeys.authenticatedFromMemory(req.headers.authorization, presented, now);
     // The provider already matched PLAIN_TARGET, narrower than plainParams' test.
     const query = caller && plainQuery(target.query);
     if (!query) return false;
     const bucket = presented.bucket;
-    const served = this.credentials.cachedIf(caller, askedFor(target.provider, query), () =>
-      lane.admission.admit(bucket),
+    const served = this.credentials.cachedIf(
+      caller,
+      askedFor(target.provider, query),
+      () => lane.admission.admit(bucket),
+      now,
     );
     if (served === undefined) return false;
     const id = lane.requestId(req);
