@@ -30,6 +30,8 @@ interface CachedKey {
   secretHash: Uint8Array;
   /** The caller every request with this key is (frozen): one object, not one per request. */
   caller: Readonly<AuthenticatedProject>;
+  /** When it was read from the database (the injected clock): reused for {@link KEY_CACHE_TTL_MS}. */
+  readAt: number;
 }
 
 /**
@@ -54,14 +56,13 @@ const INVALID_KEY = new ApiError('invalid_api_key', 'The API key is not valid.',
 @Injectable()
 export class ApiKeysService implements OnModuleDestroy {
   private readonly logger = new Logger(ApiKeysService.name);
-  // TTL measured on the injected clock, so tests can step over it.
-  private readonly keys = new LRUCache<string, CachedKey>({
-    max: 10_000,
-    ttl: KEY_CACHE_TTL_MS,
-    perf: { now: () => this.clock() },
-    // The clock is cheap: no need for lru-cache's timer-debounced "now", which would lag it.
-    ttlResolution: 0,
-  });
+  /**
+   * Verified key rows by public id, each reused until {@link KEY_CACHE_TTL_MS} after it was read
+   * ({@link cachedRow}, on the injected clock, so tests can step over it). The age is checked here
+   * rather than by lru-cache's TTL, which reads the clock on every get: the warm getCredential
+   * lane reads it once for everything it does, and on this kind of VM each reading costs ~65 ns.
+   */
+  private readonly keys = new LRUCache<string, CachedKey>({ max: 10_000 });
   /**
    * Public ids the database does not know, so a client retrying a wrong key (or a flood of one)
    * costs no query. Creating a key drops its id here through the bus, like the positive cache.
@@ -185,10 +186,10 @@ export class ApiKeysService implements OnModuleDestroy {
   authenticatedFromMemory(
     authorization: string | undefined,
     presented: PresentedKey | null,
-    now?: number,
+    now = this.clock(),
   ): AuthenticatedProject | null {
     if (!authorization || !presented?.parsed) return null;
-    const row = this.keys.get(presented.parsed.publicId);
+    const row = this.cachedRow(presented.parsed.publicId, now);
     if (row === undefined || row.revoked || !digestMatches(presented.digest, row.secretHash)) return null;
     return this.accepted(row, authorization, presented, now);
   }
@@ -205,8 +206,16 @@ export class ApiKeysService implements OnModuleDestroy {
     return row.caller;
   }
 
+  /** The cached row of `publicId` while it is young enough to be reused at `now`. */
+  private cachedRow(publicId: string, now: number): CachedKey | undefined {
+    const row = this.keys.get(publicId);
+    if (row === undefined || now - row.readAt <= KEY_CACHE_TTL_MS) return row;
+    this.keys.delete(publicId);
+    return undefined;
+  }
+
   private async lookup(publicId: string): Promise<CachedKey | null> {
-    const cached = this.keys.get(publicId);
+    const cached = this.cachedRow(publicId, this.clock());
     if (cached) return cached;
     if (this.unknown.has(publicId)) return null;
     const generation = this.generation;
@@ -222,6 +231,7 @@ export class ApiKeysService implements OnModuleDestroy {
       revoked: row.revokedAt !== null,
       secretHash: row.secretHash,
       caller: Object.freeze({ projectId: row.projectId, apiKeyId: row.id }),
+      readAt: this.clock(),
     };
     if (generation === this.generation) this.keys.set(publicId, entry);
     return entry;
