@@ -170,7 +170,7 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
     // One reading of the clock for the key's use, the served entry's freshness and the audit.
     const now = this.clock();
     const caller = this.apiKeys.authenticatedFromMemory(req.headers.authorization, presented, now);
-    // The provider already matched PLAIN_TARGET, narrower than plainParams' test.
+    // The provider already matched PLAIN_URL, narrower than plainParams' test.
     const query = caller && plainQuery(target.query);
     if (!query) return false;
     const bucket = presented.bucket;
@@ -269,7 +269,7 @@ export class GetCredentialRoute implements OnModuleInit, BeforeApplicationShutdo
   }
 }
 
-const PREFIX = '/v1/credentials/';
+const TARGET_PREFIX = '/v1/credentials/';
 /**
  * The characters of a plain target: `/v1/credentials/<provider>?<query>` in unreserved characters
  * (and `@`, `:`), with `=` and `&` only as the query's structure ({@link plainTarget} checks it).
@@ -297,7 +297,7 @@ interface PlainQuery {
  */
 function plainTarget(url: string): { provider: string; query: PlainQuery } | null {
   if (!PLAIN_URL.test(url)) return null;
-  const question = url.indexOf('?', PREFIX.length);
+  const question = url.indexOf('?', TARGET_PREFIX.length);
   const query: PlainQuery = {
     tenantId: undefined,
     userId: undefined,
@@ -335,7 +335,7 @@ function plainTarget(url: string): { provider: string; query: PlainQuery } | nul
       default:
         return null;
     }
-    if (ampersand === -1) return { provider: url.slice(PREFIX.length, question), query };
+    if (ampersand === -1) return { provider: url.slice(TARGET_PREFIX.length, question), query };
     start = ampersand + 1;
     equals = next;
   }
