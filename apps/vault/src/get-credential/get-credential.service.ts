@@ -154,7 +154,7 @@ export class GetCredentialService {
     now = this.clock(),
   ): ServedCredential | undefined {
     if (request.forceRefresh) return undefined;
-    // One reading of the clock for the entry's freshness and the audit's minute.
+    // The same `now` for the entry's freshness and the audit's minute.
     const hit = this.cache.get(lookupOf(caller, request), now);
     if (hit === undefined || !admit()) return undefined;
     this.audit.record(caller, hit, now);
